@@ -1,0 +1,59 @@
+"""The REST API (flask-smorest, OpenAPI 3) — ``create_app`` is the factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from app.api import errors, health, jobs, keys, middleware, workflows
+from app.context import key_store
+from app.settings import get_settings
+
+API_VERSION = "1.0.0"
+
+
+class DIA3Api(Api):
+    """flask-smorest's Api with DIA3's error shape for HTTP errors."""
+
+    def handle_http_exception(self, error):
+        return errors.handle_http(error)
+
+
+def bootstrap_admin() -> None:
+    key = get_settings().admin_api_key
+    if key:
+        key_store().ensure(key, role="admin", tenant="default", key_id="admin",
+                           name="bootstrap admin (DIA3_ADMIN_API_KEY)")
+
+
+def create_app() -> Flask:
+    settings = get_settings()
+    app = Flask("dia3")
+    app.config.update(
+        API_TITLE="DIA3 — Distributed Intelligence Analysis",
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    api = DIA3Api(app, spec_kwargs={"info": {"description": (
+        "Submit analysis jobs, follow their progress and read their results. Authenticate "
+        "with an API key in `X-API-Key` or `Authorization: Bearer`.")}})
+    api.spec.components.security_scheme(
+        "ApiKeyHeader", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
+    api.spec.components.security_scheme("Bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"ApiKeyHeader": []}, {"Bearer": []}]
+    for blp in (jobs.blp, workflows.blp, keys.blp):
+        api.register_blueprint(blp)
+    app.register_blueprint(health.bp)
+    middleware.install(app)
+    errors.register(app)
+    try:
+        bootstrap_admin()
+    except Exception:  # Redis may come up later; keys then bootstrap on the next start
+        app.logger.warning("could not bootstrap the admin key (Redis unreachable)")
+    return app

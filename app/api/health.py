@@ -1,0 +1,51 @@
+"""Health endpoints: ``/healthz`` (process up), ``/readyz`` (can do work), ``/metrics``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from app import metrics
+from app.context import worker_registry
+from app.redis_client import get_redis
+from workers.config import QUEUES
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    checks: dict[str, dict] = {}
+    missing: list[str] = []
+    try:
+        client = get_redis()
+        client.ping()
+        checks["redis"] = {"ok": True}
+        workers = worker_registry().describe(client)
+        checks["workers"] = {"ok": bool(workers), "count": len(workers),
+                             "hostnames": [w["hostname"] for w in workers]}
+        if not workers:
+            missing.append("workers: no worker has sent a heartbeat recently")
+    except Exception as exc:
+        checks["redis"] = {"ok": False, "error": exc.__class__.__name__}
+        missing.append(f"redis: unreachable ({exc.__class__.__name__})")
+    status = 200 if not missing else 503
+    response = jsonify(status="ready" if status == 200 else "not ready", checks=checks,
+                       missing=missing)
+    response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
+
+
+_collector = metrics.RedisStateCollector(get_redis, list(QUEUES), None)
+
+
+@bp.get("/metrics")
+def prometheus_metrics():
+    _collector.workers = worker_registry()
+    return Response(metrics.render([_collector]), mimetype="text/plain; version=0.0.4")

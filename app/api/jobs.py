@@ -1,0 +1,85 @@
+"""``/api/v1/jobs``: submit, list, read, cancel and delete jobs."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from app import service
+from app.api.middleware import principal
+from app.api.schemas import (
+    JobDetailSchema,
+    JobListQuerySchema,
+    JobPageSchema,
+    JobSchema,
+    JobSubmitSchema,
+    ResultSchema,
+)
+from app.jobs.store import decode_cursor
+from app.settings import get_settings
+
+blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
+                description="Analysis jobs: submit a workflow, follow it, read its result")
+
+
+@blp.route("")
+class Jobs(MethodView):
+    @blp.arguments(JobListQuerySchema, location="query")
+    @blp.response(200, JobPageSchema)
+    def get(self, query):
+        """List the tenant's jobs, newest first (cursor pagination)"""
+        if query["cursor"]:
+            try:
+                decode_cursor(query["cursor"])
+            except ValueError:
+                abort(422, message="The request has invalid fields; see 'errors'.",
+                      errors={"query": {"cursor": ["Not a valid cursor."]}})
+        limit = min(query["limit"], get_settings().page_size_max)
+        page = service.list_jobs(principal(), state=query["state"], workflow=query["workflow"],
+                                 limit=limit, cursor=query["cursor"],
+                                 all_tenants=query["all_tenants"])
+        return {"items": [job.to_dict() for job in page.items], "next_cursor": page.next_cursor}
+
+    @blp.arguments(JobSubmitSchema)
+    @blp.response(202, JobSchema)
+    @blp.alt_response(200, schema=JobSchema, description="Existing job (idempotency key)")
+    def post(self, body):
+        """Submit a job"""
+        job, created = service.submit(principal(), body["workflow"], body["params"],
+                                      body["idempotency_key"])
+        location = url_for("jobs.JobById", job_id=job.id)
+        return job.to_dict(), (202 if created else 200), {"Location": location}
+
+
+@blp.route("/<string:job_id>")
+class JobById(MethodView):
+    @blp.response(200, JobDetailSchema)
+    def get(self, job_id):
+        """A job with its params and per-step progress"""
+        job = service.get(principal(), job_id, with_params=True)
+        out = job.to_dict()
+        out["steps"] = service.steps(principal(), job_id)
+        return out
+
+    @blp.response(204)
+    def delete(self, job_id):
+        """Delete a finished job and its result"""
+        service.delete(principal(), job_id)
+
+
+@blp.route("/<string:job_id>/cancel")
+class JobCancel(MethodView):
+    @blp.response(200, JobSchema)
+    def post(self, job_id):
+        """Cancel a queued or running job"""
+        return service.cancel(principal(), job_id).to_dict()
+
+
+@blp.route("/<string:job_id>/result")
+class JobResult(MethodView):
+    @blp.response(200, ResultSchema)
+    def get(self, job_id):
+        """The result of a succeeded job (409 while it is not)"""
+        job, result = service.result(principal(), job_id)
+        return {"job_id": job.id, "workflow": job.workflow, "result": result}

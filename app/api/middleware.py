@@ -1,0 +1,80 @@
+"""Per-request plumbing: correlation id, authentication, metrics and security headers."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+from flask import Flask, g, request
+
+from app import metrics
+from app.api.errors import error_response
+from app.context import key_store
+from app.logs import request_id_var
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+PUBLIC_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def presented_key() -> str | None:
+    key = request.headers.get("X-API-Key")
+    if key:
+        return key.strip()
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    return None
+
+
+def _begin():
+    g.started = time.perf_counter()
+    rid = request.headers.get("X-Request-ID", "")
+    g.request_id = rid if REQUEST_ID.match(rid) else uuid.uuid4().hex
+    g.rid_token = request_id_var.set(g.request_id)
+    if not request.path.startswith("/api/v1/") or request.path.startswith(PUBLIC_PATHS):
+        return None
+    key = presented_key()
+    if not key:
+        return error_response(401, "Missing API key: send it in X-API-Key or as "
+                                   "'Authorization: Bearer <key>'.",
+                              headers={"WWW-Authenticate": 'Bearer realm="dia3"'})
+    principal = key_store().lookup(key)
+    if principal is None:
+        return error_response(401, "Invalid or revoked API key.",
+                              headers={"WWW-Authenticate": 'Bearer realm="dia3"'})
+    g.principal = principal
+    return None
+
+
+def _finish(response):
+    route = request.url_rule.rule if request.url_rule else "unmatched"
+    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+    metrics.HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+    metrics.HTTP_LATENCY.labels(request.method, route).observe(elapsed)
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    for key, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(key, value)
+    return response
+
+
+def _teardown(exc=None):
+    token = g.pop("rid_token", None)
+    if token is not None:
+        request_id_var.reset(token)
+
+
+def install(app: Flask) -> None:
+    app.before_request(_begin)
+    app.after_request(_finish)
+    app.teardown_request(_teardown)
+
+
+def principal():
+    return g.principal

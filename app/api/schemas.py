@@ -1,0 +1,115 @@
+"""Request and response schemas of the REST API (they also make the OpenAPI spec)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from marshmallow import Schema, fields, validate
+
+from app.jobs.model import STATES
+
+
+class EpochDateTime(fields.DateTime):
+    """Stored as epoch seconds, shown as ISO 8601 UTC."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return datetime.fromtimestamp(float(value), tz=UTC).isoformat()
+
+
+class JobSubmitSchema(Schema):
+    workflow = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                             metadata={"description": "Name of a workflow from /workflows"})
+    params = fields.Dict(required=True, metadata={
+        "description": "Parameters, validated against the workflow's params schema"})
+    idempotency_key = fields.String(
+        load_default=None, validate=[validate.Length(min=1, max=200),
+                                     validate.Regexp(r"^[\x21-\x7e]+$",
+                                                     error="Printable ASCII without spaces.")],
+        metadata={"description": "Resubmitting with the same key returns the same job"})
+
+
+class ErrorInfoSchema(Schema):
+    type = fields.String()
+    message = fields.String()
+    step = fields.String(allow_none=True)
+
+
+class ProgressSchema(Schema):
+    current_step = fields.String(allow_none=True)
+    done = fields.Integer()
+    total = fields.Integer()
+    fraction = fields.Float()
+
+
+class JobSchema(Schema):
+    id = fields.String()
+    workflow = fields.String()
+    state = fields.String(metadata={"enum": list(STATES)})
+    tenant = fields.String()
+    owner = fields.String(metadata={"description": "Id of the API key that submitted it"})
+    created_at = EpochDateTime()
+    updated_at = EpochDateTime()
+    started_at = EpochDateTime(allow_none=True)
+    finished_at = EpochDateTime(allow_none=True)
+    heartbeat_at = EpochDateTime(allow_none=True)
+    progress = fields.Nested(ProgressSchema)
+    error = fields.Nested(ErrorInfoSchema, allow_none=True)
+    attempts = fields.Integer()
+    idempotency_key = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    result_ref = fields.Dict(allow_none=True)
+    tasks = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "Celery task id of each step (look them up in Flower)"})
+    usage = fields.Dict(allow_none=True)
+
+
+class JobDetailSchema(JobSchema):
+    params = fields.Dict(allow_none=True)
+    steps = fields.Dict(metadata={"description": "Per-step state, deliveries and timings"})
+
+
+class JobPageSchema(Schema):
+    items = fields.List(fields.Nested(JobSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class JobListQuerySchema(Schema):
+    state = fields.String(validate=validate.OneOf(STATES), load_default=None)
+    workflow = fields.String(validate=validate.Length(min=1, max=100), load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+    all_tenants = fields.Boolean(load_default=False, metadata={
+        "description": "Admins only: list every tenant's jobs"})
+
+
+class ResultSchema(Schema):
+    job_id = fields.String()
+    workflow = fields.String()
+    result = fields.Raw()
+
+
+class WorkflowSchema(Schema):
+    name = fields.String()
+    description = fields.String()
+    category = fields.String()
+    queue = fields.String()
+    params_schema = fields.Dict(metadata={"description": "JSON schema of the params"})
+
+
+class KeyCreateSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(("admin", "analyst", "viewer")))
+    tenant = fields.String(required=True, validate=[
+        validate.Length(min=1, max=64),
+        validate.Regexp(r"^[A-Za-z0-9_-]+$", error="Letters, digits, '-' or '_'.")])
+    name = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class KeySchema(Schema):
+    key_id = fields.String()
+    role = fields.String()
+    tenant = fields.String()
+    name = fields.String()
+    created_at = EpochDateTime()
+    key = fields.String(metadata={"description": "Shown once, at creation"})

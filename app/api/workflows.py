@@ -1,0 +1,39 @@
+"""``/api/v1/workflows``: what can be submitted, with the JSON schema of each one's params."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.api.schemas import WorkflowSchema
+from app.workflows.registry import Workflow, all_workflows
+
+blp = Blueprint("workflows", __name__, url_prefix="/api/v1/workflows",
+                description="Workflows that can be submitted as jobs")
+
+
+@cache
+def params_json_schema(workflow: Workflow) -> dict:
+    plugin = MarshmallowPlugin()
+    APISpec("dia3", "1", "3.0.3", plugins=[plugin])
+    schema = plugin.converter.schema2jsonschema(workflow.schema)
+    schema["additionalProperties"] = False
+    return schema
+
+
+def describe(workflow: Workflow) -> dict:
+    return {"name": workflow.name, "description": workflow.description,
+            "category": workflow.category, "queue": workflow.queue,
+            "params_schema": params_json_schema(workflow)}
+
+
+@blp.route("")
+class Workflows(MethodView):
+    @blp.response(200, WorkflowSchema(many=True))
+    def get(self):
+        """Every workflow with its params schema"""
+        return [describe(w) for w in all_workflows()]

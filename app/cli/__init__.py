@@ -1,0 +1,1 @@
+"""The ``dia3`` command line."""

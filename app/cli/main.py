@@ -1,0 +1,371 @@
+"""``dia3``: run DIA3's components, submit and inspect jobs, manage keys."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.cli import runtime
+from app.settings import get_settings
+
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+
+@click.group()
+def cli() -> None:
+    """DIA3 — Distributed Intelligence Analysis."""
+
+
+# ---- running components -----------------------------------------------------------------
+@cli.command()
+@click.option("--host", default=None, help="Bind address (DIA3_API_HOST)")
+@click.option("--port", type=int, default=None, help="Port (DIA3_API_PORT)")
+def api(host: str | None, port: int | None) -> None:
+    """Run the REST API (gunicorn)."""
+    runtime.setup_logging()
+    runtime.ensure_redis()
+    runtime.prepare_metrics("api")
+    from app.cli.serve import GunicornServer
+    settings = get_settings()
+    GunicornServer(host or settings.api_host, port or settings.api_port,
+                   settings.api_workers, settings.api_threads).run()
+
+
+@cli.command()
+@click.option("-Q", "--queues", default="default,ingest,agents,analytics", show_default=True,
+              help="Comma-separated queues to consume")
+@click.option("-c", "--concurrency", type=int, default=None,
+              help="Prefork processes (DIA3_WORKER_CONCURRENCY)")
+@click.option("-n", "--name", default=None, help="Worker name (default dia3-<pid>@<host>)")
+def worker(queues: str, concurrency: int | None, name: str | None) -> None:
+    """Run a Celery worker for DIA3's queues."""
+    runtime.setup_logging()
+    runtime.ensure_redis()
+    runtime.prepare_metrics("worker")
+    from workers.celery_app import get_celery
+    settings = get_settings()
+    app = get_celery()
+    app.worker_main([
+        "worker", "-Q", queues, "-c", str(concurrency or settings.worker_concurrency),
+        "-n", name or f"dia3-{os.getpid()}@%h", "--without-mingle", "--without-gossip",
+        "-E", "--loglevel", settings.log_level.upper(),
+    ])
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def start_stack(port: int | None = None, quiet: bool = False, concurrency: int | None = None):
+    """Embedded Redis (if needed), one worker and the API as children. Returns
+    (supervisor, api url, key)."""
+    from app.cli.processes import Supervisor
+    from app.client import DIA3Client
+
+    runtime.ensure_redis()
+    key = runtime.ensure_local_key()
+    settings = get_settings()
+    port = port or settings.api_port
+    supervisor = Supervisor()
+    env = {"DIA3_REDIS_URL": settings.redis_url, "DIA3_API_PORT": str(port)}
+    supervisor.start("worker", ["worker"] + (["-c", str(concurrency)] if concurrency else []),
+                     env=env, quiet=quiet)
+    supervisor.start("api", ["api", "--port", str(port)], env=env, quiet=quiet)
+    url = f"http://{settings.api_host}:{port}"
+    client = DIA3Client(url, key, timeout=5)
+    deadline = time.monotonic() + 90
+    while True:
+        problem = supervisor.failed()
+        if problem:
+            supervisor.stop()
+            raise click.ClickException(problem)
+        try:
+            client.request("GET", "/readyz")
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                supervisor.stop()
+                raise click.ClickException("DIA3 did not become ready within 90 s")
+            time.sleep(0.3)  # waiting for child processes to come up
+    return supervisor, url, key
+
+
+@cli.command()
+@click.option("--port", type=int, default=None, help="API port (DIA3_API_PORT)")
+def up(port: int | None) -> None:
+    """Run everything on this machine: embedded Redis (unless DIA3_REDIS_URL), a worker and
+    the API. Ctrl-C stops it all."""
+    runtime.setup_logging()
+    supervisor, url, key = start_stack(port)
+    settings = get_settings()
+    console.print(f"[bold green]DIA3 is up[/]\n  API        {url}/api/v1\n"
+                  f"  API docs   {url}/api/v1/docs\n  metrics    {url}/metrics\n"
+                  f"  Redis      {settings.redis_url}\n  data dir   {settings.data_path}\n"
+                  f"  API key    {key}\n(Ctrl-C to stop)")
+    stopping = {"now": False}
+
+    def _stop(signum, frame):
+        stopping["now"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        while not stopping["now"]:
+            problem = supervisor.failed()
+            if problem:
+                err.print(f"[red]{problem}; stopping[/]")
+                break
+            time.sleep(0.5)  # supervising children
+    finally:
+        supervisor.stop()
+        console.print("DIA3 stopped.")
+
+
+# ---- jobs --------------------------------------------------------------------------------
+def _client():
+    from app.client import DIA3Client
+    settings = get_settings()
+    key = runtime.client_key()
+    if not key:
+        raise click.ClickException("no API key: set DIA3_API_KEY or run `dia3 up` once")
+    return DIA3Client(settings.client_api_url, key)
+
+
+def _api_call(fn, *args, **kwargs):
+    from app.client import APIError
+    try:
+        return fn(*args, **kwargs)
+    except APIError as exc:
+        detail = json.dumps(exc.body.get("errors") or {}, indent=1)
+        raise click.ClickException(f"{exc}\n{detail}" if exc.body.get("errors") else str(exc))
+    except OSError as exc:
+        raise click.ClickException(f"cannot reach the API at {get_settings().client_api_url}: "
+                                   f"{exc.__class__.__name__}")
+
+
+def wait_with_progress(client, job: dict, timeout: float = 3600) -> dict:
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        task = progress.add_task(f"{job['workflow']} {job['id'][:8]}",
+                                 total=job["progress"]["total"] or 1)
+
+        def update(j: dict) -> None:
+            progress.update(task, completed=j["progress"]["done"],
+                            total=j["progress"]["total"] or 1,
+                            description=f"{j['workflow']} {j['id'][:8]} {j['state']}")
+
+        return client.wait(job["id"], timeout=timeout, on_update=update)
+
+
+def print_summary(client, job: dict) -> None:
+    console.print(f"job {job['id']} [bold]{job['state']}[/]")
+    if job["state"] == "failed":
+        e = job.get("error") or {}
+        console.print(f"[red]{e.get('type')}: {e.get('message')} (step {e.get('step')})[/]")
+        return
+    if job["state"] != "succeeded":
+        return
+    result = client.result(job["id"])["result"]
+    if job["workflow"] == "sentiment":
+        print_sentiment(result)
+    else:
+        console.print_json(json.dumps(result)[:20000])
+
+
+def print_sentiment(result: dict) -> None:
+    table = Table(title=f"Sentiment of {result['count']} texts (mean {result['mean']:+.3f})")
+    for col in ("label", "count", "share"):
+        table.add_column(col)
+    for label, count in result["counts"].items():
+        table.add_row(label, str(count), f"{count / max(1, result['count']):.1%}")
+    console.print(table)
+    trend = result.get("trend")
+    if trend:
+        t = Table(title=f"Trend per {trend['bucket']}")
+        for col in ("bucket start", "texts", "mean"):
+            t.add_column(col)
+        for point in trend["points"][:40]:
+            t.add_row(point["start"], str(point["count"]), f"{point['mean']:+.3f}")
+        console.print(t)
+    ranked = sorted(result["items"], key=lambda i: i["compound"])
+    for title, items in (("Most negative", ranked[:3]), ("Most positive", ranked[-3:][::-1])):
+        console.print(f"[bold]{title}[/]: " + ", ".join(
+            f"{i['id']} ({i['compound']:+.2f})" for i in items))
+
+
+@cli.command()
+@click.argument("workflow")
+@click.option("--params-file", type=click.Path(exists=True, dir_okay=False),
+              help="JSON file with the params")
+@click.option("--text", "texts", multiple=True, help="A text (repeatable; for sentiment)")
+@click.option("--idempotency-key", default=None)
+@click.option("--wait", is_flag=True, help="Show progress until the job ends")
+def submit(workflow: str, params_file: str | None, texts: tuple[str, ...],
+           idempotency_key: str | None, wait: bool) -> None:
+    """Submit a job."""
+    params: dict = json.loads(Path(params_file).read_text()) if params_file else {}
+    if texts:
+        params["texts"] = list(texts)
+    client = _client()
+    job = _api_call(client.submit, workflow, params, idempotency_key)
+    console.print(f"submitted job {job['id']} ({job['state']})")
+    if wait:
+        job = _api_call(wait_with_progress, client, job)
+        _api_call(print_summary, client, job)
+        if job["state"] != "succeeded":
+            sys.exit(1)
+
+
+@cli.group()
+def jobs() -> None:
+    """List, show, cancel and delete jobs."""
+
+
+@jobs.command("list")
+@click.option("--state", default=None)
+@click.option("--workflow", default=None)
+@click.option("--limit", type=int, default=20)
+def jobs_list(state, workflow, limit) -> None:
+    page = _api_call(_client().jobs, state=state, workflow=workflow, limit=limit)
+    table = Table()
+    for col in ("id", "workflow", "state", "progress", "created"):
+        table.add_column(col)
+    for job in page["items"]:
+        p = job["progress"]
+        table.add_row(job["id"], job["workflow"], job["state"], f"{p['done']}/{p['total']}",
+                      job["created_at"])
+    console.print(table)
+
+
+@jobs.command("show")
+@click.argument("job_id")
+def jobs_show(job_id) -> None:
+    console.print_json(json.dumps(_api_call(_client().job, job_id)))
+
+
+@jobs.command("cancel")
+@click.argument("job_id")
+def jobs_cancel(job_id) -> None:
+    job = _api_call(_client().cancel, job_id)
+    console.print(f"job {job_id} {job['state']}")
+
+
+@jobs.command("delete")
+@click.argument("job_id")
+def jobs_delete(job_id) -> None:
+    _api_call(_client().delete, job_id)
+    console.print(f"job {job_id} deleted")
+
+
+# ---- keys (directly on Redis: this is how the first keys are made) ----------------------
+@cli.group()
+def keys() -> None:
+    """Create, list and revoke API keys (needs access to DIA3's Redis)."""
+
+
+def _key_store():
+    runtime.ensure_redis(own=False)
+    from app.context import key_store
+    return key_store()
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice(["admin", "analyst", "viewer"]), required=True)
+@click.option("--tenant", required=True)
+@click.option("--name", default="")
+def keys_create(role, tenant, name) -> None:
+    """Create a key and print it (it is shown only this once)."""
+    try:
+        key, principal = _key_store().create(role, tenant, name=name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
+    err.print(f"key id {principal.key_id} ({role}, tenant {tenant}); store the key now:")
+    click.echo(key)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    table = Table()
+    for col in ("key id", "role", "tenant", "name"):
+        table.add_column(col)
+    for k in _key_store().list():
+        table.add_row(k["key_id"], k["role"], k["tenant"], k["name"])
+    console.print(table)
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id) -> None:
+    if not _key_store().revoke(key_id):
+        raise click.ClickException(f"no key {key_id}")
+    console.print(f"key {key_id} revoked")
+
+
+@cli.command()
+@click.option("--docs", is_flag=True, help="Print the settings table of docs/configuration.md")
+def config(docs: bool) -> None:
+    """Show the effective configuration (secrets masked)."""
+    from app.settings import markdown_table
+    if docs:
+        click.echo(markdown_table())
+        return
+    for name, value in get_settings().redacted().items():
+        click.echo(f"DIA3_{name.upper()}={value}")
+
+
+# ---- demo --------------------------------------------------------------------------------
+@cli.command()
+def demo() -> None:
+    """The main job end to end on embedded defaults: start DIA3, run sentiment analysis over
+    the bundled sample corpus with progress, print the result, stop everything."""
+    os.environ.setdefault("DIA3_LOG_LEVEL", "WARNING")
+    runtime.setup_logging()
+    settings = get_settings()
+    port = settings.api_port if _port_free(settings.api_host, settings.api_port) \
+        else _free_port(settings.api_host)
+    console.print("[bold]DIA3 demo[/]: starting embedded Redis, a worker and the API …")
+    supervisor, url, key = start_stack(port, quiet=True)
+    try:
+        from app.client import DIA3Client
+        corpus = json.loads((Path(__file__).parents[1] / "data" / "sample_reviews.json")
+                            .read_text())
+        client = DIA3Client(url, key)
+        console.print(f"API at {url}; submitting sentiment analysis of "
+                      f"{len(corpus['texts'])} review snippets")
+        job = client.submit("sentiment", {"texts": corpus["texts"], "ids": corpus["ids"],
+                                          "timestamps": corpus["timestamps"], "bucket": "day"})
+        job = wait_with_progress(client, job, timeout=600)
+        print_summary(client, job)
+        if job["state"] != "succeeded":
+            sys.exit(1)
+    finally:
+        supervisor.stop()
+        console.print("stopped DIA3.")
+
+
+def main() -> None:
+    cli()

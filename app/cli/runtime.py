@@ -1,0 +1,74 @@
+"""Preparing a process to run a DIA3 component: Redis (embedded or external), metrics dir,
+logging and the local API key."""
+
+from __future__ import annotations
+
+import atexit
+import os
+from pathlib import Path
+
+from app import metrics
+from app.logs import configure_logging
+from app.runtime.embedded_redis import EmbeddedRedis
+from app.settings import get_settings, reload_settings
+
+LOCAL_KEY_FILE = "local-api-key"
+
+
+def ensure_redis(own: bool = True) -> EmbeddedRedis | None:
+    """Make sure ``DIA3_REDIS_URL`` names a live Redis.
+
+    With the variable unset, the embedded server of the data directory is used; it is started
+    (and later stopped by this process) unless a sibling ``dia3`` process already runs it.
+    """
+    settings = get_settings()
+    if not settings.embedded_redis:
+        return None
+    embedded = EmbeddedRedis(settings.data_path)
+    was_running = embedded.running()
+    os.environ["DIA3_REDIS_URL"] = embedded.start()
+    reload_settings()
+    if not was_running and own:
+        atexit.register(embedded.stop)
+    return embedded if not was_running else None
+
+
+def prepare_metrics(role: str) -> Path:
+    """A fresh multi-process metrics directory for this process group."""
+    path = get_settings().metrics_path / f"{role}-{os.getpid()}"
+    metrics.prepare_multiprocess_dir(path)
+    return path
+
+
+def setup_logging() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+
+
+def local_key_path() -> Path:
+    return get_settings().data_path / LOCAL_KEY_FILE
+
+
+def ensure_local_key() -> str:
+    """The local admin key of this data directory, created on first run (file mode 0600)."""
+    from app.context import key_store
+
+    path = local_key_path()
+    if path.exists():
+        key = path.read_text().strip()
+        if key_store().lookup(key):
+            return key
+    key, _ = key_store().create("admin", "default", name="local key (dia3 up)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def client_key() -> str | None:
+    settings = get_settings()
+    if settings.api_key:
+        return settings.api_key
+    path = local_key_path()
+    return path.read_text().strip() if path.exists() else None

@@ -1,0 +1,32 @@
+"""Serving the REST API with gunicorn (threads per process, several processes)."""
+
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+from app import metrics
+
+
+def _child_exit(server, worker) -> None:
+    if metrics.multiprocess_dir() is not None:
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)
+
+
+class GunicornServer(BaseApplication):
+    def __init__(self, host: str, port: int, workers: int, threads: int):
+        self.options = {
+            "bind": f"{host}:{port}", "workers": workers, "threads": threads,
+            "worker_class": "gthread", "timeout": 60, "graceful_timeout": 20,
+            "accesslog": None, "errorlog": "-", "loglevel": "warning",
+            "child_exit": _child_exit, "keepalive": 5,
+        }
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from app.api import create_app
+        return create_app()

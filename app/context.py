@@ -1,0 +1,41 @@
+"""Per-process access to shared services (job store, key store, worker registry)."""
+
+from __future__ import annotations
+
+import os
+
+from app.cluster import WorkerRegistry
+from app.jobs.results import ResultStore
+from app.jobs.store import JobStore
+from app.redis_client import get_redis
+from app.settings import get_settings
+
+_cache: dict[tuple[int, str], object] = {}
+
+
+def _cached(name: str, factory):
+    key = (os.getpid(), name)
+    if key not in _cache:
+        _cache[key] = factory()
+    return _cache[key]
+
+
+def job_store() -> JobStore:
+    def make() -> JobStore:
+        settings = get_settings()
+        results = ResultStore(get_redis(), settings.data_path, settings.result_inline_max_bytes)
+        return JobStore(get_redis(), results)
+    return _cached("jobs", make)
+
+
+def worker_registry() -> WorkerRegistry:
+    return _cached("workers", lambda: WorkerRegistry(get_settings().heartbeat_interval))
+
+
+def key_store():
+    from app.auth.keys import KeyStore
+    return _cached("keys", lambda: KeyStore(get_redis()))
+
+
+def reset() -> None:
+    _cache.clear()

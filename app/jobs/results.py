@@ -1,0 +1,66 @@
+"""Durable job results: small ones in Redis, large ones as files in the data directory.
+
+Results never expire unless deleted with their job, so any API replica can read them at any
+time. File results are written atomically (temp file, fsync, rename) and carry a checksum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import redis
+
+PREFIX = "dia3:"
+
+
+class ResultStore:
+    def __init__(self, client: redis.Redis, data_dir: Path, inline_max_bytes: int):
+        self.r = client
+        self.dir = Path(data_dir) / "results"
+        self.inline_max = inline_max_bytes
+
+    def _path(self, job_id: str) -> Path:
+        return self.dir / job_id[:2] / f"{job_id}.json"
+
+    def put(self, job_id: str, result: Any) -> dict[str, Any]:
+        """Store ``result`` and return the reference to keep on the job."""
+        body = json.dumps(result, separators=(",", ":"), allow_nan=False).encode()
+        ref: dict[str, Any] = {"bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+        if len(body) <= self.inline_max:
+            self.r.set(f"{PREFIX}result:{job_id}", body)
+            ref["kind"] = "redis"
+            return ref
+        path = self._path(job_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        with open(tmp, "wb") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        ref.update(kind="file", path=str(path.relative_to(self.dir.parent)))
+        return ref
+
+    def get(self, job_id: str, ref: dict[str, Any]) -> Any:
+        """Load a result by its reference; raises LookupError when it is gone."""
+        if ref.get("kind") == "file":
+            path = self.dir.parent / ref["path"]
+            try:
+                body = path.read_bytes()
+            except FileNotFoundError:
+                raise LookupError(f"result file of job {job_id} is missing") from None
+        else:
+            body = self.r.get(f"{PREFIX}result:{job_id}")
+            if body is None:
+                raise LookupError(f"result of job {job_id} is missing")
+            body = body.encode() if isinstance(body, str) else body
+        return json.loads(body)
+
+    def discard(self, job_id: str, ref: dict[str, Any] | None) -> None:
+        self.r.delete(f"{PREFIX}result:{job_id}")
+        if ref and ref.get("kind") == "file":
+            (self.dir.parent / ref["path"]).unlink(missing_ok=True)

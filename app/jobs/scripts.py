@@ -1,0 +1,158 @@
+"""Lua scripts that change a job atomically: state, indexes and step bookkeeping together.
+
+Every state change goes through :data:`TRANSITION`, so the listing indexes (per tenant, state
+and workflow, plus ``*`` for all tenants) can never disagree with the job's state.
+"""
+
+# Shared Lua helpers: the index keys a job belongs to for a given state.
+_INDEX_HELPERS = """
+local function index_keys(p, tenant, state, wf)
+  local keys = {}
+  for _, t in ipairs({tenant, '*'}) do
+    local base = p .. 'idx:' .. t
+    keys[#keys + 1] = base .. ':all'
+    keys[#keys + 1] = base .. ':w:' .. wf
+    keys[#keys + 1] = base .. ':s:' .. state
+    keys[#keys + 1] = base .. ':s:' .. state .. ':w:' .. wf
+  end
+  return keys
+end
+local function move_state(p, id, jk, from, to)
+  local tenant = redis.call('HGET', jk, 'tenant')
+  local wf = redis.call('HGET', jk, 'workflow')
+  local score = redis.call('HGET', jk, 'created_at')
+  for _, t in ipairs({tenant, '*'}) do
+    local base = p .. 'idx:' .. t
+    redis.call('ZREM', base .. ':s:' .. from, id)
+    redis.call('ZREM', base .. ':s:' .. from .. ':w:' .. wf, id)
+    redis.call('ZADD', base .. ':s:' .. to, score, id)
+    redis.call('ZADD', base .. ':s:' .. to .. ':w:' .. wf, score, id)
+  end
+end
+local FINAL = {succeeded = true, failed = true, cancelled = true}
+"""
+
+# ARGV: prefix, id, tenant, workflow, created_at, idempotency key or '', params JSON,
+#       then field/value pairs of the job hash.
+SUBMIT = _INDEX_HELPERS + """
+local p, id, tenant, wf, score, idem, params = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5],
+  ARGV[6], ARGV[7]
+if idem ~= '' then
+  local ik = p .. 'idem:' .. tenant .. ':' .. idem
+  local existing = redis.call('GET', ik)
+  if existing and redis.call('EXISTS', p .. 'job:' .. existing) == 1 then
+    return {0, existing}
+  end
+  redis.call('SET', ik, id)
+end
+local fields = {}
+for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
+local jk = p .. 'job:' .. id
+redis.call('HSET', jk, unpack(fields))
+redis.call('SET', jk .. ':params', params)
+for _, key in ipairs(index_keys(p, tenant, 'queued', wf)) do
+  redis.call('ZADD', key, score, id)
+end
+redis.call('ZADD', p .. 'active', score, id)
+return {1, id}
+"""
+
+# ARGV: prefix, id, target state, now, comma-separated allowed current states,
+#       then field/value pairs to set with the change.
+TRANSITION = _INDEX_HELPERS + """
+local p, id, to, now, allowed = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local jk = p .. 'job:' .. id
+local cur = redis.call('HGET', jk, 'state')
+if not cur then return {'missing', ''} end
+if not string.find(',' .. allowed .. ',', ',' .. cur .. ',', 1, true) then
+  return {'conflict', cur}
+end
+if cur ~= to then move_state(p, id, jk, cur, to) end
+redis.call('HSET', jk, 'state', to, 'updated_at', now)
+for i = 6, #ARGV, 2 do redis.call('HSET', jk, ARGV[i], ARGV[i + 1]) end
+if FINAL[to] then
+  redis.call('ZREM', p .. 'active', id)
+  if redis.call('HEXISTS', jk, 'finished_at') == 0 then
+    redis.call('HSET', jk, 'finished_at', now)
+  end
+end
+return {'ok', cur}
+"""
+
+# ARGV: prefix, id, step, now, task id, worker.
+# Returns {'run'|'done'|'stop'|'missing', starts}.
+STEP_START = _INDEX_HELPERS + """
+local p, id, step, now, task_id, worker = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local jk = p .. 'job:' .. id
+local st = redis.call('HGET', jk, 'state')
+if not st then return {'missing', 0} end
+if st ~= 'queued' and st ~= 'running' then return {'stop', 0} end
+local sk = jk .. ':steps'
+local raw = redis.call('HGET', sk, step)
+local rec = {}
+if raw then rec = cjson.decode(raw) end
+if rec.state == 'done' then return {'done', rec.starts or 0} end
+rec.starts = (rec.starts or 0) + 1
+rec.state = 'running'
+if not rec.started_at then rec.started_at = tonumber(now) end
+rec.task_id = task_id
+rec.worker = worker
+redis.call('HSET', sk, step, cjson.encode(rec))
+if st == 'queued' then
+  move_state(p, id, jk, 'queued', 'running')
+  redis.call('HSET', jk, 'state', 'running', 'started_at', now)
+end
+redis.call('HSET', jk, 'current_step', step, 'heartbeat_at', now, 'updated_at', now)
+redis.call('ZADD', p .. 'active', now, id)
+return {'run', rec.starts}
+"""
+
+# ARGV: prefix, id, step, now, output JSON or '', runtime seconds. Returns 1 the first time.
+STEP_DONE = """
+local p, id, step, now, output, runtime = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local jk = p .. 'job:' .. id
+local st = redis.call('HGET', jk, 'state')
+if not st then return -1 end
+local sk = jk .. ':steps'
+local raw = redis.call('HGET', sk, step)
+local rec = {}
+if raw then rec = cjson.decode(raw) end
+if rec.state == 'done' then return 0 end
+rec.state = 'done'
+rec.finished_at = tonumber(now)
+rec.runtime = tonumber(runtime)
+redis.call('HSET', sk, step, cjson.encode(rec))
+if output ~= '' then redis.call('HSET', jk .. ':out', step, output) end
+redis.call('HINCRBY', jk, 'steps_done', 1)
+redis.call('HSET', jk, 'heartbeat_at', now, 'updated_at', now)
+if st == 'queued' or st == 'running' then redis.call('ZADD', p .. 'active', now, id) end
+return 1
+"""
+
+# ARGV: prefix, id, now. Refreshes the heartbeat of an active job only.
+HEARTBEAT = """
+local p, id, now = ARGV[1], ARGV[2], ARGV[3]
+local jk = p .. 'job:' .. id
+local st = redis.call('HGET', jk, 'state')
+if st ~= 'queued' and st ~= 'running' then return 0 end
+redis.call('HSET', jk, 'heartbeat_at', now)
+redis.call('ZADD', p .. 'active', now, id)
+return 1
+"""
+
+# ARGV: prefix, id. Removes a job and everything that belongs to it; returns its result ref.
+DELETE = _INDEX_HELPERS + """
+local p, id = ARGV[1], ARGV[2]
+local jk = p .. 'job:' .. id
+local job = redis.call('HMGET', jk, 'tenant', 'workflow', 'state', 'idempotency_key',
+  'result_ref')
+if not job[1] then return {0, ''} end
+for _, key in ipairs(index_keys(p, job[1], job[3], job[2])) do redis.call('ZREM', key, id) end
+redis.call('ZREM', p .. 'active', id)
+if job[4] and job[4] ~= '' then
+  local ik = p .. 'idem:' .. job[1] .. ':' .. job[4]
+  if redis.call('GET', ik) == id then redis.call('DEL', ik) end
+end
+redis.call('DEL', jk, jk .. ':params', jk .. ':steps', jk .. ':out', p .. 'result:' .. id)
+return {1, job[5] or ''}
+"""

@@ -1,0 +1,249 @@
+"""The job store: durable job records in Redis, with indexes and cursor pagination.
+
+All state changes are single Lua scripts (see :mod:`app.jobs.scripts`), so a job's state,
+its listing indexes and its step bookkeeping always change together, and a redelivered step
+can be recognised and ignored. Listing reads sorted-set indexes; nothing here uses ``SCAN``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from app.jobs import scripts
+from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, QUEUED, SUCCEEDED, Job
+from app.jobs.results import ResultStore
+
+PREFIX = "dia3:"
+
+
+class JobNotFound(LookupError):
+    pass
+
+
+class InvalidTransition(Exception):
+    """A state change that the job's current state does not allow (HTTP 409)."""
+
+    def __init__(self, job_id: str, current: str, wanted: str):
+        super().__init__(f"job {job_id} is {current}; cannot become {wanted}")
+        self.current = current
+
+
+@dataclass
+class Page:
+    items: list[Job]
+    next_cursor: str | None
+
+
+@dataclass
+class StepStart:
+    verdict: str  # run | done | stop | missing
+    starts: int
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _encode_cursor(score: float, job_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{score!r}|{job_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, str]:
+    """Parse a pagination cursor; raises ValueError for anything we did not issue."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        score, job_id = raw.split("|", 1)
+        return float(score), job_id
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("not a valid cursor") from None
+
+
+def _flat(fields: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value, separators=(",", ":"))
+        out += [key, str(value)]
+    return out
+
+
+class JobStore:
+    def __init__(self, client: redis.Redis, results: ResultStore):
+        self.r = client
+        self.results = results
+        self._submit = client.register_script(scripts.SUBMIT)
+        self._transition = client.register_script(scripts.TRANSITION)
+        self._step_start = client.register_script(scripts.STEP_START)
+        self._step_done = client.register_script(scripts.STEP_DONE)
+        self._heartbeat = client.register_script(scripts.HEARTBEAT)
+        self._delete = client.register_script(scripts.DELETE)
+
+    # ---- creation and reading --------------------------------------------------------------
+    def create(self, *, job_id: str, workflow: str, tenant: str, owner: str,
+               params: dict[str, Any], steps_total: int, tasks: dict[str, str],
+               idempotency_key: str | None = None, request_id: str | None = None
+               ) -> tuple[Job, bool]:
+        """Create a queued job; with a known idempotency key return (existing job, False)."""
+        now = time.time()
+        fields = {
+            "id": job_id, "workflow": workflow, "tenant": tenant, "owner": owner,
+            "state": QUEUED, "created_at": repr(now), "updated_at": repr(now),
+            "heartbeat_at": repr(now), "steps_total": steps_total, "steps_done": 0,
+            "attempts": 1, "idempotency_key": idempotency_key, "request_id": request_id,
+            "tasks": tasks,
+        }
+        created, existing_id = self._submit(args=[
+            PREFIX, job_id, tenant, workflow, repr(now), idempotency_key or "",
+            json.dumps(params, separators=(",", ":")), *_flat(fields)])
+        job = self.get(existing_id)
+        return job, bool(created)
+
+    def get(self, job_id: str, tenant: str | None = None, with_params: bool = False) -> Job:
+        """Load a job; a job of another tenant is reported as not found."""
+        data = self.r.hgetall(f"{PREFIX}job:{job_id}")
+        if not data or (tenant is not None and data.get("tenant") != tenant):
+            raise JobNotFound(job_id)
+        job = Job.from_hash(data)
+        if with_params:
+            job.params = self.params(job_id)
+        return job
+
+    def params(self, job_id: str) -> dict[str, Any]:
+        raw = self.r.get(f"{PREFIX}job:{job_id}:params")
+        return json.loads(raw) if raw else {}
+
+    def steps(self, job_id: str) -> dict[str, dict[str, Any]]:
+        raw = self.r.hgetall(f"{PREFIX}job:{job_id}:steps")
+        return {step: json.loads(value) for step, value in raw.items()}
+
+    def list(self, tenant: str | None, *, state: str | None = None,
+             workflow: str | None = None, limit: int = 50, cursor: str | None = None) -> Page:
+        """Newest first; ``tenant=None`` lists every tenant (admin)."""
+        key = f"{PREFIX}idx:{tenant or '*'}"
+        if state:
+            key += f":s:{state}"
+        if workflow:
+            key += f":w:{workflow}"
+        if not state and not workflow:
+            key += ":all"
+        max_score, after_id = ("+inf", None)
+        if cursor:
+            score, after_id = decode_cursor(cursor)
+            max_score = repr(score)
+        ids: list[str] = []
+        last_score = None
+        offset = 0
+        while len(ids) < limit + 1:
+            batch = self.r.zrevrangebyscore(key, max_score, "-inf", start=offset,
+                                            num=limit + 1 + 16, withscores=True)
+            if not batch:
+                break
+            offset += len(batch)
+            for member, score in batch:
+                if after_id is not None and repr(score) == max_score and member >= after_id:
+                    continue
+                ids.append(member)
+                last_score = score
+                if len(ids) == limit + 1:
+                    break
+        jobs = self._load_many(ids[:limit])
+        next_cursor = None
+        if len(ids) > limit and jobs:
+            tail = jobs[-1]
+            next_cursor = _encode_cursor(
+                self.r.zscore(key, tail.id) or last_score or tail.created_at, tail.id)
+        return Page(items=jobs, next_cursor=next_cursor)
+
+    def _load_many(self, ids: Iterable[str]) -> list[Job]:
+        pipe = self.r.pipeline(transaction=False)
+        ids = list(ids)
+        for job_id in ids:
+            pipe.hgetall(f"{PREFIX}job:{job_id}")
+        return [Job.from_hash(data) for data in pipe.execute() if data]
+
+    def count(self, tenant: str | None, state: str) -> int:
+        return int(self.r.zcard(f"{PREFIX}idx:{tenant or '*'}:s:{state}"))
+
+    # ---- transitions -----------------------------------------------------------------------
+    def transition(self, job_id: str, to: str, allowed: Iterable[str], **fields: Any) -> str:
+        """Change state if the current one is in ``allowed``; returns the previous state."""
+        verdict, current = self._transition(args=[
+            PREFIX, job_id, to, repr(time.time()), ",".join(allowed), *_flat(fields)])
+        if verdict == "missing":
+            raise JobNotFound(job_id)
+        if verdict == "conflict":
+            raise InvalidTransition(job_id, current, to)
+        return current
+
+    def cancel(self, job_id: str) -> str:
+        return self.transition(job_id, CANCELLED, ACTIVE_STATES)
+
+    def fail(self, job_id: str, *, error_type: str, message: str, step: str | None) -> bool:
+        """Fail an active job with its reason; False when it had already ended."""
+        try:
+            self.transition(job_id, FAILED, ACTIVE_STATES,
+                            error={"type": error_type, "message": message, "step": step})
+        except (InvalidTransition, JobNotFound):
+            return False
+        return True
+
+    def succeed(self, job_id: str, result: Any) -> bool:
+        """Store the result durably, then mark the job succeeded (False if it already ended)."""
+        ref = self.results.put(job_id, result)
+        try:
+            self.transition(job_id, SUCCEEDED, ACTIVE_STATES, result_ref=ref)
+        except (InvalidTransition, JobNotFound):
+            job = self.r.hget(f"{PREFIX}job:{job_id}", "result_ref")
+            if not job:
+                self.results.discard(job_id, ref)
+            return False
+        self.r.delete(f"{PREFIX}job:{job_id}:out")
+        return True
+
+    def result(self, job_id: str, job: Job) -> Any:
+        if not job.result_ref:
+            raise LookupError(f"job {job_id} has no result")
+        return self.results.get(job_id, job.result_ref)
+
+    def delete(self, job_id: str) -> None:
+        deleted, ref = self._delete(args=[PREFIX, job_id])
+        if not deleted:
+            raise JobNotFound(job_id)
+        if ref:
+            self.results.discard(job_id, json.loads(ref))
+
+    # ---- steps (used by the task base class) -----------------------------------------------
+    def step_start(self, job_id: str, step: str, task_id: str, worker: str) -> StepStart:
+        verdict, starts = self._step_start(args=[
+            PREFIX, job_id, step, repr(time.time()), task_id or "", worker or ""])
+        return StepStart(verdict, int(starts))
+
+    def step_done(self, job_id: str, step: str, output: Any, runtime: float) -> bool:
+        body = "" if output is None else json.dumps(output, separators=(",", ":"))
+        return self._step_done(args=[PREFIX, job_id, step, repr(time.time()), body,
+                                     repr(runtime)]) == 1
+
+    def step_outputs(self, job_id: str) -> dict[str, Any]:
+        raw = self.r.hgetall(f"{PREFIX}job:{job_id}:out")
+        return {step: json.loads(value) for step, value in raw.items()}
+
+    def heartbeat(self, job_id: str) -> None:
+        self._heartbeat(args=[PREFIX, job_id, repr(time.time())])
+
+    def state(self, job_id: str) -> str | None:
+        return self.r.hget(f"{PREFIX}job:{job_id}", "state")
+
+    def stale_active(self, older_than: float, limit: int = 100) -> list[str]:
+        """Active jobs whose last heartbeat is older than ``older_than`` (epoch seconds)."""
+        return self.r.zrangebyscore(f"{PREFIX}active", "-inf", repr(older_than), start=0,
+                                    num=limit)

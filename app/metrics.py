@@ -1,0 +1,107 @@
+"""Prometheus metrics of every DIA3 component, defined once.
+
+Processes started by the ``dia3`` command share a multi-process directory
+(``PROMETHEUS_MULTIPROC_DIR``), so counts from several prefork worker processes or API worker
+processes add up when scraped. Queue depths and live workers are read from Redis at scrape
+time by a custom collector, so they are exact and cost nothing between scrapes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
+
+HTTP_REQUESTS = Counter("dia3_http_requests_total", "HTTP requests by route and status",
+                        ["method", "route", "status"])
+HTTP_LATENCY = Histogram("dia3_http_request_duration_seconds", "HTTP request latency",
+                         ["method", "route"], buckets=LATENCY_BUCKETS)
+JOBS_SUBMITTED = Counter("dia3_jobs_submitted_total", "Jobs accepted", ["workflow"])
+JOBS_FINISHED = Counter("dia3_jobs_finished_total", "Jobs that ended, by final state",
+                        ["workflow", "state"])
+JOB_DURATION = Histogram("dia3_job_duration_seconds", "Submit-to-end time of finished jobs",
+                         ["workflow", "state"], buckets=DURATION_BUCKETS)
+TASK_RUNTIME = Histogram("dia3_task_runtime_seconds", "Runtime of a step by task name",
+                         ["task"], buckets=DURATION_BUCKETS)
+TASKS = Counter("dia3_tasks_total", "Steps run by task name and outcome", ["task", "outcome"])
+TASK_RETRIES = Counter("dia3_task_retries_total", "Step retries by task name", ["task"])
+REAPED = Counter("dia3_jobs_reaped_total", "Jobs failed by the reaper (no heartbeat)")
+
+
+class RedisStateCollector:
+    """Queue depths and live workers, read from Redis when scraped."""
+
+    def __init__(self, client_factory, queues, worker_registry):
+        self.client_factory = client_factory
+        self.queues = queues
+        self.workers = worker_registry
+
+    def collect(self):
+        depth = GaugeMetricFamily("dia3_queue_length", "Messages waiting per queue",
+                                  labels=["queue"])
+        up = GaugeMetricFamily("dia3_workers_up", "Workers with a fresh heartbeat")
+        redis_up = GaugeMetricFamily("dia3_redis_up", "1 when Redis answered the scrape")
+        try:
+            client = self.client_factory()
+            pipe = client.pipeline(transaction=False)
+            for queue in self.queues:
+                # kombu's Redis transport keeps priority sub-queues as "<name>\x06\x16<n>"
+                for key in queue_keys(queue):
+                    pipe.llen(key)
+            counts = pipe.execute()
+            per_queue = len(queue_keys(self.queues[0]))
+            for i, queue in enumerate(self.queues):
+                depth.add_metric([queue], sum(counts[i * per_queue:(i + 1) * per_queue]))
+            up.add_metric([], len(self.workers.alive(client)))
+            redis_up.add_metric([], 1)
+        except Exception:  # a scrape must not fail because Redis is down
+            redis_up.add_metric([], 0)
+        yield depth
+        yield up
+        yield redis_up
+
+
+def queue_keys(queue: str) -> list[str]:
+    sep = "\x06\x16"
+    return [queue] + [f"{queue}{sep}{p}" for p in (3, 6, 9)]
+
+
+def multiprocess_dir() -> Path | None:
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return Path(path) if path else None
+
+
+def prepare_multiprocess_dir(path: Path) -> None:
+    """Create an empty metrics directory for a new process group (before metrics import)."""
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.db"):
+        old.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
+def render(extra_collectors=()) -> bytes:
+    """The exposition text of this process group plus any extra collectors."""
+    registry = CollectorRegistry()
+    mp = multiprocess_dir()
+    if mp is not None:
+        multiprocess.MultiProcessCollector(registry, path=str(mp))
+    else:
+        from prometheus_client import REGISTRY
+        registry = REGISTRY
+    for collector in extra_collectors:
+        try:
+            registry.register(collector)
+        except ValueError:
+            pass
+    return generate_latest(registry)
+
+
+def observe_job_end(workflow: str, state: str, created_at: float) -> None:
+    JOBS_FINISHED.labels(workflow, state).inc()
+    JOB_DURATION.labels(workflow, state).observe(max(0.0, time.time() - created_at))

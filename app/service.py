@@ -1,0 +1,125 @@
+"""Job operations shared by the REST API, the CLI and (later) the MCP server.
+
+Each function takes the caller's :class:`~app.auth.keys.Principal`, so tenant scoping and role
+checks are the same whichever surface a request came through.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from marshmallow import ValidationError
+
+from app import metrics
+from app.auth.keys import Principal
+from app.context import job_store
+from app.jobs.model import ACTIVE_STATES, Job
+from app.jobs.store import InvalidTransition, JobNotFound, new_job_id
+from app.logs import request_id_var
+from app.workflows.registry import Plan, all_workflows, get_workflow
+from workers.celery_app import get_celery
+
+log = logging.getLogger("dia3.service")
+
+
+class Forbidden(Exception):
+    pass
+
+
+def require_write(principal: Principal) -> None:
+    if not principal.can_write():
+        raise Forbidden(f"role '{principal.role}' may only read")
+
+
+def validate_params(workflow_name: str, params: Any) -> tuple[Any, dict]:
+    """(workflow, validated params); errors are keyed like the request body."""
+    try:
+        workflow = get_workflow(workflow_name)
+    except KeyError:
+        known = ", ".join(w.name for w in all_workflows())
+        raise ValidationError({"workflow": [f"Unknown workflow '{workflow_name}'. "
+                                            f"Known: {known}."]}) from None
+    if not isinstance(params, dict):
+        raise ValidationError({"params": ["Must be an object."]})
+    try:
+        return workflow, workflow.schema().load(params)
+    except ValidationError as exc:
+        raise ValidationError({"params": exc.messages}) from None
+
+
+def submit(principal: Principal, workflow_name: str, params: Any,
+           idempotency_key: str | None = None) -> tuple[Job, bool]:
+    """Validate, record and enqueue a job; returns (job, created)."""
+    require_write(principal)
+    workflow, validated = validate_params(workflow_name, params)
+    store = job_store()
+    job_id = new_job_id()
+    plan = Plan(job_id=job_id, request_id=request_id_var.get(), app=get_celery())
+    canvas = workflow.build(plan, validated)
+    job, created = store.create(
+        job_id=job_id, workflow=workflow.name, tenant=principal.tenant, owner=principal.key_id,
+        params=validated, steps_total=plan.steps_total, tasks=plan.tasks,
+        idempotency_key=idempotency_key, request_id=request_id_var.get())
+    if not created:
+        return job, False
+    try:
+        canvas.apply_async()
+    except Exception:
+        # Nothing half-written: a job that could not be enqueued is removed again.
+        store.delete(job_id)
+        raise
+    metrics.JOBS_SUBMITTED.labels(workflow.name).inc()
+    log.info("job submitted", extra={"job": job_id, "workflow": workflow.name,
+                                     "steps": plan.steps_total})
+    return job, True
+
+
+def get(principal: Principal, job_id: str, with_params: bool = False) -> Job:
+    return job_store().get(job_id, tenant=None if principal.is_admin else principal.tenant,
+                           with_params=with_params)
+
+
+def steps(principal: Principal, job_id: str) -> dict:
+    get(principal, job_id)
+    return job_store().steps(job_id)
+
+
+def result(principal: Principal, job_id: str) -> tuple[Job, Any]:
+    job = get(principal, job_id)
+    if job.state != "succeeded":
+        raise InvalidTransition(job_id, job.state, "read")
+    return job, job_store().result(job_id, job)
+
+
+def list_jobs(principal: Principal, **filters: Any):
+    tenant = None if principal.is_admin and filters.pop("all_tenants", False) else \
+        principal.tenant
+    filters.pop("all_tenants", None)
+    return job_store().list(tenant, **filters)
+
+
+def cancel(principal: Principal, job_id: str) -> Job:
+    require_write(principal)
+    job = get(principal, job_id)
+    store = job_store()
+    store.cancel(job_id)
+    metrics.observe_job_end(job.workflow, "cancelled", job.created_at)
+    if job.tasks:
+        # Queued steps are dropped by workers; running steps stop at their next batch.
+        get_celery().control.revoke(list(job.tasks.values()))
+    log.info("job cancelled", extra={"job": job_id})
+    return store.get(job_id)
+
+
+def delete(principal: Principal, job_id: str) -> None:
+    require_write(principal)
+    job = get(principal, job_id)
+    if job.state in ACTIVE_STATES:
+        raise InvalidTransition(job_id, job.state, "deleted (cancel it first)")
+    job_store().delete(job_id)
+    log.info("job deleted", extra={"job": job_id})
+
+
+__all__ = ["submit", "get", "result", "list_jobs", "cancel", "delete", "Forbidden",
+           "JobNotFound", "InvalidTransition", "validate_params", "steps"]

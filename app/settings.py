@@ -1,0 +1,169 @@
+"""The one place DIA3 reads its configuration.
+
+Every knob is an environment variable prefixed ``DIA3_``; each is declared once below with its
+default and a one-line description, and ``docs/configuration.md`` is checked against this list
+by the test suite, so the documentation cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+
+def parse_bool(raw: str) -> bool:
+    if raw.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.strip().lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {raw!r}")
+
+
+def setting(default: Any, doc: str, parse: Callable[[str], Any] | None = None,
+            secret: bool = False):
+    """Declare one setting: its default, its documentation and how to parse the env text."""
+    return field(default=default, metadata={"doc": doc, "parse": parse, "secret": secret})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """DIA3 configuration; field ``foo_bar`` is read from ``DIA3_FOO_BAR``."""
+
+    # --- storage -------------------------------------------------------------------------
+    redis_url: str = setting(
+        "", "Redis server for broker, results and job store; empty starts an embedded Redis "
+        "on a unix socket under the data directory")
+    data_dir: str = setting("./var", "Directory for the embedded Redis, large results and "
+                            "local state; must be shared by API replicas for file results")
+    result_inline_max_bytes: int = setting(
+        256 * 1024, "Results larger than this are written to the data directory instead of Redis",
+        int)
+    # --- API -----------------------------------------------------------------------------
+    api_host: str = setting("127.0.0.1", "Address the REST API binds to")
+    api_port: int = setting(8003, "Port of the REST API", int)
+    api_workers: int = setting(2, "gunicorn worker processes of the REST API", int)
+    api_threads: int = setting(8, "Threads per REST API worker process", int)
+    max_body_bytes: int = setting(10 * 1024 * 1024, "Largest accepted request body (bytes)", int)
+    page_size_max: int = setting(200, "Largest page a list endpoint returns", int)
+    admin_api_key: str = setting("", "Bootstrap admin API key (stored hashed on start)",
+                                 secret=True)
+    public_url: str = setting("", "External base URL of the API used in Location headers; "
+                              "empty uses the request's host")
+    api_url: str = setting("", "Base URL the CLI and dashboard use to reach the API; empty "
+                           "means http://<DIA3_API_HOST>:<DIA3_API_PORT>")
+    api_key: str = setting("", "API key the CLI uses; empty uses the local key kept in the "
+                           "data directory by `dia3 up`", secret=True)
+    # --- other components' ports -----------------------------------------------------------
+    mcp_port: int = setting(8000, "Port of the MCP server", int)
+    ui_port: int = setting(8501, "Port of the Streamlit dashboard", int)
+    landing_port: int = setting(8502, "Port of the landing page", int)
+    flower_port: int = setting(5555, "Port of Flower", int)
+    worker_metrics_port: int = setting(
+        9808, "Port where a worker serves Prometheus metrics of all its processes; 0 disables",
+        int)
+    # --- workers and reliability -------------------------------------------------------------
+    worker_concurrency: int = setting(2, "Default prefork processes per worker", int)
+    task_soft_time_limit: int = setting(
+        600, "Default soft time limit of a step (seconds); the step gets a chance to stop", int)
+    task_time_limit: int = setting(720, "Default hard time limit of a step (seconds)", int)
+    visibility_timeout: int = setting(
+        3600, "Seconds before Redis redelivers an unacknowledged step; kept longer than the "
+        "longest hard time limit", int)
+    task_max_retries: int = setting(5, "Retries of a step on transient errors", int)
+    result_expires: int = setting(
+        86400, "Seconds Celery keeps its own task results (DIA3's job store keeps results "
+        "durably regardless)", int)
+    heartbeat_interval: float = setting(
+        5.0, "Seconds between heartbeats of a running step and of each worker", float)
+    job_heartbeat_timeout: int = setting(
+        300, "A running job with no heartbeat for this long is failed by the reaper", int)
+    reaper_interval: float = setting(15.0, "Seconds between reaper passes", float)
+    max_deliveries: int = setting(
+        5, "A step delivered more often than this without finishing fails its job "
+        "(poison message)", int)
+    sentiment_batch_size: int = setting(250, "Most texts in one sentiment batch step", int)
+    sentiment_batch_chars: int = setting(
+        100_000, "Most characters in one sentiment batch step (long texts cost more)", int)
+    # --- observability -----------------------------------------------------------------------
+    log_level: str = setting("INFO", "Log level of every component")
+    log_format: str = setting("json", "json (one object a line) or text")
+    metrics_dir: str = setting(
+        "", "Directory for multi-process Prometheus metrics; empty uses <data_dir>/metrics")
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).resolve()
+
+    @property
+    def metrics_path(self) -> Path:
+        return Path(self.metrics_dir).resolve() if self.metrics_dir else self.data_path / "metrics"
+
+    @property
+    def client_api_url(self) -> str:
+        return (self.api_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    @property
+    def embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    def redacted(self) -> dict[str, Any]:
+        """Settings as a dict with secrets masked, safe to log or show."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = "***" if f.metadata.get("secret") and value else value
+        return out
+
+
+def env_name(field_name: str) -> str:
+    return "DIA3_" + field_name.upper()
+
+
+def documented_settings() -> list[tuple[str, Any, str]]:
+    """(env var, default, description) for every setting, for docs and checks."""
+    return [(env_name(f.name), f.default, f.metadata["doc"]) for f in fields(Settings)]
+
+
+def markdown_table() -> str:
+    """The settings table of docs/configuration.md."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, default, doc in documented_settings():
+        shown = f"`{default}`" if default != "" else "(empty)"
+        lines.append(f"| `{name}` | {shown} | {doc} |")
+    return "\n".join(lines)
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from ``environ`` (default ``os.environ``); bad values fail loudly."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        raw = environ.get(env_name(f.name))
+        if raw is None:
+            continue
+        parse = f.metadata["parse"] or (lambda text: text)
+        try:
+            values[f.name] = parse(raw)
+        except ValueError as exc:
+            raise ValueError(f"{env_name(f.name)}: {exc}") from None
+    return Settings(**values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings, read once."""
+    return load_settings()
+
+
+def reload_settings() -> Settings:
+    """Forget cached settings (after the environment changed, e.g. in a child process)."""
+    get_settings.cache_clear()
+    return get_settings()
+
+
+__all__ = ["Settings", "get_settings", "reload_settings", "load_settings",
+           "documented_settings", "env_name", "markdown_table", "parse_bool"]

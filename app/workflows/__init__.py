@@ -1,0 +1,1 @@
+"""Workflows: named, schema-validated analyses that run as Celery canvases."""

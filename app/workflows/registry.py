@@ -1,0 +1,78 @@
+"""The workflow registry: what a user can submit and how it becomes a Celery canvas.
+
+A workflow is a name, a description, a marshmallow schema for its params and a function that
+builds a canvas (chain, group, chord) from validated params. Every step of the canvas is made
+through :class:`Plan`, which gives it a stable task id (``<job id>-<step>``), the job id and step
+name, the correlation id header and the failure errback, and records the step on the job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery import Signature
+from marshmallow import Schema
+
+
+@dataclass
+class Plan:
+    """Builds the step signatures of one job and remembers them."""
+
+    job_id: str
+    request_id: str | None
+    app: Any
+    tasks: dict[str, str] = field(default_factory=dict)
+
+    def step(self, task_name: str, step: str, *args: Any, **kwargs: Any) -> Signature:
+        if step in self.tasks:
+            raise ValueError(f"duplicate step name {step!r}")
+        task_id = f"{self.job_id}-{step}"
+        self.tasks[step] = task_id
+        sig = self.app.signature(
+            task_name, args=args, kwargs={"job_id": self.job_id, "step": step, **kwargs},
+            task_id=task_id, headers={"dia3_request_id": self.request_id or "",
+                                      "dia3_job_id": self.job_id})
+        sig.link_error(self.app.signature("dia3.job.step_failed",
+                                          headers={"dia3_request_id": self.request_id or ""}))
+        return sig
+
+    @property
+    def steps_total(self) -> int:
+        return len(self.tasks)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str
+    description: str
+    schema: type[Schema]
+    build: Callable[[Plan, dict[str, Any]], Signature]
+    queue: str = "default"
+    category: str = "analysis"
+
+
+_REGISTRY: dict[str, Workflow] = {}
+
+
+def register(workflow: Workflow) -> Workflow:
+    if workflow.name in _REGISTRY:
+        raise ValueError(f"workflow {workflow.name!r} registered twice")
+    _REGISTRY[workflow.name] = workflow
+    return workflow
+
+
+def get_workflow(name: str) -> Workflow:
+    load_builtin()
+    return _REGISTRY[name]
+
+
+def all_workflows() -> list[Workflow]:
+    load_builtin()
+    return sorted(_REGISTRY.values(), key=lambda w: w.name)
+
+
+def load_builtin() -> None:
+    """Import the built-in workflow modules (each registers itself once)."""
+    from app.workflows import builtin  # noqa: F401

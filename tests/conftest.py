@@ -1,0 +1,207 @@
+"""Shared fixtures: a real Redis (external when reachable, embedded otherwise), DIA3 settings
+pointing at it, the API's Flask test client and real ``dia3 worker`` processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_KEY = "test-admin-key-" + uuid.uuid4().hex
+TEST_REDIS_URL = os.environ.get("DIA3_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition, timeout: float = 30.0, interval: float = 0.05, what: str = "condition"):
+    """Poll ``condition`` until it returns a truthy value (waiting on state, not on time)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def external_redis_reachable(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except (redis.ConnectionError, redis.TimeoutError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """The Redis of the test session: the external one named by DIA3_TEST_REDIS_URL when it
+    answers (its database is flushed), else an embedded server."""
+    if external_redis_reachable(TEST_REDIS_URL):
+        redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+        yield TEST_REDIS_URL
+        return
+    from app.runtime.embedded_redis import EmbeddedRedis
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    yield server.start()
+    server.stop()
+
+
+def reset_process_state() -> None:
+    from app import context
+    from app.redis_client import reset_clients
+    from app.settings import reload_settings
+    from workers.celery_app import reset_celery
+    reload_settings()
+    reset_clients()
+    context.reset()
+    reset_celery()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dia3_env(redis_url, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("data")
+    env = {
+        "DIA3_REDIS_URL": redis_url,
+        "DIA3_DATA_DIR": str(data_dir),
+        "DIA3_ADMIN_API_KEY": ADMIN_KEY,
+        "DIA3_WORKER_METRICS_PORT": str(free_port()),
+        "DIA3_HEARTBEAT_INTERVAL": "1",
+        "DIA3_SENTIMENT_BATCH_SIZE": "50",
+        "DIA3_RESULT_INLINE_MAX_BYTES": "65536",
+        "DIA3_LOG_LEVEL": "INFO",
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    reset_process_state()
+    yield env
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    reset_process_state()
+
+
+@pytest.fixture(scope="session")
+def flask_app(dia3_env):
+    from app.api import create_app
+    return create_app()
+
+
+class ApiClient:
+    """The API's test client with a key attached."""
+
+    def __init__(self, app, key: str | None):
+        self.client = app.test_client()
+        self.key = key
+
+    def _headers(self, extra=None):
+        headers = {"X-API-Key": self.key} if self.key else {}
+        headers.update(extra or {})
+        return headers
+
+    def get(self, path, **kw):
+        return self.client.get(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def post(self, path, **kw):
+        return self.client.post(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, path, **kw):
+        return self.client.delete(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def submit(self, workflow, params, **extra):
+        return self.post("/api/v1/jobs", json={"workflow": workflow, "params": params, **extra})
+
+    def wait(self, job_id: str, timeout: float = 120.0) -> dict:
+        def finished():
+            body = self.get(f"/api/v1/jobs/{job_id}").get_json()
+            return body if body["state"] in ("succeeded", "failed", "cancelled") else None
+        return wait_for(finished, timeout=timeout, interval=0.1, what=f"job {job_id} to end")
+
+
+@pytest.fixture
+def make_client(flask_app):
+    """``make_client(role)`` → an ApiClient with a new key of that role in a fresh tenant
+    (or the tenant given)."""
+    from app.context import key_store
+
+    def make(role: str = "analyst", tenant: str | None = None) -> ApiClient:
+        key, _ = key_store().create(role, tenant or f"t{uuid.uuid4().hex[:10]}")
+        return ApiClient(flask_app, key)
+    return make
+
+
+@pytest.fixture
+def analyst(make_client) -> ApiClient:
+    return make_client("analyst")
+
+
+@dataclass
+class WorkerProcess:
+    proc: subprocess.Popen
+    log_path: Path
+    name: str
+    metrics_port: int
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def pool_pids(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
+                             text=True).stdout
+        return [int(pid) for pid in out.split()]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_worker(log_dir: Path, concurrency: int = 2, queues: str | None = None,
+                 extra_env: dict | None = None) -> WorkerProcess:
+    from app.context import worker_registry
+    from app.redis_client import get_redis
+
+    name = f"test-{uuid.uuid4().hex[:6]}@localhost"
+    log_path = log_dir / f"{name.split('@')[0]}.log"
+    args = [sys.executable, "-m", "app.cli", "worker", "-c", str(concurrency), "-n", name]
+    if queues:
+        args += ["-Q", queues]
+    env = {**os.environ, **(extra_env or {})}
+    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=open(log_path, "w"),
+                            stderr=subprocess.STDOUT)
+    handle = WorkerProcess(proc, log_path, name, int(env["DIA3_WORKER_METRICS_PORT"]))
+
+    def ready():
+        if proc.poll() is not None:
+            raise AssertionError(f"worker exited early:\n{handle.log_text()[-3000:]}")
+        return name in worker_registry().alive(get_redis())
+    wait_for(ready, timeout=60, interval=0.1, what="the worker to send its first heartbeat")
+    return handle
+
+
+@pytest.fixture(scope="session")
+def worker(dia3_env, tmp_path_factory):
+    """One real ``dia3 worker`` (2 prefork processes) for the session."""
+    handle = start_worker(tmp_path_factory.mktemp("worker"))
+    yield handle
+    handle.stop()

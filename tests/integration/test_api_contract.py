@@ -1,0 +1,138 @@
+"""API errors, auth, roles and tenant isolation (in-process API, real Redis)."""
+
+import uuid
+
+import pytest
+
+from tests.conftest import ADMIN_KEY, ApiClient
+
+
+def assert_error(response, code, fragment=None):
+    body = response.get_json()
+    assert response.status_code == code, body
+    assert set(body) == {"code", "status", "message", "errors"}
+    assert body["code"] == code and body["message"]
+    if fragment:
+        assert fragment in body["message"] or fragment in str(body["errors"])
+    return body
+
+
+def test_missing_and_bad_keys_are_401(flask_app):
+    assert_error(ApiClient(flask_app, None).get("/api/v1/jobs"), 401, "Missing API key")
+    assert_error(ApiClient(flask_app, "nope").get("/api/v1/jobs"), 401, "Invalid")
+
+
+def test_bearer_header_is_accepted(flask_app):
+    client = flask_app.test_client()
+    response = client.get("/api/v1/workflows", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    assert response.status_code == 200
+
+
+def test_openapi_spec_is_public_and_describes_jobs(flask_app):
+    spec = flask_app.test_client().get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert "/api/v1/jobs" in spec["paths"] and "/api/v1/jobs/{job_id}/cancel" in spec["paths"]
+    assert "ApiKeyHeader" in spec["components"]["securitySchemes"]
+
+
+def test_workflows_list_their_params_schema(analyst):
+    workflows = {w["name"]: w for w in analyst.get("/api/v1/workflows").get_json()}
+    schema = workflows["sentiment"]["params_schema"]
+    assert schema["required"] == ["texts"] and schema["properties"]["texts"]["maxItems"] == 10000
+    assert schema["additionalProperties"] is False
+
+
+def test_422_is_field_level(analyst):
+    body = assert_error(analyst.submit("sentiment", {"texts": []}), 422)
+    assert "texts" in body["errors"]["json"]["params"]
+    body = assert_error(analyst.submit("nope", {}), 422, "Unknown workflow 'nope'")
+    assert "workflow" in body["errors"]["json"]
+    body = assert_error(analyst.post("/api/v1/jobs", json={"params": {}}), 422)
+    assert "workflow" in body["errors"]["json"]
+    assert_error(analyst.get("/api/v1/jobs?limit=0"), 422)
+    assert_error(analyst.get("/api/v1/jobs?cursor=garbage"), 422, "cursor")
+    assert_error(analyst.get("/api/v1/jobs?state=sleeping"), 422)
+
+
+def test_malformed_json_is_a_4xx(analyst):
+    response = analyst.post("/api/v1/jobs", data="{not json",
+                            headers={"Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500
+
+
+def test_body_over_the_limit_is_413(analyst, flask_app):
+    limit = flask_app.config["MAX_CONTENT_LENGTH"]
+    response = analyst.post("/api/v1/jobs", data=b"x" * (limit + 1),
+                            headers={"Content-Type": "application/json"})
+    assert_error(response, 413, "larger than the limit")
+
+
+def test_unknown_job_is_404_and_other_tenants_jobs_do_not_exist(make_client):
+    alice, bob = make_client("analyst"), make_client("analyst")
+    assert_error(alice.get(f"/api/v1/jobs/{uuid.uuid4().hex}"), 404)
+    job = alice.submit("smoke", {"start": 1}).get_json()
+    for call in (lambda: bob.get(f"/api/v1/jobs/{job['id']}"),
+                 lambda: bob.get(f"/api/v1/jobs/{job['id']}/result"),
+                 lambda: bob.post(f"/api/v1/jobs/{job['id']}/cancel"),
+                 lambda: bob.delete(f"/api/v1/jobs/{job['id']}")):
+        assert_error(call(), 404)
+    assert job["id"] not in [j["id"] for j in bob.get("/api/v1/jobs").get_json()["items"]]
+    assert job["id"] in [j["id"] for j in alice.get("/api/v1/jobs").get_json()["items"]]
+
+
+def test_role_matrix(make_client):
+    tenant = "roles" + uuid.uuid4().hex[:6]
+    viewer, analyst = make_client("viewer", tenant), make_client("analyst", tenant)
+    admin = make_client("admin", tenant)
+    job = analyst.submit("smoke", {"start": 1}).get_json()
+    # everyone in the tenant reads
+    for client in (viewer, analyst, admin):
+        assert client.get(f"/api/v1/jobs/{job['id']}").status_code == 200
+        assert client.get("/api/v1/workflows").status_code == 200
+    # viewers never write
+    assert_error(viewer.submit("smoke", {}), 403, "viewer")
+    assert_error(viewer.post(f"/api/v1/jobs/{job['id']}/cancel"), 403)
+    assert_error(viewer.delete(f"/api/v1/jobs/{job['id']}"), 403)
+    # only admins manage keys
+    assert_error(analyst.get("/api/v1/keys"), 403, "admin")
+    assert_error(analyst.post("/api/v1/keys", json={"role": "admin", "tenant": "x"}), 403)
+    created = admin.post("/api/v1/keys", json={"role": "viewer", "tenant": tenant})
+    assert created.status_code == 201 and created.get_json()["key"].startswith("dia3_")
+    assert all("key" not in k for k in admin.get("/api/v1/keys").get_json())
+
+
+def test_revoked_key_is_refused_on_the_next_request(make_client, flask_app):
+    admin = make_client("admin")
+    created = admin.post("/api/v1/keys", json={"role": "analyst", "tenant": "rev"}).get_json()
+    client = ApiClient(flask_app, created["key"])
+    assert client.get("/api/v1/jobs").status_code == 200
+    assert admin.delete(f"/api/v1/keys/{created['key_id']}").status_code == 204
+    assert_error(client.get("/api/v1/jobs"), 401)
+    assert_error(admin.delete(f"/api/v1/keys/{created['key_id']}"), 404)
+
+
+def test_request_id_is_echoed_and_recorded(analyst):
+    response = analyst.post(
+        "/api/v1/jobs", json={"workflow": "smoke", "params": {}},
+        headers={"X-Request-ID": "req-abc-123"})
+    assert response.headers["X-Request-ID"] == "req-abc-123"
+    assert response.get_json()["request_id"] == "req-abc-123"
+    assert response.headers["Location"].endswith(response.get_json()["id"])
+    bad = analyst.get("/api/v1/jobs", headers={"X-Request-ID": "has spaces <script>"})
+    assert bad.headers["X-Request-ID"] != "has spaces <script>"
+
+
+def test_security_headers_everywhere(flask_app):
+    response = flask_app.test_client().get("/healthz")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_unknown_route_and_method_are_json(analyst):
+    assert_error(analyst.get("/api/v1/nothing-here"), 404)
+    assert_error(analyst.client.put("/api/v1/jobs", headers={"X-API-Key": analyst.key}), 405)
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/metrics"])
+def test_health_and_metrics_are_public(flask_app, path):
+    assert flask_app.test_client().get(path).status_code == 200

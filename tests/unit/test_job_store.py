@@ -1,0 +1,120 @@
+"""The job store against a real Redis: transitions, indexes, pagination, step bookkeeping."""
+
+import uuid
+
+import pytest
+
+from app.context import job_store
+from app.jobs.store import InvalidTransition, JobNotFound, decode_cursor, new_job_id
+
+
+def create(tenant, workflow="smoke", key=None, steps=3):
+    job, created = job_store().create(
+        job_id=new_job_id(), workflow=workflow, tenant=tenant, owner="k1", params={"a": 1},
+        steps_total=steps, tasks={"s": "t"}, idempotency_key=key)
+    return job, created
+
+
+@pytest.fixture
+def tenant():
+    return "t" + uuid.uuid4().hex[:8]
+
+
+def test_create_and_read_back(tenant):
+    job, created = create(tenant)
+    assert created and job.state == "queued" and job.steps_total == 3
+    again = job_store().get(job.id, tenant=tenant, with_params=True)
+    assert again.params == {"a": 1} and again.tenant == tenant
+    with pytest.raises(JobNotFound):
+        job_store().get(job.id, tenant="someone-else")
+
+
+def test_idempotency_key_is_per_tenant(tenant):
+    first, created1 = create(tenant, key="k")
+    second, created2 = create(tenant, key="k")
+    other, created3 = create(tenant + "x", key="k")
+    assert created1 and not created2 and created3
+    assert first.id == second.id != other.id
+
+
+def test_state_indexes_follow_transitions(tenant):
+    store = job_store()
+    job, _ = create(tenant)
+    assert [j.id for j in store.list(tenant, state="queued").items] == [job.id]
+    assert store.step_start(job.id, "s", "t", "w").verdict == "run"
+    assert store.list(tenant, state="queued").items == []
+    assert [j.id for j in store.list(tenant, state="running", workflow="smoke").items] == [job.id]
+    assert store.succeed(job.id, {"ok": True})
+    assert [j.id for j in store.list(tenant, state="succeeded").items] == [job.id]
+    assert store.list(tenant, state="running").items == []
+    assert store.count(tenant, "succeeded") == 1
+    with pytest.raises(InvalidTransition):
+        store.cancel(job.id)
+
+
+def test_cursor_pagination_is_complete_and_newest_first(tenant):
+    ids = [create(tenant)[0].id for _ in range(7)]
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = job_store().list(tenant, limit=3, cursor=cursor)
+        seen += [j.id for j in page.items]
+        pages += 1
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert seen == ids[::-1] and pages == 3
+
+
+def test_bad_cursor_is_rejected():
+    with pytest.raises(ValueError):
+        decode_cursor("not-a-cursor!")
+
+
+def test_step_bookkeeping_ignores_second_delivery_and_finished_jobs(tenant):
+    store = job_store()
+    job, _ = create(tenant)
+    assert store.step_start(job.id, "a", "t", "w").verdict == "run"
+    assert store.step_start(job.id, "a", "t", "w").starts == 2  # redelivered while running
+    assert store.step_done(job.id, "a", {"x": 1}, 0.1)
+    assert not store.step_done(job.id, "a", {"x": 2}, 0.1)  # counted once
+    assert store.step_start(job.id, "a", "t", "w").verdict == "done"
+    assert store.get(job.id).steps_done == 1
+    assert store.step_outputs(job.id) == {"a": {"x": 1}}
+    store.cancel(job.id)
+    assert store.step_start(job.id, "b", "t", "w").verdict == "stop"
+
+
+def test_failure_keeps_step_and_reason(tenant):
+    store = job_store()
+    job, _ = create(tenant)
+    assert store.fail(job.id, error_type="ValueError", message="bad", step="b")
+    assert not store.fail(job.id, error_type="X", message="again", step="c")
+    failed = store.get(job.id)
+    assert failed.error == {"type": "ValueError", "message": "bad", "step": "b"}
+    assert failed.finished_at is not None
+
+
+def test_large_results_go_to_files_and_delete_removes_everything(tenant):
+    store = job_store()
+    job, _ = create(tenant, key="del")
+    big = {"blob": "x" * 200_000}
+    assert store.succeed(job.id, big)
+    done = store.get(job.id)
+    assert done.result_ref["kind"] == "file"
+    assert store.result(job.id, done) == big
+    path = store.results.dir.parent / done.result_ref["path"]
+    assert path.exists()
+    store.delete(job.id)
+    assert not path.exists()
+    with pytest.raises(JobNotFound):
+        store.get(job.id)
+    assert store.list(tenant).items == []
+    assert create(tenant, key="del")[1]  # the idempotency key was released
+
+
+def test_stale_active_jobs_are_found_by_heartbeat(tenant):
+    import time
+    store = job_store()
+    job, _ = create(tenant)
+    assert job.id in store.stale_active(time.time() + 1)
+    assert job.id not in store.stale_active(time.time() - 3600)
