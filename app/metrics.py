@@ -77,14 +77,6 @@ def multiprocess_dir() -> Path | None:
     return Path(path) if path else None
 
 
-def prepare_multiprocess_dir(path: Path) -> None:
-    """Create an empty metrics directory for a new process group (before metrics import)."""
-    path.mkdir(parents=True, exist_ok=True)
-    for old in path.glob("*.db"):
-        old.unlink()
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
-
-
 def render(extra_collectors=()) -> bytes:
     """The exposition text of this process group plus any extra collectors."""
     registry = CollectorRegistry()

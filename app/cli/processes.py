@@ -21,7 +21,8 @@ def _die_with_parent() -> None:
 
 
 class Supervisor:
-    """Starts children, and on stop sends SIGTERM (Celery's warm shutdown), then SIGKILL."""
+    """Starts children, and on stop sends SIGTERM to each main process only (Celery's warm
+    shutdown lets running steps finish), then SIGKILL to anything left in its group."""
 
     def __init__(self, grace: float = 30.0):
         self.grace = grace
@@ -32,7 +33,8 @@ class Supervisor:
         out = subprocess.DEVNULL if quiet else None
         proc = subprocess.Popen([sys.executable, "-m", "app.cli", *args],
                                 env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
-                                stdout=out, stderr=out, preexec_fn=_die_with_parent)
+                                stdout=out, stderr=out, preexec_fn=_die_with_parent,
+                                start_new_session=True)
         self.children.append((name, proc))
         return proc
 
@@ -53,4 +55,10 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            # Each child leads its own session: whatever it left behind (pool processes that
+            # did not exit with it) is ended with the group.
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         self.children.clear()

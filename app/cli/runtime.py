@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import atexit
 import os
+import sys
 from pathlib import Path
 
-from app import metrics
 from app.logs import configure_logging
 from app.runtime.embedded_redis import EmbeddedRedis
 from app.settings import get_settings, reload_settings
@@ -34,9 +34,17 @@ def ensure_redis(own: bool = True) -> EmbeddedRedis | None:
 
 
 def prepare_metrics(role: str) -> Path:
-    """A fresh multi-process metrics directory for this process group."""
+    """A fresh multi-process metrics directory for this process group.
+
+    Must run before ``prometheus_client`` is imported: it picks its storage mode on import.
+    """
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before the metrics directory was set")
     path = get_settings().metrics_path / f"{role}-{os.getpid()}"
-    metrics.prepare_multiprocess_dir(path)
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.db"):
+        old.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
     return path
 
 

@@ -1,0 +1,71 @@
+"""Faults: a worker process killed mid-job, and Redis going away under the API."""
+
+import os
+import signal
+import uuid
+
+from app.context import job_store
+from tests.conftest import ApiClient, reset_process_state, wait_for
+
+
+def test_sigkill_of_a_pool_process_mid_job_still_scores_each_item_once(analyst, worker):
+    sentence = "I adore the colours but hate the noise, and the price is fair enough. "
+    texts = [f"{i}: " + sentence * 40 for i in range(600)]
+    job_id = analyst.submit("sentiment", {"texts": texts}).get_json()["id"]
+    store = job_store()
+
+    def running_step():
+        for name, step in store.steps(job_id).items():
+            if step["state"] == "running" and step["worker"].startswith(worker.name):
+                return name, int(step["worker"].rsplit(":", 1)[1])
+        return None
+    step, pid = wait_for(running_step, timeout=60, what="a batch step to be running")
+    assert pid in worker.pool_pids()
+    os.kill(pid, signal.SIGKILL)
+
+    job = analyst.wait(job_id, timeout=240)
+    assert job["state"] == "succeeded", job["error"]
+    steps = store.steps(job_id)
+    assert steps[step]["starts"] >= 2, "the killed step must have been delivered again"
+    assert all(s["state"] == "done" for s in steps.values())
+    result = analyst.get(f"/api/v1/jobs/{job_id}/result").get_json()["result"]
+    assert [item["index"] for item in result["items"]] == list(range(len(texts)))
+    assert result["count"] == len(texts) == sum(result["counts"].values())
+    assert pid not in worker.pool_pids()  # the pool replaced the process
+
+
+def test_api_answers_503_while_redis_is_down_and_recovers(tmp_path, monkeypatch, flask_app):
+    """A Redis of our own that we stop and start again (a real server process)."""
+    from app.api import create_app
+    from app.runtime.embedded_redis import EmbeddedRedis
+
+    server = EmbeddedRedis(tmp_path)
+    monkeypatch.setenv("DIA3_REDIS_URL", server.start())
+    reset_process_state()
+    try:
+        app = create_app()
+        from tests.conftest import ADMIN_KEY
+        client = ApiClient(app, ADMIN_KEY)
+        assert client.get("/api/v1/jobs").status_code == 200
+        server.stop()
+
+        response = client.get("/api/v1/jobs")
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        assert "Redis" in response.get_json()["message"]
+        submit = client.submit("smoke", {}, idempotency_key=uuid.uuid4().hex)
+        assert submit.status_code == 503
+        ready = app.test_client().get("/readyz")
+        assert ready.status_code == 503 and ready.get_json()["missing"][0].startswith("redis")
+        assert app.test_client().get("/healthz").status_code == 200
+        assert app.test_client().get("/metrics").status_code == 200
+
+        server.start()
+        assert client.get("/api/v1/jobs").status_code == 200  # keys survived (AOF)
+        ready = app.test_client().get("/readyz").get_json()
+        assert ready["checks"]["redis"]["ok"] is True
+        assert "workers" in ready["missing"][0]  # nobody works on this Redis: says so
+    finally:
+        server.stop()
+        monkeypatch.undo()
+        reset_process_state()
