@@ -1,0 +1,236 @@
+"""Fixtures for the LLM layer: Redis with a per-test key prefix, fake providers, clients."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import redis
+
+from tests.fakes import FakeHTTPServer, FakeOllamaServer, FakeOpenAIServer, ScriptedResponse
+from workers.agents.llm import (
+    LLMClient,
+    OllamaBackend,
+    OpenAIBackend,
+    PriceTable,
+    RetryPolicy,
+)
+from workers.agents.llm.backends.base import ChatBackend
+
+TEST_API_KEY = "sk-test-" + "a1b2c3d4e5f6"
+FAST_RETRIES = RetryPolicy(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05)
+
+
+def llm_test_redis_url() -> str:
+    return os.environ.get("DIA3_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(llm_test_redis_url())
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def key_prefix(redis_client: redis.Redis) -> Iterator[str]:
+    """A unique Redis key prefix; every key under it is deleted after the test."""
+    prefix = f"test:llm:{uuid.uuid4().hex}"
+    yield prefix
+    keys = list(redis_client.scan_iter(f"{prefix}:*"))
+    if keys:
+        redis_client.delete(*keys)
+
+
+@dataclass
+class Provider:
+    """One remote provider under test: its fake server and how to talk to it."""
+
+    name: str
+    server: FakeHTTPServer
+    make_backend: Callable[..., ChatBackend]
+    rate_limited: Callable[..., ScriptedResponse]
+    server_error: Callable[..., ScriptedResponse]
+    unauthorized: Callable[[], ScriptedResponse]
+    model: str
+
+    def client(self, **kwargs: Any) -> LLMClient:
+        backend_kwargs = kwargs.pop("backend_kwargs", {})
+        kwargs.setdefault("retry_policy", FAST_RETRIES)
+        kwargs.setdefault("default_model", self.model)
+        kwargs.setdefault("prices", PriceTable({self.model: (2.5, 10.0)}))
+        return LLMClient(self.make_backend(**backend_kwargs), **kwargs)
+
+
+def _openai(server: FakeOpenAIServer) -> Provider:
+    def make_backend(**kwargs: Any) -> OpenAIBackend:
+        kwargs.setdefault("api_key", TEST_API_KEY)
+        kwargs.setdefault("timeout_s", 5.0)
+        return OpenAIBackend(base_url=server.base_url, **kwargs)
+
+    return Provider(
+        name="openai",
+        server=server,
+        make_backend=make_backend,
+        rate_limited=FakeOpenAIServer.rate_limited,
+        server_error=FakeOpenAIServer.server_error,
+        unauthorized=FakeOpenAIServer.unauthorized,
+        model="gpt-4o",
+    )
+
+
+def _ollama(server: FakeOllamaServer) -> Provider:
+    def make_backend(**kwargs: Any) -> OllamaBackend:
+        kwargs.setdefault("timeout_s", 5.0)
+        return OllamaBackend(host=server.base_url, **kwargs)
+
+    return Provider(
+        name="ollama",
+        server=server,
+        make_backend=make_backend,
+        rate_limited=FakeOllamaServer.rate_limited,
+        server_error=FakeOllamaServer.server_error,
+        unauthorized=lambda: ScriptedResponse.error(401, {"error": "unauthorized"}),
+        model="llama3.2",
+    )
+
+
+@pytest.fixture(params=["openai", "ollama"])
+def provider(request: pytest.FixtureRequest) -> Iterator[Provider]:
+    if request.param == "openai":
+        with FakeOpenAIServer(api_key=TEST_API_KEY) as server:
+            yield _openai(server)
+    else:
+        with FakeOllamaServer() as server:
+            yield _ollama(server)
+
+
+@pytest.fixture
+def openai_provider() -> Iterator[Provider]:
+    with FakeOpenAIServer(api_key=TEST_API_KEY) as server:
+        yield _openai(server)
+
+
+@pytest.fixture
+def ollama_provider() -> Iterator[Provider]:
+    with FakeOllamaServer() as server:
+        yield _ollama(server)
+
+
+# A perspective-analysis schema and a final-report schema shaped like the platform's.
+PERSPECTIVE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "summary": {"type": "string", "minLength": 1},
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "claim": {"type": "string", "minLength": 1},
+                    "evidence_ids": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                },
+                "required": ["claim", "evidence_ids"],
+                "additionalProperties": False,
+            },
+        },
+        "risks": {"type": "array", "items": {"type": "string"}},
+        "opportunities": {"type": "array", "items": {"type": "string"}},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+        "method": {"type": "string", "enum": ["llm", "extractive"]},
+    },
+    "required": ["summary", "findings", "risks", "opportunities", "confidence"],
+}
+
+FINAL_REPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "$defs": {
+        "Risk": {
+            "type": "object",
+            "properties": {
+                "risk": {"type": "string"},
+                "likelihood": {"type": "string", "enum": ["low", "medium", "high"]},
+                "impact": {"type": "integer", "minimum": 1, "maximum": 5},
+                "evidence_ids": {"type": "array", "items": {"type": "string"}},
+            },
+            "required": ["risk", "likelihood", "impact"],
+        },
+        "Recommendation": {
+            "type": "object",
+            "properties": {
+                "action": {"type": "string"},
+                "priority": {"type": "string", "enum": ["high", "medium", "low"]},
+            },
+            "required": ["action", "priority"],
+        },
+    },
+    "properties": {
+        "executive_summary": {"type": "string", "maxLength": 600},
+        "swot": {
+            "type": "object",
+            "properties": {
+                name: {"type": "array", "items": {"type": "string"}, "minItems": 1}
+                for name in ("strengths", "weaknesses", "opportunities", "threats")
+            },
+            "required": ["strengths", "weaknesses", "opportunities", "threats"],
+            "additionalProperties": False,
+        },
+        "key_risks": {"type": "array", "items": {"$ref": "#/$defs/Risk"}, "minItems": 1},
+        "recommendations": {"type": "array", "items": {"$ref": "#/$defs/Recommendation"}},
+        "overall_confidence": {
+            "anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "null"}]
+        },
+        "citations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "quote": {"type": "string"}},
+                "required": ["id", "quote"],
+            },
+        },
+    },
+    "required": [
+        "executive_summary",
+        "swot",
+        "key_risks",
+        "recommendations",
+        "overall_confidence",
+        "citations",
+    ],
+    "additionalProperties": False,
+}
+
+EVIDENCE = [
+    {
+        "id": "news-1",
+        "text": "Acme Corp reported record revenue in Q3, driven by strong demand in Europe. "
+        "However, the Bank of England warned that rising interest rates may slow growth.",
+    },
+    {
+        "id": "news-2",
+        "text": "Regulatory scrutiny from the EU is increasing, and competition from Globex Inc. "
+        "threatens margins. Analysts say Acme should diversify its supplier base.",
+    },
+    {
+        "id": "filing-3",
+        "text": "Acme Corp's CEO Jane Smith said the company will expand into Asia next year. "
+        "A data breach last year caused significant losses and lawsuits.",
+    },
+]
+
+MESSAGES = [
+    {"role": "system", "content": "You are a strategy analyst."},
+    {"role": "user", "content": "Assess Acme's strategic position and its main risks."},
+]
+
+VALID_PERSPECTIVE = {
+    "summary": "Acme grows but faces regulatory risk.",
+    "findings": [{"claim": "Revenue hit a record.", "evidence_ids": ["news-1"]}],
+    "risks": ["EU scrutiny"],
+    "opportunities": ["Asia expansion"],
+    "confidence": 0.7,
+}
