@@ -1,0 +1,74 @@
+"""Ingestion pipelines: file or text -> chunks -> embeddings -> collection."""
+
+from __future__ import annotations
+
+from .chunking import ApproxTokenizer, ChunkingConfig, ModelTokenizer, TokenSpanner, chunk_text
+from .embeddings.base import Embedder
+from .errors import InputError
+from .extract import DEFAULT_MAX_BYTES, PLAIN, extract_text
+from .ids import document_id_for
+from .models import DocumentInput, IngestReport, Metadata
+from .store import KnowledgeCollection
+
+
+def tokenizer_for(embedder: Embedder) -> TokenSpanner:
+    """The embedder's own tokenizer when it has one, else the fast approximation."""
+    tokenizer = getattr(embedder, "tokenizer", None)
+    return ModelTokenizer(tokenizer) if tokenizer is not None else ApproxTokenizer()
+
+
+def ingest_text(
+    collection: KnowledgeCollection,
+    text: str,
+    *,
+    document_id: str | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    media_type: str = PLAIN,
+    metadata: Metadata | None = None,
+    chunking: ChunkingConfig | None = None,
+    tokenizer: TokenSpanner | None = None,
+) -> IngestReport:
+    """Chunk and index ``text``; its id is derived from the content unless given."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("text", "must be a non-empty string", reason="empty")
+    chunks = chunk_text(
+        text, tokenizer or tokenizer_for(collection.embedder), chunking or ChunkingConfig()
+    )
+    document = DocumentInput(
+        document_id=document_id or document_id_for(text),
+        title=title,
+        source=source,
+        media_type=media_type,
+        metadata=dict(metadata or {}),
+    )
+    return collection.add_document(document, chunks)
+
+
+def ingest_file(
+    collection: KnowledgeCollection,
+    data: bytes,
+    *,
+    filename: str | None = None,
+    media_type: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    document_id: str | None = None,
+    title: str | None = None,
+    metadata: Metadata | None = None,
+    chunking: ChunkingConfig | None = None,
+    tokenizer: TokenSpanner | None = None,
+) -> IngestReport:
+    """Extract text from an uploaded file (txt, md, html, pdf) and index it."""
+    extracted = extract_text(data, filename=filename, media_type=media_type,
+                             max_bytes=max_bytes)
+    return ingest_text(
+        collection,
+        extracted.text,
+        document_id=document_id,
+        title=title or extracted.title or filename,
+        source=filename,
+        media_type=extracted.media_type,
+        metadata=metadata,
+        chunking=chunking,
+        tokenizer=tokenizer,
+    )
