@@ -1,0 +1,210 @@
+"""Split a simulation into shards, run one shard, merge shard outputs.
+
+Reproducibility whatever the number of shards: the N simulations are cut into fixed-size
+blocks, and block b always draws from ``SeedSequence(seed, spawn_key=(b,))``, i.e. the b-th
+child of ``SeedSequence(seed).spawn(...)``. A shard is a contiguous range of blocks. Shards
+report per-block moments and integer counts, and the merge folds blocks in block order, so
+1 shard or 8 give bit-identical results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+
+import numpy as np
+
+from . import moments
+from .errors import MonteCarloInputError
+from .expression import compile_expression
+from .paths import Recorder, step_grid, walk_block, walk_for
+from .scenario import ScenarioModel
+from .sketch import QuantileSketch
+from .summary import summarise
+from .validation import PAYOFF_NAMES, validate_spec
+
+
+def n_blocks(spec: dict) -> int:
+    return math.ceil(spec["n_simulations"] / spec["block_size"])
+
+
+def block_rng(seed: int, block: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+
+
+def fingerprint(spec: dict) -> str:
+    body = {k: v for k, v in spec.items() if k != "shard"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def plan_shards(spec: dict, n_shards: int) -> list[dict]:
+    """Validate ``spec`` and cut it into at most ``n_shards`` contiguous block ranges."""
+    if isinstance(n_shards, bool) or not isinstance(n_shards, int) or n_shards < 1:
+        raise MonteCarloInputError("n_shards", "must be a positive integer")
+    normalised = validate_spec(spec) if "shard" not in spec else spec
+    if normalised["model"] == "bootstrap" and normalised["antithetic"]:
+        raise MonteCarloInputError("antithetic", "is not available for the bootstrap model")
+    total = n_blocks(normalised)
+    count = min(n_shards, total)
+    edges = [round(i * total / count) for i in range(count + 1)]
+    tag = fingerprint(normalised)
+    return [
+        {**normalised, "shard": {"index": i, "count": count, "block_start": edges[i],
+                                 "block_stop": edges[i + 1], "fingerprint": tag}}
+        for i in range(count)
+    ]  # fmt: skip
+
+
+class _ShardState:
+    """Per-shard accumulators; everything is either per-block or an exact integer count."""
+
+    def __init__(self, spec: dict) -> None:
+        self.spec = spec
+        thresholds = np.asarray(spec["thresholds"], dtype=float)
+        self.thresholds = thresholds
+        self.blocks: list[moments.Moments] = []
+        self.pairs: list[moments.Moments] = []
+        self.sketch = QuantileSketch(spec["relative_accuracy"])
+        self.exact = spec["n_simulations"] <= spec["exact_limit"]
+        self.values: list[float] = []
+        self.minimum, self.maximum = math.inf, -math.inf
+        self.above = np.zeros(thresholds.size, dtype=np.int64)
+        self.below = np.zeros(thresholds.size, dtype=np.int64)
+        self.hit_above = np.zeros(thresholds.size, dtype=np.int64)
+        self.hit_below = np.zeros(thresholds.size, dtype=np.int64)
+        self.invalid = 0
+        self.fan: list[QuantileSketch] | None = None
+        self.samples: np.ndarray | None = None
+
+    def add(self, values: np.ndarray, logs: np.ndarray | None, half: int) -> None:
+        finite = np.isfinite(values)
+        valid = values[finite]
+        self.invalid += int(values.size - valid.size)
+        self.blocks.append(moments.block_moments(valid))
+        if self.spec["antithetic"]:
+            m = values.size - half
+            pair = 0.5 * (values[:m] + values[half : half + m])
+            self.pairs.append(moments.block_moments(pair[np.isfinite(pair)]))
+        if valid.size:
+            self.minimum = min(self.minimum, float(valid.min()))
+            self.maximum = max(self.maximum, float(valid.max()))
+        if logs is not None:
+            self.sketch.add_logs(logs[np.isfinite(logs)])
+        else:
+            self.sketch.add(valid)
+        if self.exact:
+            self.values.extend(valid.tolist())
+        for i, t in enumerate(self.thresholds):
+            self.above[i] += int(np.count_nonzero(valid > t))
+            self.below[i] += int(np.count_nonzero(valid < t))
+
+    def to_dict(self) -> dict:
+        out = {
+            "shard": self.spec["shard"],
+            "blocks": [list(b) for b in self.blocks],
+            "pairs": [list(b) for b in self.pairs],
+            "invalid": self.invalid,
+            "min": self.minimum if math.isfinite(self.minimum) else None,
+            "max": self.maximum if math.isfinite(self.maximum) else None,
+            "above": self.above.tolist(),
+            "below": self.below.tolist(),
+            "sketch": self.sketch.to_dict(),
+            "values": self.values if self.exact else None,
+            "fan": [s.to_dict() for s in self.fan] if self.fan is not None else None,
+            "samples": self.samples.tolist() if self.samples is not None else None,
+        }
+        if self.spec["model"] != "scenario" and self.spec["path_crossing"]:
+            out["hit_above"] = self.hit_above.tolist()
+            out["hit_below"] = self.hit_below.tolist()
+        return out
+
+
+def _block_size(spec: dict, block: int) -> int:
+    start = block * spec["block_size"]
+    return min(spec["block_size"], spec["n_simulations"] - start)
+
+
+def run_shard(shard_spec: dict) -> dict:
+    """Simulate one shard's blocks; returns mergeable, JSON-serialisable partial statistics."""
+    if "shard" not in shard_spec:
+        raise MonteCarloInputError("shard", "is required: use plan_shards() to make shard specs")
+    spec = shard_spec
+    info = spec["shard"]
+    started = time.perf_counter()
+    state = _ShardState(spec)
+    antithetic = spec["antithetic"]
+    path_model = spec["model"] != "scenario"
+    fan_blocks = math.ceil(spec["fan_sample"] / spec["block_size"])
+    if path_model:
+        walk = walk_for(spec)
+        payoff = spec["params"].get("payoff")
+        payoff_fn = compile_expression(payoff, PAYOFF_NAMES) if payoff else None
+        grid = step_grid(walk.steps, spec["fan_points"])
+        thresholds_log = None
+        if spec["path_crossing"] and state.thresholds.size:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                thresholds_log = np.log(state.thresholds)
+        if info["block_start"] < fan_blocks:
+            state.fan = [QuantileSketch(spec["relative_accuracy"]) for _ in grid]
+    else:
+        scenario = ScenarioModel(spec["params"])
+    path_steps = 0
+    for block in range(info["block_start"], info["block_stop"]):
+        rng = block_rng(spec["seed"], block)
+        size = _block_size(spec, block)
+        half = (size + 1) // 2 if antithetic else size
+        if not path_model:
+            state.add(scenario.block(rng, size, antithetic), None, half)
+            continue
+        rec = Recorder(
+            grid=grid,
+            fan=state.fan if block < fan_blocks else None,
+            n_sample=spec["sample_paths"] if block == 0 else 0,
+            thresholds_log=thresholds_log,
+        )
+        logs = walk_block(walk, rng, size, antithetic, rec)
+        path_steps += size * walk.steps
+        with np.errstate(over="ignore"):
+            prices = np.exp(logs)
+        if payoff_fn is None:
+            state.add(prices, logs, half)
+        else:
+            outcome = np.asarray(payoff_fn({"S": prices}), dtype=float)
+            state.add(np.broadcast_to(outcome, prices.shape).copy(), None, half)
+        if rec.samples is not None:
+            state.samples = rec.samples
+        if rec.hit_above is not None:
+            state.hit_above += rec.hit_above
+            state.hit_below += rec.hit_below
+    out = state.to_dict()
+    out["spec"] = {k: v for k, v in spec.items() if k != "shard"}
+    out["path_steps"] = path_steps
+    out["elapsed_seconds"] = time.perf_counter() - started
+    return out
+
+
+def merge_shards(shard_results: list[dict]) -> dict:
+    """Combine all shard outputs of one run (any order) into the final result dict."""
+    if not shard_results:
+        raise MonteCarloInputError("shards", "at least one shard result is required")
+    ordered = sorted(shard_results, key=lambda r: r["shard"]["block_start"])
+    spec = ordered[0]["spec"]
+    tag = fingerprint(spec)
+    expected = 0
+    for result in ordered:
+        info = result["shard"]
+        if info["fingerprint"] != tag:
+            raise MonteCarloInputError("shards", "a shard result belongs to a different spec")
+        if info["block_start"] != expected:
+            raise MonteCarloInputError("shards", f"blocks from {expected} are missing or repeated")
+        expected = info["block_stop"]
+    if expected != n_blocks(spec):
+        raise MonteCarloInputError("shards", f"blocks from {expected} are missing")
+    return summarise(spec, ordered)
+
+
+def simulate(spec: dict, n_shards: int = 1) -> dict:
+    """Convenience: plan, run every shard in this process, merge."""
+    return merge_shards([run_shard(s) for s in plan_shards(spec, n_shards)])
