@@ -46,13 +46,35 @@ def external_redis_reachable(url: str) -> bool:
         return False
 
 
+SESSION_LOCK = "dia3-test-session"
+
+
+def claim_database(url: str) -> str | None:
+    """A database of the external Redis that no other test session is using, flushed.
+
+    Sessions can run side by side on one machine; each takes its own database (the one in the
+    URL first, then the next ones) and holds a lock key in it while it runs.
+    """
+    base, _, db = url.rpartition("/")
+    first = int(db) if db.isdigit() else 11
+    for number in list(range(first, 16)) + list(range(1, first)):
+        candidate = f"{base}/{number}"
+        client = redis.Redis.from_url(candidate)
+        if client.set(SESSION_LOCK, os.getpid(), nx=True, ex=3 * 3600):
+            client.flushdb()
+            client.set(SESSION_LOCK, os.getpid(), ex=3 * 3600)
+            return candidate
+    return None
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
     """The Redis of the test session: the external one named by DIA3_TEST_REDIS_URL when it
-    answers (its database is flushed), else an embedded server."""
-    if external_redis_reachable(TEST_REDIS_URL):
-        redis.Redis.from_url(TEST_REDIS_URL).flushdb()
-        yield TEST_REDIS_URL
+    answers (a free database of it, flushed), else an embedded server."""
+    url = claim_database(TEST_REDIS_URL) if external_redis_reachable(TEST_REDIS_URL) else None
+    if url:
+        yield url
+        redis.Redis.from_url(url).delete(SESSION_LOCK)
         return
     from app.runtime.embedded_redis import EmbeddedRedis
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
@@ -129,7 +151,9 @@ class ApiClient:
 
     def wait(self, job_id: str, timeout: float = 120.0) -> dict:
         def finished():
-            body = self.get(f"/api/v1/jobs/{job_id}").get_json()
+            response = self.get(f"/api/v1/jobs/{job_id}")
+            body = response.get_json()
+            assert response.status_code == 200, body
             return body if body["state"] in ("succeeded", "failed", "cancelled") else None
         return wait_for(finished, timeout=timeout, interval=0.1, what=f"job {job_id} to end")
 

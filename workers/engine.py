@@ -127,10 +127,9 @@ class JobStep(Task):
         metrics.TASK_RUNTIME.labels(self.name).observe(runtime)
         metrics.TASKS.labels(self.name, "succeeded").inc()
         if self.final:
-            store.step_done(job_id, step, None, runtime)
-            if store.succeed(job_id, out):
-                job = store.get(job_id)
-                metrics.observe_job_end(job.workflow, job.state, job.created_at)
+            succeeded, workflow, created_at = store.finish(job_id, step, out, runtime)
+            if succeeded:
+                metrics.observe_job_end(workflow, "succeeded", created_at)
                 log.info("job succeeded", extra={"step": step})
             return None
         store.step_done(job_id, step, out if self.keep_output else None, runtime)

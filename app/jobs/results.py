@@ -28,12 +28,23 @@ class ResultStore:
 
     def put(self, job_id: str, result: Any) -> dict[str, Any]:
         """Store ``result`` and return the reference to keep on the job."""
+        ref, inline = self.prepare(job_id, result)
+        if inline is not None:
+            self.r.set(self.key(job_id), inline)
+        return ref
+
+    @staticmethod
+    def key(job_id: str) -> str:
+        return f"{PREFIX}result:{job_id}"
+
+    def prepare(self, job_id: str, result: Any) -> tuple[dict[str, Any], bytes | None]:
+        """Serialise ``result``; large ones are written to a file now, small ones are returned
+        for the caller to store in Redis (atomically with the job's state change)."""
         body = json.dumps(result, separators=(",", ":"), allow_nan=False).encode()
         ref: dict[str, Any] = {"bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
         if len(body) <= self.inline_max:
-            self.r.set(f"{PREFIX}result:{job_id}", body)
             ref["kind"] = "redis"
-            return ref
+            return ref, body
         path = self._path(job_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -43,7 +54,7 @@ class ResultStore:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
         ref.update(kind="file", path=str(path.relative_to(self.dir.parent)))
-        return ref
+        return ref, None
 
     def get(self, job_id: str, ref: dict[str, Any]) -> Any:
         """Load a result by its reference; raises LookupError when it is gone."""

@@ -129,6 +129,38 @@ if st == 'queued' or st == 'running' then redis.call('ZADD', p .. 'active', now,
 return 1
 """
 
+# The last step of a job: ARGV: prefix, id, step, now, runtime, result ref JSON, inline
+# result body or ''.
+# Marks the step done and the job succeeded in one round trip.
+# Returns {1 if the job became succeeded else 0, workflow, created_at, state before}.
+FINISH = _INDEX_HELPERS + """
+local p, id, step, now, runtime, ref = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local body = ARGV[7]
+local jk = p .. 'job:' .. id
+local job = redis.call('HMGET', jk, 'state', 'workflow', 'created_at')
+local st = job[1]
+if not st then return {0, '', '0', 'missing'} end
+local sk = jk .. ':steps'
+local raw = redis.call('HGET', sk, step)
+local rec = {}
+if raw then rec = cjson.decode(raw) end
+if rec.state ~= 'done' then
+  rec.state = 'done'
+  rec.finished_at = tonumber(now)
+  rec.runtime = tonumber(runtime)
+  redis.call('HSET', sk, step, cjson.encode(rec))
+  redis.call('HINCRBY', jk, 'steps_done', 1)
+end
+if st ~= 'queued' and st ~= 'running' then return {0, job[2], job[3], st} end
+move_state(p, id, jk, st, 'succeeded')
+if body ~= '' then redis.call('SET', p .. 'result:' .. id, body) end
+redis.call('HSET', jk, 'state', 'succeeded', 'updated_at', now, 'finished_at', now,
+  'result_ref', ref)
+redis.call('ZREM', p .. 'active', id)
+redis.call('DEL', jk .. ':out')
+return {1, job[2], job[3], st}
+"""
+
 # ARGV: prefix, id, now. Refreshes the heartbeat of an active job only.
 HEARTBEAT = """
 local p, id, now = ARGV[1], ARGV[2], ARGV[3]

@@ -18,7 +18,7 @@ from typing import Any
 import redis
 
 from app.jobs import scripts
-from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, QUEUED, SUCCEEDED, Job
+from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, QUEUED, Job
 from app.jobs.results import ResultStore
 
 PREFIX = "dia3:"
@@ -85,6 +85,7 @@ class JobStore:
         self._transition = client.register_script(scripts.TRANSITION)
         self._step_start = client.register_script(scripts.STEP_START)
         self._step_done = client.register_script(scripts.STEP_DONE)
+        self._finish = client.register_script(scripts.FINISH)
         self._heartbeat = client.register_script(scripts.HEARTBEAT)
         self._delete = client.register_script(scripts.DELETE)
 
@@ -197,18 +198,17 @@ class JobStore:
             return False
         return True
 
-    def succeed(self, job_id: str, result: Any) -> bool:
-        """Store the result durably, then mark the job succeeded (False if it already ended)."""
-        ref = self.results.put(job_id, result)
-        try:
-            self.transition(job_id, SUCCEEDED, ACTIVE_STATES, result_ref=ref)
-        except (InvalidTransition, JobNotFound):
-            job = self.r.hget(f"{PREFIX}job:{job_id}", "result_ref")
-            if not job:
-                self.results.discard(job_id, ref)
-            return False
-        self.r.delete(f"{PREFIX}job:{job_id}:out")
-        return True
+    def finish(self, job_id: str, step: str, result: Any, runtime: float
+               ) -> tuple[bool, str, float]:
+        """The last step's bookkeeping in one round trip after storing the result durably:
+        step done, job succeeded. Returns (succeeded now, workflow, created_at)."""
+        ref, inline = self.results.prepare(job_id, result)
+        ok, workflow, created, before = self._finish(args=[
+            PREFIX, job_id, step, repr(time.time()), repr(runtime),
+            json.dumps(ref, separators=(",", ":")), inline or b""])
+        if not ok and ref["kind"] == "file" and before != "succeeded":
+            self.results.discard(job_id, ref)  # cancelled or failed meanwhile: drop it
+        return bool(ok), workflow, float(created)
 
     def result(self, job_id: str, job: Job) -> Any:
         if not job.result_ref:

@@ -44,7 +44,7 @@ def test_state_indexes_follow_transitions(tenant):
     assert store.step_start(job.id, "s", "t", "w").verdict == "run"
     assert store.list(tenant, state="queued").items == []
     assert [j.id for j in store.list(tenant, state="running", workflow="smoke").items] == [job.id]
-    assert store.succeed(job.id, {"ok": True})
+    assert store.finish(job.id, "last", {"ok": True}, 0.0)[0]
     assert [j.id for j in store.list(tenant, state="succeeded").items] == [job.id]
     assert store.list(tenant, state="running").items == []
     assert store.count(tenant, "succeeded") == 1
@@ -98,7 +98,7 @@ def test_large_results_go_to_files_and_delete_removes_everything(tenant):
     store = job_store()
     job, _ = create(tenant, key="del")
     big = {"blob": "x" * 200_000}
-    assert store.succeed(job.id, big)
+    assert store.finish(job.id, "last", big, 0.0)[0]
     done = store.get(job.id)
     assert done.result_ref["kind"] == "file"
     assert store.result(job.id, done) == big
@@ -118,3 +118,26 @@ def test_stale_active_jobs_are_found_by_heartbeat(tenant):
     job, _ = create(tenant)
     assert job.id in store.stale_active(time.time() + 1)
     assert job.id not in store.stale_active(time.time() - 3600)
+
+
+def test_finish_marks_last_step_and_job_in_one_go(tenant):
+    store = job_store()
+    job, _ = create(tenant, steps=1)
+    store.step_start(job.id, "last", "t", "w")
+    ok, workflow, created = store.finish(job.id, "last", {"v": 1}, 0.01)
+    assert ok and workflow == "smoke" and created == pytest.approx(job.created_at)
+    done = store.get(job.id)
+    assert done.state == "succeeded" and done.steps_done == 1
+    assert store.result(job.id, done) == {"v": 1}
+    assert store.finish(job.id, "last", {"v": 2}, 0.01)[0] is False  # duplicate delivery
+    assert store.result(job.id, store.get(job.id)) == {"v": 1}
+    assert store.get(job.id).steps_done == 1
+
+
+def test_finish_after_cancel_discards_the_result(tenant):
+    store = job_store()
+    job, _ = create(tenant, steps=1)
+    store.cancel(job.id)
+    assert store.finish(job.id, "last", {"v": 1}, 0.01)[0] is False
+    assert store.get(job.id).result_ref is None
+    assert store.r.get(f"dia3:result:{job.id}") is None

@@ -1,0 +1,106 @@
+"""Starting real DIA3 components (and a raw Celery baseline worker) for benchmarks."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def reachable(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except (redis.ConnectionError, OSError):
+        return False
+
+
+class Stack:
+    """Redis (given, local, or embedded), ``dia3 api`` and ``dia3 worker`` processes."""
+
+    def __init__(self, redis_url: str | None = None, concurrency: int = 2):
+        self.tmp = Path(tempfile.mkdtemp(prefix="dia3-bench-"))
+        self.embedded = None
+        url = redis_url or os.environ.get("DIA3_REDIS_URL") or DEFAULT_REDIS
+        if not reachable(url):
+            from app.runtime.embedded_redis import EmbeddedRedis
+            self.embedded = EmbeddedRedis(self.tmp)
+            url = self.embedded.start()
+        elif not redis_url and url == DEFAULT_REDIS:
+            redis.Redis.from_url(url).flushdb()
+        self.redis_url = url
+        self.key = "bench-" + secrets.token_hex(16)
+        self.port = free_port()
+        self.concurrency = concurrency
+        self.env = {**os.environ, "DIA3_REDIS_URL": url, "DIA3_DATA_DIR": str(self.tmp),
+                    "DIA3_ADMIN_API_KEY": self.key, "DIA3_API_PORT": str(self.port),
+                    "DIA3_LOG_LEVEL": "WARNING", "DIA3_WORKER_METRICS_PORT": "0"}
+        self.procs: list[subprocess.Popen] = []
+        self.client = redis.Redis.from_url(url, decode_responses=True) \
+            if not url.startswith("unix://") else \
+            redis.Redis(unix_socket_path=url[7:], decode_responses=True)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def spawn(self, *args: str) -> subprocess.Popen:
+        proc = subprocess.Popen(list(args), env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=open(self.tmp / f"proc{len(self.procs)}.log", "w"),
+                                start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def start_dia3(self) -> None:
+        self.spawn(sys.executable, "-m", "app.cli", "worker", "-c", str(self.concurrency))
+        self.spawn(sys.executable, "-m", "app.cli", "api")
+        self._wait_ready()
+
+    def start_raw(self) -> None:
+        self.spawn(sys.executable, "-m", "celery", "-A", "benchmarks.raw_celery_app", "worker",
+                   "-Q", "raw", "-c", str(self.concurrency), "--without-mingle",
+                   "--without-gossip", "-E", "--loglevel", "WARNING", "-n", "raw@%h")
+
+    def _wait_ready(self) -> None:
+        import requests
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.api_url + "/readyz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)  # waiting for processes to start
+        raise RuntimeError(f"DIA3 did not become ready; logs in {self.tmp}")
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.embedded:
+            self.embedded.stop()

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Set-up and entry point on a fresh Debian machine with Python 3.11:
+#   ./run.sh demo   create .venv, install DIA3, run the sentiment demo on embedded defaults
+#   ./run.sh test   create .venv, install DIA3 with test tools, run the whole test suite
+#   ./run.sh dia3 ARGS...   run the dia3 command inside the virtualenv
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=.venv
+PY=${PYTHON:-}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
+
+apt_install() {
+  command -v apt-get >/dev/null || { echo "apt-get not available; install: $*" >&2; return 1; }
+  if [ -z "${APT_UPDATED:-}" ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+find_python() {
+  for candidate in "$PY" python3.11 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      PY=$(command -v "$candidate"); return 0
+    fi
+  done
+  apt_install python3 python3-venv python3-dev
+  PY=$(command -v python3)
+}
+
+ensure_venv() {
+  find_python
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PY" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; "$PY" -m venv "$VENV"; }
+  fi
+  local extras=$1 stamp="$VENV/.dia3-installed-$1"
+  local want; want=$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    "$VENV/bin/python" -m pip install -q --upgrade pip setuptools wheel
+    "$VENV/bin/python" -m pip install -q -e ".[$extras]"
+    echo "$want" > "$stamp"
+  fi
+}
+
+ensure_test_redis() {
+  # Tests use the Redis named by DIA3_TEST_REDIS_URL when it answers; start the local server
+  # if it is installed but stopped. Without one, the tests start an embedded Redis.
+  local url=${DIA3_TEST_REDIS_URL:-redis://127.0.0.1:6379/11}
+  if "$VENV/bin/python" -c "import redis,sys; redis.Redis.from_url('$url', socket_connect_timeout=1).ping()" 2>/dev/null; then
+    return 0
+  fi
+  if command -v redis-server >/dev/null && [[ "$url" == redis://127.0.0.1:6379/* ]]; then
+    mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
+      --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
+  fi
+}
+
+case "${1:-}" in
+  demo)
+    ensure_venv dev
+    exec "$VENV/bin/dia3" demo
+    ;;
+  test)
+    shift
+    ensure_venv dev
+    ensure_test_redis
+    mkdir -p artifacts
+    set +e
+    "$VENV/bin/ruff" check . || exit 1
+    "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
+    code=$?
+    [ "$code" = 5 ] && { echo "no tests were collected" >&2; exit 1; }
+    exit $code
+    ;;
+  dia3)
+    shift
+    ensure_venv dev
+    exec "$VENV/bin/dia3" "$@"
+    ;;
+  *)
+    echo "usage: ./run.sh demo | test [pytest args] | dia3 ARGS..." >&2
+    exit 2
+    ;;
+esac
