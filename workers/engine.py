@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
 import time
 import traceback as tb
 
 import redis
 from celery import Task
-from celery.exceptions import Ignore, Retry, SoftTimeLimitExceeded
+from celery.exceptions import ChordError, Ignore, Retry, SoftTimeLimitExceeded
 
 from app import metrics
 from app.context import job_store
@@ -40,6 +41,18 @@ def backoff_seconds(retries: int, retry_after: float | None = None, base: float 
     return max(delay, retry_after or 0.0)
 
 
+CHORD_DEPENDENCY = re.compile(r"Dependency (\S+) raised (\w+)\((['\"]?)(.*)\3\)$", re.S)
+
+
+def chord_origin(job_id: str, exc: BaseException) -> tuple[str, str, str] | None:
+    """(step, error type, message) of the header step behind a ChordError, whose errback can
+    run before that step's own failure handler."""
+    match = CHORD_DEPENDENCY.search(str(exc)) if isinstance(exc, ChordError) else None
+    if not match or not match.group(1).startswith(job_id + "-"):
+        return None
+    return match.group(1)[len(job_id) + 1:], match.group(2), match.group(4)
+
+
 def describe_error(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, SoftTimeLimitExceeded):
         limit = get_settings().task_soft_time_limit
@@ -55,6 +68,9 @@ def record_failure(job_id: str | None, step: str | None, exc: BaseException,
         return
     store = job_store()
     error_type, message = describe_error(exc)
+    origin = chord_origin(job_id, exc)
+    if origin:
+        step, error_type, message = origin
     if store.fail(job_id, error_type=error_type, message=message, step=step):
         job = store.get(job_id)
         metrics.observe_job_end(job.workflow, job.state, job.created_at)

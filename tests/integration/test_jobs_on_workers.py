@@ -113,24 +113,28 @@ def test_result_of_unfinished_job_is_409(analyst, worker):
     analyst.post(f"/api/v1/jobs/{job_id}/cancel")
 
 
-def test_step_failure_fails_the_job_with_step_and_reason(analyst, worker):
-    # A chord callback that fails: the aggregate step sees ids of the wrong length only if
-    # params bypass validation, so submit through the service with a crafted canvas instead.
-    from app.auth.keys import Principal
+def test_failure_inside_a_chord_fails_the_job_with_step_and_reason(worker):
+    """A header step of a chord raises: the job ends failed, naming that step and the error,
+    and the chord callback never runs."""
+    from celery import chord
+
     from app.jobs.store import new_job_id
     from app.workflows.registry import Plan
     from workers.celery_app import get_celery
     store = job_store()
     job_id = new_job_id()
     plan = Plan(job_id, "req-fail", get_celery())
-    sig = plan.step("dia3.smoke.add_one", "first", "not a number")
-    store.create(job_id=job_id, workflow="smoke", tenant=Principal("k", "analyst", "x").tenant,
-                 owner="k", params={}, steps_total=1, tasks=plan.tasks)
-    sig.apply_async()
+    canvas = chord([plan.step("dia3.smoke.add_one", "good", 1),
+                    plan.step("dia3.smoke.add_one", "bad", "not a number")],
+                   plan.step("dia3.smoke.finish", "finish"))
+    store.create(job_id=job_id, workflow="smoke", tenant="chordfail", owner="k", params={},
+                 steps_total=plan.steps_total, tasks=plan.tasks)
+    canvas.apply_async()
     job = wait_for(lambda: store.get(job_id) if store.get(job_id).finished else None, 60)
     assert job.state == "failed"
-    assert job.error["step"] == "first" and job.error["type"] == "TypeError"
+    assert job.error["step"] == "bad" and job.error["type"] == "TypeError"
     assert "str" in job.error["message"]
+    assert "finish" not in store.steps(job_id)
 
 
 def test_correlation_id_reaches_worker_logs(analyst, worker):
