@@ -6,54 +6,60 @@ Typical use::
     result = client.structured(messages, schema, evidence=[{"id": "d1", "text": "..."}],
                                role="perspective")
     result.data, result.usage.to_dict()
+
+Names are imported lazily, so a process that never builds the OpenAI backend never pays
+for importing the OpenAI SDK.
 """
 
-from .backends.base import BackendReply, ChatBackend
-from .backends.local_backend import LOCAL_MODEL, LocalBackend
-from .backends.ollama_backend import OllamaBackend
-from .backends.openai_backend import OpenAIBackend
-from .cache import ResponseCache
-from .client import ChatResult, ChatStream, LLMClient, StructuredResult
-from .errors import LLMError, LLMOutputError, LLMPermanentError, LLMTransientError
-from .factory import build_backend, build_llm_client
-from .messages import Evidence, LLMRequest, Message
-from .pricing import ModelPrice, PriceTable
-from .rate_limit import Admission, RateLimits, RedisRateLimiter
-from .retry import RetryPolicy
-from .secrets import Secret, load_secret
-from .settings import LLMSettings
-from .usage import UsageRecord, summarise_usage
+from __future__ import annotations
 
-__all__ = [
-    "LOCAL_MODEL",
-    "Admission",
-    "BackendReply",
-    "ChatBackend",
-    "ChatResult",
-    "ChatStream",
-    "Evidence",
-    "LLMClient",
-    "LLMError",
-    "LLMOutputError",
-    "LLMPermanentError",
-    "LLMRequest",
-    "LLMSettings",
-    "LLMTransientError",
-    "LocalBackend",
-    "Message",
-    "ModelPrice",
-    "OllamaBackend",
-    "OpenAIBackend",
-    "PriceTable",
-    "RateLimits",
-    "RedisRateLimiter",
-    "ResponseCache",
-    "RetryPolicy",
-    "Secret",
-    "StructuredResult",
-    "UsageRecord",
-    "build_backend",
-    "build_llm_client",
-    "load_secret",
-    "summarise_usage",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "BackendReply": ".backends.base",
+    "ChatBackend": ".backends.base",
+    "LOCAL_MODEL": ".backends.local_backend",
+    "LocalBackend": ".backends.local_backend",
+    "OllamaBackend": ".backends.ollama_backend",
+    "OpenAIBackend": ".backends.openai_backend",
+    "ResponseCache": ".cache",
+    "ChatResult": ".client",
+    "ChatStream": ".client",
+    "LLMClient": ".client",
+    "StructuredResult": ".client",
+    "LLMError": ".errors",
+    "LLMOutputError": ".errors",
+    "LLMPermanentError": ".errors",
+    "LLMTransientError": ".errors",
+    "build_backend": ".factory",
+    "build_llm_client": ".factory",
+    "Evidence": ".messages",
+    "LLMRequest": ".messages",
+    "Message": ".messages",
+    "ModelPrice": ".pricing",
+    "PriceTable": ".pricing",
+    "Admission": ".rate_limit",
+    "RateLimits": ".rate_limit",
+    "RedisRateLimiter": ".rate_limit",
+    "RetryPolicy": ".retry",
+    "Secret": ".secrets",
+    "load_secret": ".secrets",
+    "LLMSettings": ".settings",
+    "UsageRecord": ".usage",
+    "summarise_usage": ".usage",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

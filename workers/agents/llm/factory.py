@@ -6,8 +6,6 @@ import redis
 
 from .backends.base import ChatBackend
 from .backends.local_backend import LOCAL_MODEL, LocalBackend
-from .backends.ollama_backend import OllamaBackend
-from .backends.openai_backend import OpenAIBackend
 from .cache import ResponseCache
 from .client import LLMClient
 from .errors import LLMPermanentError
@@ -18,16 +16,23 @@ from .settings import BACKENDS, LLMSettings
 
 
 def build_backend(settings: LLMSettings) -> ChatBackend:
-    """The backend named by ``settings.backend``."""
+    """The backend named by ``settings.backend``.
+
+    Provider SDKs are imported here, on demand, so unused ones cost no import time.
+    """
     if settings.backend == "local":
         return LocalBackend()
     if settings.backend == "ollama":
+        from .backends.ollama_backend import OllamaBackend
+
         return OllamaBackend(
             host=settings.ollama_url,
             timeout_s=settings.request_timeout_s,
             keep_alive=settings.ollama_keep_alive,
         )
     if settings.backend == "openai":
+        from .backends.openai_backend import OpenAIBackend
+
         return OpenAIBackend(
             api_key=settings.openai_api_key,
             api_key_file=settings.openai_api_key_file,

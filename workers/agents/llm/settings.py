@@ -23,7 +23,7 @@ class LLMSettings:
 
     ollama_url: str | None = None
     ollama_keep_alive: str | None = None
-    openai_api_key: Secret | None = None
+    openai_api_key: Secret | str | None = None  # a plain string is wrapped on creation
     openai_api_key_file: str | None = None
     openai_base_url: str | None = None
     openai_strict_schema: bool = False
@@ -44,3 +44,7 @@ class LLMSettings:
     prices: Mapping[str, ModelPrice | tuple[float, float]] = field(default_factory=dict)
     default_max_output_tokens: int = 1024
     redis_key_prefix: str = "dia3:llm"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.openai_api_key, str):
+            object.__setattr__(self, "openai_api_key", Secret(self.openai_api_key))

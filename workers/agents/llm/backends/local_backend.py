@@ -60,7 +60,7 @@ class LocalBackend:
     def _evidence(request: LLMRequest) -> tuple[Evidence, ...]:
         if request.evidence:
             return request.evidence
-        users = [m for m in request.messages if m.role == "user"]
+        users = [m for m in request.messages if m.role == "user" and m.content.strip()]
         return (Evidence(MESSAGE_EVIDENCE_ID, users[-1].content),) if users else ()
 
     @staticmethod

@@ -216,7 +216,7 @@ class _Filler:
         return 0.5
 
     def confidence(self) -> float:
-        if not self.pool.evidence:
+        if not self.pool.sentences:
             return 0.0
         coverage = len(set(self.cited)) / len(self.pool.evidence)
         return round(CONFIDENCE_FLOOR + CONFIDENCE_SPAN * coverage, 3)

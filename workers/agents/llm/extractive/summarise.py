@@ -13,13 +13,13 @@ from collections import Counter
 from .text import content_words, split_sentences, stem
 
 LEAD_BONUS = 0.15
-FOCUS_WEIGHT = 0.5
+FOCUS_WEIGHT = 1.0
 
 
 def sentence_scores(
     sentences: list[str], focus: str = "", leading: set[int] | None = None
 ) -> list[float]:
-    """A relevance score in [0, ~1.65] for each sentence; ``leading`` marks opening sentences."""
+    """A relevance score in [0, ~2.15] for each sentence; ``leading`` marks opening sentences."""
     stems_per_sentence = [[stem(w) for w in content_words(s)] for s in sentences]
     frequency = Counter(w for stems in stems_per_sentence for w in stems)
     top = max(frequency.values(), default=1)

@@ -1,0 +1,53 @@
+"""Retry delays: server-directed waits are honoured, otherwise exponential backoff with jitter."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+
+from workers.agents.llm import LLMTransientError, RetryPolicy
+from workers.agents.llm.retry import parse_retry_after
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"retry-after": "2"}, 2.0),
+        ({"Retry-After": "0.25"}, 0.25),
+        ({"retry-after-ms": "150", "retry-after": "9"}, 0.15),
+        ({"retry-after": "soon"}, None),
+        ({}, None),
+        (None, None),
+    ],
+)
+def test_parse_retry_after(headers, expected) -> None:
+    assert parse_retry_after(headers) == expected
+
+
+def test_parse_retry_after_http_date() -> None:
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= parse_retry_after({"retry-after": when}) <= 30
+
+
+def test_backoff_grows_exponentially_with_bounded_jitter() -> None:
+    policy = RetryPolicy(max_attempts=10, base_delay_s=1.0, max_delay_s=8.0, rng=random.Random(1))
+    error = LLMTransientError("boom")
+    for retry, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (5, 8.0)]:
+        delay = policy.delay_before_retry(retry, error)
+        assert ceiling / 2 <= delay <= ceiling
+
+
+def test_retry_after_is_honoured_with_a_little_jitter() -> None:
+    policy = RetryPolicy(rng=random.Random(2))
+    delays = [policy.delay_before_retry(1, LLMTransientError("429", retry_after=3.0))]
+    delays += [policy.delay_before_retry(1, LLMTransientError("429", retry_after=3.0))]
+    assert all(3.0 <= d <= 3.3 for d in delays)
+
+
+def test_gives_up_after_max_attempts_or_too_long_a_wait() -> None:
+    policy = RetryPolicy(max_attempts=3, max_retry_after_s=10)
+    assert policy.delay_before_retry(3, LLMTransientError("x")) is None
+    assert policy.delay_before_retry(1, LLMTransientError("x", retry_after=11)) is None
