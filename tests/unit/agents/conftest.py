@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from typing import Any
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tests.fakes import FakeHTTPServer, FakeOllamaServer, FakeOpenAIServer, ScriptedResponse
 from workers.agents.llm import (
@@ -25,15 +28,38 @@ TEST_API_KEY = "sk-test-" + "a1b2c3d4e5f6"
 FAST_RETRIES = RetryPolicy(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05)
 
 
-def llm_test_redis_url() -> str:
-    return os.environ.get("DIA3_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def llm_redis_url(request: pytest.FixtureRequest) -> str:
+    """``DIA3_TEST_REDIS_URL`` (default database 0) when it answers, else the test session's
+    own Redis (the project-wide ``redis_url`` fixture starts an embedded one)."""
+    url = os.environ.get("DIA3_TEST_REDIS_URL", DEFAULT_TEST_REDIS_URL)
+    return url if _answers(url) else request.getfixturevalue("redis_url")
 
 
 @pytest.fixture
-def redis_client() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(llm_test_redis_url())
+def redis_client(llm_redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(llm_redis_url)
     yield client
     client.close()
+
+
+@pytest.fixture
+def dead_redis() -> redis.Redis:
+    """A client for a port nothing listens on, failing fast (no retries)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return redis.Redis(port=port, retry=Retry(NoBackoff(), 0), socket_connect_timeout=0.5)
 
 
 @pytest.fixture

@@ -90,3 +90,9 @@ def test_failures_are_not_cached(
 
     assert client.chat(MESSAGES).usage.upstream_requests == 1
     assert provider.server.request_count("chat") == 2
+
+
+def test_without_redis_the_cache_is_skipped(provider: Provider, dead_redis: redis.Redis) -> None:
+    client = provider.client(cache=ResponseCache(dead_redis, ttl_s=60))
+    assert client.chat(MESSAGES).text == client.chat(MESSAGES).text
+    assert provider.server.request_count("chat") == 2

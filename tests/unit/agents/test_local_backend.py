@@ -151,3 +151,9 @@ def test_schema_edge_cases_validate(local: LLMClient) -> None:
 def test_invalid_schema_is_a_permanent_error(local: LLMClient) -> None:
     with pytest.raises(LLMPermanentError, match="invalid JSON schema"):
         local.structured(MESSAGES, {"type": "object", "properties": {"x": {"type": "nope"}}})
+
+
+def test_remote_refs_are_refused_clearly(local: LLMClient) -> None:
+    schema = {"type": "object", "properties": {"x": {"$ref": "https://example.com/s.json"}}}
+    with pytest.raises(LLMPermanentError, match="cannot fill this schema"):
+        local.structured(MESSAGES, schema, evidence=EVIDENCE)

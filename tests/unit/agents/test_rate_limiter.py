@@ -9,7 +9,7 @@ import pytest
 import redis
 from prometheus_client import REGISTRY
 
-from tests.unit.agents.conftest import MESSAGES, Provider, llm_test_redis_url
+from tests.unit.agents.conftest import MESSAGES, Provider
 from tests.unit.agents.limiter_worker import hammer
 from workers.agents.llm import (
     LLMPermanentError,
@@ -109,12 +109,12 @@ def test_providers_have_separate_buckets(redis_client: redis.Redis, key_prefix: 
     assert limiter.acquire("local").waited_s == 0.0  # no limits configured
 
 
-def test_limit_holds_across_two_processes(key_prefix: str) -> None:
+def test_limit_holds_across_two_processes(llm_redis_url: str, key_prefix: str) -> None:
     window_s, request_limit, token_limit, tokens_each, per_process = 0.4, 4, 350, 100, 6
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()
     args = (
-        llm_test_redis_url(),
+        llm_redis_url,
         key_prefix,
         (request_limit, token_limit),
         window_s,
@@ -163,3 +163,9 @@ def test_client_waits_for_the_limiter_and_records_it(
     count_after = REGISTRY.get_sample_value("dia3_llm_rate_limit_wait_seconds_count", labels)
     assert count_after - (count_before or 0) == 1
     assert provider.server.request_count("chat") == 1
+
+
+def test_without_redis_the_limiter_fails_closed_and_retryable(dead_redis: redis.Redis) -> None:
+    limiter = RedisRateLimiter(dead_redis, {"openai": RateLimits(10, None)})
+    with pytest.raises(LLMTransientError, match="rate limiter unavailable"):
+        limiter.acquire("openai")

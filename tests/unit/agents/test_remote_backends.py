@@ -202,3 +202,10 @@ def test_structured_reply_in_a_code_fence_is_accepted(provider: Provider) -> Non
 
     assert result.data["summary"] == VALID_PERSPECTIVE["summary"]
     assert provider.server.request_count("chat") == 1
+
+
+def test_unresolvable_schema_reference_is_permanent(provider: Provider) -> None:
+    schema = {"type": "object", "properties": {"x": {"$ref": "#/$defs/missing"}}}
+    provider.server.enqueue(ScriptedResponse.json_reply({"x": 1}))
+    with pytest.raises(LLMPermanentError, match="unresolvable"):
+        provider.client().structured(MESSAGES, schema)

@@ -30,7 +30,7 @@ from .messages import Evidence, LLMRequest, Message, to_evidence, to_messages
 from .pricing import PriceTable
 from .rate_limit import RedisRateLimiter
 from .retry import RetryPolicy
-from .structured import check_schema, repair_messages, validate_reply
+from .structured import Validation, check_schema, repair_messages, validate_reply
 from .tokens import estimate_request_tokens
 from .usage import UsageRecord
 
@@ -318,7 +318,7 @@ class LLMClient:
         invalid_reply: str,
         problems: tuple[str, ...],
         usage: UsageRecord,
-    ):
+    ) -> tuple[Validation, UsageRecord]:
         backend, model = self.backend.name, request.model
         log.info(
             "%s/%s structured reply invalid (%s); asking for a repair",

@@ -151,7 +151,9 @@ class RedisRateLimiter:
             )
         waited = 0.0
         while True:
-            admitted, wait_us, now_us = self._acquire(
+            admitted, wait_us, now_us = self._run(
+                self._acquire,
+                provider,
                 keys=self._keys(provider),
                 args=[
                     self._window_us,
@@ -179,7 +181,21 @@ class RedisRateLimiter:
         if tokens <= 0 or not limits.tokens_per_window:
             return
         keys = self._keys(provider)
-        self._charge(keys=keys[1:], args=[self._window_us, tokens, uuid.uuid4().hex])
+        self._run(
+            self._charge, provider, keys=keys[1:], args=[self._window_us, tokens, uuid.uuid4().hex]
+        )
+
+    @staticmethod
+    def _run(script, provider: str, **kwargs):
+        """Run a limiter script; without Redis nobody can be admitted safely, so fail closed
+        with a retryable error."""
+        try:
+            return script(**kwargs)
+        except redis.RedisError as exc:
+            error = LLMTransientError(
+                f"{provider} rate limiter unavailable: {type(exc).__name__}", backend=provider
+            )
+        raise error
 
     def _keys(self, provider: str) -> list[str]:
         base = f"{self._prefix}:{provider}"

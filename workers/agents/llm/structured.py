@@ -9,6 +9,7 @@ from typing import Any
 
 from jsonschema import SchemaError
 from jsonschema.validators import validator_for
+from referencing.exceptions import Unresolvable
 
 from .errors import LLMPermanentError
 from .messages import Message
@@ -41,7 +42,10 @@ def validate_reply(text: str, schema: Mapping[str, Any]) -> Validation:
     except json.JSONDecodeError as exc:
         return Validation(None, (f"reply is not valid JSON: {exc.msg} at position {exc.pos}",))
     validator = validator_for(schema)(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    except Unresolvable as exc:
+        raise LLMPermanentError(f"JSON schema has an unresolvable $ref: {exc}") from None
     problems = tuple(
         f"at {_json_path(error.absolute_path)}: {error.message}"
         for error in errors[:MAX_REPORTED_PROBLEMS]

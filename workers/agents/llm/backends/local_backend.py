@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from ..errors import LLMPermanentError
 from ..extractive import EvidencePool, fill_schema
 from ..messages import Evidence, LLMRequest
 from ..tokens import estimate_message_tokens, estimate_text_tokens
@@ -37,7 +38,13 @@ class LocalBackend:
     def generate(self, request: LLMRequest) -> BackendReply:
         pool = EvidencePool(self._evidence(request), focus=self._focus(request))
         if request.json_schema is not None:
-            text = json.dumps(fill_schema(request.json_schema, pool, self._max_items))
+            try:
+                data = fill_schema(request.json_schema, pool, self._max_items)
+            except (ValueError, KeyError) as exc:
+                raise LLMPermanentError(
+                    f"the extractive backend cannot fill this schema: {exc}", backend=self.name
+                ) from exc
+            text = json.dumps(data)
         else:
             text = pool.summary(self._summary_sentences)
         evidence_tokens = sum(estimate_text_tokens(e.text) for e in request.evidence)

@@ -62,7 +62,7 @@ class OllamaBackend:
         return self._pieces(request, first, parts)
 
     def close(self) -> None:
-        self._client._client.close()
+        self._client.close()
 
     def _client_call(self, function, *args, **kwargs):
         """Call the client; its errors become ours, raised outside the ``except`` block so
