@@ -118,6 +118,8 @@ class LocalEmbedder(Embedder):
     def _create_session(self) -> ort.InferenceSession:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle threads sleep instead of spinning: workers share cores with other processes.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if self._threads:
             options.intra_op_num_threads = self._threads
             options.inter_op_num_threads = 1
