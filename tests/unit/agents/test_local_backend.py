@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -69,7 +71,13 @@ def test_risks_and_opportunities_are_sorted_by_polarity(local: LLMClient) -> Non
 def test_final_report_fields_use_their_evidence(local: LLMClient) -> None:
     data = local.structured(MESSAGES, FINAL_REPORT_SCHEMA, evidence=EVIDENCE).data
 
+    texts = {passage["id"]: passage["text"] for passage in EVIDENCE}
     assert {c["id"] for c in data["citations"]} == {"news-1", "news-2", "filing-3"}
+    report_text = json.dumps({k: v for k, v in data.items() if k != "citations"})
+    for citation in data["citations"]:
+        assert citation["quote"] in texts[citation["id"]]
+        assert json.dumps(citation["quote"])[1:-1] in report_text  # quotes what was used
+    assert all(1 <= risk["impact"] <= 5 for risk in data["key_risks"])
     assert data["recommendations"][0]["action"].startswith("Analysts say Acme should")
     assert 0.2 <= data["overall_confidence"] <= 0.5
     assert len(data["executive_summary"]) <= 600
@@ -138,6 +146,10 @@ def test_schema_edge_cases_validate(local: LLMClient) -> None:
             "flag": {"type": "boolean"},
             "items": {"type": "array", "items": {"type": "number"}, "minItems": 2},
             "note": {"type": ["string", "null"], "minLength": 3},
+            "threats": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"likelihood": {"type": "integer"}}},
+            },
         },
         "required": ["title", "sentiment", "score", "tags", "entities", "kind", "items"],
     }
@@ -146,6 +158,7 @@ def test_schema_edge_cases_validate(local: LLMClient) -> None:
     Draft202012Validator(schema).validate(data)
     assert {"name": "Acme Corp", "type": "ORG"} in data["entities"]
     assert data["kind"] == "perspective"
+    assert data["threats"] and all(1 <= t["likelihood"] <= 5 for t in data["threats"])
 
 
 def test_invalid_schema_is_a_permanent_error(local: LLMClient) -> None:

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.fakes import ScriptedResponse
+from tests.fakes import FakeOllamaServer, FakeOpenAIServer, ScriptedResponse, error_fixture
 from tests.unit.agents.conftest import (
     EVIDENCE,
     MESSAGES,
@@ -209,3 +209,32 @@ def test_unresolvable_schema_reference_is_permanent(provider: Provider) -> None:
     provider.server.enqueue(ScriptedResponse.json_reply({"x": 1}))
     with pytest.raises(LLMPermanentError, match="unresolvable"):
         provider.client().structured(MESSAGES, schema)
+
+
+def test_openai_429_without_retry_after_uses_the_limit_reset(openai_provider: Provider) -> None:
+    rate_limited = FakeOpenAIServer.rate_limited(retry_after=None, kind="tokens")
+    rate_limited.headers.update(
+        {"x-ratelimit-reset-requests": "59s", "x-ratelimit-reset-tokens": "200ms"}
+    )
+    openai_provider.server.enqueue(rate_limited)
+    result = openai_provider.client().chat(MESSAGES)
+
+    assert 0.2 <= result.usage.retry_wait_s <= 0.22
+    assert openai_provider.server.request_count("chat") == 2
+
+
+def test_openai_insufficient_quota_is_permanent(openai_provider: Provider) -> None:
+    openai_provider.server.enqueue(
+        ScriptedResponse.error(429, error_fixture("429_insufficient_quota"))
+    )
+    with pytest.raises(LLMPermanentError, match="exceeded your current quota"):
+        openai_provider.client().chat(MESSAGES)
+    assert openai_provider.server.request_count("chat") == 1
+
+
+def test_ollama_unknown_model_is_permanent(ollama_provider: Provider) -> None:
+    ollama_provider.server.enqueue(FakeOllamaServer.model_not_found("llama3.2"))
+    with pytest.raises(LLMPermanentError, match="model 'llama3.2' not found") as caught:
+        ollama_provider.client().chat(MESSAGES)
+    assert caught.value.status_code == 404
+    assert ollama_provider.server.request_count("chat") == 1

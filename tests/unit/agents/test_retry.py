@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 
 from workers.agents.llm import LLMTransientError, RetryPolicy
-from workers.agents.llm.retry import parse_retry_after
+from workers.agents.llm.retry import parse_duration, parse_retry_after
 
 
 @pytest.mark.parametrize(
@@ -25,6 +25,18 @@ from workers.agents.llm.retry import parse_retry_after
 )
 def test_parse_retry_after(headers, expected) -> None:
     assert parse_retry_after(headers) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("12ms", 0.012), ("20s", 20.0), ("6m0s", 360.0), ("1h2m", 3720.0)],
+)
+def test_parse_go_duration(text: str, expected: float) -> None:
+    assert parse_duration(text) == pytest.approx(expected)
+
+
+def test_parse_go_duration_rejects_other_text() -> None:
+    assert parse_duration("soon") is None and parse_duration("5 s") is None
 
 
 def test_parse_retry_after_http_date() -> None:

@@ -8,6 +8,7 @@ exponential backoff with "equal jitter" (half fixed, half random).
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,3 +63,18 @@ def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def parse_duration(text: str | None) -> float | None:
+    """Seconds in a Go-style duration such as ``12ms``, ``20s`` or ``6m0s`` (the format of
+    OpenAI's ``x-ratelimit-reset-*`` headers)."""
+    if text is None:
+        return None
+    parts = _DURATION_PART.findall(text.strip())
+    if not parts or "".join(n + u for n, u in parts) != text.strip():
+        return None
+    return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)

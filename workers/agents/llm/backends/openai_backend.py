@@ -16,7 +16,7 @@ import openai
 from ..errors import LLMError, LLMOutputError, LLMPermanentError, LLMTransientError
 from ..messages import LLMRequest
 from ..prompting import provider_messages
-from ..retry import parse_retry_after
+from ..retry import parse_duration, parse_retry_after
 from ..secrets import Secret, load_secret, redact
 from ..tokens import estimate_message_tokens, estimate_text_tokens
 from .base import BackendReply, StreamPiece
@@ -180,9 +180,19 @@ class OpenAIBackend:
                 message,
                 backend=self.name,
                 status_code=status,
-                retry_after=parse_retry_after(exc.response.headers),
+                retry_after=_retry_after(exc),
             )
         return LLMPermanentError(message, backend=self.name, status_code=status)
+
+
+def _retry_after(exc: openai.APIStatusError) -> float | None:
+    """The server's ``Retry-After``; for a 429 without one, the reset time of the exhausted
+    limit (the error ``type`` says which: ``requests`` or ``tokens``)."""
+    headers = exc.response.headers
+    hinted = parse_retry_after(headers)
+    if hinted is None and exc.status_code == 429 and exc.type in ("requests", "tokens"):
+        hinted = parse_duration(headers.get(f"x-ratelimit-reset-{exc.type}"))
+    return hinted
 
 
 def _provider_message(exc: openai.APIStatusError) -> str:

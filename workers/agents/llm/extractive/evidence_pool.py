@@ -129,11 +129,13 @@ class EvidencePool:
     def advice(self) -> list[EvidenceSentence]:
         return [s for s in self.most_relevant() if s.advice]
 
-    def summary(self, max_sentences: int = 3) -> str:
+    def summary_sentences(self, max_sentences: int = 3) -> list[EvidenceSentence]:
         """The most relevant sentences, in document order."""
         scores = [s.relevance for s in self.sentences]
-        chosen = top_sentence_indices(scores, max_sentences)
-        return " ".join(self.sentences[i].text for i in chosen)
+        return [self.sentences[i] for i in top_sentence_indices(scores, max_sentences)]
+
+    def summary(self, max_sentences: int = 3) -> str:
+        return " ".join(s.text for s in self.summary_sentences(max_sentences))
 
     @cached_property
     def keywords(self) -> list[Keyword]:

@@ -57,7 +57,8 @@ class _Filler:
         self.root = schema
         self.pool = pool
         self.max_items = max_items
-        self.cited: list[str] = []
+        # Sentences used so far, in order; citations, ids and confidence derive from them.
+        self.cited: list[EvidenceSentence] = []
 
     def fill(self) -> Any:
         value = self.value(self.root, "", None)
@@ -170,10 +171,8 @@ class _Filler:
         if "enum" in schema:
             return self.choose_enum(schema["enum"], role, ctx)
         level = self.level(role, ctx)
-        low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
-        default_high = 5 if integer and role in (FieldRole.LIKELIHOOD, FieldRole.IMPACT) else 1
-        if integer and role is FieldRole.CONFIDENCE:
-            default_high = 100
+        default_low, default_high = _default_range(role, integer)
+        low = schema.get("minimum", schema.get("exclusiveMinimum", default_low))
         high = schema.get("maximum", schema.get("exclusiveMaximum", max(default_high, low)))
         if role is FieldRole.COUNT:
             value = float(low)
@@ -218,7 +217,7 @@ class _Filler:
     def confidence(self) -> float:
         if not self.pool.sentences:
             return 0.0
-        coverage = len(set(self.cited)) / len(self.pool.evidence)
+        coverage = len(set(self._cited_ids())) / len(self.pool.evidence)
         return round(CONFIDENCE_FLOOR + CONFIDENCE_SPAN * coverage, 3)
 
     def sentences_for(
@@ -235,7 +234,7 @@ class _Filler:
         else:
             chosen = self.pool.most_relevant()
         chosen = chosen[:count]
-        self.cited += [s.evidence_id for s in chosen]
+        self.cited += chosen
         return chosen
 
     def _text_for(self, role: FieldRole, ctx: EvidenceSentence | None) -> str:
@@ -252,8 +251,9 @@ class _Filler:
         if role in (FieldRole.CONFIDENCE, FieldRole.LIKELIHOOD, FieldRole.IMPACT):
             return _level_word(self.level(role, ctx))
         if role is FieldRole.SUMMARY and ctx is None:
-            self.cited += [s.evidence_id for s in self.pool.sentences]
-            return self.pool.summary(SUMMARY_SENTENCES)
+            chosen = self.pool.summary_sentences(SUMMARY_SENTENCES)
+            self.cited += chosen
+            return " ".join(s.text for s in chosen)
         if role is FieldRole.TITLE:
             text = ctx.text if ctx else self.pool.summary(1)
             return _first_words(text, TITLE_WORDS)
@@ -270,17 +270,22 @@ class _Filler:
     def _ids_for(self, ctx: EvidenceSentence | None) -> list[str]:
         if ctx is not None:
             return [ctx.evidence_id]
-        return _distinct(self.cited) or [p.id for p in self.pool.evidence]
+        return self._cited_ids() or [p.id for p in self.pool.evidence]
 
     def _citations(self, items: Mapping[str, Any], item_kind: str) -> list:
-        cited = set(self.cited) or {p.id for p in self.pool.evidence}
-        firsts: dict[str, EvidenceSentence] = {}
-        for sentence in self.pool.sentences:
-            if sentence.evidence_id in cited:
-                firsts.setdefault(sentence.evidence_id, sentence)
+        """One citation per cited passage, quoting the first sentence used from it."""
+        quoted: dict[str, EvidenceSentence] = {}
+        for sentence in self.cited:
+            quoted.setdefault(sentence.evidence_id, sentence)
+        if not quoted:
+            for sentence in self.pool.sentences:
+                quoted.setdefault(sentence.evidence_id, sentence)
         if item_kind == "object":
-            return [self.value(items, "citation", s) for s in firsts.values()]
-        return list(firsts)
+            return [self.value(items, "citation", s) for s in quoted.values()]
+        return list(quoted)
+
+    def _cited_ids(self) -> list[str]:
+        return _distinct([s.evidence_id for s in self.cited])
 
     def _entities(self, items: Mapping[str, Any], item_kind: str) -> list:
         if item_kind == "string":
@@ -331,6 +336,16 @@ class _Filler:
         for key, sub in self.resolve(self.root).get("properties", {}).items():
             if role_of(key) in dependent:
                 value[key] = self.value(sub, key, None)
+
+
+def _default_range(role: FieldRole, integer: bool) -> tuple[float, float]:
+    """The scale of an unbounded number: 1-5 for integer likelihood/impact, 0-100 for an
+    integer confidence, otherwise 0-1."""
+    if integer and role in (FieldRole.LIKELIHOOD, FieldRole.IMPACT):
+        return 1, 5
+    if integer and role is FieldRole.CONFIDENCE:
+        return 0, 100
+    return 0, 1
 
 
 def _accepts(schema: Mapping[str, Any]) -> bool:
