@@ -56,7 +56,10 @@ def submit(principal: Principal, workflow_name: str, params: Any,
     store = job_store()
     job_id = new_job_id()
     plan = Plan(job_id=job_id, request_id=request_id_var.get(), app=get_celery())
-    canvas = workflow.build(plan, validated)
+    try:
+        canvas = workflow.build(plan, validated)
+    except ValidationError as exc:
+        raise ValidationError({"params": exc.messages}) from None
     job, created = store.create(
         job_id=job_id, workflow=workflow.name, tenant=principal.tenant, owner=principal.key_id,
         params=validated, steps_total=plan.steps_total, tasks=plan.tasks,

@@ -42,3 +42,12 @@ def list_length_matches(data: dict, name: str, other: str = "texts") -> None:
         raise ValidationError(
             f"Must have one entry per item of '{other}' ({len(data[other])}), "
             f"got {len(data[name])}.", field_name=name)
+
+
+def nested_error(path: str, message: str) -> ValidationError:
+    """A ValidationError whose messages nest along a dotted path ("params.a.0" →
+    {"params": {"a": {"0": [message]}}}), so engine errors look like schema errors."""
+    messages: dict | list = [message]
+    for part in reversed(path.split(".")):
+        messages = {part: messages}
+    return ValidationError(messages)
