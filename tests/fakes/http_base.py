@@ -15,9 +15,15 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 _UNSET: Any = object()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Benchmarks open many connections at once; the default backlog of 5 would reset some.
+    request_queue_size = 256
 
 
 @dataclass
@@ -99,12 +105,12 @@ class FakeHTTPServer:
         self._lock = threading.Lock()
         self._queues: dict[str, deque[ScriptedResponse]] = defaultdict(deque)
         self._requests: list[RecordedRequest] = []
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def __enter__(self) -> FakeHTTPServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -112,8 +118,7 @@ class FakeHTTPServer:
         self.stop()
 
     def start(self) -> None:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.02},
