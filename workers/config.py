@@ -13,7 +13,8 @@ Reliability choices (see also docs/architecture.md):
 - Retries with exponential backoff and jitter, only for errors marked transient
   (:class:`workers.errors.TransientError`, Redis connection errors); bad input fails at once.
 - Task events on, so Flower and event-based exporters see every task.
-- ``result_expires``: Celery's own result keys expire; DIA3's job store is the durable record.
+- ``result_expires``: Celery's own result keys expire; DIA3's job store is the durable record,
+  so nobody waits on Celery results (see :mod:`workers.result_backend`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kombu import Queue
 
 from app.redis_client import celery_url
 from app.settings import Settings
+from workers.result_backend import backend_url
 
 QUEUES = ("default", "ingest", "agents", "analytics")
 
@@ -41,7 +43,7 @@ def celery_config(settings: Settings, redis_url: str) -> dict:
     url = celery_url(redis_url)
     return {
         "broker_url": url,
-        "result_backend": url,
+        "result_backend": backend_url(redis_url),
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": {
             "visibility_timeout": settings.visibility_timeout,

@@ -106,8 +106,10 @@ class JobStore:
         created, existing_id = self._submit(args=[
             PREFIX, job_id, tenant, workflow, repr(now), idempotency_key or "",
             json.dumps(params, separators=(",", ":")), *_flat(fields)])
-        job = self.get(existing_id)
-        return job, bool(created)
+        if created:
+            flat = _flat(fields)
+            return Job.from_hash(dict(zip(flat[::2], flat[1::2]))), True
+        return self.get(existing_id), False
 
     def get(self, job_id: str, tenant: str | None = None, with_params: bool = False) -> Job:
         """Load a job; a job of another tenant is reported as not found."""

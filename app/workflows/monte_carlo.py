@@ -66,7 +66,7 @@ def build(plan: Plan, params: dict):
         shards = plan_shards(spec, params["shards"])
     except MonteCarloInputError as exc:
         raise nested_error(exc.field, exc.message) from None
-    header = group([plan.step("dia3.montecarlo.shard", f"shard-{i:04d}", shard)
+    header = group([plan.step("dia3.montecarlo.shard", f"shard-{i:04d}", shard, fan_in=True)
                     for i, shard in enumerate(shards)])
     return chord(header, plan.step("dia3.montecarlo.merge", "merge", n_shards=len(shards)))
 

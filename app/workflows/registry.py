@@ -25,15 +25,18 @@ class Plan:
     app: Any
     tasks: dict[str, str] = field(default_factory=dict)
 
-    def step(self, task_name: str, step: str, *args: Any, **kwargs: Any) -> Signature:
+    def step(self, task_name: str, step: str, *args: Any, fan_in: bool = False,
+             **kwargs: Any) -> Signature:
+        """One step. ``fan_in=True`` marks a chord header, whose result Celery must store so
+        the chord can count it; every other step's Celery result is ignored."""
         if step in self.tasks:
             raise ValueError(f"duplicate step name {step!r}")
         task_id = f"{self.job_id}-{step}"
         self.tasks[step] = task_id
         sig = self.app.signature(
             task_name, args=args, kwargs={"job_id": self.job_id, "step": step, **kwargs},
-            task_id=task_id, headers={"dia3_request_id": self.request_id or "",
-                                      "dia3_job_id": self.job_id})
+            task_id=task_id, ignore_result=not fan_in,
+            headers={"dia3_request_id": self.request_id or "", "dia3_job_id": self.job_id})
         sig.link_error(self.app.signature("dia3.job.step_failed",
                                           headers={"dia3_request_id": self.request_id or ""}))
         return sig

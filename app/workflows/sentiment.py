@@ -58,7 +58,8 @@ def build(plan: Plan, params: dict):
     texts = params["texts"]
     settings = get_settings()
     spans = batches(texts, settings.sentiment_batch_size, settings.sentiment_batch_chars)
-    header = group([plan.step("dia3.sentiment.score_batch", f"batch-{i:05d}", texts[a:b], a)
+    header = group([plan.step("dia3.sentiment.score_batch", f"batch-{i:05d}", texts[a:b], a,
+                              fan_in=True)
                     for i, (a, b) in enumerate(spans)])
     callback = plan.step("dia3.sentiment.aggregate", "aggregate", n_batches=len(spans),
                          ids=params.get("ids"), timestamps=params.get("timestamps"),

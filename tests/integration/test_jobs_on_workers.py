@@ -124,8 +124,8 @@ def test_failure_inside_a_chord_fails_the_job_with_step_and_reason(worker):
     store = job_store()
     job_id = new_job_id()
     plan = Plan(job_id, "req-fail", get_celery())
-    canvas = chord([plan.step("dia3.smoke.add_one", "good", 1),
-                    plan.step("dia3.smoke.add_one", "bad", "not a number")],
+    canvas = chord([plan.step("dia3.smoke.add_one", "good", 1, fan_in=True),
+                    plan.step("dia3.smoke.add_one", "bad", "not a number", fan_in=True)],
                    plan.step("dia3.smoke.finish", "finish"))
     store.create(job_id=job_id, workflow="smoke", tenant="chordfail", owner="k", params={},
                  steps_total=plan.steps_total, tasks=plan.tasks)
