@@ -53,21 +53,21 @@ def chord_origin(job_id: str, exc: BaseException) -> tuple[str, str, str] | None
     return match.group(1)[len(job_id) + 1:], match.group(2), match.group(4)
 
 
-def describe_error(exc: BaseException) -> tuple[str, str]:
+def describe_error(exc: BaseException, soft_limit: float | None = None) -> tuple[str, str]:
     if isinstance(exc, SoftTimeLimitExceeded):
-        limit = get_settings().task_soft_time_limit
-        return "TimeLimitExceeded", f"step exceeded its time limit ({limit} s)"
+        limit = soft_limit or get_settings().task_soft_time_limit
+        return "TimeLimitExceeded", f"step exceeded its time limit ({limit:g} s)"
     message = str(exc) or exc.__class__.__name__
     return exc.__class__.__name__, message[:2000]
 
 
 def record_failure(job_id: str | None, step: str | None, exc: BaseException,
-                   app=None) -> None:
+                   app=None, soft_limit: float | None = None) -> None:
     """Fail the job of a step (idempotent) and revoke its other steps."""
     if not job_id:
         return
     store = job_store()
-    error_type, message = describe_error(exc)
+    error_type, message = describe_error(exc, soft_limit)
     origin = chord_origin(job_id, exc)
     if origin:
         step, error_type, message = origin
@@ -165,7 +165,8 @@ class JobStep(Task):
         if isinstance(exc, (Ignore, Retry)):
             return
         metrics.TASKS.labels(self.name, "failed").inc()
-        record_failure(kwargs.get("job_id"), kwargs.get("step"), exc, self.app)
+        record_failure(kwargs.get("job_id"), kwargs.get("step"), exc, self.app,
+                       self.soft_time_limit)
 
 
 def _header(request, name: str) -> str | None:

@@ -77,3 +77,12 @@ def test_auto_bucket_picks_a_readable_width():
     items = build_items([[0.1, 0, 0, 0]] * 3, None)
     t = trend(items, [0, 3600 * 10, 3600 * 20], "auto")
     assert t["bucket"] == "hour"
+
+
+def test_time_limit_errors_say_which_limit():
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from workers.engine import describe_error
+    assert describe_error(SoftTimeLimitExceeded(), 30) == (
+        "TimeLimitExceeded", "step exceeded its time limit (30 s)")
+    assert describe_error(ValueError("bad value")) == ("ValueError", "bad value")

@@ -15,7 +15,7 @@ def score_batch(self, texts: list[str], offset: int) -> dict:
 
 
 @shared_task(name="dia3.sentiment.aggregate", base=JobStep, bind=True, ignore_result=True,
-             final=True)
+             final=True, soft_time_limit=120, time_limit=180)
 def aggregate(self, _header_results, n_batches: int, ids=None, timestamps=None,
               bucket: str = "auto") -> dict:
     batches = [out for step, out in self.outputs().items() if step.startswith("batch-")]
