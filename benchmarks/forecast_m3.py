@@ -1,0 +1,132 @@
+"""Forecast engine on the M3 competition data, scored as in the competition.
+
+    python -m benchmarks.forecast_m3 [--group monthly|quarterly|yearly|other|all]
+        [--model combination] [--limit N] [--processes 2] [--data-dir DIR] [--profile N]
+
+sMAPE is the M3 definition (200|A-F|/(A+F), averaged over all forecast points of a group);
+MASE is averaged over series (m = 12/4/1/1). Published Naive2 and Theta figures are printed
+beside ours (Makridakis & Hibon 2000 via the data folder's PUBLISHED_BENCHMARKS.md; Theta
+"recomputed" is the original submission rescored on the same data). The data directory
+defaults to $DIA3_M3_DIR, else ../shared/data/m3 relative to the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import multiprocessing as mp
+import os
+import pstats
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.report import print_table, save
+from workers.analytics.forecast import forecast_series, mase, smape
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUPS = {"yearly": (6, 1), "quarterly": (8, 4), "monthly": (18, 12), "other": (8, 1)}
+PUBLISHED = {  # group: (Naive2, Theta recomputed, Theta as published)
+    "yearly": (17.88, 16.87, None),
+    "quarterly": (9.95, 8.96, None),
+    "monthly": (16.91, 13.94, 13.85),
+    "other": (6.30, 4.41, None),
+}
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("DIA3_M3_DIR")
+    return Path(env) if env else (ROOT / ".." / "shared" / "data" / "m3").resolve()
+
+
+def load_group(data_dir: Path, group: str, limit: int | None) -> list[dict]:
+    """Series of one group as dicts: id, train values, test values."""
+    train = pd.read_csv(data_dir / f"m3_{group}_train.csv").sort_values(["unique_id", "t"])
+    test = pd.read_csv(data_dir / f"m3_{group}_test.csv").sort_values(["unique_id", "t"])
+    tests = {k: g["y"].to_numpy(float) for k, g in test.groupby("unique_id", sort=False)}
+    series = [{"id": k, "train": g["y"].to_numpy(float), "test": tests[k]}
+              for k, g in train.groupby("unique_id", sort=True)]  # fmt: skip
+    return series[:limit] if limit else series
+
+
+def run_one(task: tuple[dict, str, int, int]) -> tuple[str, list[float], float]:
+    series, model, horizon, season = task
+    started = time.perf_counter()
+    result = forecast_series({"values": series["train"].tolist(), "horizon": horizon,
+                              "season_length": season, "model": model})  # fmt: skip
+    return series["id"], result["forecast"], time.perf_counter() - started
+
+
+def evaluate(group: str, series: list[dict], model: str, processes: int) -> dict:
+    horizon, season = GROUPS[group]
+    tasks = [(s, model, horizon, season) for s in series]
+    started = time.perf_counter()
+    if processes > 1:
+        with mp.get_context("fork").Pool(processes) as pool:
+            outputs = pool.map(run_one, tasks, chunksize=4)
+    else:
+        outputs = [run_one(t) for t in tasks]
+    wall = time.perf_counter() - started
+    forecasts = {sid: np.array(f, dtype=float) for sid, f, _ in outputs}
+    actual = np.concatenate([s["test"] for s in series])
+    predicted = np.concatenate([forecasts[s["id"]] for s in series])
+    mases = [mase(s["test"], forecasts[s["id"]], s["train"], season) for s in series]
+    return {
+        "group": group, "series": len(series), "horizon": horizon,
+        "smape_m3": smape(actual, predicted), "smape_abs": smape(actual, predicted, "abs"),
+        "mase": float(np.nanmean(mases)), "wall_seconds": wall,
+        "series_per_second": len(series) / wall,
+        "cpu_seconds_per_series": float(np.mean([t for _, _, t in outputs])),
+    }  # fmt: skip
+
+
+def profile(series: list[dict], group: str, model: str) -> None:
+    horizon, season = GROUPS[group]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for s in series:
+        run_one((s, model, horizon, season))
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--group", default="all", choices=[*GROUPS, "all"])
+    parser.add_argument("--model", default="combination")
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--data-dir", type=Path, default=default_data_dir())
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="profile N series in-process instead of benchmarking")  # fmt: skip
+    args = parser.parse_args()
+    groups = list(GROUPS) if args.group == "all" else [args.group]
+    if args.profile:
+        profile(load_group(args.data_dir, groups[0], args.profile), groups[0], args.model)
+        return
+    rows, results = [], []
+    for group in groups:
+        out = evaluate(group, load_group(args.data_dir, group, args.limit), args.model,
+                       args.processes)  # fmt: skip
+        naive2, theta, theta_pub = PUBLISHED[group]
+        out.update(published_naive2=naive2, published_theta_recomputed=theta,
+                   published_theta=theta_pub)  # fmt: skip
+        results.append(out)
+        rows.append([group, out["series"], out["horizon"], out["smape_m3"], naive2, theta,
+                     theta_pub if theta_pub else "", out["mase"], out["wall_seconds"],
+                     out["series_per_second"], out["cpu_seconds_per_series"] * 1000])  # fmt: skip
+    print_table(
+        f"M3, model={args.model}, {args.processes} processes"
+        + (f", first {args.limit} series per group" if args.limit else ""),
+        ["group", "series", "h", "sMAPE", "Naive2 pub", "Theta recomp", "Theta pub", "MASE",
+         "wall s", "series/s", "ms/series"],
+        rows,
+    )  # fmt: skip
+    save("forecast_m3", {"model": args.model, "processes": args.processes, "limit": args.limit,
+                         "groups": results})  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
