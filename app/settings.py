@@ -62,6 +62,23 @@ class Settings:
     ui_port: int = setting(8501, "Port of the Streamlit dashboard", int)
     landing_port: int = setting(8502, "Port of the landing page", int)
     flower_port: int = setting(5555, "Port of Flower", int)
+    # --- dashboard, landing page, Flower and MCP server ---------------------------------------
+    ui_host: str = setting("127.0.0.1", "Address the dashboard, the landing page and Flower "
+                           "bind to")
+    mcp_host: str = setting("127.0.0.1", "Address the MCP server binds to")
+    dashboard_url: str = setting("", "External URL of the dashboard used in links; empty means "
+                                 "http://<DIA3_UI_HOST>:<DIA3_UI_PORT>")
+    flower_url: str = setting("", "External URL of Flower used in links; empty means "
+                              "http://<DIA3_UI_HOST>:<DIA3_FLOWER_PORT>")
+    grafana_url: str = setting("", "Grafana URL linked from the landing page; empty hides the "
+                               "link")
+    flower_user: str = setting("admin", "User name for Flower's basic authentication")
+    flower_password: str = setting(
+        "", "Password for Flower's basic authentication; empty uses one generated once and kept "
+        "in the data directory (`flower-password`)", secret=True)
+    ui_refresh_seconds: float = setting(
+        3.0, "Seconds between automatic refreshes of the dashboard's job list and job page",
+        float)
     worker_metrics_port: int = setting(
         9808, "Port where a worker serves Prometheus metrics of all its processes; 0 disables",
         int)
@@ -88,6 +105,8 @@ class Settings:
     sentiment_batch_size: int = setting(250, "Most texts in one sentiment batch step", int)
     sentiment_batch_chars: int = setting(
         100_000, "Most characters in one sentiment batch step (long texts cost more)", int)
+    forecast_series_per_step: int = setting(
+        10, "Series forecast by one step of a forecast job (a few seconds each)", int)
     # --- observability -----------------------------------------------------------------------
     log_level: str = setting("INFO", "Log level of every component")
     log_format: str = setting("json", "json (one object a line) or text")

@@ -1,0 +1,50 @@
+"""``forecast`` through the API on real workers."""
+
+import math
+
+import pytest
+
+from workers.analytics.forecast import forecast_series
+
+
+def seasonal_series(n: int = 72) -> list[float]:
+    return [100 + 0.8 * t + 12 * math.sin(2 * math.pi * t / 12) for t in range(n)]
+
+
+def test_many_series_are_forecast_and_gathered_in_order(analyst, worker):
+    series = [{"name": f"s{i}", "values": seasonal_series(60 + i)} for i in range(12)]
+    response = analyst.submit("forecast", {"series": series, "horizon": 12,
+                                           "frequency": "M", "levels": [80, 95]})
+    assert response.status_code == 202, response.get_json()
+    job = analyst.wait(response.get_json()["id"], timeout=240)
+    assert job["state"] == "succeeded", job["error"]
+    assert job["progress"]["total"] == 3  # two steps of up to 10 series, and the gather
+    result = analyst.get(f"/api/v1/jobs/{job['id']}/result").get_json()["result"]
+    assert [s["name"] for s in result["series"]] == [f"s{i}" for i in range(12)]
+    first = result["series"][0]
+    assert len(first["forecast"]) == 12 and set(first["intervals"]) == {"80", "95"}
+    direct = forecast_series({"values": seasonal_series(60), "horizon": 12, "frequency": "M",
+                              "levels": [80, 95]})
+    assert first["model"] == direct["model"]
+    assert first["forecast"] == pytest.approx(direct["forecast"], rel=1e-9)
+    assert first["backtest"] == direct["backtest"]
+    lower, upper = first["intervals"]["95"]["lower"], first["intervals"]["95"]["upper"]
+    assert all(lo <= f <= hi for lo, f, hi in zip(lower, first["forecast"], upper))
+
+
+@pytest.mark.parametrize("params,path", [
+    ({"series": []}, ["series"]),
+    ({"series": [{"values": [1, 2, 3]}]}, ["series", "0", "horizon"]),
+    ({"series": [{"values": [1, "x", 3]}], "horizon": 2}, ["series", "0", "values", "1"]),
+    ({"series": [{"values": [None, None, 3]}], "horizon": 2}, ["series", "0", "values"]),
+    ({"series": [{"values": [1, 2, 3]}], "horizon": 2, "model": "prophet"}, ["model"]),
+    ({"series": [{"values": [1, 2, 3], "frequency": "fortnightly"}], "horizon": 2},
+     ["series", "0", "frequency"]),
+])
+def test_bad_series_are_field_level_422s(analyst, params, path):
+    response = analyst.submit("forecast", params)
+    assert response.status_code == 422, response.get_json()
+    errors = response.get_json()["errors"]["json"]["params"]
+    for part in path:
+        assert part in errors, errors
+        errors = errors[part]

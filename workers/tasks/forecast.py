@@ -1,0 +1,31 @@
+"""Steps of the ``forecast`` workflow."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from workers.analytics.forecast import forecast_series
+from workers.engine import JobStep
+from workers.errors import TransientError
+
+
+@shared_task(name="dia3.forecast.series_batch", base=JobStep, bind=True, keep_output=True)
+def series_batch(self, series: list[dict], offset: int) -> dict:
+    results = []
+    for spec in series:
+        self.check_cancelled()
+        name = spec["name"]
+        results.append({"name": name, **forecast_series(
+            {k: v for k, v in spec.items() if k != "name"})})
+    return {"offset": offset, "results": results}
+
+
+@shared_task(name="dia3.forecast.gather", base=JobStep, bind=True, ignore_result=True,
+             final=True, soft_time_limit=120, time_limit=180)
+def gather(self, _header_results, n_series: int) -> dict:
+    parts = sorted((out for step, out in self.outputs().items() if step.startswith("series-")),
+                   key=lambda part: part["offset"])
+    results = [r for part in parts for r in part["results"]]
+    if len(results) != n_series:
+        raise TransientError(f"{len(results)} of {n_series} series forecasts present")
+    return {"series": results, "count": n_series}
