@@ -47,6 +47,7 @@ def seasonality_strength(y: np.ndarray, m: int) -> float:
 
 
 def is_seasonal(y: np.ndarray, m: int) -> bool:
+    """The M4 test on the raw series (testing detrended data scored worse on M3 monthly)."""
     return seasonality_strength(y, m) > 1.0
 
 

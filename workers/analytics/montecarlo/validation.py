@@ -29,7 +29,7 @@ DEFAULTS = {
     "sample_paths": 10,
     "fan_quantiles": [5, 25, 50, 75, 95],
     "fan_points": 100,
-    "fan_sample": 100_000,
+    "fan_sample": 20_000,
     "exact_limit": 20_000,
     "relative_accuracy": 0.001,
     "path_crossing": False,
