@@ -146,3 +146,11 @@ def test_result_is_strict_json():
     y = (np.linspace(1, 2, 50) ** 3).tolist()
     for model in ("auto", "naive", "seasonal_naive", "theta"):
         json.dumps(forecast_series({"values": y, "horizon": 5, "model": model}), allow_nan=False)
+
+
+def test_validation_is_idempotent():
+    spec = {"values": [1.0, None, 3.0, 4.0], "horizon": 2, "frequency": "M",
+            "timestamps": ["2024-01", "2024-02", "2024-03", "2024-04"], "levels": [95, 50]}
+    once = validate_series(spec)
+    assert validate_series(once) == once
+    assert once["frequency"] == "MS" and once["levels"] == [50.0, 95.0]

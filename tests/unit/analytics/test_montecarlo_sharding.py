@@ -10,6 +10,7 @@ from workers.analytics.montecarlo import (
     plan_shards,
     run_shard,
     simulate,
+    validate_spec,
 )
 
 SPECS = {
@@ -77,3 +78,11 @@ def test_run_shard_requires_a_planned_shard():
     with pytest.raises(MonteCarloInputError) as err:
         run_shard(SPECS["gbm"])
     assert err.value.field == "shard"
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_validation_is_idempotent_so_api_and_workers_can_both_validate(name):
+    once = validate_spec(SPECS[name])
+    assert validate_spec(once) == once
+    assert json.loads(json.dumps(once)) == once
+    assert _comparable(simulate(once)) == _comparable(simulate(SPECS[name]))

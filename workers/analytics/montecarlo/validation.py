@@ -51,9 +51,13 @@ def _bootstrap(p: dict, path: str) -> dict:
                   ("simple", "log"))  # fmt: skip
     history = get(p, "history", path, None)
     returns = get(p, "returns", path, None)
-    if (history is None) == (returns is None):
+    normalised = get(p, "log_returns", path, None)  # an already validated spec
+    if sum(x is not None for x in (history, returns, normalised)) != 1:
         raise MonteCarloInputError(join(path, "returns"), "give exactly one of returns or history")
-    if history is not None:
+    if normalised is not None:
+        log_returns = np.array(numbers(normalised, join(path, "log_returns"), 1))
+        s0_default = 1.0
+    elif history is not None:
         levels = np.array(numbers(history, join(path, "history"), 3, lo=0, lo_open=True))
         log_returns = np.diff(np.log(levels))
         s0_default = float(levels[-1])
