@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 import numpy as np
+from scipy.signal import fftconvolve
 
 
 class FittedModel(ABC):
@@ -58,11 +59,8 @@ class FittedModel(ABC):
             shocks = rng.choice(pool, size=(n_paths, h))
         else:
             shocks = rng.standard_normal((n_paths, h)) * self.sigma
-        psi = self.psi(h)
-        errors = np.zeros((n_paths, h))
-        for j in range(h):  # error at step j: sum_k psi_k * shock_{j-k}
-            errors[:, j:] += psi[j] * shocks[:, : h - j]
-        return errors
+        # error at step t: sum_k psi_k * shock_{t-k}, a causal convolution along time
+        return fftconvolve(shocks, self.psi(h)[None, :], axes=1)[:, :h]
 
 
 def gaussian_aicc(sse: float, n: int, k: int) -> float:

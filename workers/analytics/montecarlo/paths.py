@@ -10,6 +10,7 @@ recorded on the way only when asked for.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +26,7 @@ class Walk:
     c: float
     s: float
     steps: int
-    draw: object  # callable(rng, out, step) filling out with increments of X
+    draw: Callable[[np.random.Generator, np.ndarray, int], None]  # fills out with X increments
 
 
 @dataclass

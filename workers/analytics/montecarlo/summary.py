@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from . import moments
+from .paths import step_grid
 from .sketch import QuantileSketch
 
 
@@ -69,8 +70,6 @@ def _fan(spec: dict, results: list[dict]) -> dict | None:
     parts = [r for r in results if r["fan"] is not None]
     if spec["model"] == "scenario" or not parts:
         return None
-    from .paths import step_grid  # local: keeps the summary independent of path code otherwise
-
     steps = spec["params"]["steps"]
     grid = step_grid(steps, spec["fan_points"])
     sketches = [QuantileSketch.from_dict(d) for d in parts[0]["fan"]]
@@ -97,8 +96,6 @@ def _sample_paths(spec: dict, results: list[dict]) -> dict | None:
     samples = next((r["samples"] for r in results if r["samples"] is not None), None)
     if samples is None:
         return None
-    from .paths import step_grid
-
     grid = step_grid(spec["params"]["steps"], spec["fan_points"])
     s0 = spec["params"]["s0"]
     return {"steps": [0, *grid.tolist()], "paths": [[s0, *p] for p in samples]}
