@@ -1,3 +1,9 @@
 """The workflows that ship with DIA3; importing this module registers them."""
 
-from app.workflows import forecast, monte_carlo, sentiment, smoke  # noqa: F401
+from app.workflows import (  # noqa: F401
+    forecast,
+    monte_carlo,
+    scenario_forecast,
+    sentiment,
+    smoke,
+)

@@ -48,3 +48,28 @@ def test_bad_series_are_field_level_422s(analyst, params, path):
     for part in path:
         assert part in errors, errors
         errors = errors[part]
+
+
+def test_scenario_forecast_gives_a_fan_chart_and_threshold_probabilities(analyst, worker):
+    params = {"series": {"values": seasonal_series(60), "horizon": 6, "frequency": "M"},
+              "n_paths": 2000, "seed": 11, "thresholds": [150]}
+    response = analyst.submit("scenario_forecast", params)
+    assert response.status_code == 202, response.get_json()
+    job = analyst.wait(response.get_json()["id"], timeout=120)
+    assert job["state"] == "succeeded", job["error"]
+    result = analyst.get(f"/api/v1/jobs/{job['id']}/result").get_json()["result"]
+    fan = result["fan_chart"]["quantiles"]
+    assert len(fan["p50"]) == 6
+    assert all(lo <= mid <= hi for lo, mid, hi in zip(fan["p5"], fan["p50"], fan["p95"]))
+    assert result["seed"] == 11 and result["n_paths"] + result["n_invalid"] == 2000
+    assert len(result["thresholds"]) == 1
+    again = analyst.wait(analyst.submit("scenario_forecast", params).get_json()["id"], 120)
+    assert analyst.get(f"/api/v1/jobs/{again['id']}/result").get_json()["result"][
+        "fan_chart"] == result["fan_chart"]  # same seed, same paths
+
+
+def test_scenario_forecast_rejects_too_many_cells(analyst):
+    response = analyst.submit("scenario_forecast", {
+        "series": {"values": [1.0, 2.0, 3.0, 4.0], "horizon": 1000}, "n_paths": 1_000_000})
+    assert response.status_code == 422
+    assert "n_paths" in response.get_json()["errors"]["json"]["params"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from workers.analytics.forecast import forecast_series
+from workers.analytics.montecarlo import scenario_forecast
 from workers.engine import JobStep
 from workers.errors import TransientError
 
@@ -29,3 +30,9 @@ def gather(self, _header_results, n_series: int) -> dict:
     if len(results) != n_series:
         raise TransientError(f"{len(results)} of {n_series} series forecasts present")
     return {"series": results, "count": n_series}
+
+
+@shared_task(name="dia3.forecast.scenario", base=JobStep, bind=True, ignore_result=True,
+             final=True)
+def scenario(self, spec: dict) -> dict:
+    return scenario_forecast(spec)
