@@ -70,19 +70,26 @@ def _try_fit(name: str, z: np.ndarray, report: FitReport) -> FittedModel | None:
         return None
 
 
-def _transforms(y: np.ndarray, m: int, report: FitReport) -> tuple[SeasonalAdjustment, bool]:
+def _model_scale(y: np.ndarray, m: int, report: FitReport
+                 ) -> tuple[SeasonalAdjustment, bool, np.ndarray]:  # fmt: skip
+    """Seasonal adjustment, whether to use logs, and the series on the model's scale."""
     if m > 1 and y.size < 3 * m:
         report.notes.append(f"seasonality not tested: needs {3 * m} observations (3 seasons)")
     adjustment = seasonal_adjustment(y, m)
-    return adjustment, log_scale_suits(adjustment.adjust(y))
+    z = adjustment.adjust(y)
+    log = log_scale_suits(z)
+    return adjustment, log, np.log(z) if log else z
+
+
+def _fit_members(z: np.ndarray, report: FitReport) -> dict[str, FittedModel]:
+    fits = {name: _try_fit(name, z, report) for name in COMBINED}
+    return {name: fit for name, fit in fits.items() if fit is not None}
 
 
 def _fit_scaled(name: str, y: np.ndarray, m: int, report: FitReport) -> tuple[SeriesModel, str]:
-    adjustment, log = _transforms(y, m, report)
-    z = adjustment.adjust(y)
-    z = np.log(z) if log else z
+    adjustment, log, z = _model_scale(y, m, report)
     if name == "combination":
-        members = [f for f in (_try_fit(k, z, report) for k in COMBINED) if f is not None]
+        members = list(_fit_members(z, report).values())
         inner: FittedModel | None = CombinationFit(z, members) if members else None
     else:
         inner = _try_fit(name, z, report)
@@ -105,19 +112,21 @@ def _fit_raw(name: str, y: np.ndarray, m: int, report: FitReport) -> tuple[Serie
 
 
 def _holdout_choice(y: np.ndarray, m: int, h: int, report: FitReport) -> str:
+    """Score each member and their combination on the last points; members are fitted once."""
     hold = max(1, min(h, y.size // 4))
     train, test = y[:-hold], y[-hold:]
     if train.size < max(MIN_HOLDOUT_TRAIN, 2 * m if m > 1 else 0):
         report.notes.append("auto: series too short for a holdout, using the combination")
         return "combination"
-    scores = {}
-    scratch = FitReport()
-    for name in (*COMBINED, "combination"):
-        model, used = _fit_scaled(name, train, m, scratch)
-        if used == name:
-            scores[name] = smape(test, model.point(hold), variant="abs")
-    if not scores:
+    adjustment, log, z = _model_scale(train, m, FitReport())
+    members = _fit_members(z, FitReport())
+    if not members:
         return "combination"
+    candidates = {**members, "combination": CombinationFit(z, list(members.values()))}
+    scores = {
+        name: smape(test, SeriesModel(adjustment, log, fit, train.size).point(hold), "abs")
+        for name, fit in candidates.items()
+    }
     choice = min(scores, key=scores.get)
     report.notes.append(f"auto: holdout of {hold} points, sMAPE " +
                         ", ".join(f"{k}={v:.2f}" for k, v in scores.items()) +
