@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from .chunking import ApproxTokenizer, ChunkingConfig, ModelTokenizer, TokenSpanner, chunk_text
 from .embeddings.base import Embedder
 from .errors import InputError
@@ -10,11 +12,16 @@ from .ids import document_id_for
 from .models import DocumentInput, IngestReport, Metadata
 from .store import KnowledgeCollection
 
+_tokenizers: WeakKeyDictionary[Embedder, TokenSpanner] = WeakKeyDictionary()
+
 
 def tokenizer_for(embedder: Embedder) -> TokenSpanner:
     """The embedder's own tokenizer when it has one, else the fast approximation."""
-    tokenizer = getattr(embedder, "tokenizer", None)
-    return ModelTokenizer(tokenizer) if tokenizer is not None else ApproxTokenizer()
+    if embedder not in _tokenizers:
+        model_tokenizer = getattr(embedder, "tokenizer", None)
+        _tokenizers[embedder] = (ModelTokenizer(model_tokenizer) if model_tokenizer is not None
+                                 else ApproxTokenizer())
+    return _tokenizers[embedder]
 
 
 def ingest_text(
