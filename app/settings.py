@@ -107,6 +107,47 @@ class Settings:
         100_000, "Most characters in one sentiment batch step (long texts cost more)", int)
     forecast_series_per_step: int = setting(
         10, "Series forecast by one step of a forecast job (a few seconds each)", int)
+    # --- knowledge base ---------------------------------------------------------------------
+    chroma_url: str = setting(
+        "", "Chroma server (http[s]://host:port); empty runs an embedded Chroma server on "
+        "DIA3_CHROMA_PORT with its data under the data directory")
+    chroma_port: int = setting(8010, "Port of the embedded Chroma server", int)
+    embedder: str = setting("local", "Default embedder of new collections: local, ollama, "
+                            "openai or hashing")
+    models_dir: str = setting("", "Cache for built model files (the local embedder's ONNX "
+                              "graph); empty uses <data_dir>/models")
+    ollama_embed_model: str = setting("nomic-embed-text", "Ollama embedding model")
+    openai_embed_model: str = setting("text-embedding-3-small", "OpenAI embedding model")
+    hashing_dimension: int = setting(256, "Dimension of the hashing embedder", int)
+    chunk_tokens: int = setting(200, "Tokens per knowledge-base chunk", int)
+    chunk_overlap_tokens: int = setting(40, "Tokens shared by neighbouring chunks", int)
+    embed_batch_size: int = setting(64, "Chunks embedded per batch", int)
+    upload_max_bytes: int = setting(8 * 1024 * 1024, "Largest accepted document (bytes)", int)
+    documents_per_job_max: int = setting(200, "Most documents in one ingest job", int)
+    youtube_requests_per_minute: int = setting(
+        30, "Transcript requests per minute to YouTube, shared by all workers", int)
+    youtube_languages: str = setting("en", "Preferred transcript languages, comma-separated")
+    # --- LLM backends -------------------------------------------------------------------------
+    llm_backend: str = setting("local", "Default LLM backend of the agents: local, ollama or "
+                               "openai")
+    llm_model: str = setting("", "Default model name (empty: llama3.2 on Ollama, gpt-4o-mini "
+                             "on OpenAI)")
+    llm_role_models: str = setting(
+        "", "Models per agent role, e.g. 'analyst=llama3.1:8b,synthesiser=llama3.1:70b'")
+    ollama_url: str = setting("http://127.0.0.1:11434", "Ollama server")
+    openai_api_key: str = setting("", "OpenAI API key", secret=True)
+    openai_api_key_file: str = setting(
+        "", "File holding the OpenAI API key (a mounted secret); used when the key is empty")
+    openai_base_url: str = setting("", "OpenAI-compatible base URL; empty is OpenAI's")
+    llm_timeout_seconds: float = setting(60.0, "Timeout of one LLM request", float)
+    llm_max_attempts: int = setting(4, "Attempts per LLM request on transient errors", int)
+    llm_cache_ttl_seconds: int = setting(86400, "LLM response cache lifetime; 0 disables", int)
+    llm_requests_per_minute: int = setting(
+        60, "LLM requests per minute per provider, shared by all workers", int)
+    llm_tokens_per_minute: int = setting(
+        200_000, "LLM tokens per minute per provider, shared by all workers", int)
+    llm_prices: str = setting(
+        "", "Prices in USD per 1M tokens as JSON, e.g. {\"gpt-4o-mini\": [0.15, 0.6]}")
     # --- observability -----------------------------------------------------------------------
     log_level: str = setting("INFO", "Log level of every component")
     log_format: str = setting("json", "json (one object a line) or text")
@@ -124,6 +165,10 @@ class Settings:
     @property
     def client_api_url(self) -> str:
         return (self.api_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    @property
+    def models_path(self) -> Path:
+        return Path(self.models_dir).resolve() if self.models_dir else self.data_path / "models"
 
     @property
     def embedded_redis(self) -> bool:
