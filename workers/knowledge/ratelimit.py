@@ -11,7 +11,7 @@ import uuid
 
 import redis
 
-from .errors import RateLimited
+from .errors import RateLimited, TransientError
 
 _ACQUIRE = """
 local key = KEYS[1]
@@ -46,11 +46,19 @@ class RedisRateLimiter:
         self._script = client.register_script(_ACQUIRE)
 
     def try_acquire(self) -> float:
-        """Take one request from the quota: 0.0 if granted, else seconds until one frees up."""
-        wait_us = int(self._script(
-            keys=[self.key],
-            args=[self.limit, int(self.period * 1_000_000), uuid.uuid4().hex],
-        ))
+        """Take one request from the quota: 0.0 if granted, else seconds until one frees up.
+
+        Raises ``TransientError`` when Redis cannot be reached: without the shared count no
+        worker may assume it is within the quota.
+        """
+        try:
+            wait_us = int(self._script(
+                keys=[self.key],
+                args=[self.limit, int(self.period * 1_000_000), uuid.uuid4().hex],
+            ))
+        except redis.RedisError as error:
+            raise TransientError(f"rate limiter {self.name!r} unavailable: {error}",
+                                 reason="rate_limiter_unavailable") from error
         return wait_us / 1_000_000
 
     def acquire(self) -> None:

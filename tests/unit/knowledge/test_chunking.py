@@ -14,6 +14,7 @@ from workers.knowledge.chunking import (
 )
 from workers.knowledge.errors import InputError
 from workers.knowledge.ids import chunk_id, document_id_for
+from workers.knowledge.ingest import tokenizer_for
 
 WORDS = " ".join(f"w{i}" for i in range(100))
 
@@ -93,3 +94,9 @@ def test_ids_depend_only_on_content_and_position() -> None:
     assert first == chunk_id("doc-1", 0, "text")
     assert len({first, chunk_id("doc-2", 0, "text"), chunk_id("doc-1", 1, "text"),
                 chunk_id("doc-1", 0, "text!")}) == 4
+
+
+def test_chunk_tokenizer_follows_the_embedder(local_embedder, hashing_embedder) -> None:
+    assert isinstance(tokenizer_for(local_embedder), ModelTokenizer)
+    assert tokenizer_for(local_embedder) is tokenizer_for(local_embedder)
+    assert isinstance(tokenizer_for(hashing_embedder), ApproxTokenizer)

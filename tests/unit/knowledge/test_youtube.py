@@ -218,6 +218,19 @@ def test_rate_limit_frees_slots_once_the_window_has_passed(redis_client) -> None
     assert limiter.try_acquire() == 0
 
 
+def test_unreachable_redis_is_a_transient_error() -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+    limiter = RedisRateLimiter(client, "youtube", limit=5)
+    with pytest.raises(TransientError) as caught:
+        limiter.acquire()
+    assert caught.value.reason == "rate_limiter_unavailable"
+
+
 def test_fetch_counts_against_the_quota_before_any_request(redis_client) -> None:
     client, prefix = redis_client
     limiter = RedisRateLimiter(client, "youtube", limit=1, period=60, key_prefix=prefix)
