@@ -24,6 +24,7 @@ GOOD = {"values": [float(v) for v in range(1, 31)], "horizon": 3}
         ({"values": [1, True, 3]}, "series.0.values.1"),
         ({"values": [1, float("nan"), 3]}, "series.0.values.1"),
         ({"values": [1, float("inf"), 3]}, "series.0.values.1"),
+        ({"values": [1, 1e300, 3]}, "series.0.values.1"),
         ({"values": [1, None, None]}, "series.0.values"),
         ({"values": [1, None, None, None, 2]}, "series.0.values"),
         ({"values": []}, "series.0.values"),

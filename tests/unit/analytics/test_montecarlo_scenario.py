@@ -184,3 +184,19 @@ def test_bootstrap_of_constant_returns_is_deterministic_growth():
     assert result["mean"] == pytest.approx(50 * 1.01**10)
     assert result["std"] == pytest.approx(0.0, abs=1e-9)
     assert np.isclose(result["quantiles"]["p1"], result["quantiles"]["p99"])
+
+
+def test_perfect_correlation_uses_an_exact_singular_factor():
+    spec = scenario({"x": normal(0, 1), "y": normal(0, 1)}, "x - y", n=1000,
+                    params={"correlation": {"variables": ["x", "y"], "matrix": [[1, 1], [1, 1]]}})
+    result = simulate(spec)
+    assert abs(result["mean"]) < 1e-12 and result["std"] < 1e-12
+
+
+def test_sketch_quantiles_stay_within_the_sample_range():
+    spec = {"model": "gbm", "n_simulations": 30_000, "seed": 1, "exact_limit": 0,
+            "params": {"s0": 7.0, "drift": 0.0, "volatility": 0.0, "steps": 2}}
+    result = simulate(spec)
+    assert result["quantile_method"] == "sketch"
+    assert set(result["quantiles"].values()) == {7.0}
+    assert result["risk"]["levels"]["99"] == {"var": 0.0, "cvar": 0.0}

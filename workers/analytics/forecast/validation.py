@@ -19,6 +19,7 @@ from .selection import MODELS
 MAX_VALUES = 100_000
 MAX_HORIZON = 1_000
 MAX_MISSING_FRACTION = 0.5
+MAX_MAGNITUDE = 1e100  # squares of values must stay finite in float64
 DEFAULT_LEVELS = [80.0, 95.0]
 _LEGACY_ALIASES = {"M": "MS", "Q": "QS", "Y": "YS", "A": "YS", "H": "h"}  # old pandas names
 
@@ -50,6 +51,8 @@ def _values(raw: Any, field: str) -> list[float | None]:
             raise ForecastInputError(_join(field, i), "must be a number or null")
         if not math.isfinite(v):
             raise ForecastInputError(_join(field, i), "must be finite (use null for missing)")
+        if abs(v) > MAX_MAGNITUDE:
+            raise ForecastInputError(_join(field, i), f"must be within ±{MAX_MAGNITUDE:g}")
         out.append(float(v))
     observed = sum(v is not None for v in out)
     if observed < 2:

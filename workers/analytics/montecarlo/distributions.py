@@ -117,7 +117,7 @@ def check_parameters(dist: str, p: dict, field: str) -> None:
 
 
 def cholesky_factor(matrix: np.ndarray, field: str) -> np.ndarray:
-    """Cholesky factor of a correlation matrix; clear errors when it is not one."""
+    """A factor L with L @ L.T = matrix (Cholesky, or eigen-based when singular)."""
     if not np.allclose(matrix, matrix.T, atol=1e-10):
         raise MonteCarloInputError(field, "correlation matrix must be symmetric")
     if not np.allclose(np.diag(matrix), 1.0, atol=1e-10):
@@ -127,9 +127,10 @@ def cholesky_factor(matrix: np.ndarray, field: str) -> np.ndarray:
     try:
         return np.linalg.cholesky(matrix)
     except np.linalg.LinAlgError:
-        eigen = float(np.linalg.eigvalsh(matrix).min())
-        if eigen > -1e-10:  # singular but PSD (e.g. perfect correlation): use a jittered factor
-            return np.linalg.cholesky(matrix + 1e-10 * np.eye(matrix.shape[0]))
+        values, vectors = np.linalg.eigh(matrix)
+        eigen = float(values.min())
+        if eigen > -1e-10:  # singular but PSD (e.g. perfect correlation): exact square root
+            return vectors * np.sqrt(np.clip(values, 0.0, None))
         raise MonteCarloInputError(
             field, f"correlation matrix must be positive semi-definite (min eigenvalue {eigen:.3g})"
         ) from None

@@ -32,19 +32,27 @@ def _merged_sketch(results: list[dict], key: str) -> QuantileSketch:
     return sketch
 
 
-def _risk(spec: dict, values: np.ndarray | None, sketch: QuantileSketch, n: int) -> dict:
+def _quantiles(values: np.ndarray | None, sketch: QuantileSketch, lo: float, hi: float,
+               qs: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Exact quantiles when the values were kept, else sketch ones clipped to [min, max]."""
+    if values is not None:
+        return np.quantile(values, qs)
+    return np.clip(sketch.quantiles(qs), lo, hi)
+
+
+def _risk(spec: dict, values: np.ndarray | None, sketch: QuantileSketch, n: int,
+          lo: float, hi: float) -> dict:  # fmt: skip
     plain_price = spec["model"] != "scenario" and not spec["params"].get("payoff")
     reference = spec["params"]["s0"] if plain_price else 0.0
     sorted_values = np.sort(values) if values is not None else None
     levels = {}
     for c in spec["var_levels"]:
         tail = max(1, math.ceil((1 - c / 100) * n))
+        q = float(_quantiles(sorted_values, sketch, lo, hi, np.array([1 - c / 100]))[0])
         if sorted_values is not None:
-            q = float(np.quantile(sorted_values, 1 - c / 100))
             tail_mean = float(sorted_values[:tail].mean())
         else:
-            q = float(sketch.quantiles(np.array([1 - c / 100]))[0])
-            tail_mean = sketch.lower_tail_mean(tail)
+            tail_mean = float(np.clip(sketch.lower_tail_mean(tail), lo, hi))
         levels[f"{c:g}"] = {"var": reference - q, "cvar": reference - tail_mean}
     return {
         "convention": "loss = reference - outcome; VaR_c = c-quantile of loss; "
@@ -128,16 +136,11 @@ def summarise(spec: dict, results: list[dict]) -> dict:
     sketch = _merged_sketch(results, "sketch")
     exact = results[0]["values"] is not None
     values = np.array([v for r in results for v in r["values"]]) if exact else None
-    qs = np.array(spec["quantiles"]) / 100
-    if n == 0:
-        qvals = np.full(qs.size, np.nan)
-    elif values is not None:
-        qvals = np.quantile(values, qs)
-    else:
-        qvals = sketch.quantiles(qs)
     mins = [r["min"] for r in results if r["min"] is not None]
     maxs = [r["max"] for r in results if r["max"] is not None]
     lo, hi = (min(mins), max(maxs)) if mins else (None, None)
+    qs = np.array(spec["quantiles"]) / 100
+    qvals = _quantiles(values, sketch, lo, hi, qs) if n else np.full(qs.size, np.nan)
     return {
         "model": spec["model"],
         "n_simulations": spec["n_simulations"],
@@ -153,7 +156,7 @@ def summarise(spec: dict, results: list[dict]) -> dict:
         "quantile_method": "exact" if exact else "sketch",
         "quantile_relative_error": 0.0 if exact else spec["relative_accuracy"],
         "thresholds": _thresholds(spec, results, n),
-        "risk": _risk(spec, values, sketch, n) if n else None,
+        "risk": _risk(spec, values, sketch, n, lo, hi) if n else None,
         "histogram": _histogram(values, sketch, lo, hi, spec["histogram_bins"]),
         "fan_chart": _fan(spec, results),
         "sample_paths": _sample_paths(spec, results),
