@@ -55,7 +55,8 @@ def submit(principal: Principal, workflow_name: str, params: Any,
     workflow, validated = validate_params(workflow_name, params)
     store = job_store()
     job_id = new_job_id()
-    plan = Plan(job_id=job_id, request_id=request_id_var.get(), app=get_celery())
+    plan = Plan(job_id=job_id, request_id=request_id_var.get(), app=get_celery(),
+                tenant=principal.tenant)
     try:
         canvas = workflow.build(plan, validated)
     except ValidationError as exc:

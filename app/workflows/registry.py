@@ -23,6 +23,7 @@ class Plan:
     job_id: str
     request_id: str | None
     app: Any
+    tenant: str = ""
     tasks: dict[str, str] = field(default_factory=dict)
 
     def step(self, task_name: str, step: str, *args: Any, fan_in: bool = False,
