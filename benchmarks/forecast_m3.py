@@ -1,7 +1,8 @@
 """Forecast engine on the M3 competition data, scored as in the competition.
 
     python -m benchmarks.forecast_m3 [--group monthly|quarterly|yearly|other|all]
-        [--model combination] [--limit N] [--processes 2] [--data-dir DIR] [--profile N]
+        [--model combination] [--transform auto|log|none] [--limit N] [--processes 2]
+        [--data-dir DIR] [--profile N]
 
 sMAPE is the M3 definition (200|A-F|/(A+F), averaged over all forecast points of a group);
 MASE is averaged over series (m = 12/4/1/1). Published Naive2 and Theta figures are printed
@@ -51,17 +52,18 @@ def load_group(data_dir: Path, group: str, limit: int | None) -> list[dict]:
     return series[:limit] if limit else series
 
 
-def run_one(task: tuple[dict, str, int, int]) -> tuple[str, list[float], float]:
-    series, model, horizon, season = task
+def run_one(task: tuple[dict, str, str, int, int]) -> tuple[str, list[float], float]:
+    series, model, transform, horizon, season = task
     started = time.perf_counter()
     result = forecast_series({"values": series["train"].tolist(), "horizon": horizon,
-                              "season_length": season, "model": model})  # fmt: skip
+                              "season_length": season, "model": model,
+                              "transform": transform})  # fmt: skip
     return series["id"], result["forecast"], time.perf_counter() - started
 
 
-def evaluate(group: str, series: list[dict], model: str, processes: int) -> dict:
+def evaluate(group: str, series: list[dict], model: str, transform: str, processes: int) -> dict:
     horizon, season = GROUPS[group]
-    tasks = [(s, model, horizon, season) for s in series]
+    tasks = [(s, model, transform, horizon, season) for s in series]
     started = time.perf_counter()
     if processes > 1:
         with mp.get_context("fork").Pool(processes) as pool:
@@ -82,12 +84,12 @@ def evaluate(group: str, series: list[dict], model: str, processes: int) -> dict
     }  # fmt: skip
 
 
-def profile(series: list[dict], group: str, model: str) -> None:
+def profile(series: list[dict], group: str, model: str, transform: str) -> None:
     horizon, season = GROUPS[group]
     profiler = cProfile.Profile()
     profiler.enable()
     for s in series:
-        run_one((s, model, horizon, season))
+        run_one((s, model, transform, horizon, season))
     profiler.disable()
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
@@ -96,6 +98,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--group", default="all", choices=[*GROUPS, "all"])
     parser.add_argument("--model", default="combination")
+    parser.add_argument("--transform", default="auto", choices=["auto", "log", "none"])
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--data-dir", type=Path, default=default_data_dir())
@@ -104,12 +107,13 @@ def main() -> None:
     args = parser.parse_args()
     groups = list(GROUPS) if args.group == "all" else [args.group]
     if args.profile:
-        profile(load_group(args.data_dir, groups[0], args.profile), groups[0], args.model)
+        series = load_group(args.data_dir, groups[0], args.profile)
+        profile(series, groups[0], args.model, args.transform)
         return
     rows, results = [], []
     for group in groups:
         out = evaluate(group, load_group(args.data_dir, group, args.limit), args.model,
-                       args.processes)  # fmt: skip
+                       args.transform, args.processes)  # fmt: skip
         naive2, theta, theta_pub = PUBLISHED[group]
         out.update(published_naive2=naive2, published_theta_recomputed=theta,
                    published_theta=theta_pub)  # fmt: skip
@@ -118,13 +122,14 @@ def main() -> None:
                      theta_pub if theta_pub else "", out["mase"], out["wall_seconds"],
                      out["series_per_second"], out["cpu_seconds_per_series"] * 1000])  # fmt: skip
     print_table(
-        f"M3, model={args.model}, {args.processes} processes"
+        f"M3, model={args.model}, transform={args.transform}, {args.processes} processes"
         + (f", first {args.limit} series per group" if args.limit else ""),
         ["group", "series", "h", "sMAPE", "Naive2 pub", "Theta recomp", "Theta pub", "MASE",
          "wall s", "series/s", "ms/series"],
         rows,
     )  # fmt: skip
-    save("forecast_m3", {"model": args.model, "processes": args.processes, "limit": args.limit,
+    save("forecast_m3", {"model": args.model, "transform": args.transform,
+                         "processes": args.processes, "limit": args.limit,
                          "groups": results})  # fmt: skip
 
 

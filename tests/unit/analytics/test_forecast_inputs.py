@@ -34,6 +34,7 @@ GOOD = {"values": [float(v) for v in range(1, 31)], "horizon": 3}
         ({"horizon": True}, "series.0.horizon"),
         ({"horizon": 100_000}, "series.0.horizon"),
         ({"model": "prophet"}, "series.0.model"),
+        ({"transform": "sqrt"}, "series.0.transform"),
         ({"levels": [80, 100]}, "series.0.levels.1"),
         ({"levels": "95"}, "series.0.levels"),
         ({"season_length": 0}, "series.0.season_length"),
@@ -94,6 +95,16 @@ def test_short_seasonal_series_skips_seasonal_adjustment_with_a_note():
                               "season_length": 12, "model": "ets"})  # fmt: skip
     assert result["model_detail"]["seasonal_adjustment"] == {"kind": "none"}
     assert any("needs 36 observations" in note for note in result["notes"])
+
+
+def test_transform_option():
+    y = (np.linspace(10, 20, 40) * np.exp(np.random.default_rng(1).normal(0, 0.05, 40))).tolist()
+    assert forecast_series({"values": y, "horizon": 2})["model_detail"]["transform"] == "log"
+    plain = forecast_series({"values": y, "horizon": 2, "transform": "none"})
+    assert plain["model_detail"]["transform"] == "none"
+    forced = forecast_series({"values": [0.0, *y], "horizon": 2, "transform": "log"})
+    assert forced["model_detail"]["transform"] == "none"
+    assert any("log transform skipped" in note for note in forced["notes"])
 
 
 def test_zeros_and_negatives_use_no_log_scale():

@@ -97,7 +97,7 @@ def fit_series_model(spec: dict, path: str = "") -> tuple[SeriesModel, dict]:
         model = SeriesModel(SeasonalAdjustment.identity(), False, NaiveFit(y), y.size)
         name = "naive"
     else:
-        model, name = fit_series(y, m, norm["model"], h_total, report)
+        model, name = fit_series(y, m, norm["model"], h_total, report, norm["transform"])
     context = {"spec": norm, "y": y, "lead": lead, "trailing": trailing, "season_length": m,
                "frequency": frequency, "model_name": name, "report": report}  # fmt: skip
     return model, context

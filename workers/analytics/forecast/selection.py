@@ -25,6 +25,7 @@ from .seasonality import SeasonalAdjustment, seasonal_adjustment
 from .theta import fit_theta
 
 MODELS = ("auto", "ets", "theta", "arima", "naive", "seasonal_naive", "combination")
+TRANSFORMS = ("auto", "log", "none")
 COMBINED = ("ets", "theta", "arima")
 ARIMA_ORDERS = ((0, 1), (1, 0), (1, 1))
 MIN_LENGTH = {"ets": 4, "theta": 4, "arima": 10, "ses": 4, "combination": 4}
@@ -70,14 +71,20 @@ def _try_fit(name: str, z: np.ndarray, report: FitReport) -> FittedModel | None:
         return None
 
 
-def _model_scale(y: np.ndarray, m: int, report: FitReport
+def _model_scale(y: np.ndarray, m: int, report: FitReport, transform: str
                  ) -> tuple[SeasonalAdjustment, bool, np.ndarray]:  # fmt: skip
-    """Seasonal adjustment, whether to use logs, and the series on the model's scale."""
+    """Seasonal adjustment, whether to use logs, and the series on the model's scale.
+
+    ``transform``: ``auto`` uses logs when the adjusted data allow it (it helped on M3
+    monthly data), ``log`` asks for them (noted and skipped when impossible), ``none``.
+    """
     if m > 1 and y.size < 3 * m:
         report.notes.append(f"seasonality not tested: needs {3 * m} observations (3 seasons)")
     adjustment = seasonal_adjustment(y, m)
     z = adjustment.adjust(y)
-    log = log_scale_suits(z)
+    log = transform != "none" and log_scale_suits(z)
+    if transform == "log" and not log:
+        report.notes.append("log transform skipped: it needs positive data of moderate range")
     return adjustment, log, np.log(z) if log else z
 
 
@@ -86,8 +93,9 @@ def _fit_members(z: np.ndarray, report: FitReport) -> dict[str, FittedModel]:
     return {name: fit for name, fit in fits.items() if fit is not None}
 
 
-def _fit_scaled(name: str, y: np.ndarray, m: int, report: FitReport) -> tuple[SeriesModel, str]:
-    adjustment, log, z = _model_scale(y, m, report)
+def _fit_scaled(name: str, y: np.ndarray, m: int, report: FitReport, transform: str
+                ) -> tuple[SeriesModel, str]:  # fmt: skip
+    adjustment, log, z = _model_scale(y, m, report, transform)
     if name == "combination":
         members = list(_fit_members(z, report).values())
         inner: FittedModel | None = CombinationFit(z, members) if members else None
@@ -111,14 +119,14 @@ def _fit_raw(name: str, y: np.ndarray, m: int, report: FitReport) -> tuple[Serie
     return SeriesModel(SeasonalAdjustment.identity(), False, NaiveFit(y), y.size), "naive"
 
 
-def _holdout_choice(y: np.ndarray, m: int, h: int, report: FitReport) -> str:
+def _holdout_choice(y: np.ndarray, m: int, h: int, report: FitReport, transform: str) -> str:
     """Score each member and their combination on the last points; members are fitted once."""
     hold = max(1, min(h, y.size // 4))
     train, test = y[:-hold], y[-hold:]
     if train.size < max(MIN_HOLDOUT_TRAIN, 2 * m if m > 1 else 0):
         report.notes.append("auto: series too short for a holdout, using the combination")
         return "combination"
-    adjustment, log, z = _model_scale(train, m, FitReport())
+    adjustment, log, z = _model_scale(train, m, FitReport(), transform)
     members = _fit_members(z, FitReport())
     if not members:
         return "combination"
@@ -134,11 +142,11 @@ def _holdout_choice(y: np.ndarray, m: int, h: int, report: FitReport) -> str:
     return choice
 
 
-def fit_series(y: np.ndarray, m: int, model: str, h: int, report: FitReport
-               ) -> tuple[SeriesModel, str]:  # fmt: skip
+def fit_series(y: np.ndarray, m: int, model: str, h: int, report: FitReport,
+               transform: str = "auto") -> tuple[SeriesModel, str]:  # fmt: skip
     """Fit ``model`` to a gap-free, non-constant series; returns the model and its name."""
     if model in ("naive", "seasonal_naive"):
         return _fit_raw(model, y, m, report)
     if model == "auto":
-        model = _holdout_choice(y, m, h, report)
-    return _fit_scaled(model, y, m, report)
+        model = _holdout_choice(y, m, h, report, transform)
+    return _fit_scaled(model, y, m, report, transform)

@@ -2,8 +2,9 @@
 
 Fields: ``values`` (numbers or null for missing), optional ``timestamps`` (ISO strings, one
 per value, strictly increasing) or ``frequency`` (pandas alias such as ``M``, ``D``, ``W``),
-``horizon``, optional ``season_length``, ``model``, ``levels`` (interval levels in percent)
-and ``backtest_origins``. Errors name the field, e.g. ``series.0.values.3``.
+``horizon``, optional ``season_length``, ``model``, ``transform`` (``auto``/``log``/``none``),
+``levels`` (interval levels in percent) and ``backtest_origins``. Errors name the field,
+e.g. ``series.0.values.3``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import ForecastInputError
-from .selection import MODELS
+from .selection import MODELS, TRANSFORMS
 
 MAX_VALUES = 100_000
 MAX_HORIZON = 1_000
@@ -120,6 +121,10 @@ def validate_series(spec: Any, path: str = "") -> dict:
     if model not in MODELS:
         raise ForecastInputError(_join(path, "model"), f"must be one of {', '.join(MODELS)}")
     season = _int(spec, "season_length", path, 1, max(1, len(values)), None)
+    transform = spec.get("transform", "auto")
+    if transform not in TRANSFORMS:
+        options = ", ".join(TRANSFORMS)
+        raise ForecastInputError(_join(path, "transform"), f"must be one of {options}")
     return {
         "values": values,
         "timestamps": _timestamps(spec.get("timestamps"), len(values), _join(path, "timestamps")),
@@ -127,6 +132,7 @@ def validate_series(spec: Any, path: str = "") -> dict:
         "horizon": _int(spec, "horizon", path, 1, MAX_HORIZON, None),
         "season_length": season,
         "model": model,
+        "transform": transform,
         "levels": _levels(spec.get("levels"), _join(path, "levels")),
         "backtest_origins": _int(spec, "backtest_origins", path, 0, 20, 3),
     }
