@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -126,58 +127,74 @@ def _block_size(spec: dict, block: int) -> int:
     return min(spec["block_size"], spec["n_simulations"] - start)
 
 
-def run_shard(shard_spec: dict) -> dict:
-    """Simulate one shard's blocks; returns mergeable, JSON-serialisable partial statistics."""
-    if "shard" not in shard_spec:
-        raise MonteCarloInputError("shard", "is required: use plan_shards() to make shard specs")
-    spec = shard_spec
-    info = spec["shard"]
-    started = time.perf_counter()
-    state = _ShardState(spec)
-    antithetic = spec["antithetic"]
-    path_model = spec["model"] != "scenario"
+BlockRunner = Callable[[int, np.random.Generator, int], int]  # (block, rng, size) -> path-steps
+
+
+def _scenario_runner(spec: dict, state: _ShardState) -> BlockRunner:
+    scenario = ScenarioModel(spec["params"])
+
+    def run(block: int, rng: np.random.Generator, size: int) -> int:
+        state.add(scenario.block(rng, size, spec["antithetic"]), None, _half(spec, size))
+        return 0
+
+    return run
+
+
+def _path_runner(spec: dict, state: _ShardState) -> BlockRunner:
+    walk = walk_for(spec)
+    payoff = spec["params"].get("payoff")
+    payoff_fn = compile_expression(payoff, PAYOFF_NAMES) if payoff else None
+    grid = step_grid(walk.steps, spec["fan_points"])
     fan_blocks = math.ceil(spec["fan_sample"] / spec["block_size"])
-    if path_model:
-        walk = walk_for(spec)
-        payoff = spec["params"].get("payoff")
-        payoff_fn = compile_expression(payoff, PAYOFF_NAMES) if payoff else None
-        grid = step_grid(walk.steps, spec["fan_points"])
-        thresholds_log = None
-        if spec["path_crossing"] and state.thresholds.size:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                thresholds_log = np.log(state.thresholds)
-        if info["block_start"] < fan_blocks:
-            state.fan = [QuantileSketch(spec["relative_accuracy"]) for _ in grid]
-    else:
-        scenario = ScenarioModel(spec["params"])
-    path_steps = 0
-    for block in range(info["block_start"], info["block_stop"]):
-        rng = block_rng(spec["seed"], block)
-        size = _block_size(spec, block)
-        half = (size + 1) // 2 if antithetic else size
-        if not path_model:
-            state.add(scenario.block(rng, size, antithetic), None, half)
-            continue
+    if spec["shard"]["block_start"] < fan_blocks:
+        state.fan = [QuantileSketch(spec["relative_accuracy"]) for _ in grid]
+    thresholds_log = None
+    if spec["path_crossing"] and state.thresholds.size:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            thresholds_log = np.log(state.thresholds)  # <= 0 never crossed by a price
+
+    def run(block: int, rng: np.random.Generator, size: int) -> int:
         rec = Recorder(
             grid=grid,
             fan=state.fan if block < fan_blocks else None,
             n_sample=spec["sample_paths"] if block == 0 else 0,
             thresholds_log=thresholds_log,
         )
-        logs = walk_block(walk, rng, size, antithetic, rec)
-        path_steps += size * walk.steps
+        logs = walk_block(walk, rng, size, spec["antithetic"], rec)
         with np.errstate(over="ignore"):
             prices = np.exp(logs)
         if payoff_fn is None:
-            state.add(prices, logs, half)
+            state.add(prices, logs, _half(spec, size))
         else:
             outcome = np.asarray(payoff_fn({"S": prices}), dtype=float)
-            state.add(np.broadcast_to(outcome, prices.shape).copy(), None, half)
+            state.add(np.broadcast_to(outcome, prices.shape).copy(), None, _half(spec, size))
         if rec.samples is not None:
             state.samples = rec.samples
         if rec.hit_above is not None:
             state.hit_above += rec.hit_above
             state.hit_below += rec.hit_below
+        return size * walk.steps
+
+    return run
+
+
+def _half(spec: dict, size: int) -> int:
+    """Paths drawn directly in a block; the rest mirror them when antithetic."""
+    return (size + 1) // 2 if spec["antithetic"] else size
+
+
+def run_shard(shard_spec: dict) -> dict:
+    """Simulate one shard's blocks; returns mergeable, JSON-serialisable partial statistics."""
+    if "shard" not in shard_spec:
+        raise MonteCarloInputError("shard", "is required: use plan_shards() to make shard specs")
+    spec = shard_spec
+    started = time.perf_counter()
+    state = _ShardState(spec)
+    runner = _scenario_runner if spec["model"] == "scenario" else _path_runner
+    run_block = runner(spec, state)
+    path_steps = 0
+    for block in range(spec["shard"]["block_start"], spec["shard"]["block_stop"]):
+        path_steps += run_block(block, block_rng(spec["seed"], block), _block_size(spec, block))
     out = state.to_dict()
     out["spec"] = {k: v for k, v in spec.items() if k != "shard"}
     out["path_steps"] = path_steps
