@@ -83,20 +83,48 @@ def redis_url(tmp_path_factory):
 
 
 def reset_process_state() -> None:
-    from app import context
+    from app import context, knowledge, llm
     from app.redis_client import reset_clients
     from app.settings import reload_settings
     from workers.celery_app import reset_celery
     reload_settings()
     reset_clients()
     context.reset()
+    knowledge.reset()
+    llm.reset()
     reset_celery()
 
 
+@pytest.fixture(scope="session")
+def chroma_url(tmp_path_factory):
+    """A real Chroma server for the session."""
+    from app.runtime.embedded_chroma import EmbeddedChroma
+    server = EmbeddedChroma(tmp_path_factory.mktemp("chroma"), free_port())
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_llms():
+    """Protocol-faithful local OpenAI and Ollama servers, shared by the session's workers."""
+    from tests.fakes.ollama_server import FakeOllamaServer
+    from tests.fakes.openai_server import FakeOpenAIServer
+    with FakeOpenAIServer(api_key=FAKE_OPENAI_KEY) as openai, FakeOllamaServer() as ollama:
+        yield {"openai": openai, "ollama": ollama}
+
+
+FAKE_OPENAI_KEY = "sk-test-" + uuid.uuid4().hex
+
+
 @pytest.fixture(scope="session", autouse=True)
-def dia3_env(redis_url, tmp_path_factory):
+def dia3_env(redis_url, chroma_url, fake_llms, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
     env = {
+        "DIA3_CHROMA_URL": chroma_url,
+        "DIA3_EMBEDDER": "hashing",
+        "DIA3_OLLAMA_URL": fake_llms["ollama"].base_url,
+        "DIA3_OPENAI_BASE_URL": fake_llms["openai"].base_url,
+        "DIA3_OPENAI_API_KEY": FAKE_OPENAI_KEY,
         "DIA3_REDIS_URL": redis_url,
         "DIA3_DATA_DIR": str(data_dir),
         "DIA3_ADMIN_API_KEY": ADMIN_KEY,

@@ -13,7 +13,8 @@ from app.settings import get_settings
 from workers.config import celery_config, check_reliability
 
 TASK_MODULES = ["workers.tasks.lifecycle", "workers.tasks.sentiment", "workers.tasks.smoke",
-                "workers.tasks.montecarlo", "workers.tasks.forecast"]
+                "workers.tasks.montecarlo", "workers.tasks.forecast",
+                "workers.tasks.agents"]
 
 _app: Celery | None = None
 

@@ -1,7 +1,8 @@
 """Heartbeats of running steps: one daemon thread per worker process.
 
 While a step runs, its job's heartbeat is refreshed every ``DIA3_HEARTBEAT_INTERVAL`` seconds,
-so the reaper can tell a long step from a vanished one.
+so the reaper can tell a long step from a vanished one. Steps are tracked per thread, so the
+threads pool (used for I/O-bound agent queues) beats for every step it runs at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from app.settings import get_settings
 
 log = logging.getLogger("dia3.heartbeat")
 
-_current: dict[str, str | None] = {"job": None}
+_running: dict[int, str] = {}  # thread id -> job id
 _started_in: dict[str, int] = {}
 _lock = threading.Lock()
 _wake = threading.Event()
@@ -25,8 +26,7 @@ def _loop(interval: float) -> None:
     while True:
         _wake.wait(interval)
         _wake.clear()
-        job_id = _current["job"]
-        if job_id:
+        for job_id in set(_running.values()):
             try:
                 job_store().heartbeat(job_id)
             except Exception:  # a missed beat is retried next interval
@@ -46,8 +46,8 @@ def _ensure_thread() -> None:
 
 def begin(job_id: str) -> None:
     _ensure_thread()
-    _current["job"] = job_id
+    _running[threading.get_ident()] = job_id
 
 
 def end() -> None:
-    _current["job"] = None
+    _running.pop(threading.get_ident(), None)

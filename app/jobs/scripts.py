@@ -185,6 +185,7 @@ if job[4] and job[4] ~= '' then
   local ik = p .. 'idem:' .. job[1] .. ':' .. job[4]
   if redis.call('GET', ik) == id then redis.call('DEL', ik) end
 end
-redis.call('DEL', jk, jk .. ':params', jk .. ':steps', jk .. ':out', p .. 'result:' .. id)
+redis.call('DEL', jk, jk .. ':params', jk .. ':steps', jk .. ':out', jk .. ':usage',
+  p .. 'result:' .. id)
 return {1, job[5] or ''}
 """

@@ -239,6 +239,19 @@ class JobStore:
         raw = self.r.hgetall(f"{PREFIX}job:{job_id}:out")
         return {step: json.loads(value) for step, value in raw.items()}
 
+    def add_usage(self, job_id: str, record: dict[str, Any]) -> None:
+        """Record one metered call (LLM tokens and cost) against the job."""
+        key = f"{PREFIX}job:{job_id}:usage"
+        pipe = self.r.pipeline(transaction=False)
+        pipe.rpush(key, json.dumps(record, separators=(",", ":")))
+        pipe.execute()
+
+    def usage_records(self, job_id: str) -> list[dict[str, Any]]:
+        return [json.loads(raw) for raw in self.r.lrange(f"{PREFIX}job:{job_id}:usage", 0, -1)]
+
+    def set_usage(self, job_id: str, summary: dict[str, Any]) -> None:
+        self.r.hset(f"{PREFIX}job:{job_id}", "usage", json.dumps(summary, separators=(",", ":")))
+
     def heartbeat(self, job_id: str) -> None:
         self._heartbeat(args=[PREFIX, job_id, repr(time.time())])
 

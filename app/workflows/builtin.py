@@ -6,4 +6,5 @@ from app.workflows import (  # noqa: F401
     scenario_forecast,
     sentiment,
     smoke,
+    strategic_analysis,
 )

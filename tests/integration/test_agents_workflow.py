@@ -1,0 +1,144 @@
+"""The agent swarm end to end through the API on real workers, on every LLM backend."""
+
+import uuid
+
+import jsonschema
+import pytest
+
+from app import knowledge
+from tests.fakes.http_base import ScriptedResponse
+from workers.agents.strategy import schemas
+from workers.knowledge.ingest import ingest_text
+
+DOCUMENTS = {
+    "q3-results": "Acme Corp reported record revenue in Q3, driven by strong demand in Europe. "
+                  "However, the central bank warned that rising interest rates may slow growth "
+                  "and squeeze consumer spending next year.",
+    "regulation": "Regulatory scrutiny from the EU is increasing. New data-protection rules "
+                  "threaten fines of up to four percent of turnover, and competition from "
+                  "Globex Inc. is eroding margins. Analysts say Acme should diversify suppliers.",
+    "technology": "Acme's new battery technology cuts production costs by a fifth. The CEO said "
+                  "the company will expand into Asia next year, where demand is strong.",
+    "incident": "A data breach last year caused significant losses and lawsuits; insurers "
+                "raised premiums and customers are wary of new online services.",
+}
+
+
+@pytest.fixture
+def tenant_collection(analyst):
+    """A collection of the analyst's tenant with the four documents."""
+    from app.context import key_store
+    tenant = key_store().lookup(analyst.key).tenant
+    name = "acme" + uuid.uuid4().hex[:6]
+    collection = knowledge.store().create_collection(tenant, name, knowledge.embedder())
+    for doc_id, text in DOCUMENTS.items():
+        ingest_text(collection, text, document_id=doc_id, title=doc_id)
+    return name
+
+
+def run(analyst, params, timeout=180):
+    response = analyst.submit("strategic_analysis", params)
+    assert response.status_code == 202, response.get_json()
+    job = analyst.wait(response.get_json()["id"], timeout=timeout)
+    return job
+
+
+def test_swarm_end_to_end_on_the_local_backend(analyst, worker, tenant_collection):
+    job = run(analyst, {"question": "Should Acme expand into Asia?",
+                        "collection": tenant_collection, "backend": "local", "k": 6})
+    assert job["state"] == "succeeded", job["error"]
+    steps = set(analyst.get(f"/api/v1/jobs/{job['id']}").get_json()["steps"])
+    assert steps == {"retrieve", "critic", "synthesise"} | {f"perspective-{i}"
+                                                              for i in range(4)}
+    result = analyst.get(f"/api/v1/jobs/{job['id']}/result").get_json()["result"]
+    report = result["report"]
+    jsonschema.validate(report, schemas.REPORT)
+    assert report["method"] == "extractive"
+    assert [p["perspective"] for p in result["perspectives"]] == [
+        "economic", "political/regulatory", "technological", "risk"]
+    retrieved = {e["id"] for e in result["evidence"]}
+    cited = {c["id"] for c in report["citations"]}
+    assert cited and cited <= retrieved
+    assert result["citation_problems"] == []
+    assert "## SWOT" in result["markdown"] and "(#evidence-1)" in result["markdown"]
+    assert result["usage"]["calls"] == 6  # four analysts, the critic, the synthesiser
+    assert analyst.get(f"/api/v1/jobs/{job['id']}").get_json()["usage"]["calls"] == 6
+
+
+def test_openai_backend_through_the_official_client(analyst, worker, tenant_collection,
+                                                    fake_llms):
+    openai = fake_llms["openai"]
+    before = openai.request_count("chat")
+    job = run(analyst, {"question": "What are Acme's regulatory risks?",
+                        "collection": tenant_collection, "backend": "openai",
+                        "perspectives": ["regulatory"], "k": 4})
+    assert job["state"] == "succeeded", job["error"]
+    assert openai.request_count("chat") - before == 3  # analyst, critic, synthesiser
+    result = analyst.get(f"/api/v1/jobs/{job['id']}/result").get_json()["result"]
+    assert result["usage"]["by_model"]  # tokens as reported by the server
+    assert result["usage"]["input_tokens"] > 0
+    # the same job again is answered from the cache: no new upstream request
+    again = run(analyst, {"question": "What are Acme's regulatory risks?",
+                          "collection": tenant_collection, "backend": "openai",
+                          "perspectives": ["regulatory"], "k": 4})
+    assert again["state"] == "succeeded"
+    assert openai.request_count("chat") - before == 3
+    usage = analyst.get(f"/api/v1/jobs/{again['id']}/result").get_json()["result"]["usage"]
+    assert usage["cache_hits"] == 3
+
+
+def test_citations_that_do_not_resolve_are_dropped_and_flagged(analyst, worker,
+                                                               tenant_collection, fake_llms):
+    ollama = fake_llms["ollama"]
+    perspective = {"summary": "Margins are under pressure.", "confidence": 0.6,
+                   "findings": [{"claim": "Fines loom.", "evidence_ids": ["made-up-1"]}],
+                   "risks": ["fines"], "opportunities": []}
+    critique = {"summary": "Thin evidence.", "challenges": [], "gaps": ["no data"],
+                "confidence": 0.4}
+    report = {"executive_summary": "Risky.", "overall_confidence": 0.5,
+              "swot": {"strengths": [], "weaknesses": ["margins"], "opportunities": [],
+                       "threats": ["fines"]},
+              "key_risks": [{"risk": "EU fines", "likelihood": "high", "impact": 4,
+                             "evidence_ids": ["made-up-2"]}],
+              "recommendations": [{"action": "Diversify", "priority": "high"}],
+              "citations": [{"id": "made-up-3", "quote": "invented"}]}
+    ollama.enqueue(ScriptedResponse.json_reply(perspective), ScriptedResponse.json_reply(
+        critique), ScriptedResponse.json_reply(report))
+    job = run(analyst, {"question": "Unique question about fines " + uuid.uuid4().hex,
+                        "collection": tenant_collection, "backend": "ollama",
+                        "perspectives": ["regulatory"]})
+    assert job["state"] == "succeeded", job["error"]
+    result = analyst.get(f"/api/v1/jobs/{job['id']}/result").get_json()["result"]
+    flagged = {(p["id"], p["problem"]) for p in result["citation_problems"]}
+    assert flagged == {("made-up-1", "not retrieved"), ("made-up-2", "not retrieved"),
+                       ("made-up-3", "not retrieved")}
+    assert result["report"]["citations"] == []
+    assert result["report"]["key_risks"][0]["evidence_ids"] == []
+
+
+def test_invalid_structured_output_is_repaired_once_then_fails_clearly(
+        analyst, worker, tenant_collection, fake_llms):
+    ollama = fake_llms["ollama"]
+    ollama.enqueue(ScriptedResponse.reply("this is not JSON"),
+                   ScriptedResponse.json_reply({"summary": 3}))
+    before = ollama.request_count("chat")
+    job = run(analyst, {"question": "Another unique question " + uuid.uuid4().hex,
+                        "collection": tenant_collection, "backend": "ollama",
+                        "perspectives": ["economic"]})
+    assert job["state"] == "failed"
+    assert job["error"]["step"] == "perspective-0"
+    assert job["error"]["type"] == "LLMOutputError"
+    assert ollama.request_count("chat") - before == 2  # the call and one repair
+
+
+def test_unknown_collection_fails_with_a_clear_reason(analyst, worker):
+    job = run(analyst, {"question": "Anything?", "collection": "no-such-collection"})
+    assert job["state"] == "failed" and job["error"]["step"] == "retrieve"
+    assert "no-such-collection" in job["error"]["message"]
+
+
+def test_bad_params_are_422(analyst):
+    response = analyst.submit("strategic_analysis", {"question": "x", "collection": "c",
+                                                     "backend": "gpt", "k": 0})
+    errors = response.get_json()["errors"]["json"]["params"]
+    assert response.status_code == 422 and {"question", "backend", "k"} <= set(errors)
