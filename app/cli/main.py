@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.cli import runtime, surfaces
+from app.cli import runtime
 from app.settings import get_settings
 
 console = Console(stderr=False)
@@ -120,24 +120,15 @@ def start_stack(port: int | None = None, quiet: bool = False, concurrency: int |
 @cli.command()
 @click.option("--port", type=int, default=None, help="API port (DIA3_API_PORT)")
 def up(port: int | None) -> None:
-    """Run everything on this machine: embedded Redis (unless DIA3_REDIS_URL), a worker,
-    the API, Flower, the dashboard, the landing page and the MCP server. Ctrl-C stops it all."""
+    """Run everything on this machine: embedded Redis (unless DIA3_REDIS_URL), a worker and
+    the API. Ctrl-C stops it all."""
     runtime.setup_logging()
     supervisor, url, key = start_stack(port)
     settings = get_settings()
-    try:
-        links = surfaces.start_surfaces(supervisor, {"DIA3_REDIS_URL": settings.redis_url,
-                                                     "DIA3_API_PORT": url.rsplit(":", 1)[1]})
-        flower_user, flower_password = surfaces.flower_credentials(settings)
-    except BaseException:
-        supervisor.stop()
-        raise
-    shown = "".join(f"  {name:<11}{link}\n" for name, link in links.items())
     console.print(f"[bold green]DIA3 is up[/]\n  API        {url}/api/v1\n"
-                  f"  API docs   {url}/api/v1/docs\n  metrics    {url}/metrics\n{shown}"
+                  f"  API docs   {url}/api/v1/docs\n  metrics    {url}/metrics\n"
                   f"  Redis      {settings.redis_url}\n  data dir   {settings.data_path}\n"
-                  f"  API key    {key}\n  Flower     login {flower_user} / {flower_password}\n"
-                  "(Ctrl-C to stop)")
+                  f"  API key    {key}\n(Ctrl-C to stop)")
     stopping = {"now": False}
 
     def _stop(signum, frame):
@@ -378,10 +369,6 @@ def demo() -> None:
     finally:
         supervisor.stop()
         console.print("stopped DIA3.")
-
-
-for _command in surfaces.COMMANDS:
-    cli.add_command(_command)
 
 
 def main() -> None:
