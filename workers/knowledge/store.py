@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import ChromaError, InvalidArgumentError, NotFoundError
@@ -251,12 +252,12 @@ class KnowledgeCollection:
             )
         ]
 
-    def _upsert_chunks(self, batch: list[tuple[str, Chunk]], vectors, document: DocumentInput,
-                       user_metadata: Metadata) -> None:
+    def _upsert_chunks(self, batch: list[tuple[str, Chunk]], vectors: np.ndarray,
+                       document: DocumentInput, user_metadata: Metadata) -> None:
         for start in range(0, len(batch), self._upsert_batch_size):
             part = batch[start : start + self._upsert_batch_size]
             self._chunks.upsert(
-                ids=[chunk_id_ for chunk_id_, _ in part],
+                ids=[id_ for id_, _ in part],
                 embeddings=vectors[start : start + len(part)],
                 documents=[chunk.text for _, chunk in part],
                 metadatas=[_chunk_metadata(chunk, document, user_metadata) for _, chunk in part],
