@@ -13,6 +13,7 @@ from app.workflows.registry import Plan, Workflow, register
 MAX_TEXTS = 10_000
 MAX_TEXT_CHARS = 20_000
 BUCKETS = ("auto", "minute", "hour", "day", "week", "month")
+BACKENDS = ("vader", "local", "ollama", "openai")
 
 
 class SentimentParams(Schema):
@@ -30,6 +31,9 @@ class SentimentParams(Schema):
                                                       "trend"})
     bucket = fields.String(load_default="auto", validate=validate.OneOf(BUCKETS),
                            metadata={"description": "Trend bucket width"})
+    backend = fields.String(load_default="vader", validate=validate.OneOf(BACKENDS),
+                            metadata={"description": "vader (also 'local') or an LLM backend; "
+                                                     "the result has the same shape"})
 
     @validates_schema(skip_on_field_errors=True)
     def _consistent(self, data, **kwargs):
@@ -58,12 +62,13 @@ def build(plan: Plan, params: dict):
     texts = params["texts"]
     settings = get_settings()
     spans = batches(texts, settings.sentiment_batch_size, settings.sentiment_batch_chars)
+    backend = "vader" if params["backend"] == "local" else params["backend"]
     header = group([plan.step("dia3.sentiment.score_batch", f"batch-{i:05d}", texts[a:b], a,
-                              fan_in=True)
+                              backend=backend, fan_in=True)
                     for i, (a, b) in enumerate(spans)])
     callback = plan.step("dia3.sentiment.aggregate", "aggregate", n_batches=len(spans),
                          ids=params.get("ids"), timestamps=params.get("timestamps"),
-                         bucket=params["bucket"])
+                         bucket=params["bucket"], analyser=backend)
     return chord(header, callback)
 
 

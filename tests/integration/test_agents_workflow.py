@@ -142,3 +142,28 @@ def test_bad_params_are_422(analyst):
                                                      "backend": "gpt", "k": 0})
     errors = response.get_json()["errors"]["json"]["params"]
     assert response.status_code == 422 and {"question", "backend", "k"} <= set(errors)
+
+
+def test_sentiment_on_an_llm_backend_has_the_vader_schema(analyst, worker, fake_llms):
+    openai = fake_llms["openai"]
+    texts = ["I love this phone", "Terrible support, never again", "It arrived on Tuesday"]
+    rated = {"items": [
+        {"index": 0, "compound": 0.8, "positive": 0.7, "neutral": 0.3, "negative": 0.0},
+        {"index": 1, "compound": -0.7, "positive": 0.0, "neutral": 0.2, "negative": 0.8},
+        {"index": 2, "compound": 0.0, "positive": 0.0, "neutral": 1.0, "negative": 0.0},
+        {"index": 3, "compound": 0.0, "positive": 0.0, "neutral": 1.0, "negative": 0.0}]}
+    openai.enqueue(ScriptedResponse.json_reply(rated))
+    # a unique id keeps the request out of the response cache
+    response = analyst.submit("sentiment", {"texts": texts + [uuid.uuid4().hex],
+                                            "backend": "openai"})
+    job = analyst.wait(response.get_json()["id"], timeout=120)
+    assert job["state"] == "succeeded", job["error"]
+    llm = analyst.get(f"/api/v1/jobs/{job['id']}/result").get_json()["result"]
+    vader_job = analyst.wait(analyst.submit("sentiment", {"texts": texts}).get_json()["id"])
+    vader = analyst.get(f"/api/v1/jobs/{vader_job['id']}/result").get_json()["result"]
+    assert set(llm) - {"usage"} == set(vader)
+    assert set(llm["items"][0]) == set(vader["items"][0])
+    assert [i["label"] for i in llm["items"]] == ["positive", "negative", "neutral", "neutral"]
+    assert llm["analyser"] == "openai" and vader["analyser"] == "vader"
+    assert llm["counts"] == {"positive": 1, "neutral": 2, "negative": 1}
+    assert llm["usage"]["calls"] == 1

@@ -24,14 +24,27 @@ def usage_record(data: dict) -> UsageRecord:
     return UsageRecord(**{k: v for k, v in data.items() if k in names})
 
 
-def call_agent(fn, *args):
-    """Run one agent call, recording its usage on the job; LLM throttling is transient."""
+def llm_call(fn):
+    """Run ``fn``; LLM throttling and outages become transient (retried with backoff)."""
     try:
-        data, usage = fn(*args)
+        return fn()
     except LLMTransientError as exc:
         raise TransientError(str(exc), retry_after=exc.retry_after) from None
+
+
+def call_agent(fn, *args):
+    """Run one agent call, recording its usage on the job."""
+    data, usage = llm_call(lambda: fn(*args))
     job_store().add_usage(job_id_var.get(), usage)
     return data
+
+
+def job_usage() -> dict:
+    """The job's LLM usage so far, summarised and stored on the job."""
+    store = job_store()
+    usage = summarise_usage(usage_record(r) for r in store.usage_records(job_id_var.get()))
+    store.set_usage(job_id_var.get(), usage)
+    return usage
 
 
 @shared_task(name="dia3.agents.retrieve", base=JobStep, bind=True, keep_output=True)
@@ -77,9 +90,7 @@ def synthesise(self, _previous, question: str, backend: str) -> dict:
     report, report_problems = verify_citations(report, known, "report")
     analyses, analysis_problems = verify_citations(analyses, known, "perspectives")
     review, critic_problems = verify_citations(outputs["critic"], known, "critique")
-    store = job_store()
-    usage = summarise_usage(usage_record(r) for r in store.usage_records(job_id_var.get()))
-    store.set_usage(job_id_var.get(), usage)
+    usage = job_usage()
     return {"question": question, "backend": backend, "report": report,
             "perspectives": analyses, "critique": review, "evidence": evidence,
             "citation_problems": report_problems + analysis_problems + critic_problems,
