@@ -224,7 +224,11 @@ def test_unreachable_redis_is_a_transient_error() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1,
+                         retry=Retry(NoBackoff(), 0))
     limiter = RedisRateLimiter(client, "youtube", limit=5)
     with pytest.raises(TransientError) as caught:
         limiter.acquire()
