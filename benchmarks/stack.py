@@ -67,10 +67,21 @@ class Stack:
         self.procs.append(proc)
         return proc
 
-    def start_dia3(self) -> None:
-        self.spawn(sys.executable, "-m", "app.cli", "worker", "-c", str(self.concurrency))
+    def start_dia3(self, *worker_args: str) -> None:
+        self.start_worker(*(worker_args or ("-c", str(self.concurrency))))
         self.spawn(sys.executable, "-m", "app.cli", "api")
         self._wait_ready()
+
+    def start_worker(self, *worker_args: str) -> subprocess.Popen:
+        return self.spawn(sys.executable, "-m", "app.cli", "worker", *worker_args)
+
+    def stop_process(self, proc: subprocess.Popen) -> None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        self.procs.remove(proc)
 
     def start_raw(self) -> None:
         self.spawn(sys.executable, "-m", "celery", "-A", "benchmarks.raw_celery_app", "worker",
