@@ -14,6 +14,8 @@ from pathlib import Path
 
 import redis
 
+from tests.redis_db import claim_database, release_database
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
 
@@ -38,12 +40,13 @@ class Stack:
         self.tmp = Path(tempfile.mkdtemp(prefix="dia3-bench-"))
         self.embedded = None
         url = redis_url or os.environ.get("DIA3_REDIS_URL") or DEFAULT_REDIS
-        if not reachable(url):
+        self.claimed = None
+        if reachable(url) and not redis_url and url == DEFAULT_REDIS:
+            url = self.claimed = claim_database(url)  # a database no one else is using
+        if not url or not reachable(url):
             from app.runtime.embedded_redis import EmbeddedRedis
             self.embedded = EmbeddedRedis(self.tmp)
             url = self.embedded.start()
-        elif not redis_url and url == DEFAULT_REDIS:
-            redis.Redis.from_url(url).flushdb()
         self.redis_url = url
         self.key = "bench-" + secrets.token_hex(16)
         self.port = free_port()
@@ -115,3 +118,5 @@ class Stack:
                 pass
         if self.embedded:
             self.embedded.stop()
+        if self.claimed:
+            release_database(self.claimed)

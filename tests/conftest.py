@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.redis_db import claim_database, release_database
+
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_KEY = "test-admin-key-" + uuid.uuid4().hex
 TEST_REDIS_URL = os.environ.get("DIA3_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -46,27 +48,6 @@ def external_redis_reachable(url: str) -> bool:
         return False
 
 
-SESSION_LOCK = "dia3-test-session"
-
-
-def claim_database(url: str) -> str | None:
-    """A database of the external Redis that no other test session is using, flushed.
-
-    Sessions can run side by side on one machine; each takes its own database (the one in the
-    URL first, then the next ones) and holds a lock key in it while it runs.
-    """
-    base, _, db = url.rpartition("/")
-    first = int(db) if db.isdigit() else 11
-    for number in list(range(first, 16)) + list(range(1, first)):
-        candidate = f"{base}/{number}"
-        client = redis.Redis.from_url(candidate)
-        if client.set(SESSION_LOCK, os.getpid(), nx=True, ex=3 * 3600):
-            client.flushdb()
-            client.set(SESSION_LOCK, os.getpid(), ex=3 * 3600)
-            return candidate
-    return None
-
-
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
     """The Redis of the test session: the external one named by DIA3_TEST_REDIS_URL when it
@@ -74,7 +55,7 @@ def redis_url(tmp_path_factory):
     url = claim_database(TEST_REDIS_URL) if external_redis_reachable(TEST_REDIS_URL) else None
     if url:
         yield url
-        redis.Redis.from_url(url).delete(SESSION_LOCK)
+        release_database(url)
         return
     from app.runtime.embedded_redis import EmbeddedRedis
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
