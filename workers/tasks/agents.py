@@ -10,6 +10,7 @@ from app import knowledge
 from app.context import job_store
 from app.llm import llm_client
 from app.logs import job_id_var
+from workers.agents import summarize
 from workers.agents.llm.errors import LLMTransientError
 from workers.agents.llm.usage import UsageRecord, summarise_usage
 from workers.agents.strategy import agents
@@ -35,7 +36,8 @@ def llm_call(fn):
 def call_agent(fn, *args):
     """Run one agent call, recording its usage on the job."""
     data, usage = llm_call(lambda: fn(*args))
-    job_store().add_usage(job_id_var.get(), usage)
+    if usage:
+        job_store().add_usage(job_id_var.get(), usage)
     return data
 
 
@@ -95,3 +97,35 @@ def synthesise(self, _previous, question: str, backend: str) -> dict:
             "perspectives": analyses, "critique": review, "evidence": evidence,
             "citation_problems": report_problems + analysis_problems + critic_problems,
             "markdown": render_report(question, report, evidence), "usage": usage}
+
+
+@shared_task(name="dia3.agents.summarize_section", base=JobStep, bind=True, keep_output=True)
+def summarize_section(self, text: str, backend: str, max_points: int, focus: str) -> dict:
+    return call_agent(summarize.summarize_text, llm_client(backend), text, max_points, focus)
+
+
+@shared_task(name="dia3.agents.summarize_combine", base=JobStep, bind=True,
+             ignore_result=True, final=True)
+def summarize_combine(self, _header_results, n_sections: int, backend: str, max_points: int,
+                      focus: str) -> dict:
+    partials = [out for step, out in sorted(self.outputs().items())
+                if step.startswith("section-")]
+    if len(partials) != n_sections:
+        raise TransientError(f"{len(partials)} of {n_sections} sections present")
+    summary = call_agent(summarize.combine, llm_client(backend), partials, max_points, focus) \
+        if n_sections > 1 else partials[0]
+    return {**summary, "sections": n_sections, "backend": backend, "usage": job_usage()}
+
+
+@shared_task(name="dia3.agents.summarize_document", base=JobStep, bind=True,
+             ignore_result=True, final=True)
+def summarize_document(self, tenant: str, collection: str, document_id: str | None,
+                       backend: str, max_points: int, focus: str) -> dict:
+    text = knowledge.document_text(tenant, collection, document_id)
+    client = llm_client(backend)
+    partials = [call_agent(summarize.summarize_text, client, piece, max_points, focus)
+                for piece in summarize.sections(text)]
+    summary = call_agent(summarize.combine, client, partials, max_points, focus) \
+        if len(partials) > 1 else partials[0]
+    return {**summary, "sections": len(partials), "backend": backend,
+            "collection": collection, "document_id": document_id, "usage": job_usage()}
