@@ -8,6 +8,7 @@ from flask_smorest import Api
 from app.api import errors, health, jobs, keys, middleware, workflows
 from app.context import key_store
 from app.settings import get_settings
+from app.workflows.registry import load_builtin
 
 API_VERSION = "1.0.0"
 
@@ -47,6 +48,7 @@ def create_app() -> Flask:
         "ApiKeyHeader", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
     api.spec.components.security_scheme("Bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"ApiKeyHeader": []}, {"Bearer": []}]
+    load_builtin()  # import analysis libraries now, not on the first request
     for blp in (jobs.blp, workflows.blp, keys.blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)

@@ -20,6 +20,9 @@ class GunicornServer(BaseApplication):
             "worker_class": "gthread", "timeout": 60, "graceful_timeout": 20,
             "accesslog": None, "errorlog": "-", "loglevel": "warning",
             "child_exit": _child_exit, "keepalive": 5,
+            # Import the app (and its analysis libraries) once in the master: workers fork
+            # ready to serve and share those pages.
+            "preload_app": True,
         }
         super().__init__()
 

@@ -30,7 +30,7 @@ def ready_client(proc, data_dir: Path, port: int, log: Path) -> DIA3Client:
             raise AssertionError(log.read_text()[-3000:])
         if not key_file.exists():
             return None
-        client = DIA3Client(f"http://127.0.0.1:{port}", key_file.read_text().strip(), 5)
+        client = DIA3Client(f"http://127.0.0.1:{port}", key_file.read_text().strip(), 30)
         try:
             return client if client.request("GET", "/readyz")["status"] == "ready" else None
         except Exception:
