@@ -61,6 +61,14 @@ ensure_test_redis() {
   fi
 }
 
+ensure_browser() {
+  # The dashboard's browser tests drive Debian's Chromium through Playwright; nothing is
+  # downloaded by Playwright itself.
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    apt_install chromium chromium-driver
+  fi
+}
+
 case "${1:-}" in
   demo)
     ensure_venv dev
@@ -70,6 +78,7 @@ case "${1:-}" in
     shift
     ensure_venv dev
     ensure_test_redis
+    ensure_browser
     mkdir -p artifacts
     set +e
     "$VENV/bin/ruff" check . || exit 1

@@ -1,0 +1,184 @@
+"""Markdown reports of a job and its result, and which known shape a result has.
+
+One implementation serves the MCP server's report resources and the dashboard's Markdown
+download, so a report reads the same wherever it is fetched. Shapes are recognised by their
+fields rather than by workflow name, so a new workflow that returns a known shape is rendered
+the known way and anything else falls back to JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+JSON_LIMIT = 20_000
+TABLE_ROWS = 50
+
+
+def result_kind(result: Any) -> str:
+    """``sentiment``, ``monte_carlo``, ``forecast``, ``report`` or ``json``."""
+    if not isinstance(result, dict):
+        return "json"
+    if isinstance(result.get("counts"), dict) and isinstance(result.get("items"), list):
+        return "sentiment"
+    if isinstance(result.get("histogram"), dict) and "edges" in result["histogram"]:
+        return "monte_carlo"
+    if forecast_series(result):
+        return "forecast"
+    if isinstance(result.get("report") or result.get("markdown"), str):
+        return "report"
+    return "json"
+
+
+def forecast_series(result: dict) -> list[dict]:
+    """The forecast(s) in a result: the result itself, or each entry of its ``series``."""
+    if isinstance(result.get("forecast"), list):
+        return [result]
+    series = result.get("series")
+    if isinstance(series, list) and series and all(
+            isinstance(s, dict) and isinstance(s.get("forecast"), list) for s in series):
+        return series
+    return []
+
+
+def epoch(value: float | str | None) -> float | None:
+    """Seconds since the epoch from either spelling of a time: the service's floats or the
+    REST API's ISO 8601 strings."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    return float(value)
+
+
+def when(value: float | str | None) -> str:
+    seconds = epoch(value)
+    if seconds is None:
+        return "–"
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def duration(job: dict) -> float | None:
+    start = epoch(job.get("started_at") or job.get("created_at"))
+    end = epoch(job.get("finished_at"))
+    return end - start if start is not None and end is not None else None
+
+
+def _num(value: Any, digits: int = 4) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "–" if value is None else str(value)
+    return f"{value:,.{digits}g}" if isinstance(value, float) else f"{value:,}"
+
+
+def table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_num(c) if not isinstance(c, str) else c for c in row) + " |"
+              for row in rows]
+    return "\n".join(lines)
+
+
+def _sentiment(result: dict) -> list[str]:
+    total = max(1, result.get("count") or sum(result["counts"].values()))
+    out = [f"{result.get('count', total)} texts, mean compound score "
+           f"{_num(result.get('mean'), 3)}.", "",
+           table(["label", "count", "share"],
+                 [[label, n, f"{n / total:.1%}"] for label, n in result["counts"].items()])]
+    trend = result.get("trend")
+    if trend and trend.get("points"):
+        out += ["", f"### Trend per {trend.get('bucket', 'bucket')}", "",
+                table(["bucket start", "texts", "mean"],
+                      [[p.get("start"), p.get("count"), p.get("mean")]
+                       for p in trend["points"][:TABLE_ROWS]])]
+    ranked = sorted((i for i in result["items"] if isinstance(i.get("compound"), (int, float))),
+                    key=lambda i: i["compound"])
+    if ranked:
+        out += ["", "### Extremes", "",
+                table(["", "id", "compound"],
+                      [["most negative", str(i.get("id")), i["compound"]] for i in ranked[:3]]
+                      + [["most positive", str(i.get("id")), i["compound"]]
+                         for i in ranked[-3:][::-1]])]
+    return out
+
+
+def _monte_carlo(result: dict) -> list[str]:
+    out = [table(["statistic", "value"],
+                 [[name, result.get(name)] for name in
+                  ("model", "n_simulations", "n_valid", "mean", "std", "standard_error", "min",
+                   "max", "seed") if name in result])]
+    if result.get("quantiles"):
+        out += ["", "### Quantiles", "",
+                table(["quantile", "value"], [[k, v] for k, v in result["quantiles"].items()])]
+    levels = (result.get("risk") or {}).get("levels") or {}
+    if levels:
+        out += ["", "### Value at risk", "", table(
+            ["level %", "VaR", "CVaR"], [[k, v.get("var"), v.get("cvar")]
+                                         for k, v in levels.items()])]
+        out += ["", f"_{result['risk'].get('convention', '')}_"]
+    if result.get("thresholds"):
+        out += ["", "### Thresholds", "", table(
+            ["threshold", "P(above)", "P(below)"],
+            [[t.get("threshold"), t.get("p_above"), t.get("p_below")]
+             for t in result["thresholds"]])]
+    return out
+
+
+def _forecast(result: dict) -> list[str]:
+    out: list[str] = []
+    for number, series in enumerate(forecast_series(result)):
+        name = series.get("name") or series.get("id") or f"series {number + 1}"
+        levels = sorted((series.get("intervals") or {}).items(), key=lambda kv: float(kv[0]))
+        header = ["step", "forecast"] + [f"{side} {lvl}%" for lvl, _ in levels
+                                         for side in ("lower", "upper")]
+        stamps = series.get("timestamps") or []
+        rows = []
+        for h, point in enumerate(series["forecast"][:TABLE_ROWS]):
+            label = str(stamps[h]) if h < len(stamps) else str(h + 1)
+            bounds = [band[side][h] if h < len(band.get(side, [])) else None
+                      for _, band in levels for side in ("lower", "upper")]
+            rows.append([label, point, *bounds])
+        out += [f"### {name} ({series.get('model', 'model')})", "", table(header, rows), ""]
+    return out
+
+
+def _report(result: dict) -> list[str]:
+    return [result.get("report") or result.get("markdown") or ""]
+
+
+def _json_block(value: Any) -> list[str]:
+    text = json.dumps(value, indent=1, default=str)
+    if len(text) > JSON_LIMIT:
+        text = text[:JSON_LIMIT] + "\n… (truncated; download the JSON for all of it)"
+    return ["```json", text, "```"]
+
+
+SECTIONS = {"sentiment": _sentiment, "monte_carlo": _monte_carlo, "forecast": _forecast,
+            "report": _report}
+
+
+def result_markdown(result: Any) -> str:
+    """The result part of a report: a readable summary of a known shape, else JSON."""
+    kind = result_kind(result)
+    return "\n".join(SECTIONS[kind](result) if kind in SECTIONS else _json_block(result))
+
+
+def job_markdown(job: dict, result: Any = None) -> str:
+    """A whole report: what ran, when, how it ended and (when given) its result."""
+    progress = job.get("progress") or {}
+    lines = [f"# {job.get('workflow', 'job')} job {job.get('id', '')}", "",
+             table(["", ""], [
+                 ["state", job.get("state", "?")],
+                 ["steps", f"{progress.get('done', job.get('steps_done', 0))}/"
+                           f"{progress.get('total', job.get('steps_total', 0))}"],
+                 ["created", when(job.get("created_at"))],
+                 ["started", when(job.get("started_at"))],
+                 ["finished", when(job.get("finished_at"))],
+                 ["duration (s)", _num(duration(job), 3)]])]
+    error = job.get("error")
+    if error:
+        lines += ["", "## Error", "",
+                  f"**{error.get('type', 'Error')}** in step `{error.get('step')}`: "
+                  f"{error.get('message', '')}"]
+    if result is not None:
+        lines += ["", "## Result", "", result_markdown(result)]
+    return "\n".join(lines) + "\n"

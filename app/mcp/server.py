@@ -1,0 +1,163 @@
+"""The MCP server: DIA3's job operations as tools, job reports as resources.
+
+Every tool calls :mod:`app.service` with the principal of the request's API key, exactly as
+the REST API does, so an LLM client can do what its key may do and nothing else. Errors a
+client can act on (unknown job, invalid params, wrong state, read-only key) come back as tool
+errors with the reason; the server runs over streamable HTTP, stateless with JSON responses,
+so any number of replicas can sit behind a load balancer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import kombu.exceptions
+import redis
+from marshmallow import ValidationError
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
+from pydantic import AnyHttpUrl
+from starlette.applications import Starlette
+
+from app import service
+from app.api.workflows import describe
+from app.jobs.store import InvalidTransition, JobNotFound
+from app.logs import request_id_var
+from app.mcp import knowledge
+from app.mcp.auth import KeyVerifier, NotAuthenticated, current_principal
+from app.mcp.models import (
+    REPORT_URI,
+    JobDetail,
+    JobInfo,
+    JobPage,
+    JobResult,
+    SearchHit,
+    WorkflowInfo,
+)
+from app.mcp.report import job_markdown
+from app.settings import Settings, get_settings
+from app.workflows.registry import all_workflows
+
+log = logging.getLogger("dia3.mcp")
+MAX_PAGE = 200
+INSTRUCTIONS = """DIA3 runs analysis jobs (sentiment, Monte Carlo simulation, ...) on workers.
+Call list_workflows to see what can run and the JSON schema of each workflow's params, then
+submit_job and poll get_job until its state is succeeded, failed or cancelled; get_result
+returns the result of a succeeded job and the resource in report_uri a Markdown report."""
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Turn service exceptions into tool errors that tell the client what to change."""
+    request_id_var.set(f"mcp-{uuid.uuid4().hex}")
+    try:
+        yield
+    except JobNotFound as exc:
+        raise ToolError(f"No job {exc.args[0]}.") from None
+    except ValidationError as exc:
+        raise ToolError(f"Invalid request: {json.dumps(exc.messages)}") from None
+    except (InvalidTransition, service.Forbidden, knowledge.KnowledgeBaseUnavailable,
+            NotAuthenticated) as exc:
+        raise ToolError(str(exc)) from None
+    except (redis.ConnectionError, redis.TimeoutError, kombu.exceptions.OperationalError):
+        raise ToolError("DIA3's job store (Redis) is unreachable; retry shortly.") from None
+
+
+def list_workflows() -> list[WorkflowInfo]:
+    """Every workflow that can be submitted, with the JSON schema of its params."""
+    return [WorkflowInfo(**describe(w)) for w in all_workflows()]
+
+
+def submit_job(workflow: str, params: dict[str, Any],
+               idempotency_key: str | None = None) -> JobInfo:
+    """Submit a job; params must match the workflow's params_schema. With an idempotency
+    key already used by this tenant, the existing job is returned instead."""
+    with service_errors():
+        job, _ = service.submit(current_principal(), workflow, params, idempotency_key)
+        return JobInfo.of(job.to_dict())
+
+
+def get_job(job_id: str) -> JobDetail:
+    """A job with its params, progress, per-step records and Celery task ids."""
+    with service_errors():
+        principal = current_principal()
+        detail = service.get(principal, job_id, with_params=True).to_dict()
+        detail["steps"] = service.steps(principal, job_id)
+        return JobDetail.of(detail)
+
+
+def list_jobs(state: str | None = None, workflow: str | None = None, limit: int = 20,
+              cursor: str | None = None) -> JobPage:
+    """The tenant's jobs, newest first; filter by state and workflow, page with cursor."""
+    with service_errors():
+        page = service.list_jobs(current_principal(), state=state, workflow=workflow,
+                                 limit=max(1, min(limit, MAX_PAGE)), cursor=cursor)
+        return JobPage(items=[JobInfo.of(j.to_dict()) for j in page.items],
+                       next_cursor=page.next_cursor)
+
+
+def cancel_job(job_id: str) -> JobInfo:
+    """Cancel a queued or running job."""
+    with service_errors():
+        return JobInfo.of(service.cancel(current_principal(), job_id).to_dict())
+
+
+def get_result(job_id: str) -> JobResult:
+    """The result of a succeeded job (an error names the state while it is not)."""
+    with service_errors():
+        job, result = service.result(current_principal(), job_id)
+        return JobResult(job_id=job.id, workflow=job.workflow, result=result)
+
+
+def search_knowledge(query: str, collection: str | None = None, k: int = 5) -> list[SearchHit]:
+    """Search the knowledge base for passages relevant to query (k best hits with scores)."""
+    with service_errors():
+        hits = knowledge.search(current_principal(), query, collection, k)
+        return [SearchHit(**hit) for hit in hits]
+
+
+def job_report(job_id: str) -> str:
+    """A Markdown report of the job: state, timings, error and (when succeeded) its result."""
+    try:
+        with service_errors():
+            principal = current_principal()
+            job = service.get(principal, job_id)
+            result = service.result(principal, job_id)[1] if job.state == "succeeded" else None
+    except ToolError as exc:
+        if str(exc).startswith("No job"):
+            raise ResourceNotFoundError(str(exc)) from None
+        raise ResourceError(str(exc)) from None
+    return job_markdown(job.to_dict(), result)
+
+
+TOOLS = (list_workflows, submit_job, get_job, list_jobs, cancel_job, get_result,
+         search_knowledge)
+
+
+def create_server(settings: Settings | None = None) -> MCPServer:
+    settings = settings or get_settings()
+    server = MCPServer(
+        "dia3", title="DIA3 — Distributed Intelligence Analysis", instructions=INSTRUCTIONS,
+        token_verifier=KeyVerifier(),
+        # DIA3 issues the API keys itself; no OAuth discovery document is published.
+        auth=AuthSettings(issuer_url=AnyHttpUrl(settings.client_api_url),
+                          resource_server_url=None),
+        log_level=settings.log_level.upper())
+    for tool in TOOLS:
+        server.tool()(tool)
+    server.resource(REPORT_URI, name="job_report", title="Job report",
+                    mime_type="text/markdown")(job_report)
+    return server
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The ASGI app: the MCP endpoint at ``/mcp``."""
+    settings = settings or get_settings()
+    return create_server(settings).streamable_http_app(
+        stateless_http=True, json_response=True, host=settings.mcp_host)

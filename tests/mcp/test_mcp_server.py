@@ -1,0 +1,175 @@
+"""The MCP server over streamable HTTP, driven by the MCP SDK's own client: tools, a job run
+to the end, its result and report resource, errors a client can act on, and key checks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+import requests
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp.shared.exceptions import MCPError
+
+from tests.conftest import free_port
+from tests.ui.processes import Server
+
+pytestmark = pytest.mark.integration
+
+TOOLS = {"list_workflows", "submit_job", "get_job", "list_jobs", "cancel_job", "get_result",
+         "search_knowledge"}
+
+
+@pytest.fixture(scope="module")
+def mcp_url(dia3_env, worker, tmp_path_factory):
+    port = free_port()
+    server = Server(["mcp", "--port", str(port)], {},
+                    tmp_path_factory.mktemp("mcp") / "mcp.log")
+    url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        server.wait_answering(url, healthy=(401,))
+        yield url
+    finally:
+        server.stop()
+
+
+def new_key(role: str = "analyst", tenant: str | None = None) -> str:
+    from app.context import key_store
+    return key_store().create(role, tenant or f"mcp{uuid.uuid4().hex[:10]}")[0]
+
+
+def session(url: str, key: str, scenario) -> object:
+    """Run ``scenario(client)`` in a client session authenticated with ``key``."""
+    async def run():
+        async with create_mcp_http_client(headers={"Authorization": f"Bearer {key}"}) as http:
+            async with Client(streamable_http_client(url, http_client=http)) as client:
+                return await scenario(client)
+    return asyncio.run(run())
+
+
+async def call(client, tool: str, **arguments) -> dict:
+    result = await client.call_tool(tool, arguments)
+    assert not result.is_error, result.content
+    return result.structured_content
+
+
+async def error_of(client, tool: str, **arguments) -> str:
+    result = await client.call_tool(tool, arguments)
+    assert result.is_error
+    return result.content[0].text
+
+
+async def until_finished(client, job_id: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = await call(client, "get_job", job_id=job_id)
+        if job["state"] in ("succeeded", "failed", "cancelled"):
+            return job
+        assert time.monotonic() < deadline, f"job still {job['state']}"
+        await asyncio.sleep(0.1)
+
+
+def test_tools_are_listed_with_json_output_schemas(mcp_url):
+    async def scenario(client):
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        assert set(tools) == TOOLS
+        assert {"id", "state", "progress", "tasks", "report_uri"} <= set(
+            tools["get_job"].output_schema["properties"])
+        assert tools["submit_job"].input_schema["required"] == ["workflow", "params"]
+        workflows = (await call(client, "list_workflows"))["result"]
+        by_name = {w["name"]: w for w in workflows}
+        assert {"sentiment", "smoke", "monte_carlo"} <= set(by_name)
+        assert by_name["sentiment"]["params_schema"]["required"] == ["texts"]
+        templates = (await client.list_resource_templates()).resource_templates
+        assert [t.uri_template for t in templates] == ["dia3://jobs/{job_id}/report"]
+    session(mcp_url, new_key("viewer"), scenario)
+
+
+def test_submit_poll_to_the_end_and_read_result_and_report(mcp_url):
+    async def scenario(client):
+        job = await call(client, "submit_job", workflow="sentiment",
+                         params={"texts": ["I love it", "Awful, just awful", "It is a chair"]},
+                         idempotency_key="mcp-1")
+        assert job["state"] in ("queued", "running", "succeeded")
+        assert set(job["tasks"]) == {"batch-00000", "aggregate"}
+        again = await call(client, "submit_job", workflow="sentiment",
+                           params={"texts": ["other"]}, idempotency_key="mcp-1")
+        assert again["id"] == job["id"]
+
+        done = await until_finished(client, job["id"])
+        assert done["state"] == "succeeded" and done["progress"]["done"] == 2
+        assert set(done["steps"]) == {"batch-00000", "aggregate"}
+        result = await call(client, "get_result", job_id=job["id"])
+        assert result["workflow"] == "sentiment"
+        assert result["result"]["counts"] == {"negative": 1, "neutral": 1, "positive": 1}
+        listed = await call(client, "list_jobs", state="succeeded", workflow="sentiment")
+        assert [j["id"] for j in listed["items"]] == [job["id"]]
+
+        report = await client.read_resource(job["report_uri"])
+        text = report.contents[0].text
+        assert text.startswith(f"# sentiment job {job['id']}")
+        assert "| state | succeeded |" in text and "| positive | 1 | 33.3% |" in text
+    session(mcp_url, new_key(), scenario)
+
+
+def test_errors_say_what_to_change(mcp_url):
+    other_tenant_job = {}
+
+    async def submit_elsewhere(client):
+        other_tenant_job.update(await call(client, "submit_job", workflow="smoke", params={}))
+    session(mcp_url, new_key(), submit_elsewhere)
+
+    async def scenario(client):
+        assert "No job" in await error_of(client, "get_job",
+                                          job_id=other_tenant_job["id"])
+        assert "No job" in await error_of(client, "get_job", job_id="nope")
+        message = await error_of(client, "submit_job", workflow="sentiment",
+                                 params={"texts": []})
+        assert "Invalid request" in message and "texts" in message
+        assert "Unknown workflow" in await error_of(client, "submit_job", workflow="poetry",
+                                                    params={})
+        assert "knowledge base is not available" in await error_of(
+            client, "search_knowledge", query="vacation days")
+    session(mcp_url, new_key(), scenario)
+
+    async def read_only(client):
+        assert "may only read" in await error_of(client, "submit_job", workflow="smoke",
+                                                 params={})
+    session(mcp_url, new_key("viewer"), read_only)
+
+
+def test_cancel_job_stops_an_active_job(mcp_url):
+    async def scenario(client):
+        job = await call(client, "submit_job", workflow="monte_carlo", params={
+            "model": "gbm", "n_simulations": 8_000_000, "shards": 64,
+            "params": {"s0": 100, "drift": 0.05, "volatility": 0.2, "horizon": 1,
+                       "steps": 250}})
+        cancelled = await call(client, "cancel_job", job_id=job["id"])
+        assert cancelled["state"] == "cancelled"
+        assert "cancelled" in await error_of(client, "cancel_job", job_id=job["id"])
+    session(mcp_url, new_key(), scenario)
+
+
+def test_a_missing_bad_or_revoked_key_is_refused(mcp_url):
+    response = requests.post(mcp_url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                             headers={"Accept": "application/json, text/event-stream"},
+                             timeout=5)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+    async def list_tools(client):
+        return await client.list_tools()
+    with pytest.raises(ExceptionGroup) as refused:
+        session(mcp_url, "dia3_unknown_key", list_tools)
+    assert refused.group_contains(MCPError)
+
+    from app.context import key_store
+    key, principal = key_store().create("analyst", "revoked")
+    assert session(mcp_url, key, list_tools).tools
+    key_store().revoke(principal.key_id)
+    with pytest.raises(ExceptionGroup) as refused:
+        session(mcp_url, key, list_tools)
+    assert refused.group_contains(MCPError)

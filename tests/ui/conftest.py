@@ -1,0 +1,51 @@
+"""A real REST API process (gunicorn, on the session's Redis, with the session's worker) for
+the dashboard and landing-page tests, and the dashboard's settings pointing at it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from tests.conftest import free_port
+from tests.ui.processes import Server
+
+
+@pytest.fixture(scope="session")
+def api_url(dia3_env, worker, tmp_path_factory):
+    port = free_port()
+    server = Server(["api", "--port", str(port)],
+                    {"DIA3_API_WORKERS": "1", "DIA3_API_THREADS": "8"},
+                    tmp_path_factory.mktemp("api") / "api.log")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        server.wait_answering(url + "/readyz")
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def dashboard_settings(api_url):
+    """This process's settings (read by AppTest runs) point at the API under test."""
+    from app.settings import reload_settings
+    saved = {k: os.environ.get(k) for k in ("DIA3_API_URL", "DIA3_UI_REFRESH_SECONDS")}
+    os.environ.update({"DIA3_API_URL": api_url, "DIA3_UI_REFRESH_SECONDS": "1"})
+    yield reload_settings()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    reload_settings()
+
+
+@pytest.fixture
+def new_key(dia3_env):
+    """``new_key(role)`` → a fresh API key of that role in a fresh tenant."""
+    from app.context import key_store
+
+    def make(role: str = "analyst") -> str:
+        return key_store().create(role, f"ui{uuid.uuid4().hex[:10]}")[0]
+    return make

@@ -1,0 +1,153 @@
+"""The dashboard's pages driven by Streamlit's AppTest against a real API, Redis and worker:
+sign-in, a form generated from a workflow's schema, submit, the job page and its result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+from streamlit.testing.v1 import AppTest
+
+from app.client import DIA3Client
+from tests.conftest import wait_for
+
+APP = Path(__file__).resolve().parents[2] / "ui" / "dashboard" / "streamlit_app.py"
+
+pytestmark = pytest.mark.integration
+
+
+def signed_in(key: str, page: str | None = None, **query) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.session_state["dia3_api_key"] = key
+    at.query_params.update(query)
+    at.run()
+    return at.switch_page(page).run() if page else at
+
+
+def charts(at: AppTest) -> list:
+    return at.get("vega_lite_chart")
+
+
+def state_badge(at: AppTest) -> str:
+    """The job state shown in the page's badge (``:green-badge[succeeded]``)."""
+    [badge] = [m.value for m in at.markdown if "-badge[" in m.value]
+    return badge.split("[", 1)[1].rstrip("]")
+
+
+def test_sign_in_refuses_an_unknown_key_and_accepts_a_good_one(dashboard_settings, new_key):
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    assert [t.value for t in at.title] == ["DIA3"]
+    at.text_input(key="sign-in:key").input("dia3_nope_nope")
+    at.button(key="FormSubmitter:sign-in-Sign in").click().run()
+    assert "refused" in at.error[0].value
+    assert "dia3_api_key" not in at.session_state
+
+    key = new_key("viewer")
+    at.text_input(key="sign-in:key").input(key)
+    at.button(key="FormSubmitter:sign-in-Sign in").click().run()
+    assert not at.exception
+    assert at.session_state["dia3_api_key"] == key
+    assert [t.value for t in at.title] == ["Submit a job"]
+
+
+def test_submit_form_comes_from_the_schema_and_starts_a_job(dashboard_settings, new_key):
+    key = new_key("analyst")
+    at = signed_in(key)
+    workflows = {w["name"] for w in DIA3Client(dashboard_settings.client_api_url, key)
+                 .workflows()}
+    assert set(at.selectbox(key="submit:workflow").options) == workflows
+
+    at.selectbox(key="submit:workflow").select("smoke").run()
+    start = at.number_input(key="submit:smoke:start")
+    assert (start.value, start.min, start.max) == (0, -1_000_000, 1_000_000)
+
+    at.selectbox(key="submit:workflow").select("sentiment").run()
+    assert at.selectbox(key="submit:sentiment:bucket").options == [
+        "auto", "minute", "hour", "day", "week", "month"]
+    texts = at.text_area(key="submit:sentiment:texts")
+    assert texts.label == "texts (required, one per line)"
+    texts.input("What a lovely day\nThis is dreadful")
+    at.button(key="FormSubmitter:submit:sentiment-Submit job").click().run()
+    assert not at.exception and not at.error
+
+    client = DIA3Client(dashboard_settings.client_api_url, key)
+    [job] = client.jobs()["items"]
+    assert job["workflow"] == "sentiment" and at.session_state["last_job"] == job["id"]
+    assert client.job(job["id"])["params"]["texts"] == ["What a lovely day", "This is dreadful"]
+
+
+def test_invalid_params_show_the_field_errors(dashboard_settings, new_key):
+    at = signed_in(new_key("analyst"))
+    at.selectbox(key="submit:workflow").select("sentiment").run()
+    at.text_area(key="submit:sentiment:texts").input("x" * 20_001)
+    at.button(key="FormSubmitter:submit:sentiment-Submit job").click().run()
+    messages = [e.value for e in at.error]
+    assert messages[0].startswith("Not submitted")
+    assert any(m.startswith("texts.0: Longer than maximum length") for m in messages)
+
+
+def test_job_page_shows_steps_then_the_sentiment_charts_and_downloads(dashboard_settings,
+                                                                       new_key):
+    key = new_key("analyst")
+    client = DIA3Client(dashboard_settings.client_api_url, key)
+    job = client.submit("sentiment", {"texts": ["great", "awful", "fine"],
+                                      "timestamps": ["2024-01-01T00:00:00", "2024-01-02T00:00:00",
+                                                     "2024-01-02T10:00:00"], "bucket": "day"})
+    wait_for(lambda: client.job(job["id"])["state"] == "succeeded", timeout=60,
+             what="the job to succeed")
+    at = signed_in(key, "views/job.py", job=job["id"])
+    assert not at.exception
+    assert state_badge(at) == "succeeded"
+    steps = at.dataframe[0].value
+    assert set(steps["step"]) == {"batch-00000", "aggregate"}
+    assert set(steps["state"]) == {"done"}
+    titles = {c.proto.spec for c in charts(at)}
+    assert len(charts(at)) == 3  # labels, score distribution, daily trend
+    assert any("Mean sentiment per day" in spec for spec in titles)
+    downloads = at.get("download_button")
+    assert [d.proto.label for d in downloads] == ["Download JSON", "Download Markdown"]
+
+
+def test_cancel_button_cancels_a_queued_job(dashboard_settings, new_key):
+    key = new_key("analyst")
+    client = DIA3Client(dashboard_settings.client_api_url, key)
+    # A Monte Carlo job big enough to still be active when the page opens.
+    job = client.submit("monte_carlo", {"model": "gbm", "n_simulations": 8_000_000, "shards": 64,
+                                        "params": {"s0": 100, "drift": 0.05, "volatility": 0.2,
+                                                   "horizon": 1, "steps": 250}})
+    at = signed_in(key, "views/job.py", job=job["id"])
+    assert state_badge(at) in ("queued", "running")
+    at.button(key=f"cancel:{job['id']}").click().run()
+    assert client.job(job["id"])["state"] == "cancelled"
+    assert state_badge(at) == "cancelled"
+
+
+def test_jobs_page_filters_by_state_and_workflow(dashboard_settings, new_key):
+    key = new_key("analyst")
+    client = DIA3Client(dashboard_settings.client_api_url, key)
+    done = client.submit("smoke", {"start": 1})
+    wait_for(lambda: client.job(done["id"])["state"] == "succeeded", timeout=60,
+             what="the smoke job")
+    at = signed_in(key, "views/jobs.py")
+    assert list(at.dataframe[0].value["id"]) == [done["id"]]
+    at.selectbox(key="jobs:state").select("failed").run()
+    assert "No jobs match." in [i.value for i in at.info]
+    at.selectbox(key="jobs:state").select("succeeded")
+    at.selectbox(key="jobs:workflow").select("smoke").run()
+    assert list(at.dataframe[0].value["workflow"]) == ["smoke"]
+
+
+def test_knowledge_page_mirrors_what_the_server_offers(dashboard_settings, new_key):
+    """A server without the knowledge-base API gets a clear note instead of an error; one with
+    it shows the tenant's (here: no) collections."""
+    key = new_key("viewer")
+    answer = requests.get(dashboard_settings.client_api_url + "/api/v1/collections",
+                          headers={"X-API-Key": key}, timeout=10)
+    at = signed_in(key, "views/knowledge.py")
+    assert not at.exception and not at.error
+    if answer.status_code == 404:
+        assert "not available on this server" in at.info[0].value
+    else:
+        assert answer.status_code == 200 and answer.json()["items"] == []
+        assert at.info[0].value == "No collections yet."

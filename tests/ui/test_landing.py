@@ -1,0 +1,46 @@
+"""The landing page against a real API: live health of every component, queue depths, links;
+components that are not running show as down without breaking the page."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from tests.conftest import free_port
+from ui.landing.app import create_app
+
+pytestmark = pytest.mark.integration
+
+
+def row(html: str, name: str) -> str:
+    return re.search(rf'<tr data-component="{name}">(.*?)</tr>', html, re.S).group(1)
+
+
+def test_page_shows_live_health_queues_and_links(dashboard_settings, worker):
+    nothing = free_port()  # dashboard, Flower and MCP are not running in this test
+    settings = replace(dashboard_settings, ui_port=nothing, flower_port=nothing,
+                       mcp_port=nothing, grafana_url="http://grafana.example:3000/")
+    client = create_app(settings).test_client()
+    html = client.get("/").get_data(as_text=True)
+    assert "DIA3 — Distributed Intelligence Analysis" in html
+    assert 'class="up">up' in row(html, "REST API") and "ready" in row(html, "REST API")
+    assert 'class="up">up' in row(html, "Redis")
+    assert worker.name in row(html, "Workers")
+    for name in ("Dashboard", "Flower", "MCP server"):
+        assert 'class="down">down' in row(html, name)
+    assert set(re.findall(r'data-queue="(\w+)"', html)) == {"default", "ingest", "agents",
+                                                            "analytics"}
+    status = client.get("/status.json").get_json()
+    assert status["workers_up"] >= 1
+    assert status["links"]["Grafana"] == "http://grafana.example:3000"
+    assert status["links"]["API docs"] == dashboard_settings.client_api_url + "/api/v1/docs"
+
+
+def test_an_unreachable_api_is_reported_not_raised(dashboard_settings):
+    settings = replace(dashboard_settings, api_url=f"http://127.0.0.1:{free_port()}")
+    status = create_app(settings).test_client().get("/status.json").get_json()
+    api = status["components"][0]
+    assert (api["name"], api["up"], api["detail"]) == ("REST API", False, "ConnectionError")
+    assert status["queues"] == {} and "Grafana" not in status["links"]

@@ -1,0 +1,123 @@
+"""Which picture a result gets, checked on real engine outputs: sentiment charts, Monte Carlo
+histogram with VaR and fan chart, forecast with intervals, JSON for unknown shapes; and the
+Markdown report that the dashboard downloads and the MCP server serves."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.mcp.report import job_markdown, result_kind
+from workers.analytics.forecast import forecast_series
+from workers.analytics.montecarlo import simulate, validate_spec
+
+JOB = {"id": "0123456789abcdef", "workflow": "demo", "state": "succeeded",
+       "created_at": "2024-05-01T10:00:00+00:00", "started_at": "2024-05-01T10:00:01+00:00",
+       "finished_at": "2024-05-01T10:00:03.500000+00:00",
+       "progress": {"done": 2, "total": 2, "fraction": 1.0}}
+
+
+@pytest.fixture(scope="module")
+def monte_carlo() -> dict:
+    return simulate(validate_spec({
+        "model": "gbm", "n_simulations": 2000, "seed": 7,
+        "params": {"s0": 100, "drift": 0.05, "volatility": 0.2, "horizon": 1, "steps": 20}}))
+
+
+@pytest.fixture(scope="module")
+def forecast() -> dict:
+    series = forecast_series({"values": [float(v) for v in range(1, 25)], "horizon": 4})
+    return {"series": [{"name": "sales", **series}], "count": 1}
+
+
+SENTIMENT = {"count": 3, "mean": 0.1, "counts": {"negative": 1, "neutral": 1, "positive": 1},
+             "items": [{"id": "a", "compound": -0.6, "label": "negative"},
+                       {"id": "b", "compound": 0.0, "label": "neutral"},
+                       {"id": "c", "compound": 0.9, "label": "positive"}],
+             "trend": {"bucket": "day", "points": [
+                 {"start": "2024-01-01T00:00:00+00:00", "count": 2, "mean": -0.3},
+                 {"start": "2024-01-02T00:00:00+00:00", "count": 1, "mean": 0.9}]}}
+
+
+def test_known_shapes_are_recognised_by_their_fields(monte_carlo, forecast):
+    assert result_kind(SENTIMENT) == "sentiment"
+    assert result_kind(monte_carlo) == "monte_carlo"
+    assert result_kind(forecast) == "forecast"
+    assert result_kind(forecast["series"][0]) == "forecast"
+    assert result_kind({"report": "# Findings", "citations": []}) == "report"
+    assert result_kind({"value": 3}) == result_kind([1, 2]) == "json"
+
+
+def render(job: dict, result) -> None:
+    import streamlit as st
+
+    from ui.dashboard import results
+    st.session_state["kind"] = results.render(job, result)
+
+
+def rendered(result) -> AppTest:
+    at = AppTest.from_function(render, kwargs={"job": JOB, "result": result},
+                               default_timeout=20).run()
+    assert not at.exception
+    return at
+
+
+def chart_specs(at: AppTest) -> list[str]:
+    return [c.proto.spec for c in at.get("vega_lite_chart")]
+
+
+def marks(spec: str) -> list[str]:
+    """Mark types of a (layered) chart, in layer order."""
+    layers = json.loads(spec).get("layer") or [json.loads(spec)]
+    return [layer["mark"]["type"] for layer in layers]
+
+
+def test_sentiment_gets_label_distribution_score_histogram_and_trend():
+    at = rendered(SENTIMENT)
+    specs = chart_specs(at)
+    assert len(specs) == 3
+    assert "Texts per label" in specs[0] and "#d62728" in specs[0]
+    assert "Mean sentiment per day" in specs[2]
+    assert [m.value for m in at.metric][:2] == ["3", "+0.100"]
+
+
+def test_monte_carlo_gets_histogram_with_var_rules_and_fan_chart(monte_carlo):
+    at = rendered(monte_carlo)
+    histogram, fan = chart_specs(at)
+    assert "Distribution of outcomes" in histogram
+    assert marks(histogram) == ["bar", "rule", "text"]  # the rules and labels mark VaR levels
+    assert "Fan chart of simulated paths" in fan
+    assert marks(fan) == ["area", "area", "line"]  # p5–p95, p25–p75, median
+    assert at.metric[3].label == "VaR 99%"
+
+
+def test_forecast_gets_its_prediction_intervals(forecast):
+    at = rendered(forecast)
+    [spec] = chart_specs(at)
+    assert "Forecast (" in spec
+    assert marks(spec) == ["area", "area", "line"]  # 95 % and 80 % intervals, then the lines
+    assert '"y2": {"field": "upper"' in spec
+
+
+def test_unknown_shapes_are_shown_as_json_and_every_result_downloads():
+    at = rendered({"answer": 42, "nested": {"list": [1, 2]}})
+    assert at.session_state["kind"] == "json"
+    assert not at.get("vega_lite_chart")
+    assert json.loads(at.json[0].value) == {"answer": 42, "nested": {"list": [1, 2]}}
+    assert [d.proto.label for d in at.get("download_button")] == ["Download JSON",
+                                                                   "Download Markdown"]
+
+
+def test_markdown_report_summarises_known_shapes_and_the_job(monte_carlo, forecast):
+    text = job_markdown(JOB, monte_carlo)
+    assert text.startswith("# demo job 0123456789abcdef")
+    assert "| duration (s) | 2.5 |" in text
+    assert "### Value at risk" in text and "| 95 |" in text
+    text = job_markdown(JOB, forecast)
+    assert "### sales" in text and "lower 80%" in text and "upper 95%" in text
+    text = job_markdown({**JOB, "state": "failed", "error": {
+        "type": "WorkerLost", "message": "no heartbeat", "step": "batch-00001"}})
+    assert "**WorkerLost** in step `batch-00001`: no heartbeat" in text
+    assert "```json" in job_markdown(JOB, {"answer": 42})

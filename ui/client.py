@@ -1,0 +1,59 @@
+"""The REST client of the web surfaces: the CLI's ``DIA3Client`` plus the calls only the
+dashboard and the landing page make (health, metrics, knowledge base)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from app.client import APIError, DIA3Client
+
+
+class KnowledgeBaseUnavailable(Exception):
+    """The API answered 404 for the knowledge-base routes: this server has none (yet)."""
+
+
+def items_of(body: Any, *names: str) -> list:
+    """The list in a response that is either a bare list or an object wrapping one, so the
+    pages do not depend on which of the two an endpoint chose."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        for name in names or ("items",):
+            if isinstance(body.get(name), list):
+                return body[name]
+    return []
+
+
+class SurfaceClient(DIA3Client):
+    def readyz(self) -> tuple[bool, dict]:
+        """(ready, body) of ``/readyz``; a 503 is an answer here, not an error."""
+        try:
+            return True, self.request("GET", "/readyz")
+        except APIError as exc:
+            if exc.status == 503:
+                return False, exc.body
+            raise
+
+    def metrics_text(self) -> str:
+        response = self.session.get(self.base + "/metrics", timeout=self.timeout)
+        response.raise_for_status()
+        return response.text
+
+    def collections(self) -> list[dict]:
+        try:
+            body = self.request("GET", "/api/v1/collections")
+        except APIError as exc:
+            if exc.status == 404:
+                raise KnowledgeBaseUnavailable(exc.body.get("message", "")) from None
+            raise
+        return items_of(body, "items", "collections")
+
+    def documents(self, collection: str, limit: int = 50, offset: int = 0) -> dict:
+        return self.request("GET", f"/api/v1/collections/{quote(collection)}/documents",
+                            params={"limit": limit, "offset": offset})
+
+    def search(self, collection: str, query: str, k: int = 5) -> dict:
+        """``{"hits": [...]}`` (each with a score) for the k closest chunks."""
+        return self.request("POST", f"/api/v1/collections/{quote(collection)}/search",
+                            json={"query": query, "k": k})

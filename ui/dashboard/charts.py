@@ -1,0 +1,128 @@
+"""Altair charts of the known result shapes (see ``app.mcp.report.result_kind``).
+
+Pure functions from a result to a chart, so the choice of picture is tested without a browser
+and the pages only place them.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+LABEL_COLOURS = {"negative": "#d62728", "neutral": "#7f7f7f", "positive": "#2ca02c"}
+
+
+def sentiment_distribution(result: dict) -> alt.Chart:
+    """Texts per label, coloured like the labels people expect."""
+    frame = pd.DataFrame([{"label": k, "texts": v} for k, v in result["counts"].items()])
+    labels = list(frame["label"])
+    colours = [LABEL_COLOURS.get(label, "#1f77b4") for label in labels]
+    return alt.Chart(frame, title="Texts per label").mark_bar().encode(
+        x=alt.X("label:N", sort=labels, title=None), y=alt.Y("texts:Q", title="texts"),
+        color=alt.Color("label:N", scale=alt.Scale(domain=labels, range=colours), legend=None),
+        tooltip=["label", "texts"])
+
+
+def compound_histogram(result: dict) -> alt.Chart | None:
+    scores = [i["compound"] for i in result["items"] if isinstance(i.get("compound"), (int,
+                                                                                       float))]
+    if not scores:
+        return None
+    return alt.Chart(pd.DataFrame({"compound": scores}),
+                     title="Distribution of compound scores").mark_bar().encode(
+        x=alt.X("compound:Q", bin=alt.Bin(extent=[-1, 1], step=0.1), title="compound score"),
+        y=alt.Y("count():Q", title="texts"))
+
+
+def sentiment_trend(result: dict) -> alt.Chart | None:
+    trend = result.get("trend") or {}
+    points = trend.get("points") or []
+    if not points:
+        return None
+    frame = pd.DataFrame(points)
+    frame["start"] = pd.to_datetime(frame["start"], utc=True, errors="coerce")
+    base = alt.Chart(frame, title=f"Mean sentiment per {trend.get('bucket', 'bucket')}")
+    line = base.mark_line(point=True).encode(
+        x=alt.X("start:T", title=None), y=alt.Y("mean:Q", title="mean compound",
+                                                scale=alt.Scale(domain=[-1, 1])),
+        tooltip=["start:T", "mean:Q", "count:Q"])
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
+    return line + zero
+
+
+def mc_histogram(result: dict) -> alt.LayerChart | alt.Chart | None:
+    """Outcome histogram with a rule at the outcome each VaR level corresponds to
+    (loss = reference − outcome, so VaR_c sits at reference − VaR_c)."""
+    hist = result["histogram"]
+    edges, counts = hist.get("edges") or [], hist.get("counts") or []
+    if len(edges) < 2:
+        return None
+    frame = pd.DataFrame({"from": edges[:-1], "to": edges[1:], "paths": counts})
+    bars = alt.Chart(frame, title="Distribution of outcomes").mark_bar().encode(
+        x=alt.X("from:Q", title="outcome"), x2="to:Q", y=alt.Y("paths:Q", title="simulations"),
+        tooltip=["from:Q", "to:Q", "paths:Q"])
+    risk = result.get("risk") or {}
+    rules = [{"outcome": risk["reference"] - level["var"], "level": f"VaR {name}%"}
+             for name, level in (risk.get("levels") or {}).items()
+             if level.get("var") is not None and risk.get("reference") is not None]
+    if not rules:
+        return bars
+    marks = alt.Chart(pd.DataFrame(rules)).mark_rule(color="#d62728", strokeWidth=2).encode(
+        x="outcome:Q", tooltip=["level:N", "outcome:Q"])
+    text = alt.Chart(pd.DataFrame(rules)).mark_text(align="left", dx=4, dy=-6, color="#d62728") \
+        .encode(x="outcome:Q", y=alt.value(10), text="level:N")
+    return bars + marks + text
+
+
+def _quantile_value(label: str) -> float:
+    return float(label.lstrip("p"))
+
+
+def mc_fan(result: dict) -> alt.LayerChart | None:
+    """Fan chart: bands between symmetric quantiles of the paths and the median."""
+    fan = result.get("fan_chart")
+    if not fan or not fan.get("quantiles"):
+        return None
+    times = fan.get("times") or fan.get("steps")
+    labels = sorted(fan["quantiles"], key=_quantile_value)
+    layers = []
+    for i in range(len(labels) // 2):
+        low, high = labels[i], labels[-1 - i]
+        frame = pd.DataFrame({"time": times, "low": fan["quantiles"][low],
+                              "high": fan["quantiles"][high]})
+        layers.append(alt.Chart(frame).mark_area(opacity=0.15 + 0.15 * i, color="#1f77b4")
+                      .encode(x=alt.X("time:Q", title="time"),
+                              y=alt.Y("low:Q", title="value"), y2="high:Q",
+                              tooltip=[alt.Tooltip("time:Q"),
+                                       alt.Tooltip("low:Q", title=low),
+                                       alt.Tooltip("high:Q", title=high)]))
+    middle = min(labels, key=lambda label: abs(_quantile_value(label) - 50))
+    frame = pd.DataFrame({"time": times, "median": fan["quantiles"][middle]})
+    layers.append(alt.Chart(frame).mark_line(color="#08306b").encode(
+        x="time:Q", y="median:Q", tooltip=["time:Q", "median:Q"]))
+    return alt.layer(*layers).properties(title="Fan chart of simulated paths")
+
+
+def forecast_chart(series: dict) -> alt.LayerChart:
+    """Fitted values, the point forecast and each prediction interval as a band."""
+    fitted = series.get("fitted") or []
+    horizon = len(series["forecast"])
+    start = len(fitted)
+    rows = [{"t": i, "value": v, "kind": "fitted"} for i, v in enumerate(fitted)
+            if v is not None]
+    rows += [{"t": start + h, "value": v, "kind": "forecast"}
+             for h, v in enumerate(series["forecast"]) if v is not None]
+    lines = alt.Chart(pd.DataFrame(rows)).mark_line().encode(
+        x=alt.X("t:Q", title="period"), y=alt.Y("value:Q", title="value"),
+        color=alt.Color("kind:N", title=None), tooltip=["t:Q", "value:Q", "kind:N"])
+    bands = []
+    levels = sorted((series.get("intervals") or {}).items(), key=lambda kv: -float(kv[0]))
+    for i, (level, band) in enumerate(levels):
+        frame = pd.DataFrame({"t": [start + h for h in range(horizon)],
+                              "lower": band.get("lower"), "upper": band.get("upper")})
+        bands.append(alt.Chart(frame).mark_area(opacity=0.15 + 0.15 * i, color="#ff7f0e")
+                     .encode(x="t:Q", y="lower:Q", y2="upper:Q",
+                             tooltip=[alt.Tooltip("lower:Q", title=f"lower {level}%"),
+                                      alt.Tooltip("upper:Q", title=f"upper {level}%")]))
+    title = f"Forecast ({series.get('model', 'model')})"
+    return alt.layer(*bands, lines).properties(title=title)

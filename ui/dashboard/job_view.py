@@ -1,0 +1,94 @@
+"""One job on the page: state, step progress and timings, error and reason, cancel."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from app.mcp.report import duration, epoch, when
+from app.settings import get_settings
+from ui.dashboard import session
+from ui.urls import flower_url
+
+ACTIVE = ("queued", "running")
+STATE_COLOURS = {"queued": "gray", "running": "blue", "succeeded": "green", "failed": "red",
+                 "cancelled": "orange"}
+
+
+def steps_frame(job: dict) -> pd.DataFrame:
+    """Every planned step (from ``tasks``) with its record when it has started, in plan order,
+    so steps that have not run yet show as pending."""
+    records = job.get("steps") or {}
+    flower = flower_url(get_settings())
+    rows = []
+    for step, task_id in (job.get("tasks") or {}).items():
+        rec = records.get(step, {})
+        end = rec.get("finished_at")
+        started = rec.get("started_at")
+        rows.append({
+            "step": step, "state": rec.get("state", "pending"),
+            "deliveries": rec.get("starts", 0), "worker": rec.get("worker", ""),
+            "started": when(started) if started else "",
+            "seconds": rec.get("runtime") if rec.get("runtime") is not None
+            else (round((end or time.time()) - started, 3) if started else None),
+            "task": f"{flower}/task/{task_id}",
+        })
+    rows.sort(key=lambda row: (row["started"] or "~", row["step"]))
+    return pd.DataFrame(rows)
+
+
+def header(job: dict) -> None:
+    st.markdown(f"### {job['workflow']} · `{job['id']}`")
+    st.badge(job["state"], color=STATE_COLOURS.get(job["state"], "gray"))
+    progress = job.get("progress") or {}
+    total = progress.get("total") or 0
+    label = f"{progress.get('done', 0)}/{total} steps"
+    if progress.get("current_step") and job["state"] == "running":
+        label += f" · now {progress['current_step']}"
+    st.progress(progress.get("fraction") or 0.0, text=label)
+    seconds = duration(job)
+    if seconds is None and job.get("started_at") and job["state"] in ACTIVE:
+        seconds = time.time() - epoch(job["started_at"])
+    created, started = epoch(job.get("created_at")), epoch(job.get("started_at"))
+    cols = st.columns(3)
+    cols[0].metric("waited", "–" if started is None else f"{started - created:.2f} s",
+                   help="from submission to the first step starting")
+    cols[1].metric("ran for", "–" if seconds is None else f"{seconds:.2f} s")
+    cols[2].metric("deliveries", sum(r.get("starts", 0) for r in (job.get("steps") or {})
+                                     .values()), help="step runs, including redeliveries")
+    st.caption(f"created {when(job.get('created_at'))} · started {when(job.get('started_at'))}"
+               f" · finished {when(job.get('finished_at'))}")
+
+
+def error(job: dict) -> None:
+    problem = job.get("error")
+    if problem:
+        st.error(f"**{problem.get('type', 'Error')}** in step `{problem.get('step')}`: "
+                 f"{problem.get('message', '')}")
+
+
+def steps(job: dict) -> None:
+    frame = steps_frame(job)
+    if frame.empty:
+        return
+    st.caption("Steps (the task link opens the step's Celery task in Flower)")
+    st.dataframe(frame, hide_index=True, column_config={
+        "task": st.column_config.LinkColumn("task", display_text=r".*/task/(.*)$"),
+        "seconds": st.column_config.NumberColumn("seconds", format="%.3f")})
+
+
+def cancel_button(client, job: dict) -> bool:
+    """Offer cancel while the job is active; True once it was cancelled here."""
+    if job["state"] not in ACTIVE:
+        return False
+    if st.button("Cancel job", key=f"cancel:{job['id']}", type="secondary"):
+        return session.call(client.cancel, job["id"]) is not None
+    return False
+
+
+def show(client, job: dict) -> None:
+    header(job)
+    error(job)
+    steps(job)

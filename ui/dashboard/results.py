@@ -1,0 +1,108 @@
+"""A job's result on the page: pictures for the shapes people would rather look at, JSON for
+everything else, and downloads as JSON and Markdown."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app.mcp.report import forecast_series, job_markdown, result_kind
+from ui.dashboard import charts
+
+INLINE_JSON_MAX = 200_000
+
+
+def _chart(chart) -> None:
+    if chart is not None:
+        st.altair_chart(chart, width="stretch")
+
+
+def sentiment(result: dict) -> None:
+    total = result.get("count") or sum(result["counts"].values())
+    cols = st.columns(3)
+    cols[0].metric("texts", f"{total:,}")
+    cols[1].metric("mean compound", f"{result.get('mean', 0):+.3f}")
+    cols[2].metric("positive share", f"{result['counts'].get('positive', 0) / max(1, total):.0%}")
+    left, right = st.columns(2)
+    with left:
+        _chart(charts.sentiment_distribution(result))
+    with right:
+        _chart(charts.compound_histogram(result))
+    _chart(charts.sentiment_trend(result))
+    ranked = sorted((i for i in result["items"] if "compound" in i), key=lambda i: i["compound"])
+    if ranked:
+        st.caption("Most negative and most positive texts")
+        st.dataframe(pd.DataFrame(ranked[:5] + ranked[-5:][::-1]), hide_index=True)
+
+
+def monte_carlo(result: dict) -> None:
+    cols = st.columns(4)
+    cols[0].metric("simulations", f"{result.get('n_valid', 0):,}")
+    cols[1].metric("mean", f"{result.get('mean') or 0:,.4g}")
+    cols[2].metric("std", f"{result.get('std') or 0:,.4g}")
+    levels = ((result.get("risk") or {}).get("levels") or {})
+    if levels:
+        name, level = max(levels.items(), key=lambda kv: float(kv[0]))
+        cols[3].metric(f"VaR {name}%", f"{level['var']:,.4g}",
+                       help=f"CVaR {name}%: {level['cvar']:,.4g}")
+    _chart(charts.mc_histogram(result))
+    _chart(charts.mc_fan(result))
+    if result.get("quantiles"):
+        st.dataframe(pd.DataFrame([result["quantiles"]]), hide_index=True)
+
+
+def forecast(result: dict) -> None:
+    for series in forecast_series(result):
+        if series.get("name"):
+            st.markdown(f"**{series['name']}**")
+        _chart(charts.forecast_chart(series))
+        _chart(charts.mc_fan(series))
+        for note in series.get("notes") or []:
+            st.caption(note)
+
+
+def report(result: dict) -> None:
+    st.markdown(result.get("report") or result.get("markdown") or "")
+    citations = result.get("citations") or result.get("evidence") or []
+    if citations:
+        st.subheader("Evidence")
+        for number, cite in enumerate(citations, 1):
+            if not isinstance(cite, dict):
+                st.markdown(f"{number}. {cite}")
+                continue
+            source = cite.get("url") or cite.get("source") or ""
+            label = cite.get("title") or cite.get("document_id") or source or f"[{number}]"
+            link = f"[{label}]({source})" if str(source).startswith("http") else label
+            st.markdown(f"{number}. {link} — {cite.get('text', '')}")
+
+
+RENDERERS = {"sentiment": sentiment, "monte_carlo": monte_carlo, "forecast": forecast,
+             "report": report}
+
+
+def downloads(job: dict, result: Any) -> None:
+    base = f"{job['workflow']}-{job['id'][:12]}"
+    left, right = st.columns(2)
+    left.download_button("Download JSON", json.dumps(result, indent=1, default=str),
+                         file_name=f"{base}.json", mime="application/json")
+    right.download_button("Download Markdown", job_markdown(job, result),
+                          file_name=f"{base}.md", mime="text/markdown")
+
+
+def render(job: dict, result: Any) -> str:
+    """Draw the result; returns the kind of picture chosen (for tests and captions)."""
+    kind = result_kind(result)
+    renderer = RENDERERS.get(kind)
+    if renderer:
+        renderer(result)
+    downloads(job, result)
+    text = json.dumps(result, default=str)
+    with st.expander("Result as JSON", expanded=renderer is None):
+        if len(text) <= INLINE_JSON_MAX:
+            st.json(result, expanded=renderer is None)
+        else:
+            st.caption(f"{len(text):,} characters: use the JSON download.")
+    return kind

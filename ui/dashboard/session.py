@@ -1,0 +1,79 @@
+"""Who is signed in to this browser session, and the API client made from their key.
+
+The key lives only in the Streamlit session (server memory for this browser tab); it is checked
+against the API at sign-in, and a 401 later (key revoked) signs the session out again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests
+import streamlit as st
+
+from app.client import APIError
+from app.settings import get_settings
+from ui.client import SurfaceClient
+
+KEY = "dia3_api_key"
+CLIENT = "dia3_client"
+T = TypeVar("T")
+
+
+def client() -> SurfaceClient | None:
+    key = st.session_state.get(KEY)
+    if not key:
+        return None
+    made = st.session_state.get(CLIENT)
+    if made is None or made.session.headers.get("X-API-Key") != key:
+        made = SurfaceClient(get_settings().client_api_url, key, timeout=15)
+        st.session_state[CLIENT] = made
+    return made
+
+
+def sign_out() -> None:
+    for name in (KEY, CLIENT):
+        st.session_state.pop(name, None)
+
+
+def check_key(key: str) -> str | None:
+    """None when the API accepts the key, else why not."""
+    try:
+        SurfaceClient(get_settings().client_api_url, key, timeout=10).workflows()
+    except APIError as exc:
+        return "The API refused this key (unknown or revoked)." if exc.status == 401 \
+            else f"The API answered {exc}."
+    except requests.RequestException:
+        return f"Cannot reach the DIA3 API at {get_settings().client_api_url}."
+    return None
+
+
+def sign_in_form() -> None:
+    st.title("DIA3")
+    st.caption("Distributed Intelligence Analysis — sign in with your DIA3 API key.")
+    with st.form("sign-in"):
+        key = st.text_input("API key", type="password", key="sign-in:key")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        problem = check_key(key.strip()) if key.strip() else "Enter an API key."
+        if problem:
+            st.error(problem)
+            return
+        st.session_state[KEY] = key.strip()
+        st.rerun()
+
+
+def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """Run an API call; on failure show why (and sign out on 401) and return None."""
+    try:
+        return fn(*args, **kwargs)
+    except APIError as exc:
+        if exc.status == 401:
+            sign_out()
+            st.error("Your API key is no longer accepted; sign in again.")
+        else:
+            st.error(str(exc))
+    except requests.RequestException:
+        st.error(f"Cannot reach the DIA3 API at {get_settings().client_api_url}.")
+    return None

@@ -1,0 +1,34 @@
+"""The dashboard's entry point (what ``dia3 ui`` hands to ``streamlit run``).
+
+Signed out, it shows only the sign-in form; signed in, the pages under ``views/``. Page files
+live in ``views/`` rather than ``pages/`` so Streamlit's automatic page discovery never shows
+them before sign-in. The file is not called ``app.py``: Streamlit puts this folder first on
+``sys.path``, where that name would hide DIA3's ``app`` package.
+"""
+
+import streamlit as st
+
+from app.settings import get_settings
+from ui.dashboard import session
+
+st.set_page_config(page_title="DIA3 dashboard", page_icon=":material/analytics:",
+                   layout="wide")
+
+if session.client() is None:
+    session.sign_in_form()
+    st.stop()
+
+navigation = st.navigation([
+    st.Page("views/submit.py", title="Submit", icon=":material/play_arrow:", url_path="submit",
+            default=True),
+    st.Page("views/jobs.py", title="Jobs", icon=":material/list:", url_path="jobs"),
+    st.Page("views/job.py", title="Job", icon=":material/insights:", url_path="job"),
+    st.Page("views/knowledge.py", title="Knowledge base", icon=":material/library_books:",
+            url_path="knowledge"),
+])
+with st.sidebar:
+    st.caption(f"API {get_settings().client_api_url}")
+    if st.button("Sign out", key="sign-out"):
+        session.sign_out()
+        st.rerun()
+navigation.run()

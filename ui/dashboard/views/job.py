@@ -1,0 +1,42 @@
+"""One job: live progress while it runs (auto-refreshing), then its result."""
+
+import streamlit as st
+
+from app.settings import get_settings
+from ui.dashboard import job_view, results, session
+
+client = session.client()
+st.title("Job")
+job_id = st.text_input("Job id", value=st.query_params.get("job")
+                       or st.session_state.get("last_job", ""), key="job:id").strip()
+if not job_id:
+    st.info("Enter a job id, or open one from the Jobs page.")
+    st.stop()
+st.query_params["job"] = job_id
+
+
+def live() -> None:
+    """Re-drawn every few seconds while the job is active; hands over to a full page run
+    (which then shows the result) as soon as the job ends."""
+    job = session.call(client.job, job_id)
+    if job is None:
+        return
+    if job["state"] not in job_view.ACTIVE:
+        st.rerun(scope="app")
+    job_view.show(client, job)
+    if job_view.cancel_button(client, job):
+        st.rerun(scope="app")
+
+
+job = session.call(client.job, job_id)
+if job is None:
+    st.stop()
+if job["state"] in job_view.ACTIVE:
+    st.fragment(live, run_every=get_settings().ui_refresh_seconds)()
+    st.stop()
+job_view.show(client, job)
+if job["state"] == "succeeded":
+    body = session.call(client.result, job_id)
+    if body is not None:
+        st.subheader("Result")
+        results.render(job, body["result"])

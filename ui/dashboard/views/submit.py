@@ -1,0 +1,71 @@
+"""Submit a job: pick a workflow, fill the form generated from its params schema."""
+
+import json
+
+import streamlit as st
+
+from app.client import APIError
+from ui.dashboard import schema_form, session
+
+
+def flatten(errors, path: str = "") -> list[str]:
+    """``{"json": {"params": {"texts": {"3": ["Too long."]}}}}`` → ``["texts.3: Too long."]``."""
+    if isinstance(errors, list):
+        return [f"{path or 'request'}: {message}" for message in errors]
+    out: list[str] = []
+    for name, value in (errors or {}).items():
+        inner = path if name in ("json", "params") and not path else \
+            f"{path}.{name}" if path else str(name)
+        out += flatten(value, inner)
+    return out
+
+
+def submit(client, workflow: str, params: dict, idempotency_key: str | None) -> None:
+    try:
+        job = client.submit(workflow, params, idempotency_key or None)
+    except APIError as exc:
+        st.error(f"Not submitted: {exc.body.get('message', exc)}")
+        for line in flatten(exc.body.get("errors")):
+            st.error(line)
+        return
+    st.session_state["last_job"] = job["id"]
+    st.switch_page("views/job.py", query_params={"job": job["id"]})
+
+
+client = session.client()
+st.title("Submit a job")
+workflows = session.call(client.workflows) or []
+if not workflows:
+    st.warning("The API lists no workflows.")
+    st.stop()
+by_name = {w["name"]: w for w in workflows}
+name = st.selectbox("Workflow", list(by_name), key="submit:workflow")
+workflow = by_name[name]
+st.caption(f"{workflow['description']}  \nqueue `{workflow['queue']}` · {workflow['category']}")
+fields = schema_form.fields_of(workflow["params_schema"])
+
+with st.form(f"submit:{name}"):
+    raw, uploads = schema_form.render(fields, prefix=f"submit:{name}")
+    idempotency_key = st.text_input("Idempotency key (optional)", key=f"submit:{name}:idem",
+                                    help="Submitting again with the same key returns the "
+                                         "existing job instead of starting a new one")
+    send = st.form_submit_button("Submit job", type="primary")
+if send:
+    try:
+        params = schema_form.collect(fields, raw, uploads)
+    except ValueError as exc:
+        st.error(f"Check the form: {exc}")
+    else:
+        submit(client, name, params, idempotency_key)
+
+with st.expander("Advanced: params as JSON"):
+    with st.form(f"submit-json:{name}"):
+        text = st.text_area("params", value="{}", height=200, key=f"submit-json:{name}:params")
+        send_json = st.form_submit_button("Submit JSON")
+    if send_json:
+        try:
+            params = json.loads(text)
+        except ValueError as exc:
+            st.error(f"Not valid JSON: {exc}")
+        else:
+            submit(client, name, params, None)

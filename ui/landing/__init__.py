@@ -1,0 +1,1 @@
+"""The landing page (``dia3 landing``): what DIA3 is, live health, links to everything."""
