@@ -100,7 +100,8 @@ def main() -> None:
         stack.env.update({"DIA3_CHROMA_URL": chroma.start(), "DIA3_EMBEDDER": "hashing",
                           "DIA3_LLM_CACHE_TTL_SECONDS": "0", "DIA3_OPENAI_API_KEY": stub_key,
                           "DIA3_OPENAI_BASE_URL": stub.base_url,
-                          "DIA3_LLM_REQUESTS_PER_MINUTE": "100000"})
+                          "DIA3_LLM_REQUESTS_PER_MINUTE": "1000000",
+                          "DIA3_LLM_TOKENS_PER_MINUTE": "1000000000"})
         rows, results = [], {}
         try:
             key, collection = populate(stack)
