@@ -99,6 +99,7 @@ def test_sign_in_submit_sentiment_watch_it_succeed_and_see_the_chart(page, dashb
     expect(chart.locator("svg, canvas").first).to_be_visible()
     expect(page.get_by_text("Texts per label")).to_be_visible()
     expect(page.get_by_role("button", name="Download JSON")).to_be_visible()
+    chart.scroll_into_view_if_needed()
     shot(page, "4-result")
 
 

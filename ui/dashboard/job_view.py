@@ -18,25 +18,25 @@ STATE_COLOURS = {"queued": "gray", "running": "blue", "succeeded": "green", "fai
 
 
 def steps_frame(job: dict) -> pd.DataFrame:
-    """Every planned step (from ``tasks``) with its record when it has started, in plan order,
-    so steps that have not run yet show as pending."""
+    """Every planned step (from ``tasks``) with its record once it has started, in the order
+    the steps started; steps that have not run yet follow as pending."""
     records = job.get("steps") or {}
     flower = flower_url(get_settings())
-    rows = []
-    for step, task_id in (job.get("tasks") or {}).items():
+
+    def row(step: str, task_id: str) -> dict:
         rec = records.get(step, {})
-        end = rec.get("finished_at")
-        started = rec.get("started_at")
-        rows.append({
+        started, end = rec.get("started_at"), rec.get("finished_at")
+        return {
             "step": step, "state": rec.get("state", "pending"),
             "deliveries": rec.get("starts", 0), "worker": rec.get("worker", ""),
             "started": when(started) if started else "",
             "seconds": rec.get("runtime") if rec.get("runtime") is not None
             else (round((end or time.time()) - started, 3) if started else None),
             "task": f"{flower}/task/{task_id}",
-        })
-    rows.sort(key=lambda row: (row["started"] or "~", row["step"]))
-    return pd.DataFrame(rows)
+        }
+    tasks = sorted((job.get("tasks") or {}).items(), key=lambda item: (
+        records.get(item[0], {}).get("started_at") or float("inf"), item[0]))
+    return pd.DataFrame([row(step, task_id) for step, task_id in tasks])
 
 
 def header(job: dict) -> None:
