@@ -78,10 +78,8 @@ def walk_block(walk: Walk, rng: np.random.Generator, size: int, antithetic: bool
     half = (size + 1) // 2 if antithetic else size
     x = np.zeros(half)
     buf = np.empty(half)
-    grid_pos = 0
-    n_grid = rec.grid.size
     if rec.n_sample:
-        rec.samples = np.empty((min(rec.n_sample, size), n_grid))
+        rec.samples = np.empty((min(rec.n_sample, size), rec.grid.size))
     track = rec.thresholds_log is not None and rec.thresholds_log.size > 0
     if track:
         hi = np.full(half, walk.a)
@@ -90,14 +88,21 @@ def walk_block(walk: Walk, rng: np.random.Generator, size: int, antithetic: bool
         if antithetic:
             hi_m, lo_m = hi.copy(), lo.copy()
         level = np.empty(half)
-    for step in range(1, walk.steps + 1):
-        walk.draw(rng, buf, step)
-        x += buf
-        if track:
-            _track_extremes(walk, x, step, level, hi, lo, hi_m, lo_m)
-        if grid_pos < n_grid and rec.grid[grid_pos] == step:
-            _record(walk, x, step, grid_pos, antithetic, size, rec)
-            grid_pos += 1
+    draw = walk.draw
+    if not track and rec.fan is None and rec.samples is None:  # the common, lean case
+        for step in range(1, walk.steps + 1):
+            draw(rng, buf, step)
+            x += buf
+    else:
+        grid_index = {int(step): pos for pos, step in enumerate(rec.grid)}
+        for step in range(1, walk.steps + 1):
+            draw(rng, buf, step)
+            x += buf
+            if track:
+                _track_extremes(walk, x, step, level, hi, lo, hi_m, lo_m)
+            pos = grid_index.get(step)
+            if pos is not None:
+                _record(walk, x, step, pos, antithetic, size, rec)
     drift = walk.a + walk.c * walk.steps
     terminal = drift + walk.s * x
     if antithetic:
