@@ -116,10 +116,3 @@ def compile_expression(text: str, names: Iterable[str], field: str = "expression
 
     return evaluate
 
-
-def expression_names(text: str) -> set[str]:
-    """Variable names used by a (syntactically valid) expression, excluding function names."""
-    tree = ast.parse(text.strip(), mode="eval")
-    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)
-              and isinstance(n.func, ast.Name)}  # fmt: skip
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - called
