@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -71,6 +75,44 @@ class DIA3Client:
 
     def delete(self, job_id: str) -> None:
         self.request("DELETE", f"/api/v1/jobs/{job_id}")
+
+    # ---- knowledge base ---------------------------------------------------------------------
+    def collections(self) -> list[dict]:
+        return self.request("GET", "/api/v1/collections")["items"]
+
+    def collection(self, name: str) -> dict:
+        return self.request("GET", f"/api/v1/collections/{quote(name)}")
+
+    def create_collection(self, name: str, embedder: str | None = None,
+                          description: str | None = None) -> dict:
+        body = {"name": name, "embedder": embedder, "description": description}
+        return self.request("POST", "/api/v1/collections",
+                            json={k: v for k, v in body.items() if v is not None})
+
+    def delete_collection(self, name: str) -> None:
+        self.request("DELETE", f"/api/v1/collections/{quote(name)}")
+
+    def documents(self, collection: str, limit: int = 50, offset: int = 0) -> dict:
+        return self.request("GET", f"/api/v1/collections/{quote(collection)}/documents",
+                            params={"limit": limit, "offset": offset})
+
+    def upload_documents(self, collection: str, paths: list[Path], title: str | None = None,
+                         source: str | None = None, metadata: dict | None = None) -> dict:
+        """Multipart upload of files into a collection; returns the ingest job."""
+        form = {"title": title, "source": source,
+                "metadata": json.dumps(metadata) if metadata else None}
+        with ExitStack() as stack:
+            files = [("file", (path.name, stack.enter_context(open(path, "rb")),
+                               "application/octet-stream")) for path in paths]
+            return self.request("POST", f"/api/v1/collections/{quote(collection)}/documents",
+                                files=files,
+                                data={k: v for k, v in form.items() if v is not None})
+
+    def search(self, collection: str, query: str, k: int = 5, where: dict | None = None
+               ) -> dict:
+        body = {"query": query, "k": k, **({"where": where} if where else {})}
+        return self.request("POST", f"/api/v1/collections/{quote(collection)}/search",
+                            json=body)
 
     def wait(self, job_id: str, timeout: float = 600.0, interval: float = 0.25,
              on_update: Callable[[dict], None] | None = None) -> dict:

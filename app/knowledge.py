@@ -3,18 +3,31 @@
 One Chroma client, one store and one embedder of each kind per process (created on first use,
 after fork), configured from settings. Tenant scoping happens here: every call takes the
 caller's tenant, and the store keeps tenants' collections apart.
+
+The store is always a Chroma *server* (``DIA3_CHROMA_URL``, or the embedded server that
+``dia3`` starts for the data directory): Chroma's in-process mode is not safe with several
+processes, and DIA3 always runs several.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from app.settings import get_settings
 from workers.knowledge.chunking import ChunkingConfig
 from workers.knowledge.embeddings import EMBEDDER_KINDS, Embedder, make_embedder
-from workers.knowledge.errors import InputError
+from workers.knowledge.errors import EmbedderMismatch, InputError, TransientError
+from workers.knowledge.ingest import BatchCallback, ingest_file
+from workers.knowledge.models import CollectionInfo, IngestReport, Metadata
 from workers.knowledge.store import KnowledgeCollection, KnowledgeStore
+
+if TYPE_CHECKING:
+    from workers.knowledge.youtube import Transcript
 
 _cache: dict[tuple[int, str], Any] = {}
 
@@ -28,6 +41,16 @@ def _cached(name: str, factory):
 
 def reset() -> None:
     _cache.clear()
+
+
+@contextlib.contextmanager
+def reachable() -> Iterator[None]:
+    """Turn "the Chroma server is down" into a ``TransientError`` (retry later, HTTP 503)."""
+    try:
+        yield
+    except (httpx.TransportError, ConnectionError) as error:
+        raise TransientError(f"the knowledge store (Chroma) is unreachable: {error}",
+                             reason="store_unavailable", retry_after=5) from error
 
 
 def embedder_options(kind: str) -> dict[str, Any]:
@@ -57,13 +80,32 @@ def kind_of(identity: str) -> str:
     return identity.split(":", 1)[0]
 
 
+def chroma_url() -> str:
+    """The Chroma server: ``DIA3_CHROMA_URL``, else the embedded server of the data directory
+    when one runs (``dia3 up``/``api``/``worker`` start it)."""
+    url = get_settings().chroma_url
+    if url:
+        return url
+    from app.runtime.embedded_chroma import EmbeddedChroma
+    s = get_settings()
+    url = EmbeddedChroma(s.data_path, s.chroma_port).running_url()
+    if not url:
+        raise TransientError("no Chroma server: set DIA3_CHROMA_URL, or run DIA3 with "
+                             "`dia3 up`, `dia3 api` or `dia3 worker`, which start one",
+                             reason="store_unavailable", retry_after=5)
+    return url
+
+
 def store() -> KnowledgeStore:
     def make() -> KnowledgeStore:
         from workers.knowledge.chroma_client import connect_chroma
-        s = get_settings()
-        client = connect_chroma(url=s.chroma_url) if s.chroma_url else \
-            connect_chroma(path=s.data_path / "chroma")
-        return KnowledgeStore(client, embed_batch_size=s.embed_batch_size)
+        url = chroma_url()
+        try:
+            client = connect_chroma(url=url)
+        except ValueError as error:  # chromadb's "Could not connect to a Chroma server"
+            raise TransientError(f"the knowledge store (Chroma) at {url} is unreachable",
+                                 reason="store_unavailable", retry_after=5) from error
+        return KnowledgeStore(client, embed_batch_size=get_settings().embed_batch_size)
     return _cached("store", make)
 
 
@@ -72,15 +114,86 @@ def chunking() -> ChunkingConfig:
     return ChunkingConfig(chunk_tokens=s.chunk_tokens, overlap_tokens=s.chunk_overlap_tokens)
 
 
+# ---- collections ----------------------------------------------------------------------------
+def create_collection(tenant: str, name: str, embedder_kind: str | None = None,
+                      description: str | None = None) -> CollectionInfo:
+    """A new empty collection that will use ``embedder_kind`` (default DIA3_EMBEDDER)."""
+    with reachable():
+        return store().create_collection(tenant, name, embedder(embedder_kind),
+                                         description).info()
+
+
+def list_collections(tenant: str) -> list[CollectionInfo]:
+    with reachable():
+        return store().list_collections(tenant)
+
+
+def describe_collection(tenant: str, name: str) -> CollectionInfo:
+    with reachable():
+        return store().describe_collection(tenant, name)
+
+
+def delete_collection(tenant: str, name: str) -> None:
+    with reachable():
+        store().delete_collection(tenant, name)
+
+
 def open_collection(tenant: str, name: str, embedder_kind: str | None = None
                     ) -> KnowledgeCollection:
     """Open with the collection's own embedder, or with the one asked for (which must be the
     same; otherwise ``EmbedderMismatch``)."""
-    kind = embedder_kind or kind_of(store().describe_collection(tenant, name).embedder)
-    return store().open_collection(tenant, name, embedder(kind))
+    with reachable():
+        recorded = store().describe_collection(tenant, name).embedder
+        if embedder_kind and embedder_kind != kind_of(recorded):
+            raise EmbedderMismatch(name, recorded, embedder_kind)
+        return store().open_collection(tenant, name, embedder(kind_of(recorded)))
+
+
+# ---- documents and search -------------------------------------------------------------------
+def list_documents(tenant: str, name: str, limit: int = 50, offset: int = 0) -> dict:
+    with reachable():
+        return open_collection(tenant, name).list_documents(limit, offset).to_dict()
+
+
+def get_document(tenant: str, name: str, document_id: str) -> dict:
+    with reachable():
+        return open_collection(tenant, name).get_document(document_id).to_dict()
+
+
+def delete_document(tenant: str, name: str, document_id: str) -> int:
+    """Remove a document and every chunk of it; returns the number of chunks removed."""
+    with reachable():
+        return open_collection(tenant, name).delete_document(document_id)
+
+
+def ingest_bytes(tenant: str, name: str, data: bytes, *, filename: str | None = None,
+                 media_type: str | None = None, title: str | None = None,
+                 source: str | None = None, metadata: Metadata | None = None,
+                 document_id: str | None = None, on_batch: BatchCallback | None = None
+                 ) -> IngestReport:
+    """Extract, chunk, embed and store one uploaded document (raises ``DocumentRejected``
+    for a file that cannot become text)."""
+    with reachable():
+        collection = open_collection(tenant, name)
+        return ingest_file(collection, data, filename=filename, media_type=media_type,
+                           max_bytes=get_settings().upload_max_bytes, title=title,
+                           source=source, document_id=document_id, metadata=metadata,
+                           chunking=chunking(), on_batch=on_batch)
+
+
+def ingest_transcript(tenant: str, name: str, transcript: Transcript, title: str | None = None,
+                      on_batch: BatchCallback | None = None) -> IngestReport:
+    """Index a video transcript as document ``youtube:<video id>`` (timed chunks)."""
+    from workers.knowledge.youtube import ingest_transcript as index_transcript
+    with reachable():
+        return index_transcript(open_collection(tenant, name), transcript, chunking=chunking(),
+                                title=title, on_batch=on_batch)
 
 
 def search(tenant: str, name: str, query: str, k: int = 5, where: dict | None = None,
            embedder_kind: str | None = None) -> list[dict]:
-    collection = open_collection(tenant, name, embedder_kind)
-    return [hit.to_dict() for hit in collection.search(query, k=k, where=where)]
+    """The ``k`` chunks of the tenant's collection closest in meaning to ``query``: dicts with
+    ``chunk_id, document_id, score, text, metadata`` (score = cosine similarity)."""
+    with reachable():
+        collection = open_collection(tenant, name, embedder_kind)
+        return [hit.to_dict() for hit in collection.search(query, k=k, where=where)]

@@ -127,6 +127,9 @@ class Settings:
     youtube_requests_per_minute: int = setting(
         30, "Transcript requests per minute to YouTube, shared by all workers", int)
     youtube_languages: str = setting("en", "Preferred transcript languages, comma-separated")
+    youtube_replay_dir: str = setting(
+        "", "Folder of recorded YouTube responses to serve instead of the network (tests, "
+        "offline demos); empty fetches from YouTube")
     # --- LLM backends -------------------------------------------------------------------------
     llm_backend: str = setting("local", "Default LLM backend of the agents: local, ollama or "
                                "openai")

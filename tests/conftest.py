@@ -18,6 +18,7 @@ import redis
 
 from tests.redis_db import claim_database, release_database
 
+pytest_plugins = ["tests.youtube_scenarios"]  # the youtube_replay_dir fixture
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_KEY = "test-admin-key-" + uuid.uuid4().hex
 TEST_REDIS_URL = os.environ.get("DIA3_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -98,7 +99,7 @@ FAKE_OPENAI_KEY = "sk-test-" + uuid.uuid4().hex
 
 
 @pytest.fixture(scope="session", autouse=True)
-def dia3_env(redis_url, chroma_url, fake_llms, tmp_path_factory):
+def dia3_env(redis_url, chroma_url, fake_llms, youtube_replay_dir, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
     env = {
         "DIA3_CHROMA_URL": chroma_url,
@@ -114,6 +115,8 @@ def dia3_env(redis_url, chroma_url, fake_llms, tmp_path_factory):
         "DIA3_SENTIMENT_BATCH_SIZE": "50",
         "DIA3_RESULT_INLINE_MAX_BYTES": "65536",
         "DIA3_LOG_LEVEL": "INFO",
+        "DIA3_YOUTUBE_REPLAY_DIR": str(youtube_replay_dir),
+        "DIA3_YOUTUBE_REQUESTS_PER_MINUTE": "1000",
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

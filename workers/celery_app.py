@@ -14,7 +14,7 @@ from workers.config import celery_config, check_reliability
 
 TASK_MODULES = ["workers.tasks.lifecycle", "workers.tasks.sentiment", "workers.tasks.smoke",
                 "workers.tasks.montecarlo", "workers.tasks.forecast",
-                "workers.tasks.agents"]
+                "workers.tasks.agents", "workers.tasks.ingest", "workers.tasks.youtube"]
 
 _app: Celery | None = None
 

@@ -19,9 +19,12 @@ blp = Blueprint("workflows", __name__, url_prefix="/api/v1/workflows",
 @cache
 def params_json_schema(workflow: Workflow) -> dict:
     plugin = MarshmallowPlugin()
-    APISpec("dia3", "1", "3.0.3", plugins=[plugin])
+    spec = APISpec("dia3", "1", "3.0.3", plugins=[plugin])
     schema = plugin.converter.schema2jsonschema(workflow.schema)
     schema["additionalProperties"] = False
+    nested = spec.to_dict().get("components", {}).get("schemas")
+    if nested:  # the $refs of nested schemas resolve against this document's root
+        schema["components"] = {"schemas": nested}
     return schema
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -15,7 +14,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.cli import knowledge as knowledge_cli
 from app.cli import runtime, surfaces
+from app.runtime.ports import free_port as _free_port  # (also imported by surfaces)
+from app.runtime.ports import port_free as _port_free
 from app.settings import get_settings
 
 console = Console(stderr=False)
@@ -28,13 +30,21 @@ def cli() -> None:
 
 
 # ---- running components -----------------------------------------------------------------
+# Children of `dia3 demo` run without the knowledge base, so the demo need not start Chroma.
+without_chroma = click.option("--without-chroma", is_flag=True, hidden=True,
+                              help="Do not start the embedded Chroma server")
+
+
 @cli.command()
 @click.option("--host", default=None, help="Bind address (DIA3_API_HOST)")
 @click.option("--port", type=int, default=None, help="Port (DIA3_API_PORT)")
-def api(host: str | None, port: int | None) -> None:
+@without_chroma
+def api(host: str | None, port: int | None, without_chroma: bool) -> None:
     """Run the REST API (gunicorn)."""
     runtime.setup_logging()
     runtime.ensure_redis()
+    if not without_chroma:
+        runtime.ensure_chroma()
     runtime.prepare_metrics("api")
     from app.cli.serve import GunicornServer
     settings = get_settings()
@@ -51,10 +61,14 @@ def api(host: str | None, port: int | None) -> None:
 @click.option("-P", "--pool", type=click.Choice(["prefork", "threads", "solo"]),
               default="prefork", show_default=True,
               help="prefork for CPU-bound queues; threads for I/O-bound agent queues")
-def worker(queues: str, concurrency: int | None, name: str | None, pool: str) -> None:
+@without_chroma
+def worker(queues: str, concurrency: int | None, name: str | None, pool: str,
+           without_chroma: bool) -> None:
     """Run a Celery worker for DIA3's queues."""
     runtime.setup_logging()
     runtime.ensure_redis()
+    if not without_chroma:
+        runtime.ensure_chroma()
     runtime.prepare_metrics("worker")
     from workers.celery_app import get_celery
     settings = get_settings()
@@ -67,37 +81,25 @@ def worker(queues: str, concurrency: int | None, name: str | None, pool: str) ->
     ])
 
 
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
-def start_stack(port: int | None = None, quiet: bool = False, concurrency: int | None = None):
-    """Embedded Redis (if needed), one worker and the API as children. Returns
-    (supervisor, api url, key)."""
+def start_stack(port: int | None = None, quiet: bool = False, concurrency: int | None = None,
+                knowledge: bool = True):
+    """Embedded Redis and Chroma (if needed), one worker and the API as children. Returns
+    (supervisor, api url, key). ``knowledge=False`` leaves the knowledge base (Chroma) out."""
     from app.cli.processes import Supervisor
     from app.client import DIA3Client
 
     runtime.ensure_redis()
+    if knowledge:
+        runtime.ensure_chroma()
+    extra = [] if knowledge else ["--without-chroma"]
     key = runtime.ensure_local_key()
     settings = get_settings()
     port = port or settings.api_port
     supervisor = Supervisor()
     env = {"DIA3_REDIS_URL": settings.redis_url, "DIA3_API_PORT": str(port)}
-    supervisor.start("worker", ["worker"] + (["-c", str(concurrency)] if concurrency else []),
-                     env=env, quiet=quiet)
-    supervisor.start("api", ["api", "--port", str(port)], env=env, quiet=quiet)
+    supervisor.start("worker", ["worker", *extra] + (["-c", str(concurrency)] if concurrency
+                                                     else []), env=env, quiet=quiet)
+    supervisor.start("api", ["api", "--port", str(port), *extra], env=env, quiet=quiet)
     url = f"http://{settings.api_host}:{port}"
     client = DIA3Client(url, key, timeout=5)
     deadline = time.monotonic() + 90
@@ -361,7 +363,7 @@ def demo() -> None:
     port = settings.api_port if _port_free(settings.api_host, settings.api_port) \
         else _free_port(settings.api_host)
     console.print("[bold]DIA3 demo[/]: starting embedded Redis, a worker and the API …")
-    supervisor, url, key = start_stack(port, quiet=True)
+    supervisor, url, key = start_stack(port, quiet=True, knowledge=False)
     try:
         from app.client import DIA3Client
         corpus = json.loads((Path(__file__).parents[1] / "data" / "sample_reviews.json")
@@ -382,6 +384,9 @@ def demo() -> None:
 
 for _command in surfaces.COMMANDS:
     cli.add_command(_command)
+
+
+knowledge_cli.register(cli)
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
-"""Preparing a process to run a DIA3 component: Redis (embedded or external), metrics dir,
-logging and the local API key."""
+"""Preparing a process to run a DIA3 component: Redis and Chroma (embedded or external),
+metrics dir, logging and the local API key."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from app.logs import configure_logging
+from app.runtime.embedded_chroma import EmbeddedChroma
 from app.runtime.embedded_redis import EmbeddedRedis
 from app.settings import get_settings, reload_settings
 
@@ -24,13 +25,34 @@ def ensure_redis(own: bool = True) -> EmbeddedRedis | None:
     settings = get_settings()
     if not settings.embedded_redis:
         return None
-    embedded = EmbeddedRedis(settings.data_path)
-    was_running = embedded.running()
-    os.environ["DIA3_REDIS_URL"] = embedded.start()
+    return _ensure_embedded(EmbeddedRedis(settings.data_path), "DIA3_REDIS_URL", own)
+
+
+def ensure_chroma(own: bool = True) -> EmbeddedChroma | None:
+    """Make sure ``DIA3_CHROMA_URL`` names a live Chroma server (the knowledge base).
+
+    With the variable unset, the embedded server of the data directory is used: started (and
+    later stopped by this process) unless a sibling ``dia3`` process already runs it. Child
+    processes inherit the URL through the environment.
+    """
+    settings = get_settings()
+    if settings.chroma_url:
+        return None
+    return _ensure_embedded(EmbeddedChroma(settings.data_path, settings.chroma_port),
+                            "DIA3_CHROMA_URL", own)
+
+
+def _ensure_embedded(server, variable: str, own: bool):
+    """Start ``server`` (or find a sibling's), publish its URL in ``variable`` for this
+    process and its children, and stop it at exit when this process started it."""
+    was_running = server.running()
+    os.environ[variable] = server.start()
     reload_settings()
-    if not was_running and own:
-        atexit.register(embedded.stop)
-    return embedded if not was_running else None
+    if was_running:
+        return None
+    if own:
+        atexit.register(server.stop)
+    return server
 
 
 def prepare_metrics(role: str) -> Path:

@@ -239,6 +239,30 @@ class JobStore:
         raw = self.r.hgetall(f"{PREFIX}job:{job_id}:out")
         return {step: json.loads(value) for step, value in raw.items()}
 
+    def step_progress(self, job_id: str, step: str, **fields: Any) -> bool:
+        """Merge progress fields (e.g. ``batches_done``) into a running step's record.
+
+        Parallel steps of one job share the record hash, so this is an optimistic
+        transaction retried on conflict; a step that is no longer running is left alone.
+        """
+        key = f"{PREFIX}job:{job_id}:steps"
+        for _ in range(10):
+            with self.r.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.hget(key, step)
+                    record = json.loads(raw) if raw else {}
+                    if record.get("state") != "running":
+                        return False
+                    pipe.multi()
+                    pipe.hset(key, step, json.dumps({**record, **fields},
+                                                    separators=(",", ":")))
+                    pipe.execute()
+                    return True
+                except redis.WatchError:
+                    continue
+        return False
+
     def add_usage(self, job_id: str, record: dict[str, Any]) -> None:
         """Record one metered call (LLM tokens and cost) against the job."""
         key = f"{PREFIX}job:{job_id}:usage"

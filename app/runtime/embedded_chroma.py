@@ -1,14 +1,23 @@
 """An embedded Chroma server owned by the ``dia3`` process that starts it.
 
 Chroma's in-process mode keeps its vector index in the memory of one process: a second process
-(an API replica, another prefork worker) reading the same directory fails or misses writes.
-DIA3 always has several processes, so "embedded" means a local Chroma server (the ``chroma``
-command that ships with the chromadb package) with its data under the data directory, reached
-over HTTP like a cluster's Chroma server: one code path for both.
+(an API replica, another prefork worker) reading the same directory fails ("Error creating
+hnsw segment reader: Nothing found on disk") or misses writes. DIA3 always has several
+processes, so "embedded" means a local Chroma server (the ``chroma`` command that ships with
+the chromadb package) with its data under the data directory, reached over HTTP like a
+cluster's Chroma server: one code path for both.
+
+The server records its address in ``<data dir>/chroma/server.json``, so other ``dia3``
+processes of the same data directory reuse it instead of starting a second one. When the
+configured port is taken by something else (another data directory's server, a parallel test
+session), a free port is used instead; children learn the address from ``DIA3_CHROMA_URL``.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +26,12 @@ from pathlib import Path
 
 import requests
 
+from app.cli.processes import _die_with_parent
+from app.runtime.ports import free_port, port_free
+
+log = logging.getLogger("dia3.runtime")
 START_TIMEOUT = 60.0
+STATE_FILE = "server.json"
 
 
 def chroma_command() -> str:
@@ -25,7 +39,17 @@ def chroma_command() -> str:
     return str(beside_python) if beside_python.exists() else (shutil.which("chroma") or "chroma")
 
 
+def answers(url: str) -> bool:
+    """True when a Chroma server answers its heartbeat at ``url``."""
+    try:
+        return requests.get(f"{url}/api/v2/heartbeat", timeout=1).ok
+    except requests.RequestException:
+        return False
+
+
 class EmbeddedChroma:
+    """Start, find and stop the embedded Chroma server of a data directory."""
+
     def __init__(self, data_dir: Path, port: int, host: str = "127.0.0.1"):
         self.dir = Path(data_dir).resolve() / "chroma"
         self.host, self.port = host, port
@@ -35,32 +59,54 @@ class EmbeddedChroma:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def running(self) -> bool:
+    @property
+    def state_path(self) -> Path:
+        return self.dir / STATE_FILE
+
+    def running_url(self) -> str | None:
+        """URL of a live server of this data directory (ours or a sibling's), if any."""
         try:
-            return requests.get(f"{self.url}/api/v2/heartbeat", timeout=1).ok
-        except requests.RequestException:
-            return False
+            state = json.loads(self.state_path.read_text())
+            url, pid = str(state["url"]), int(state["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not _process_alive(pid) or not answers(url):
+            return None
+        return url
+
+    def running(self) -> bool:
+        return self.running_url() is not None
 
     def start(self) -> str:
-        """Start the server unless one already answers on the port; return its URL."""
-        if self.running():
-            return self.url
+        """Start the server unless one already serves this data directory; return its URL."""
+        existing = self.running_url()
+        if existing:
+            return existing
+        if not port_free(self.host, self.port):
+            taken = self.port
+            self.port = free_port(self.host)
+            log.warning("Chroma port in use; the embedded Chroma server takes another",
+                        extra={"port": taken, "chosen": self.port})
         self.dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.dir / "chroma.log", "ab")
-        self.process = subprocess.Popen(
-            [chroma_command(), "run", "--path", str(self.dir), "--host", self.host,
-             "--port", str(self.port)], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        with open(self.dir / "chroma.log", "ab") as log_file:
+            self.process = subprocess.Popen(
+                [chroma_command(), "run", "--path", str(self.dir), "--host", self.host,
+                 "--port", str(self.port)], stdin=subprocess.DEVNULL, stdout=log_file,
+                stderr=log_file, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"embedded Chroma exited; see {self.dir / 'chroma.log'}")
-            if self.running():
+            if answers(self.url):
+                self.state_path.write_text(json.dumps({"url": self.url,
+                                                       "pid": self.process.pid}))
                 return self.url
             time.sleep(0.1)  # polling a child process start-up
         self.stop()
         raise RuntimeError("embedded Chroma did not start in time")
 
     def stop(self) -> None:
+        """Stop the server if this object started it."""
         if self.process is None:
             return
         if self.process.poll() is None:
@@ -70,4 +116,15 @@ class EmbeddedChroma:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.state_path.unlink(missing_ok=True)
         self.process = None
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

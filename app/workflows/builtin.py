@@ -2,9 +2,11 @@
 
 from app.workflows import (  # noqa: F401
     forecast,
+    ingest,
     monte_carlo,
     scenario_forecast,
     sentiment,
     smoke,
     strategic_analysis,
+    youtube,
 )

@@ -13,6 +13,8 @@ Modules, each with one job:
 - ``youtube``        video URL parsing, transcripts, error triage, transcript indexing
 - ``ratelimit``      a Redis quota shared by all workers
 - ``summary``        extractive key sentences with timestamps
+- ``timeline``       sentiment over a timed transcript, per time window
+- ``replay``         recorded YouTube responses served through a ``requests`` adapter
 
 Nothing is imported here, so importing one module does not load the others' heavy
 dependencies (onnxruntime, chromadb, HTTP clients).

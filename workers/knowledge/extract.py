@@ -25,6 +25,7 @@ _EXTENSIONS = {
     ".html": HTML, ".htm": HTML, ".xhtml": HTML,
     ".pdf": PDF,
 }
+SUPPORTED_EXTENSIONS = tuple(sorted(_EXTENSIONS))
 _TYPE_ALIASES = {"text/x-markdown": MARKDOWN, "application/xhtml+xml": HTML}
 
 

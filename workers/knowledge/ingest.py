@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
 from .chunking import ApproxTokenizer, ChunkingConfig, ModelTokenizer, TokenSpanner, chunk_text
@@ -13,6 +14,7 @@ from .models import DocumentInput, IngestReport, Metadata
 from .store import KnowledgeCollection
 
 _tokenizers: WeakKeyDictionary[Embedder, TokenSpanner] = WeakKeyDictionary()
+BatchCallback = Callable[[int, int], None]
 
 
 def tokenizer_for(embedder: Embedder) -> TokenSpanner:
@@ -35,8 +37,11 @@ def ingest_text(
     metadata: Metadata | None = None,
     chunking: ChunkingConfig | None = None,
     tokenizer: TokenSpanner | None = None,
+    on_batch: BatchCallback | None = None,
 ) -> IngestReport:
-    """Chunk and index ``text``; its id is derived from the content unless given."""
+    """Chunk and index ``text``; its id is derived from the content unless given.
+
+    ``on_batch(done, total)`` reports embedding progress (see ``add_document``)."""
     if not isinstance(text, str) or not text.strip():
         raise InputError("text", "must be a non-empty string", reason="empty")
     chunks = chunk_text(
@@ -49,7 +54,7 @@ def ingest_text(
         media_type=media_type,
         metadata=dict(metadata or {}),
     )
-    return collection.add_document(document, chunks)
+    return collection.add_document(document, chunks, on_batch=on_batch)
 
 
 def ingest_file(
@@ -61,11 +66,14 @@ def ingest_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
     document_id: str | None = None,
     title: str | None = None,
+    source: str | None = None,
     metadata: Metadata | None = None,
     chunking: ChunkingConfig | None = None,
     tokenizer: TokenSpanner | None = None,
+    on_batch: BatchCallback | None = None,
 ) -> IngestReport:
-    """Extract text from an uploaded file (txt, md, html, pdf) and index it."""
+    """Extract text from an uploaded file (txt, md, html, pdf) and index it; ``source``
+    defaults to the file name."""
     extracted = extract_text(data, filename=filename, media_type=media_type,
                              max_bytes=max_bytes)
     return ingest_text(
@@ -73,9 +81,10 @@ def ingest_file(
         extracted.text,
         document_id=document_id,
         title=title or extracted.title or filename,
-        source=filename,
+        source=source or filename,
         media_type=extracted.media_type,
         metadata=metadata,
         chunking=chunking,
         tokenizer=tokenizer,
+        on_batch=on_batch,
     )

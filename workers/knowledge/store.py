@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -179,9 +179,14 @@ class KnowledgeCollection:
     def info(self) -> CollectionInfo:
         return _collection_info(self._chunks, self._manifest.count())
 
-    def add_document(self, document: DocumentInput, chunks: Sequence[Chunk]) -> IngestReport:
+    def add_document(self, document: DocumentInput, chunks: Sequence[Chunk],
+                     on_batch: Callable[[int, int], None] | None = None) -> IngestReport:
         """Upsert a document's chunks. Unchanged chunks (same id) are not re-embedded, and
-        chunks of an earlier version of the document that no longer exist are removed."""
+        chunks of an earlier version of the document that no longer exist are removed.
+
+        ``on_batch(done, total)`` is called after each embedded batch (progress reporting;
+        it may raise to stop, e.g. when the job was cancelled).
+        """
         doc_id = validate_document_id(document.document_id)
         user_metadata = validate_metadata(document.metadata)
         if not chunks:
@@ -189,10 +194,13 @@ class KnowledgeCollection:
         ids = [chunk_id(doc_id, chunk.index, chunk.text) for chunk in chunks]
         existing = set(self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
         fresh = [(i, c) for i, c in zip(ids, chunks, strict=True) if i not in existing]
-        for start in range(0, len(fresh), self._embed_batch_size):
+        total = -(-len(fresh) // self._embed_batch_size)
+        for number, start in enumerate(range(0, len(fresh), self._embed_batch_size), 1):
             batch = fresh[start : start + self._embed_batch_size]
             vectors = self.embedder.embed([chunk.text for _, chunk in batch])
             self._upsert_chunks(batch, vectors, document, user_metadata)
+            if on_batch is not None:
+                on_batch(number, total)
         stale = sorted(existing - set(ids))
         self._delete_ids(stale)
         self._record_document(document, user_metadata, len(chunks))

@@ -20,7 +20,7 @@ from youtube_transcript_api import _errors as yt_errors
 
 from .chunking import ChunkingConfig, TimedSegment, TokenSpanner, chunk_segments
 from .errors import InputError, PermanentError, TransientError
-from .ingest import tokenizer_for
+from .ingest import BatchCallback, tokenizer_for
 from .models import DocumentInput, IngestReport
 from .ratelimit import RedisRateLimiter
 from .store import KnowledgeCollection
@@ -73,6 +73,14 @@ class Transcript:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Transcript:
+        """The inverse of ``to_dict`` (a transcript handed from one task to the next)."""
+        return cls(data["video_id"], data["language"], data["language_code"],
+                   bool(data["is_generated"]),
+                   [TimedSegment(s["text"], float(s["start"]), float(s["end"]))
+                    for s in data["segments"]])
 
 
 class _TimeoutAdapter(HTTPAdapter):
@@ -199,8 +207,11 @@ def ingest_transcript(
     chunking: ChunkingConfig | None = None,
     tokenizer: TokenSpanner | None = None,
     title: str | None = None,
+    on_batch: BatchCallback | None = None,
 ) -> IngestReport:
-    """Index a transcript as document ``youtube:<video id>``; chunks keep start/end times."""
+    """Index a transcript as document ``youtube:<video id>``; chunks keep start/end times.
+
+    ``on_batch(done, total)`` reports embedding progress (see ``add_document``)."""
     chunks = chunk_segments(transcript.segments, tokenizer or tokenizer_for(collection.embedder),
                             chunking or ChunkingConfig())
     document = DocumentInput(
@@ -214,4 +225,4 @@ def ingest_transcript(
             "is_generated": transcript.is_generated,
         },
     )
-    return collection.add_document(document, chunks)
+    return collection.add_document(document, chunks, on_batch=on_batch)

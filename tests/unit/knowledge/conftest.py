@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.shared_fixtures import shared_dir, shared_fixture  # noqa: F401 - used by tests
 from workers.knowledge.embeddings.hashing import HashingEmbedder
 
 DATA_DIR = Path(__file__).parent / "data"
-REPO_ROOT = Path(__file__).resolve().parents[3]
-
-
-def shared_dir() -> Path:
-    """The shared fixtures folder: ``$DIA3_SHARED_DIR``, else ``shared`` beside the repo."""
-    configured = os.environ.get("DIA3_SHARED_DIR")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared"
-
-
-def shared_fixture(*parts: str) -> Path:
-    path = shared_dir().joinpath("fixtures", *parts)
-    if not path.exists():
-        raise FileNotFoundError(f"shared fixture missing: {path} (set DIA3_SHARED_DIR)")
-    return path
 
 
 def load_json(path: Path) -> object:

@@ -1,0 +1,131 @@
+"""``/api/v1/collections``: the tenant's knowledge-base collections, their documents and search.
+
+Every call is scoped to the key's tenant: another tenant's collection is a 404, exactly like
+one that does not exist. Viewers may list, read and search; writing needs analyst or admin.
+Adding documents is an ``ingest`` job (202 + its Location), since extraction and embedding
+take longer than a request should.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import ValidationError
+
+from app import knowledge, service
+from app.api import knowledge_errors
+from app.api.knowledge_schemas import (
+    CollectionCreateSchema,
+    CollectionListSchema,
+    CollectionSchema,
+    DocumentDeletedSchema,
+    DocumentListQuerySchema,
+    DocumentPageSchema,
+    DocumentSchema,
+    SearchResultSchema,
+    SearchSchema,
+)
+from app.api.knowledge_uploads import INGEST_REQUEST_BODY, documents_from_request
+from app.api.middleware import principal
+from app.api.schemas import JobSchema
+
+blp = Blueprint("collections", __name__, url_prefix="/api/v1/collections",
+                description="Knowledge base: collections of documents and YouTube transcripts, "
+                            "semantic search")
+knowledge_errors.register(blp)
+
+
+def tenant() -> str:
+    return principal().tenant
+
+
+def writer_tenant() -> str:
+    """The tenant of a key that may change things (403 for viewers)."""
+    service.require_write(principal())
+    return principal().tenant
+
+
+@blp.route("")
+class Collections(MethodView):
+    @blp.response(200, CollectionListSchema)
+    def get(self):
+        """The tenant's collections with their embedder and counts"""
+        return {"items": [c.to_dict() for c in knowledge.list_collections(tenant())]}
+
+    @blp.arguments(CollectionCreateSchema)
+    @blp.response(201, CollectionSchema)
+    @blp.alt_response(409, description="The tenant already has a collection of that name")
+    def post(self, body):
+        """Create an empty collection (its embedder is fixed from now on)"""
+        info = knowledge.create_collection(writer_tenant(), body["name"], body["embedder"],
+                                           body["description"])
+        return info.to_dict(), 201, {
+            "Location": url_for("collections.CollectionByName", name=info.name)}
+
+
+@blp.route("/<string:name>")
+class CollectionByName(MethodView):
+    @blp.response(200, CollectionSchema)
+    def get(self, name):
+        """A collection with its embedder, dimension and document and chunk counts"""
+        return knowledge.describe_collection(tenant(), name).to_dict()
+
+    @blp.response(204)
+    def delete(self, name):
+        """Delete a collection with all its documents"""
+        knowledge.delete_collection(writer_tenant(), name)
+
+
+@blp.route("/<string:name>/documents")
+class Documents(MethodView):
+    @blp.arguments(DocumentListQuerySchema, location="query")
+    @blp.response(200, DocumentPageSchema)
+    def get(self, query, name):
+        """The collection's documents (offset pagination)"""
+        return knowledge.list_documents(tenant(), name, query["limit"], query["offset"])
+
+    @blp.doc(requestBody=INGEST_REQUEST_BODY)
+    @blp.response(202, JobSchema)
+    @blp.alt_response(200, schema=JobSchema, description="Existing job (idempotency key)")
+    def post(self, name):
+        """Add documents: JSON or a multipart upload; returns the ingest job"""
+        owner = writer_tenant()
+        knowledge.describe_collection(owner, name)  # 404 before reading any upload
+        documents, idempotency_key, location = documents_from_request()
+        try:
+            job, created = service.submit(principal(), "ingest",
+                                          {"collection": name, "documents": documents},
+                                          idempotency_key)
+        except ValidationError as exc:
+            messages = exc.messages.get("params", exc.messages) if isinstance(
+                exc.messages, dict) else exc.messages
+            abort(422, message="The request has invalid fields; see 'errors'.",
+                  errors={location: messages})
+        return job.to_dict(), (202 if created else 200), {
+            "Location": url_for("jobs.JobById", job_id=job.id)}
+
+
+@blp.route("/<string:name>/documents/<path:document_id>")
+class DocumentById(MethodView):
+    @blp.response(200, DocumentSchema)
+    def get(self, name, document_id):
+        """One document of the collection"""
+        return knowledge.get_document(tenant(), name, document_id)
+
+    @blp.response(200, DocumentDeletedSchema)
+    def delete(self, name, document_id):
+        """Delete a document and every chunk of it"""
+        removed = knowledge.delete_document(writer_tenant(), name, document_id)
+        return {"document_id": document_id, "chunks_removed": removed}
+
+
+@blp.route("/<string:name>/search")
+class Search(MethodView):
+    @blp.arguments(SearchSchema)
+    @blp.response(200, SearchResultSchema)
+    def post(self, body, name):
+        """The k chunks closest in meaning to the query, with scores (read-only)"""
+        hits = knowledge.search(tenant(), name, body["query"], body["k"], body["where"],
+                                body["embedder"])
+        return {"collection": name, "query": body["query"], "hits": hits}

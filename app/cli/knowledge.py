@@ -1,0 +1,162 @@
+"""``dia3 ingest`` and ``dia3 search``: the knowledge base from the command line, through the
+REST API (so they work against any DIA3 deployment the CLI can reach)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from workers.knowledge.embeddings import EMBEDDER_KINDS
+from workers.knowledge.extract import SUPPORTED_EXTENSIONS
+
+# One upload request stays well inside the API's default body and per-job limits.
+FILES_PER_UPLOAD = 50
+BYTES_PER_UPLOAD = 6 * 1024 * 1024
+
+
+def expand(paths: tuple[Path, ...]) -> list[Path]:
+    """Files as given; folders contribute their supported files, recursively, sorted."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*")
+                            if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
+        else:
+            files.append(path)
+    return files
+
+
+def uploads(files: list[Path]) -> Iterator[list[Path]]:
+    """Groups of files for one request each (a single large file goes alone)."""
+    group: list[Path] = []
+    size = 0
+    for path in files:
+        length = path.stat().st_size
+        if group and (len(group) >= FILES_PER_UPLOAD or size + length > BYTES_PER_UPLOAD):
+            yield group
+            group, size = [], 0
+        group.append(path)
+        size += length
+    if group:
+        yield group
+
+
+def json_object(ctx, param, value: str | None) -> dict | None:
+    if value is None:
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise click.BadParameter("must be a JSON object")
+    return parsed
+
+
+def ensure_collection(client, name: str, create: bool, embedder: str | None) -> None:
+    from app.cli.main import console
+    from app.client import APIError
+    try:
+        client.collection(name)
+    except APIError as exc:
+        if exc.status != 404 or not create:
+            raise
+        info = client.create_collection(name, embedder)
+        console.print(f"created collection {name} ({info['embedder']})")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--collection", "-c", required=True, help="Target collection")
+@click.option("--create/--no-create", default=True, show_default=True,
+              help="Create the collection when it does not exist")
+@click.option("--embedder", type=click.Choice(EMBEDDER_KINDS), default=None,
+              help="Embedder of a new collection (default DIA3_EMBEDDER)")
+@click.option("--title", default=None, help="Title of every uploaded document")
+@click.option("--source", default=None, help="Source of every uploaded document")
+@click.option("--metadata", callback=json_object, default=None,
+              help="JSON object of metadata for every document")
+@click.option("--wait", is_flag=True, help="Show progress and the per-document outcomes")
+def ingest(paths, collection, create, embedder, title, source, metadata, wait) -> None:
+    """Upload files (txt, md, html, pdf; folders recursively) into a collection."""
+    from app.cli.main import _api_call, _client, console
+    files = expand(paths)
+    if not files:
+        raise click.ClickException("no supported files found "
+                                   f"({', '.join(SUPPORTED_EXTENSIONS)})")
+    client = _client()
+    _api_call(ensure_collection, client, collection, create, embedder)
+    jobs = []
+    for group in uploads(files):
+        job = _api_call(client.upload_documents, collection, group, title, source, metadata)
+        console.print(f"submitted ingest job {job['id']} ({len(group)} files)")
+        jobs.append(job)
+    if wait and not all([_report(client, job) for job in jobs]):
+        sys.exit(1)
+
+
+def _report(client, job: dict) -> bool:
+    """Wait for one ingest job and print its outcomes; True when every document landed."""
+    from app.cli.main import _api_call, console, print_summary, wait_with_progress
+    job = _api_call(wait_with_progress, client, job)
+    if job["state"] != "succeeded":
+        print_summary(client, job)
+        return False
+    result = _api_call(client.result, job["id"])["result"]
+    table = Table(title=f"Ingested into {result['collection']['name']}")
+    for column in ("file", "status", "document id", "chunks (new)", "reason"):
+        table.add_column(column)
+    for doc in result["documents"]:
+        ok = doc["status"] == "ingested"
+        table.add_row(doc.get("filename") or doc.get("title") or str(doc["index"]),
+                      doc["status"], doc.get("document_id") or "",
+                      f"{doc['chunks_total']} ({doc['chunks_added']})" if ok else "",
+                      "" if ok else f"{doc['reason']}: {doc['message']}")
+    console.print(table)
+    totals = result["totals"]
+    console.print(f"{totals['ingested']} of {totals['documents']} documents ingested, "
+                  f"{totals['chunks_added']} new chunks; the collection has "
+                  f"{result['collection']['chunk_count']} chunks")
+    return totals["failed"] == 0
+
+
+def _when(metadata: dict) -> str:
+    """Where a hit sits: its time span in a video, else its chunk number."""
+    if "start_time" in metadata:
+        start, end = (int(float(metadata[key])) for key in ("start_time", "end_time"))
+        return f"{start // 60}:{start % 60:02d}-{end // 60}:{end % 60:02d}"
+    return f"chunk {metadata.get('chunk_index', '?')}"
+
+
+@click.command()
+@click.argument("collection")
+@click.argument("query")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="Number of hits")
+@click.option("--where", callback=json_object, default=None,
+              help="Metadata filter as a JSON object, e.g. '{\"team\": \"ops\"}'")
+def search(collection: str, query: str, k: int, where: dict | None) -> None:
+    """Search a collection: the chunks closest in meaning to QUERY, with scores."""
+    from app.cli.main import _api_call, _client, console
+    result = _api_call(_client().search, collection, query, k, where)
+    table = Table(title=f"{len(result['hits'])} hits in {collection} for {query!r}")
+    for column in ("#", "score", "document", "where", "text"):
+        table.add_column(column)
+    for rank, hit in enumerate(result["hits"], 1):
+        meta = hit["metadata"]
+        text = " ".join(hit["text"].split())
+        table.add_row(str(rank), f"{hit['score']:.3f}", str(meta.get("title") or
+                                                            hit["document_id"]),
+                      _when(meta), text[:200] + ("…" if len(text) > 200 else ""))
+    console.print(table)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(ingest)
+    cli.add_command(search)

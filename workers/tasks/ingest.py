@@ -1,0 +1,26 @@
+"""Steps of the ``ingest`` workflow."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from app import ingestion
+from workers.engine import JobStep
+from workers.errors import TransientError
+from workers.tasks.knowledge_steps import batch_progress, step_errors
+
+
+@shared_task(name="dia3.ingest.document", base=JobStep, bind=True, keep_output=True)
+def document(self, tenant: str, collection: str, index: int, spec: dict) -> dict:
+    with step_errors():
+        return ingestion.ingest_staged(tenant, collection, index, spec, batch_progress(self))
+
+
+@shared_task(name="dia3.ingest.summarise", base=JobStep, bind=True, ignore_result=True,
+             final=True, soft_time_limit=120, time_limit=180)
+def summarise(self, _header_results, tenant: str, collection: str, n_documents: int) -> dict:
+    outcomes = [out for step, out in self.outputs().items() if step.startswith("doc-")]
+    if len(outcomes) != n_documents:
+        raise TransientError(f"{len(outcomes)} of {n_documents} document outcomes present")
+    with step_errors():
+        return ingestion.summarise(tenant, collection, outcomes)
