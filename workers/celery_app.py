@@ -12,7 +12,7 @@ from app.redis_client import redis_url
 from app.settings import get_settings
 from workers.config import celery_config, check_reliability
 
-TASK_MODULES = ["workers.tasks.lifecycle", "workers.tasks.sentiment", "workers.tasks.smoke",
+TASK_MODULES = ["workers.tasks.sentiment", "workers.tasks.smoke",
                 "workers.tasks.montecarlo", "workers.tasks.forecast",
                 "workers.tasks.agents", "workers.tasks.ingest", "workers.tasks.youtube"]
 

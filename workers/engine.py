@@ -5,7 +5,8 @@ arguments (added by :class:`app.workflows.registry.Plan`). Before the step body 
 store records the delivery atomically and says whether to run it: a step of a finished or
 cancelled job, or a second delivery of a step that already finished (at-least-once delivery
 after a worker crash), is ignored. After the body, the step is marked done (once), and the
-final step stores the job's result. Failures are recorded with the step and reason.
+final step stores the job's result. Failures are recorded with the step and reason by
+``on_failure``, which Celery also calls (in the worker's main process) for hard time limits.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from __future__ import annotations
 import logging
 import os
 import random
-import re
 import time
 import traceback as tb
 
 import redis
 from celery import Task
-from celery.exceptions import ChordError, Ignore, Retry, SoftTimeLimitExceeded
+from celery.exceptions import Ignore, Retry, SoftTimeLimitExceeded
 
 from app import metrics
 from app.context import job_store
@@ -41,18 +41,6 @@ def backoff_seconds(retries: int, retry_after: float | None = None, base: float 
     return max(delay, retry_after or 0.0)
 
 
-CHORD_DEPENDENCY = re.compile(r"Dependency (\S+) raised (\w+)\((['\"]?)(.*)\3\)$", re.S)
-
-
-def chord_origin(job_id: str, exc: BaseException) -> tuple[str, str, str] | None:
-    """(step, error type, message) of the header step behind a ChordError, whose errback can
-    run before that step's own failure handler."""
-    match = CHORD_DEPENDENCY.search(str(exc)) if isinstance(exc, ChordError) else None
-    if not match or not match.group(1).startswith(job_id + "-"):
-        return None
-    return match.group(1)[len(job_id) + 1:], match.group(2), match.group(4)
-
-
 def describe_error(exc: BaseException, soft_limit: float | None = None) -> tuple[str, str]:
     if isinstance(exc, SoftTimeLimitExceeded):
         limit = soft_limit or get_settings().task_soft_time_limit
@@ -68,9 +56,6 @@ def record_failure(job_id: str | None, step: str | None, exc: BaseException,
         return
     store = job_store()
     error_type, message = describe_error(exc, soft_limit)
-    origin = chord_origin(job_id, exc)
-    if origin:
-        step, error_type, message = origin
     if store.fail(job_id, error_type=error_type, message=message, step=step):
         job = store.get(job_id)
         metrics.observe_job_end(job.workflow, job.state, job.created_at)

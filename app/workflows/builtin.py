@@ -8,5 +8,6 @@ from app.workflows import (  # noqa: F401
     sentiment,
     smoke,
     strategic_analysis,
+    summarize,
     youtube,
 )

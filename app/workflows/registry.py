@@ -3,7 +3,8 @@
 A workflow is a name, a description, a marshmallow schema for its params and a function that
 builds a canvas (chain, group, chord) from validated params. Every step of the canvas is made
 through :class:`Plan`, which gives it a stable task id (``<job id>-<step>``), the job id and step
-name, the correlation id header and the failure errback, and records the step on the job.
+name and the correlation id header, and records the step on the job. (Failures need no
+errback: the task base class records them, hard time limits included.)
 """
 
 from __future__ import annotations
@@ -38,8 +39,6 @@ class Plan:
             task_name, args=args, kwargs={"job_id": self.job_id, "step": step, **kwargs},
             task_id=task_id, ignore_result=not fan_in,
             headers={"dia3_request_id": self.request_id or "", "dia3_job_id": self.job_id})
-        sig.link_error(self.app.signature("dia3.job.step_failed",
-                                          headers={"dia3_request_id": self.request_id or ""}))
         return sig
 
     @property

@@ -167,3 +167,33 @@ def test_sentiment_on_an_llm_backend_has_the_vader_schema(analyst, worker, fake_
     assert llm["analyser"] == "openai" and vader["analyser"] == "vader"
     assert llm["counts"] == {"positive": 1, "neutral": 2, "negative": 1}
     assert llm["usage"]["calls"] == 1
+
+
+LONG_TEXT = "\n\n".join(
+    f"Section {i}. Acme's revenue grew strongly in region {i}, helped by demand for its new "
+    f"batteries. However, regulators in region {i} are investigating its data practices, "
+    "and fines could follow. The board plans to expand production next year." for i in range(40))
+
+
+def test_summarize_a_long_text_in_sections_on_the_local_backend(analyst, worker):
+    response = analyst.submit("summarize", {"text": LONG_TEXT, "max_points": 4,
+                                            "backend": "local"})
+    assert response.status_code == 202, response.get_json()
+    job = analyst.wait(response.get_json()["id"])
+    assert job["state"] == "succeeded", job["error"]
+    result = analyst.get(f"/api/v1/jobs/{job['id']}/result").get_json()["result"]
+    assert result["sections"] == job["progress"]["total"] - 1 >= 2
+    assert 1 <= len(result["key_points"]) <= 4 and result["summary"]
+    assert result["method"] == "extractive"
+    assert all(point in LONG_TEXT for point in result["key_points"])  # extracted, not invented
+
+
+@pytest.mark.parametrize("params,field", [
+    ({}, "text"), ({"text": "a", "collection": "c"}, "text"),
+    ({"text": "abc", "document_id": "d"}, "document_id"),
+    ({"text": "abc", "max_points": 0}, "max_points"),
+])
+def test_summarize_bad_params(analyst, params, field):
+    response = analyst.submit("summarize", params)
+    assert response.status_code == 422 and field in response.get_json()["errors"]["json"][
+        "params"]
