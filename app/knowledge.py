@@ -190,6 +190,11 @@ def ingest_transcript(tenant: str, name: str, transcript: Transcript, title: str
                                 title=title, on_batch=on_batch)
 
 
+def document_text(tenant: str, name: str, document_id: str | None = None) -> str:
+    """The text of a document (or the whole collection), for summaries."""
+    return open_collection(tenant, name).document_text(document_id)
+
+
 def search(tenant: str, name: str, query: str, k: int = 5, where: dict | None = None,
            embedder_kind: str | None = None) -> list[dict]:
     """The ``k`` chunks of the tenant's collection closest in meaning to ``query``: dicts with

@@ -197,3 +197,30 @@ def test_summarize_bad_params(analyst, params, field):
     response = analyst.submit("summarize", params)
     assert response.status_code == 422 and field in response.get_json()["errors"]["json"][
         "params"]
+
+
+def test_summarize_a_knowledge_base_document(analyst, worker, tenant_collection):
+    job = analyst.wait(analyst.submit("summarize", {
+        "collection": tenant_collection, "document_id": "regulation", "max_points": 2,
+        "backend": "local"}).get_json()["id"])
+    assert job["state"] == "succeeded", job["error"]
+    result = analyst.get(f"/api/v1/jobs/{job['id']}/result").get_json()["result"]
+    assert result["document_id"] == "regulation" and len(result["key_points"]) <= 2
+    assert all(point in DOCUMENTS["regulation"] for point in result["key_points"])
+    missing = analyst.wait(analyst.submit("summarize", {
+        "collection": tenant_collection, "document_id": "nope"}).get_json()["id"])
+    assert missing["state"] == "failed" and "nope" in missing["error"]["message"]
+
+
+def test_document_text_rebuilds_overlapping_chunks_in_order(tenant_collection, analyst):
+    from app.context import key_store
+    from workers.knowledge.chunking import ChunkingConfig, chunk_text
+    from workers.knowledge.ingest import tokenizer_for
+    tenant = key_store().lookup(analyst.key).tenant
+    text = " ".join(f"Sentence number {i} talks about topic {i % 7}." for i in range(120))
+    collection = knowledge.open_collection(tenant, tenant_collection)
+    config = ChunkingConfig(chunk_tokens=40, overlap_tokens=10)
+    assert len(chunk_text(text, tokenizer_for(collection.embedder), config)) > 3
+    ingest_text(collection, text, document_id="long", chunking=config)
+    rebuilt = knowledge.document_text(tenant, tenant_collection, "long")
+    assert rebuilt.split() == text.split()

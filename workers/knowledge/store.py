@@ -235,6 +235,27 @@ class KnowledgeCollection:
                                                        strict=True)]
         return DocumentPage(items, self._manifest.count(), limit, offset)
 
+    def document_text(self, document_id: str | None = None, max_chunks: int = 5000) -> str:
+        """The text of one document (or of every document, one after another), rebuilt from
+        its chunks in order with the overlaps between neighbours removed."""
+        result = self._chunks.get(where={"doc_id": document_id} if document_id else None,
+                                  include=["documents", "metadatas"], limit=max_chunks)
+        if document_id and not result["ids"]:
+            raise NotFound(f"document {document_id!r} not found in collection {self.name!r}")
+        rows = sorted(zip(result["documents"], result["metadatas"], strict=True),
+                      key=lambda row: (str(row[1]["doc_id"]), int(row[1]["chunk_index"])))
+        parts: list[str] = []
+        previous: tuple[str, int] | None = None
+        for text, meta in rows:
+            doc, start = str(meta["doc_id"]), int(meta.get("start_char", 0))
+            if previous and previous[0] == doc and start < previous[1]:
+                text = text[previous[1] - start:]  # drop the part the last chunk had
+            elif parts:
+                parts.append("\n\n")
+            parts.append(text)
+            previous = (doc, int(meta.get("end_char", start + len(text))))
+        return "".join(parts)
+
     def search(self, query: str, k: int = 5, where: dict[str, Any] | None = None
                ) -> list[SearchHit]:
         """The ``k`` chunks closest in meaning to ``query``; score is cosine similarity."""
