@@ -1,21 +1,26 @@
-"""Knowledge-base search as the MCP server sees it, until the knowledge-base service lands.
-
-The engine exists (``workers/knowledge``) but no service function or API exposes it yet, so
-this placeholder fails loudly: an LLM client must learn that search is unavailable rather than
-receive an empty list it would read as "nothing relevant found".
-"""
+"""Knowledge-base search as the MCP server offers it: the caller's tenant only."""
 
 from __future__ import annotations
 
+from app import knowledge
 from app.auth.keys import Principal
+from workers.knowledge.errors import KnowledgeError
 
 
 class KnowledgeBaseUnavailable(Exception):
-    pass
+    """A search that cannot be answered; the message says why (unknown collection, …)."""
 
 
 def search(principal: Principal, query: str, collection: str | None = None,
            k: int = 5) -> list[dict]:
-    raise KnowledgeBaseUnavailable(
-        "The knowledge base is not available on this server yet: no collections can be "
-        "searched. Use the job tools (list_workflows, submit_job, ...) instead.")
+    """The k best hits in one collection, or across all of the tenant's collections."""
+    try:
+        names = [collection] if collection else [
+            info.name for info in knowledge.list_collections(principal.tenant)]
+        if not names:
+            raise KnowledgeBaseUnavailable("This tenant has no knowledge-base collections yet.")
+        hits = [dict(hit, collection=name) for name in names
+                for hit in knowledge.search(principal.tenant, name, query, k=k)]
+    except KnowledgeError as exc:
+        raise KnowledgeBaseUnavailable(str(exc)) from None
+    return sorted(hits, key=lambda hit: -hit["score"])[:k]

@@ -65,7 +65,9 @@ class JobResult(BaseModel):
 
 
 class SearchHit(BaseModel):
+    collection: str
     document_id: str
+    chunk_id: str
     score: float
     text: str
     metadata: dict[str, Any] = Field(default_factory=dict)

@@ -131,8 +131,10 @@ def test_errors_say_what_to_change(mcp_url):
         assert "Invalid request" in message and "texts" in message
         assert "Unknown workflow" in await error_of(client, "submit_job", workflow="poetry",
                                                     params={})
-        assert "knowledge base is not available" in await error_of(
+        assert "no knowledge-base collections" in await error_of(
             client, "search_knowledge", query="vacation days")
+        assert "not" in await error_of(client, "search_knowledge", query="vacation days",
+                                       collection="missing")
     session(mcp_url, new_key(), scenario)
 
     async def read_only(client):
@@ -173,3 +175,23 @@ def test_a_missing_bad_or_revoked_key_is_refused(mcp_url):
     with pytest.raises(ExceptionGroup) as refused:
         session(mcp_url, key, list_tools)
     assert refused.group_contains(MCPError)
+
+
+def test_search_knowledge_finds_the_tenants_passages(mcp_url):
+    from app import knowledge
+    from app.context import key_store
+    from workers.knowledge.ingest import ingest_text
+    key = new_key()
+    tenant = key_store().lookup(key).tenant
+    collection = knowledge.create_collection(tenant, "handbook")
+    ingest_text(knowledge.open_collection(tenant, "handbook"),
+                "Employees get thirty vacation days per year.", document_id="leave")
+    ingest_text(knowledge.open_collection(tenant, "handbook"),
+                "The office opens at nine in the morning.", document_id="hours")
+    assert collection
+
+    async def scenario(client):
+        hits = (await call(client, "search_knowledge", query="vacation days per year",
+                           k=1))["result"]
+        assert hits[0]["document_id"] == "leave" and hits[0]["collection"] == "handbook"
+    session(mcp_url, key, scenario)
