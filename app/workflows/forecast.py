@@ -1,5 +1,6 @@
-"""``forecast``: one or many series forecast with statsmodels (ETS, Theta, ARIMA, naive, their
-combination, or an automatic choice), fanned out in groups of series and gathered by a chord."""
+"""``forecast``: one or many series forecast by ETS, Theta, ARIMA, naive models, their
+combination, or an automatic choice (``workers/analytics/forecast``), fanned out in groups of
+series and gathered by a chord."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from workers.analytics.forecast.selection import MODELS
 
 MAX_SERIES = 2_000
 SERIES_DEFAULTS = ("horizon", "season_length", "model", "levels", "frequency",
-                   "backtest_origins")
+                   "backtest_origins", "transform")
 
 
 class ForecastParams(Schema):
@@ -32,6 +33,9 @@ class ForecastParams(Schema):
     frequency = fields.String(load_default=None, metadata={
         "description": "Pandas frequency alias (M, Q, D, W, …) when there are no timestamps"})
     backtest_origins = fields.Integer(load_default=None, validate=validate.Range(0, 20))
+    transform = fields.String(load_default=None, validate=validate.OneOf(("auto", "log", "none")),
+                              metadata={"description": "Fit on a log scale (auto: when the "
+                                                       "data are positive)"})
 
     @post_load
     def normalise(self, data, **kwargs):
