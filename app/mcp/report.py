@@ -17,7 +17,7 @@ TABLE_ROWS = 50
 
 
 def result_kind(result: Any) -> str:
-    """``sentiment``, ``monte_carlo``, ``forecast``, ``report`` or ``json``."""
+    """``sentiment``, ``youtube``, ``monte_carlo``, ``forecast``, ``report`` or ``json``."""
     if not isinstance(result, dict):
         return "json"
     if isinstance(result.get("counts"), dict) and isinstance(result.get("items"), list):
@@ -26,7 +26,9 @@ def result_kind(result: Any) -> str:
         return "monte_carlo"
     if forecast_series(result):
         return "forecast"
-    if isinstance(result.get("report") or result.get("markdown"), str):
+    if result.get("video_id") and isinstance(result.get("sentiment"), dict):
+        return "youtube"
+    if isinstance(result.get("markdown"), str) or isinstance(result.get("report"), str):
         return "report"
     return "json"
 
@@ -142,7 +144,20 @@ def _forecast(result: dict) -> list[str]:
 
 
 def _report(result: dict) -> list[str]:
-    return [result.get("report") or result.get("markdown") or ""]
+    text = result.get("markdown")
+    return [text if isinstance(text, str) else str(result.get("report") or "")]
+
+
+def _youtube(result: dict) -> list[str]:
+    timeline = result["sentiment"]
+    lines = [f"Video {result.get('url', result['video_id'])}: {timeline.get('count', 0)} "
+             f"segments, mean sentiment {timeline.get('mean', 0):+.3f}.", "",
+             "| from (s) | to (s) | mean | label |", "|---|---|---|---|"]
+    lines += [f"| {p['start']:g} | {p['end']:g} | {p['mean']:+.3f} | {p['label']} |"
+              for p in timeline.get("points") or []]
+    lines += ["", "### Summary", ""]
+    lines += [f"- [{int(k.get('start') or 0)} s] {k['text']}" for k in result.get("summary") or []]
+    return lines
 
 
 def _json_block(value: Any) -> list[str]:
@@ -153,7 +168,7 @@ def _json_block(value: Any) -> list[str]:
 
 
 SECTIONS = {"sentiment": _sentiment, "monte_carlo": _monte_carlo, "forecast": _forecast,
-            "report": _report}
+            "report": _report, "youtube": _youtube}
 
 
 def result_markdown(result: Any) -> str:

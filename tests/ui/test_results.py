@@ -41,12 +41,23 @@ SENTIMENT = {"count": 3, "mean": 0.1, "counts": {"negative": 1, "neutral": 1, "p
                  {"start": "2024-01-02T00:00:00+00:00", "count": 1, "mean": 0.9}]}}
 
 
+YOUTUBE = {"video_id": "abc123def45", "url": "https://www.youtube.com/watch?v=abc123def45",
+           "duration_seconds": 300.0, "sentiment": {
+               "count": 40, "mean": 0.12, "window_seconds": 60, "points": [
+                   {"start": 0, "end": 60, "count": 10, "mean": 0.4, "label": "positive"},
+                   {"start": 60, "end": 120, "count": 12, "mean": -0.2, "label": "negative"}]},
+           "summary": [{"text": "The battery lasts two days.", "start": 75.2, "end": 79.0,
+                        "score": 0.3, "position": 12}]}
+
+
 def test_known_shapes_are_recognised_by_their_fields(monte_carlo, forecast):
     assert result_kind(SENTIMENT) == "sentiment"
     assert result_kind(monte_carlo) == "monte_carlo"
     assert result_kind(forecast) == "forecast"
     assert result_kind(forecast["series"][0]) == "forecast"
     assert result_kind({"report": "# Findings", "citations": []}) == "report"
+    assert result_kind({"report": {"swot": {}}, "markdown": "# Strategic"}) == "report"
+    assert result_kind(YOUTUBE) == "youtube"
     assert result_kind({"value": 3}) == result_kind([1, 2]) == "json"
 
 
@@ -121,3 +132,21 @@ def test_markdown_report_summarises_known_shapes_and_the_job(monte_carlo, foreca
         "type": "WorkerLost", "message": "no heartbeat", "step": "batch-00001"}})
     assert "**WorkerLost** in step `batch-00001`: no heartbeat" in text
     assert "```json" in job_markdown(JOB, {"answer": 42})
+
+
+def test_youtube_gets_sentiment_over_video_time_and_timed_summary_links():
+    at = rendered(YOUTUBE)
+    [spec] = chart_specs(at)
+    assert "Sentiment over the video" in spec and "video time (minutes)" in spec
+    assert any("[1:15](https://www.youtube.com/watch?v=abc123def45&t=75s)" in m.value
+               for m in at.markdown)
+    assert "| 60 | 120 | -0.200 | negative |" in job_markdown(JOB, YOUTUBE)
+
+
+def test_strategic_report_renders_its_markdown_with_citation_anchors():
+    result = {"report": {"swot": {}},
+              "markdown": "# Strategic analysis: Q\n\nSee [[1]](#evidence-1)"
+                          "\n\n<a id=\"evidence-1\"></a>**[1]** source"}
+    at = rendered(result)
+    assert at.session_state["kind"] == "report"
+    assert any("#evidence-1" in m.value for m in at.markdown)

@@ -126,3 +126,18 @@ def forecast_chart(series: dict) -> alt.LayerChart:
                                       alt.Tooltip("upper:Q", title=f"upper {level}%")]))
     title = f"Forecast ({series.get('model', 'model')})"
     return alt.layer(*bands, lines).properties(title=title)
+
+
+def video_timeline(result: dict) -> alt.LayerChart | None:
+    """Mean sentiment per window of video time (minutes), labelled by window."""
+    points = (result.get("sentiment") or {}).get("points") or []
+    if not points:
+        return None
+    frame = pd.DataFrame(points)
+    frame["minute"] = frame["start"] / 60.0
+    line = alt.Chart(frame, title="Sentiment over the video").mark_line(point=True).encode(
+        x=alt.X("minute:Q", title="video time (minutes)"),
+        y=alt.Y("mean:Q", title="mean compound", scale=alt.Scale(domain=[-1, 1])),
+        color=alt.value("#1f77b4"), tooltip=["minute:Q", "mean:Q", "count:Q", "label:N"])
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
+    return line + zero

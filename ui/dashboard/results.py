@@ -64,8 +64,31 @@ def forecast(result: dict) -> None:
             st.caption(note)
 
 
+def youtube(result: dict) -> None:
+    timeline = result["sentiment"]
+    cols = st.columns(3)
+    cols[0].metric("segments", f"{timeline.get('count', 0):,}")
+    cols[1].metric("mean compound", f"{timeline.get('mean', 0):+.3f}")
+    cols[2].metric("duration", f"{result.get('duration_seconds', 0) / 60:.1f} min")
+    _chart(charts.video_timeline(result))
+    key_points = result.get("summary") or []
+    if key_points:
+        st.subheader("Summary")
+        for point in key_points:
+            start = int(point.get("start") or 0)
+            link = f"{result.get('url', '')}&t={start}s" if result.get("url") else ""
+            stamp = f"{start // 60}:{start % 60:02d}"
+            st.markdown(f"- [{stamp}]({link}) {point['text']}" if link else
+                        f"- {stamp} {point['text']}")
+
+
 def report(result: dict) -> None:
-    st.markdown(result.get("report") or result.get("markdown") or "")
+    if isinstance(result.get("markdown"), str):
+        # The strategic report's Markdown carries its own evidence list; citations link to
+        # anchors in it, which need raw HTML.
+        st.markdown(result["markdown"], unsafe_allow_html=True)
+        return
+    st.markdown(result.get("report") or "")
     citations = result.get("citations") or result.get("evidence") or []
     if citations:
         st.subheader("Evidence")
@@ -79,8 +102,8 @@ def report(result: dict) -> None:
             st.markdown(f"{number}. {link} — {cite.get('text', '')}")
 
 
-RENDERERS = {"sentiment": sentiment, "monte_carlo": monte_carlo, "forecast": forecast,
-             "report": report}
+RENDERERS = {"sentiment": sentiment, "youtube": youtube, "monte_carlo": monte_carlo,
+             "forecast": forecast, "report": report}
 
 
 def downloads(job: dict, result: Any) -> None:
