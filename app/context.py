@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 from app.cluster import WorkerRegistry
 from app.jobs.results import ResultStore
@@ -10,14 +12,25 @@ from app.jobs.store import JobStore
 from app.redis_client import get_redis
 from app.settings import get_settings
 
-_cache: dict[tuple[int, str], object] = {}
+
+class ProcessCache:
+    """Objects made once per process (after fork: connections must not be shared)."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[int, str], Any] = {}
+
+    def get(self, name: str, factory: Callable[[], Any]) -> Any:
+        key = (os.getpid(), name)
+        if key not in self._items:
+            self._items[key] = factory()
+        return self._items[key]
+
+    def clear(self) -> None:
+        self._items.clear()
 
 
-def _cached(name: str, factory):
-    key = (os.getpid(), name)
-    if key not in _cache:
-        _cache[key] = factory()
-    return _cache[key]
+_cache = ProcessCache()
+_cached = _cache.get
 
 
 def job_store() -> JobStore:

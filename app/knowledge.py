@@ -12,12 +12,12 @@ processes, and DIA3 always runs several.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from app.context import ProcessCache
 from app.settings import get_settings
 from workers.knowledge.chunking import ChunkingConfig
 from workers.knowledge.embeddings import EMBEDDER_KINDS, Embedder, make_embedder
@@ -29,14 +29,8 @@ from workers.knowledge.store import KnowledgeCollection, KnowledgeStore
 if TYPE_CHECKING:
     from workers.knowledge.youtube import Transcript
 
-_cache: dict[tuple[int, str], Any] = {}
-
-
-def _cached(name: str, factory):
-    key = (os.getpid(), name)
-    if key not in _cache:
-        _cache[key] = factory()
-    return _cache[key]
+_cache = ProcessCache()
+_cached = _cache.get
 
 
 def reset() -> None:

@@ -161,6 +161,15 @@ class ApiClient:
     def submit(self, workflow, params, **extra):
         return self.post("/api/v1/jobs", json={"workflow": workflow, "params": params, **extra})
 
+    def assert_param_error(self, workflow: str, params: dict, path: list[str]) -> None:
+        """Submitting ``params`` is a 422 whose errors name the field at ``path``."""
+        response = self.submit(workflow, params)
+        assert response.status_code == 422, response.get_json()
+        errors = response.get_json()["errors"]["json"]["params"]
+        for part in path:
+            assert part in errors, errors
+            errors = errors[part]
+
     def wait(self, job_id: str, timeout: float = 120.0) -> dict:
         def finished():
             response = self.get(f"/api/v1/jobs/{job_id}")

@@ -15,3 +15,16 @@ class PermanentError(Exception):
 
 class JobCancelled(Exception):
     """Raised inside a step when its job was cancelled; the step stops quietly."""
+
+
+class InputError(ValueError):
+    """Bad input to an analysis engine; ``field`` is a dotted path (``series.0.values.3``)
+    that the API turns into a field-level 422."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+    def to_dict(self) -> dict:
+        return {"field": self.field, "message": self.message}

@@ -21,12 +21,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
 
 from app.cli.processes import _die_with_parent
+from app.runtime import wait_or_kill, wait_started
 from app.runtime.ports import free_port, port_free
 
 log = logging.getLogger("dia3.runtime")
@@ -93,17 +93,14 @@ class EmbeddedChroma:
                 [chroma_command(), "run", "--path", str(self.dir), "--host", self.host,
                  "--port", str(self.port)], stdin=subprocess.DEVNULL, stdout=log_file,
                 stderr=log_file, preexec_fn=_die_with_parent)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"embedded Chroma exited; see {self.dir / 'chroma.log'}")
-            if answers(self.url):
-                self.state_path.write_text(json.dumps({"url": self.url,
-                                                       "pid": self.process.pid}))
-                return self.url
-            time.sleep(0.1)  # polling a child process start-up
-        self.stop()
-        raise RuntimeError("embedded Chroma did not start in time")
+        try:
+            wait_started(self.process, lambda: answers(self.url), "Chroma",
+                         self.dir / "chroma.log", START_TIMEOUT, 0.1)
+        except TimeoutError:
+            self.stop()
+            raise
+        self.state_path.write_text(json.dumps({"url": self.url, "pid": self.process.pid}))
+        return self.url
 
     def stop(self) -> None:
         """Stop the server if this object started it."""
@@ -111,11 +108,7 @@ class EmbeddedChroma:
             return
         if self.process.poll() is None:
             self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            wait_or_kill(self.process)
         self.state_path.unlink(missing_ok=True)
         self.process = None
 

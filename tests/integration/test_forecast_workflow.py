@@ -42,12 +42,7 @@ def test_many_series_are_forecast_and_gathered_in_order(analyst, worker):
      ["series", "0", "frequency"]),
 ])
 def test_bad_series_are_field_level_422s(analyst, params, path):
-    response = analyst.submit("forecast", params)
-    assert response.status_code == 422, response.get_json()
-    errors = response.get_json()["errors"]["json"]["params"]
-    for part in path:
-        assert part in errors, errors
-        errors = errors[part]
+    analyst.assert_param_error("forecast", params, path)
 
 
 def test_scenario_forecast_gives_a_fan_chart_and_threshold_probabilities(analyst, worker):

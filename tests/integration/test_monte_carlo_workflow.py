@@ -50,9 +50,4 @@ def test_scenario_sum_of_normals(analyst, worker):
      ["n_simulations"]),
 ])
 def test_bad_input_is_a_field_level_422(analyst, params, path):
-    response = analyst.submit("monte_carlo", params)
-    assert response.status_code == 422, response.get_json()
-    errors = response.get_json()["errors"]["json"]["params"]
-    for part in path:
-        assert part in errors, errors
-        errors = errors[part]
+    analyst.assert_param_error("monte_carlo", params, path)
