@@ -1,11 +1,12 @@
 """Knowledge ingestion and search: chunks/s embedded and stored with the local model, and
 search latency at 10,000 and 100,000 chunks.
 
-    python -m benchmarks.ingest [--ingest-chunks 3000] [--sizes 10000,100000] [--queries 200]
+    python -m benchmarks.ingest [--server] [--ingest-chunks 3000] [--sizes 10000,100000]
 
 Ingest: synthetic chunks (pre-chunked, so chunking is not timed) go through
 ``KnowledgeCollection.add_document`` with the local all-MiniLM-L6-v2 embedder into an
-embedded Chroma store; measured at three chunk lengths.
+in-process Chroma store, or with ``--server`` into a local Chroma server as DIA3 runs it;
+measured at three chunk lengths.
 
 Search: building a 100,000-chunk index with the real model would take most of an hour on
 two cores, so the index vectors are derived cheaply from real model vectors (each stored
@@ -190,6 +191,9 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--threads", type=int, default=None,
                         help="onnxruntime intra-op threads (default: all cores)")
+    parser.add_argument("--server", action="store_true",
+                        help="use a local Chroma server, as DIA3 runs it, instead of the "
+                             "in-process store")
     parser.add_argument("--store", type=Path, default=None,
                         help="Chroma folder (default: a temporary one)")
     parser.add_argument("--seed", type=int, default=7)
@@ -199,8 +203,22 @@ def main() -> None:
     local.warm_up()
     local.embed(["warm up"] * 64)
     folder = args.store or Path(tempfile.mkdtemp(prefix="kb-bench-"))
-    store = KnowledgeStore(connect_chroma(path=folder))
+    server = None
+    if args.server:
+        from app.runtime.embedded_chroma import EmbeddedChroma
+        from app.runtime.ports import free_port
+        server = EmbeddedChroma(folder, free_port("127.0.0.1"))
+        store = KnowledgeStore(connect_chroma(url=server.start()))
+    else:
+        store = KnowledgeStore(connect_chroma(path=folder))
+    try:
+        run(args, local, store)
+    finally:
+        if server is not None:
+            server.stop()
 
+
+def run(args: argparse.Namespace, local: LocalEmbedder, store: KnowledgeStore) -> None:
     ingest_rows, pool = [], []
     for sentences in (int(s) for s in args.chunk_sentences.split(",")):
         count = args.ingest_chunks if sentences == 1 else max(300, args.ingest_chunks // sentences)
@@ -224,7 +242,8 @@ def main() -> None:
                             **latency})
         print(f"search at {size} chunks: {latency}", flush=True)
 
-    print_table("Ingest (local all-MiniLM-L6-v2, embedded Chroma)",
+    where = "Chroma server" if args.server else "in-process Chroma"
+    print_table(f"Ingest (local all-MiniLM-L6-v2, {where})",
                 ["chunk", "tokens/chunk", "chunks", "chunks/s", "embed-only chunks/s",
                  "embed share", "CPU ms/chunk", "idle-cores chunks/s"],
                 [[f"{r['sentences_per_chunk']} sent.", r["mean_tokens_per_chunk"], r["chunks"],
@@ -240,6 +259,7 @@ def main() -> None:
         "model": local.identity,
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "threads": args.threads,
+        "store": "server" if args.server else "in-process",
         "index_vectors": "derived from real model vectors (see module docstring)",
         "ingest": ingest_rows,
         "search": search_rows,

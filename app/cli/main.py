@@ -122,8 +122,9 @@ def start_stack(port: int | None = None, quiet: bool = False, concurrency: int |
 @cli.command()
 @click.option("--port", type=int, default=None, help="API port (DIA3_API_PORT)")
 def up(port: int | None) -> None:
-    """Run everything on this machine: embedded Redis (unless DIA3_REDIS_URL), a worker,
-    the API, Flower, the dashboard, the landing page and the MCP server. Ctrl-C stops it all."""
+    """Run everything on this machine: embedded Redis and Chroma (unless DIA3_REDIS_URL,
+    DIA3_CHROMA_URL), a worker, the API, Flower, the dashboard, the landing page and the MCP
+    server. Ctrl-C stops it all."""
     runtime.setup_logging()
     supervisor, url, key = start_stack(port)
     settings = get_settings()
@@ -137,7 +138,8 @@ def up(port: int | None) -> None:
     shown = "".join(f"  {name:<11}{link}\n" for name, link in links.items())
     console.print(f"[bold green]DIA3 is up[/]\n  API        {url}/api/v1\n"
                   f"  API docs   {url}/api/v1/docs\n  metrics    {url}/metrics\n{shown}"
-                  f"  Redis      {settings.redis_url}\n  data dir   {settings.data_path}\n"
+                  f"  Redis      {settings.redis_url}\n  Chroma     {settings.chroma_url}\n"
+                  f"  data dir   {settings.data_path}\n"
                   f"  API key    {key}\n  Flower     login {flower_user} / {flower_password}\n"
                   "(Ctrl-C to stop)")
     stopping = {"now": False}
