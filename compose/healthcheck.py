@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Container health check of a DIA3 image: finds the role from the container's command
+(``dia3 api``, ``dia3 worker …``, ``dia3 flower``, ``dia3 ui``, ``dia3 landing``, ``dia3 mcp``)
+and asks that component's own health endpoint on loopback. Exit 0 healthy, 1 not."""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.error
+import urllib.request
+
+# role -> (port variable, default port, path, statuses that mean healthy)
+CHECKS = {
+    "api": ("DIA3_API_PORT", 8003, "/healthz", (200,)),
+    "worker": ("DIA3_WORKER_METRICS_PORT", 9808, "/metrics", (200,)),
+    "flower": ("DIA3_FLOWER_PORT", 5555, "/healthcheck", (200,)),
+    "ui": ("DIA3_UI_PORT", 8501, "/_stcore/health", (200,)),
+    "landing": ("DIA3_LANDING_PORT", 8502, "/healthz", (200,)),
+    "mcp": ("DIA3_MCP_PORT", 8000, "/mcp", (401,)),  # alive and asking for a key
+}
+
+
+def role_of(argv: list[str]) -> str | None:
+    """The DIA3 command in a process's argv, e.g. ['/opt/dia3/bin/dia3', 'worker', '-Q', 'x']."""
+    for arg in argv:
+        if arg in CHECKS:
+            return arg
+    return None
+
+
+def url_for(role: str, env: dict[str, str]) -> tuple[str, tuple[int, ...]]:
+    variable, default, path, healthy = CHECKS[role]
+    port = env.get(variable) or str(default)
+    return f"http://127.0.0.1:{port}{path}", healthy
+
+
+def probe(url: str, healthy: tuple[int, ...], timeout: float = 4.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            return response.status in healthy
+    except urllib.error.HTTPError as exc:
+        return exc.code in healthy
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        with open("/proc/1/cmdline", "rb") as fh:
+            argv = [part.decode() for part in fh.read().split(b"\0") if part]
+    role = role_of(argv)
+    if role is None:
+        print(f"unknown DIA3 role in {argv!r}", file=sys.stderr)
+        return 1
+    url, healthy = url_for(role, dict(os.environ))
+    if probe(url, healthy):
+        return 0
+    print(f"{role}: {url} is not healthy", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] or None))

