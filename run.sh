@@ -69,6 +69,27 @@ ensure_browser() {
   fi
 }
 
+ensure_deploy_tools() {
+  # The deployment tests validate configs with Debian's promtool, blackbox exporter and nginx
+  # (their services are not started).
+  local missing=()
+  command -v promtool >/dev/null || missing+=(prometheus)
+  command -v prometheus-blackbox-exporter >/dev/null || missing+=(prometheus-blackbox-exporter)
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  command -v openssl >/dev/null || missing+=(openssl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    # Keep package scripts from starting the services on install.
+    local policy=/usr/sbin/policy-rc.d created=
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+      as_root chmod 755 "$policy"; created=1
+    fi
+    apt_install "${missing[@]}"
+    [ -n "$created" ] && as_root rm -f "$policy"
+  fi
+  return 0
+}
+
 case "${1:-}" in
   demo)
     ensure_venv dev
@@ -79,6 +100,7 @@ case "${1:-}" in
     ensure_venv dev
     ensure_test_redis
     ensure_browser
+    ensure_deploy_tools
     mkdir -p artifacts
     set +e
     "$VENV/bin/ruff" check . || exit 1
