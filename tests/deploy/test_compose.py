@@ -1,0 +1,164 @@
+"""The Compose stack, validated by the real Compose v2 binary: it passes `config -q`, a broken
+copy fails, and the rendered model has what the stack promises (services, health checks,
+limits, isolated network, named volumes, secrets as files)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.deploy.tools import COMPOSE_DIR, compose_binary, run
+
+COMPOSE_FILE = COMPOSE_DIR / "docker-compose.yml"
+DIA3_SERVICES = {"api", "worker-agents", "worker-analytics", "worker-ingest", "flower", "ui",
+                 "landing", "mcp"}
+SERVICES = DIA3_SERVICES | {"redis", "chroma", "ollama", "prometheus", "grafana", "nginx",
+                            "redis-exporter", "blackbox"}
+# The redis_exporter image has no shell or HTTP client; Prometheus's up{job="redis"} covers it.
+WITHOUT_HEALTHCHECK = {"redis-exporter"}
+
+
+def compose(*args: str, project_dir=COMPOSE_DIR, env_file=None):
+    env_args = ["--env-file", str(env_file)] if env_file else []
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DIA3_", "COMPOSE_"))}
+    return run([compose_binary(), "--project-directory", str(project_dir), "-f",
+                str(project_dir / "docker-compose.yml"), *env_args, *args], env=environ)
+
+
+@pytest.fixture(scope="module")
+def model():
+    result = compose("config", "--format", "json", env_file=COMPOSE_DIR / ".env.example")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_config_is_valid_with_defaults_and_with_the_example_env():
+    for env_file in (None, COMPOSE_DIR / ".env.example"):
+        result = compose("config", "-q", env_file=env_file)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+
+
+@pytest.mark.parametrize("breakage", [
+    ("    command: [\"flower\"]\n", "    command: [\"flower\"]\n    restart_policy: always\n"),
+    ("      redis: {condition: service_healthy}\n    deploy:\n      resources:\n"
+     "        limits: {cpus: \"0.5\", memory: 512m}\n",
+     "      nosuchservice: {condition: service_healthy}\n    deploy:\n      resources:\n"
+     "        limits: {cpus: \"0.5\", memory: 512m}\n"),
+    ("    networks: [backend]\n", "    networks: [backend, nosuchnetwork]\n"),
+], ids=["unknown-key", "missing-dependency", "undefined-network"])
+def test_a_broken_copy_fails(tmp_path, breakage):
+    shutil.copytree(COMPOSE_DIR, tmp_path / "compose",
+                    ignore=shutil.ignore_patterns("secrets"))
+    broken = tmp_path / "compose" / "docker-compose.yml"
+    text = broken.read_text()
+    old, new = breakage
+    assert old in text
+    broken.write_text(text.replace(old, new, 1))
+    result = compose("config", "-q", project_dir=tmp_path / "compose")
+    assert result.returncode != 0
+    assert result.stderr.strip()
+
+
+def test_services_health_limits_network_volumes(model):
+    services = model["services"]
+    assert set(services) == SERVICES
+    for name, service in services.items():
+        limits = service["deploy"]["resources"]["limits"]
+        assert limits["cpus"] and limits["memory"], name
+        assert "backend" in service["networks"], name
+        if name not in WITHOUT_HEALTHCHECK:
+            assert service["healthcheck"]["test"], name
+        for volume in service.get("volumes", []):
+            if volume["type"] == "volume":
+                assert volume["source"] in model["volumes"], (name, volume)
+    assert model["networks"]["backend"]["internal"] is True
+    # Only nginx publishes a port; it is the single entry point.
+    assert {name for name, s in services.items() if s.get("ports")} == {"nginx"}
+    assert services["nginx"]["ports"][0]["target"] == 8443
+
+
+def test_one_image_for_every_dia3_component(model):
+    services = model["services"]
+    images = {services[name]["image"] for name in DIA3_SERVICES}
+    assert images == {"dia3:latest"}
+    assert services["api"]["build"]["dockerfile"] == "compose/Dockerfile"
+    assert services["api"]["command"] == ["api"]
+    assert services["worker-agents"]["command"][:7] == [
+        "worker", "-Q", "agents", "-c", "8", "-P", "threads"]
+    assert services["worker-analytics"]["command"][:3] == ["worker", "-Q", "analytics,default"]
+    assert services["worker-ingest"]["command"][:3] == ["worker", "-Q", "ingest"]
+    for name in DIA3_SERVICES:
+        env = services[name]["environment"]
+        assert env["DIA3_REDIS_URL"] == "redis://redis:6379/0"
+        assert env["DIA3_CHROMA_URL"] == "http://chroma:8000"
+        assert env["DIA3_MAX_BODY_BYTES"] == "10485760"
+        assert services[name]["healthcheck"]["test"] == ["CMD", "dia3-healthcheck"]
+    for name in ("worker-agents", "worker-analytics", "worker-ingest"):
+        grace = services[name]["stop_grace_period"]
+        assert grace == "13m0s" or grace == "13m", grace  # longer than the 12 min hard limit
+
+
+def test_redis_is_append_only_on_a_volume(model):
+    redis = model["services"]["redis"]
+    command = redis["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    assert {"type": "volume", "source": "redis-data", "target": "/data"}.items() <= \
+        redis["volumes"][0].items()
+
+
+def test_secrets_are_files_never_values(model):
+    for name, secret in model["secrets"].items():
+        assert "file" in secret, name
+    for name, service in model["services"].items():
+        for key, value in (service.get("environment") or {}).items():
+            if re.search(r"PASSWORD|API_KEY|SECRET|TOKEN", key) and not key.endswith("_FILE"):
+                assert not value, (name, key)
+    api_secrets = {s["source"] for s in model["services"]["api"]["secrets"]}
+    assert "dia3_admin_api_key" in api_secrets
+
+
+def test_secret_files_become_environment_of_the_component(model, tmp_path):
+    """The entrypoint exports every mounted dia3_* secret as its variable, then runs dia3."""
+    script = model["services"]["api"]["entrypoint"][2].replace("$$", "$")
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "dia3_admin_api_key").write_text("k-123")
+    (secrets / "openai_api_key").write_text("not-exported")
+    script = script.replace("/run/secrets", str(secrets)).replace("exec dia3", "exec env")
+    out = subprocess.run(["/bin/sh", "-c", script, "dia3"], capture_output=True, text=True,
+                         env={"PATH": os.environ["PATH"]}, timeout=10, check=True).stdout
+    assert "DIA3_ADMIN_API_KEY=k-123" in out.splitlines()
+    assert "not-exported" not in out
+
+
+def test_every_variable_is_documented_in_env_example():
+    used = set(re.findall(r"\$\{([A-Z0-9_]+)", COMPOSE_FILE.read_text()))
+    example = (COMPOSE_DIR / ".env.example").read_text()
+    documented = set(re.findall(r"(?m)^([A-Z0-9_]+)=", example))
+    assert used == documented
+    lines = example.splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^[A-Z0-9_]+=", line):
+            above = lines[:i]
+            assert any(prev.startswith("#") for prev in above[-4:]), line  # has a comment
+
+
+def test_dev_secrets_script_makes_every_secret_file(model, tmp_path):
+    target = tmp_path / "secrets"
+    subprocess.run(["sh", str(COMPOSE_DIR / "secrets" / "make-dev-secrets.sh"), str(target)],
+                   check=True, capture_output=True, timeout=60)
+    wanted = {os.path.basename(s["file"]) for s in model["secrets"].values()}
+    assert wanted <= {p.name for p in target.iterdir()}
+    assert len((target / "dia3_flower_password").read_text().strip()) == 48
+    assert "BEGIN CERTIFICATE" in (target / "tls.crt").read_text()
+    first = (target / "dia3_admin_api_key").read_text()
+    subprocess.run(["sh", str(COMPOSE_DIR / "secrets" / "make-dev-secrets.sh"), str(target)],
+                   check=True, capture_output=True, timeout=60)
+    assert (target / "dia3_admin_api_key").read_text() == first  # kept, not rotated
