@@ -29,9 +29,16 @@ def role_of(argv: list[str]) -> str | None:
     return None
 
 
+# Components served under a path prefix behind the reverse proxy keep their endpoints there.
+PREFIX_VARIABLES = {"flower": "FLOWER_URL_PREFIX", "ui": "STREAMLIT_SERVER_BASE_URL_PATH"}
+
+
 def url_for(role: str, env: dict[str, str]) -> tuple[str, tuple[int, ...]]:
     variable, default, path, healthy = CHECKS[role]
     port = env.get(variable) or str(default)
+    prefix = env.get(PREFIX_VARIABLES.get(role, ""), "").strip("/")
+    if prefix:
+        path = f"/{prefix}{path}"
     return f"http://127.0.0.1:{port}{path}", healthy
 
 

@@ -99,6 +99,9 @@ def test_one_image_for_every_dia3_component(model):
         assert env["DIA3_CHROMA_URL"] == "http://chroma:8000"
         assert env["DIA3_MAX_BODY_BYTES"] == "10485760"
         assert services[name]["healthcheck"]["test"] == ["CMD", "dia3-healthcheck"]
+    # Behind nginx at /flower/ and /dashboard/ (the health check follows the prefix).
+    assert services["flower"]["environment"]["FLOWER_URL_PREFIX"] == "flower"
+    assert services["ui"]["environment"]["STREAMLIT_SERVER_BASE_URL_PATH"] == "dashboard"
     for name in ("worker-agents", "worker-analytics", "worker-ingest"):
         grace = services[name]["stop_grace_period"]
         assert grace == "13m0s" or grace == "13m", grace  # longer than the 12 min hard limit

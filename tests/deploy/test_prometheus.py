@@ -75,7 +75,7 @@ def test_every_component_is_scraped_or_probed():
             targets |= set(static["targets"])
     assert {"api:8003", "worker-agents:9808", "worker-analytics:9808", "worker-ingest:9808",
             "flower:5555", "redis-exporter:9121"} <= targets
-    assert {"http://ui:8501/_stcore/health", "http://landing:8502/healthz",
+    assert {"http://ui:8501/dashboard/_stcore/health", "http://landing:8502/healthz",
             "http://mcp:8000/mcp", "http://chroma:8000/api/v2/heartbeat",
             "http://ollama:11434/"} <= targets
     # Flower's metrics sit behind its basic auth; the password comes from a mounted secret.
