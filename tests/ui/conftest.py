@@ -4,12 +4,22 @@ the dashboard and landing-page tests, and the dashboard's settings pointing at i
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 
 import pytest
 
 from tests.conftest import free_port
 from tests.ui.processes import Server
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module():
+    """Streamlit's AppTest runs pages as ``__main__`` and leaves them there; a later test that
+    spawns processes would then re-run that page in the child. Put the real one back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="session")
