@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from app.llm import BACKENDS
 from app.settings import get_settings
+from app.workflows.collections import existing_collection
 from app.workflows.registry import Plan, Workflow, register
 from workers.agents.strategy.agents import DEFAULT_PERSPECTIVES
 
@@ -29,6 +30,8 @@ class StrategicAnalysisParams(Schema):
 
 
 def build(plan: Plan, params: dict):
+    if params.get("collection"):
+        existing_collection(plan.tenant, params["collection"])  # a 422 now, not a failed job
     common = {"question": params["question"],
               "backend": params["backend"] or get_settings().llm_backend}
     perspectives = list(dict.fromkeys(params["perspectives"]))

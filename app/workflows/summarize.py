@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.llm import BACKENDS
 from app.settings import get_settings
+from app.workflows.collections import existing_collection
 from app.workflows.registry import Plan, Workflow, register
 from workers.agents.summarize import sections
 
@@ -38,6 +39,8 @@ class SummarizeParams(Schema):
 
 
 def build(plan: Plan, params: dict):
+    if params.get("collection"):
+        existing_collection(plan.tenant, params["collection"])  # a 422 now, not a failed job
     common = {"backend": params["backend"] or get_settings().llm_backend,
               "max_points": params["max_points"], "focus": params["focus"]}
     if params["text"] is not None:

@@ -131,10 +131,25 @@ def test_invalid_structured_output_is_repaired_once_then_fails_clearly(
     assert ollama.request_count("chat") - before == 2  # the call and one repair
 
 
-def test_unknown_collection_fails_with_a_clear_reason(analyst, worker):
-    job = run(analyst, {"question": "Anything?", "collection": "no-such-collection"})
-    assert job["state"] == "failed" and job["error"]["step"] == "retrieve"
-    assert "no-such-collection" in job["error"]["message"]
+def test_unknown_collection_is_a_422_at_submit(analyst):
+    response = analyst.submit("strategic_analysis", {"question": "Anything?",
+                                                     "collection": "no-such-collection"})
+    assert response.status_code == 422
+    assert "no-such-collection" in str(response.get_json()["errors"]["json"]["params"])
+
+
+def test_a_collection_deleted_after_submit_fails_the_job_with_the_reason(
+        analyst, worker, tenant_collection):
+    from app.context import key_store
+    tenant = key_store().lookup(analyst.key).tenant
+    response = analyst.submit("strategic_analysis", {"question": "Anything at all?",
+                                                     "collection": tenant_collection})
+    knowledge.delete_collection(tenant, tenant_collection)
+    job = analyst.wait(response.get_json()["id"])
+    if job["state"] == "failed":  # unless the retrieval ran before the deletion
+        assert job["error"]["step"] == "retrieve"
+        assert tenant_collection in job["error"]["message"] or \
+            "does not exist" in job["error"]["message"]
 
 
 def test_bad_params_are_422(analyst):
@@ -210,6 +225,7 @@ def test_summarize_a_knowledge_base_document(analyst, worker, tenant_collection)
     missing = analyst.wait(analyst.submit("summarize", {
         "collection": tenant_collection, "document_id": "nope"}).get_json()["id"])
     assert missing["state"] == "failed" and "nope" in missing["error"]["message"]
+    assert analyst.submit("summarize", {"collection": "absent"}).status_code == 422
 
 
 def test_document_text_rebuilds_overlapping_chunks_in_order(tenant_collection, analyst):

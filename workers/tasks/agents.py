@@ -18,6 +18,7 @@ from workers.agents.strategy.citations import verify_citations
 from workers.agents.strategy.markdown import render_report
 from workers.engine import JobStep
 from workers.errors import PermanentError, TransientError
+from workers.tasks.knowledge_steps import step_errors
 
 
 def usage_record(data: dict) -> UsageRecord:
@@ -52,8 +53,9 @@ def job_usage() -> dict:
 @shared_task(name="dia3.agents.retrieve", base=JobStep, bind=True, keep_output=True)
 def retrieve(self, tenant: str, collection: str, perspectives: list[str], k: int) -> dict:
     question = job_store().params(job_id_var.get())["question"]
-    hits = [knowledge.search(tenant, collection, query, k=k)
-            for query in agents.perspective_queries(question, perspectives)]
+    with step_errors():  # a Chroma outage is retried; a missing collection fails the job
+        hits = [knowledge.search(tenant, collection, query, k=k)
+                for query in agents.perspective_queries(question, perspectives)]
     evidence = agents.merge_hits(hits, k)
     if not evidence:
         raise PermanentError(f"collection {collection!r} has no evidence for this question")
@@ -121,7 +123,8 @@ def summarize_combine(self, _header_results, n_sections: int, backend: str, max_
              ignore_result=True, final=True)
 def summarize_document(self, tenant: str, collection: str, document_id: str | None,
                        backend: str, max_points: int, focus: str) -> dict:
-    text = knowledge.document_text(tenant, collection, document_id)
+    with step_errors():
+        text = knowledge.document_text(tenant, collection, document_id)
     client = llm_client(backend)
     partials = [call_agent(summarize.summarize_text, client, piece, max_points, focus)
                 for piece in summarize.sections(text)]
