@@ -1,0 +1,114 @@
+{{- define "dia3.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "dia3.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else if contains (include "dia3.name" .) .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name (include "dia3.name" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "dia3.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+app.kubernetes.io/name: {{ include "dia3.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{/* selector labels of one component: (dict "root" $ "component" "api") */}}
+{{- define "dia3.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "dia3.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "dia3.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "dia3.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "dia3.secretName" -}}
+{{- default (include "dia3.fullname" .) .Values.secrets.existingSecret -}}
+{{- end -}}
+
+{{- define "dia3.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "dia3.redisHost" -}}
+{{- printf "%s-redis" (include "dia3.fullname" .) -}}
+{{- end -}}
+
+{{/* Restarts pods when their configuration or secrets change. */}}
+{{- define "dia3.checksums" -}}
+checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
+{{- end -}}
+
+{{- define "dia3.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "dia3.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+runAsUser: 10001
+capabilities:
+  drop: ["ALL"]
+{{- end -}}
+
+{{/* Pod spec parts shared by every DIA3 component. */}}
+{{- define "dia3.podCommon" -}}
+serviceAccountName: {{ include "dia3.serviceAccountName" . }}
+automountServiceAccountToken: false
+securityContext:
+  {{- include "dia3.podSecurityContext" . | nindent 2 }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+volumes:
+  - name: data
+    {{- if .Values.persistence.existingClaim }}
+    persistentVolumeClaim:
+      claimName: {{ .Values.persistence.existingClaim }}
+    {{- else }}
+    emptyDir: {}
+    {{- end }}
+  - name: tmp
+    emptyDir: {}
+{{- end -}}
+
+{{/* Container parts shared by every DIA3 component: (dict "root" $ "resources" .resources) */}}
+{{- define "dia3.containerCommon" -}}
+image: {{ include "dia3.image" .root }}
+imagePullPolicy: {{ .root.Values.image.pullPolicy }}
+securityContext:
+  {{- include "dia3.containerSecurityContext" .root | nindent 2 }}
+envFrom:
+  - configMapRef:
+      name: {{ include "dia3.fullname" .root }}
+  - secretRef:
+      name: {{ include "dia3.secretName" .root }}
+resources:
+  {{- toYaml (default .root.Values.resources .resources) | nindent 2 }}
+volumeMounts:
+  - name: data
+    mountPath: /var/lib/dia3
+  - name: tmp
+    mountPath: /tmp
+{{- end -}}

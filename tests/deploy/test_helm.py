@@ -1,0 +1,235 @@
+"""The Helm chart, rendered offline by the Helm SDK (helm-python-sdk embeds Helm): strict lint
+and schema validation, every object valid for Kubernetes 1.29-1.33 in strict mode
+(kubernetes-validate), and the properties that matter in production."""
+
+from __future__ import annotations
+
+import copy
+
+import helm_python as helm
+import kubernetes_validate
+import pytest
+import yaml
+
+from tests.deploy.tools import COMPOSE_DIR, ROOT
+
+CHART = ROOT / "charts" / "dia3"
+KUBE_VERSIONS = ["1.29.0", "1.30.0", "1.31.0", "1.32.0", "1.33.0"]
+CUSTOM_KINDS = {"ScaledObject", "TriggerAuthentication", "ServiceMonitor", "PrometheusRule"}
+WORKER_GROUPS = ("agents", "analytics", "ingest")
+EXTERNAL = {
+    "keda": {"enabled": True},
+    "metrics": {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True}},
+    "redis": {"enabled": False, "externalUrl": "rediss://:s3cret@redis.example:6380/0",
+              "externalAddress": "redis.example:6380"},
+    "chroma": {"enabled": False, "externalUrl": "http://chroma.example:8000"},
+    "persistence": {"existingClaim": "dia3-shared"},
+}
+MINIMAL = {
+    "surfaces": {name: {"enabled": False, "port": port} for name, port in
+                 (("flower", 5555), ("ui", 8501), ("landing", 8502), ("mcp", 8000))},
+    "ingress": {"enabled": False},
+    "networkPolicy": {"enabled": False},
+    "workers": {"agents": {"queues": "agents", "pool": "threads", "concurrency": 4,
+                           "replicas": 2, "autoscaling": {"enabled": False, "minReplicas": 1,
+                                                          "maxReplicas": 2},
+                           "pdb": {"minAvailable": 1}}},
+}
+COMBINATIONS = {"default": {}, "external-keda-monitoring": EXTERNAL, "minimal": MINIMAL}
+
+
+@pytest.fixture(scope="module")
+def chart():
+    return helm.Chart.load(str(CHART))
+
+
+def render(chart, values=None) -> list[dict]:
+    chart.validate_schema(values or {})
+    manifests = chart.render(copy.deepcopy(values) or None, name="dia3", namespace="analysis",
+                             is_install=True)
+    return [doc for text in manifests.values() for doc in yaml.safe_load_all(text) if doc]
+
+
+def by_kind(objects, kind):
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}
+
+
+@pytest.mark.parametrize("name", COMBINATIONS)
+def test_strict_lint_is_clean(name):
+    report = helm.lint(str(CHART), copy.deepcopy(COMBINATIONS[name]) or None, strict=True,
+                       namespace="analysis", kube_version="v1.31.0")
+    assert report["errors"] == []
+    problems = [m for m in report["messages"] if m["severity"] >= 2]
+    assert problems == []
+
+
+@pytest.mark.parametrize("name", COMBINATIONS)
+def test_every_object_is_valid_kubernetes(chart, name):
+    objects = render(chart, COMBINATIONS[name])
+    assert objects
+    for obj in objects:
+        if obj["kind"] in CUSTOM_KINDS:
+            continue
+        for version in KUBE_VERSIONS:
+            kubernetes_validate.validate(obj, version, strict=True)
+
+
+def test_schema_rejects_wrong_and_unknown_values(chart):
+    for bad in ({"api": {"replicas": "three", "port": 8003}}, {"unknownKey": 1},
+                {"workers": {"agents": {"queues": "agents", "pool": "gevent",
+                                        "concurrency": 2}}},
+                {"config": {"NOT_DIA3": "x"}}):
+        with pytest.raises(helm.HelmValuesError):
+            chart.validate_schema(bad)
+
+
+def test_schema_describes_every_value():
+    import json
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+
+    def walk(value, node, path):
+        assert node.get("description"), path
+        if isinstance(value, dict) and node.get("type") == "object":
+            props = node.get("properties")
+            for key, child in value.items():
+                sub = props.get(key) if props else node.get("additionalProperties")
+                assert isinstance(sub, dict), f"{path}.{key} is not in the schema"
+                if props or isinstance(child, dict):
+                    walk(child, sub, f"{path}.{key}")
+    walk(values, {**schema, "description": schema["title"]}, "values")
+
+
+def test_api_workers_and_surfaces(chart):
+    objects = render(chart)
+    deployments = by_kind(objects, "Deployment")
+    api = deployments["dia3-api"]
+    assert api["spec"]["replicas"] == 3
+    assert api["spec"]["strategy"]["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": 1}
+    assert set(deployments) == {"dia3-api", "dia3-worker-agents", "dia3-worker-analytics",
+                                "dia3-worker-ingest", "dia3-flower", "dia3-ui",
+                                "dia3-landing", "dia3-mcp"}
+    pdbs, hpas = by_kind(objects, "PodDisruptionBudget"), by_kind(objects,
+                                                                  "HorizontalPodAutoscaler")
+    for group in WORKER_GROUPS:
+        name = f"dia3-worker-{group}"
+        spec = deployments[name]["spec"]["template"]["spec"]
+        args = spec["containers"][0]["args"]
+        assert args[:2] == ["worker", "-Q"] and f"{group}@%h" in args
+        assert spec["terminationGracePeriodSeconds"] > 720  # > the hard time limit of a step
+        probe = spec["containers"][0]["livenessProbe"]["exec"]["command"]
+        assert "control.ping" in " ".join(probe) and probe[-1] == group
+        assert name in pdbs
+        metrics = {m["resource"]["name"] for m in hpas[name]["spec"]["metrics"]}
+        assert metrics == {"cpu", "memory"}
+        assert "replicas" not in deployments[name]["spec"]  # the HPA owns it
+    agents = deployments["dia3-worker-agents"]["spec"]["template"]["spec"]["containers"][0]
+    assert agents["args"][agents["args"].index("-P") + 1] == "threads"
+
+
+def test_every_dia3_pod_is_locked_down_and_probed(chart):
+    for name, values in COMBINATIONS.items():
+        for obj in render(chart, values):
+            if obj["kind"] not in ("Deployment", "StatefulSet"):
+                continue
+            pod = obj["spec"]["template"]["spec"]
+            assert pod["automountServiceAccountToken"] is False
+            assert pod["securityContext"]["runAsNonRoot"] is True
+            assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+            for container in pod["containers"]:
+                context = container["securityContext"]
+                where = (name, obj["metadata"]["name"])
+                assert context["readOnlyRootFilesystem"] is True, where
+                assert context["allowPrivilegeEscalation"] is False, where
+                assert context["capabilities"]["drop"] == ["ALL"], where
+                assert container["livenessProbe"] and container["readinessProbe"], where
+                assert container["resources"]["limits"], where
+
+
+def test_default_resources_are_one_cpu_two_gi(chart):
+    api = by_kind(render(chart), "Deployment")["dia3-api"]
+    limits = api["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+    assert limits == {"cpu": "1", "memory": "2Gi"}
+
+
+def test_config_and_secret_changes_roll_the_pods(chart):
+    def annotations(values):
+        pod = by_kind(render(chart, values), "Deployment")["dia3-worker-ingest"]
+        return pod["spec"]["template"]["metadata"]["annotations"]
+    base = annotations({})
+    config = annotations({"config": {"DIA3_LOG_LEVEL": "DEBUG"}})
+    secret = annotations({"secrets": {"adminApiKey": "rotated"}})
+    assert config["checksum/config"] != base["checksum/config"]
+    assert config["checksum/secret"] == base["checksum/secret"]
+    assert secret["checksum/secret"] != base["checksum/secret"]
+
+
+def test_passwords_only_in_the_secret(chart):
+    objects = render(chart, EXTERNAL)
+    for obj in objects:
+        if obj["kind"] != "Secret":
+            assert "s3cret" not in yaml.safe_dump(obj), obj["kind"]
+    secret = by_kind(objects, "Secret")["dia3"]
+    assert secret["stringData"]["DIA3_REDIS_URL"] == "rediss://:s3cret@redis.example:6380/0"
+    config = by_kind(objects, "ConfigMap")["dia3"]["data"]
+    assert config["DIA3_CHROMA_URL"] == "http://chroma.example:8000"
+    assert "StatefulSet" not in {o["kind"] for o in objects}  # nothing bundled
+
+
+def test_keda_scales_workers_on_queue_length_with_secret_auth(chart):
+    objects = render(chart, EXTERNAL)
+    assert not by_kind(objects, "HorizontalPodAutoscaler")  # KEDA makes its own
+    auth = by_kind(objects, "TriggerAuthentication")["dia3-redis-auth"]
+    assert auth["spec"]["secretTargetRef"] == [
+        {"parameter": "password", "name": "dia3", "key": "REDIS_PASSWORD"}]
+    scaled = by_kind(objects, "ScaledObject")
+    assert set(scaled) == {f"dia3-worker-{g}" for g in WORKER_GROUPS}
+    triggers = scaled["dia3-worker-analytics"]["spec"]["triggers"]
+    assert [t["metadata"]["listName"] for t in triggers] == ["analytics", "default"]
+    for trigger in triggers:
+        assert trigger["type"] == "redis"
+        assert trigger["metadata"]["address"] == "redis.example:6380"
+        assert "password" not in trigger["metadata"]
+        assert trigger["authenticationRef"]["name"] == "dia3-redis-auth"
+
+
+def test_network_policies_default_deny_and_needed_flows(chart):
+    policies = by_kind(render(chart), "NetworkPolicy")
+    deny = policies["dia3-default-deny"]["spec"]
+    assert deny["policyTypes"] == ["Ingress", "Egress"]
+    assert "ingress" not in deny and "egress" not in deny
+    backends = policies["dia3-backends"]["spec"]["egress"]
+    ports = {p["port"] for rule in backends for p in rule["ports"]}
+    assert {53, 6379, 8000} <= ports
+    to_api = policies["dia3-to-api"]["spec"]["egress"][0]["ports"][0]["port"]
+    assert to_api == 8003
+    workers = policies["dia3-workers-egress"]["spec"]["egress"][0]["ports"]
+    assert {p["port"] for p in workers} == {443, 11434}
+    scrape = policies["dia3-from-monitoring"]["spec"]["ingress"][0]["ports"]
+    assert {p["port"] for p in scrape} == {8003, 9808, 5555}
+
+
+def test_ingress_serves_every_surface_over_tls(chart):
+    ingress = by_kind(render(chart), "Ingress")["dia3"]["spec"]
+    assert ingress["tls"][0]["secretName"] == "dia3-tls"
+    paths = {p["path"]: p["backend"]["service"]["name"]
+             for p in ingress["rules"][0]["http"]["paths"]}
+    assert paths == {"/api/": "dia3-api", "/dashboard/": "dia3-ui", "/flower/": "dia3-flower",
+                     "/mcp": "dia3-mcp", "/": "dia3-landing"}
+
+
+def test_bundled_redis_is_append_only_and_authenticated_from_the_secret(chart):
+    redis = by_kind(render(chart, {"redis": {"enabled": True, "password": "pw"}}),
+                    "StatefulSet")["dia3-redis"]
+    container = redis["spec"]["template"]["spec"]["containers"][0]
+    assert "--appendonly yes" in container["args"][0]
+    assert "noeviction" in container["args"][0]
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+    assert env["REDIS_PASSWORD"] == {"name": "dia3", "key": "REDIS_PASSWORD"}
+
+
+def test_prometheus_rule_carries_the_tested_alerts(chart):
+    rule = by_kind(render(chart, EXTERNAL), "PrometheusRule")["dia3"]
+    compose_rules = yaml.safe_load(
+        (COMPOSE_DIR / "prometheus" / "rules" / "dia3-alerts.yml").read_text())
+    assert rule["spec"] == compose_rules
