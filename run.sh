@@ -90,6 +90,15 @@ ensure_deploy_tools() {
   return 0
 }
 
+ensure_checkov() {
+  # checkov pins dependencies that conflict with DIA3's, so it gets a virtualenv of its own
+  # inside .venv (the deployment tests look for it there).
+  local tools="$VENV/tools"
+  [ -x "$tools/bin/checkov" ] && return 0
+  "$PY" -m venv "$tools"
+  "$tools/bin/python" -m pip install -q "checkov>=3.2,<4"
+}
+
 case "${1:-}" in
   demo)
     ensure_venv dev
@@ -101,6 +110,7 @@ case "${1:-}" in
     ensure_test_redis
     ensure_browser
     ensure_deploy_tools
+    ensure_checkov
     mkdir -p artifacts
     set +e
     "$VENV/bin/ruff" check . || exit 1

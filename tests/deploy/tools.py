@@ -38,3 +38,12 @@ def system_binary(name: str) -> str:
 
 def run(args: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, text=True, timeout=120, **kw)
+
+
+def checkov_binary() -> str:
+    """checkov from its own virtualenv next to the test environment's (its pinned dependencies
+    conflict with DIA3's), or from PATH."""
+    path = Path(sys.executable).parent.parent / "tools" / "bin" / "checkov"
+    found = str(path) if path.exists() else shutil.which("checkov")
+    assert found, "checkov is not installed (run.sh installs it)"
+    return found
