@@ -165,3 +165,13 @@ def test_dev_secrets_script_makes_every_secret_file(model, tmp_path):
     subprocess.run(["sh", str(COMPOSE_DIR / "secrets" / "make-dev-secrets.sh"), str(target)],
                    check=True, capture_output=True, timeout=60)
     assert (target / "dia3_admin_api_key").read_text() == first  # kept, not rotated
+
+
+def test_every_mounted_file_ships_with_the_stack(model):
+    """Config files bind-mounted into services exist in the repository (secrets are made on
+    the host by make-dev-secrets.sh)."""
+    for name, service in model["services"].items():
+        for volume in service.get("volumes", []):
+            if volume["type"] == "bind":
+                assert os.path.exists(volume["source"]), (name, volume["source"])
+    assert (COMPOSE_DIR / "nginx" / "dia3.conf").exists()

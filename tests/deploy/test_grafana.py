@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import pytest
 import yaml
-from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.deploy.tools import COMPOSE_DIR, run, system_binary
+from tests.deploy.tools import COMPOSE_DIR, ROOT, run, system_binary
 
 GRAFANA = COMPOSE_DIR / "grafana"
 DASHBOARDS = sorted((GRAFANA / "dashboards").glob("*.json"))
@@ -77,22 +77,42 @@ def sample_names(exposition: str) -> set[str]:
     return names
 
 
+# What a worker process registers (steps, jobs, the agents' LLM layer) and what Flower exports,
+# each rendered in a fresh interpreter so this test process's registry stays as it was.
+WORKER_EXPOSITION = """
+import sys
+import app.metrics, workers.celery_app, workers.agents.llm.metrics
+from prometheus_client import generate_latest
+sys.stdout.write(generate_latest().decode())
+"""
+FLOWER_EXPOSITION = """
+import sys
+from flower.events import get_prometheus_metrics
+from prometheus_client import generate_latest
+get_prometheus_metrics()
+sys.stdout.write(generate_latest().decode())
+"""
+
+
+def exposition_of(code: str) -> str:
+    result = run([sys.executable, "-c", code], cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 @pytest.fixture(scope="module")
 def exposed(flask_app):
     """Series names DIA3 exposes: the API's /metrics (with the Redis collector: queues,
-    workers), what a worker process defines (steps, jobs, LLM layer), and Flower's metrics."""
+    workers), a worker process's metrics, and Flower's Celery metrics."""
     response = flask_app.test_client().get("/metrics")
     assert response.status_code == 200
-    api = response.get_data(as_text=True)
-    from flower.events import get_prometheus_metrics
-
-    import workers.agents.llm.metrics  # noqa: F401  (the metrics a worker's agents record)
-    import workers.celery_app  # noqa: F401
-    get_prometheus_metrics()  # Flower's Celery metrics, registered as Flower does
-    process = generate_latest(REGISTRY).decode()
-    names = sample_names(api) | sample_names(process)
-    assert {"dia3_queue_length", "dia3_http_requests_total"} <= sample_names(api)
-    return names
+    api = sample_names(response.get_data(as_text=True))
+    worker = sample_names(exposition_of(WORKER_EXPOSITION))
+    flower = sample_names(exposition_of(FLOWER_EXPOSITION))
+    assert {"dia3_queue_length", "dia3_http_requests_total"} <= api
+    assert {"dia3_tasks_total", "dia3_llm_tokens_total"} <= worker
+    assert "flower_worker_online" in flower
+    return api | worker | flower
 
 
 def test_provisioning_points_dashboards_at_the_datasource():
