@@ -4,7 +4,6 @@ dashboard and the landing page make (health, metrics, knowledge base)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from app.client import APIError, DIA3Client
 
@@ -41,19 +40,10 @@ class SurfaceClient(DIA3Client):
         return response.text
 
     def collections(self) -> list[dict]:
+        """The tenant's collections; a 404 means this server has no knowledge base."""
         try:
-            body = self.request("GET", "/api/v1/collections")
+            return super().collections()
         except APIError as exc:
             if exc.status == 404:
                 raise KnowledgeBaseUnavailable(exc.body.get("message", "")) from None
             raise
-        return items_of(body, "items", "collections")
-
-    def documents(self, collection: str, limit: int = 50, offset: int = 0) -> dict:
-        return self.request("GET", f"/api/v1/collections/{quote(collection)}/documents",
-                            params={"limit": limit, "offset": offset})
-
-    def search(self, collection: str, query: str, k: int = 5) -> dict:
-        """``{"hits": [...]}`` (each with a score) for the k closest chunks."""
-        return self.request("POST", f"/api/v1/collections/{quote(collection)}/search",
-                            json={"query": query, "k": k})
