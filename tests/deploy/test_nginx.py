@@ -222,3 +222,10 @@ def test_image_health_check_passes_against_the_running_api(api_port, monkeypatch
     assert healthcheck.main(["/opt/dia3/bin/dia3", "api"]) == 0
     monkeypatch.setenv("DIA3_API_PORT", str(free_port()))
     assert healthcheck.main(["/opt/dia3/bin/dia3", "api"]) == 1
+
+
+def test_surfaces_without_trailing_slash_redirect_relative(proxy):
+    for path in ("/dashboard", "/flower", "/grafana"):
+        response, _, _ = request(proxy, "GET", path)
+        assert response.status == 301
+        assert response.getheader("Location") == path + "/"  # not the internal port
