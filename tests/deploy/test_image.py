@@ -65,6 +65,10 @@ def test_healthcheck_picks_the_role_from_the_command():
     assert healthcheck.role_of(["/opt/dia3/bin/dia3", "api"]) == "api"
     assert healthcheck.role_of(["dia3", "worker", "-Q", "agents", "-P", "threads"]) == "worker"
     assert healthcheck.role_of(["python", "-c", "pass"]) is None
+    # Under Compose (init: true, secrets entrypoint) PID 1 is the init wrapping the shell.
+    assert healthcheck.role_of(["/sbin/docker-init", "--", "/bin/sh", "-c",
+                                'for f in /run/secrets/dia3_*; do :; done; exec dia3 "$@"',
+                                "dia3", "worker", "-Q", "ingest", "-n", "ingest@%h"]) == "worker"
     assert healthcheck.url_for("worker", {"DIA3_WORKER_METRICS_PORT": "9900"}) == (
         "http://127.0.0.1:9900/metrics", (200,))
     assert healthcheck.url_for("mcp", {}) == ("http://127.0.0.1:8000/mcp", (401,))
