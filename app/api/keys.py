@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -31,9 +33,16 @@ class Keys(MethodView):
     def post(self, body):
         """Create a key; the key itself is returned once"""
         require_admin()
-        key, p = key_store().create(body["role"], body["tenant"], name=body["name"])
-        return {"key_id": p.key_id, "role": p.role, "tenant": p.tenant, "name": p.name,
-                "key": key}
+        days = body["expires_in_days"]
+        expires_at = time.time() + days * 86400 if days else None
+        key, p = key_store().create(body["role"], body["tenant"], name=body["name"],
+                                    expires_at=expires_at)
+        return shown_once(key, p.key_id)
+
+
+def shown_once(key: str, key_id: str) -> dict:
+    """A key's description with its secret, the one time the secret is returned."""
+    return {**key_store().describe(key_id), "key": key}
 
 
 @blp.route("/<string:key_id>")
@@ -44,3 +53,16 @@ class KeyById(MethodView):
         require_admin()
         if not key_store().revoke(key_id):
             abort(404, message=f"No key {key_id}.")
+
+
+@blp.route("/<string:key_id>/rotate")
+class KeyRotation(MethodView):
+    @blp.response(200, KeySchema)
+    def post(self, key_id):
+        """Give a key a new secret (same id, role, tenant and expiry); the old secret is
+        refused from the next request on, on every replica. The new key is returned once."""
+        require_admin()
+        rotated = key_store().rotate(key_id)
+        if rotated is None:
+            abort(404, message=f"No key {key_id}.")
+        return shown_once(rotated[0], key_id)

@@ -10,6 +10,7 @@ from flask import Flask, g, request
 
 from app import metrics
 from app.api.errors import error_response
+from app.auth.keys import KeyRejected
 from app.context import key_store
 from app.logs import request_id_var
 
@@ -20,6 +21,10 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
+}
+REJECTIONS = {
+    "expired": "Expired API key: ask an admin for a new key or a rotation.",
+    "invalid": "Invalid or revoked API key.",
 }
 
 
@@ -45,11 +50,11 @@ def _begin():
         return error_response(401, "Missing API key: send it in X-API-Key or as "
                                    "'Authorization: Bearer <key>'.",
                               headers={"WWW-Authenticate": 'Bearer realm="dia3"'})
-    principal = key_store().lookup(key)
-    if principal is None:
-        return error_response(401, "Invalid or revoked API key.",
+    try:
+        g.principal = key_store().authenticate(key)
+    except KeyRejected as exc:
+        return error_response(401, REJECTIONS[exc.reason],
                               headers={"WWW-Authenticate": 'Bearer realm="dia3"'})
-    g.principal = principal
     return None
 
 

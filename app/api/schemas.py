@@ -104,6 +104,9 @@ class KeyCreateSchema(Schema):
         validate.Length(min=1, max=64),
         validate.Regexp(r"^[A-Za-z0-9_-]+$", error="Letters, digits, '-' or '_'.")])
     name = fields.String(load_default="", validate=validate.Length(max=100))
+    expires_in_days = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650),
+        metadata={"description": "Days until the key stops working; omitted or null: never"})
 
 
 class KeySchema(Schema):
@@ -112,4 +115,7 @@ class KeySchema(Schema):
     tenant = fields.String()
     name = fields.String()
     created_at = EpochDateTime()
+    expires_at = EpochDateTime(allow_none=True, metadata={"description": "null: never"})
+    last_used_at = EpochDateTime(allow_none=True, metadata={
+        "description": "Last authenticated request, to the minute; null: never used"})
     key = fields.String(metadata={"description": "Shown once, at creation"})

@@ -2,8 +2,12 @@
 
 A key is ``dia3_<id>_<secret>``; only the SHA-256 of the whole key is stored, so a leaked
 Redis dump reveals no usable key. Keys are random 256-bit values, which is why a fast hash is
-enough here (no password stretching needed). Revocation deletes the hash lookup, so it takes
-effect on the next request on every API replica.
+enough here (no password stretching needed). Revocation and rotation replace the hash lookup
+itself, so they take effect on the next request on every API replica: nothing is cached.
+
+Expiry is checked on every lookup. The last use is kept in its own hash by key id (so a
+concurrent revocation can never be undone by a late write) and written at most once a minute
+per key, guarded by a Redis ``SET NX EX``, to keep authentication a read on the hot path.
 """
 
 from __future__ import annotations
@@ -18,6 +22,18 @@ import redis
 ROLES = ("admin", "analyst", "viewer")
 PREFIX = "dia3:apikey:"
 INDEX = "dia3:apikeys"
+LAST_USED = "dia3:apikeys:last-used"
+USE_GUARD = "dia3:apikey-use-guard:"
+USE_RESOLUTION_SECONDS = 60
+
+
+class KeyRejected(Exception):
+    """A presented key may not be used; ``reason`` is ``expired`` or ``invalid`` (unknown,
+    revoked or replaced by a rotation) so the API can say which."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -39,24 +55,43 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def new_key(key_id: str) -> str:
+    return f"dia3_{key_id}_{secrets.token_urlsafe(32)}"
+
+
+def _principal(data: dict) -> Principal:
+    return Principal(key_id=data["key_id"], role=data["role"], tenant=data["tenant"],
+                     name=data.get("name", ""))
+
+
+def _epoch(raw: str | None) -> float | None:
+    return float(raw) if raw else None
+
+
 class KeyStore:
     def __init__(self, client: redis.Redis):
         self.r = client
 
     def create(self, role: str, tenant: str, name: str = "", key: str | None = None,
-               key_id: str | None = None) -> tuple[str, Principal]:
-        """Create a key; returns (the key in clear, once, and its principal)."""
+               key_id: str | None = None,
+               expires_at: float | None = None) -> tuple[str, Principal]:
+        """Create a key; returns (the key in clear, once, and its principal). Re-using a key id
+        replaces that id's previous key, so no unlisted key can stay valid."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         if not tenant or not tenant.replace("-", "").replace("_", "").isalnum():
             raise ValueError("tenant must be letters, digits, '-' or '_'")
         key_id = key_id or secrets.token_hex(6)
-        key = key or f"dia3_{key_id}_{secrets.token_urlsafe(32)}"
+        key = key or new_key(key_id)
         principal = Principal(key_id=key_id, role=role, tenant=tenant, name=name)
+        previous = self.r.hget(INDEX, key_id)
         pipe = self.r.pipeline()
+        if previous and previous != digest(key):
+            pipe.delete(PREFIX + previous)
         pipe.hset(PREFIX + digest(key), mapping={
             "key_id": key_id, "role": role, "tenant": tenant, "name": name,
-            "created_at": repr(time.time())})
+            "created_at": repr(time.time()),
+            "expires_at": repr(expires_at) if expires_at is not None else ""})
         pipe.hset(INDEX, key_id, digest(key))
         pipe.execute()
         return key, principal
@@ -68,22 +103,65 @@ class KeyStore:
             return found
         return self.create(role, tenant, name=name, key=key, key_id=key_id)[1]
 
-    def lookup(self, key: str) -> Principal | None:
+    def _resolve(self, key: str) -> Principal:
         data = self.r.hgetall(PREFIX + digest(key))
         if not data:
+            raise KeyRejected("invalid")
+        expires_at = _epoch(data.get("expires_at"))
+        if expires_at is not None and expires_at <= time.time():
+            raise KeyRejected("expired")
+        return _principal(data)
+
+    def lookup(self, key: str) -> Principal | None:
+        """The principal of a usable key; None for an unknown, revoked or expired one."""
+        try:
+            return self._resolve(key)
+        except KeyRejected:
             return None
-        return Principal(key_id=data["key_id"], role=data["role"], tenant=data["tenant"],
-                         name=data.get("name", ""))
+
+    def authenticate(self, key: str) -> Principal:
+        """The principal of a usable key, recording its use; raises :class:`KeyRejected`."""
+        principal = self._resolve(key)
+        self.record_use(principal.key_id)
+        return principal
+
+    def record_use(self, key_id: str) -> None:
+        if self.r.set(USE_GUARD + key_id, "1", nx=True, ex=USE_RESOLUTION_SECONDS):
+            self.r.hset(LAST_USED, key_id, repr(time.time()))
+
+    def rotate(self, key_id: str) -> tuple[str, Principal] | None:
+        """Give ``key_id`` a new secret (same role, tenant, name, expiry); the old secret stops
+        working at once. Returns (the new key in clear, its principal), or None if unknown."""
+        key = new_key(key_id)
+
+        def swap(pipe) -> Principal | None:
+            old = pipe.hget(INDEX, key_id)
+            data = pipe.hgetall(PREFIX + old) if old else {}
+            if not data:
+                return None
+            pipe.multi()
+            pipe.delete(PREFIX + old)
+            pipe.hset(PREFIX + digest(key), mapping=data)
+            pipe.hset(INDEX, key_id, digest(key))
+            return _principal(data)
+
+        principal = self.r.transaction(swap, INDEX, value_from_callable=True)
+        return (key, principal) if principal else None
+
+    def describe(self, key_id: str) -> dict | None:
+        """What an admin may see of a key: never its secret nor its hash."""
+        dig = self.r.hget(INDEX, key_id)
+        data = self.r.hgetall(PREFIX + dig) if dig else {}
+        if not data:
+            return None
+        return {"key_id": key_id, "role": data["role"], "tenant": data["tenant"],
+                "name": data.get("name", ""), "created_at": float(data["created_at"]),
+                "expires_at": _epoch(data.get("expires_at")),
+                "last_used_at": _epoch(self.r.hget(LAST_USED, key_id))}
 
     def list(self) -> list[dict]:
-        out = []
-        for key_id, dig in sorted(self.r.hgetall(INDEX).items()):
-            data = self.r.hgetall(PREFIX + dig)
-            if data:
-                out.append({"key_id": key_id, "role": data["role"], "tenant": data["tenant"],
-                            "name": data.get("name", ""),
-                            "created_at": float(data["created_at"])})
-        return out
+        found = (self.describe(key_id) for key_id in sorted(self.r.hkeys(INDEX)))
+        return [entry for entry in found if entry]
 
     def revoke(self, key_id: str) -> bool:
         dig = self.r.hget(INDEX, key_id)
@@ -92,5 +170,6 @@ class KeyStore:
         pipe = self.r.pipeline()
         pipe.delete(PREFIX + dig)
         pipe.hdel(INDEX, key_id)
+        pipe.hdel(LAST_USED, key_id)
         pipe.execute()
         return True

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -314,23 +315,45 @@ def _key_store():
 @click.option("--role", type=click.Choice(["admin", "analyst", "viewer"]), required=True)
 @click.option("--tenant", required=True)
 @click.option("--name", default="")
-def keys_create(role, tenant, name) -> None:
+@click.option("--expires-in", default=None, metavar="DURATION",
+              help="Lifetime such as 30d, 12h or 2w (default: never expires)")
+def keys_create(role, tenant, name, expires_in) -> None:
     """Create a key and print it (it is shown only this once)."""
+    from app.auth.durations import parse_duration
     try:
-        key, principal = _key_store().create(role, tenant, name=name)
+        expires_at = time.time() + parse_duration(expires_in) if expires_in else None
+        key, principal = _key_store().create(role, tenant, name=name, expires_at=expires_at)
     except ValueError as exc:
         raise click.ClickException(str(exc))
     err.print(f"key id {principal.key_id} ({role}, tenant {tenant}); store the key now:")
     click.echo(key)
 
 
+@keys.command("rotate")
+@click.argument("key_id")
+def keys_rotate(key_id) -> None:
+    """Give a key a new secret and print it; the old secret stops working at once."""
+    rotated = _key_store().rotate(key_id)
+    if rotated is None:
+        raise click.ClickException(f"no key {key_id}")
+    err.print(f"key id {key_id} rotated; the old key no longer works. Store the new key now:")
+    click.echo(rotated[0])
+
+
+def _when(epoch: float | None, never: str) -> str:
+    if epoch is None:
+        return never
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 @keys.command("list")
 def keys_list() -> None:
     table = Table()
-    for col in ("key id", "role", "tenant", "name"):
+    for col in ("key id", "role", "tenant", "name", "expires", "last used"):
         table.add_column(col)
     for k in _key_store().list():
-        table.add_row(k["key_id"], k["role"], k["tenant"], k["name"])
+        table.add_row(k["key_id"], k["role"], k["tenant"], k["name"],
+                      _when(k["expires_at"], "never"), _when(k["last_used_at"], "-"))
     console.print(table)
 
 
