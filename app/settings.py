@@ -57,6 +57,9 @@ class Settings:
                            "means http://<DIA3_API_HOST>:<DIA3_API_PORT>")
     api_key: str = setting("", "API key the CLI uses; empty uses the local key kept in the "
                            "data directory by `dia3 up`", secret=True)
+    cors_origins: str = setting(
+        "", "Origins (scheme://host[:port], comma-separated) whose browser pages may call the "
+        "API; empty sends no CORS headers and refuses every preflight")
     # --- other components' ports -----------------------------------------------------------
     mcp_port: int = setting(8000, "Port of the MCP server", int)
     ui_port: int = setting(8501, "Port of the Streamlit dashboard", int)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from app.api import errors, health, jobs, keys, knowledge, middleware, workflows
+from app.api import cors, errors, health, jobs, keys, knowledge, middleware, workflows
 from app.context import key_store
 from app.settings import get_settings
 from app.workflows.registry import load_builtin
@@ -41,6 +41,7 @@ def create_app() -> Flask:
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         JSON_SORT_KEYS=False,
     )
+    app.config[cors.CONFIG_KEY] = cors.parse_origins(settings.cors_origins)
     api = DIA3Api(app, spec_kwargs={"info": {"description": (
         "Submit analysis jobs, follow their progress and read their results. Authenticate "
         "with an API key in `X-API-Key` or `Authorization: Bearer`.")}})

@@ -1,4 +1,4 @@
-"""Per-request plumbing: correlation id, authentication, metrics and security headers."""
+"""Per-request plumbing: correlation id, CORS, authentication, metrics and security headers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import uuid
 from flask import Flask, g, request
 
 from app import metrics
+from app.api import cors
 from app.api.errors import error_response
 from app.auth.keys import KeyRejected
 from app.context import key_store
@@ -43,6 +44,8 @@ def _begin():
     rid = request.headers.get("X-Request-ID", "")
     g.request_id = rid if REQUEST_ID.match(rid) else uuid.uuid4().hex
     g.rid_token = request_id_var.set(g.request_id)
+    if cors.is_preflight():
+        return cors.preflight_response()
     if not request.path.startswith("/api/v1/") or request.path.startswith(PUBLIC_PATHS):
         return None
     key = presented_key()
@@ -66,6 +69,7 @@ def _finish(response):
     response.headers["X-Request-ID"] = g.get("request_id", "")
     for key, value in SECURITY_HEADERS.items():
         response.headers.setdefault(key, value)
+    cors.add_headers(response)
     return response
 
 
