@@ -25,8 +25,10 @@ def parse_bool(raw: str) -> bool:
 
 def setting(default: Any, doc: str, parse: Callable[[str], Any] | None = None,
             secret: bool = False):
-    """Declare one setting: its default, its documentation and how to parse the env text."""
-    return field(default=default, metadata={"doc": doc, "parse": parse, "secret": secret})
+    """Declare one setting: its default, its documentation and how to parse the env text.
+    A secret is left out of the settings' repr, so logging the settings cannot leak it."""
+    return field(default=default, repr=not secret,
+                 metadata={"doc": doc, "parse": parse, "secret": secret})
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ def test_bad_value_names_the_variable():
 def test_secrets_are_redacted():
     s = load_settings({"DIA3_ADMIN_API_KEY": "super-secret"})
     assert "super-secret" not in repr(s.redacted())
+    assert "super-secret" not in repr(s) and "super-secret" not in str(s)
 
 
 def test_every_setting_is_documented_with_its_default():
