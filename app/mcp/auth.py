@@ -1,9 +1,10 @@
 """MCP authentication: the bearer token is a DIA3 API key, checked on every HTTP request.
 
 The SDK calls :class:`KeyVerifier` for each request to the MCP endpoint and answers 401 itself
-when it returns None, so no tool ever runs for an unknown or revoked key. Tools then turn the
-verified token back into the same :class:`~app.auth.keys.Principal` the REST API uses, so
-roles and tenant scoping are identical on both surfaces.
+when it returns None, so no tool ever runs for an unknown, revoked or expired key; a key's use
+is recorded as on the REST API. Tools then turn the verified token back into the same
+:class:`~app.auth.keys.Principal` the REST API uses, so roles and tenant scoping are identical
+on both surfaces.
 """
 
 from __future__ import annotations
@@ -12,8 +13,16 @@ import anyio.to_thread
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 
-from app.auth.keys import Principal
+from app.auth.keys import KeyRejected, Principal
 from app.context import key_store
+
+
+def authenticated(token: str) -> Principal | None:
+    """The token's principal, its use recorded like the REST API's; None if refused."""
+    try:
+        return key_store().authenticate(token)
+    except KeyRejected:
+        return None
 
 
 class NotAuthenticated(Exception):
@@ -22,7 +31,7 @@ class NotAuthenticated(Exception):
 
 class KeyVerifier(TokenVerifier):
     async def verify_token(self, token: str) -> AccessToken | None:
-        principal = await anyio.to_thread.run_sync(key_store().lookup, token)
+        principal = await anyio.to_thread.run_sync(authenticated, token)
         if principal is None:
             return None
         return AccessToken(token=token, client_id=principal.key_id, scopes=[],

@@ -155,7 +155,7 @@ def test_cancel_job_stops_an_active_job(mcp_url):
     session(mcp_url, new_key(), scenario)
 
 
-def test_a_missing_bad_or_revoked_key_is_refused(mcp_url):
+def test_a_missing_bad_revoked_or_expired_key_is_refused(mcp_url):
     response = requests.post(mcp_url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
                              headers={"Accept": "application/json, text/event-stream"},
                              timeout=5)
@@ -171,9 +171,14 @@ def test_a_missing_bad_or_revoked_key_is_refused(mcp_url):
     from app.context import key_store
     key, principal = key_store().create("analyst", "revoked")
     assert session(mcp_url, key, list_tools).tools
+    assert key_store().describe(principal.key_id)["last_used_at"] is not None
     key_store().revoke(principal.key_id)
     with pytest.raises(ExceptionGroup) as refused:
         session(mcp_url, key, list_tools)
+    assert refused.group_contains(MCPError)
+    expired, _ = key_store().create("analyst", "expired", expires_at=time.time() - 1)
+    with pytest.raises(ExceptionGroup) as refused:
+        session(mcp_url, expired, list_tools)
     assert refused.group_contains(MCPError)
 
 
