@@ -70,34 +70,3 @@ def test_api_answers_503_while_redis_is_down_and_recovers(tmp_path, monkeypatch,
         monkeypatch.undo()
         reset_process_state()
 
-
-def test_a_step_over_its_time_limit_fails_the_job_naming_step_and_limit(tmp_path, monkeypatch):
-    """A worker with a 1 s soft limit, on a Redis of its own so no other worker takes the
-    step: the slow batch is stopped and the job fails with the step and the limit."""
-    from app.api import create_app
-    from app.runtime.embedded_redis import EmbeddedRedis
-    from tests.conftest import ADMIN_KEY, start_worker
-
-    server = EmbeddedRedis(tmp_path / "redis")
-    monkeypatch.setenv("DIA3_REDIS_URL", server.start())
-    monkeypatch.setenv("DIA3_TASK_SOFT_TIME_LIMIT", "1")
-    monkeypatch.setenv("DIA3_TASK_TIME_LIMIT", "30")
-    monkeypatch.setenv("DIA3_WORKER_METRICS_PORT", "0")
-    reset_process_state()
-    worker = None
-    try:
-        worker = start_worker(tmp_path, concurrency=1, queues="agents")
-        client = ApiClient(create_app(), ADMIN_KEY)
-        slow = "The service was slow and awful, yet the staff were lovely and kind. " * 60
-        job_id = client.submit("sentiment", {"texts": [slow] * 25}).get_json()["id"]
-        job = client.wait(job_id, timeout=120)
-        assert job["state"] == "failed"
-        assert job["error"]["type"] == "TimeLimitExceeded"
-        assert job["error"]["step"] == "batch-00000"
-        assert "(1 s)" in job["error"]["message"]
-    finally:
-        if worker:
-            worker.stop()
-        server.stop()
-        monkeypatch.undo()
-        reset_process_state()
