@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -89,7 +90,7 @@ class Rendered:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeHTTPServer:
+class FakeHTTPServer(ABC):
     """Base class: subclasses define ``ROUTES`` and ``render``; use as a context manager.
 
     ``with FakeOpenAIServer() as fake: fake.base_url`` -- the base URL to hand to a client.
@@ -166,10 +167,11 @@ class FakeHTTPServer:
 
     # -- provider hooks --------------------------------------------------------------------
 
+    @abstractmethod
     def render(
         self, route: str, request: RecordedRequest, scripted: ScriptedResponse | None
     ) -> Rendered:
-        raise NotImplementedError
+        """The provider's wire format for ``route`` (a scripted response, or the default)."""
 
     def not_found(self, path: str) -> Rendered:
         return Rendered(404, body=json.dumps({"error": f"no route for {path}"}).encode())
