@@ -90,6 +90,11 @@ class Rendered:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def approx_tokens(text: str) -> int:
+    """Token count the fakes report: about four characters a token, as providers roughly do."""
+    return max(1, len(text) // 4)
+
+
 class FakeHTTPServer(ABC):
     """Base class: subclasses define ``ROUTES`` and ``render``; use as a context manager.
 
@@ -172,6 +177,23 @@ class FakeHTTPServer(ABC):
         self, route: str, request: RecordedRequest, scripted: ScriptedResponse | None
     ) -> Rendered:
         """The provider's wire format for ``route`` (a scripted response, or the default)."""
+
+    def reply_content(self, body: dict[str, Any], scripted: ScriptedResponse | None
+                      ) -> tuple[str, tuple[int, int]]:
+        """The chat reply's text (scripted, else the provider's default) and its token usage
+        (scripted, else estimated from the messages and the reply)."""
+        content = scripted.message_content() if scripted else None
+        if content is None:
+            content = self._default_content(body)
+        prompt_tokens = sum(
+            approx_tokens(str(m.get("content") or "")) + 4 for m in body.get("messages", [])
+        )
+        usage = scripted.usage if scripted and scripted.usage else None
+        return content, usage or (prompt_tokens, approx_tokens(content))
+
+    @abstractmethod
+    def _default_content(self, body: dict[str, Any]) -> str:
+        """The reply when nothing is scripted."""
 
     def not_found(self, path: str) -> Rendered:
         return Rendered(404, body=json.dumps({"error": f"no route for {path}"}).encode())

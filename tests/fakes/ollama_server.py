@@ -68,14 +68,7 @@ class FakeOllamaServer(FakeHTTPServer):
     def _chat(self, body: dict[str, Any], scripted: ScriptedResponse | None) -> Rendered:
         if not body.get("model"):
             return Rendered(400, body=json.dumps(error_body("model is required")).encode())
-        content = scripted.message_content() if scripted else None
-        if content is None:
-            content = self._default_content(body)
-        prompt_tokens = sum(
-            approx_tokens(str(m.get("content") or "")) + 4 for m in body.get("messages", [])
-        )
-        usage = scripted.usage if scripted and scripted.usage else None
-        usage = usage or (prompt_tokens, approx_tokens(content))
+        content, usage = self.reply_content(body, scripted)
         headers = dict(scripted.headers) if scripted else {}
         model = body["model"]
         if body.get("stream", True):

@@ -19,7 +19,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from .fixtures import fixture_json, sse_events
-from .http_base import FakeHTTPServer, RecordedRequest, Rendered, ScriptedResponse
+from .http_base import (
+    FakeHTTPServer,
+    RecordedRequest,
+    Rendered,
+    ScriptedResponse,
+    approx_tokens,
+)
 from .schema_stub import minimal_instance
 
 CHAT_TEMPLATE = "openai/chat_completion.json"
@@ -33,10 +39,6 @@ SERVER_ERROR_BODY = {
     }
 }
 EMBEDDING_DIMENSIONS = 8
-
-
-def approx_tokens(text: str) -> int:
-    return max(1, len(text) // 4)
 
 
 def error_fixture(name: str) -> dict[str, Any]:
@@ -98,14 +100,7 @@ class FakeOpenAIServer(FakeHTTPServer):
         return self._chat(request.json or {}, scripted)
 
     def _chat(self, body: dict[str, Any], scripted: ScriptedResponse | None) -> Rendered:
-        content = scripted.message_content() if scripted else None
-        if content is None:
-            content = self._default_content(body)
-        prompt_tokens = sum(
-            approx_tokens(str(m.get("content") or "")) + 4 for m in body.get("messages", [])
-        )
-        usage = scripted.usage if scripted and scripted.usage else None
-        usage = usage or (prompt_tokens, approx_tokens(content))
+        content, usage = self.reply_content(body, scripted)
         model = body.get("model", "gpt-4o")
         headers = dict(scripted.headers) if scripted else {}
         if body.get("stream"):

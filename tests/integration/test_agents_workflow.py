@@ -138,19 +138,30 @@ def test_unknown_collection_is_a_422_at_submit(analyst):
     assert "no-such-collection" in str(response.get_json()["errors"]["json"]["params"])
 
 
-def test_a_collection_deleted_after_submit_fails_the_job_with_the_reason(
-        analyst, worker, tenant_collection):
-    from app.context import key_store
-    tenant = key_store().lookup(analyst.key).tenant
-    response = analyst.submit("strategic_analysis", {"question": "Anything at all?",
-                                                     "collection": tenant_collection})
-    knowledge.delete_collection(tenant, tenant_collection)
-    job = analyst.wait(response.get_json()["id"])
-    if job["state"] == "failed":  # unless the retrieval ran before the deletion
-        assert job["error"]["step"] == "retrieve"
-        assert tenant_collection in job["error"]["message"] or \
-            "does not exist" in job["error"]["message"]
+def test_a_collection_gone_by_retrieval_fails_the_job_with_the_reason(analyst, worker):
+    """Submit-time checks passed, then the collection vanished: the retrieve step fails the
+    job naming the collection (enqueued directly, so no race with the deletion)."""
+    from celery import chain
 
+    from app.context import job_store
+    from app.jobs.store import new_job_id
+    from app.workflows.registry import Plan
+    from app.workflows.strategic_analysis import StrategicAnalysisParams
+    from tests.conftest import wait_for
+    from workers.celery_app import get_celery
+    store = job_store()
+    job_id = new_job_id()
+    plan = Plan(job_id, "req-gone", get_celery(), tenant="gone")
+    params = StrategicAnalysisParams().load({"question": "Anything at all?",
+                                             "collection": "vanished", "backend": "local"})
+    canvas = chain(plan.step("dia3.agents.retrieve", "retrieve", tenant="gone",
+                             collection="vanished", perspectives=["risk"], k=3))
+    store.create(job_id=job_id, workflow="strategic_analysis", tenant="gone", owner="k",
+                 params=params, steps_total=plan.steps_total, tasks=plan.tasks)
+    canvas.apply_async()
+    job = wait_for(lambda: store.get(job_id) if store.get(job_id).finished else None, 60)
+    assert job.state == "failed" and job.error["step"] == "retrieve"
+    assert "vanished" in job.error["message"]
 
 def test_bad_params_are_422(analyst):
     response = analyst.submit("strategic_analysis", {"question": "x", "collection": "c",

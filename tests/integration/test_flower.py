@@ -9,25 +9,18 @@ import uuid
 import pytest
 import requests
 
-from tests.conftest import free_port, wait_for
-from tests.ui.processes import Server
+from tests.conftest import wait_for
+from tests.ui.processes import serving
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def flower(dia3_env, worker, tmp_path_factory):
-    port = free_port()
     auth = ("ops", "pw-" + uuid.uuid4().hex)
-    server = Server(["flower", "--port", str(port)],
-                    {"DIA3_FLOWER_USER": auth[0], "DIA3_FLOWER_PASSWORD": auth[1]},
-                    tmp_path_factory.mktemp("flower") / "flower.log")
-    url = f"http://127.0.0.1:{port}"
-    try:
-        server.wait_answering(url + "/healthcheck")
+    with serving("flower", {"DIA3_FLOWER_USER": auth[0], "DIA3_FLOWER_PASSWORD": auth[1]},
+                 tmp_path_factory.mktemp("flower"), "/healthcheck") as url:
         yield url, auth
-    finally:
-        server.stop()
 
 
 def test_anonymous_and_wrong_credentials_are_refused(flower):

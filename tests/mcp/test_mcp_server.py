@@ -14,8 +14,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
 
-from tests.conftest import free_port
-from tests.ui.processes import Server
+from tests.ui.processes import serving
 
 pytestmark = pytest.mark.integration
 
@@ -25,15 +24,8 @@ TOOLS = {"list_workflows", "submit_job", "get_job", "list_jobs", "cancel_job", "
 
 @pytest.fixture(scope="module")
 def mcp_url(dia3_env, worker, tmp_path_factory):
-    port = free_port()
-    server = Server(["mcp", "--port", str(port)], {},
-                    tmp_path_factory.mktemp("mcp") / "mcp.log")
-    url = f"http://127.0.0.1:{port}/mcp"
-    try:
-        server.wait_answering(url, healthy=(401,))
-        yield url
-    finally:
-        server.stop()
+    with serving("mcp", {}, tmp_path_factory.mktemp("mcp"), "/mcp", healthy=(401,)) as url:
+        yield url + "/mcp"
 
 
 def new_key(role: str = "analyst", tenant: str | None = None) -> str:

@@ -9,8 +9,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import free_port
-from tests.ui.processes import Server
+from tests.ui.processes import serving
 
 
 @pytest.fixture(autouse=True)
@@ -24,16 +23,9 @@ def keep_main_module():
 
 @pytest.fixture(scope="session")
 def api_url(dia3_env, worker, tmp_path_factory):
-    port = free_port()
-    server = Server(["api", "--port", str(port)],
-                    {"DIA3_API_WORKERS": "1", "DIA3_API_THREADS": "8"},
-                    tmp_path_factory.mktemp("api") / "api.log")
-    url = f"http://127.0.0.1:{port}"
-    try:
-        server.wait_answering(url + "/readyz")
+    with serving("api", {"DIA3_API_WORKERS": "1", "DIA3_API_THREADS": "8"},
+                 tmp_path_factory.mktemp("api"), "/readyz") as url:
         yield url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

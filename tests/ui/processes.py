@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
-from tests.conftest import ROOT, wait_for
+from app.runtime import wait_or_kill
+from tests.conftest import ROOT, free_port, wait_for
 
 
 class Server:
@@ -38,8 +41,19 @@ class Server:
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            wait_or_kill(self.proc, timeout=20)
+
+
+@contextmanager
+def serving(command: str, env: dict[str, str], log_dir: Path, health_path: str,
+            healthy: tuple[int, ...] = (200,)) -> Iterator[str]:
+    """``dia3 <command>`` on a free port for the duration of the block; yields its base URL
+    once ``health_path`` answers with one of ``healthy``."""
+    port = free_port()
+    server = Server([command, "--port", str(port)], env, log_dir / f"{command}.log")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        server.wait_answering(url + health_path, healthy)
+        yield url
+    finally:
+        server.stop()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.conftest import ROOT, free_port
-from tests.ui.processes import Server
+from tests.conftest import ROOT
+from tests.ui.processes import serving
 
 pytestmark = pytest.mark.integration
 
@@ -22,16 +22,9 @@ TEXTS = "texts (required, one per line)"
 
 @pytest.fixture(scope="module")
 def dashboard_url(api_url, tmp_path_factory):
-    port = free_port()
-    server = Server(["ui", "--port", str(port)],
-                    {"DIA3_API_URL": api_url, "DIA3_UI_REFRESH_SECONDS": "1"},
-                    tmp_path_factory.mktemp("ui") / "ui.log")
-    url = f"http://127.0.0.1:{port}"
-    try:
-        server.wait_answering(url + "/_stcore/health")
+    with serving("ui", {"DIA3_API_URL": api_url, "DIA3_UI_REFRESH_SECONDS": "1"},
+                 tmp_path_factory.mktemp("ui"), "/_stcore/health") as url:
         yield url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
