@@ -15,14 +15,6 @@ from pathlib import Path
 from typing import Any
 
 
-def parse_bool(raw: str) -> bool:
-    if raw.strip().lower() in {"1", "true", "yes", "on"}:
-        return True
-    if raw.strip().lower() in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(f"not a boolean: {raw!r}")
-
-
 def setting(default: Any, doc: str, parse: Callable[[str], Any] | None = None,
             secret: bool = False):
     """Declare one setting: its default, its documentation and how to parse the env text.
@@ -238,4 +230,4 @@ def reload_settings() -> Settings:
 
 
 __all__ = ["Settings", "get_settings", "reload_settings", "load_settings",
-           "documented_settings", "env_name", "markdown_table", "parse_bool"]
+           "documented_settings", "env_name", "markdown_table"]

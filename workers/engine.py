@@ -15,7 +15,6 @@ import logging
 import os
 import random
 import time
-import traceback as tb
 
 import redis
 from celery import Task
@@ -159,7 +158,3 @@ def _header(request, name: str) -> str | None:
     if value is None and isinstance(getattr(request, "headers", None), dict):
         value = request.headers.get(name)
     return value
-
-
-def format_exception(exc: BaseException) -> str:
-    return "".join(tb.format_exception_only(type(exc), exc)).strip()
