@@ -73,6 +73,9 @@ class DIA3Client:
     def cancel(self, job_id: str) -> dict:
         return self.request("POST", f"/api/v1/jobs/{job_id}/cancel")
 
+    def retry(self, job_id: str) -> dict:
+        return self.request("POST", f"/api/v1/jobs/{job_id}/retry")
+
     def delete(self, job_id: str) -> None:
         self.request("DELETE", f"/api/v1/jobs/{job_id}")
 

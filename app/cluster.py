@@ -15,13 +15,9 @@ KEY = "dia3:workers"
 
 
 class WorkerRegistry:
-    def __init__(self, interval: float):
-        self.interval = interval
-
-    @property
-    def deadline(self) -> float:
-        """A worker silent for this long is considered gone."""
-        return max(3 * self.interval, 10.0)
+    def __init__(self, lost_after: float):
+        #: a worker silent for this long is considered gone
+        self.deadline = lost_after
 
     def beat(self, client: redis.Redis, hostname: str, info: dict) -> None:
         pipe = client.pipeline(transaction=False)

@@ -42,7 +42,7 @@ def job_store() -> JobStore:
 
 
 def worker_registry() -> WorkerRegistry:
-    return _cached("workers", lambda: WorkerRegistry(get_settings().heartbeat_interval))
+    return _cached("workers", lambda: WorkerRegistry(get_settings().worker_lost_after))
 
 
 def key_store():

@@ -31,7 +31,14 @@ TASK_RUNTIME = Histogram("dia3_task_runtime_seconds", "Runtime of a step by task
                          ["task"], buckets=DURATION_BUCKETS)
 TASKS = Counter("dia3_tasks_total", "Steps run by task name and outcome", ["task", "outcome"])
 TASK_RETRIES = Counter("dia3_task_retries_total", "Step retries by task name", ["task"])
-REAPED = Counter("dia3_jobs_reaped_total", "Jobs failed by the reaper (no heartbeat)")
+REAPED = Counter("dia3_jobs_reaped_total",
+                 "Jobs failed by the reaper (steps lost more often than DIA3_MAX_RESUMES)")
+JOBS_RETRIED = Counter("dia3_jobs_retried_total", "Failed or cancelled jobs run again on request",
+                       ["workflow"])
+JOBS_RESUMED = Counter("dia3_jobs_resumed_total",
+                       "Active jobs re-dispatched by the reaper after their steps were lost")
+MESSAGES_RESTORED = Counter("dia3_messages_restored_total",
+                            "Step messages held by a lost worker put back on their queue")
 
 
 class RedisStateCollector:

@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from app import metrics
 from app.auth.keys import Principal
 from app.context import job_store
-from app.jobs.model import ACTIVE_STATES, Job
+from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, Job
 from app.jobs.store import InvalidTransition, JobNotFound, new_job_id
 from app.logs import request_id_var
 from app.workflows.registry import Plan, all_workflows, get_workflow
@@ -79,6 +79,29 @@ def submit(principal: Principal, workflow_name: str, params: Any,
     return job, True
 
 
+def redispatch(job_id: str, allowed: tuple[str, ...]) -> Job:
+    """Send a job's canvas again under new task ids; steps already done replay their
+    recorded outputs instead of running, so the job goes on from its unfinished steps."""
+    store = job_store()
+    job = store.get(job_id, with_params=True)
+    plan = Plan(job_id=job_id, request_id=request_id_var.get() or job.request_id,
+                app=get_celery(), tenant=job.tenant, attempt=job.attempts + 1)
+    canvas = get_workflow(job.workflow).build(plan, job.params or {})
+    attempt = store.redo(job_id, allowed, plan.tasks)
+    canvas.apply_async()
+    log.info("job re-dispatched", extra={"job": job_id, "attempt": attempt})
+    return store.get(job_id)
+
+
+def retry(principal: Principal, job_id: str) -> Job:
+    """Run a failed or cancelled job again from the steps it did not finish."""
+    require_write(principal)
+    get(principal, job_id)
+    job = redispatch(job_id, (FAILED, CANCELLED))
+    metrics.JOBS_RETRIED.labels(job.workflow).inc()
+    return job
+
+
 def get(principal: Principal, job_id: str, with_params: bool = False) -> Job:
     return job_store().get(job_id, tenant=None if principal.is_admin else principal.tenant,
                            with_params=with_params)
@@ -125,5 +148,6 @@ def delete(principal: Principal, job_id: str) -> None:
     log.info("job deleted", extra={"job": job_id})
 
 
-__all__ = ["submit", "get", "result", "list_jobs", "cancel", "delete", "Forbidden",
+__all__ = ["submit", "get", "result", "list_jobs", "cancel", "delete", "retry", "redispatch",
+           "Forbidden",
            "JobNotFound", "InvalidTransition", "validate_params", "steps"]

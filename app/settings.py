@@ -23,6 +23,15 @@ def setting(default: Any, doc: str, parse: Callable[[str], Any] | None = None,
                  metadata={"doc": doc, "parse": parse, "secret": secret})
 
 
+def parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """DIA3 configuration; field ``foo_bar`` is read from ``DIA3_FOO_BAR``."""
@@ -94,11 +103,20 @@ class Settings:
     heartbeat_interval: float = setting(
         5.0, "Seconds between heartbeats of a running step and of each worker", float)
     job_heartbeat_timeout: int = setting(
-        300, "A running job with no heartbeat for this long is failed by the reaper", int)
+        300, "An active job with no heartbeat for this long and no step message anywhere "
+        "(queued, held or waiting to retry) is re-dispatched by the reaper", int)
+    worker_lost_after: float = setting(
+        30.0, "A worker silent for this long is lost: the step messages it held go back to "
+        "their queues (instead of waiting for the visibility timeout)", float)
+    max_resumes: int = setting(
+        3, "Re-dispatches of a job whose steps were lost before the reaper fails it", int)
     reaper_interval: float = setting(15.0, "Seconds between reaper passes", float)
     max_deliveries: int = setting(
         5, "A step delivered more often than this without finishing fails its job "
         "(poison message)", int)
+    diagnostic_faults: bool = setting(
+        False, "Allow the smoke workflow's fault-injection params (fail_attempts, crash) to "
+        "rehearse failure handling; keep off in production", parse_bool)
     sentiment_batch_size: int = setting(250, "Most texts in one sentiment batch step", int)
     sentiment_batch_chars: int = setting(
         100_000, "Most characters in one sentiment batch step (long texts cost more)", int)

@@ -10,7 +10,7 @@ from celery import Celery
 
 from app.redis_client import redis_url
 from app.settings import get_settings
-from workers.config import celery_config, check_reliability
+from workers.config import celery_config, check_reliability, worker_config
 
 TASK_MODULES = ["workers.tasks.sentiment", "workers.tasks.smoke",
                 "workers.tasks.montecarlo", "workers.tasks.forecast",
@@ -33,6 +33,14 @@ def get_celery() -> Celery:
     if _app is None:
         _app = create_celery()
     return _app
+
+
+def prepare_worker(app: Celery) -> Celery:
+    """Worker-only configuration: Redis-outage retries and tracking of held messages."""
+    from workers.held import ForgetOnConsumerStart
+    app.conf.update(worker_config())
+    app.steps["consumer"].add(ForgetOnConsumerStart)
+    return app
 
 
 def reset_celery() -> None:

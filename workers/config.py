@@ -79,6 +79,20 @@ def celery_config(settings: Settings, redis_url: str) -> dict:
     }
 
 
+def worker_config() -> dict:
+    """What only workers need: ride out a Redis restart instead of failing steps. A step that
+    finished keeps publishing its next step for up to about a minute, and result-backend
+    writes (chord counting) are retried. (The API keeps the defaults so that a submit during
+    an outage fails fast with 503.)"""
+    return {
+        "task_publish_retry_policy": {"max_retries": 40, "interval_start": 0.1,
+                                      "interval_step": 0.5, "interval_max": 2.0},
+        "result_backend_always_retry": True,
+        "result_backend_max_retries": 40,
+        "result_backend_max_sleep_between_retries_ms": 2000,
+    }
+
+
 def check_reliability(settings: Settings) -> None:
     """Refuse a configuration in which Redis would redeliver still-running steps."""
     if settings.visibility_timeout <= settings.task_time_limit:

@@ -89,10 +89,18 @@ class JobStep(Task):
                 var.reset(token)
 
     def _run_step(self, job_id: str, step: str, args, kwargs):
-        store = job_store()
         request = self.request
-        start = store.step_start(job_id, step, request.id or "",
-                                 f"{request.hostname or ''}:{os.getpid()}")
+        try:
+            start = job_store().step_start(job_id, step, request.id or "",
+                                           f"{request.hostname or ''}:{os.getpid()}")
+        except TRANSIENT as exc:
+            self._retry_transient(exc, job_id, step, kwargs)
+        if start.verdict == "done":
+            # Delivered again after it finished (its worker died before acknowledging):
+            # replay what it passed on, so the chain goes on and the chord counts it.
+            log.info("step replayed", extra={"step": step})
+            metrics.TASKS.labels(self.name, "replayed").inc()
+            return start.memo
         if start.verdict != "run":
             log.info("step skipped", extra={"step": step, "verdict": start.verdict})
             metrics.TASKS.labels(self.name, "skipped").inc()
@@ -113,17 +121,17 @@ class JobStep(Task):
             log.info("step stopped: job cancelled", extra={"step": step})
             raise Ignore() from None
         except TRANSIENT as exc:
-            if request.retries >= self.max_retries:
-                raise
-            metrics.TASK_RETRIES.labels(self.name).inc()
-            delay = backoff_seconds(request.retries, getattr(exc, "retry_after", None))
-            log.warning("step retrying", extra={"step": step, "delay": round(delay, 2),
-                                                "reason": str(exc)[:500]})
-            raise self.retry(exc=exc, countdown=delay, kwargs={**kwargs, "job_id": job_id,
-                                                               "step": step})
+            self._retry_transient(exc, job_id, step, kwargs)
         finally:
             heartbeat.end()
         runtime = time.perf_counter() - began
+        try:
+            return self._record_done(job_id, step, out, runtime)
+        except TRANSIENT as exc:  # Redis went away after the work: do it again later
+            self._retry_transient(exc, job_id, step, kwargs)
+
+    def _record_done(self, job_id: str, step: str, out, runtime: float):
+        store = job_store()
         metrics.TASK_RUNTIME.labels(self.name).observe(runtime)
         metrics.TASKS.labels(self.name, "succeeded").inc()
         if self.final:
@@ -132,8 +140,21 @@ class JobStep(Task):
                 metrics.observe_job_end(workflow, "succeeded", created_at)
                 log.info("job succeeded", extra={"step": step})
             return None
-        store.step_done(job_id, step, out if self.keep_output else None, runtime)
-        return None if self.keep_output else out
+        passed_on = None if self.keep_output else out
+        store.step_done(job_id, step, out, runtime, passed_on=not self.keep_output)
+        return passed_on
+
+    def _retry_transient(self, exc: BaseException, job_id: str, step: str, kwargs):
+        """Retry the step later with backoff (raises); after ``max_retries`` re-raise."""
+        request = self.request
+        if request.retries >= self.max_retries:
+            raise exc
+        metrics.TASK_RETRIES.labels(self.name).inc()
+        delay = backoff_seconds(request.retries, getattr(exc, "retry_after", None))
+        log.warning("step retrying", extra={"step": step, "delay": round(delay, 2),
+                                            "reason": str(exc)[:500]})
+        raise self.retry(exc=exc, countdown=delay, kwargs={**kwargs, "job_id": job_id,
+                                                           "step": step})
 
     def check_cancelled(self) -> None:
         """Raise :class:`JobCancelled` if the current job was cancelled (call between batches)."""

@@ -1,8 +1,17 @@
-"""The reaper: fails jobs whose steps vanished (no heartbeat within the deadline).
+"""The reaper: gets the work of lost workers going again.
 
-It runs in every worker's main process, but a Redis lock lets only one pass run at a time
-across the cluster. A job is reaped only if its heartbeat is stale *and* no queue has a
-backlog its next step could be waiting in, so a busy cluster does not fail healthy jobs.
+It runs in every worker's main process; a Redis lock lets one pass run at a time across the
+cluster. Each pass:
+
+1. puts back on their queues the step messages that were delivered more than
+   ``DIA3_WORKER_LOST_AFTER`` seconds ago and that no live worker holds (their worker died,
+   or lost its connection and dropped them): Redis alone would wait for the visibility
+   timeout;
+2. finds active jobs without a heartbeat for ``DIA3_JOB_HEARTBEAT_TIMEOUT`` seconds and with
+   no step message anywhere (queued, held or waiting for a retry): their progress was lost
+   (e.g. a message acknowledged while Redis restarted). Such a job is re-dispatched: finished
+   steps replay their recorded outputs and the others run again. A job lost more than
+   ``DIA3_MAX_RESUMES`` times is failed with the reason.
 """
 
 from __future__ import annotations
@@ -12,50 +21,119 @@ import threading
 import time
 
 from app import metrics
-from app.context import job_store
-from app.jobs.model import RUNNING
+from app.context import job_store, worker_registry
+from app.jobs.model import ACTIVE_STATES
+from app.jobs.store import InvalidTransition, JobNotFound
 from app.metrics import queue_keys
 from app.redis_client import get_redis
 from app.settings import get_settings
+from workers import held
 from workers.config import QUEUES
 
 log = logging.getLogger("dia3.reaper")
 LOCK = "dia3:reaper:lock"
 
+# Ids of the given jobs that have a step message in one of the lists (queues) or in the
+# unacked hash. KEYS: the unacked hash, then queue lists; ARGV: job ids. Messages are kombu
+# JSON envelopes whose headers carry ``dia3_job_id``.
+_JOBS_WITH_MESSAGES = """
+local wanted, found, out = {}, {}, {}
+for _, id in ipairs(ARGV) do wanted[id] = true end
+local function look(msg)
+  local id = string.match(msg, '"dia3_job_id":%s*"([^"]+)"')
+  if id and wanted[id] and not found[id] then found[id] = true; out[#out + 1] = id end
+end
+for _, msg in ipairs(redis.call('HVALS', KEYS[1])) do look(msg) end
+for i = 2, #KEYS do
+  for _, msg in ipairs(redis.call('LRANGE', KEYS[i], 0, -1)) do look(msg) end
+end
+return out
+"""
 
-def backlog() -> int:
+
+def restore_orphans(now: float | None = None) -> int:
+    """Requeue unacknowledged step messages no live worker holds; returns how many."""
+    settings = get_settings()
     client = get_redis()
-    pipe = client.pipeline(transaction=False)
-    for queue in QUEUES:
-        for key in queue_keys(queue):
-            pipe.llen(key)
-    return sum(pipe.execute())
+    now = time.time() if now is None else now
+    tags = client.zrangebyscore(held.UNACKED_INDEX, "-inf", repr(now - settings.worker_lost_after))
+    if not tags:
+        return 0
+    holding = held.held_by(client, worker_registry().alive(client))
+    orphans = [tag for tag in tags if tag not in holding]
+    if not orphans:
+        return 0
+    from workers.celery_app import get_celery
+    with get_celery().connection_for_write() as conn:
+        qos = conn.default_channel.qos
+        for tag in orphans:
+            qos.restore_by_tag(tag)
+    metrics.MESSAGES_RESTORED.inc(len(orphans))
+    log.warning("step messages of lost workers requeued", extra={"count": len(orphans)})
+    return len(orphans)
 
 
-def reap_once(now: float | None = None) -> list[str]:
-    """One pass; returns the ids of the jobs it failed."""
+def jobs_with_messages(job_ids: list[str]) -> set[str]:
+    if not job_ids:
+        return set()
+    keys = [held.UNACKED] + [key for queue in QUEUES for key in queue_keys(queue)]
+    return set(get_redis().eval(_JOBS_WITH_MESSAGES, len(keys), *keys, *job_ids))
+
+
+def resume_lost_jobs(now: float | None = None) -> tuple[list[str], list[str]]:
+    """Re-dispatch active jobs whose steps are gone; returns (resumed, failed) ids."""
+    from app import service
+    settings = get_settings()
+    store = job_store()
+    now = time.time() if now is None else now
+    stale = store.stale_active(now - settings.job_heartbeat_timeout)
+    lost = [job_id for job_id in stale if job_id not in jobs_with_messages(stale)]
+    resumed, failed = [], []
+    for job_id in lost:
+        if store.state(job_id) not in ACTIVE_STATES:
+            continue
+        resumes = store.r.hincrby(f"dia3:job:{job_id}", "resumes", 1)
+        job = store.get(job_id)
+        if resumes > settings.max_resumes:
+            if _give_up(job, f"the job's steps were lost {resumes - 1} times (workers died "
+                        "or Redis lost them) and were re-dispatched each time; giving up"):
+                failed.append(job_id)
+            continue
+        try:
+            service.redispatch(job_id, ACTIVE_STATES)
+        except (InvalidTransition, JobNotFound):
+            continue
+        except Exception as exc:  # e.g. params this version can no longer build
+            if _give_up(job, f"the job's steps were lost and it could not be re-dispatched: "
+                        f"{exc.__class__.__name__}: {exc}"[:2000]):
+                failed.append(job_id)
+            continue
+        metrics.JOBS_RESUMED.inc()
+        log.warning("job re-dispatched: its steps were lost",
+                    extra={"job": job_id, "step": job.current_step, "resume": resumes})
+        resumed.append(job_id)
+    return resumed, failed
+
+
+def _give_up(job, message: str) -> bool:
+    if not job_store().fail(job.id, error_type="WorkerLost", message=message,
+                            step=job.current_step):
+        return False
+    metrics.REAPED.inc()
+    metrics.observe_job_end(job.workflow, "failed", job.created_at)
+    log.warning("job failed: steps lost", extra={"job": job.id, "reason": message})
+    return True
+
+
+def reap_once(now: float | None = None) -> dict[str, object] | None:
+    """One pass, unless another worker's pass holds the lock (then ``None``)."""
     settings = get_settings()
     client = get_redis()
     if not client.set(LOCK, "1", nx=True, px=int(settings.reaper_interval * 900)):
-        return []
-    now = time.time() if now is None else now
-    store = job_store()
-    stale = store.stale_active(now - settings.job_heartbeat_timeout)
-    if not stale or backlog() > 0:
-        return []
-    reaped = []
-    for job_id in stale:
-        if store.state(job_id) != RUNNING:
-            continue
-        message = (f"no heartbeat from any worker for {settings.job_heartbeat_timeout} s; "
-                   "the worker running this job was lost")
-        job = store.get(job_id)
-        if store.fail(job_id, error_type="WorkerLost", message=message, step=job.current_step):
-            metrics.REAPED.inc()
-            metrics.observe_job_end(job.workflow, "failed", job.created_at)
-            log.warning("job reaped", extra={"job": job_id, "step": job.current_step})
-            reaped.append(job_id)
-    return reaped
+        return None
+    restored = restore_orphans(now)
+    resumed, failed = resume_lost_jobs(now)
+    return {"restored": restored, "resumed": resumed, "failed": failed}
 
 
 class Reaper(threading.Thread):

@@ -13,6 +13,7 @@ from app.context import worker_registry
 from app.logs import configure_logging
 from app.redis_client import get_redis, reset_clients
 from app.settings import get_settings
+from workers import held
 from workers.config import QUEUES
 from workers.reaper import Reaper
 
@@ -48,7 +49,10 @@ class WorkerBeat(threading.Thread):
         registry = worker_registry()
         while True:
             try:
-                registry.beat(get_redis(), self.hostname, self.info)
+                client = get_redis()
+                # held tags first: a beat must never vouch for messages not yet published
+                held.publish(client, self.hostname, ttl=registry.deadline * 2)
+                registry.beat(client, self.hostname, self.info)
             except Exception:
                 log.warning("worker heartbeat failed", exc_info=True)
             if self.stopping.wait(get_settings().heartbeat_interval):

@@ -76,6 +76,15 @@ class JobCancel(MethodView):
         return service.cancel(principal(), job_id).to_dict()
 
 
+@blp.route("/<string:job_id>/retry")
+class JobRetry(MethodView):
+    @blp.response(202, JobSchema)
+    def post(self, job_id):
+        """Run a failed or cancelled job again from the steps it did not finish (409 for a
+        job that is queued, running or succeeded)"""
+        return service.retry(principal(), job_id).to_dict()
+
+
 @blp.route("/<string:job_id>/result")
 class JobResult(MethodView):
     @blp.response(200, ResultSchema)

@@ -71,9 +71,9 @@ def worker(queues: str, concurrency: int | None, name: str | None, pool: str,
     if not without_chroma:
         runtime.ensure_chroma()
     runtime.prepare_metrics("worker")
-    from workers.celery_app import get_celery
+    from workers.celery_app import get_celery, prepare_worker
     settings = get_settings()
-    app = get_celery()
+    app = prepare_worker(get_celery())
     app.worker_main([
         "worker", "-Q", queues, "-c", str(concurrency or settings.worker_concurrency),
         "-n", name or f"dia3-{os.getpid()}@%h", "-P", pool, "--without-mingle",
@@ -290,6 +290,14 @@ def jobs_show(job_id) -> None:
 def jobs_cancel(job_id) -> None:
     job = _api_call(_client().cancel, job_id)
     console.print(f"job {job_id} {job['state']}")
+
+
+@jobs.command("retry")
+@click.argument("job_id")
+def jobs_retry(job_id) -> None:
+    """Run a failed or cancelled job again from its failed step."""
+    job = _api_call(_client().retry, job_id)
+    console.print(f"job {job_id} {job['state']} (attempt {job['attempts']})")
 
 
 @jobs.command("delete")

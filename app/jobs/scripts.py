@@ -80,18 +80,21 @@ return {'ok', cur}
 """
 
 # ARGV: prefix, id, step, now, task id, worker.
-# Returns {'run'|'done'|'stop'|'missing', starts}.
+# Returns {'run'|'done'|'stop'|'missing', starts, memo}: a step delivered again after it
+# finished gets its recorded output back (memo), so the canvas can go on from it.
 STEP_START = _INDEX_HELPERS + """
 local p, id, step, now, task_id, worker = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local jk = p .. 'job:' .. id
 local st = redis.call('HGET', jk, 'state')
-if not st then return {'missing', 0} end
-if st ~= 'queued' and st ~= 'running' then return {'stop', 0} end
+if not st then return {'missing', 0, ''} end
+if st ~= 'queued' and st ~= 'running' then return {'stop', 0, ''} end
 local sk = jk .. ':steps'
 local raw = redis.call('HGET', sk, step)
 local rec = {}
 if raw then rec = cjson.decode(raw) end
-if rec.state == 'done' then return {'done', rec.starts or 0} end
+if rec.state == 'done' then
+  return {'done', rec.starts or 0, redis.call('HGET', jk .. ':memo', step) or ''}
+end
 rec.starts = (rec.starts or 0) + 1
 rec.state = 'running'
 if not rec.started_at then rec.started_at = tonumber(now) end
@@ -104,12 +107,15 @@ if st == 'queued' then
 end
 redis.call('HSET', jk, 'current_step', step, 'heartbeat_at', now, 'updated_at', now)
 redis.call('ZADD', p .. 'active', now, id)
-return {'run', rec.starts}
+return {'run', rec.starts, ''}
 """
 
-# ARGV: prefix, id, step, now, output JSON or '', runtime seconds. Returns 1 the first time.
+# ARGV: prefix, id, step, now, output JSON or '', runtime seconds, where ('out' for outputs
+# read by later steps, 'memo' for a value passed down the chain, kept for replays).
+# Returns 1 the first time.
 STEP_DONE = """
 local p, id, step, now, output, runtime = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local where = ARGV[7]
 local jk = p .. 'job:' .. id
 local st = redis.call('HGET', jk, 'state')
 if not st then return -1 end
@@ -122,7 +128,7 @@ rec.state = 'done'
 rec.finished_at = tonumber(now)
 rec.runtime = tonumber(runtime)
 redis.call('HSET', sk, step, cjson.encode(rec))
-if output ~= '' then redis.call('HSET', jk .. ':out', step, output) end
+if output ~= '' then redis.call('HSET', jk .. ':' .. where, step, output) end
 redis.call('HINCRBY', jk, 'steps_done', 1)
 redis.call('HSET', jk, 'heartbeat_at', now, 'updated_at', now)
 if st == 'queued' or st == 'running' then redis.call('ZADD', p .. 'active', now, id) end
@@ -157,7 +163,7 @@ if body ~= '' then redis.call('SET', p .. 'result:' .. id, body) end
 redis.call('HSET', jk, 'state', 'succeeded', 'updated_at', now, 'finished_at', now,
   'result_ref', ref)
 redis.call('ZREM', p .. 'active', id)
-redis.call('DEL', jk .. ':out')
+redis.call('DEL', jk .. ':out', jk .. ':memo')
 return {1, job[2], job[3], st}
 """
 
@@ -185,7 +191,42 @@ if job[4] and job[4] ~= '' then
   local ik = p .. 'idem:' .. job[1] .. ':' .. job[4]
   if redis.call('GET', ik) == id then redis.call('DEL', ik) end
 end
-redis.call('DEL', jk, jk .. ':params', jk .. ':steps', jk .. ':out', jk .. ':usage',
-  p .. 'result:' .. id)
+redis.call('DEL', jk, jk .. ':params', jk .. ':steps', jk .. ':out', jk .. ':memo',
+  jk .. ':usage', p .. 'result:' .. id)
 return {1, job[5] or ''}
+"""
+
+# Run a job again from where it stopped (retry of a failed or cancelled job, or a resume of
+# an active job whose steps were lost). ARGV: prefix, id, now, comma-separated allowed states,
+# tasks JSON. Steps not done are reset so their delivery count starts afresh; done steps
+# stay done and replay their recorded outputs. Returns {'ok', attempts} or {'missing'|
+# 'conflict', state}.
+REDO = _INDEX_HELPERS + """
+local p, id, now, allowed, tasks = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local jk = p .. 'job:' .. id
+local cur = redis.call('HGET', jk, 'state')
+if not cur then return {'missing', ''} end
+if not string.find(',' .. allowed .. ',', ',' .. cur .. ',', 1, true) then
+  return {'conflict', cur}
+end
+local sk = jk .. ':steps'
+local recs = redis.call('HGETALL', sk)
+for i = 1, #recs, 2 do
+  local rec = cjson.decode(recs[i + 1])
+  if rec.state ~= 'done' then
+    rec.state = 'retrying'
+    rec.starts = 0
+    redis.call('HSET', sk, recs[i], cjson.encode(rec))
+  end
+end
+local to = cur
+if FINAL[cur] then
+  to = 'queued'
+  move_state(p, id, jk, cur, to)
+  redis.call('HDEL', jk, 'error', 'finished_at')
+end
+local attempts = redis.call('HINCRBY', jk, 'attempts', 1)
+redis.call('HSET', jk, 'state', to, 'tasks', tasks, 'updated_at', now, 'heartbeat_at', now)
+redis.call('ZADD', p .. 'active', now, id)
+return {'ok', attempts}
 """

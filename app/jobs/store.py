@@ -46,6 +46,8 @@ class Page:
 class StepStart:
     verdict: str  # run | done | stop | missing
     starts: int
+    #: for ``done``: the output the step passed on when it finished (replayed)
+    memo: Any = None
 
 
 def new_job_id() -> str:
@@ -88,6 +90,7 @@ class JobStore:
         self._finish = client.register_script(scripts.FINISH)
         self._heartbeat = client.register_script(scripts.HEARTBEAT)
         self._delete = client.register_script(scripts.DELETE)
+        self._redo = client.register_script(scripts.REDO)
 
     # ---- creation and reading --------------------------------------------------------------
     def create(self, *, job_id: str, workflow: str, tenant: str, owner: str,
@@ -200,6 +203,16 @@ class JobStore:
             return False
         return True
 
+    def redo(self, job_id: str, allowed: Iterable[str], tasks: dict[str, str]) -> int:
+        """Make a job runnable again from its unfinished steps; returns its attempt number."""
+        verdict, value = self._redo(args=[PREFIX, job_id, repr(time.time()), ",".join(allowed),
+                                          json.dumps(tasks, separators=(",", ":"))])
+        if verdict == "missing":
+            raise JobNotFound(job_id)
+        if verdict == "conflict":
+            raise InvalidTransition(job_id, value, "retried")
+        return int(value)
+
     def finish(self, job_id: str, step: str, result: Any, runtime: float
                ) -> tuple[bool, str, float]:
         """The last step's bookkeeping in one round trip after storing the result durably:
@@ -226,14 +239,17 @@ class JobStore:
 
     # ---- steps (used by the task base class) -----------------------------------------------
     def step_start(self, job_id: str, step: str, task_id: str, worker: str) -> StepStart:
-        verdict, starts = self._step_start(args=[
+        verdict, starts, memo = self._step_start(args=[
             PREFIX, job_id, step, repr(time.time()), task_id or "", worker or ""])
-        return StepStart(verdict, int(starts))
+        return StepStart(verdict, int(starts), json.loads(memo) if memo else None)
 
-    def step_done(self, job_id: str, step: str, output: Any, runtime: float) -> bool:
+    def step_done(self, job_id: str, step: str, output: Any, runtime: float,
+                  passed_on: bool = False) -> bool:
+        """Mark a step done once. Its output is kept for later steps (``passed_on=False``)
+        or, when the canvas passes it to the next step, as the memo a redelivery replays."""
         body = "" if output is None else json.dumps(output, separators=(",", ":"))
         return self._step_done(args=[PREFIX, job_id, step, repr(time.time()), body,
-                                     repr(runtime)]) == 1
+                                     repr(runtime), "memo" if passed_on else "out"]) == 1
 
     def step_outputs(self, job_id: str) -> dict[str, Any]:
         raw = self.r.hgetall(f"{PREFIX}job:{job_id}:out")

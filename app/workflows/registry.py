@@ -25,6 +25,9 @@ class Plan:
     request_id: str | None
     app: Any
     tenant: str = ""
+    #: 1 for the first run; a retried or resumed job gets new task ids, since workers drop
+    #: task ids revoked when the job failed or was cancelled
+    attempt: int = 1
     tasks: dict[str, str] = field(default_factory=dict)
 
     def step(self, task_name: str, step: str, *args: Any, fan_in: bool = False,
@@ -33,7 +36,7 @@ class Plan:
         the chord can count it; every other step's Celery result is ignored."""
         if step in self.tasks:
             raise ValueError(f"duplicate step name {step!r}")
-        task_id = f"{self.job_id}-{step}"
+        task_id = f"{self.job_id}-{step}" + (f"-a{self.attempt}" if self.attempt > 1 else "")
         self.tasks[step] = task_id
         sig = self.app.signature(
             task_name, args=args, kwargs={"job_id": self.job_id, "step": step, **kwargs},

@@ -79,7 +79,11 @@ def test_step_bookkeeping_ignores_second_delivery_and_finished_jobs(tenant):
     assert not store.step_done(job.id, "a", {"x": 2}, 0.1)  # counted once
     assert store.step_start(job.id, "a", "t", "w").verdict == "done"
     assert store.get(job.id).steps_done == 1
-    assert store.step_outputs(job.id) == {"a": {"x": 1}}
+    assert store.step_start(job.id, "b", "t", "w").verdict == "run"
+    assert store.step_done(job.id, "b", 41, 0.1, passed_on=True)
+    replay = store.step_start(job.id, "b", "t", "w")
+    assert (replay.verdict, replay.memo) == ("done", 41)  # what it passed on, for replays
+    assert store.step_outputs(job.id) == {"a": {"x": 1}}  # memos are not outputs
     store.cancel(job.id)
     assert store.step_start(job.id, "b", "t", "w").verdict == "stop"
 

@@ -1,56 +1,131 @@
-"""The reaper fails running jobs whose heartbeat stopped, and only those."""
+"""The reaper requeues messages no live worker holds, and re-dispatches jobs whose steps are
+nowhere — leaving alone jobs with a message queued or held."""
 
+import json
 import time
 import uuid
 
-from app.context import job_store
+import pytest
+
+from app.context import job_store, worker_registry
 from app.jobs.store import new_job_id
-from workers import reaper
+from app.redis_client import get_redis
+from workers import held, reaper
 
 
 def running_job(tenant: str) -> str:
     store = job_store()
     job, _ = store.create(job_id=new_job_id(), workflow="smoke", tenant=tenant, owner="k",
-                          params={}, steps_total=2, tasks={})
-    store.step_start(job.id, "first", "t", "w")
+                          params={"start": 1}, steps_total=3,
+                          tasks={"first": "t1", "second": "t2", "finish": "t3"})
+    store.step_start(job.id, "first", "t1", "w")
     return job.id
 
 
-def test_stale_running_job_is_failed_with_a_clear_reason(monkeypatch):
-    tenant = "reap" + uuid.uuid4().hex[:6]
-    stale, queued = running_job(tenant), None
-    store = job_store()
-    queued, _ = store.create(job_id=new_job_id(), workflow="smoke", tenant=tenant, owner="k",
-                             params={}, steps_total=1, tasks={})
-    monkeypatch.setattr(reaper, "backlog", lambda: 0)
-    store.r.delete(reaper.LOCK)
-    reaped = reaper.reap_once(now=time.time() + 10_000)
-    assert stale in reaped and queued.id not in reaped
-    job = store.get(stale)
+def envelope(job_id: str, queue: str) -> str:
+    """A kombu Redis envelope as it sits in the unacked hash: [message, exchange, key]."""
+    message = {"body": "e30=", "content-encoding": "utf-8", "content-type": "application/json",
+               "headers": {"id": f"{job_id}-x", "task": "dia3.smoke.add_one",
+                           "dia3_job_id": job_id},
+               "properties": {"delivery_info": {"exchange": "", "routing_key": queue},
+                              "delivery_tag": uuid.uuid4().hex, "body_encoding": "base64"}}
+    return json.dumps([message, "", queue])
+
+
+@pytest.fixture
+def no_lock():
+    get_redis().delete(reaper.LOCK)
+    yield
+    get_redis().delete(reaper.LOCK)
+
+
+def test_a_job_whose_steps_are_nowhere_is_redispatched_under_new_task_ids(no_lock):
+    job_id = running_job("reap" + uuid.uuid4().hex[:6])
+    resumed, failed = reaper.resume_lost_jobs(now=time.time() + 10_000)
+    assert job_id in resumed and job_id not in failed
+    job = job_store().get(job_id)
+    assert job.attempts == 2 and job.state in ("running", "succeeded")  # a worker may be up
+    assert sorted(job.tasks) == ["finish", "first", "second"]
+    assert all(task.endswith("-a2") for task in job.tasks.values())
+
+
+def test_a_job_with_a_message_held_or_queued_is_left_alone(no_lock):
+    client = get_redis()
+    job_id = running_job("reap" + uuid.uuid4().hex[:6])
+    tag = uuid.uuid4().hex
+    client.hset(held.UNACKED, tag, envelope(job_id, "nowhere-q"))
+    try:
+        assert reaper.jobs_with_messages([job_id, "other"]) == {job_id}
+        resumed, _ = reaper.resume_lost_jobs(now=time.time() + 10_000)
+        assert job_id not in resumed
+        assert job_store().get(job_id).attempts == 1
+    finally:
+        client.hdel(held.UNACKED, tag)
+
+
+def test_a_job_lost_more_than_max_resumes_times_is_failed_with_the_reason(no_lock, monkeypatch):
+    from app import service
+    sent = []
+    monkeypatch.setattr(service, "redispatch", lambda job_id, allowed: sent.append(job_id))
+    monkeypatch.setenv("DIA3_MAX_RESUMES", "1")
+    from app.settings import reload_settings
+    reload_settings()
+    try:
+        job_id = running_job("reap" + uuid.uuid4().hex[:6])
+        assert job_id in reaper.resume_lost_jobs(now=time.time() + 10_000)[0]
+        assert job_id in reaper.resume_lost_jobs(now=time.time() + 20_000)[1]
+        assert sent.count(job_id) == 1
+    finally:
+        monkeypatch.undo()
+        reload_settings()
+    job = job_store().get(job_id)
     assert job.state == "failed" and job.error["type"] == "WorkerLost"
-    assert "no heartbeat" in job.error["message"] and job.error["step"] == "first"
-    assert store.get(queued.id).state == "queued"
+    assert "lost 1 times" in job.error["message"]
 
 
-def test_fresh_jobs_and_busy_queues_are_left_alone(monkeypatch):
-    fresh = running_job("reap" + uuid.uuid4().hex[:6])
+def test_unacked_messages_of_dead_workers_are_requeued_and_held_ones_are_not(no_lock):
+    client = get_redis()
+    queue = "reaper-test-" + uuid.uuid4().hex[:6]
+    live = "live-" + uuid.uuid4().hex[:6] + "@test"
+    orphan, kept = uuid.uuid4().hex, uuid.uuid4().hex
+    old = time.time() - 1000
+    for tag in (orphan, kept):
+        client.hset(held.UNACKED, tag, envelope("j" + tag, queue))
+        client.zadd(held.UNACKED_INDEX, {tag: old})
+    worker_registry().beat(client, live, {})
+    client.sadd(held.KEY + live, kept)
+    try:
+        assert reaper.restore_orphans() >= 1
+        assert client.hexists(held.UNACKED, kept) and not client.hexists(held.UNACKED, orphan)
+        requeued = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
+        assert [m["headers"]["dia3_job_id"] for m in requeued] == ["j" + orphan]
+        assert requeued[0]["headers"]["redelivered"] is True
+    finally:
+        client.delete(queue, held.KEY + live)
+        client.hdel(held.UNACKED, orphan, kept)
+        client.zrem(held.UNACKED_INDEX, orphan, kept)
+        worker_registry().leave(client, live)
+
+
+def test_a_worker_publishes_only_tags_still_unacknowledged():
+    client = get_redis()
+    name = "pub-" + uuid.uuid4().hex[:6] + "@test"
+    pending, acked = uuid.uuid4().hex, uuid.uuid4().hex
+    client.hset(held.UNACKED, pending, "{}")
+    held._tags.update({pending, acked})
+    try:
+        assert held.publish(client, name, ttl=30) == 1
+        assert client.smembers(held.KEY + name) == {pending}
+        assert acked not in held._tags
+    finally:
+        held.forget_all()
+        client.hdel(held.UNACKED, pending)
+        client.delete(held.KEY + name)
+
+
+def test_only_one_reaper_pass_runs_at_a_time(no_lock):
     store = job_store()
-    store.r.delete(reaper.LOCK)
-    monkeypatch.setattr(reaper, "backlog", lambda: 0)
-    assert fresh not in reaper.reap_once()
-    store.r.delete(reaper.LOCK)
-    monkeypatch.setattr(reaper, "backlog", lambda: 5)  # its next step may be waiting in a queue
-    assert reaper.reap_once(now=time.time() + 10_000) == []
-    assert store.get(fresh).state == "running"
-
-
-def test_only_one_reaper_pass_runs_at_a_time(monkeypatch):
-    store = job_store()
-    store.r.delete(reaper.LOCK)
-    monkeypatch.setattr(reaper, "backlog", lambda: 0)
-    stale = running_job("reap" + uuid.uuid4().hex[:6])
-    assert reaper.reap_once(now=time.time() + 10_000 - 1) is not None
     store.r.set(reaper.LOCK, "1", px=60_000)
-    assert reaper.reap_once(now=time.time() + 20_000) == []
+    assert reaper.reap_once(now=time.time() + 20_000) is None
     store.r.delete(reaper.LOCK)
-    assert store.get(stale).state == "failed"
+    assert reaper.reap_once(now=time.time()) is not None
