@@ -18,7 +18,7 @@ import time
 
 import redis
 from celery import Task
-from celery.exceptions import Ignore, Retry, SoftTimeLimitExceeded
+from celery.exceptions import Ignore, Retry, SoftTimeLimitExceeded, TimeLimitExceeded
 
 from app import metrics
 from app.context import job_store
@@ -44,6 +44,10 @@ def describe_error(exc: BaseException, soft_limit: float | None = None) -> tuple
     if isinstance(exc, SoftTimeLimitExceeded):
         limit = soft_limit or get_settings().task_soft_time_limit
         return "TimeLimitExceeded", f"step exceeded its time limit ({limit:g} s)"
+    if isinstance(exc, TimeLimitExceeded):
+        limit = exc.args[0] if exc.args else get_settings().task_time_limit
+        return "TimeLimitExceeded", (f"step exceeded its hard time limit ({float(limit):g} s) "
+                                     "and its process was killed")
     message = str(exc) or exc.__class__.__name__
     return exc.__class__.__name__, message[:2000]
 
@@ -170,8 +174,9 @@ class JobStep(Task):
         if isinstance(exc, (Ignore, Retry)):
             return
         metrics.TASKS.labels(self.name, "failed").inc()
+        limits = getattr(self.request, "timelimit", None) or (None, None)  # per call: (hard, soft)
         record_failure(kwargs.get("job_id"), kwargs.get("step"), exc, self.app,
-                       self.soft_time_limit)
+                       limits[1] or self.soft_time_limit)
 
 
 def _header(request, name: str) -> str | None:

@@ -8,7 +8,9 @@ cluster. Each pass:
    or lost its connection and dropped them): Redis alone would wait for the visibility
    timeout;
 2. finds active jobs without a heartbeat for ``DIA3_JOB_HEARTBEAT_TIMEOUT`` seconds and with
-   no step message anywhere (queued, held or waiting for a retry): their progress was lost
+   no step message anywhere (queued, held or waiting for a retry; one scan of the queues
+   per pass, and a job found waiting is not looked for again for another timeout, so a deep
+   backlog costs Redis little): their progress was lost
    (e.g. a message acknowledged while Redis restarted). Such a job is re-dispatched: finished
    steps replay their recorded outputs and the others run again. A job lost more than
    ``DIA3_MAX_RESUMES`` times is failed with the reason.
@@ -32,6 +34,7 @@ from workers.config import QUEUES
 
 log = logging.getLogger("dia3.reaper")
 LOCK = "dia3:reaper:lock"
+ACTIVE = "dia3:active"  # active jobs by last sign of life (see app.jobs.store)
 
 # Ids of the given jobs that have a step message in one of the lists (queues) or in the
 # unacked hash. KEYS: the unacked hash, then queue lists; ARGV: job ids. Messages are kombu
@@ -87,7 +90,10 @@ def resume_lost_jobs(now: float | None = None) -> tuple[list[str], list[str]]:
     store = job_store()
     now = time.time() if now is None else now
     stale = store.stale_active(now - settings.job_heartbeat_timeout)
-    lost = [job_id for job_id in stale if job_id not in jobs_with_messages(stale)]
+    waiting = jobs_with_messages(stale)
+    if waiting:  # seen alive: not scanned for again until another timeout has passed
+        store.r.zadd(ACTIVE, {job_id: now for job_id in waiting}, xx=True)
+    lost = [job_id for job_id in stale if job_id not in waiting]
     resumed, failed = [], []
     for job_id in lost:
         if store.state(job_id) not in ACTIVE_STATES:

@@ -25,21 +25,39 @@ class SmokeParams(Schema):
         load_default=False,
         metadata={"description": "Diagnostics (needs DIA3_DIAGNOSTIC_FAULTS): the second step "
                   "kills its worker process on every delivery (a poison message)"})
+    stall_seconds = fields.Float(
+        load_default=0.0, validate=validate.Range(0, 120),
+        metadata={"description": "Diagnostics (needs DIA3_DIAGNOSTIC_FAULTS): the second step "
+                  "takes this long"})
+    time_limit = fields.Integer(
+        load_default=None, validate=validate.Range(1, 60),
+        metadata={"description": "Diagnostics (needs DIA3_DIAGNOSTIC_FAULTS): soft time limit "
+                  "of the second step in seconds (the hard one is 2 s later)"})
+    ignore_soft_limit = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Diagnostics (needs DIA3_DIAGNOSTIC_FAULTS): the second step "
+                  "keeps going past its soft time limit, so the hard one kills it"})
 
     @validates_schema
     def _faults_enabled(self, data: dict, **kwargs) -> None:
-        if (data.get("fail_attempts") or data.get("crash")) and \
-                not get_settings().diagnostic_faults:
+        used = [name for name in FAULTS if data.get(name)]
+        if used and not get_settings().diagnostic_faults:
             raise ValidationError("Fault injection is disabled on this server "
-                                  "(DIA3_DIAGNOSTIC_FAULTS).", "fail_attempts"
-                                  if data.get("fail_attempts") else "crash")
+                                  "(DIA3_DIAGNOSTIC_FAULTS).", used[0])
+
+
+FAULTS = ("fail_attempts", "crash", "stall_seconds", "ignore_soft_limit", "time_limit")
 
 
 def build(plan: Plan, params: dict):
-    faults = {key: params[key] for key in ("fail_attempts", "crash") if params.get(key)}
+    faults = {key: params[key] for key in FAULTS[:4] if params.get(key)}
+    second = plan.step("dia3.smoke.add_one", "second", **faults)
+    if params.get("time_limit"):
+        second = second.set(soft_time_limit=params["time_limit"],
+                            time_limit=params["time_limit"] + 2)
     return chain(
         plan.step("dia3.smoke.add_one", "first", params["start"]),
-        plan.step("dia3.smoke.add_one", "second", **faults),
+        second,
         plan.step("dia3.smoke.finish", "finish"),
     )
 

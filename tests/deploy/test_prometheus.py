@@ -3,10 +3,12 @@ has promtool unit tests that see it fire and stay quiet, and every component is 
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import yaml
 
+from tests.conftest import ROOT
 from tests.deploy.tools import COMPOSE_DIR, run, system_binary
 
 PROM_DIR = COMPOSE_DIR / "prometheus"
@@ -48,6 +50,12 @@ def test_every_alert_has_unit_tests_firing_and_quiet():
     result = promtool("test", "rules", str(RULE_TESTS))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
+
+
+def test_every_alert_has_a_runbook_section():
+    runbook = (ROOT / "docs" / "operations.md").read_text()
+    sections = set(re.findall(r"^### (DIA3\w+)$", runbook, re.M))
+    assert alert_names() <= sections, alert_names() - sections
 
 
 def test_rule_unit_tests_catch_a_wrong_expectation(tmp_path):

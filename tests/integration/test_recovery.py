@@ -78,3 +78,33 @@ def test_dia3_jobs_retry_reruns_a_failed_job(analyst, worker, tmp_path):
     assert out.returncode == 0, out.stderr
     assert f"job {job_id} queued (attempt 2)" in out.stdout
     assert analyst.wait(job_id)["state"] == "succeeded"
+
+
+def test_a_step_past_its_soft_time_limit_fails_the_job_with_the_limit(analyst, worker):
+    job_id = analyst.submit("smoke", {"stall_seconds": 30, "time_limit": 1}).get_json()["id"]
+    job = analyst.wait(job_id, timeout=60)
+    assert job["state"] == "failed" and job["error"]["step"] == "second"
+    assert job["error"] == {"type": "TimeLimitExceeded", "step": "second",
+                            "message": "step exceeded its time limit (1 s)"}
+
+
+def test_a_step_ignoring_its_soft_limit_is_killed_at_the_hard_limit(analyst, worker):
+    job_id = analyst.submit("smoke", {"stall_seconds": 30, "time_limit": 1,
+                                      "ignore_soft_limit": True}).get_json()["id"]
+    job = analyst.wait(job_id, timeout=60)
+    assert job["state"] == "failed" and job["error"]["type"] == "TimeLimitExceeded"
+    assert job["error"]["message"] == ("step exceeded its hard time limit (3 s) and its "
+                                       "process was killed")
+    assert job["error"]["step"] == "second"
+
+
+def test_fault_injection_is_refused_unless_enabled(analyst, monkeypatch):
+    from app.settings import reload_settings
+    monkeypatch.setenv("DIA3_DIAGNOSTIC_FAULTS", "false")
+    reload_settings()
+    try:
+        analyst.assert_param_error("smoke", {"crash": True}, ["crash"])
+        analyst.assert_param_error("smoke", {"stall_seconds": 5}, ["stall_seconds"])
+    finally:
+        monkeypatch.undo()
+        reload_settings()

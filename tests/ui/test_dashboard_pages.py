@@ -109,7 +109,8 @@ def test_job_page_shows_steps_then_the_sentiment_charts_and_downloads(dashboard_
     assert [d.proto.label for d in downloads] == ["Download JSON", "Download Markdown"]
 
 
-def test_cancel_button_cancels_a_queued_job(dashboard_settings, new_key):
+def test_cancel_button_cancels_a_queued_job_and_retry_runs_it_again(dashboard_settings,
+                                                                    new_key):
     key = new_key("analyst")
     client = DIA3Client(dashboard_settings.client_api_url, key)
     # A Monte Carlo job big enough to still be active when the page opens.
@@ -121,6 +122,10 @@ def test_cancel_button_cancels_a_queued_job(dashboard_settings, new_key):
     at.button(key=f"cancel:{job['id']}").click().run()
     assert client.job(job["id"])["state"] == "cancelled"
     assert state_badge(at) == "cancelled"
+    at.button(key=f"retry:{job['id']}").click().run()
+    again = client.job(job["id"])
+    assert again["attempts"] == 2 and again["state"] in ("queued", "running")
+    client.cancel(job["id"])  # leave the shared worker free
 
 
 def test_jobs_page_filters_by_state_and_workflow(dashboard_settings, new_key):

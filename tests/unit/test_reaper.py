@@ -56,9 +56,12 @@ def test_a_job_with_a_message_held_or_queued_is_left_alone(no_lock):
     client.hset(held.UNACKED, tag, envelope(job_id, "nowhere-q"))
     try:
         assert reaper.jobs_with_messages([job_id, "other"]) == {job_id}
-        resumed, _ = reaper.resume_lost_jobs(now=time.time() + 10_000)
+        later = time.time() + 10_000
+        resumed, _ = reaper.resume_lost_jobs(now=later)
         assert job_id not in resumed
         assert job_store().get(job_id).attempts == 1
+        # seen waiting: not scanned for again until another timeout has passed
+        assert client.zscore("dia3:active", job_id) == pytest.approx(later)
     finally:
         client.hdel(held.UNACKED, tag)
 

