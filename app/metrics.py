@@ -32,6 +32,9 @@ TASK_RUNTIME = Histogram("dia3_task_runtime_seconds", "Runtime of a step by task
 TASKS = Counter("dia3_tasks_total", "Steps run by task name and outcome", ["task", "outcome"])
 TASK_RETRIES = Counter("dia3_task_retries_total", "Step retries by task name", ["task"])
 REAPED = Counter("dia3_jobs_reaped_total", "Jobs failed by the reaper (no heartbeat)")
+AUDIT_WRITE_FAILURES = Counter("dia3_audit_write_failures_total",
+                               "Audit entries that could not be written")
+JOBS_PURGED = Counter("dia3_jobs_purged_total", "Finished jobs deleted by retention or purge")
 
 
 class RedisStateCollector:
