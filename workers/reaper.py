@@ -3,6 +3,7 @@
 It runs in every worker's main process, but a Redis lock lets only one pass run at a time
 across the cluster. A job is reaped only if its heartbeat is stale *and* no queue has a
 backlog its next step could be waiting in, so a busy cluster does not fail healthy jobs.
+The same thread applies job retention (:mod:`app.retention`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import threading
 import time
 
-from app import metrics
+from app import metrics, retention
 from app.context import job_store
 from app.jobs.model import RUNNING
 from app.metrics import queue_keys
@@ -66,10 +67,11 @@ class Reaper(threading.Thread):
     def run(self) -> None:
         interval = get_settings().reaper_interval
         while not self.stopping.wait(interval):
-            try:
-                reap_once()
-            except Exception:
-                log.warning("reaper pass failed", exc_info=True)
+            for name, task in (("reaper", reap_once), ("retention", retention.expire_once)):
+                try:
+                    task()
+                except Exception:
+                    log.warning(f"{name} pass failed", exc_info=True)
 
     def stop(self) -> None:
         self.stopping.set()

@@ -1,5 +1,6 @@
-"""Operator commands that work directly on DIA3's Redis: ``dia3 audit``. They act as the
-``cli`` actor in the audit log and print counts only, never a key or its hash."""
+"""Operator commands that work directly on DIA3's Redis: ``dia3 audit`` and
+``dia3 jobs purge``. They act as the ``cli`` actor in the
+audit log and print counts only, never a key or its hash."""
 
 from __future__ import annotations
 
@@ -64,5 +65,25 @@ def audit_list(actor, tenant, action, target, outcome, since, until, limit, as_j
         console.print("(more: narrow with --since/--until or raise --limit)")
 
 
+@click.command("purge")
+@click.option("--older-than", required=True, metavar="DURATION",
+              help="Delete jobs that finished longer ago than this (e.g. 30d, 12h)")
+def jobs_purge(older_than: str) -> None:
+    """Delete finished jobs (succeeded, failed, cancelled) and their results now; queued and
+    running jobs are never touched."""
+    from app.auth.durations import parse_duration
+    try:
+        seconds = parse_duration(older_than)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--older-than") from None
+    runtime.ensure_redis(own=False)
+    from app import audit, retention
+    report = retention.purge_and_audit(time.time() - seconds, audit.OPERATOR)
+    states = ", ".join(f"{state} {n}" for state, n in report.deleted.items())
+    console.print(f"purged {report.total} jobs ({states}); {report.result_files} result "
+                  "files removed")
+
+
 def register(cli: click.Group, jobs: click.Group) -> None:
     cli.add_command(audit_list)
+    jobs.add_command(jobs_purge)

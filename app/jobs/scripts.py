@@ -172,13 +172,19 @@ redis.call('ZADD', p .. 'active', now, id)
 return 1
 """
 
-# ARGV: prefix, id. Removes a job and everything that belongs to it; returns its result ref.
+# ARGV: prefix, id, and optionally a guard: comma-separated states the job must be in and
+# a time its finished_at must be before ('' for no limit). Removes a job and everything that
+# belongs to it; returns {1, its result ref}, or {0, ''} when it is missing or guarded.
 DELETE = _INDEX_HELPERS + """
-local p, id = ARGV[1], ARGV[2]
+local p, id, states, before = ARGV[1], ARGV[2], ARGV[3] or '', ARGV[4] or ''
 local jk = p .. 'job:' .. id
 local job = redis.call('HMGET', jk, 'tenant', 'workflow', 'state', 'idempotency_key',
-  'result_ref')
+  'result_ref', 'finished_at')
 if not job[1] then return {0, ''} end
+if states ~= '' and not string.find(',' .. states .. ',', ',' .. job[3] .. ',', 1, true) then
+  return {0, ''}
+end
+if before ~= '' and not (job[6] and tonumber(job[6]) < tonumber(before)) then return {0, ''} end
 for _, key in ipairs(index_keys(p, job[1], job[3], job[2])) do redis.call('ZREM', key, id) end
 redis.call('ZREM', p .. 'active', id)
 if job[4] and job[4] ~= '' then

@@ -18,7 +18,7 @@ from typing import Any
 import redis
 
 from app.jobs import scripts
-from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, QUEUED, Job
+from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, FINAL_STATES, QUEUED, Job
 from app.jobs.results import ResultStore
 
 PREFIX = "dia3:"
@@ -218,11 +218,30 @@ class JobStore:
         return self.results.get(job_id, job.result_ref)
 
     def delete(self, job_id: str) -> None:
-        deleted, ref = self._delete(args=[PREFIX, job_id])
-        if not deleted:
+        if self._remove(job_id) is None:
             raise JobNotFound(job_id)
+
+    def purge(self, job_id: str, finished_before: float) -> dict[str, Any] | None:
+        """Delete a job only if it finished before ``finished_before`` (checked in the same
+        script, so a job that changed meanwhile is kept). Returns its result ref ({} for
+        none) when deleted, None when kept."""
+        return self._remove(job_id, ",".join(FINAL_STATES), repr(finished_before))
+
+    def _remove(self, job_id: str, *guard: str) -> dict[str, Any] | None:
+        deleted, ref = self._delete(args=[PREFIX, job_id, *guard])
+        if not deleted:
+            return None
+        ref = json.loads(ref) if ref else {}
         if ref:
-            self.results.discard(job_id, json.loads(ref))
+            self.results.discard(job_id, ref)
+        return ref
+
+    def purge_candidates(self, state: str, created_before: float, offset: int, limit: int
+                         ) -> list[str]:
+        """Ids of ``state`` jobs created before a time (a job finishes after it was created,
+        so these include every one that finished before it), oldest first."""
+        return self.r.zrangebyscore(f"{PREFIX}idx:*:s:{state}", "-inf", repr(created_before),
+                                    start=offset, num=limit)
 
     # ---- steps (used by the task base class) -----------------------------------------------
     def step_start(self, job_id: str, step: str, task_id: str, worker: str) -> StepStart:
