@@ -1,5 +1,5 @@
-"""Operator commands that work directly on DIA3's Redis: ``dia3 audit`` and
-``dia3 jobs purge``. They act as the ``cli`` actor in the
+"""Operator commands that work directly on DIA3's Redis (and Chroma): ``dia3 audit``,
+``dia3 backup``, ``dia3 restore`` and ``dia3 jobs purge``. They act as the ``cli`` actor in the
 audit log and print counts only, never a key or its hash."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -15,6 +16,20 @@ from rich.table import Table
 from app.cli import runtime
 
 console = Console()
+
+
+def _stores(knowledge: bool):
+    """(job store, Redis client, Chroma client or None) of this data directory."""
+    runtime.ensure_redis(own=False)
+    from app.context import job_store
+    from app.redis_client import get_redis
+    chroma = None
+    if knowledge:
+        runtime.ensure_chroma()
+        from app import knowledge as kb
+        from workers.knowledge.chroma_client import connect_chroma
+        chroma = connect_chroma(url=kb.chroma_url())
+    return job_store(), get_redis(), chroma
 
 
 def _since(text: str | None) -> float | None:
@@ -65,6 +80,40 @@ def audit_list(actor, tenant, action, target, outcome, since, until, limit, as_j
         console.print("(more: narrow with --since/--until or raise --limit)")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--without-knowledge", is_flag=True,
+              help="Leave the knowledge base (Chroma collections) out")
+def backup_cmd(path: Path, without_knowledge: bool) -> None:
+    """Back up jobs, results, API keys, the audit log and the knowledge base to PATH (one
+    .tar.gz file), while DIA3 runs."""
+    from app import backup
+    manifest = backup.backup(path, *_stores(not without_knowledge))
+    console.print(f"backup written to {path}")
+    console.print_json(json.dumps(manifest["counts"]))
+    if manifest["missing_result_files"]:
+        console.print(f"[yellow]{len(manifest['missing_result_files'])} jobs had no result "
+                      "file in the data directory[/]")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Restore into a DIA3 that already holds jobs, "
+              "audit entries or collections: what the backup holds replaces what has the "
+              "same id or name, everything else stays")
+@click.option("--without-knowledge", is_flag=True,
+              help="Leave the knowledge base (Chroma collections) untouched")
+def restore_cmd(path: Path, force: bool, without_knowledge: bool) -> None:
+    """Restore a backup made by `dia3 backup` (the file is verified first)."""
+    from app import backup
+    try:
+        report = backup.restore(path, *_stores(not without_knowledge), force=force)
+    except (backup.RestoreRefused, backup.BadBackup) as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"restored from {path}")
+    console.print_json(json.dumps(report))
+
+
 @click.command("purge")
 @click.option("--older-than", required=True, metavar="DURATION",
               help="Delete jobs that finished longer ago than this (e.g. 30d, 12h)")
@@ -85,5 +134,6 @@ def jobs_purge(older_than: str) -> None:
 
 
 def register(cli: click.Group, jobs: click.Group) -> None:
-    cli.add_command(audit_list)
+    for command in (audit_list, backup_cmd, restore_cmd):
+        cli.add_command(command)
     jobs.add_command(jobs_purge)

@@ -195,3 +195,38 @@ redis.call('DEL', jk, jk .. ':params', jk .. ':steps', jk .. ':out', jk .. ':usa
   p .. 'result:' .. id)
 return {1, job[5] or ''}
 """
+
+# ARGV: prefix, id, the job's snapshot as JSON {hash, params, steps, out, usage, result}
+# (see JobStore.snapshot). Replaces whatever the id held with the snapshot and rebuilds its
+# index entries and idempotency key, all at once. Returns 1.
+RESTORE = _INDEX_HELPERS + """
+local p, id, doc = ARGV[1], ARGV[2], cjson.decode(ARGV[3])
+local jk = p .. 'job:' .. id
+local old = redis.call('HMGET', jk, 'tenant', 'workflow', 'state')
+if old[1] then
+  for _, key in ipairs(index_keys(p, old[1], old[3], old[2])) do redis.call('ZREM', key, id) end
+end
+redis.call('ZREM', p .. 'active', id)
+redis.call('DEL', jk, jk .. ':params', jk .. ':steps', jk .. ':out', jk .. ':usage',
+  p .. 'result:' .. id)
+local function put_hash(key, map)
+  for field, value in pairs(map) do redis.call('HSET', key, field, value) end
+end
+put_hash(jk, doc.hash)
+put_hash(jk .. ':steps', doc.steps)
+put_hash(jk .. ':out', doc.out)
+if type(doc.params) == 'string' then redis.call('SET', jk .. ':params', doc.params) end
+for _, record in ipairs(doc.usage) do redis.call('RPUSH', jk .. ':usage', record) end
+if type(doc.result) == 'string' then redis.call('SET', p .. 'result:' .. id, doc.result) end
+local h = doc.hash
+for _, key in ipairs(index_keys(p, h.tenant, h.state, h.workflow)) do
+  redis.call('ZADD', key, h.created_at, id)
+end
+if h.state == 'queued' or h.state == 'running' then
+  redis.call('ZADD', p .. 'active', h.heartbeat_at or h.created_at, id)
+end
+if h.idempotency_key and h.idempotency_key ~= '' then
+  redis.call('SET', p .. 'idem:' .. h.tenant .. ':' .. h.idempotency_key, id)
+end
+return 1
+"""

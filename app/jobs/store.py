@@ -88,6 +88,7 @@ class JobStore:
         self._finish = client.register_script(scripts.FINISH)
         self._heartbeat = client.register_script(scripts.HEARTBEAT)
         self._delete = client.register_script(scripts.DELETE)
+        self._restore = client.register_script(scripts.RESTORE)
 
     # ---- creation and reading --------------------------------------------------------------
     def create(self, *, job_id: str, workflow: str, tenant: str, owner: str,
@@ -242,6 +243,32 @@ class JobStore:
         so these include every one that finished before it), oldest first."""
         return self.r.zrangebyscore(f"{PREFIX}idx:*:s:{state}", "-inf", repr(created_before),
                                     start=offset, num=limit)
+
+    # ---- backup and restore ----------------------------------------------------------------
+    def all_ids(self, offset: int, limit: int) -> list[str]:
+        """Every tenant's job ids, oldest first, one page at a time."""
+        return self.r.zrange(f"{PREFIX}idx:*:all", offset, offset + limit - 1)
+
+    def snapshot(self, job_id: str) -> dict[str, Any] | None:
+        """A job with everything it owns, read in one transaction (so never half-changed);
+        None if it is gone. The inverse of :meth:`restore`."""
+        jk = f"{PREFIX}job:{job_id}"
+        pipe = self.r.pipeline(transaction=True)
+        pipe.hgetall(jk)
+        pipe.get(f"{jk}:params")
+        pipe.hgetall(f"{jk}:steps")
+        pipe.hgetall(f"{jk}:out")
+        pipe.lrange(f"{jk}:usage", 0, -1)
+        pipe.get(ResultStore.key(job_id))
+        job, params, steps, out, usage, result = pipe.execute()
+        if not job:
+            return None
+        return {"hash": job, "params": params, "steps": steps, "out": out, "usage": usage,
+                "result": result}
+
+    def restore(self, job_id: str, snapshot: dict[str, Any]) -> None:
+        """Write a snapshot back with its indexes and idempotency key, atomically."""
+        self._restore(args=[PREFIX, job_id, json.dumps(snapshot, separators=(",", ":"))])
 
     # ---- steps (used by the task base class) -----------------------------------------------
     def step_start(self, job_id: str, step: str, task_id: str, worker: str) -> StepStart:
