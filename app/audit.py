@@ -223,10 +223,11 @@ def query(*, actor: str | None = None, tenant: str | None = None, action: str | 
         upper = "(" + decode_cursor(cursor)
     lower = "-" if since is None else str(math.ceil(round(since * 1000, 3)))
     found: list[Entry] = []
-    scanned, last = 0, None
+    scanned, last, size = 0, None, limit + 1  # unfiltered pages need one read
     while scanned < scan_max:
         batch = client.xrevrange(STREAM, max=upper, min=lower,
-                                 count=min(BATCH, scan_max - scanned))
+                                 count=min(size, scan_max - scanned))
+        size = min(size * 2, BATCH)
         if not batch:
             return Page(found, None)
         for entry_id, data in batch:
