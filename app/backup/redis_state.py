@@ -32,13 +32,13 @@ NOT_RESTORED = {
 def job_snapshots(store: JobStore, missing: list[str]) -> Iterator[dict[str, Any]]:
     """Every job that exists while it is read, with its file result's body (base64-free: it
     is JSON text). A job whose result file vanished is reported in ``missing``."""
-    offset = 0
+    after = None
     while True:
-        ids = store.all_ids(offset, PAGE)
-        if not ids:
+        page = store.all_ids(after, PAGE)
+        if not page:
             return
-        offset += len(ids)
-        for job_id in ids:
+        after = page[-1][::-1]
+        for job_id, _ in page:
             snap = store.snapshot(job_id)
             if snap is None:
                 continue  # deleted since it was listed

@@ -245,9 +245,22 @@ class JobStore:
                                     start=offset, num=limit)
 
     # ---- backup and restore ----------------------------------------------------------------
-    def all_ids(self, offset: int, limit: int) -> list[str]:
-        """Every tenant's job ids, oldest first, one page at a time."""
-        return self.r.zrange(f"{PREFIX}idx:*:all", offset, offset + limit - 1)
+    def all_ids(self, after: tuple[float, str] | None, limit: int
+                ) -> list[tuple[str, float]]:
+        """Every tenant's (job id, created_at), oldest first, the page after ``after``.
+        Paging by score rather than position, so jobs deleted meanwhile shift nothing."""
+        low, skip = ("-inf", None) if after is None else (repr(after[0]), after)
+        page: list[tuple[str, float]] = []
+        offset = 0
+        while len(page) < limit:
+            batch = self.r.zrangebyscore(f"{PREFIX}idx:*:all", low, "+inf", start=offset,
+                                         num=limit, withscores=True)
+            if not batch:
+                break
+            offset += len(batch)
+            page += [(job_id, score) for job_id, score in batch
+                     if skip is None or (score, job_id) > skip]
+        return page[:limit]
 
     def snapshot(self, job_id: str) -> dict[str, Any] | None:
         """A job with everything it owns, read in one transaction (so never half-changed);
