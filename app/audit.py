@@ -76,12 +76,12 @@ class Entry:
         self.error = type(exc).__name__
 
     def fields(self) -> dict[str, str]:
-        values = {"action": self.action, "target": self.target, "actor": self.actor,
-                  "tenant": self.tenant, "outcome": self.outcome,
-                  "status": "" if self.status is None else str(self.status),
-                  "error": self.error or "", "request_id": self.request_id or "",
-                  "detail": json.dumps(self.detail, separators=(",", ":"), default=str)}
-        return values
+        """The entry as stream fields (strings only)."""
+        return {"action": self.action, "target": self.target, "actor": self.actor,
+                "tenant": self.tenant, "outcome": self.outcome,
+                "status": "" if self.status is None else str(self.status),
+                "error": self.error or "", "request_id": self.request_id or "",
+                "detail": json.dumps(self.detail, separators=(",", ":"), default=str)}
 
     @classmethod
     def from_stream(cls, entry_id: str, data: dict[str, str]) -> Entry:
