@@ -39,6 +39,9 @@ JOBS_RESUMED = Counter("dia3_jobs_resumed_total",
                        "Active jobs re-dispatched by the reaper after their steps were lost")
 MESSAGES_RESTORED = Counter("dia3_messages_restored_total",
                             "Step messages held by a lost worker put back on their queue")
+AUDIT_WRITE_FAILURES = Counter("dia3_audit_write_failures_total",
+                               "Audit entries that could not be written")
+JOBS_PURGED = Counter("dia3_jobs_purged_total", "Finished jobs deleted by retention or purge")
 
 
 class RedisStateCollector:

@@ -1,7 +1,8 @@
-"""Job operations shared by the REST API, the CLI and (later) the MCP server.
+"""Job operations shared by the REST API, the CLI and the MCP server.
 
 Each function takes the caller's :class:`~app.auth.keys.Principal`, so tenant scoping and role
-checks are the same whichever surface a request came through.
+checks are the same whichever surface a request came through; every change is recorded in the
+audit log (:mod:`app.audit`), refused and failed attempts included.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from app import metrics
+from app import audit, metrics
 from app.auth.keys import Principal
 from app.context import job_store
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, Job
@@ -50,7 +51,17 @@ def validate_params(workflow_name: str, params: Any) -> tuple[Any, dict]:
 
 def submit(principal: Principal, workflow_name: str, params: Any,
            idempotency_key: str | None = None) -> tuple[Job, bool]:
-    """Validate, record and enqueue a job; returns (job, created)."""
+    """Validate, record and enqueue a job; returns (job, created). Audited as ``job.submit``
+    on ``job:<id>`` (``workflow:<name>`` when no job came of it)."""
+    with audit.audited("job.submit", principal, f"workflow:{workflow_name}",
+                       workflow=workflow_name) as entry:
+        job, created = _submit(principal, workflow_name, params, idempotency_key)
+        entry.target, entry.detail["created"] = f"job:{job.id}", created
+        return job, created
+
+
+def _submit(principal: Principal, workflow_name: str, params: Any,
+            idempotency_key: str | None) -> tuple[Job, bool]:
     require_write(principal)
     workflow, validated = validate_params(workflow_name, params)
     store = job_store()
@@ -93,6 +104,7 @@ def redispatch(job_id: str, allowed: tuple[str, ...]) -> Job:
     return store.get(job_id)
 
 
+@audit.audits("job.retry", lambda job_id: f"job:{job_id}")
 def retry(principal: Principal, job_id: str) -> Job:
     """Run a failed or cancelled job again from the steps it did not finish."""
     require_write(principal)
@@ -126,6 +138,7 @@ def list_jobs(principal: Principal, **filters: Any):
     return job_store().list(tenant, **filters)
 
 
+@audit.audits("job.cancel", lambda job_id: f"job:{job_id}")
 def cancel(principal: Principal, job_id: str) -> Job:
     require_write(principal)
     job = get(principal, job_id)
@@ -139,6 +152,7 @@ def cancel(principal: Principal, job_id: str) -> Job:
     return store.get(job_id)
 
 
+@audit.audits("job.delete", lambda job_id: f"job:{job_id}")
 def delete(principal: Principal, job_id: str) -> None:
     require_write(principal)
     job = get(principal, job_id)

@@ -166,6 +166,15 @@ class Settings:
         200_000, "LLM tokens per minute per provider, shared by all workers", int)
     llm_prices: str = setting(
         "", "Prices in USD per 1M tokens as JSON, e.g. {\"gpt-4o-mini\": [0.15, 0.6]}")
+    # --- audit, retention and backup ------------------------------------------------------
+    audit_retention_days: int = setting(
+        90, "Days audit entries are kept (older ones are trimmed as new ones are written); 0 "
+        "keeps them forever", int)
+    job_retention_days: int = setting(
+        0, "Finished jobs and their results are deleted this many days after they finished "
+        "(by the workers' reaper); 0 keeps them forever", int)
+    retention_batch: int = setting(
+        500, "Most jobs one retention pass deletes (the rest wait for the next pass)", int)
     # --- observability -----------------------------------------------------------------------
     log_level: str = setting("INFO", "Log level of every component")
     log_format: str = setting("json", "json (one object a line) or text")

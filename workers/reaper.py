@@ -14,6 +14,8 @@ cluster. Each pass:
    (e.g. a message acknowledged while Redis restarted). Such a job is re-dispatched: finished
    steps replay their recorded outputs and the others run again. A job lost more than
    ``DIA3_MAX_RESUMES`` times is failed with the reason.
+
+The same thread applies job retention (:mod:`app.retention`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import logging
 import threading
 import time
 
-from app import metrics
+from app import metrics, retention
 from app.context import job_store, worker_registry
 from app.jobs.model import ACTIVE_STATES
 from app.jobs.store import InvalidTransition, JobNotFound
@@ -150,10 +152,11 @@ class Reaper(threading.Thread):
     def run(self) -> None:
         interval = get_settings().reaper_interval
         while not self.stopping.wait(interval):
-            try:
-                reap_once()
-            except Exception:
-                log.warning("reaper pass failed", exc_info=True)
+            for name, task in (("reaper", reap_once), ("retention", retention.expire_once)):
+                try:
+                    task()
+                except Exception:
+                    log.warning(f"{name} pass failed", exc_info=True)
 
     def stop(self) -> None:
         self.stopping.set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from app.api import cors, errors, health, jobs, keys, knowledge, middleware, workflows
+from app.api import audit, cors, errors, health, jobs, keys, knowledge, middleware, workflows
 from app.context import key_store
 from app.settings import get_settings
 from app.workflows.registry import load_builtin
@@ -50,7 +50,7 @@ def create_app() -> Flask:
     api.spec.components.security_scheme("Bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"ApiKeyHeader": []}, {"Bearer": []}]
     load_builtin()  # import analysis libraries now, not on the first request
-    for blp in (jobs.blp, workflows.blp, keys.blp, knowledge.blp):
+    for blp in (jobs.blp, workflows.blp, keys.blp, knowledge.blp, audit.blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     middleware.install(app)

@@ -11,6 +11,7 @@ from flask import jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from app.auth.admin import KeyNotFound
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.service import Forbidden
 
@@ -51,6 +52,10 @@ def handle_not_found(exc: JobNotFound):
     return error_response(404, f"No job {exc.args[0]!s}.")
 
 
+def handle_key_not_found(exc: LookupError):
+    return error_response(404, str(exc))
+
+
 def handle_conflict(exc: InvalidTransition):
     return error_response(409, str(exc), {"state": exc.current})
 
@@ -73,6 +78,7 @@ def handle_unexpected(exc: Exception):
 def register(app) -> None:
     app.register_error_handler(ValidationError, handle_validation)
     app.register_error_handler(JobNotFound, handle_not_found)
+    app.register_error_handler(KeyNotFound, handle_key_not_found)
     app.register_error_handler(InvalidTransition, handle_conflict)
     app.register_error_handler(Forbidden, handle_forbidden)
     for exc in (redis.ConnectionError, redis.TimeoutError, kombu.exceptions.OperationalError,

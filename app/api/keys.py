@@ -5,19 +5,18 @@ from __future__ import annotations
 import time
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from app.api.middleware import principal
 from app.api.schemas import KeyCreateSchema, KeySchema
+from app.auth import admin
 from app.context import key_store
-from app.service import Forbidden
 
 blp = Blueprint("keys", __name__, url_prefix="/api/v1/keys", description="API keys (admin)")
 
 
 def require_admin() -> None:
-    if not principal().is_admin:
-        raise Forbidden("only admin keys may manage keys")
+    admin.require_admin(principal())
 
 
 @blp.route("")
@@ -32,11 +31,10 @@ class Keys(MethodView):
     @blp.response(201, KeySchema)
     def post(self, body):
         """Create a key; the key itself is returned once"""
-        require_admin()
         days = body["expires_in_days"]
         expires_at = time.time() + days * 86400 if days else None
-        key, p = key_store().create(body["role"], body["tenant"], name=body["name"],
-                                    expires_at=expires_at)
+        key, p = admin.create_key(principal(), body["role"], body["tenant"], name=body["name"],
+                                  expires_at=expires_at)
         return shown_once(key, p.key_id)
 
 
@@ -50,9 +48,7 @@ class KeyById(MethodView):
     @blp.response(204)
     def delete(self, key_id):
         """Revoke a key; effective on the next request on every replica"""
-        require_admin()
-        if not key_store().revoke(key_id):
-            abort(404, message=f"No key {key_id}.")
+        admin.revoke_key(principal(), key_id)
 
 
 @blp.route("/<string:key_id>/rotate")
@@ -61,8 +57,4 @@ class KeyRotation(MethodView):
     def post(self, key_id):
         """Give a key a new secret (same id, role, tenant and expiry); the old secret is
         refused from the next request on, on every replica. The new key is returned once."""
-        require_admin()
-        rotated = key_store().rotate(key_id)
-        if rotated is None:
-            abort(404, message=f"No key {key_id}.")
-        return shown_once(rotated[0], key_id)
+        return shown_once(admin.rotate_key(principal(), key_id)[0], key_id)

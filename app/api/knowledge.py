@@ -13,7 +13,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import ValidationError
 
-from app import knowledge, service
+from app import knowledge, knowledge_service, service
 from app.api import knowledge_errors
 from app.api.knowledge_schemas import (
     CollectionCreateSchema,
@@ -40,12 +40,6 @@ def tenant() -> str:
     return principal().tenant
 
 
-def writer_tenant() -> str:
-    """The tenant of a key that may change things (403 for viewers)."""
-    service.require_write(principal())
-    return principal().tenant
-
-
 @blp.route("")
 class Collections(MethodView):
     @blp.response(200, CollectionListSchema)
@@ -58,8 +52,8 @@ class Collections(MethodView):
     @blp.alt_response(409, description="The tenant already has a collection of that name")
     def post(self, body):
         """Create an empty collection (its embedder is fixed from now on)"""
-        info = knowledge.create_collection(writer_tenant(), body["name"], body["embedder"],
-                                           body["description"])
+        info = knowledge_service.create_collection(principal(), body["name"], body["embedder"],
+                                                   body["description"])
         return info.to_dict(), 201, {
             "Location": url_for("collections.CollectionByName", name=info.name)}
 
@@ -74,7 +68,7 @@ class CollectionByName(MethodView):
     @blp.response(204)
     def delete(self, name):
         """Delete a collection with all its documents"""
-        knowledge.delete_collection(writer_tenant(), name)
+        knowledge_service.delete_collection(principal(), name)
 
 
 @blp.route("/<string:name>/documents")
@@ -90,18 +84,18 @@ class Documents(MethodView):
     @blp.alt_response(200, schema=JobSchema, description="Existing job (idempotency key)")
     def post(self, name):
         """Add documents: JSON or a multipart upload; returns the ingest job"""
-        owner = writer_tenant()
-        knowledge.describe_collection(owner, name)  # 404 before reading any upload
-        documents, idempotency_key, location = documents_from_request()
-        try:
-            job, created = service.submit(principal(), "ingest",
-                                          {"collection": name, "documents": documents},
-                                          idempotency_key)
-        except ValidationError as exc:
-            messages = exc.messages.get("params", exc.messages) if isinstance(
-                exc.messages, dict) else exc.messages
-            abort(422, message="The request has invalid fields; see 'errors'.",
-                  errors={location: messages})
+        with knowledge_service.adding_documents(principal(), name) as entry:
+            documents, idempotency_key, location = documents_from_request()
+            try:
+                job, created = service.submit(principal(), "ingest",
+                                              {"collection": name, "documents": documents},
+                                              idempotency_key)
+            except ValidationError as exc:
+                messages = exc.messages.get("params", exc.messages) if isinstance(
+                    exc.messages, dict) else exc.messages
+                abort(422, message="The request has invalid fields; see 'errors'.",
+                      errors={location: messages})
+            entry.detail.update(job=job.id, documents=len(documents))
         return job.to_dict(), (202 if created else 200), {
             "Location": url_for("jobs.JobById", job_id=job.id)}
 
@@ -116,7 +110,7 @@ class DocumentById(MethodView):
     @blp.response(200, DocumentDeletedSchema)
     def delete(self, name, document_id):
         """Delete a document and every chunk of it"""
-        removed = knowledge.delete_document(writer_tenant(), name, document_id)
+        removed = knowledge_service.delete_document(principal(), name, document_id)
         return {"document_id": document_id, "chunks_removed": removed}
 
 

@@ -119,3 +119,46 @@ class KeySchema(Schema):
     last_used_at = EpochDateTime(allow_none=True, metadata={
         "description": "Last authenticated request, to the minute; null: never used"})
     key = fields.String(metadata={"description": "Shown once, at creation"})
+
+
+class AuditQuerySchema(Schema):
+    actor = fields.String(load_default=None, validate=validate.Length(min=1, max=100),
+                          metadata={"description": "Key id of whoever acted (`cli`: the "
+                                                   "operator's CLI, `retention`: expiry)"})
+    tenant = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                           metadata={"description": "The actor's tenant"})
+    action = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                           metadata={"description": "e.g. job.submit, key.rotate"})
+    target = fields.String(load_default=None, validate=validate.Length(min=1, max=300),
+                           metadata={"description": "e.g. job:<id>, key:<id>, "
+                                                    "collection:<name>"})
+    outcome = fields.String(load_default=None, validate=validate.OneOf(("ok", "denied",
+                                                                         "error")))
+    since = fields.AwareDateTime(load_default=None, default_timezone=UTC, metadata={
+        "description": "Only entries at or after this time (ISO 8601; UTC if no zone)"})
+    until = fields.AwareDateTime(load_default=None, default_timezone=UTC, metadata={
+        "description": "Only entries at or before this time"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class AuditEntrySchema(Schema):
+    id = fields.String(metadata={"description": "Stream id (its first part is the time in ms)"})
+    time = EpochDateTime()
+    actor = fields.String()
+    tenant = fields.String()
+    action = fields.String()
+    target = fields.String()
+    outcome = fields.String(metadata={"enum": ["ok", "denied", "error"]})
+    status = fields.Integer(allow_none=True, metadata={
+        "description": "HTTP status of a denied or failed action"})
+    error = fields.String(allow_none=True, metadata={"description": "Error type"})
+    request_id = fields.String(allow_none=True)
+    detail = fields.Dict()
+
+
+class AuditPageSchema(Schema):
+    items = fields.List(fields.Nested(AuditEntrySchema))
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "Pass as cursor for older entries; null at the end. A page with a "
+                       "sparse filter may be shorter than limit and still have a cursor."})

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.cli import knowledge as knowledge_cli
+from app.cli import operations as operations_cli
 from app.cli import runtime, surfaces
 from app.runtime.ports import free_port as _free_port  # (also imported by surfaces)
 from app.runtime.ports import port_free as _port_free
@@ -319,6 +320,14 @@ def _key_store():
     return key_store()
 
 
+def _keys_admin():
+    """Key management and the actor it is audited as (``cli``, the operator)."""
+    runtime.ensure_redis(own=False)
+    from app.audit import OPERATOR
+    from app.auth import admin
+    return admin, OPERATOR
+
+
 @keys.command("create")
 @click.option("--role", type=click.Choice(["admin", "analyst", "viewer"]), required=True)
 @click.option("--tenant", required=True)
@@ -330,7 +339,9 @@ def keys_create(role, tenant, name, expires_in) -> None:
     from app.auth.durations import parse_duration
     try:
         expires_at = time.time() + parse_duration(expires_in) if expires_in else None
-        key, principal = _key_store().create(role, tenant, name=name, expires_at=expires_at)
+        admin, operator = _keys_admin()
+        key, principal = admin.create_key(operator, role, tenant, name=name,
+                                          expires_at=expires_at)
     except ValueError as exc:
         raise click.ClickException(str(exc))
     err.print(f"key id {principal.key_id} ({role}, tenant {tenant}); store the key now:")
@@ -341,9 +352,11 @@ def keys_create(role, tenant, name, expires_in) -> None:
 @click.argument("key_id")
 def keys_rotate(key_id) -> None:
     """Give a key a new secret and print it; the old secret stops working at once."""
-    rotated = _key_store().rotate(key_id)
-    if rotated is None:
-        raise click.ClickException(f"no key {key_id}")
+    admin, operator = _keys_admin()
+    try:
+        rotated = admin.rotate_key(operator, key_id)
+    except admin.KeyNotFound:
+        raise click.ClickException(f"no key {key_id}") from None
     err.print(f"key id {key_id} rotated; the old key no longer works. Store the new key now:")
     click.echo(rotated[0])
 
@@ -368,8 +381,11 @@ def keys_list() -> None:
 @keys.command("revoke")
 @click.argument("key_id")
 def keys_revoke(key_id) -> None:
-    if not _key_store().revoke(key_id):
-        raise click.ClickException(f"no key {key_id}")
+    admin, operator = _keys_admin()
+    try:
+        admin.revoke_key(operator, key_id)
+    except admin.KeyNotFound:
+        raise click.ClickException(f"no key {key_id}") from None
     console.print(f"key {key_id} revoked")
 
 
@@ -420,6 +436,7 @@ for _command in surfaces.COMMANDS:
 
 
 knowledge_cli.register(cli)
+operations_cli.register(cli, jobs)
 
 
 def main() -> None:

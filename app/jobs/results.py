@@ -46,20 +46,24 @@ class ResultStore:
             ref["kind"] = "redis"
             return ref, body
         path = self._path(job_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as fh:
-            fh.write(body)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        _write_atomically(path, body)
         ref.update(kind="file", path=str(path.relative_to(self.dir.parent)))
         return ref, None
+
+    def file_path(self, ref: dict[str, Any]) -> Path:
+        """Where a file result lives (its ref's path is relative to the data directory)."""
+        return self.dir.parent / ref["path"]
+
+    def restore_file(self, ref: dict[str, Any], body: bytes) -> None:
+        """Put back a file result from a backup; its checksum must match the ref."""
+        if hashlib.sha256(body).hexdigest() != ref.get("sha256"):
+            raise ValueError(f"result file {ref['path']} does not match its checksum")
+        _write_atomically(self.file_path(ref), body)
 
     def get(self, job_id: str, ref: dict[str, Any]) -> Any:
         """Load a result by its reference; raises LookupError when it is gone."""
         if ref.get("kind") == "file":
-            path = self.dir.parent / ref["path"]
+            path = self.file_path(ref)
             try:
                 body = path.read_bytes()
             except FileNotFoundError:
@@ -74,4 +78,14 @@ class ResultStore:
     def discard(self, job_id: str, ref: dict[str, Any] | None) -> None:
         self.r.delete(f"{PREFIX}result:{job_id}")
         if ref and ref.get("kind") == "file":
-            (self.dir.parent / ref["path"]).unlink(missing_ok=True)
+            self.file_path(ref).unlink(missing_ok=True)
+
+
+def _write_atomically(path: Path, body: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(body)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

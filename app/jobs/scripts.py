@@ -178,13 +178,19 @@ redis.call('ZADD', p .. 'active', now, id)
 return 1
 """
 
-# ARGV: prefix, id. Removes a job and everything that belongs to it; returns its result ref.
+# ARGV: prefix, id, and optionally a guard: comma-separated states the job must be in and
+# a time its finished_at must be before ('' for no limit). Removes a job and everything that
+# belongs to it; returns {1, its result ref}, or {0, ''} when it is missing or guarded.
 DELETE = _INDEX_HELPERS + """
-local p, id = ARGV[1], ARGV[2]
+local p, id, states, before = ARGV[1], ARGV[2], ARGV[3] or '', ARGV[4] or ''
 local jk = p .. 'job:' .. id
 local job = redis.call('HMGET', jk, 'tenant', 'workflow', 'state', 'idempotency_key',
-  'result_ref')
+  'result_ref', 'finished_at')
 if not job[1] then return {0, ''} end
+if states ~= '' and not string.find(',' .. states .. ',', ',' .. job[3] .. ',', 1, true) then
+  return {0, ''}
+end
+if before ~= '' and not (job[6] and tonumber(job[6]) < tonumber(before)) then return {0, ''} end
 for _, key in ipairs(index_keys(p, job[1], job[3], job[2])) do redis.call('ZREM', key, id) end
 redis.call('ZREM', p .. 'active', id)
 if job[4] and job[4] ~= '' then
@@ -229,4 +235,40 @@ local attempts = redis.call('HINCRBY', jk, 'attempts', 1)
 redis.call('HSET', jk, 'state', to, 'tasks', tasks, 'updated_at', now, 'heartbeat_at', now)
 redis.call('ZADD', p .. 'active', now, id)
 return {'ok', attempts}
+"""
+
+# ARGV: prefix, id, the job's snapshot as JSON {hash, params, steps, out, memo, usage, result}
+# (see JobStore.snapshot). Replaces whatever the id held with the snapshot and rebuilds its
+# index entries and idempotency key, all at once. Returns 1.
+RESTORE = _INDEX_HELPERS + """
+local p, id, doc = ARGV[1], ARGV[2], cjson.decode(ARGV[3])
+local jk = p .. 'job:' .. id
+local old = redis.call('HMGET', jk, 'tenant', 'workflow', 'state')
+if old[1] then
+  for _, key in ipairs(index_keys(p, old[1], old[3], old[2])) do redis.call('ZREM', key, id) end
+end
+redis.call('ZREM', p .. 'active', id)
+redis.call('DEL', jk, jk .. ':params', jk .. ':steps', jk .. ':out', jk .. ':memo',
+  jk .. ':usage', p .. 'result:' .. id)
+local function put_hash(key, map)
+  for field, value in pairs(map) do redis.call('HSET', key, field, value) end
+end
+put_hash(jk, doc.hash)
+put_hash(jk .. ':steps', doc.steps)
+put_hash(jk .. ':out', doc.out)
+put_hash(jk .. ':memo', doc.memo or {})
+if type(doc.params) == 'string' then redis.call('SET', jk .. ':params', doc.params) end
+for _, record in ipairs(doc.usage) do redis.call('RPUSH', jk .. ':usage', record) end
+if type(doc.result) == 'string' then redis.call('SET', p .. 'result:' .. id, doc.result) end
+local h = doc.hash
+for _, key in ipairs(index_keys(p, h.tenant, h.state, h.workflow)) do
+  redis.call('ZADD', key, h.created_at, id)
+end
+if h.state == 'queued' or h.state == 'running' then
+  redis.call('ZADD', p .. 'active', h.heartbeat_at or h.created_at, id)
+end
+if h.idempotency_key and h.idempotency_key ~= '' then
+  redis.call('SET', p .. 'idem:' .. h.tenant .. ':' .. h.idempotency_key, id)
+end
+return 1
 """

@@ -18,7 +18,7 @@ from typing import Any
 import redis
 
 from app.jobs import scripts
-from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, QUEUED, Job
+from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, FINAL_STATES, QUEUED, Job
 from app.jobs.results import ResultStore
 
 PREFIX = "dia3:"
@@ -91,6 +91,7 @@ class JobStore:
         self._heartbeat = client.register_script(scripts.HEARTBEAT)
         self._delete = client.register_script(scripts.DELETE)
         self._redo = client.register_script(scripts.REDO)
+        self._restore = client.register_script(scripts.RESTORE)
 
     # ---- creation and reading --------------------------------------------------------------
     def create(self, *, job_id: str, workflow: str, tenant: str, owner: str,
@@ -231,11 +232,70 @@ class JobStore:
         return self.results.get(job_id, job.result_ref)
 
     def delete(self, job_id: str) -> None:
-        deleted, ref = self._delete(args=[PREFIX, job_id])
-        if not deleted:
+        if self._remove(job_id) is None:
             raise JobNotFound(job_id)
+
+    def purge(self, job_id: str, finished_before: float) -> dict[str, Any] | None:
+        """Delete a job only if it finished before ``finished_before`` (checked in the same
+        script, so a job that changed meanwhile is kept). Returns its result ref ({} for
+        none) when deleted, None when kept."""
+        return self._remove(job_id, ",".join(FINAL_STATES), repr(finished_before))
+
+    def _remove(self, job_id: str, *guard: str) -> dict[str, Any] | None:
+        deleted, ref = self._delete(args=[PREFIX, job_id, *guard])
+        if not deleted:
+            return None
+        ref = json.loads(ref) if ref else {}
         if ref:
-            self.results.discard(job_id, json.loads(ref))
+            self.results.discard(job_id, ref)
+        return ref
+
+    def purge_candidates(self, state: str, created_before: float, offset: int, limit: int
+                         ) -> list[str]:
+        """Ids of ``state`` jobs created before a time (a job finishes after it was created,
+        so these include every one that finished before it), oldest first."""
+        return self.r.zrangebyscore(f"{PREFIX}idx:*:s:{state}", "-inf", repr(created_before),
+                                    start=offset, num=limit)
+
+    # ---- backup and restore ----------------------------------------------------------------
+    def all_ids(self, after: tuple[float, str] | None, limit: int
+                ) -> list[tuple[str, float]]:
+        """Every tenant's (job id, created_at), oldest first, the page after ``after``.
+        Paging by score rather than position, so jobs deleted meanwhile shift nothing."""
+        low, skip = ("-inf", None) if after is None else (repr(after[0]), after)
+        page: list[tuple[str, float]] = []
+        offset = 0
+        while len(page) < limit:
+            batch = self.r.zrangebyscore(f"{PREFIX}idx:*:all", low, "+inf", start=offset,
+                                         num=limit, withscores=True)
+            if not batch:
+                break
+            offset += len(batch)
+            page += [(job_id, score) for job_id, score in batch
+                     if skip is None or (score, job_id) > skip]
+        return page[:limit]
+
+    def snapshot(self, job_id: str) -> dict[str, Any] | None:
+        """A job with everything it owns, read in one transaction (so never half-changed);
+        None if it is gone. The inverse of :meth:`restore`."""
+        jk = f"{PREFIX}job:{job_id}"
+        pipe = self.r.pipeline(transaction=True)
+        pipe.hgetall(jk)
+        pipe.get(f"{jk}:params")
+        pipe.hgetall(f"{jk}:steps")
+        pipe.hgetall(f"{jk}:out")
+        pipe.hgetall(f"{jk}:memo")
+        pipe.lrange(f"{jk}:usage", 0, -1)
+        pipe.get(ResultStore.key(job_id))
+        job, params, steps, out, memo, usage, result = pipe.execute()
+        if not job:
+            return None
+        return {"hash": job, "params": params, "steps": steps, "out": out, "memo": memo,
+                "usage": usage, "result": result}
+
+    def restore(self, job_id: str, snapshot: dict[str, Any]) -> None:
+        """Write a snapshot back with its indexes and idempotency key, atomically."""
+        self._restore(args=[PREFIX, job_id, json.dumps(snapshot, separators=(",", ":"))])
 
     # ---- steps (used by the task base class) -----------------------------------------------
     def step_start(self, job_id: str, step: str, task_id: str, worker: str) -> StepStart:

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 
+from app import audit
 from app.context import job_store
 from tests.conftest import ADMIN_KEY, ROOT, start_worker, wait_for
 from tests.ui.processes import serving
@@ -65,6 +66,10 @@ def test_a_failed_job_is_retried_from_its_failed_step(analyst, make_client, work
     assert steps["second"]["starts"] == 1  # its delivery count started afresh
     conflict = analyst.post(f"/api/v1/jobs/{job_id}/retry")
     assert conflict.status_code == 409 and conflict.get_json()["errors"]["state"] == "succeeded"
+    audited = [(e.outcome, e.status) for e in
+               audit.query(action="job.retry", target=f"job:{job_id}").items]
+    assert sorted(audited, key=str) == sorted([("ok", None), ("denied", 403), ("error", 409)],
+                                              key=str)
 
 
 def test_dia3_jobs_retry_reruns_a_failed_job(analyst, worker, tmp_path):

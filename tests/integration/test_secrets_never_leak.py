@@ -1,5 +1,6 @@
 """Planted secrets — API keys (good, bad and admin) and the OpenAI key — appear in no log line,
-error body, job record, metric or ``dia3 config`` output, even when an upstream echoes them."""
+error body, job record, metric, audit entry or ``dia3 config`` output, even when an upstream
+echoes them."""
 
 import logging
 import uuid
@@ -7,7 +8,9 @@ import uuid
 import pytest
 from click.testing import CliRunner
 
+from app import audit
 from app.logs import JsonFormatter
+from app.redis_client import get_redis
 from app.settings import get_settings
 from tests.conftest import ADMIN_KEY, FAKE_OPENAI_KEY, ApiClient
 from tests.fakes import FakeOpenAIServer
@@ -69,6 +72,17 @@ def test_planted_secrets_never_leak(flask_app, make_client, worker, fake_llms, j
     config = CliRunner().invoke(cli, ["config"])
     assert config.exit_code == 0 and "DIA3_OPENAI_API_KEY=***" in config.output
     seen += [config.output, repr(get_settings()), str(get_settings())]
+
+    # keys made and rotated through audited actions: their secrets stay out of the audit log
+    made = admin.post("/api/v1/keys", json={"role": "viewer", "tenant": "leak"}).get_json()
+    rotated = admin.post(f"/api/v1/keys/{made['key_id']}/rotate").get_json()
+    assert admin.delete(f"/api/v1/keys/{made['key_id']}").status_code == 204
+    audited = admin.get("/api/v1/audit", query_string={"limit": 200}).get_data(as_text=True)
+    audited += str(get_redis().xrange(audit.STREAM))
+    assert f"key:{made['key_id']}" in audited and f"job:{job['id']}" in audited
+    for secret in (made["key"], rotated["key"]):
+        assert secret not in audited
+    seen.append(audited)
 
     logged = "\n".join(json_log_lines) + worker.log_text()
     assert json_log_lines and job["id"] in worker.log_text()  # the logs were really captured

@@ -147,6 +147,28 @@ def test_cancel_job_stops_an_active_job(mcp_url):
     session(mcp_url, new_key(), scenario)
 
 
+def test_tool_changes_are_audited_like_the_rest_apis(mcp_url):
+    from app import audit
+    from app.context import key_store
+    key = new_key()
+    principal = key_store().lookup(key)
+    found = {}
+
+    async def scenario(client):
+        job = await call(client, "submit_job", workflow="smoke", params={"start": 1})
+        found["job"] = job["id"]
+        await until_finished(client, job["id"])
+        await error_of(client, "cancel_job", job_id=job["id"])
+    session(mcp_url, key, scenario)
+    entries = audit.query(actor=principal.key_id).items
+    assert [(e.action, e.target, e.outcome, e.status) for e in entries] == [
+        ("job.cancel", f"job:{found['job']}", "error", 409),
+        ("job.submit", f"job:{found['job']}", "ok", None)]
+    assert {e.tenant for e in entries} == {principal.tenant}
+    assert all(e.request_id.startswith("mcp-") for e in entries)
+    assert key not in str([e.to_dict() for e in entries])
+
+
 def test_a_missing_bad_revoked_or_expired_key_is_refused(mcp_url):
     response = requests.post(mcp_url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
                              headers={"Accept": "application/json, text/event-stream"},

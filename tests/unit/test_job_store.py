@@ -145,3 +145,22 @@ def test_finish_after_cancel_discards_the_result(tenant):
     assert store.finish(job.id, "last", {"v": 1}, 0.01)[0] is False
     assert store.get(job.id).result_ref is None
     assert store.r.get(f"dia3:result:{job.id}") is None
+
+
+def test_paging_all_jobs_skips_none_when_jobs_are_deleted_meanwhile():
+    store = job_store()
+    mine = {store.create(job_id=new_job_id(), workflow="smoke", tenant="page", owner="k",
+                         params={}, steps_total=1, tasks={})[0].id for _ in range(6)}
+
+    def pages(delete_seen: bool) -> list[str]:
+        seen, after = [], None
+        while page := store.all_ids(after, 2):
+            seen += [job_id for job_id, _ in page]
+            after = page[-1][::-1]
+            if delete_seen and seen[-1] in mine:
+                store.delete(seen[-1])  # e.g. retention running during a backup
+        return seen
+
+    everything = pages(delete_seen=False)
+    assert mine <= set(everything) and len(set(everything)) == len(everything)
+    assert pages(delete_seen=True) == everything

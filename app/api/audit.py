@@ -1,0 +1,40 @@
+"""``/api/v1/audit``: the audit log, newest first, for admins (read-only: entries are never
+changed or deleted through any API)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from app import audit
+from app.api.middleware import principal
+from app.api.schemas import AuditPageSchema, AuditQuerySchema
+from app.service import Forbidden
+from app.settings import get_settings
+
+blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit",
+                description="Audit log of every change, refused and failed ones included "
+                            "(admin)")
+
+
+@blp.route("")
+class AuditLog(MethodView):
+    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.response(200, AuditPageSchema)
+    def get(self, query):
+        """Audit entries, newest first, filtered (cursor pagination)"""
+        if not principal().is_admin:
+            raise Forbidden("only admin keys may read the audit log")
+        cursor = query.pop("cursor")
+        if cursor:
+            try:
+                audit.decode_cursor(cursor)
+            except ValueError:
+                abort(422, message="The request has invalid fields; see 'errors'.",
+                      errors={"query": {"cursor": ["Not a valid cursor."]}})
+        since, until = query.pop("since"), query.pop("until")
+        limit = min(query.pop("limit"), get_settings().page_size_max)
+        page = audit.query(**query, since=since.timestamp() if since else None,
+                           until=until.timestamp() if until else None, limit=limit,
+                           cursor=cursor)
+        return {"items": [e.to_dict() for e in page.items], "next_cursor": page.next_cursor}

@@ -1,0 +1,116 @@
+"""Backup and restore of everything DIA3 keeps: jobs and results, API keys, the audit log and
+the knowledge base's Chroma collections, into one checksummed file.
+
+Backups are taken while DIA3 runs: each job is copied in one Redis transaction with all it
+owns, keys in one transaction, the audit log up to its newest entry when the backup began.
+Restore refuses a target that already holds jobs, audit entries or collections unless
+``force`` is given; then records in the backup replace those with the same id or name and
+everything else is kept. ``dia3 backup`` and ``dia3 restore`` are thin wrappers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from app import audit
+from app.auth.keys import Principal
+from app.backup import chroma_state, redis_state
+from app.backup.archive import ArchiveReader, ArchiveWriter, BadBackup
+from app.jobs.store import JobStore
+
+JOBS, KEYS, AUDIT, CHROMA = "jobs.jsonl", "keys.jsonl", "audit.jsonl", "chroma.jsonl"
+
+
+class RestoreRefused(Exception):
+    """The target is not empty and ``force`` was not given."""
+
+
+def backup(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None,
+           actor: Principal = audit.OPERATOR) -> dict[str, Any]:
+    """Write a backup to ``path``; returns its manifest. ``chroma=None`` leaves the
+    knowledge base out (recorded in the manifest)."""
+    writer = ArchiveWriter(path)
+    try:
+        started = time.time()
+        missing: list[str] = []
+        states: Counter[str] = Counter()
+        counts: dict[str, Any] = {"result_files": 0, "idempotency_keys": 0}
+
+        def jobs():
+            for record in redis_state.job_snapshots(store, missing):
+                states[record["hash"]["state"]] += 1
+                counts["result_files"] += record.get("result_file") is not None
+                counts["idempotency_keys"] += bool(record["hash"].get("idempotency_key"))
+                yield record
+
+        counts["jobs"] = writer.lines(JOBS, jobs())
+        counts["jobs_by_state"] = dict(states)
+        counts["keys"] = writer.lines(KEYS, redis_state.key_records(client))
+        counts["audit_entries"] = writer.lines(AUDIT, redis_state.audit_entries(client))
+        if chroma is not None:
+            counts.update(collections=0, chroma_records=0)
+
+            def knowledge():
+                for line in chroma_state.records(chroma):
+                    counts["collections"] += line["type"] == "collection"
+                    counts["chroma_records"] += len(line.get("ids", []))
+                    yield line
+
+            writer.lines(CHROMA, knowledge())
+        manifest = writer.close({
+            "created_at": started, "finished_at": time.time(), "counts": counts,
+            "knowledge_base": chroma is not None, "missing_result_files": missing})
+    except BaseException:
+        writer.abandon()
+        raise
+    audit.record("system.backup", actor, "backup", jobs=counts["jobs"],
+                 audit_entries=counts["audit_entries"], collections=counts.get("collections"))
+    return manifest
+
+
+def occupied(store: JobStore, client: redis.Redis, chroma: Any | None) -> list[str]:
+    """What a restore would mix with: jobs, audit entries, knowledge-base collections."""
+    found = {"jobs": redis_state.job_count(store), "audit entries": audit.count(client),
+             "collections": chroma_state.count(chroma) if chroma is not None else 0}
+    return [f"{n} {what}" for what, n in found.items() if n]
+
+
+def restore(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None,
+            force: bool = False, actor: Principal = audit.OPERATOR) -> dict[str, Any]:
+    """Restore a backup; returns what was restored. Verifies the whole file first."""
+    reader = ArchiveReader(path)
+    try:
+        if reader.manifest.get("knowledge_base") and chroma is None:
+            raise RestoreRefused("the backup holds knowledge-base collections but no Chroma "
+                                 "server is configured")
+        busy = occupied(store, client, chroma)
+        if busy and not force:
+            raise RestoreRefused("the target is not empty (" + ", ".join(busy) + "); restore "
+                                 "into an empty DIA3, or pass force to replace what the "
+                                 "backup holds and keep the rest")
+        now = time.time()
+        states: Counter[str] = Counter(redis_state.restore_job(store, record, now)
+                                       for record in reader.lines(JOBS))
+        keys = 0
+        for record in reader.lines(KEYS):
+            redis_state.restore_key(client, record)
+            keys += 1
+        restored, skipped = redis_state.restore_audit(client, reader.lines(AUDIT))
+        knowledge = chroma_state.restore(chroma, reader.lines(CHROMA)) if chroma is not None \
+            else {"collections": 0, "records": 0}
+        report = {"jobs": sum(states.values()), "jobs_by_state": dict(states), "keys": keys,
+                  "audit_entries": restored, "audit_entries_skipped": skipped, **knowledge,
+                  "backup_created_at": reader.manifest["created_at"]}
+    finally:
+        reader.close()
+    audit.record("system.restore", actor, "backup", forced=force, jobs=report["jobs"],
+                 audit_entries=restored, collections=knowledge["collections"])
+    return report
+
+
+__all__ = ["backup", "restore", "RestoreRefused", "BadBackup", "occupied"]

@@ -1,0 +1,139 @@
+"""Operator commands that work directly on DIA3's Redis (and Chroma): ``dia3 audit``,
+``dia3 backup``, ``dia3 restore`` and ``dia3 jobs purge``. They act as the ``cli`` actor in the
+audit log and print counts only, never a key or its hash."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from app.cli import runtime
+
+console = Console()
+
+
+def _stores(knowledge: bool):
+    """(job store, Redis client, Chroma client or None) of this data directory."""
+    runtime.ensure_redis(own=False)
+    from app.context import job_store
+    from app.redis_client import get_redis
+    chroma = None
+    if knowledge:
+        runtime.ensure_chroma()
+        from app import knowledge as kb
+        from workers.knowledge.chroma_client import connect_chroma
+        chroma = connect_chroma(url=kb.chroma_url())
+    return job_store(), get_redis(), chroma
+
+
+def _since(text: str | None) -> float | None:
+    """A duration back from now (``24h``) or an ISO 8601 time (UTC if no zone)."""
+    if not text:
+        return None
+    from app.auth.durations import parse_duration
+    try:
+        return time.time() - parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: use a duration (24h, 7d) or an ISO time") from None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+
+
+@click.command("audit")
+@click.option("--actor", default=None, help="Key id of whoever acted (cli, retention, …)")
+@click.option("--tenant", default=None)
+@click.option("--action", default=None, help="e.g. job.submit, key.revoke")
+@click.option("--target", default=None, help="e.g. job:<id>, key:<id>, collection:<name>")
+@click.option("--outcome", type=click.Choice(["ok", "denied", "error"]), default=None)
+@click.option("--since", default=None, help="Duration back (24h, 7d) or ISO time")
+@click.option("--until", default=None, help="Duration back or ISO time")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line")
+def audit_list(actor, tenant, action, target, outcome, since, until, limit, as_json) -> None:
+    """List audit entries, newest first (needs access to DIA3's Redis)."""
+    runtime.ensure_redis(own=False)
+    from app import audit
+    page = audit.query(actor=actor, tenant=tenant, action=action, target=target,
+                       outcome=outcome, since=_since(since), until=_since(until), limit=limit)
+    if as_json:
+        for entry in page.items:
+            click.echo(json.dumps(entry.to_dict()))
+        return
+    table = Table()
+    for col in ("time", "actor", "tenant", "action", "target", "outcome", "request id"):
+        table.add_column(col)
+    for e in page.items:
+        outcome_text = e.outcome if e.status is None else f"{e.outcome} {e.status}"
+        table.add_row(datetime.fromtimestamp(e.time, tz=UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                      e.actor, e.tenant, e.action, e.target, outcome_text, e.request_id or "")
+    console.print(table)
+    if page.next_cursor:
+        console.print("(more: narrow with --since/--until or raise --limit)")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--without-knowledge", is_flag=True,
+              help="Leave the knowledge base (Chroma collections) out")
+def backup_cmd(path: Path, without_knowledge: bool) -> None:
+    """Back up jobs, results, API keys, the audit log and the knowledge base to PATH (one
+    .tar.gz file), while DIA3 runs."""
+    from app import backup
+    manifest = backup.backup(path, *_stores(not without_knowledge))
+    console.print(f"backup written to {path}")
+    console.print_json(json.dumps(manifest["counts"]))
+    if manifest["missing_result_files"]:
+        console.print(f"[yellow]{len(manifest['missing_result_files'])} jobs had no result "
+                      "file in the data directory[/]")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Restore into a DIA3 that already holds jobs, "
+              "audit entries or collections: what the backup holds replaces what has the "
+              "same id or name, everything else stays")
+@click.option("--without-knowledge", is_flag=True,
+              help="Leave the knowledge base (Chroma collections) untouched")
+def restore_cmd(path: Path, force: bool, without_knowledge: bool) -> None:
+    """Restore a backup made by `dia3 backup` (the file is verified first)."""
+    from app import backup
+    try:
+        report = backup.restore(path, *_stores(not without_knowledge), force=force)
+    except (backup.RestoreRefused, backup.BadBackup) as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"restored from {path}")
+    console.print_json(json.dumps(report))
+
+
+@click.command("purge")
+@click.option("--older-than", required=True, metavar="DURATION",
+              help="Delete jobs that finished longer ago than this (e.g. 30d, 12h)")
+def jobs_purge(older_than: str) -> None:
+    """Delete finished jobs (succeeded, failed, cancelled) and their results now; queued and
+    running jobs are never touched."""
+    from app.auth.durations import parse_duration
+    try:
+        seconds = parse_duration(older_than)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--older-than") from None
+    runtime.ensure_redis(own=False)
+    from app import audit, retention
+    report = retention.purge_and_audit(time.time() - seconds, audit.OPERATOR)
+    states = ", ".join(f"{state} {n}" for state, n in report.deleted.items())
+    console.print(f"purged {report.total} jobs ({states}); {report.result_files} result "
+                  "files removed")
+
+
+def register(cli: click.Group, jobs: click.Group) -> None:
+    for command in (audit_list, backup_cmd, restore_cmd):
+        cli.add_command(command)
+    jobs.add_command(jobs_purge)

@@ -1,0 +1,169 @@
+"""Restore drill: jobs run on real workers, a collection gets documents, everything is backed
+up while DIA3 runs, Redis's DIA3 data, the result files and Chroma are wiped, and the restore
+brings back every job with its state and result, keys (an old key still works), the audit
+log and the collection's documents and search results — read back through the API."""
+
+from __future__ import annotations
+
+import shutil
+import tarfile
+
+import pytest
+from click.testing import CliRunner
+
+from app import audit, backup
+from app.context import job_store
+from app.jobs.store import new_job_id
+from app.redis_client import get_redis
+from app.settings import get_settings
+from tests.conftest import ADMIN_KEY, ApiClient
+from tests.integration.kb_helpers import COLLECTIONS, create_collection, ingest, search, text_doc
+from workers.knowledge.chroma_client import connect_chroma
+
+
+def chroma():
+    return connect_chroma(url=get_settings().chroma_url)
+
+
+def wipe() -> None:
+    """Lose everything DIA3 keeps: its Redis keys, result files and Chroma collections."""
+    client = get_redis()
+    for key in client.scan_iter("dia3:*", count=1000):
+        client.delete(key)
+    shutil.rmtree(get_settings().data_path / "results", ignore_errors=True)
+    for collection in backup.chroma_state.dia3_collections(chroma()):
+        chroma().delete_collection(collection.name)
+
+
+def all_audit_ids() -> list[str]:
+    ids, cursor = [], None
+    while True:
+        page = audit.query(limit=200, cursor=cursor)
+        ids += [entry.id for entry in page.items]
+        cursor = page.next_cursor
+        if not cursor:
+            return ids
+
+
+def state_of(client: ApiClient, job_ids: list[str]) -> dict:
+    """Each job as the API shows it, with its result when it succeeded."""
+    out = {}
+    for job_id in job_ids:
+        job = client.get(f"/api/v1/jobs/{job_id}").get_json()
+        result = client.get(f"/api/v1/jobs/{job_id}/result").get_json() \
+            if job["state"] == "succeeded" else None
+        out[job_id] = (job, result)
+    return out
+
+
+def by_state(client: ApiClient) -> dict[str, list[str]]:
+    """The tenant's job ids per state, as the state indexes list them."""
+    return {state: [job["id"] for job in client.get("/api/v1/jobs", query_string={
+        "state": state, "limit": 50}).get_json()["items"]]
+        for state in ("queued", "running", "succeeded", "failed", "cancelled")}
+
+
+def cli(*args: str):
+    from app.cli.main import cli as dia3
+    result = CliRunner().invoke(dia3, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def without_last_use(keys: list[dict]) -> list[dict]:
+    """Key records as listed, less the last use (the drill's own requests move it)."""
+    return [{k: v for k, v in key.items() if k != "last_used_at"} for key in keys]
+
+
+def test_restore_drill(flask_app, make_client, worker, tmp_path):
+    analyst, admin = make_client("analyst"), ApiClient(flask_app, ADMIN_KEY)
+    tenant = job_store().get(analyst.submit("smoke", {"start": 1}).get_json()["id"]).tenant
+    texts = [f"review {i}: {'great value' if i % 2 else 'awful service'}" for i in range(1500)]
+    submitted = [analyst.submit("smoke", {"start": 5}, idempotency_key="drill-1"),
+                 analyst.submit("sentiment", {"texts": texts})]  # a result file
+    job_ids = [r.get_json()["id"] for r in submitted]
+    for job_id in job_ids:
+        assert analyst.wait(job_id)["state"] == "succeeded"
+    store = job_store()
+    assert store.get(job_ids[1]).result_ref["kind"] == "file"
+    # jobs no worker will touch: one cancelled, one still queued when the backup is taken
+    cancelled, queued = (store.create(job_id=new_job_id(), workflow="smoke", tenant=tenant,
+                                      owner="k", params={}, steps_total=1, tasks={})[0]
+                         for _ in range(2))
+    assert analyst.post(f"/api/v1/jobs/{cancelled.id}/cancel").status_code == 200
+    job_ids.append(cancelled.id)
+    name = create_collection(analyst)
+    ingest(analyst, name, [text_doc("Employees get thirty vacation days per year.",
+                                    document_id="leave"),
+                           text_doc("The office opens at nine.", document_id="hours")])
+    before = state_of(analyst, job_ids)
+    listed = analyst.get("/api/v1/jobs", query_string={"limit": 50}).get_json()["items"]
+    documents = analyst.get(f"{COLLECTIONS}/{name}/documents").get_json()
+    hits = search(analyst, name, "vacation days")
+    keys = admin.get("/api/v1/keys").get_json()
+    states = by_state(analyst)
+    assert states["queued"] == [queued.id]
+    audit_ids = all_audit_ids()
+
+    path = tmp_path / "dia3.tar.gz"
+    made = cli("backup", str(path))
+    assert "jobs" in made.output and analyst.key not in made.output
+    with tarfile.open(path) as tar:
+        assert {"manifest.json", "jobs.jsonl", "keys.jsonl", "audit.jsonl",
+                "chroma.jsonl"} <= set(tar.getnames())
+    wipe()
+    assert analyst.get("/api/v1/jobs").status_code == 401  # the key is gone too
+    cli("restore", str(path))
+
+    assert state_of(analyst, job_ids) == before
+    relisted = analyst.get("/api/v1/jobs", query_string={"limit": 50}).get_json()["items"]
+    assert [j["id"] for j in relisted] == [j["id"] for j in listed]
+    restored_queued = analyst.get(f"/api/v1/jobs/{queued.id}").get_json()
+    assert restored_queued["state"] == "failed"
+    assert restored_queued["error"]["type"] == "NotRestored"
+    assert by_state(analyst) == {**states, "queued": [],
+                                 "failed": [queued.id] + states["failed"]}
+    again = analyst.submit("smoke", {"start": 5}, idempotency_key="drill-1")
+    assert again.status_code == 200 and again.get_json()["id"] == job_ids[0]
+    assert without_last_use(admin.get("/api/v1/keys").get_json()) == without_last_use(keys)
+    assert analyst.get(f"{COLLECTIONS}/{name}/documents").get_json() == documents
+    assert search(analyst, name, "vacation days") == hits
+    restored_audit = all_audit_ids()
+    assert set(audit_ids) <= set(restored_audit)
+    assert audit.query(action="system.restore").items[0].actor == "cli"
+
+    with pytest.raises(backup.RestoreRefused, match="not empty"):
+        backup.restore(path, job_store(), get_redis(), chroma())
+    report = backup.restore(path, job_store(), get_redis(), chroma(), force=True)
+    assert report["jobs"] >= len(job_ids) + 1 and report["collections"] >= 2
+    assert report["audit_entries"] == 0 and report["audit_entries_skipped"] >= len(audit_ids)
+    assert state_of(analyst, job_ids) == before
+    assert search(analyst, name, "vacation days") == hits
+
+
+def test_a_damaged_or_foreign_backup_is_refused_before_anything_changes(tmp_path, flask_app):
+    path = tmp_path / "b.tar.gz"
+    backup.backup(path, job_store(), get_redis(), None)
+    jobs_before = get_redis().zcard("dia3:idx:*:all")
+    damaged = tmp_path / "damaged.tar.gz"
+    damaged.write_bytes(path.read_bytes()[:-200])
+    with pytest.raises(backup.BadBackup):
+        backup.restore(damaged, job_store(), get_redis(), None, force=True)
+    altered = tmp_path / "altered"
+    with tarfile.open(path) as tar:
+        tar.extractall(altered, filter="data")
+    (altered / "keys.jsonl").write_text('{"key_id": "evil"}\n')
+    repacked = tmp_path / "altered.tar.gz"
+    with tarfile.open(repacked, "w:gz") as tar:
+        for member in altered.iterdir():
+            tar.add(member, member.name)
+    with pytest.raises(backup.BadBackup, match="checksum"):
+        backup.restore(repacked, job_store(), get_redis(), None, force=True)
+    assert get_redis().zcard("dia3:idx:*:all") == jobs_before
+    foreign = tmp_path / "foreign.tar.gz"
+    with tarfile.open(foreign, "w:gz") as tar:
+        note = tmp_path / "manifest.json"
+        note.write_text('{"format": "other", "version": 7, "files": {}}')
+        tar.add(note, "manifest.json")
+    with pytest.raises(backup.BadBackup, match="unsupported"):
+        backup.restore(foreign, job_store(), get_redis(), None)
