@@ -5,8 +5,19 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from app.api import cors, errors, health, jobs, keys, knowledge, middleware, workflows
+from app.api import (
+    cors,
+    errors,
+    health,
+    jobs,
+    keys,
+    knowledge,
+    middleware,
+    ratelimit,
+    workflows,
+)
 from app.context import key_store
+from app.redis_client import redis_url
 from app.settings import get_settings
 from app.workflows.registry import load_builtin
 
@@ -54,6 +65,7 @@ def create_app() -> Flask:
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     middleware.install(app)
+    ratelimit.install(app, redis_url())  # after authentication: limits are per key
     errors.register(app)
     try:
         bootstrap_admin()
