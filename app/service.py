@@ -11,13 +11,13 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from app import metrics
+from app import backpressure, metrics
 from app.auth.keys import Principal
-from app.context import job_store
+from app.context import job_store, queue_depths
 from app.jobs.model import ACTIVE_STATES, Job
 from app.jobs.store import InvalidTransition, JobNotFound, new_job_id
 from app.logs import request_id_var
-from app.workflows.registry import Plan, all_workflows, get_workflow
+from app.workflows.registry import Plan, Workflow, all_workflows, get_workflow
 from workers.celery_app import get_celery
 
 log = logging.getLogger("dia3.service")
@@ -32,27 +32,40 @@ def require_write(principal: Principal) -> None:
         raise Forbidden(f"role '{principal.role}' may only read")
 
 
-def validate_params(workflow_name: str, params: Any) -> tuple[Any, dict]:
-    """(workflow, validated params); errors are keyed like the request body."""
+def find_workflow(workflow_name: str) -> Workflow:
+    """The workflow of that name; an unknown name is a validation error on ``workflow``."""
     try:
-        workflow = get_workflow(workflow_name)
+        return get_workflow(workflow_name)
     except KeyError:
         known = ", ".join(w.name for w in all_workflows())
         raise ValidationError({"workflow": [f"Unknown workflow '{workflow_name}'. "
                                             f"Known: {known}."]}) from None
+
+
+def load_params(workflow: Workflow, params: Any) -> dict:
+    """Validated params; errors are keyed like the request body."""
     if not isinstance(params, dict):
         raise ValidationError({"params": ["Must be an object."]})
     try:
-        return workflow, workflow.schema().load(params)
+        return workflow.schema().load(params)
     except ValidationError as exc:
         raise ValidationError({"params": exc.messages}) from None
 
 
+def validate_params(workflow_name: str, params: Any) -> tuple[Workflow, dict]:
+    """(workflow, validated params); errors are keyed like the request body."""
+    workflow = find_workflow(workflow_name)
+    return workflow, load_params(workflow, params)
+
+
 def submit(principal: Principal, workflow_name: str, params: Any,
            idempotency_key: str | None = None) -> tuple[Job, bool]:
-    """Validate, record and enqueue a job; returns (job, created)."""
+    """Validate, record and enqueue a job; returns (job, created). Backpressure is checked
+    before the params: validating an ingest job already stages its documents."""
     require_write(principal)
-    workflow, validated = validate_params(workflow_name, params)
+    workflow = find_workflow(workflow_name)
+    backpressure.admit(queue_depths(), workflow.queue)
+    validated = load_params(workflow, params)
     store = job_store()
     job_id = new_job_id()
     plan = Plan(job_id=job_id, request_id=request_id_var.get(), app=get_celery(),
@@ -126,4 +139,5 @@ def delete(principal: Principal, job_id: str) -> None:
 
 
 __all__ = ["submit", "get", "result", "list_jobs", "cancel", "delete", "Forbidden",
-           "JobNotFound", "InvalidTransition", "validate_params", "steps"]
+           "JobNotFound", "InvalidTransition", "validate_params", "steps", "find_workflow",
+           "load_params"]

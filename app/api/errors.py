@@ -11,6 +11,8 @@ from flask import jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from app.backpressure import RETRY_AFTER_SECONDS as QUEUE_RETRY_AFTER_SECONDS
+from app.backpressure import QueueFull
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.service import Forbidden
 
@@ -65,6 +67,14 @@ def handle_unavailable(exc: Exception):
                           headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+def handle_queue_full(exc: QueueFull):
+    log.warning("job refused: queue over its depth limit",
+                extra={"queue": exc.queue, "depth": exc.depth, "limit": exc.limit})
+    return error_response(503, str(exc), {"queue": exc.queue, "depth": exc.depth,
+                                          "limit": exc.limit},
+                          headers={"Retry-After": str(QUEUE_RETRY_AFTER_SECONDS)})
+
+
 def handle_unexpected(exc: Exception):
     log.exception("unhandled error")
     return error_response(500, "Internal error; it has been logged with the request id.")
@@ -75,6 +85,7 @@ def register(app) -> None:
     app.register_error_handler(JobNotFound, handle_not_found)
     app.register_error_handler(InvalidTransition, handle_conflict)
     app.register_error_handler(Forbidden, handle_forbidden)
+    app.register_error_handler(QueueFull, handle_queue_full)
     for exc in (redis.ConnectionError, redis.TimeoutError, kombu.exceptions.OperationalError,
                 ConnectionError):
         app.register_error_handler(exc, handle_unavailable)
