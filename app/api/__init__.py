@@ -25,7 +25,10 @@ API_VERSION = "1.0.0"
 
 
 class DIA3Api(Api):
-    """flask-smorest's Api with DIA3's error shape for HTTP errors."""
+    """flask-smorest's Api with DIA3's error shape for HTTP errors. Every operation lists
+    the errors it can answer (no catch-all "default"), so the spec says what to expect."""
+
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error):
         return errors.handle_http(error)

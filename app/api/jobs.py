@@ -8,6 +8,7 @@ from flask_smorest import Blueprint, abort
 
 from app import service
 from app.api.middleware import principal
+from app.api.responses import errors
 from app.api.schemas import (
     JobDetailSchema,
     JobListQuerySchema,
@@ -27,6 +28,7 @@ blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
 class Jobs(MethodView):
     @blp.arguments(JobListQuerySchema, location="query")
     @blp.response(200, JobPageSchema)
+    @errors(blp, 422)
     def get(self, query):
         """List the tenant's jobs, newest first (cursor pagination)"""
         if query["cursor"]:
@@ -44,8 +46,9 @@ class Jobs(MethodView):
     @blp.arguments(JobSubmitSchema)
     @blp.response(202, JobSchema)
     @blp.alt_response(200, schema=JobSchema, description="Existing job (idempotency key)")
+    @errors(blp, 403, body=True)
     def post(self, body):
-        """Submit a job"""
+        """Submit a job (503 with Retry-After while its queue is under backpressure)"""
         job, created = service.submit(principal(), body["workflow"], body["params"],
                                       body["idempotency_key"])
         location = url_for("jobs.JobById", job_id=job.id)
@@ -55,6 +58,7 @@ class Jobs(MethodView):
 @blp.route("/<string:job_id>")
 class JobById(MethodView):
     @blp.response(200, JobDetailSchema)
+    @errors(blp, 404)
     def get(self, job_id):
         """A job with its params and per-step progress"""
         job = service.get(principal(), job_id, with_params=True)
@@ -63,6 +67,7 @@ class JobById(MethodView):
         return out
 
     @blp.response(204)
+    @errors(blp, 403, 404, 409)
     def delete(self, job_id):
         """Delete a finished job and its result"""
         service.delete(principal(), job_id)
@@ -71,6 +76,7 @@ class JobById(MethodView):
 @blp.route("/<string:job_id>/cancel")
 class JobCancel(MethodView):
     @blp.response(200, JobSchema)
+    @errors(blp, 403, 404, 409)
     def post(self, job_id):
         """Cancel a queued or running job"""
         return service.cancel(principal(), job_id).to_dict()
@@ -79,6 +85,7 @@ class JobCancel(MethodView):
 @blp.route("/<string:job_id>/result")
 class JobResult(MethodView):
     @blp.response(200, ResultSchema)
+    @errors(blp, 404, 409)
     def get(self, job_id):
         """The result of a succeeded job (409 while it is not)"""
         job, result = service.result(principal(), job_id)

@@ -28,6 +28,7 @@ from app.api.knowledge_schemas import (
 )
 from app.api.knowledge_uploads import INGEST_REQUEST_BODY, documents_from_request
 from app.api.middleware import principal
+from app.api.responses import errors
 from app.api.schemas import JobSchema
 
 blp = Blueprint("collections", __name__, url_prefix="/api/v1/collections",
@@ -49,6 +50,7 @@ def writer_tenant() -> str:
 @blp.route("")
 class Collections(MethodView):
     @blp.response(200, CollectionListSchema)
+    @errors(blp)
     def get(self):
         """The tenant's collections with their embedder and counts"""
         return {"items": [c.to_dict() for c in knowledge.list_collections(tenant())]}
@@ -56,6 +58,7 @@ class Collections(MethodView):
     @blp.arguments(CollectionCreateSchema)
     @blp.response(201, CollectionSchema)
     @blp.alt_response(409, description="The tenant already has a collection of that name")
+    @errors(blp, 403, body=True)
     def post(self, body):
         """Create an empty collection (its embedder is fixed from now on)"""
         info = knowledge.create_collection(writer_tenant(), body["name"], body["embedder"],
@@ -67,11 +70,13 @@ class Collections(MethodView):
 @blp.route("/<string:name>")
 class CollectionByName(MethodView):
     @blp.response(200, CollectionSchema)
+    @errors(blp, 404, 422)
     def get(self, name):
         """A collection with its embedder, dimension and document and chunk counts"""
         return knowledge.describe_collection(tenant(), name).to_dict()
 
     @blp.response(204)
+    @errors(blp, 403, 404, 422)
     def delete(self, name):
         """Delete a collection with all its documents"""
         knowledge.delete_collection(writer_tenant(), name)
@@ -81,6 +86,7 @@ class CollectionByName(MethodView):
 class Documents(MethodView):
     @blp.arguments(DocumentListQuerySchema, location="query")
     @blp.response(200, DocumentPageSchema)
+    @errors(blp, 404, 422)
     def get(self, query, name):
         """The collection's documents (offset pagination)"""
         return knowledge.list_documents(tenant(), name, query["limit"], query["offset"])
@@ -88,6 +94,7 @@ class Documents(MethodView):
     @blp.doc(requestBody=INGEST_REQUEST_BODY)
     @blp.response(202, JobSchema)
     @blp.alt_response(200, schema=JobSchema, description="Existing job (idempotency key)")
+    @errors(blp, 403, 404, body=True)
     def post(self, name):
         """Add documents: JSON or a multipart upload; returns the ingest job"""
         owner = writer_tenant()
@@ -109,11 +116,13 @@ class Documents(MethodView):
 @blp.route("/<string:name>/documents/<path:document_id>")
 class DocumentById(MethodView):
     @blp.response(200, DocumentSchema)
+    @errors(blp, 404, 422)
     def get(self, name, document_id):
         """One document of the collection"""
         return knowledge.get_document(tenant(), name, document_id)
 
     @blp.response(200, DocumentDeletedSchema)
+    @errors(blp, 403, 404, 422)
     def delete(self, name, document_id):
         """Delete a document and every chunk of it"""
         removed = knowledge.delete_document(writer_tenant(), name, document_id)
@@ -124,6 +133,7 @@ class DocumentById(MethodView):
 class Search(MethodView):
     @blp.arguments(SearchSchema)
     @blp.response(200, SearchResultSchema)
+    @errors(blp, 404, 409, body=True)
     def post(self, body, name):
         """The k chunks closest in meaning to the query, with scores (read-only)"""
         hits = knowledge.search(tenant(), name, body["query"], body["k"], body["where"],

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from marshmallow import Schema, fields, validate
 
+from app.auth.keys import TENANT_PATTERN
 from app.jobs.model import STATES
 
 
@@ -100,9 +101,8 @@ class WorkflowSchema(Schema):
 
 class KeyCreateSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(("admin", "analyst", "viewer")))
-    tenant = fields.String(required=True, validate=[
-        validate.Length(min=1, max=64),
-        validate.Regexp(r"^[A-Za-z0-9_-]+$", error="Letters, digits, '-' or '_'.")])
+    tenant = fields.String(required=True, validate=validate.Regexp(
+        TENANT_PATTERN, error="1-64 letters, digits, '-' or '_'."))
     name = fields.String(load_default="", validate=validate.Length(max=100))
     expires_in_days = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650),
