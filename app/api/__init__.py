@@ -10,6 +10,7 @@ from app.api import (
     errors,
     health,
     jobs,
+    json_body,
     keys,
     knowledge,
     middleware,
@@ -44,6 +45,7 @@ def bootstrap_admin() -> None:
 def create_app() -> Flask:
     settings = get_settings()
     app = Flask("dia3")
+    app.json = json_body.JSONProvider(app)
     app.config.update(
         API_TITLE="DIA3 — Distributed Intelligence Analysis",
         API_VERSION=API_VERSION,

@@ -37,8 +37,8 @@ def handle_http(exc: HTTPException):
     if exc.code == 422 and message == exc.description:
         message = "The request has invalid fields; see 'errors'."
     headers = dict(data.get("headers") or {})
-    if exc.code == 413:
-        message = "Request body is larger than the limit of the API."
+    if exc.code == 413 and not data.get("message"):
+        message = "Request body is larger than the limit of the API (DIA3_MAX_BODY_BYTES)."
     if exc.code == 405:
         headers["Allow"] = ", ".join(exc.valid_methods or [])
     return error_response(exc.code or 500, message, errors, headers)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from app import service
+from app.api.json_body import Blueprint
 from app.api.middleware import principal
 from app.api.responses import errors
 from app.api.schemas import (
@@ -37,7 +38,7 @@ class Jobs(MethodView):
             except ValueError:
                 abort(422, message="The request has invalid fields; see 'errors'.",
                       errors={"query": {"cursor": ["Not a valid cursor."]}})
-        limit = min(query["limit"], get_settings().page_size_max)
+        limit = min(query["limit"], get_settings().page_size_max)  # the default may be over it
         page = service.list_jobs(principal(), state=query["state"], workflow=query["workflow"],
                                  limit=limit, cursor=query["cursor"],
                                  all_tenants=query["all_tenants"])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
+from app.api.json_body import Blueprint
 from app.api.middleware import principal
 from app.api.responses import errors
 from app.api.schemas import KeyCreateSchema, KeySchema

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import ValidationError
 
 from app import knowledge, service
 from app.api import knowledge_errors
+from app.api.json_body import Blueprint
 from app.api.knowledge_schemas import (
     CollectionCreateSchema,
     CollectionListSchema,
@@ -30,6 +31,7 @@ from app.api.knowledge_uploads import INGEST_REQUEST_BODY, documents_from_reques
 from app.api.middleware import principal
 from app.api.responses import errors
 from app.api.schemas import JobSchema
+from app.settings import get_settings
 
 blp = Blueprint("collections", __name__, url_prefix="/api/v1/collections",
                 description="Knowledge base: collections of documents and YouTube transcripts, "
@@ -89,7 +91,8 @@ class Documents(MethodView):
     @errors(blp, 404, 422)
     def get(self, query, name):
         """The collection's documents (offset pagination)"""
-        return knowledge.list_documents(tenant(), name, query["limit"], query["offset"])
+        limit = min(query["limit"], get_settings().page_size_max)  # the default may be over it
+        return knowledge.list_documents(tenant(), name, limit, query["offset"])
 
     @blp.doc(requestBody=INGEST_REQUEST_BODY)
     @blp.response(202, JobSchema)

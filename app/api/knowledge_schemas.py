@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.api.schemas import page_size_field
 from workers.knowledge.embeddings import EMBEDDER_KINDS
 from workers.knowledge.store import MAX_K, MAX_PAGE
 
@@ -56,7 +57,7 @@ class DocumentPageSchema(Schema):
 
 
 class DocumentListQuerySchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+    limit = page_size_field(hard_max=MAX_PAGE)
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 

@@ -7,8 +7,8 @@ from functools import cache
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.json_body import Blueprint
 from app.api.responses import errors
 from app.api.schemas import WorkflowSchema
 from app.workflows.registry import Workflow, all_workflows
