@@ -52,12 +52,6 @@ def load_params(workflow: Workflow, params: Any) -> dict:
         raise ValidationError({"params": exc.messages}) from None
 
 
-def validate_params(workflow_name: str, params: Any) -> tuple[Workflow, dict]:
-    """(workflow, validated params); errors are keyed like the request body."""
-    workflow = find_workflow(workflow_name)
-    return workflow, load_params(workflow, params)
-
-
 def submit(principal: Principal, workflow_name: str, params: Any,
            idempotency_key: str | None = None) -> tuple[Job, bool]:
     """Validate, record and enqueue a job; returns (job, created). Backpressure is checked
@@ -139,5 +133,4 @@ def delete(principal: Principal, job_id: str) -> None:
 
 
 __all__ = ["submit", "get", "result", "list_jobs", "cancel", "delete", "Forbidden",
-           "JobNotFound", "InvalidTransition", "validate_params", "steps", "find_workflow",
-           "load_params"]
+           "JobNotFound", "InvalidTransition", "steps", "find_workflow", "load_params"]
