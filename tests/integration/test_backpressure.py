@@ -97,3 +97,13 @@ def test_depths_are_read_once_per_second_in_one_round_trip(private_queue):
     assert cache.depth(queue) == 2 and len(reads) == 1  # cached
     now[0] += 1.5
     assert cache.depth(queue) == 3 and len(reads) == 2
+
+
+def test_mcp_tools_report_backpressure_as_an_actionable_error():
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    from app.backpressure import QueueFull
+    from app.mcp.server import service_errors
+    with pytest.raises(ToolError, match="over the limit of 3 .DIA3_QUEUE_MAX_DEPTH"):
+        with service_errors():
+            raise QueueFull("agents", 9, 3)
