@@ -95,3 +95,19 @@ def test_unreachable_limiter_storage_fails_open(make_client, monkeypatch, rate_l
     responses = spend(client, 7)
     assert {r.status_code for r in responses} == {200}
     assert "X-RateLimit-Limit" not in responses[-1].headers
+
+
+def test_budgets_work_on_the_embedded_redis_unix_socket(make_client, monkeypatch, rate_limits,
+                                                        tmp_path):
+    """`dia3 up` without DIA3_REDIS_URL: the limiter's storage is the unix-socket Redis."""
+    import app.api as api
+    from app.runtime.embedded_redis import EmbeddedRedis
+    server = EmbeddedRedis(tmp_path)
+    url = server.start()
+    try:
+        assert url.startswith("unix://")
+        monkeypatch.setattr(api, "redis_url", lambda: url)
+        client = ApiClient(api.create_app(), make_client("analyst").key)
+        assert [r.status_code for r in spend(client, 6)] == [200] * 5 + [429]
+    finally:
+        server.stop()
