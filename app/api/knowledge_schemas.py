@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.schemas import page_size_field
 from workers.knowledge.embeddings import EMBEDDER_KINDS
-from workers.knowledge.store import MAX_K, MAX_PAGE
+from workers.knowledge.store import MAX_K, MAX_OFFSET, MAX_PAGE
 
 COLLECTION_NAME = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$",
@@ -58,7 +58,7 @@ class DocumentPageSchema(Schema):
 
 class DocumentListQuerySchema(Schema):
     limit = page_size_field(hard_max=MAX_PAGE)
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class DocumentDeletedSchema(Schema):

@@ -127,6 +127,8 @@ CASES = [
      ["query", "cursor"]),
     ("documents page over DIA3_PAGE_SIZE_MAX", get(f"{DOCS}?limit=21"), 422,
      ["query", "limit"]),
+    ("documents offset over 2**31 - 1", get(f"{DOCS}?offset={2**31}"), 422,
+     ["query", "offset"]),
     ("ingest: over DIA3_DOCUMENTS_PER_JOB_MAX documents",
      post(DOCS, {"documents": [{"text": f"d{i}"} for i in range(4)]}), 422,
      ["json", "documents"]),
