@@ -45,6 +45,11 @@ def worker_registry() -> WorkerRegistry:
     return _cached("workers", lambda: WorkerRegistry(get_settings().worker_lost_after))
 
 
+def queue_depths():
+    from app.backpressure import DepthCache
+    return _cached("queue-depths", lambda: DepthCache(get_redis))
+
+
 def key_store():
     from app.auth.keys import KeyStore
     return _cached("keys", lambda: KeyStore(get_redis()))

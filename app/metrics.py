@@ -42,37 +42,41 @@ MESSAGES_RESTORED = Counter("dia3_messages_restored_total",
 AUDIT_WRITE_FAILURES = Counter("dia3_audit_write_failures_total",
                                "Audit entries that could not be written")
 JOBS_PURGED = Counter("dia3_jobs_purged_total", "Finished jobs deleted by retention or purge")
+BACKPRESSURE_REJECTIONS = Counter(
+    "dia3_backpressure_rejections_total",
+    "Jobs refused because their queue was over DIA3_QUEUE_MAX_DEPTH", ["queue"])
 
 
 class RedisStateCollector:
-    """Queue depths and live workers, read from Redis when scraped."""
+    """Queue depths (and whether each is refusing new jobs) and live workers, read from Redis
+    when scraped. ``max_depth`` returns the backpressure limit (0: off)."""
 
-    def __init__(self, client_factory, queues, worker_registry):
+    def __init__(self, client_factory, queues, worker_registry, max_depth=lambda: 0):
         self.client_factory = client_factory
         self.queues = queues
         self.workers = worker_registry
+        self.max_depth = max_depth
 
     def collect(self):
         depth = GaugeMetricFamily("dia3_queue_length", "Messages waiting per queue",
                                   labels=["queue"])
+        refusing = GaugeMetricFamily(
+            "dia3_queue_backpressure", "1 while new jobs for the queue are refused "
+            "(deeper than DIA3_QUEUE_MAX_DEPTH)", labels=["queue"])
         up = GaugeMetricFamily("dia3_workers_up", "Workers with a fresh heartbeat")
         redis_up = GaugeMetricFamily("dia3_redis_up", "1 when Redis answered the scrape")
         try:
             client = self.client_factory()
-            pipe = client.pipeline(transaction=False)
-            for queue in self.queues:
-                # kombu's Redis transport keeps priority sub-queues as "<name>\x06\x16<n>"
-                for key in queue_keys(queue):
-                    pipe.llen(key)
-            counts = pipe.execute()
-            per_queue = len(queue_keys(self.queues[0]))
-            for i, queue in enumerate(self.queues):
-                depth.add_metric([queue], sum(counts[i * per_queue:(i + 1) * per_queue]))
+            limit = self.max_depth()
+            for queue, count in queue_depths(client, self.queues).items():
+                depth.add_metric([queue], count)
+                refusing.add_metric([queue], int(0 < limit < count))
             up.add_metric([], len(self.workers.alive(client)))
             redis_up.add_metric([], 1)
         except Exception:  # a scrape must not fail because Redis is down
             redis_up.add_metric([], 0)
         yield depth
+        yield refusing
         yield up
         yield redis_up
 
@@ -80,6 +84,19 @@ class RedisStateCollector:
 def queue_keys(queue: str) -> list[str]:
     sep = "\x06\x16"
     return [queue] + [f"{queue}{sep}{p}" for p in (3, 6, 9)]
+
+
+def queue_depths(client, queues) -> dict[str, int]:
+    """Messages waiting in each queue, in one pipelined round trip (kombu's Redis transport
+    keeps priority sub-queues as separate lists (see :func:`queue_keys`), counted with it)."""
+    pipe = client.pipeline(transaction=False)
+    for queue in queues:
+        for key in queue_keys(queue):
+            pipe.llen(key)
+    counts = pipe.execute()
+    per_queue = len(queue_keys(""))
+    return {queue: sum(counts[i * per_queue:(i + 1) * per_queue])
+            for i, queue in enumerate(queues)}
 
 
 def multiprocess_dir() -> Path | None:

@@ -12,13 +12,13 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from app import audit, metrics
+from app import audit, backpressure, metrics
 from app.auth.keys import Principal
-from app.context import job_store
+from app.context import job_store, queue_depths
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, Job
 from app.jobs.store import InvalidTransition, JobNotFound, new_job_id
 from app.logs import request_id_var
-from app.workflows.registry import Plan, all_workflows, get_workflow
+from app.workflows.registry import Plan, Workflow, all_workflows, get_workflow
 from workers.celery_app import get_celery
 
 log = logging.getLogger("dia3.service")
@@ -33,18 +33,22 @@ def require_write(principal: Principal) -> None:
         raise Forbidden(f"role '{principal.role}' may only read")
 
 
-def validate_params(workflow_name: str, params: Any) -> tuple[Any, dict]:
-    """(workflow, validated params); errors are keyed like the request body."""
+def find_workflow(workflow_name: str) -> Workflow:
+    """The workflow of that name; an unknown name is a validation error on ``workflow``."""
     try:
-        workflow = get_workflow(workflow_name)
+        return get_workflow(workflow_name)
     except KeyError:
         known = ", ".join(w.name for w in all_workflows())
         raise ValidationError({"workflow": [f"Unknown workflow '{workflow_name}'. "
                                             f"Known: {known}."]}) from None
+
+
+def load_params(workflow: Workflow, params: Any) -> dict:
+    """Validated params; errors are keyed like the request body."""
     if not isinstance(params, dict):
         raise ValidationError({"params": ["Must be an object."]})
     try:
-        return workflow, workflow.schema().load(params)
+        return workflow.schema().load(params)
     except ValidationError as exc:
         raise ValidationError({"params": exc.messages}) from None
 
@@ -52,7 +56,8 @@ def validate_params(workflow_name: str, params: Any) -> tuple[Any, dict]:
 def submit(principal: Principal, workflow_name: str, params: Any,
            idempotency_key: str | None = None) -> tuple[Job, bool]:
     """Validate, record and enqueue a job; returns (job, created). Audited as ``job.submit``
-    on ``job:<id>`` (``workflow:<name>`` when no job came of it)."""
+    on ``job:<id>`` (``workflow:<name>`` when no job came of it). Backpressure is checked
+    before the params: validating an ingest job already stages its documents."""
     with audit.audited("job.submit", principal, f"workflow:{workflow_name}",
                        workflow=workflow_name) as entry:
         job, created = _submit(principal, workflow_name, params, idempotency_key)
@@ -63,7 +68,9 @@ def submit(principal: Principal, workflow_name: str, params: Any,
 def _submit(principal: Principal, workflow_name: str, params: Any,
             idempotency_key: str | None) -> tuple[Job, bool]:
     require_write(principal)
-    workflow, validated = validate_params(workflow_name, params)
+    workflow = find_workflow(workflow_name)
+    backpressure.admit(queue_depths(), workflow.queue)
+    validated = load_params(workflow, params)
     store = job_store()
     job_id = new_job_id()
     plan = Plan(job_id=job_id, request_id=request_id_var.get(), app=get_celery(),
@@ -163,5 +170,5 @@ def delete(principal: Principal, job_id: str) -> None:
 
 
 __all__ = ["submit", "get", "result", "list_jobs", "cancel", "delete", "retry", "redispatch",
-           "Forbidden",
-           "JobNotFound", "InvalidTransition", "validate_params", "steps"]
+           "Forbidden", "JobNotFound", "InvalidTransition", "steps", "find_workflow",
+           "load_params"]

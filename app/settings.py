@@ -32,6 +32,16 @@ def parse_bool(text: str) -> bool:
     raise ValueError(f"expected true or false, got {text!r}")
 
 
+def rate_limit(text: str) -> str:
+    """A rate limit in the syntax of the ``limits`` library, checked now; "" or "0" is off."""
+    text = text.strip()
+    if text in ("", "0"):
+        return ""
+    from limits import parse_many  # imported here: settings load before the API's libraries
+    parse_many(text)
+    return text
+
+
 @dataclass(frozen=True)
 class Settings:
     """DIA3 configuration; field ``foo_bar`` is read from ``DIA3_FOO_BAR``."""
@@ -63,6 +73,22 @@ class Settings:
     cors_origins: str = setting(
         "", "Origins (scheme://host[:port], comma-separated) whose browser pages may call the "
         "API; empty sends no CORS headers and refuses every preflight")
+    # --- API protection ----------------------------------------------------------------------
+    rate_limit_admin: str = setting(
+        "1200/minute", "Requests per admin API key across all API replicas, in the limits "
+        "syntax ('1200/minute', '20/second;1000/hour'); empty or 0 disables", rate_limit)
+    rate_limit_analyst: str = setting(
+        "600/minute", "Requests per analyst API key across all API replicas; empty or 0 "
+        "disables", rate_limit)
+    rate_limit_viewer: str = setting(
+        "300/minute", "Requests per viewer API key across all API replicas; empty or 0 "
+        "disables", rate_limit)
+    rate_limit_anonymous: str = setting(
+        "120/minute", "Requests per client address without an API key (the OpenAPI document "
+        "and its docs page); empty or 0 disables", rate_limit)
+    queue_max_depth: int = setting(
+        5000, "A job whose first step's queue holds more messages than this is refused with "
+              "a 503 (backpressure); 0 disables", int)
     # --- other components' ports -----------------------------------------------------------
     mcp_port: int = setting(8000, "Port of the MCP server", int)
     ui_port: int = setting(8501, "Port of the Streamlit dashboard", int)

@@ -271,13 +271,14 @@ class Cluster:
 
 
 def _call(fn, *args, **kwargs):
-    """Call the API, riding out the Redis outage (503) and API hiccups like a client would."""
+    """Call the API like a well-behaved client: ride out the Redis outage and backpressure
+    (503) and rate limits (429), and reconnect after hiccups."""
     deadline = time.monotonic() + 120
     while True:
         try:
             return fn(*args, **kwargs)
         except APIError as exc:
-            if exc.status != 503 or time.monotonic() > deadline:
+            if exc.status not in (429, 503) or time.monotonic() > deadline:
                 raise
         except requests.RequestException:
             if time.monotonic() > deadline:
@@ -324,12 +325,9 @@ def run_chaos(jobs: int = 300, workers: int = 3, concurrency: int = 2, seed: int
                     stats.pool_kills += 1
                 last_fault = time.monotonic()
                 next_fault = last_fault + rng.uniform(*fault_interval)
-            page = _call(client.jobs, state=None, limit=200)
-            states = {j["id"]: j["state"] for j in page["items"]}
-            for job_id in list(pending):
-                state = states.get(job_id) or _call(client.job, job_id)["state"]
-                if state in ("succeeded", "failed", "cancelled"):
-                    pending.discard(job_id)
+            states = _call(lambda: {j["id"]: j["state"] for j in client.iter_jobs(limit=200)})
+            pending -= {job_id for job_id in pending
+                        if states.get(job_id) in ("succeeded", "failed", "cancelled")}
             time.sleep(0.5)  # polling interval of the run's observer
         stats.drain_seconds = time.monotonic() - began
         stats.after_last_fault_seconds = time.monotonic() - last_fault

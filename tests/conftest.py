@@ -120,6 +120,13 @@ def dia3_env(redis_url, chroma_url, fake_llms, youtube_replay_dir, tmp_path_fact
         "DIA3_LOG_LEVEL": "INFO",
         "DIA3_YOUTUBE_REPLAY_DIR": str(youtube_replay_dir),
         "DIA3_YOUTUBE_REQUESTS_PER_MINUTE": "1000",
+        # Tests poll jobs quickly with shared keys: per-key rate limits and queue backpressure
+        # are off for the session and switched on by the tests about them.
+        "DIA3_RATE_LIMIT_ADMIN": "",
+        "DIA3_RATE_LIMIT_ANALYST": "",
+        "DIA3_RATE_LIMIT_VIEWER": "",
+        "DIA3_RATE_LIMIT_ANONYMOUS": "",
+        "DIA3_QUEUE_MAX_DEPTH": "0",
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

@@ -5,8 +5,21 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from app.api import audit, cors, errors, health, jobs, keys, knowledge, middleware, workflows
+from app.api import (
+    audit,
+    cors,
+    errors,
+    health,
+    jobs,
+    json_body,
+    keys,
+    knowledge,
+    middleware,
+    ratelimit,
+    workflows,
+)
 from app.context import key_store
+from app.redis_client import redis_url
 from app.settings import get_settings
 from app.workflows.registry import load_builtin
 
@@ -14,7 +27,10 @@ API_VERSION = "1.0.0"
 
 
 class DIA3Api(Api):
-    """flask-smorest's Api with DIA3's error shape for HTTP errors."""
+    """flask-smorest's Api with DIA3's error shape for HTTP errors. Every operation lists
+    the errors it can answer (no catch-all "default"), so the spec says what to expect."""
+
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error):
         return errors.handle_http(error)
@@ -30,6 +46,7 @@ def bootstrap_admin() -> None:
 def create_app() -> Flask:
     settings = get_settings()
     app = Flask("dia3")
+    app.json = json_body.JSONProvider(app)
     app.config.update(
         API_TITLE="DIA3 — Distributed Intelligence Analysis",
         API_VERSION=API_VERSION,
@@ -54,6 +71,7 @@ def create_app() -> Flask:
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     middleware.install(app)
+    ratelimit.install(app, redis_url())  # after authentication: limits are per key
     errors.register(app)
     try:
         bootstrap_admin()

@@ -4,10 +4,12 @@ changed or deleted through any API)."""
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from app import audit
+from app.api.json_body import Blueprint
 from app.api.middleware import principal
+from app.api.responses import errors
 from app.api.schemas import AuditPageSchema, AuditQuerySchema
 from app.service import Forbidden
 from app.settings import get_settings
@@ -21,6 +23,7 @@ blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit",
 class AuditLog(MethodView):
     @blp.arguments(AuditQuerySchema, location="query")
     @blp.response(200, AuditPageSchema)
+    @errors(blp, 403, 422)
     def get(self, query):
         """Audit entries, newest first, filtered (cursor pagination)"""
         if not principal().is_admin:

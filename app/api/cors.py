@@ -15,7 +15,8 @@ from app.api.errors import error_response
 CONFIG_KEY = "DIA3_CORS_ORIGINS"
 ALLOW_METHODS = "GET, POST, DELETE, OPTIONS"
 ALLOW_HEADERS = "X-API-Key, Authorization, Content-Type, X-Request-ID"
-EXPOSE_HEADERS = "X-Request-ID, Location, Retry-After"
+EXPOSE_HEADERS = ("X-Request-ID, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, "
+                  "X-RateLimit-Reset")
 PREFLIGHT_MAX_AGE = "600"
 
 

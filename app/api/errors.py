@@ -12,6 +12,8 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from app.auth.admin import KeyNotFound
+from app.backpressure import RETRY_AFTER_SECONDS as QUEUE_RETRY_AFTER_SECONDS
+from app.backpressure import QueueFull
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.service import Forbidden
 
@@ -36,8 +38,8 @@ def handle_http(exc: HTTPException):
     if exc.code == 422 and message == exc.description:
         message = "The request has invalid fields; see 'errors'."
     headers = dict(data.get("headers") or {})
-    if exc.code == 413:
-        message = "Request body is larger than the limit of the API."
+    if exc.code == 413 and not data.get("message"):
+        message = "Request body is larger than the limit of the API (DIA3_MAX_BODY_BYTES)."
     if exc.code == 405:
         headers["Allow"] = ", ".join(exc.valid_methods or [])
     return error_response(exc.code or 500, message, errors, headers)
@@ -70,6 +72,14 @@ def handle_unavailable(exc: Exception):
                           headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+def handle_queue_full(exc: QueueFull):
+    log.warning("job refused: queue over its depth limit",
+                extra={"queue": exc.queue, "depth": exc.depth, "limit": exc.limit})
+    return error_response(503, str(exc), {"queue": exc.queue, "depth": exc.depth,
+                                          "limit": exc.limit},
+                          headers={"Retry-After": str(QUEUE_RETRY_AFTER_SECONDS)})
+
+
 def handle_unexpected(exc: Exception):
     log.exception("unhandled error")
     return error_response(500, "Internal error; it has been logged with the request id.")
@@ -81,6 +91,7 @@ def register(app) -> None:
     app.register_error_handler(KeyNotFound, handle_key_not_found)
     app.register_error_handler(InvalidTransition, handle_conflict)
     app.register_error_handler(Forbidden, handle_forbidden)
+    app.register_error_handler(QueueFull, handle_queue_full)
     for exc in (redis.ConnectionError, redis.TimeoutError, kombu.exceptions.OperationalError,
                 ConnectionError):
         app.register_error_handler(exc, handle_unavailable)

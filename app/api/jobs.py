@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from app import service
+from app.api.json_body import Blueprint
 from app.api.middleware import principal
+from app.api.responses import errors
 from app.api.schemas import (
     JobDetailSchema,
     JobListQuerySchema,
@@ -27,6 +29,7 @@ blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
 class Jobs(MethodView):
     @blp.arguments(JobListQuerySchema, location="query")
     @blp.response(200, JobPageSchema)
+    @errors(blp, 422)
     def get(self, query):
         """List the tenant's jobs, newest first (cursor pagination)"""
         if query["cursor"]:
@@ -35,7 +38,7 @@ class Jobs(MethodView):
             except ValueError:
                 abort(422, message="The request has invalid fields; see 'errors'.",
                       errors={"query": {"cursor": ["Not a valid cursor."]}})
-        limit = min(query["limit"], get_settings().page_size_max)
+        limit = min(query["limit"], get_settings().page_size_max)  # the default may be over it
         page = service.list_jobs(principal(), state=query["state"], workflow=query["workflow"],
                                  limit=limit, cursor=query["cursor"],
                                  all_tenants=query["all_tenants"])
@@ -44,8 +47,9 @@ class Jobs(MethodView):
     @blp.arguments(JobSubmitSchema)
     @blp.response(202, JobSchema)
     @blp.alt_response(200, schema=JobSchema, description="Existing job (idempotency key)")
+    @errors(blp, 403, body=True)
     def post(self, body):
-        """Submit a job"""
+        """Submit a job (503 with Retry-After while its queue is under backpressure)"""
         job, created = service.submit(principal(), body["workflow"], body["params"],
                                       body["idempotency_key"])
         location = url_for("jobs.JobById", job_id=job.id)
@@ -55,6 +59,7 @@ class Jobs(MethodView):
 @blp.route("/<string:job_id>")
 class JobById(MethodView):
     @blp.response(200, JobDetailSchema)
+    @errors(blp, 404)
     def get(self, job_id):
         """A job with its params and per-step progress"""
         job = service.get(principal(), job_id, with_params=True)
@@ -63,6 +68,7 @@ class JobById(MethodView):
         return out
 
     @blp.response(204)
+    @errors(blp, 403, 404, 409)
     def delete(self, job_id):
         """Delete a finished job and its result"""
         service.delete(principal(), job_id)
@@ -71,6 +77,7 @@ class JobById(MethodView):
 @blp.route("/<string:job_id>/cancel")
 class JobCancel(MethodView):
     @blp.response(200, JobSchema)
+    @errors(blp, 403, 404, 409)
     def post(self, job_id):
         """Cancel a queued or running job"""
         return service.cancel(principal(), job_id).to_dict()
@@ -79,6 +86,7 @@ class JobCancel(MethodView):
 @blp.route("/<string:job_id>/retry")
 class JobRetry(MethodView):
     @blp.response(202, JobSchema)
+    @errors(blp, 403, 404, 409)
     def post(self, job_id):
         """Run a failed or cancelled job again from the steps it did not finish (409 for a
         job that is queued, running or succeeded)"""
@@ -88,6 +96,7 @@ class JobRetry(MethodView):
 @blp.route("/<string:job_id>/result")
 class JobResult(MethodView):
     @blp.response(200, ResultSchema)
+    @errors(blp, 404, 409)
     def get(self, job_id):
         """The result of a succeeded job (409 while it is not)"""
         job, result = service.result(principal(), job_id)

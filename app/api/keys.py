@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.json_body import Blueprint
 from app.api.middleware import principal
+from app.api.responses import errors
 from app.api.schemas import KeyCreateSchema, KeySchema
 from app.auth import admin
 from app.context import key_store
@@ -22,6 +23,7 @@ def require_admin() -> None:
 @blp.route("")
 class Keys(MethodView):
     @blp.response(200, KeySchema(many=True))
+    @errors(blp, 403)
     def get(self):
         """List keys (never their secrets)"""
         require_admin()
@@ -29,6 +31,7 @@ class Keys(MethodView):
 
     @blp.arguments(KeyCreateSchema)
     @blp.response(201, KeySchema)
+    @errors(blp, 403, body=True)
     def post(self, body):
         """Create a key; the key itself is returned once"""
         days = body["expires_in_days"]
@@ -46,6 +49,7 @@ def shown_once(key: str, key_id: str) -> dict:
 @blp.route("/<string:key_id>")
 class KeyById(MethodView):
     @blp.response(204)
+    @errors(blp, 403, 404)
     def delete(self, key_id):
         """Revoke a key; effective on the next request on every replica"""
         admin.revoke_key(principal(), key_id)
@@ -54,6 +58,7 @@ class KeyById(MethodView):
 @blp.route("/<string:key_id>/rotate")
 class KeyRotation(MethodView):
     @blp.response(200, KeySchema)
+    @errors(blp, 403, 404)
     def post(self, key_id):
         """Give a key a new secret (same id, role, tenant and expiry); the old secret is
         refused from the next request on, on every replica. The new key is returned once."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import ValidationError
 
 from app import knowledge, knowledge_service, service
 from app.api import knowledge_errors
+from app.api.json_body import Blueprint
 from app.api.knowledge_schemas import (
     CollectionCreateSchema,
     CollectionListSchema,
@@ -28,7 +29,9 @@ from app.api.knowledge_schemas import (
 )
 from app.api.knowledge_uploads import INGEST_REQUEST_BODY, documents_from_request
 from app.api.middleware import principal
+from app.api.responses import errors
 from app.api.schemas import JobSchema
+from app.settings import get_settings
 
 blp = Blueprint("collections", __name__, url_prefix="/api/v1/collections",
                 description="Knowledge base: collections of documents and YouTube transcripts, "
@@ -43,6 +46,7 @@ def tenant() -> str:
 @blp.route("")
 class Collections(MethodView):
     @blp.response(200, CollectionListSchema)
+    @errors(blp)
     def get(self):
         """The tenant's collections with their embedder and counts"""
         return {"items": [c.to_dict() for c in knowledge.list_collections(tenant())]}
@@ -50,6 +54,7 @@ class Collections(MethodView):
     @blp.arguments(CollectionCreateSchema)
     @blp.response(201, CollectionSchema)
     @blp.alt_response(409, description="The tenant already has a collection of that name")
+    @errors(blp, 403, body=True)
     def post(self, body):
         """Create an empty collection (its embedder is fixed from now on)"""
         info = knowledge_service.create_collection(principal(), body["name"], body["embedder"],
@@ -61,11 +66,13 @@ class Collections(MethodView):
 @blp.route("/<string:name>")
 class CollectionByName(MethodView):
     @blp.response(200, CollectionSchema)
+    @errors(blp, 404, 422)
     def get(self, name):
         """A collection with its embedder, dimension and document and chunk counts"""
         return knowledge.describe_collection(tenant(), name).to_dict()
 
     @blp.response(204)
+    @errors(blp, 403, 404, 422)
     def delete(self, name):
         """Delete a collection with all its documents"""
         knowledge_service.delete_collection(principal(), name)
@@ -75,13 +82,16 @@ class CollectionByName(MethodView):
 class Documents(MethodView):
     @blp.arguments(DocumentListQuerySchema, location="query")
     @blp.response(200, DocumentPageSchema)
+    @errors(blp, 404, 422)
     def get(self, query, name):
         """The collection's documents (offset pagination)"""
-        return knowledge.list_documents(tenant(), name, query["limit"], query["offset"])
+        limit = min(query["limit"], get_settings().page_size_max)  # the default may be over it
+        return knowledge.list_documents(tenant(), name, limit, query["offset"])
 
     @blp.doc(requestBody=INGEST_REQUEST_BODY)
     @blp.response(202, JobSchema)
     @blp.alt_response(200, schema=JobSchema, description="Existing job (idempotency key)")
+    @errors(blp, 403, 404, body=True)
     def post(self, name):
         """Add documents: JSON or a multipart upload; returns the ingest job"""
         with knowledge_service.adding_documents(principal(), name) as entry:
@@ -103,11 +113,13 @@ class Documents(MethodView):
 @blp.route("/<string:name>/documents/<path:document_id>")
 class DocumentById(MethodView):
     @blp.response(200, DocumentSchema)
+    @errors(blp, 404, 422)
     def get(self, name, document_id):
         """One document of the collection"""
         return knowledge.get_document(tenant(), name, document_id)
 
     @blp.response(200, DocumentDeletedSchema)
+    @errors(blp, 403, 404, 422)
     def delete(self, name, document_id):
         """Delete a document and every chunk of it"""
         removed = knowledge_service.delete_document(principal(), name, document_id)
@@ -118,6 +130,7 @@ class DocumentById(MethodView):
 class Search(MethodView):
     @blp.arguments(SearchSchema)
     @blp.response(200, SearchResultSchema)
+    @errors(blp, 404, 409, body=True)
     def post(self, body, name):
         """The k chunks closest in meaning to the query, with scores (read-only)"""
         hits = knowledge.search(tenant(), name, body["query"], body["k"], body["where"],

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.api.schemas import page_size_field
 from workers.knowledge.embeddings import EMBEDDER_KINDS
-from workers.knowledge.store import MAX_K, MAX_PAGE
+from workers.knowledge.store import MAX_K, MAX_OFFSET, MAX_PAGE
 
 COLLECTION_NAME = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$",
@@ -56,8 +57,8 @@ class DocumentPageSchema(Schema):
 
 
 class DocumentListQuerySchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = page_size_field(hard_max=MAX_PAGE)
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class DocumentDeletedSchema(Schema):

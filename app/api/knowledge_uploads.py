@@ -93,7 +93,8 @@ def _from_upload() -> list[dict[str, Any]]:
             "metadata": metadata, **shared,
         })
     if too_large:
-        abort(422, message=INVALID, errors={"files": too_large})
+        abort(413, message=f"An uploaded file is larger than the limit of {limit} bytes "
+                           "(DIA3_UPLOAD_MAX_BYTES).", errors={"files": too_large})
     return documents
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
+from app.auth.keys import TENANT_PATTERN
 from app.jobs.model import STATES
+from app.settings import get_settings
 
 
 class EpochDateTime(fields.DateTime):
@@ -16,6 +18,23 @@ class EpochDateTime(fields.DateTime):
         if value is None:
             return None
         return datetime.fromtimestamp(float(value), tz=UTC).isoformat()
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # audit entry ids are milliseconds since then
+
+
+def at_most_page_size_max(value: int) -> None:
+    """Page sizes are checked against the setting when the request comes in."""
+    limit = get_settings().page_size_max
+    if value > limit:
+        raise ValidationError(f"Must be at most {limit} (DIA3_PAGE_SIZE_MAX).")
+
+
+def page_size_field(hard_max: int | None = None) -> fields.Integer:
+    """``limit`` of a list endpoint: 1 to DIA3_PAGE_SIZE_MAX (and ``hard_max``), default 50."""
+    return fields.Integer(
+        load_default=50, validate=[validate.Range(min=1, max=hard_max), at_most_page_size_max],
+        metadata={"description": "Page size: 1 to DIA3_PAGE_SIZE_MAX (default 200)"})
 
 
 class JobSubmitSchema(Schema):
@@ -78,7 +97,7 @@ class JobPageSchema(Schema):
 class JobListQuerySchema(Schema):
     state = fields.String(validate=validate.OneOf(STATES), load_default=None)
     workflow = fields.String(validate=validate.Length(min=1, max=100), load_default=None)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    limit = page_size_field()
     cursor = fields.String(load_default=None, validate=validate.Length(max=500))
     all_tenants = fields.Boolean(load_default=False, metadata={
         "description": "Admins only: list every tenant's jobs"})
@@ -100,9 +119,8 @@ class WorkflowSchema(Schema):
 
 class KeyCreateSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(("admin", "analyst", "viewer")))
-    tenant = fields.String(required=True, validate=[
-        validate.Length(min=1, max=64),
-        validate.Regexp(r"^[A-Za-z0-9_-]+$", error="Letters, digits, '-' or '_'.")])
+    tenant = fields.String(required=True, validate=validate.Regexp(
+        TENANT_PATTERN, error="1-64 letters, digits, '-' or '_'."))
     name = fields.String(load_default="", validate=validate.Length(max=100))
     expires_in_days = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650),
@@ -134,11 +152,13 @@ class AuditQuerySchema(Schema):
                                                     "collection:<name>"})
     outcome = fields.String(load_default=None, validate=validate.OneOf(("ok", "denied",
                                                                          "error")))
-    since = fields.AwareDateTime(load_default=None, default_timezone=UTC, metadata={
+    since = fields.AwareDateTime(load_default=None, default_timezone=UTC,
+                                 validate=validate.Range(min=EPOCH), metadata={
         "description": "Only entries at or after this time (ISO 8601; UTC if no zone)"})
-    until = fields.AwareDateTime(load_default=None, default_timezone=UTC, metadata={
+    until = fields.AwareDateTime(load_default=None, default_timezone=UTC,
+                                 validate=validate.Range(min=EPOCH), metadata={
         "description": "Only entries at or before this time"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    limit = page_size_field()
     cursor = fields.String(load_default=None, validate=validate.Length(max=500))
 
 

@@ -7,8 +7,9 @@ from functools import cache
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.json_body import Blueprint
+from app.api.responses import errors
 from app.api.schemas import WorkflowSchema
 from app.workflows.registry import Workflow, all_workflows
 
@@ -37,6 +38,7 @@ def describe(workflow: Workflow) -> dict:
 @blp.route("")
 class Workflows(MethodView):
     @blp.response(200, WorkflowSchema(many=True))
+    @errors(blp)
     def get(self):
         """Every workflow with its params schema"""
         return [describe(w) for w in all_workflows()]

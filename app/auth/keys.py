@@ -13,6 +13,7 @@ per key, guarded by a Redis ``SET NX EX``, to keep authentication a read on the 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import redis
 
 ROLES = ("admin", "analyst", "viewer")
+TENANT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # the API's schema checks the same rule
 PREFIX = "dia3:apikey:"
 INDEX = "dia3:apikeys"
 LAST_USED = "dia3:apikeys:last-used"
@@ -79,8 +81,8 @@ class KeyStore:
         replaces that id's previous key, so no unlisted key can stay valid."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        if not tenant or not tenant.replace("-", "").replace("_", "").isalnum():
-            raise ValueError("tenant must be letters, digits, '-' or '_'")
+        if not re.fullmatch(TENANT_PATTERN, tenant or ""):
+            raise ValueError("tenant must be 1-64 letters, digits, '-' or '_'")
         key_id = key_id or secrets.token_hex(6)
         key = key or new_key(key_id)
         principal = Principal(key_id=key_id, role=role, tenant=tenant, name=name)

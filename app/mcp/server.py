@@ -27,6 +27,7 @@ from starlette.applications import Starlette
 
 from app import service
 from app.api.workflows import describe
+from app.backpressure import QueueFull
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.logs import request_id_var
 from app.mcp import knowledge
@@ -63,7 +64,7 @@ def service_errors() -> Iterator[None]:
     except ValidationError as exc:
         raise ToolError(f"Invalid request: {json.dumps(exc.messages)}") from None
     except (InvalidTransition, service.Forbidden, knowledge.KnowledgeBaseUnavailable,
-            NotAuthenticated) as exc:
+            NotAuthenticated, QueueFull) as exc:
         raise ToolError(str(exc)) from None
     except (redis.ConnectionError, redis.TimeoutError, kombu.exceptions.OperationalError):
         raise ToolError("DIA3's job store (Redis) is unreachable; retry shortly.") from None

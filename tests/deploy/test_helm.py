@@ -222,7 +222,7 @@ def test_bundled_redis_is_append_only_and_authenticated_from_the_secret(chart):
     redis = by_kind(render(chart, {"redis": {"enabled": True, "password": "pw"}}),
                     "StatefulSet")["dia3-redis"]
     container = redis["spec"]["template"]["spec"]["containers"][0]
-    assert "--appendonly yes" in container["args"][0]
+    assert "--appendonly yes --appendfsync always" in container["args"][0]
     assert "noeviction" in container["args"][0]
     env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
     assert env["REDIS_PASSWORD"] == {"name": "dia3", "key": "REDIS_PASSWORD"}

@@ -50,14 +50,15 @@ def assert_entry(entry: dict, client: ApiClient, action: str, target: str, outco
 def test_job_actions_are_audited_with_their_outcome(make_client):
     analyst, viewer = make_client("analyst"), make_client("viewer")
     rid = uuid.uuid4().hex
-    submitted = analyst.submit("smoke", {"start": 1}, idempotency_key=rid)
+    busy_params = {"start": 1, "stall_seconds": 60}  # still active when deleted below
+    submitted = analyst.submit("smoke", busy_params, idempotency_key=rid)
     job_id = submitted.get_json()["id"]
     entry = audit.query(action="job.submit", target=f"job:{job_id}").items[0].to_dict()
     assert_entry(entry, analyst, "job.submit", f"job:{job_id}")
     assert entry["detail"] == {"workflow": "smoke", "created": True}
 
     again = only_entry(analyst, "post", "/api/v1/jobs", 200,
-                       json={"workflow": "smoke", "params": {"start": 1},
+                       json={"workflow": "smoke", "params": busy_params,
                              "idempotency_key": rid})
     assert again["detail"]["created"] is False
 
@@ -169,6 +170,9 @@ def test_only_admins_read_the_audit_log_with_filters_and_cursors(make_client):
     assert none == {"items": [], "next_cursor": None}
     assert admin.get("/api/v1/audit?cursor=garbage").status_code == 422
     assert admin.get("/api/v1/audit?outcome=maybe").status_code == 422
+    before_epoch = admin.get("/api/v1/audit?until=0168-11-12T08:02:18Z")  # found by fuzzing
+    assert before_epoch.status_code == 422 and "until" in before_epoch.get_json()["errors"][
+        "query"]
     spec = admin.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/audit" in spec["paths"] and "AuditEntry" in spec["components"]["schemas"]
 

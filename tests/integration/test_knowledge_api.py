@@ -244,8 +244,9 @@ def test_too_large_or_too_many_documents_are_refused_at_submit(analyst, small_up
 
     upload = analyst.post(f"{COLLECTIONS}/{name}/documents", data={
         "file": [(io.BytesIO(b"y" * 1200), "big.txt")]}, content_type="multipart/form-data")
-    assert upload.status_code == 422
+    assert upload.status_code == 413
     assert "1200 bytes" in upload.get_json()["errors"]["files"]["0"][0]
+    assert "DIA3_UPLOAD_MAX_BYTES" in upload.get_json()["message"]
 
     many = submit_documents(analyst, name, [text_doc(f"doc {i}") for i in range(4)])
     assert many.status_code == 422

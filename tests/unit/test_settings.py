@@ -28,6 +28,15 @@ def test_bad_value_names_the_variable():
         load_settings({"DIA3_API_PORT": "eighty"})
 
 
+def test_rate_limits_are_checked_and_zero_disables():
+    s = load_settings({"DIA3_RATE_LIMIT_ANALYST": " 10/second;500/hour ",
+                       "DIA3_RATE_LIMIT_VIEWER": "0", "DIA3_RATE_LIMIT_ADMIN": ""})
+    assert s.rate_limit_analyst == "10/second;500/hour"
+    assert s.rate_limit_viewer == "" and s.rate_limit_admin == ""
+    with pytest.raises(ValueError, match="DIA3_RATE_LIMIT_VIEWER"):
+        load_settings({"DIA3_RATE_LIMIT_VIEWER": "lots"})
+
+
 def test_secrets_are_redacted():
     s = load_settings({"DIA3_ADMIN_API_KEY": "super-secret"})
     assert "super-secret" not in repr(s.redacted())

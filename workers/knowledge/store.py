@@ -42,6 +42,7 @@ _COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _METADATA_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 MAX_K = 100
 MAX_PAGE = 500
+MAX_OFFSET = 2**31 - 1  # Chroma reads offsets as unsigned 32-bit integers
 
 # Keys the engine writes itself; user metadata may not use them.
 RESERVED_KEYS = frozenset({
@@ -228,8 +229,8 @@ class KnowledgeCollection:
     def list_documents(self, limit: int = 50, offset: int = 0) -> DocumentPage:
         if not 1 <= limit <= MAX_PAGE:
             raise InputError("limit", f"must be between 1 and {MAX_PAGE}")
-        if offset < 0:
-            raise InputError("offset", "must not be negative")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise InputError("offset", f"must be between 0 and {MAX_OFFSET}")
         page = self._manifest.get(limit=limit, offset=offset, include=["metadatas"])
         items = [_document_info(i, m) for i, m in zip(page["ids"], page["metadatas"],
                                                        strict=True)]

@@ -20,7 +20,7 @@ from workers.errors import PermanentError
 def add_one(self, value: int, fail_attempts: int = 0, crash: bool = False,
             stall_seconds: float = 0.0, ignore_soft_limit: bool = False) -> int:
     if stall_seconds:
-        stall(stall_seconds, ignore_soft_limit)
+        stall(self, stall_seconds, ignore_soft_limit)
     if crash:
         os.kill(os.getpid(), signal.SIGKILL)
     if fail_attempts and job_store().get(job_id_var.get()).attempts <= fail_attempts:
@@ -35,12 +35,14 @@ def finish(self, value: int) -> dict:
     return {"value": value}
 
 
-def stall(seconds: float, ignore_soft_limit: bool) -> None:
-    """Take ``seconds`` (a diagnostic fault), optionally shrugging off the soft time limit."""
+def stall(task: JobStep, seconds: float, ignore_soft_limit: bool) -> None:
+    """Take ``seconds`` (a diagnostic fault), optionally shrugging off the soft time limit;
+    stops early when the job is cancelled."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
+        task.check_cancelled()
         try:
-            time.sleep(min(0.1, max(0.0, end - time.monotonic())))
+            time.sleep(min(0.2, max(0.0, end - time.monotonic())))
         except SoftTimeLimitExceeded:
             if not ignore_soft_limit:
                 raise

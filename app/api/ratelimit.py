@@ -1,0 +1,119 @@
+"""Per-key request rate limits, shared by every API replica through DIA3's Redis.
+
+flask-limiter counts each authenticated request against its API key's budget (the limit of
+the key's role: ``DIA3_RATE_LIMIT_ADMIN``/``_ANALYST``/``_VIEWER``) and each request without a
+key against its client address (``DIA3_RATE_LIMIT_ANONYMOUS``). One budget covers every route
+(an application-wide limit), so spreading calls over endpoints or replicas gains nothing.
+``/healthz``, ``/readyz`` and ``/metrics`` are never limited: probes and scrapes must not be
+throttled.
+
+The check runs after authentication (it needs the key), so a request with a missing or bad
+key is answered 401 without being counted. If Redis cannot be reached the limiter fails open
+(it logs and lets the request through): authentication reads Redis too, so such a request
+gets the usual 503 there, and only the key-less public documents are served unlimited.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from flask import Flask, Response, g, request
+from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+
+from app.api.errors import error_response
+from app.redis_client import CONNECT_TIMEOUT, SOCKET_TIMEOUT
+from app.settings import get_settings
+
+log = logging.getLogger("dia3.api")
+KEY_PREFIX = "dia3:ratelimit"
+HEADER_LIMIT = "X-RateLimit-Limit"
+HEADER_REMAINING = "X-RateLimit-Remaining"
+HEADER_RESET = "X-RateLimit-Reset"
+
+
+def storage_uri(redis_url: str) -> str:
+    """DIA3's Redis URL in the spelling of the ``limits`` library (unix sockets differ)."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://"):]
+    return redis_url
+
+
+def identity() -> str:
+    """Whose budget a request spends: its API key's id, else its client address."""
+    principal = g.get("principal")
+    if principal is not None:
+        return f"key:{principal.key_id}"
+    return f"addr:{request.remote_addr or 'unknown'}"
+
+
+def current_limit() -> str:
+    """The limit of the request's role (read per request, so a settings reload applies)."""
+    settings = get_settings()
+    principal = g.get("principal")
+    if principal is None:
+        return settings.rate_limit_anonymous
+    return getattr(settings, f"rate_limit_{principal.role}", settings.rate_limit_viewer)
+
+
+def exempt() -> bool:
+    """Only the versioned API is limited; health, readiness and metrics never are."""
+    return not request.path.startswith("/api/v1/")
+
+
+def _window(limiter: Limiter) -> tuple[int, int, int] | None:
+    """(limit, remaining, reset epoch) of the request's limit, None when unlimited or when
+    the storage cannot say (Redis down: fail open, without headers)."""
+    if "rate_window" in g:  # the 429 handler and the headers share one storage read
+        return g.rate_window
+    current = limiter.current_limit
+    window = None
+    if current is not None:
+        try:
+            window = current.limit.amount, current.remaining, current.reset_at
+        except Exception as exc:  # headers are best effort
+            log.warning("rate limit headers unavailable",
+                        extra={"reason": exc.__class__.__name__})
+    g.rate_window = window
+    return window
+
+
+def install(app: Flask, redis_url: str) -> Limiter:
+    """Rate-limit ``app`` on ``redis_url``; call after the authentication middleware so the
+    principal is known when the limit is checked."""
+    options: dict = {"socket_timeout": SOCKET_TIMEOUT, "key_prefix": KEY_PREFIX}
+    if not redis_url.startswith("unix://"):
+        options["socket_connect_timeout"] = CONNECT_TIMEOUT
+    limiter = Limiter(
+        identity,
+        application_limits=[ApplicationLimit(limit_provider=current_limit, exempt_when=exempt)],
+        storage_uri=storage_uri(redis_url),
+        storage_options=options,
+        strategy="sliding-window-counter",
+        swallow_errors=True,  # fail open when Redis is unreachable (logged)
+        headers_enabled=False,  # written below: Retry-After only on a 429
+    )
+    limiter.init_app(app)
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many_requests(exc: RateLimitExceeded) -> Response:
+        window = _window(limiter)
+        period = exc.limit.limit.get_expiry()  # the window, an upper bound on the wait
+        wait = min(period, max(1, math.ceil(window[2] - time.time()))) if window else period
+        who = "API key" if g.get("principal") is not None else "client address"
+        return error_response(
+            429, f"Rate limit of {exc.limit.limit} per {who} exceeded; retry in {wait} s.",
+            {"limit": str(exc.limit.limit)}, headers={"Retry-After": str(wait)})
+
+    @app.after_request
+    def rate_limit_headers(response: Response) -> Response:
+        window = _window(limiter)
+        if window:
+            limit, remaining, reset = window
+            response.headers[HEADER_LIMIT] = str(limit)
+            response.headers[HEADER_REMAINING] = str(remaining)
+            response.headers[HEADER_RESET] = str(reset)
+        return response
+
+    return limiter
