@@ -99,3 +99,34 @@ def test_durations():
 def test_ambiguous_or_empty_durations_are_refused(text):
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+def test_rotation_and_revocation_take_effect_on_the_next_request_on_every_replica(
+        tmp_path):
+    """Two real API processes on one Redis: a change through one is seen by the other."""
+    from contextlib import ExitStack
+
+    import requests
+
+    from tests.conftest import ADMIN_KEY
+    from tests.ui.processes import serving
+
+    with ExitStack() as stack:
+        for name in ("one", "two"):
+            (tmp_path / name).mkdir()
+        one, two = (stack.enter_context(serving("api", {"DIA3_API_WORKERS": "1"},
+                                                tmp_path / name, "/healthz"))
+                    for name in ("one", "two"))
+        admin = {"X-API-Key": ADMIN_KEY}
+        created = requests.post(f"{one}/api/v1/keys", headers=admin, timeout=30,
+                                json={"role": "viewer", "tenant": "replicas"}).json()
+
+        def status(base: str, key: str) -> int:
+            return requests.get(f"{base}/api/v1/jobs", headers={"X-API-Key": key},
+                                timeout=30).status_code
+        assert status(two, created["key"]) == 200
+        rotated = requests.post(f"{one}/api/v1/keys/{created['key_id']}/rotate",
+                                headers=admin, timeout=30).json()
+        assert status(two, created["key"]) == 401 and status(two, rotated["key"]) == 200
+        requests.delete(f"{two}/api/v1/keys/{created['key_id']}", headers=admin, timeout=30)
+        assert status(one, rotated["key"]) == 401
