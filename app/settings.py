@@ -104,6 +104,16 @@ class Settings:
                               "http://<DIA3_UI_HOST>:<DIA3_FLOWER_PORT>")
     grafana_url: str = setting("", "Grafana URL linked from the landing page; empty hides the "
                                "link")
+    dashboard_probe_url: str = setting(
+        "", "Where the landing page checks the dashboard's health from inside the deployment "
+        "(behind a proxy the external URL may not be reachable from there); empty uses the "
+        "dashboard's URL")
+    flower_probe_url: str = setting(
+        "", "Where the landing page checks Flower's health from inside the deployment; empty "
+        "uses Flower's URL")
+    mcp_probe_url: str = setting(
+        "", "Where the landing page checks the MCP server from inside the deployment; empty "
+        "means http://<DIA3_MCP_HOST>:<DIA3_MCP_PORT>/mcp")
     flower_user: str = setting("admin", "User name for Flower's basic authentication")
     flower_password: str = setting(
         "", "Password for Flower's basic authentication; empty uses one generated once and kept "

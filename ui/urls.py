@@ -1,7 +1,9 @@
 """Where each DIA3 surface lives, derived once from settings so every link agrees.
 
 The landing page, the dashboard and ``dia3 up`` all print or link these; an explicit external
-URL (behind a proxy) wins over the bind address and port.
+URL (behind a proxy) wins over the bind address and port. The landing page checks health at
+the ``*_probe_url`` addresses, which inside a cluster are the services' own (the external URL
+goes through the ingress, which the landing pod may not reach).
 """
 
 from __future__ import annotations
@@ -41,3 +43,15 @@ def mcp_url(settings: Settings) -> str:
 
 def grafana_url(settings: Settings) -> str | None:
     return settings.grafana_url.rstrip("/") or None
+
+
+def dashboard_probe_url(settings: Settings) -> str:
+    return settings.dashboard_probe_url.rstrip("/") or dashboard_url(settings)
+
+
+def flower_probe_url(settings: Settings) -> str:
+    return settings.flower_probe_url.rstrip("/") or flower_url(settings)
+
+
+def mcp_probe_url(settings: Settings) -> str:
+    return settings.mcp_probe_url.rstrip("/") or mcp_url(settings)

@@ -116,6 +116,16 @@ def test_redis_is_append_only_on_a_volume(model):
         redis["volumes"][0].items()
 
 
+def test_landing_page_probes_the_surfaces_inside_the_network(model):
+    env = model["services"]["landing"]["environment"]
+    for variable, service, port in (("DIA3_DASHBOARD_PROBE_URL", "ui", 8501),
+                                    ("DIA3_FLOWER_PROBE_URL", "flower", 5555),
+                                    ("DIA3_MCP_PROBE_URL", "mcp", 8000)):
+        assert env[variable].startswith(f"http://{service}:{port}/")
+        assert service in model["services"]
+    assert env["DIA3_DASHBOARD_URL"].startswith("https://")  # links stay the public ones
+
+
 def test_secrets_are_files_never_values(model):
     for name, secret in model["secrets"].items():
         assert "file" in secret, name

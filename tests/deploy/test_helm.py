@@ -209,6 +209,25 @@ def test_network_policies_default_deny_and_needed_flows(chart):
     assert {p["port"] for p in scrape} == {8003, 9808, 5555}
 
 
+def test_landing_page_probes_the_surfaces_through_their_services(chart):
+    objects = render(chart)
+    config = by_kind(objects, "ConfigMap")["dia3"]["data"]
+    services = by_kind(objects, "Service")
+    for variable, component, path in (("DIA3_DASHBOARD_PROBE_URL", "ui", "/dashboard"),
+                                      ("DIA3_FLOWER_PROBE_URL", "flower", "/flower"),
+                                      ("DIA3_MCP_PROBE_URL", "mcp", "/mcp")):
+        port = services[f"dia3-{component}"]["spec"]["ports"][0]["port"]
+        assert config[variable] == f"http://dia3-{component}:{port}{path}"
+    policies = by_kind(objects, "NetworkPolicy")
+    allowed = policies["dia3-landing-probes"]["spec"]
+    assert allowed["ingress"][0]["from"][0]["podSelector"]["matchLabels"][
+        "app.kubernetes.io/component"] == "landing"
+    probe_ports = {p["port"] for p in allowed["ingress"][0]["ports"]}
+    assert probe_ports == {8501, 5555, 8000}
+    egress = policies["dia3-landing-egress"]["spec"]["egress"][0]
+    assert {p["port"] for p in egress["ports"]} == probe_ports
+
+
 def test_ingress_serves_every_surface_over_tls(chart):
     ingress = by_kind(render(chart), "Ingress")["dia3"]["spec"]
     assert ingress["tls"][0]["secretName"] == "dia3-tls"

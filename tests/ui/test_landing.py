@@ -44,3 +44,29 @@ def test_an_unreachable_api_is_reported_not_raised(dashboard_settings):
     api = status["components"][0]
     assert (api["name"], api["up"], api["detail"]) == ("REST API", False, "ConnectionError")
     assert status["queues"] == {} and "Grafana" not in status["links"]
+
+
+def test_health_is_probed_inside_while_links_stay_public(dashboard_settings):
+    """Behind a proxy the public URL may not be reachable from the landing page's host."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class Healthy(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            self.send_response(200 if self.path == "/dashboard/_stcore/health" else 404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Healthy)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = replace(dashboard_settings, dashboard_url="https://dia3.invalid/dashboard/",
+                           dashboard_probe_url=f"http://127.0.0.1:{server.server_port}/dashboard")
+        status = create_app(settings).test_client().get("/status.json").get_json()
+    finally:
+        server.shutdown()
+    dashboard = next(c for c in status["components"] if c["name"] == "Dashboard")
+    assert dashboard["up"] is True and dashboard["url"] == "https://dia3.invalid/dashboard"
+    assert status["links"]["Dashboard"] == "https://dia3.invalid/dashboard"

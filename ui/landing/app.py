@@ -59,10 +59,10 @@ def gather(settings: Settings) -> dict[str, Any]:
     """Everything the page shows, probed in parallel."""
     probes = {
         "api": lambda: _api(settings),
-        "dashboard": lambda: _http_up(urls.dashboard_url(settings) + "/_stcore/health"),
-        "flower": lambda: _http_up(urls.flower_url(settings) + "/healthcheck"),
+        "dashboard": lambda: _http_up(urls.dashboard_probe_url(settings) + "/_stcore/health"),
+        "flower": lambda: _http_up(urls.flower_probe_url(settings) + "/healthcheck"),
         # The MCP endpoint refuses a request without a key: a 401 means it is up.
-        "mcp": lambda: _http_up(urls.mcp_url(settings), expect=(401,)),
+        "mcp": lambda: _http_up(urls.mcp_probe_url(settings), expect=(401,)),
     }
     with ThreadPoolExecutor(len(probes)) as pool:
         futures = {name: pool.submit(probe) for name, probe in probes.items()}
