@@ -47,21 +47,27 @@ def test_api_answers_503_while_redis_is_down_and_recovers(tmp_path, monkeypatch,
         from tests.conftest import ADMIN_KEY
         client = ApiClient(app, ADMIN_KEY)
         assert client.get("/api/v1/jobs").status_code == 200
+        accepted = client.submit("smoke", {}).get_json()["id"]
         server.stop()
 
         response = client.get("/api/v1/jobs")
         assert response.status_code == 503
         assert response.headers["Retry-After"] == "5"
         assert "Redis" in response.get_json()["message"]
-        submit = client.submit("smoke", {}, idempotency_key=uuid.uuid4().hex)
-        assert submit.status_code == 503
+        during = uuid.uuid4().hex
+        submit = client.submit("smoke", {}, idempotency_key=during)
+        assert submit.status_code == 503 and submit.headers["Retry-After"] == "5"
         ready = app.test_client().get("/readyz")
         assert ready.status_code == 503 and ready.get_json()["missing"][0].startswith("redis")
         assert app.test_client().get("/healthz").status_code == 200
         assert app.test_client().get("/metrics").status_code == 200
 
         server.start()
-        assert client.get("/api/v1/jobs").status_code == 200  # keys survived (AOF)
+        listed = client.get("/api/v1/jobs").get_json()["items"]  # keys survived (AOF)
+        assert [job["id"] for job in listed] == [accepted]  # kept, and nothing half-written
+        assert client.get(f"/api/v1/jobs/{accepted}").get_json()["state"] == "queued"
+        again = client.submit("smoke", {}, idempotency_key=during)
+        assert again.status_code == 202  # the refused submission left no job behind
         ready = app.test_client().get("/readyz").get_json()
         assert ready["checks"]["redis"]["ok"] is True
         assert "workers" in ready["missing"][0]  # nobody works on this Redis: says so
