@@ -3,7 +3,7 @@ and whole workers are SIGKILLed and Redis (AOF, ``appendfsync always``) is SIGKI
 restarted once. Every job must succeed with each item, shard, series and document in its
 result exactly once.
 
-    python -m benchmarks.chaos [--jobs 300] [--workers 3] [--seed 7] [--scale 4]
+    python -m benchmarks.chaos [--jobs 600] [--workers 3] [--seed 7] [--scale 4]
 
 prints the counts and writes ``benchmarks/results/chaos.json``; ``tests/chaos`` runs a short
 version of the same harness in CI.
@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -169,6 +170,35 @@ def count_units(workflow: str, result: dict) -> Counter:
     return Counter(d["index"] for d in result["documents"])
 
 
+class Submitter(threading.Thread):
+    """Submits the job mix like a client: each job with its own idempotency key, retried
+    through outages (a retry after a lost answer gets the same job back, never a second)."""
+
+    def __init__(self, client: DIA3Client, mix: list[tuple[str, dict, int]]):
+        super().__init__(name="chaos-submitter", daemon=True)
+        self.client, self.mix = client, mix
+        self.submitted: dict[str, Expectation] = {}
+        self.error: BaseException | None = None
+        self.finished_at = 0.0
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        try:
+            for workflow, params, units in self.mix:
+                job = _call(self.client.submit, workflow, params,
+                            idempotency_key=uuid.uuid4().hex)
+                with self._lock:
+                    self.submitted[job["id"]] = Expectation(workflow, units)
+        except BaseException as exc:  # reported by run_chaos
+            self.error = exc
+        finally:
+            self.finished_at = time.monotonic()
+
+    def ids(self) -> set[str]:
+        with self._lock:
+            return set(self.submitted)
+
+
 class Cluster:
     """The chaos cluster: our Redis, the API (which owns Chroma) and ``dia3 worker``s."""
 
@@ -299,20 +329,15 @@ def run_chaos(jobs: int = 300, workers: int = 3, concurrency: int = 2, seed: int
         _call(client.request, "POST", "/api/v1/collections",
               json={"name": collection, "embedder": "hashing"})
         began = time.monotonic()
-        submitted: dict[str, Expectation] = {}
-        for workflow, params, units in job_mix(jobs, rng, collection, scale):
-            job = _call(client.submit, workflow, params, idempotency_key=uuid.uuid4().hex)
-            submitted[job["id"]] = Expectation(workflow, units)
-        stats.jobs, stats.units = len(submitted), sum(e.units for e in submitted.values())
-        stats.submit_seconds = time.monotonic() - began
-
-        pending = set(submitted)
+        submitter = Submitter(client, job_mix(jobs, rng, collection, scale))
+        submitter.start()  # faults start while jobs are still being submitted
+        pending: set[str] = set()
         # one fault of each kind first (in random order), then random kills
         plan = rng.sample(["pool", "worker", "redis"], 3)
         last_fault = time.monotonic()
         next_fault = last_fault + rng.uniform(*fault_interval) / 2
         deadline = time.monotonic() + drain_timeout
-        while pending and time.monotonic() < deadline:
+        while (submitter.is_alive() or pending) and time.monotonic() < deadline:
             if time.monotonic() >= next_fault:
                 kind = plan.pop(0) if plan else ("worker" if rng.random() < 0.3 else "pool")
                 if kind == "redis":
@@ -325,10 +350,16 @@ def run_chaos(jobs: int = 300, workers: int = 3, concurrency: int = 2, seed: int
                     stats.pool_kills += 1
                 last_fault = time.monotonic()
                 next_fault = last_fault + rng.uniform(*fault_interval)
-            states = _call(lambda: {j["id"]: j["state"] for j in client.iter_jobs(limit=200)})
-            pending -= {job_id for job_id in pending
-                        if states.get(job_id) in ("succeeded", "failed", "cancelled")}
+            known = submitter.ids()  # before listing: each is active or already finished
+            active = _call(lambda: {j["id"] for state in ("queued", "running")
+                                    for j in client.iter_jobs(state=state, limit=200)})
+            pending = known & active
             time.sleep(0.5)  # polling interval of the run's observer
+        if submitter.error is not None:
+            raise submitter.error
+        submitted = submitter.submitted
+        stats.submit_seconds = submitter.finished_at - began
+        stats.jobs, stats.units = len(submitted), sum(e.units for e in submitted.values())
         stats.drain_seconds = time.monotonic() - began
         stats.after_last_fault_seconds = time.monotonic() - last_fault
         stats.lost += sorted(pending)
@@ -357,7 +388,7 @@ def run_chaos(jobs: int = 300, workers: int = 3, concurrency: int = 2, seed: int
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=300)
+    parser.add_argument("--jobs", type=int, default=600)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
