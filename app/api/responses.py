@@ -12,9 +12,25 @@ from collections.abc import Callable
 from http import HTTPStatus
 
 from flask_smorest import Blueprint
+from flask_smorest.error_handler import ErrorSchema
 
 ALWAYS = (401, 429, 503)
 WITH_BODY = (400, 413, 422)
+
+
+def _header(description: str) -> dict:
+    return {"description": description, "schema": {"type": "integer"}}
+
+
+RETRY_AFTER = _header("Seconds to wait before trying again")
+# Headers a client may act on, by status.
+HEADERS = {
+    429: {"Retry-After": RETRY_AFTER,
+          "X-RateLimit-Limit": _header("Requests allowed per window for this key"),
+          "X-RateLimit-Remaining": _header("Requests left in the current window"),
+          "X-RateLimit-Reset": _header("When the window resets (Unix time)")},
+    503: {"Retry-After": RETRY_AFTER},
+}
 
 
 def errors(blp: Blueprint, *codes: int, body: bool = False) -> Callable:
@@ -23,6 +39,10 @@ def errors(blp: Blueprint, *codes: int, body: bool = False) -> Callable:
 
     def wrap(func: Callable) -> Callable:
         for code in documented:
-            func = blp.alt_response(code, response=HTTPStatus(code).name)(func)
+            if code in HEADERS:
+                func = blp.alt_response(code, schema=ErrorSchema, headers=HEADERS[code],
+                                        description=HTTPStatus(code).phrase)(func)
+            else:
+                func = blp.alt_response(code, response=HTTPStatus(code).name)(func)
         return func
     return wrap

@@ -111,3 +111,13 @@ def test_budgets_work_on_the_embedded_redis_unix_socket(make_client, monkeypatch
         assert [r.status_code for r in spend(client, 6)] == [200] * 5 + [429]
     finally:
         server.stop()
+
+
+def test_the_spec_declares_the_headers_a_client_acts_on(flask_app):
+    spec = flask_app.test_client().get("/api/v1/openapi.json").get_json()
+    for path, method in (("/api/v1/jobs", "post"), ("/api/v1/jobs", "get"),
+                         ("/api/v1/jobs/{job_id}/retry", "post")):
+        responses = spec["paths"][path][method]["responses"]
+        assert {"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining",
+                "X-RateLimit-Reset"} <= set(responses["429"]["headers"])
+        assert "Retry-After" in responses["503"]["headers"]
