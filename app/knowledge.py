@@ -21,7 +21,7 @@ from app.context import ProcessCache
 from app.settings import get_settings
 from workers.knowledge.chunking import ChunkingConfig
 from workers.knowledge.embeddings import EMBEDDER_KINDS, Embedder, make_embedder
-from workers.knowledge.errors import EmbedderMismatch, InputError, TransientError
+from workers.knowledge.errors import Conflict, EmbedderMismatch, InputError, TransientError
 from workers.knowledge.ingest import BatchCallback, ingest_file
 from workers.knowledge.models import CollectionInfo, IngestReport, Metadata
 from workers.knowledge.store import KnowledgeCollection, KnowledgeStore
@@ -111,8 +111,14 @@ def chunking() -> ChunkingConfig:
 # ---- collections ----------------------------------------------------------------------------
 def create_collection(tenant: str, name: str, embedder_kind: str | None = None,
                       description: str | None = None) -> CollectionInfo:
-    """A new empty collection that will use ``embedder_kind`` (default DIA3_EMBEDDER)."""
+    """A new empty collection that will use ``embedder_kind`` (default DIA3_EMBEDDER); a
+    tenant at DIA3_COLLECTIONS_PER_TENANT_MAX collections gets ``Conflict`` (a soft cap:
+    two creations at the same moment may both pass)."""
+    limit = get_settings().collections_per_tenant_max
     with reachable():
+        if limit and store().count_collections(tenant) >= limit:
+            raise Conflict(f"the tenant already has {limit} collections "
+                           "(DIA3_COLLECTIONS_PER_TENANT_MAX); delete one first")
         return store().create_collection(tenant, name, embedder(embedder_kind),
                                          description).info()
 

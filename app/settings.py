@@ -175,6 +175,8 @@ class Settings:
     embed_batch_size: int = setting(64, "Chunks embedded per batch", int)
     upload_max_bytes: int = setting(8 * 1024 * 1024, "Largest accepted document (bytes)", int)
     documents_per_job_max: int = setting(200, "Most documents in one ingest job", int)
+    collections_per_tenant_max: int = setting(
+        500, "Most knowledge-base collections one tenant may have; 0 means no limit", int)
     youtube_requests_per_minute: int = setting(
         30, "Transcript requests per minute to YouTube, shared by all workers", int)
     youtube_languages: str = setting("en", "Preferred transcript languages, comma-separated")

@@ -182,3 +182,22 @@ def test_just_under_the_limits_is_accepted(ctx):
     nested_ok = ctx.analyst.post(JOBS, data=nested(62),
                                  headers={"Content-Type": "application/json"})
     assert nested_ok.status_code == 422  # parsed: only the unknown field "x" is refused
+
+
+def test_a_tenant_at_its_collection_cap_cannot_create_another(make_client, monkeypatch):
+    from app.settings import reload_settings
+    monkeypatch.setenv("DIA3_COLLECTIONS_PER_TENANT_MAX", "2")
+    reload_settings()
+    try:
+        analyst = make_client("analyst")  # a tenant of its own, with no collections yet
+        first, _ = create_collection(analyst), create_collection(analyst)
+        refused = analyst.post(COLLECTIONS, json={"name": "third", "embedder": "hashing"})
+        assert refused.status_code == 409
+        assert "DIA3_COLLECTIONS_PER_TENANT_MAX" in refused.get_json()["message"]
+        assert "third" not in [c["name"] for c in analyst.get(COLLECTIONS).get_json()["items"]]
+        assert analyst.delete(f"{COLLECTIONS}/{first}").status_code == 204
+        assert analyst.post(COLLECTIONS, json={"name": "third",
+                                               "embedder": "hashing"}).status_code == 201
+    finally:
+        monkeypatch.undo()
+        reload_settings()

@@ -132,6 +132,13 @@ class KnowledgeStore:
                 infos.append(_collection_info(collection, self._manifest_count(tenant, name)))
         return sorted(infos, key=lambda info: info.name)
 
+    def count_collections(self, tenant: str) -> int:
+        """How many collections the tenant has (metadata only, no document counts)."""
+        _validate_tenant(tenant)
+        return sum(1 for collection in self._client.list_collections()
+                   if (collection.metadata or {}).get("kb_kind") == "chunks"
+                   and (collection.metadata or {}).get("kb_tenant") == tenant)
+
     def delete_collection(self, tenant: str, name: str) -> None:
         chunks = self._chunks_collection(tenant, name)
         manifest_name = _physical_names(tenant, name)[1]
