@@ -53,7 +53,9 @@ class Stack:
         self.concurrency = concurrency
         self.env = {**os.environ, "DIA3_REDIS_URL": url, "DIA3_DATA_DIR": str(self.tmp),
                     "DIA3_ADMIN_API_KEY": self.key, "DIA3_API_PORT": str(self.port),
-                    "DIA3_LOG_LEVEL": "WARNING", "DIA3_WORKER_METRICS_PORT": "0"}
+                    "DIA3_LOG_LEVEL": "WARNING", "DIA3_WORKER_METRICS_PORT": "0",
+                    # limits stay on (their cost is measured) but high enough not to refuse
+                    "DIA3_RATE_LIMIT_ADMIN": "1000000/minute"}
         self.procs: list[subprocess.Popen] = []
         self.client = redis.Redis.from_url(url, decode_responses=True) \
             if not url.startswith("unix://") else \
