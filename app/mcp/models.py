@@ -39,6 +39,7 @@ class JobInfo(BaseModel):
     tasks: dict[str, str] = Field(default_factory=dict,
                                   description="step → Celery task id (searchable in Flower)")
     idempotency_key: str | None = None
+    attempts: int = Field(1, description="1, plus one for every retry or re-dispatch")
     report_uri: str = Field(description="MCP resource with this job's Markdown report")
 
     @classmethod

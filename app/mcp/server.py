@@ -50,7 +50,8 @@ MAX_PAGE = 200
 INSTRUCTIONS = """DIA3 runs analysis jobs (sentiment, Monte Carlo simulation, ...) on workers.
 Call list_workflows to see what can run and the JSON schema of each workflow's params, then
 submit_job and poll get_job until its state is succeeded, failed or cancelled; get_result
-returns the result of a succeeded job and the resource in report_uri a Markdown report."""
+returns the result of a succeeded job and the resource in report_uri a Markdown report;
+retry_job runs a failed or cancelled job again from the steps it did not finish."""
 
 
 @contextmanager
@@ -109,6 +110,12 @@ def cancel_job(job_id: str) -> JobInfo:
         return JobInfo.of(service.cancel(current_principal(), job_id).to_dict())
 
 
+def retry_job(job_id: str) -> JobInfo:
+    """Run a failed or cancelled job again from the steps it did not finish."""
+    with service_errors():
+        return JobInfo.of(service.retry(current_principal(), job_id).to_dict())
+
+
 def get_result(job_id: str) -> JobResult:
     """The result of a succeeded job (an error names the state while it is not)."""
     with service_errors():
@@ -137,7 +144,7 @@ def job_report(job_id: str) -> str:
     return job_markdown(job.to_dict(), result)
 
 
-TOOLS = (list_workflows, submit_job, get_job, list_jobs, cancel_job, get_result,
+TOOLS = (list_workflows, submit_job, get_job, list_jobs, cancel_job, retry_job, get_result,
          search_knowledge)
 
 

@@ -18,8 +18,8 @@ from tests.ui.processes import serving
 
 pytestmark = pytest.mark.integration
 
-TOOLS = {"list_workflows", "submit_job", "get_job", "list_jobs", "cancel_job", "get_result",
-         "search_knowledge"}
+TOOLS = {"list_workflows", "submit_job", "get_job", "list_jobs", "cancel_job", "retry_job",
+         "get_result", "search_knowledge"}
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_errors_say_what_to_change(mcp_url):
     session(mcp_url, new_key("viewer"), read_only)
 
 
-def test_cancel_job_stops_an_active_job(mcp_url):
+def test_cancel_job_stops_an_active_job_and_retry_job_runs_it_again(mcp_url):
     async def scenario(client):
         job = await call(client, "submit_job", workflow="monte_carlo", params={
             "model": "gbm", "n_simulations": 8_000_000, "shards": 64,
@@ -144,6 +144,10 @@ def test_cancel_job_stops_an_active_job(mcp_url):
         cancelled = await call(client, "cancel_job", job_id=job["id"])
         assert cancelled["state"] == "cancelled"
         assert "cancelled" in await error_of(client, "cancel_job", job_id=job["id"])
+        retried = await call(client, "retry_job", job_id=job["id"])
+        assert retried["state"] == "queued" and retried["attempts"] == 2
+        assert "cannot become retried" in await error_of(client, "retry_job", job_id=job["id"])
+        await call(client, "cancel_job", job_id=job["id"])  # leave the worker free
     session(mcp_url, new_key(), scenario)
 
 
