@@ -132,3 +132,11 @@ def test_only_one_reaper_pass_runs_at_a_time(no_lock):
     assert reaper.reap_once(now=time.time() + 20_000) is None
     store.r.delete(reaper.LOCK)
     assert reaper.reap_once(now=time.time()) is not None
+
+
+def test_the_lost_job_check_is_skipped_behind_a_deep_backlog(no_lock, monkeypatch):
+    job_id = running_job("reap" + uuid.uuid4().hex[:6])
+    monkeypatch.setattr(reaper, "SCAN_MAX_BYTES", -1)  # any backlog is "deep"
+    assert reaper.jobs_with_messages([job_id]) is None
+    assert reaper.resume_lost_jobs(now=time.time() + 10_000) == ([], [])
+    assert job_store().get(job_id).attempts == 1
