@@ -103,6 +103,7 @@ class Expectation:
 class ChaosStats:
     jobs: int = 0
     units: int = 0
+    chunks: int = 0
     pool_kills: int = 0
     worker_kills: int = 0
     redis_restarts: int = 0
@@ -117,6 +118,7 @@ class ChaosStats:
 
     def rows(self) -> list[tuple[str, Any]]:
         return [("jobs", self.jobs), ("items/shards/series/documents", self.units),
+                ("knowledge-base chunks", self.chunks),
                 ("pool processes killed", self.pool_kills),
                 ("whole workers killed", self.worker_kills),
                 ("Redis SIGKILL + restart", self.redis_restarts),
@@ -363,6 +365,7 @@ def run_chaos(jobs: int = 300, workers: int = 3, concurrency: int = 2, seed: int
         stats.drain_seconds = time.monotonic() - began
         stats.after_last_fault_seconds = time.monotonic() - last_fault
         stats.lost += sorted(pending)
+        chunks_reported = 0
         for job_id, expected in submitted.items():
             if job_id in pending:
                 continue
@@ -378,6 +381,13 @@ def run_chaos(jobs: int = 300, workers: int = 3, concurrency: int = 2, seed: int
             seen = count_units(expected.workflow, result)
             stats.duplicated += sum(n - 1 for n in seen.values() if n > 1)
             stats.missing += max(0, expected.units - len(seen))
+            if expected.workflow == "ingest":
+                chunks_reported += result["totals"]["chunks_total"]
+        # every chunk the ingest jobs reported is in the knowledge base once
+        stored = _call(client.request, "GET", f"/api/v1/collections/{collection}")
+        stats.chunks = stored["chunk_count"]
+        stats.duplicated += max(0, stats.chunks - chunks_reported)
+        stats.missing += max(0, chunks_reported - stats.chunks)
         return stats
     except Exception:
         print(cluster.logs(), file=sys.stderr)

@@ -16,4 +16,5 @@ def test_every_job_succeeds_with_each_unit_once_under_kills_and_a_redis_restart(
     assert stats.redis_restarts == 1 and stats.worker_kills >= 1 and stats.pool_kills >= 1
     assert stats.lost == [], stats.failures
     assert stats.succeeded == stats.jobs == 60
+    assert stats.chunks > 0  # the knowledge base holds each reported chunk once
     assert stats.duplicated == 0 and stats.missing == 0
