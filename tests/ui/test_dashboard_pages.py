@@ -10,6 +10,7 @@ import requests
 from streamlit.testing.v1 import AppTest
 
 from app.client import DIA3Client
+from app.context import key_store
 from tests.conftest import wait_for
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "dashboard" / "streamlit_app.py"
@@ -156,3 +157,22 @@ def test_knowledge_page_mirrors_what_the_server_offers(dashboard_settings, new_k
     else:
         assert answer.status_code == 200 and answer.json()["items"] == []
         assert at.info[0].value == "No collections yet."
+
+
+def test_audit_page_shows_admins_the_log_and_refuses_others(dashboard_settings, new_key):
+    analyst_key = new_key("analyst")
+    analyst = DIA3Client(dashboard_settings.client_api_url, analyst_key)
+    job = analyst.submit("smoke", {"start": 1})
+    actor = key_store().lookup(analyst_key).key_id
+
+    at = signed_in(new_key("admin"), "views/audit.py")
+    assert not at.exception
+    at.text_input(key="audit:actor").input(actor).run()
+    table = at.dataframe[0].value
+    assert set(table["actor"]) == {actor}
+    assert f"job:{job['id']}" in set(table["target"]) and "job.submit" in set(table["action"])
+    at.selectbox(key="audit:outcome").select("denied").run()
+    assert "No audit entries match." in [i.value for i in at.info]
+
+    refused = signed_in(analyst_key, "views/audit.py")
+    assert any("admin" in e.value for e in refused.error)

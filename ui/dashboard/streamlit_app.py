@@ -25,6 +25,7 @@ navigation = st.navigation([
     st.Page("views/job.py", title="Job", icon=":material/insights:", url_path="job"),
     st.Page("views/knowledge.py", title="Knowledge base", icon=":material/library_books:",
             url_path="knowledge"),
+    st.Page("views/audit.py", title="Audit log", icon=":material/policy:", url_path="audit"),
 ])
 with st.sidebar:
     st.caption(f"API {get_settings().client_api_url}")
