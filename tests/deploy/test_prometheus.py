@@ -17,7 +17,7 @@ RULE_TESTS = PROM_DIR / "tests" / "dia3-alerts.test.yml"
 REQUIRED_ALERTS = {
     "DIA3WorkerDown", "DIA3QueueBacklogGrowing", "DIA3JobFailureRatioHigh", "DIA3ApiHigh5xxRatio",
     "DIA3ApiLatencyP95High", "DIA3RedisMemoryNearLimit", "DIA3LlmCostHigh",
-    "DIA3LlmRateLimitWaitsHigh",
+    "DIA3LlmRateLimitWaitsHigh", "DIA3JobsLost", "DIA3AuditWritesFailing",
 }
 
 
