@@ -35,8 +35,17 @@ def ingest_staged(tenant: str, collection: str, index: int, spec: dict[str, Any]
         outcome.update(status="failed", reason=error.reason, message=error.message)
     else:
         outcome.update(status="ingested", **report.to_dict())
-    uploads.discard(spec["upload"])
+    # The upload stays until the job has succeeded (see discard_uploads): a step delivered
+    # again after a crash must find it and ingest again (unchanged chunks), not report the
+    # document as missing.
     return outcome
+
+
+def discard_uploads(documents: list[dict[str, Any]]) -> None:
+    """Remove a finished job's staged documents (each also expires on its own)."""
+    for spec in documents:
+        if spec.get("upload"):
+            uploads.discard(spec["upload"])
 
 
 def summarise(tenant: str, collection: str, outcomes: list[dict[str, Any]]) -> dict[str, Any]:

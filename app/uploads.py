@@ -3,8 +3,10 @@
 An ingest job's params and its task messages carry a reference to each document, not the
 document: params are returned by every ``GET /jobs/<id>`` poll and messages travel through the
 broker, so megabytes of content in either would make every poll and every delivery heavy.
-The API stores each document once in Redis (``dia3:upload:<id>``); its step reads it and
-removes it when done. A TTL cleans up after jobs that never ran (e.g. deleted while queued).
+The API stores each document once in Redis (``dia3:upload:<id>``); its step reads it, and the
+job's last step removes them all once the job has succeeded (a step delivered again after a
+crash, or a retried job, still finds its document). A TTL cleans up after jobs that failed,
+were cancelled or never ran.
 """
 
 from __future__ import annotations

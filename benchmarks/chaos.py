@@ -112,6 +112,7 @@ class ChaosStats:
     duplicated: int = 0
     missing: int = 0
     failures: dict[str, Any] = field(default_factory=dict)
+    anomalies: dict[str, str] = field(default_factory=dict)
     submit_seconds: float = 0.0
     drain_seconds: float = 0.0
     after_last_fault_seconds: float = 0.0
@@ -379,13 +380,21 @@ def run_chaos(jobs: int = 300, workers: int = 3, concurrency: int = 2, seed: int
             if expected.workflow == "monte_carlo":
                 continue  # its merge step refuses missing or repeated random-number blocks
             seen = count_units(expected.workflow, result)
-            stats.duplicated += sum(n - 1 for n in seen.values() if n > 1)
-            stats.missing += max(0, expected.units - len(seen))
+            twice = sum(n - 1 for n in seen.values() if n > 1)
+            absent = max(0, expected.units - len(seen))
+            if twice or absent:
+                stats.anomalies[job_id] = (f"{expected.workflow}: {twice} duplicated, "
+                                           f"{absent} missing")
+            stats.duplicated += twice
+            stats.missing += absent
             if expected.workflow == "ingest":
                 chunks_reported += result["totals"]["chunks_total"]
         # every chunk the ingest jobs reported is in the knowledge base once
         stored = _call(client.request, "GET", f"/api/v1/collections/{collection}")
         stats.chunks = stored["chunk_count"]
+        if stats.chunks != chunks_reported:
+            stats.anomalies["knowledge base"] = (f"{stats.chunks} chunks stored, "
+                                                 f"{chunks_reported} reported")
         stats.duplicated += max(0, stats.chunks - chunks_reported)
         stats.missing += max(0, chunks_reported - stats.chunks)
         return stats
@@ -408,7 +417,8 @@ def main(argv: list[str] | None = None) -> int:
                       fault_interval=(2.0, 5.0), drain_timeout=1800)
     print_table("Chaos run", ["measure", "value"], stats.rows())
     save("chaos", {"params": vars(args), "stats": dict(stats.rows()),
-                   "lost": stats.lost, "failures": stats.failures})
+                   "lost": stats.lost, "failures": stats.failures,
+                   "anomalies": stats.anomalies})
     return 0 if not stats.lost and not stats.duplicated and not stats.missing else 1
 
 

@@ -17,4 +17,4 @@ def test_every_job_succeeds_with_each_unit_once_under_kills_and_a_redis_restart(
     assert stats.lost == [], stats.failures
     assert stats.succeeded == stats.jobs == 60
     assert stats.chunks > 0  # the knowledge base holds each reported chunk once
-    assert stats.duplicated == 0 and stats.missing == 0
+    assert stats.duplicated == 0 and stats.missing == 0, stats.anomalies

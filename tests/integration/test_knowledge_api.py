@@ -318,3 +318,27 @@ def test_openapi_describes_the_knowledge_endpoints(analyst):
             "/api/v1/collections/{name}/search"} <= set(paths)
     body = paths["/api/v1/collections/{name}/documents"]["post"]["requestBody"]["content"]
     assert {"application/json", "multipart/form-data"} <= set(body)
+
+
+def test_an_ingest_step_delivered_again_ingests_again_and_uploads_go_when_the_job_ends(
+        analyst, worker):
+    """At-least-once delivery: a document step that ran but was killed before it was recorded
+    runs again and must still find its document (not report it missing)."""
+    from app import ingestion, uploads
+    from app.context import job_store, key_store
+    from app.workflows.ingest import IngestParams
+
+    name = create_collection(analyst)
+    tenant = key_store().lookup(analyst.key).tenant
+    spec = IngestParams().load({"collection": name, "documents": [text_doc(VOLCANO)]})
+    staged = spec["documents"][0]
+    first = ingestion.ingest_staged(tenant, name, 0, staged)
+    again = ingestion.ingest_staged(tenant, name, 0, staged)  # the redelivery
+    assert first["status"] == again["status"] == "ingested"
+    assert again["chunks_total"] == again["chunks_unchanged"] == first["chunks_total"] > 0
+    assert uploads.fetch(staged["upload"]) is not None  # kept until the job has succeeded
+
+    job, _ = ingest(analyst, name, [text_doc(VOLCANO + " Again.")])
+    refs = [d["upload"] for d in job_store().params(job["id"])["documents"]]
+    assert refs and all(uploads.fetch(ref) is None for ref in refs)  # gone with success
+    ingestion.discard_uploads([staged])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from app import ingestion
+from app.context import job_store
+from app.logs import job_id_var
 from workers.engine import JobStep
 from workers.errors import TransientError
 from workers.tasks.knowledge_steps import batch_progress, step_errors
@@ -23,4 +25,6 @@ def summarise(self, _header_results, tenant: str, collection: str, n_documents: 
     if len(outcomes) != n_documents:
         raise TransientError(f"{len(outcomes)} of {n_documents} document outcomes present")
     with step_errors():
-        return ingestion.summarise(tenant, collection, outcomes)
+        result = ingestion.summarise(tenant, collection, outcomes)
+    ingestion.discard_uploads(job_store().params(job_id_var.get()).get("documents", []))
+    return result
