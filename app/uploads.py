@@ -5,8 +5,8 @@ document: params are returned by every ``GET /jobs/<id>`` poll and messages trav
 broker, so megabytes of content in either would make every poll and every delivery heavy.
 The API stores each document once in Redis (``dia3:upload:<id>``); its step reads it, and the
 job's last step removes them all once the job has succeeded (a step delivered again after a
-crash, or a retried job, still finds its document). A TTL cleans up after jobs that failed,
-were cancelled or never ran.
+crash, or a retried job, still finds its document). Deleting or purging a failed or
+cancelled job removes its uploads too; a TTL cleans up after everything else.
 """
 
 from __future__ import annotations

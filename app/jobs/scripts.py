@@ -180,7 +180,8 @@ return 1
 
 # ARGV: prefix, id, and optionally a guard: comma-separated states the job must be in and
 # a time its finished_at must be before ('' for no limit). Removes a job and everything that
-# belongs to it; returns {1, its result ref}, or {0, ''} when it is missing or guarded.
+# belongs to it (an ingest job's staged uploads included); returns {1, its result ref}, or
+# {0, ''} when it is missing or guarded.
 DELETE = _INDEX_HELPERS + """
 local p, id, states, before = ARGV[1], ARGV[2], ARGV[3] or '', ARGV[4] or ''
 local jk = p .. 'job:' .. id
@@ -196,6 +197,16 @@ redis.call('ZREM', p .. 'active', id)
 if job[4] and job[4] ~= '' then
   local ik = p .. 'idem:' .. job[1] .. ':' .. job[4]
   if redis.call('GET', ik) == id then redis.call('DEL', ik) end
+end
+if job[2] == 'ingest' then  -- staged documents a failed or cancelled ingest job left behind
+  local ok, params = pcall(cjson.decode, redis.call('GET', jk .. ':params') or '{}')
+  if ok and type(params) == 'table' and type(params.documents) == 'table' then
+    for _, doc in ipairs(params.documents) do
+      if type(doc) == 'table' and type(doc.upload) == 'string' then
+        redis.call('DEL', p .. 'upload:' .. doc.upload)
+      end
+    end
+  end
 end
 redis.call('DEL', jk, jk .. ':params', jk .. ':steps', jk .. ':out', jk .. ':memo',
   jk .. ':usage', p .. 'result:' .. id)

@@ -164,3 +164,22 @@ def test_paging_all_jobs_skips_none_when_jobs_are_deleted_meanwhile():
     everything = pages(delete_seen=False)
     assert mine <= set(everything) and len(set(everything)) == len(everything)
     assert pages(delete_seen=True) == everything
+
+
+def test_deleting_an_ingest_job_removes_its_staged_uploads(tenant):
+    from app import uploads
+    from app.jobs.store import new_job_id
+    store = job_store()
+    kept, dropped = uploads.stage(b"other job's document"), uploads.stage(b"a document")
+    job, _ = store.create(job_id=new_job_id(), workflow="ingest", tenant=tenant, owner="k",
+                          params={"collection": "c", "documents": [{"upload": dropped}]},
+                          steps_total=2, tasks={})
+    other, _ = store.create(job_id=new_job_id(), workflow="smoke", tenant=tenant, owner="k",
+                            params={"documents": [{"upload": kept}]}, steps_total=1, tasks={})
+    store.cancel(job.id)
+    store.cancel(other.id)
+    store.delete(job.id)
+    store.delete(other.id)
+    assert uploads.fetch(dropped) is None
+    assert uploads.fetch(kept) is not None  # only ingest params name uploads
+    uploads.discard(kept)
