@@ -141,6 +141,21 @@ def dia3_env(redis_url, chroma_url, fake_llms, youtube_replay_dir, tmp_path_fact
     reset_process_state()
 
 
+@pytest.fixture
+def settings_env(monkeypatch):
+    """``settings_env(DIA3_X="1", ...)`` changes settings of this test process for one test
+    (environment plus the cached settings); everything is put back afterwards."""
+    from app.settings import reload_settings
+
+    def apply(**env: str) -> None:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        reload_settings()
+    yield apply
+    monkeypatch.undo()
+    reload_settings()
+
+
 @pytest.fixture(scope="session")
 def flask_app(dia3_env):
     from app.api import create_app
@@ -215,6 +230,17 @@ class WorkerProcess:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def wait_running_step(self, job_id: str, timeout: float = 60) -> tuple[str, int]:
+        """(step, pool pid) of a step of ``job_id`` running on this worker, once one is."""
+        from app.context import job_store
+
+        def running() -> tuple[str, int] | None:
+            for name, step in job_store().steps(job_id).items():
+                if step["state"] == "running" and step["worker"].startswith(self.name):
+                    return name, int(step["worker"].rsplit(":", 1)[1])
+            return None
+        return wait_for(running, timeout=timeout, what=f"a step to run on {self.name}")
 
     def pool_pids(self) -> list[int]:
         out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,

@@ -19,20 +19,16 @@ LIMIT = 3
 
 
 @pytest.fixture
-def private_queue(monkeypatch):
+def private_queue(monkeypatch, settings_env):
     """(workflow name, queue name) of a smoke-like workflow whose queue nobody consumes,
     with DIA3_QUEUE_MAX_DEPTH=3."""
-    from app.settings import reload_settings
     name = f"bp-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(registry._REGISTRY, name, registry.Workflow(
         name=name, description="test", schema=smoke.SmokeParams, build=smoke.build,
         queue=name))
-    monkeypatch.setenv("DIA3_QUEUE_MAX_DEPTH", str(LIMIT))
-    reload_settings()
+    settings_env(DIA3_QUEUE_MAX_DEPTH=str(LIMIT))
     yield name, name
     get_redis().delete(name)
-    monkeypatch.undo()
-    reload_settings()
 
 
 def fill(queue: str, n: int) -> None:
@@ -75,12 +71,10 @@ def test_readyz_and_metrics_show_backpressure(analyst, flask_app, private_queue)
     assert re.search(r'dia3_queue_backpressure\{queue="default"\} [01]\.0', text)
 
 
-def test_off_when_the_limit_is_zero(analyst, private_queue, monkeypatch):
-    from app.settings import reload_settings
+def test_off_when_the_limit_is_zero(analyst, private_queue, settings_env):
     workflow, queue = private_queue
     fill(queue, LIMIT + 1)
-    monkeypatch.setenv("DIA3_QUEUE_MAX_DEPTH", "0")
-    reload_settings()
+    settings_env(DIA3_QUEUE_MAX_DEPTH="0")
     assert analyst.submit(workflow, {}).status_code == 202
 
 

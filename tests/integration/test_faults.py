@@ -5,7 +5,7 @@ import signal
 import uuid
 
 from app.context import job_store
-from tests.conftest import ApiClient, reset_process_state, wait_for
+from tests.conftest import ApiClient, reset_process_state
 
 
 def test_sigkill_of_a_pool_process_mid_job_still_scores_each_item_once(analyst, worker):
@@ -13,13 +13,7 @@ def test_sigkill_of_a_pool_process_mid_job_still_scores_each_item_once(analyst, 
     texts = [f"{i}: " + sentence * 40 for i in range(600)]
     job_id = analyst.submit("sentiment", {"texts": texts}).get_json()["id"]
     store = job_store()
-
-    def running_step():
-        for name, step in store.steps(job_id).items():
-            if step["state"] == "running" and step["worker"].startswith(worker.name):
-                return name, int(step["worker"].rsplit(":", 1)[1])
-        return None
-    step, pid = wait_for(running_step, timeout=60, what="a batch step to be running")
+    step, pid = worker.wait_running_step(job_id)
     assert pid in worker.pool_pids()
     os.kill(pid, signal.SIGKILL)
 

@@ -224,15 +224,9 @@ def test_bad_documents_fail_alone_with_their_reason(analyst, worker):
 
 
 @pytest.fixture
-def small_upload_limit(monkeypatch):
+def small_upload_limit(settings_env):
     """DIA3_UPLOAD_MAX_BYTES of 1000 in the API process (the check happens at submit)."""
-    from app.settings import reload_settings
-    monkeypatch.setenv("DIA3_UPLOAD_MAX_BYTES", "1000")
-    monkeypatch.setenv("DIA3_DOCUMENTS_PER_JOB_MAX", "3")
-    reload_settings()
-    yield
-    monkeypatch.undo()
-    reload_settings()
+    settings_env(DIA3_UPLOAD_MAX_BYTES="1000", DIA3_DOCUMENTS_PER_JOB_MAX="3")
 
 
 def test_too_large_or_too_many_documents_are_refused_at_submit(analyst, small_upload_limit):

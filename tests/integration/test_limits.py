@@ -28,14 +28,8 @@ class Ctx:
 
 
 @pytest.fixture
-def small_limits(monkeypatch, flask_app):
-    from app.settings import reload_settings
-    for name, value in SETTINGS.items():
-        monkeypatch.setenv(name, value)
-    reload_settings()
-    yield
-    monkeypatch.undo()
-    reload_settings()
+def small_limits(settings_env, flask_app):
+    settings_env(**SETTINGS)
 
 
 @pytest.fixture
@@ -184,20 +178,14 @@ def test_just_under_the_limits_is_accepted(ctx):
     assert nested_ok.status_code == 422  # parsed: only the unknown field "x" is refused
 
 
-def test_a_tenant_at_its_collection_cap_cannot_create_another(make_client, monkeypatch):
-    from app.settings import reload_settings
-    monkeypatch.setenv("DIA3_COLLECTIONS_PER_TENANT_MAX", "2")
-    reload_settings()
-    try:
-        analyst = make_client("analyst")  # a tenant of its own, with no collections yet
-        first, _ = create_collection(analyst), create_collection(analyst)
-        refused = analyst.post(COLLECTIONS, json={"name": "third", "embedder": "hashing"})
-        assert refused.status_code == 409
-        assert "DIA3_COLLECTIONS_PER_TENANT_MAX" in refused.get_json()["message"]
-        assert "third" not in [c["name"] for c in analyst.get(COLLECTIONS).get_json()["items"]]
-        assert analyst.delete(f"{COLLECTIONS}/{first}").status_code == 204
-        assert analyst.post(COLLECTIONS, json={"name": "third",
-                                               "embedder": "hashing"}).status_code == 201
-    finally:
-        monkeypatch.undo()
-        reload_settings()
+def test_a_tenant_at_its_collection_cap_cannot_create_another(make_client, settings_env):
+    settings_env(DIA3_COLLECTIONS_PER_TENANT_MAX="2")
+    analyst = make_client("analyst")  # a tenant of its own, with no collections yet
+    first, _ = create_collection(analyst), create_collection(analyst)
+    refused = analyst.post(COLLECTIONS, json={"name": "third", "embedder": "hashing"})
+    assert refused.status_code == 409
+    assert "DIA3_COLLECTIONS_PER_TENANT_MAX" in refused.get_json()["message"]
+    assert "third" not in [c["name"] for c in analyst.get(COLLECTIONS).get_json()["items"]]
+    assert analyst.delete(f"{COLLECTIONS}/{first}").status_code == 204
+    assert analyst.post(COLLECTIONS, json={"name": "third",
+                                           "embedder": "hashing"}).status_code == 201

@@ -13,14 +13,8 @@ LIMITS = {"DIA3_RATE_LIMIT_ADMIN": "", "DIA3_RATE_LIMIT_ANALYST": "5/minute",
 
 
 @pytest.fixture
-def rate_limits(monkeypatch):
-    from app.settings import reload_settings
-    for name, value in LIMITS.items():
-        monkeypatch.setenv(name, value)
-    reload_settings()
-    yield
-    monkeypatch.undo()
-    reload_settings()
+def rate_limits(settings_env):
+    settings_env(**LIMITS)
 
 
 def spend(client: ApiClient, n: int) -> list:

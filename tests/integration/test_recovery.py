@@ -8,7 +8,7 @@ import sys
 
 from app import audit
 from app.context import job_store
-from tests.conftest import ADMIN_KEY, ROOT, start_worker, wait_for
+from tests.conftest import ADMIN_KEY, ROOT, start_worker
 from tests.ui.processes import serving
 
 
@@ -19,13 +19,7 @@ def test_a_whole_worker_lost_mid_job_has_its_steps_rerun_within_the_lost_after_b
     texts = [f"{i}: " + sentence * 30 for i in range(1200)]
     job_id = analyst.submit("sentiment", {"texts": texts}).get_json()["id"]
     store = job_store()
-
-    def step_on_doomed():
-        for name, step in store.steps(job_id).items():
-            if step["state"] == "running" and step["worker"].startswith(doomed.name):
-                return name
-        return None
-    step = wait_for(step_on_doomed, timeout=90, what="a step to run on the doomed worker")
+    step, _ = doomed.wait_running_step(job_id, timeout=90)
     for pid in [*doomed.pool_pids(), doomed.proc.pid]:  # the whole node: main process too
         os.kill(pid, signal.SIGKILL)
     doomed.proc.wait()
@@ -103,13 +97,7 @@ def test_a_step_ignoring_its_soft_limit_is_killed_at_the_hard_limit(analyst, wor
     assert job["error"]["step"] == "second"
 
 
-def test_fault_injection_is_refused_unless_enabled(analyst, monkeypatch):
-    from app.settings import reload_settings
-    monkeypatch.setenv("DIA3_DIAGNOSTIC_FAULTS", "false")
-    reload_settings()
-    try:
-        analyst.assert_param_error("smoke", {"crash": True}, ["crash"])
-        analyst.assert_param_error("smoke", {"stall_seconds": 5}, ["stall_seconds"])
-    finally:
-        monkeypatch.undo()
-        reload_settings()
+def test_fault_injection_is_refused_unless_enabled(analyst, settings_env):
+    settings_env(DIA3_DIAGNOSTIC_FAULTS="false")
+    analyst.assert_param_error("smoke", {"crash": True}, ["crash"])
+    analyst.assert_param_error("smoke", {"stall_seconds": 5}, ["stall_seconds"])

@@ -66,21 +66,16 @@ def test_a_job_with_a_message_held_or_queued_is_left_alone(no_lock):
         client.hdel(held.UNACKED, tag)
 
 
-def test_a_job_lost_more_than_max_resumes_times_is_failed_with_the_reason(no_lock, monkeypatch):
+def test_a_job_lost_more_than_max_resumes_times_is_failed_with_the_reason(
+        no_lock, monkeypatch, settings_env):
     from app import service
     sent = []
     monkeypatch.setattr(service, "redispatch", lambda job_id, allowed: sent.append(job_id))
-    monkeypatch.setenv("DIA3_MAX_RESUMES", "1")
-    from app.settings import reload_settings
-    reload_settings()
-    try:
-        job_id = running_job("reap" + uuid.uuid4().hex[:6])
-        assert job_id in reaper.resume_lost_jobs(now=time.time() + 10_000)[0]
-        assert job_id in reaper.resume_lost_jobs(now=time.time() + 20_000)[1]
-        assert sent.count(job_id) == 1
-    finally:
-        monkeypatch.undo()
-        reload_settings()
+    settings_env(DIA3_MAX_RESUMES="1")
+    job_id = running_job("reap" + uuid.uuid4().hex[:6])
+    assert job_id in reaper.resume_lost_jobs(now=time.time() + 10_000)[0]
+    assert job_id in reaper.resume_lost_jobs(now=time.time() + 20_000)[1]
+    assert sent.count(job_id) == 1
     job = job_store().get(job_id)
     assert job.state == "failed" and job.error["type"] == "WorkerLost"
     assert "lost 1 times" in job.error["message"]
