@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import secrets
 import shutil
 import signal
 import subprocess
@@ -34,7 +33,7 @@ import requests
 
 from app.client import APIError, DIA3Client
 from benchmarks.report import print_table, save
-from benchmarks.stack import ROOT, free_port
+from benchmarks.stack import Stack, free_port
 
 # Settings that make loss detection fast enough for a run of minutes.
 FAST_RECOVERY = {"DIA3_HEARTBEAT_INTERVAL": "1", "DIA3_WORKER_LOST_AFTER": "5",
@@ -202,52 +201,31 @@ class Submitter(threading.Thread):
             return set(self.submitted)
 
 
-class Cluster:
-    """The chaos cluster: our Redis, the API (which owns Chroma) and ``dia3 worker``s."""
+class Cluster(Stack):
+    """The benchmark stack on our durable Redis: the API (started first, so it owns the
+    embedded Chroma, which no worker kill takes down) and ``dia3 worker``s to kill."""
 
     def __init__(self, workers: int, concurrency: int, extra_env: dict[str, str] | None = None):
-        self.tmp = Path(tempfile.mkdtemp(prefix="dia3-chaos-"))
-        self.redis = DurableRedis(self.tmp)
-        self.key = "chaos-" + secrets.token_hex(16)
-        self.port = free_port()
-        self.concurrency = concurrency
-        self.env = {**os.environ, **FAST_RECOVERY, **(extra_env or {}),
-                    "DIA3_REDIS_URL": self.redis.url, "DIA3_DATA_DIR": str(self.tmp),
-                    "DIA3_ADMIN_API_KEY": self.key, "DIA3_API_PORT": str(self.port),
-                    "DIA3_CHROMA_PORT": str(free_port()), "DIA3_EMBEDDER": "hashing",
-                    "DIA3_LOG_LEVEL": "INFO", "DIA3_WORKER_METRICS_PORT": "0",
-                    "DIA3_API_WORKERS": "1"}
+        self.redis = DurableRedis(Path(tempfile.mkdtemp(prefix="dia3-chaos-redis-")))
+        self.redis.start()
+        super().__init__(redis_url=self.redis.url, concurrency=concurrency)
+        self.env.update({**FAST_RECOVERY, **(extra_env or {}),
+                         "DIA3_CHROMA_PORT": str(free_port()), "DIA3_EMBEDDER": "hashing",
+                         "DIA3_LOG_LEVEL": "INFO", "DIA3_API_WORKERS": "1"})
         self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        self.api: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []
         self.n_workers = workers
 
-    def _spawn(self, name: str, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "app.cli", *args], env=self.env,
-                                cwd=ROOT, stdout=open(self.tmp / f"{name}.log", "a"),
-                                stderr=subprocess.STDOUT, start_new_session=True)
-
     def start(self) -> DIA3Client:
-        self.redis.start()
-        self.api = self._spawn("api", "api")
-        client = DIA3Client(f"http://127.0.0.1:{self.port}", self.key, timeout=30)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                client.request("GET", "/healthz")
-                break
-            except (requests.RequestException, APIError):
-                if self.api.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"API did not start; logs in {self.tmp}") from None
-                time.sleep(0.2)  # waiting for the API process to listen
+        self.spawn(sys.executable, "-m", "app.cli", "api")
+        self._wait_ready("/healthz")
         for _ in range(self.n_workers):
-            self.start_worker()
-        return client
+            self.add_worker()
+        return DIA3Client(self.api_url, self.key, timeout=30)
 
-    def start_worker(self) -> None:
+    def add_worker(self) -> None:
         name = f"chaos-{uuid.uuid4().hex[:6]}"
-        self.workers.append(self._spawn(name, "worker", "-c", str(self.concurrency), "-n",
-                                        f"{name}@%h"))
+        self.workers.append(self.start_worker("-c", str(self.concurrency), "-n", f"{name}@%h"))
 
     def pool_pids(self) -> list[int]:
         pids = []
@@ -276,7 +254,7 @@ class Cluster:
         except ProcessLookupError:
             pass
         victim.wait()
-        self.start_worker()
+        self.add_worker()
 
     def restart_redis(self, down_seconds: float) -> None:
         self.redis.kill()
@@ -288,18 +266,7 @@ class Cluster:
                          for p in sorted(self.tmp.glob("*.log")))
 
     def stop(self) -> None:
-        for proc in [*self.workers, *([self.api] if self.api else [])]:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in [*self.workers, *([self.api] if self.api else [])]:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        super().stop()
         self.redis.stop()
 
 

@@ -93,12 +93,12 @@ class Stack:
                    "-Q", "raw", "-c", str(self.concurrency), "--without-mingle",
                    "--without-gossip", "-E", "--loglevel", "WARNING", "-n", "raw@%h")
 
-    def _wait_ready(self) -> None:
+    def _wait_ready(self, path: str = "/readyz") -> None:
         import requests
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.api_url + "/readyz", timeout=2).status_code == 200:
+                if requests.get(self.api_url + path, timeout=2).status_code == 200:
                     return
             except requests.RequestException:
                 pass

@@ -30,6 +30,15 @@ local function move_state(p, id, jk, from, to)
   end
 end
 local FINAL = {succeeded = true, failed = true, cancelled = true}
+-- The job's state if it is one of the comma-separated ``allowed``; else nil and why.
+local function state_in(jk, allowed)
+  local cur = redis.call('HGET', jk, 'state')
+  if not cur then return nil, {'missing', ''} end
+  if not string.find(',' .. allowed .. ',', ',' .. cur .. ',', 1, true) then
+    return nil, {'conflict', cur}
+  end
+  return cur
+end
 """
 
 # ARGV: prefix, id, tenant, workflow, created_at, idempotency key or '', params JSON,
@@ -62,11 +71,8 @@ return {1, id}
 TRANSITION = _INDEX_HELPERS + """
 local p, id, to, now, allowed = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local jk = p .. 'job:' .. id
-local cur = redis.call('HGET', jk, 'state')
-if not cur then return {'missing', ''} end
-if not string.find(',' .. allowed .. ',', ',' .. cur .. ',', 1, true) then
-  return {'conflict', cur}
-end
+local cur, refused = state_in(jk, allowed)
+if not cur then return refused end
 if cur ~= to then move_state(p, id, jk, cur, to) end
 redis.call('HSET', jk, 'state', to, 'updated_at', now)
 for i = 6, #ARGV, 2 do redis.call('HSET', jk, ARGV[i], ARGV[i + 1]) end
@@ -221,11 +227,8 @@ return {1, job[5] or ''}
 REDO = _INDEX_HELPERS + """
 local p, id, now, allowed, tasks = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local jk = p .. 'job:' .. id
-local cur = redis.call('HGET', jk, 'state')
-if not cur then return {'missing', ''} end
-if not string.find(',' .. allowed .. ',', ',' .. cur .. ',', 1, true) then
-  return {'conflict', cur}
-end
+local cur, refused = state_in(jk, allowed)
+if not cur then return refused end
 local sk = jk .. ':steps'
 local recs = redis.call('HGETALL', sk)
 for i = 1, #recs, 2 do

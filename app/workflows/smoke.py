@@ -46,11 +46,13 @@ class SmokeParams(Schema):
                                   "(DIA3_DIAGNOSTIC_FAULTS).", used[0])
 
 
-FAULTS = ("fail_attempts", "crash", "stall_seconds", "ignore_soft_limit", "time_limit")
+#: fault params the second step takes as arguments; ``time_limit`` is set on its signature
+STEP_FAULTS = ("fail_attempts", "crash", "stall_seconds", "ignore_soft_limit")
+FAULTS = (*STEP_FAULTS, "time_limit")
 
 
 def build(plan: Plan, params: dict):
-    faults = {key: params[key] for key in FAULTS[:4] if params.get(key)}
+    faults = {key: params[key] for key in STEP_FAULTS if params.get(key)}
     second = plan.step("dia3.smoke.add_one", "second", **faults)
     if params.get("time_limit"):
         second = second.set(soft_time_limit=params["time_limit"],

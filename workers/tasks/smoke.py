@@ -40,8 +40,8 @@ def stall(task: JobStep, seconds: float, ignore_soft_limit: bool) -> None:
     stops early when the job is cancelled."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        task.check_cancelled()
-        try:
+        try:  # the soft limit may strike in either call
+            task.check_cancelled()
             time.sleep(min(0.2, max(0.0, end - time.monotonic())))
         except SoftTimeLimitExceeded:
             if not ignore_soft_limit:
