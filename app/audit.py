@@ -103,7 +103,7 @@ def classify(exc: BaseException) -> tuple[str, int]:
     from marshmallow import ValidationError
 
     from app.service import Forbidden
-    from workers.knowledge.errors import InputError
+    from app.workflows.knowledge.errors import InputError
     known: tuple[tuple[type[BaseException], int], ...] = (
         (Forbidden, 403), (ValidationError, 422), (InputError, 422), (LookupError, 404),
         (ValueError, 422))

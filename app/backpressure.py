@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable
 import redis
 
 from app import metrics
+from app.broker import QUEUES
 from app.settings import get_settings
-from workers.config import QUEUES
 
 CACHE_SECONDS = 1.0
 RETRY_AFTER_SECONDS = 10

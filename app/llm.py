@@ -1,18 +1,14 @@
-"""LLM clients for the agents, configured from DIA3 settings (one per process and backend)."""
+"""What the control plane knows of the LLM backends: their names and the OpenAI key (which the
+knowledge base's OpenAI embedder needs too). Workers build the clients
+(``workers.llm.configured``)."""
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
-from typing import Any
 
-from app.redis_client import get_redis
 from app.settings import get_settings
 
 BACKENDS = ("local", "ollama", "openai")
-DEFAULT_MODELS = {"ollama": "llama3.2", "openai": "gpt-4o-mini", "local": "extractive-v1"}
-_clients: dict[tuple[int, str], Any] = {}
 
 
 def openai_api_key() -> str | None:
@@ -23,66 +19,3 @@ def openai_api_key() -> str | None:
     if s.openai_api_key_file and Path(s.openai_api_key_file).exists():
         return Path(s.openai_api_key_file).read_text().strip() or None
     return None
-
-
-def parse_role_models(text: str) -> dict[str, str]:
-    """'analyst=a,critic=b' → {'analyst': 'a', 'critic': 'b'}; raises ValueError if malformed."""
-    out = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        role, sep, model = part.partition("=")
-        if not sep or not role.strip() or not model.strip():
-            raise ValueError(f"DIA3_LLM_ROLE_MODELS: expected role=model, got {part!r}")
-        out[role.strip()] = model.strip()
-    return out
-
-
-def parse_prices(text: str) -> dict[str, tuple[float, float]]:
-    if not text:
-        return {}
-    try:
-        raw = json.loads(text)
-        return {model: (float(p[0]), float(p[1])) for model, p in raw.items()}
-    except (ValueError, TypeError, KeyError, IndexError):
-        raise ValueError("DIA3_LLM_PRICES: expected JSON like {\"model\": [input, output]}"
-                         ) from None
-
-
-def llm_settings(backend: str):
-    from workers.agents.llm import LLMSettings
-    s = get_settings()
-    return LLMSettings(
-        backend=backend,
-        default_model=(s.llm_model if backend == s.llm_backend and s.llm_model else
-                       DEFAULT_MODELS[backend]),
-        role_models=parse_role_models(s.llm_role_models) if backend == s.llm_backend else {},
-        ollama_url=s.ollama_url,
-        openai_api_key=openai_api_key(),
-        openai_base_url=s.openai_base_url or None,
-        request_timeout_s=s.llm_timeout_seconds,
-        max_attempts=s.llm_max_attempts,
-        cache_ttl_s=s.llm_cache_ttl_seconds,
-        requests_per_minute=s.llm_requests_per_minute or None,
-        tokens_per_minute=s.llm_tokens_per_minute or None,
-        prices=parse_prices(s.llm_prices),
-    )
-
-
-def llm_client(backend: str | None = None):
-    """The process's client for ``backend`` (default DIA3_LLM_BACKEND), built after fork."""
-    backend = backend or get_settings().llm_backend
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown LLM backend {backend!r}; use one of {', '.join(BACKENDS)}")
-    key = (os.getpid(), backend)
-    if key not in _clients:
-        from workers.agents.llm import build_llm_client
-        _clients[key] = build_llm_client(llm_settings(backend), get_redis())
-    return _clients[key]
-
-
-def reset() -> None:
-    for client in _clients.values():
-        try:
-            client.close()
-        except Exception:
-            pass
-    _clients.clear()

@@ -6,15 +6,10 @@ spell unix sockets ``redis+socket://``, so :func:`celery_url` translates.
 
 from __future__ import annotations
 
-import os
-import threading
-
 import redis
 
+from app.extensions import process_local
 from app.settings import get_settings
-
-_lock = threading.Lock()
-_clients: dict[tuple[int, str], redis.Redis] = {}
 
 # Short timeouts so an unreachable Redis becomes a quick 503, never a hang. Blocking commands
 # are not used on this client; redis-py 8's 5 s default would otherwise apply.
@@ -50,20 +45,16 @@ def make_client(url: str, **kwargs) -> redis.Redis:
 def get_redis() -> redis.Redis:
     """The process's Redis client (one pool per process and URL; safe after fork)."""
     url = redis_url()
-    key = (os.getpid(), url)
-    client = _clients.get(key)
-    if client is None:
-        with _lock:
-            client = _clients.get(key)
-            if client is None:
-                client = make_client(url)
-                _clients[key] = client
-    return client
+    return process_local(f"redis:{url}", lambda: make_client(url))
+
+
+def get_bytes_redis() -> redis.Redis:
+    """A non-decoding client of the same Redis, for binary values (staged uploads)."""
+    url = redis_url()
+    return process_local(f"redis-bytes:{url}", lambda: make_client(url, decode_responses=False))
 
 
 def reset_clients() -> None:
-    """Drop cached clients (tests switch servers; settings reloads)."""
-    with _lock:
-        for client in _clients.values():
-            client.close()
-        _clients.clear()
+    """Drop every process-wide client (tests switch servers; settings reloads)."""
+    from app import extensions
+    extensions.reset()

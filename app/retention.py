@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from app import audit, metrics
 from app.auth.keys import Principal
-from app.context import job_store
+from app.extensions import job_store
 from app.jobs.model import FINAL_STATES
 from app.redis_client import get_redis
 from app.settings import get_settings

@@ -14,12 +14,12 @@ from marshmallow import ValidationError
 
 from app import audit, backpressure, metrics
 from app.auth.keys import Principal
-from app.context import job_store, queue_depths
+from app.extensions import celery as get_celery
+from app.extensions import job_store, queue_depths
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, Job
 from app.jobs.store import InvalidTransition, JobNotFound, new_job_id
 from app.logs import request_id_var
 from app.workflows.registry import Plan, Workflow, all_workflows, get_workflow
-from workers.celery_app import get_celery
 
 log = logging.getLogger("dia3.service")
 

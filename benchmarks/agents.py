@@ -34,10 +34,10 @@ SETUPS = [("prefork, 1 process", ("-Q", "agents,default", "-c", "1")),
 def populate(stack: Stack) -> tuple[str, str]:
     """A tenant key and a collection with the documents (through the knowledge service)."""
     os.environ.update({k: v for k, v in stack.env.items() if k.startswith("DIA3_")})
-    from app import knowledge
-    from app.context import key_store
+    from app.extensions import key_store
     from app.settings import reload_settings
-    from workers.knowledge.ingest import ingest_text
+    from app.workflows.knowledge import service as knowledge
+    from workers.knowledge.engine.ingest import ingest_text
     reload_settings()
     key, principal = key_store().create("analyst", "bench")
     collection = knowledge.store().create_collection(principal.tenant, "acme",

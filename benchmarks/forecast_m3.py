@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.report import print_table, save
-from workers.analytics.forecast import forecast_series, mase, smape
+from workers.forecast.engine import forecast_series, mase, smape
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = {"yearly": (6, 1), "quarterly": (8, 4), "monthly": (18, 12), "other": (8, 1)}

@@ -28,13 +28,13 @@ from pathlib import Path
 
 import numpy as np
 
+from app.workflows.knowledge.chroma_client import connect_chroma
+from app.workflows.knowledge.embeddings.base import Embedder
+from app.workflows.knowledge.embeddings.local import LocalEmbedder
+from app.workflows.knowledge.models import DocumentInput
+from app.workflows.knowledge.store import KnowledgeCollection, KnowledgeStore
 from benchmarks.report import percentile, print_table, save
-from workers.knowledge.chroma_client import connect_chroma
-from workers.knowledge.chunking import Chunk
-from workers.knowledge.embeddings.base import Embedder
-from workers.knowledge.embeddings.local import LocalEmbedder
-from workers.knowledge.models import DocumentInput
-from workers.knowledge.store import KnowledgeCollection, KnowledgeStore
+from workers.knowledge.engine.chunking import Chunk
 
 CHUNKS_PER_DOCUMENT = 100
 SUBJECTS = ["the warehouse robot", "our billing service", "the night train", "a solar farm",

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from benchmarks.report import print_table, save
-from workers.analytics.montecarlo import merge_shards, plan_shards, run_shard
+from workers.monte_carlo.engine import merge_shards, plan_shards, run_shard
 
 BLOCK = 8192
 

@@ -12,9 +12,9 @@ import time
 import redis
 from celery import Celery
 
+from app.broker import celery_config
 from app.redis_client import celery_url
 from app.settings import load_settings
-from workers.config import celery_config
 
 URL = os.environ["DIA3_REDIS_URL"]
 app = Celery("raw")

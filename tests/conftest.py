@@ -65,16 +65,10 @@ def redis_url(tmp_path_factory):
 
 
 def reset_process_state() -> None:
-    from app import context, knowledge, llm
-    from app.redis_client import reset_clients
+    from app import extensions
     from app.settings import reload_settings
-    from workers.celery_app import reset_celery
     reload_settings()
-    reset_clients()
-    context.reset()
-    knowledge.reset()
-    llm.reset()
-    reset_celery()
+    extensions.reset()
 
 
 @pytest.fixture(scope="session")
@@ -208,7 +202,7 @@ class ApiClient:
 def make_client(flask_app):
     """``make_client(role)`` → an ApiClient with a new key of that role in a fresh tenant
     (or the tenant given)."""
-    from app.context import key_store
+    from app.extensions import key_store
 
     def make(role: str = "analyst", tenant: str | None = None) -> ApiClient:
         key, _ = key_store().create(role, tenant or f"t{uuid.uuid4().hex[:10]}")
@@ -233,7 +227,7 @@ class WorkerProcess:
 
     def wait_running_step(self, job_id: str, timeout: float = 60) -> tuple[str, int]:
         """(step, pool pid) of a step of ``job_id`` running on this worker, once one is."""
-        from app.context import job_store
+        from app.extensions import job_store
 
         def running() -> tuple[str, int] | None:
             for name, step in job_store().steps(job_id).items():
@@ -259,7 +253,7 @@ class WorkerProcess:
 
 def start_worker(log_dir: Path, concurrency: int = 2, queues: str | None = None,
                  extra_env: dict | None = None) -> WorkerProcess:
-    from app.context import worker_registry
+    from app.extensions import worker_registry
     from app.redis_client import get_redis
 
     name = f"test-{uuid.uuid4().hex[:6]}@localhost"

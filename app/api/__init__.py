@@ -18,7 +18,7 @@ from app.api import (
     ratelimit,
     workflows,
 )
-from app.context import key_store
+from app.extensions import key_store
 from app.redis_client import redis_url
 from app.settings import get_settings
 from app.workflows.registry import load_builtin

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from app import backpressure, metrics
-from app.context import worker_registry
+from app.broker import QUEUES
+from app.extensions import worker_registry
 from app.redis_client import get_redis
 from app.settings import get_settings
 from app.workflows.registry import all_workflows
-from workers.config import QUEUES
 
 bp = Blueprint("health", __name__)
 

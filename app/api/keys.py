@@ -11,7 +11,7 @@ from app.api.middleware import principal
 from app.api.responses import errors
 from app.api.schemas import KeyCreateSchema, KeySchema
 from app.auth import admin
-from app.context import key_store
+from app.extensions import key_store
 
 blp = Blueprint("keys", __name__, url_prefix="/api/v1/keys", description="API keys (admin)")
 

@@ -13,7 +13,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import ValidationError
 
-from app import knowledge, knowledge_service, service
+from app import service
 from app.api import knowledge_errors
 from app.api.json_body import Blueprint
 from app.api.knowledge_schemas import (
@@ -32,6 +32,8 @@ from app.api.middleware import principal
 from app.api.responses import errors
 from app.api.schemas import JobSchema
 from app.settings import get_settings
+from app.workflows.knowledge import changes as knowledge_service
+from app.workflows.knowledge import service as knowledge
 
 blp = Blueprint("collections", __name__, url_prefix="/api/v1/collections",
                 description="Knowledge base: collections of documents and YouTube transcripts, "

@@ -14,7 +14,7 @@ from flask import request
 
 from app.api.errors import RETRY_AFTER_SECONDS, error_response
 from app.workflows.fields import nested_error
-from workers.knowledge import errors as kb
+from app.workflows.knowledge import errors as kb
 
 PATH_FIELDS = {"collection": "name", "document_id": "document_id"}
 

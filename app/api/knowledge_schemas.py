@@ -5,8 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.api.schemas import page_size_field
-from workers.knowledge.embeddings import EMBEDDER_KINDS
-from workers.knowledge.store import MAX_K, MAX_OFFSET, MAX_PAGE
+from app.workflows.knowledge.embeddings import EMBEDDER_KINDS
+from app.workflows.knowledge.store import MAX_K, MAX_OFFSET, MAX_PAGE
 
 COLLECTION_NAME = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$",

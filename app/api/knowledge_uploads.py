@@ -17,8 +17,8 @@ from flask import request
 from flask_smorest import abort
 
 from app.settings import get_settings
-from app.workflows.ingest import DocumentSpec
-from workers.knowledge.store import validate_metadata
+from app.workflows.knowledge.ingest import DocumentSpec
+from app.workflows.knowledge.store import validate_metadata
 
 UNTYPED = ("", "application/octet-stream")
 INVALID = "The request has invalid fields; see 'errors'."

@@ -12,7 +12,7 @@ from app import metrics
 from app.api import cors
 from app.api.errors import error_response
 from app.auth.keys import KeyRejected
-from app.context import key_store
+from app.extensions import key_store
 from app.logs import request_id_var
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from app import audit
 from app.auth.keys import Principal
-from app.context import key_store
+from app.extensions import key_store
 from app.service import Forbidden
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from workers.knowledge.embeddings import EMBEDDER_KINDS
-from workers.knowledge.extract import SUPPORTED_EXTENSIONS
+from app.workflows.knowledge.embeddings import EMBEDDER_KINDS
+from app.workflows.knowledge.formats import SUPPORTED_EXTENSIONS
 
 # One upload request stays well inside the API's default body and per-job limits.
 FILES_PER_UPLOAD = 50

@@ -72,9 +72,9 @@ def worker(queues: str, concurrency: int | None, name: str | None, pool: str,
     if not without_chroma:
         runtime.ensure_chroma()
     runtime.prepare_metrics("worker")
-    from workers.celery_app import get_celery, prepare_worker
+    from workers.runtime.celery_app import prepare_worker
     settings = get_settings()
-    app = prepare_worker(get_celery())
+    app = prepare_worker()
     app.worker_main([
         "worker", "-Q", queues, "-c", str(concurrency or settings.worker_concurrency),
         "-n", name or f"dia3-{os.getpid()}@%h", "-P", pool, "--without-mingle",
@@ -316,7 +316,7 @@ def keys() -> None:
 
 def _key_store():
     runtime.ensure_redis(own=False)
-    from app.context import key_store
+    from app.extensions import key_store
     return key_store()
 
 

@@ -21,13 +21,13 @@ console = Console()
 def _stores(knowledge: bool):
     """(job store, Redis client, Chroma client or None) of this data directory."""
     runtime.ensure_redis(own=False)
-    from app.context import job_store
+    from app.extensions import job_store
     from app.redis_client import get_redis
     chroma = None
     if knowledge:
         runtime.ensure_chroma()
-        from app import knowledge as kb
-        from workers.knowledge.chroma_client import connect_chroma
+        from app.workflows.knowledge import service as kb
+        from app.workflows.knowledge.chroma_client import connect_chroma
         chroma = connect_chroma(url=kb.chroma_url())
     return job_store(), get_redis(), chroma
 

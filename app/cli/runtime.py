@@ -81,7 +81,7 @@ def local_key_path() -> Path:
 
 def ensure_local_key() -> str:
     """The local admin key of this data directory, created on first run (file mode 0600)."""
-    from app.context import key_store
+    from app.extensions import key_store
 
     path = local_key_path()
     if path.exists():

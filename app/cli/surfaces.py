@@ -99,7 +99,7 @@ def flower(host: str | None, port: int | None) -> None:
     os.environ["FLOWER_BASIC_AUTH"] = f"{user}:{password}"
     # Flower's own /metrics counts in this process only (no multi-process directory).
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    from workers.celery_app import get_celery
+    from app.extensions import celery as get_celery
     get_celery().start(["flower", f"--address={host or settings.ui_host}",
                         f"--port={port or settings.flower_port}", "--purge_offline_workers=60",
                         f"--logging={settings.log_level.lower()}"])

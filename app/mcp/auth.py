@@ -14,7 +14,7 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 
 from app.auth.keys import KeyRejected, Principal
-from app.context import key_store
+from app.extensions import key_store
 
 
 def authenticated(token: str) -> Principal | None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app import knowledge
 from app.auth.keys import Principal
-from workers.knowledge.errors import KnowledgeError
+from app.workflows.knowledge import service as knowledge
+from app.workflows.knowledge.errors import KnowledgeError
 
 
 class KnowledgeBaseUnavailable(Exception):

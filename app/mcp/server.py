@@ -41,7 +41,7 @@ from app.mcp.models import (
     SearchHit,
     WorkflowInfo,
 )
-from app.mcp.report import job_markdown
+from app.reports import job_markdown
 from app.settings import Settings, get_settings
 from app.workflows.registry import all_workflows
 

@@ -16,6 +16,8 @@ from typing import Any
 from celery import Signature
 from marshmallow import Schema
 
+from app.workflows.steps import Step
+
 
 @dataclass
 class Plan:
@@ -30,16 +32,19 @@ class Plan:
     attempt: int = 1
     tasks: dict[str, str] = field(default_factory=dict)
 
-    def step(self, task_name: str, step: str, *args: Any, fan_in: bool = False,
+    def step(self, task: Step, step: str, *args: Any, fan_in: bool = False,
              **kwargs: Any) -> Signature:
-        """One step. ``fan_in=True`` marks a chord header, whose result Celery must store so
-        the chord can count it; every other step's Celery result is ignored."""
+        """One step running the declared ``task``. ``fan_in=True`` marks a chord header, whose
+        result Celery must store so the chord can count it; every other step's Celery result
+        is ignored."""
+        if not isinstance(task, Step):
+            raise TypeError(f"step {step!r}: name a declared Step, not {task!r}")
         if step in self.tasks:
             raise ValueError(f"duplicate step name {step!r}")
         task_id = f"{self.job_id}-{step}" + (f"-a{self.attempt}" if self.attempt > 1 else "")
         self.tasks[step] = task_id
         sig = self.app.signature(
-            task_name, args=args, kwargs={"job_id": self.job_id, "step": step, **kwargs},
+            task.name, args=args, kwargs={"job_id": self.job_id, "step": step, **kwargs},
             task_id=task_id, ignore_result=not fan_in,
             headers={"dia3_request_id": self.request_id or "", "dia3_job_id": self.job_id})
         return sig
@@ -55,8 +60,14 @@ class Workflow:
     description: str
     schema: type[Schema]
     build: Callable[[Plan, dict[str, Any]], Signature]
-    queue: str = "default"
+    #: the steps its canvas is made of; the first one's queue is where its work starts
+    steps: tuple[Step, ...]
     category: str = "analysis"
+
+    @property
+    def queue(self) -> str:
+        """The queue of the workflow's first step (what submission backpressure watches)."""
+        return self.steps[0].queue
 
 
 _REGISTRY: dict[str, Workflow] = {}
@@ -80,5 +91,9 @@ def all_workflows() -> list[Workflow]:
 
 
 def load_builtin() -> None:
-    """Import the built-in workflow modules (each registers itself once)."""
-    from app.workflows import builtin  # noqa: F401
+    """Import the built-in capabilities (each registers its workflows once)."""
+    import importlib
+
+    from app.workflows.catalog import CAPABILITIES
+    for capability in CAPABILITIES:
+        importlib.import_module(f"app.workflows.{capability}")

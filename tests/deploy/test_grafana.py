@@ -81,7 +81,7 @@ def sample_names(exposition: str) -> set[str]:
 # each rendered in a fresh interpreter so this test process's registry stays as it was.
 WORKER_EXPOSITION = """
 import sys
-import app.metrics, workers.celery_app, workers.agents.llm.metrics
+import app.metrics, workers.runtime.celery_app, workers.llm.metrics
 from prometheus_client import generate_latest
 sys.stdout.write(generate_latest().decode())
 """

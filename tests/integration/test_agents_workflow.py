@@ -5,10 +5,10 @@ import uuid
 import jsonschema
 import pytest
 
-from app import knowledge
+from app.workflows.knowledge import service as knowledge
 from tests.fakes.http_base import ScriptedResponse
-from workers.agents.strategy import schemas
-from workers.knowledge.ingest import ingest_text
+from workers.knowledge.engine.ingest import ingest_text
+from workers.strategic_analysis.engine import schemas
 
 DOCUMENTS = {
     "q3-results": "Acme Corp reported record revenue in Q3, driven by strong demand in Europe. "
@@ -27,7 +27,7 @@ DOCUMENTS = {
 @pytest.fixture
 def tenant_collection(analyst):
     """A collection of the analyst's tenant with the four documents."""
-    from app.context import key_store
+    from app.extensions import key_store
     tenant = key_store().lookup(analyst.key).tenant
     name = "acme" + uuid.uuid4().hex[:6]
     collection = knowledge.store().create_collection(tenant, name, knowledge.embedder())
@@ -143,12 +143,12 @@ def test_a_collection_gone_by_retrieval_fails_the_job_with_the_reason(analyst, w
     job naming the collection (enqueued directly, so no race with the deletion)."""
     from celery import chain
 
-    from app.context import job_store
+    from app.extensions import celery as get_celery
+    from app.extensions import job_store
     from app.jobs.store import new_job_id
     from app.workflows.registry import Plan
-    from app.workflows.strategic_analysis import StrategicAnalysisParams
+    from app.workflows.strategic_analysis.workflow import StrategicAnalysisParams
     from tests.conftest import wait_for
-    from workers.celery_app import get_celery
     store = job_store()
     job_id = new_job_id()
     plan = Plan(job_id, "req-gone", get_celery(), tenant="gone")
@@ -240,9 +240,9 @@ def test_summarize_a_knowledge_base_document(analyst, worker, tenant_collection)
 
 
 def test_document_text_rebuilds_overlapping_chunks_in_order(tenant_collection, analyst):
-    from app.context import key_store
-    from workers.knowledge.chunking import ChunkingConfig, chunk_text
-    from workers.knowledge.ingest import tokenizer_for
+    from app.extensions import key_store
+    from workers.knowledge.engine.chunking import ChunkingConfig, chunk_text
+    from workers.knowledge.engine.ingest import tokenizer_for
     tenant = key_store().lookup(analyst.key).tenant
     text = " ".join(f"Sentence number {i} talks about topic {i % 7}." for i in range(120))
     collection = knowledge.open_collection(tenant, tenant_collection)

@@ -36,8 +36,8 @@ NOT_A_KEY_ID = "fuzz-"  # real key ids are 12 hex digits or "admin"
 @pytest.fixture(scope="module")
 def fuzz_admin(flask_app):
     """(key, tenant) of an admin of a fresh tenant; what it made is removed afterwards."""
-    from app import knowledge
-    from app.context import job_store, key_store
+    from app.extensions import job_store, key_store
+    from app.workflows.knowledge import service as knowledge
     tenant = f"fuzz{uuid.uuid4().hex[:8]}"
     keys_before = {k["key_id"] for k in key_store().list()}
     key, principal = key_store().create("admin", tenant, name="fuzzer")

@@ -10,7 +10,7 @@ import redis
 from click.testing import CliRunner
 
 from app import audit
-from app.context import key_store
+from app.extensions import key_store
 from app.redis_client import get_redis
 from tests.conftest import ApiClient
 from tests.integration.kb_helpers import COLLECTIONS, create_collection, ingest, text_doc

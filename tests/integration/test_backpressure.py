@@ -12,7 +12,8 @@ import pytest
 
 from app.backpressure import DepthCache
 from app.redis_client import get_redis
-from app.workflows import registry, smoke
+from app.workflows import registry
+from app.workflows.smoke import workflow as smoke
 from tests.conftest import wait_for
 
 LIMIT = 3

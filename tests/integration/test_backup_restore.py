@@ -12,13 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from app import audit, backup
-from app.context import job_store
+from app.extensions import job_store
 from app.jobs.store import new_job_id
 from app.redis_client import get_redis
 from app.settings import get_settings
+from app.workflows.knowledge.chroma_client import connect_chroma
 from tests.conftest import ADMIN_KEY, ApiClient
 from tests.integration.kb_helpers import COLLECTIONS, create_collection, ingest, search, text_doc
-from workers.knowledge.chroma_client import connect_chroma
 
 
 def chroma():

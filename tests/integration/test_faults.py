@@ -4,7 +4,7 @@ import os
 import signal
 import uuid
 
-from app.context import job_store
+from app.extensions import job_store
 from tests.conftest import ApiClient, reset_process_state
 
 

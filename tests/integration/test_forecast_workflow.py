@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from workers.analytics.forecast import forecast_series
+from workers.forecast.engine import forecast_series
 
 
 def seasonal_series(n: int = 72) -> list[float]:

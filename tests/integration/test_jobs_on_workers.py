@@ -9,7 +9,7 @@ import pytest
 import requests
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from app.context import job_store
+from app.extensions import job_store
 from tests.conftest import wait_for
 
 SAMPLE = json.loads((Path(__file__).resolve().parents[2] / "app" / "data" /
@@ -118,9 +118,9 @@ def test_failure_inside_a_chord_fails_the_job_with_step_and_reason(worker):
     and the chord callback never runs."""
     from celery import chord
 
+    from app.extensions import celery as get_celery
     from app.jobs.store import new_job_id
     from app.workflows.registry import Plan
-    from workers.celery_app import get_celery
     store = job_store()
     job_id = new_job_id()
     plan = Plan(job_id, "req-fail", get_celery())

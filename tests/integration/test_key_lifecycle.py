@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from app.auth.durations import parse_duration
 from app.auth.keys import LAST_USED, PREFIX, digest
-from app.context import key_store
+from app.extensions import key_store
 from app.redis_client import get_redis
 from tests.conftest import ApiClient
 from tests.integration.test_api_contract import assert_error

@@ -177,7 +177,7 @@ def test_other_tenants_see_nothing(make_client, worker):
 
 
 def test_viewers_read_and_search_but_do_not_write(make_client, worker):
-    from app.context import key_store
+    from app.extensions import key_store
     analyst = make_client("analyst")
     name = create_collection(analyst)
     viewer = make_client("viewer", tenant=key_store().lookup(analyst.key).tenant)
@@ -318,9 +318,10 @@ def test_an_ingest_step_delivered_again_ingests_again_and_uploads_go_when_the_jo
         analyst, worker):
     """At-least-once delivery: a document step that ran but was killed before it was recorded
     runs again and must still find its document (not report it missing)."""
-    from app import ingestion, uploads
-    from app.context import job_store, key_store
-    from app.workflows.ingest import IngestParams
+    from app.extensions import job_store, key_store
+    from app.workflows.knowledge import uploads
+    from app.workflows.knowledge.ingest import IngestParams
+    from workers.knowledge import ingestion
 
     name = create_collection(analyst)
     tenant = key_store().lookup(analyst.key).tenant

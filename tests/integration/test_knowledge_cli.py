@@ -38,7 +38,7 @@ def api_url(dia3_env, worker, tmp_path_factory):
 @pytest.fixture
 def dia3(api_url):
     """Run ``dia3`` as an analyst of a fresh tenant against the API server."""
-    from app.context import key_store
+    from app.extensions import key_store
     key, _ = key_store().create("analyst", f"t{uuid.uuid4().hex[:10]}")
 
     def run(*args: str) -> subprocess.CompletedProcess:

@@ -14,7 +14,7 @@ from tests.youtube_scenarios import (
     SUCCESS,
     TRANSIENT_THEN_OK,
 )
-from workers.analytics.sentiment import LABELS, label, score_texts
+from workers.sentiment.engine.vader import LABELS, label, score_texts
 
 SEGMENT_TEXTS = ["Hey, this is just a test", "this is not the original transcript",
                  "just something shorter, I made up for testing"]

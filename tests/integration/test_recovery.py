@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from app import audit
-from app.context import job_store
+from app.extensions import job_store
 from tests.conftest import ADMIN_KEY, ROOT, start_worker
 from tests.ui.processes import serving
 

@@ -29,7 +29,7 @@ def mcp_url(dia3_env, worker, tmp_path_factory):
 
 
 def new_key(role: str = "analyst", tenant: str | None = None) -> str:
-    from app.context import key_store
+    from app.extensions import key_store
     return key_store().create(role, tenant or f"mcp{uuid.uuid4().hex[:10]}")[0]
 
 
@@ -153,7 +153,7 @@ def test_cancel_job_stops_an_active_job_and_retry_job_runs_it_again(mcp_url):
 
 def test_tool_changes_are_audited_like_the_rest_apis(mcp_url):
     from app import audit
-    from app.context import key_store
+    from app.extensions import key_store
     key = new_key()
     principal = key_store().lookup(key)
     found = {}
@@ -186,7 +186,7 @@ def test_a_missing_bad_revoked_or_expired_key_is_refused(mcp_url):
         session(mcp_url, "dia3_unknown_key", list_tools)
     assert refused.group_contains(MCPError)
 
-    from app.context import key_store
+    from app.extensions import key_store
     key, principal = key_store().create("analyst", "revoked")
     assert session(mcp_url, key, list_tools).tools
     assert key_store().describe(principal.key_id)["last_used_at"] is not None
@@ -201,9 +201,9 @@ def test_a_missing_bad_revoked_or_expired_key_is_refused(mcp_url):
 
 
 def test_search_knowledge_finds_the_tenants_passages(mcp_url):
-    from app import knowledge
-    from app.context import key_store
-    from workers.knowledge.ingest import ingest_text
+    from app.extensions import key_store
+    from app.workflows.knowledge import service as knowledge
+    from workers.knowledge.engine.ingest import ingest_text
     key = new_key()
     tenant = key_store().lookup(key).tenant
     collection = knowledge.create_collection(tenant, "handbook")

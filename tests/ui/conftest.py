@@ -46,7 +46,7 @@ def dashboard_settings(api_url):
 @pytest.fixture
 def new_key(dia3_env):
     """``new_key(role)`` → a fresh API key of that role in a fresh tenant."""
-    from app.context import key_store
+    from app.extensions import key_store
 
     def make(role: str = "analyst") -> str:
         return key_store().create(role, f"ui{uuid.uuid4().hex[:10]}")[0]

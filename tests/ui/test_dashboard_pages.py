@@ -10,7 +10,7 @@ import requests
 from streamlit.testing.v1 import AppTest
 
 from app.client import DIA3Client
-from app.context import key_store
+from app.extensions import key_store
 from tests.conftest import wait_for
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "dashboard" / "streamlit_app.py"

@@ -9,9 +9,9 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.mcp.report import job_markdown, result_kind
-from workers.analytics.forecast import forecast_series
-from workers.analytics.montecarlo import simulate, validate_spec
+from app.reports import job_markdown, result_kind
+from workers.forecast.engine import forecast_series
+from workers.monte_carlo.engine import simulate, validate_spec
 
 JOB = {"id": "0123456789abcdef", "workflow": "demo", "state": "succeeded",
        "created_at": "2024-05-01T10:00:00+00:00", "started_at": "2024-05-01T10:00:01+00:00",

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from app.context import job_store
+from app.extensions import job_store
 from app.jobs.store import InvalidTransition, JobNotFound, decode_cursor, new_job_id
 
 
@@ -167,8 +167,8 @@ def test_paging_all_jobs_skips_none_when_jobs_are_deleted_meanwhile():
 
 
 def test_deleting_an_ingest_job_removes_its_staged_uploads(tenant):
-    from app import uploads
     from app.jobs.store import new_job_id
+    from app.workflows.knowledge import uploads
     store = job_store()
     kept, dropped = uploads.stage(b"other job's document"), uploads.stage(b"a document")
     job, _ = store.create(job_id=new_job_id(), workflow="ingest", tenant=tenant, owner="k",

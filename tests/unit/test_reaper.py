@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
-from app.context import job_store, worker_registry
+from app.extensions import job_store, worker_registry
 from app.jobs.store import new_job_id
 from app.redis_client import get_redis
-from workers import held, reaper
+from workers.runtime import held, reaper
 
 
 def running_job(tenant: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from app import audit, retention
-from app.context import job_store
+from app.extensions import job_store
 from app.jobs import store as store_module
 from app.jobs.store import JobNotFound, new_job_id
 from app.settings import get_settings

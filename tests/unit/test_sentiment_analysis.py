@@ -3,8 +3,9 @@ from datetime import UTC, datetime
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from app.workflows.sentiment import batches
-from workers.analytics.sentiment import (
+from app.workflows.sentiment.workflow import batches
+from workers.runtime.errors import JobCancelled
+from workers.sentiment.engine.vader import (
     bucket_start,
     build_items,
     label,
@@ -12,7 +13,6 @@ from workers.analytics.sentiment import (
     summarise,
     trend,
 )
-from workers.errors import JobCancelled
 
 
 @pytest.mark.parametrize("compound,expected", [(0.05, "positive"), (0.0499, "neutral"),
@@ -82,7 +82,7 @@ def test_auto_bucket_picks_a_readable_width():
 def test_time_limit_errors_say_which_limit():
     from celery.exceptions import SoftTimeLimitExceeded
 
-    from workers.engine import describe_error
+    from workers.runtime.job_step import describe_error
     assert describe_error(SoftTimeLimitExceeded(), 30) == (
         "TimeLimitExceeded", "step exceeded its time limit (30 s)")
     assert describe_error(ValueError("bad value")) == ("ValueError", "bad value")

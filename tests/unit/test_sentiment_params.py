@@ -1,7 +1,7 @@
 import pytest
 from marshmallow import ValidationError
 
-from app.workflows.sentiment import MAX_TEXT_CHARS, MAX_TEXTS, SentimentParams
+from app.workflows.sentiment.workflow import MAX_TEXT_CHARS, MAX_TEXTS, SentimentParams
 
 
 def errors(params):

@@ -1,8 +1,8 @@
 """Citation checks and Markdown rendering of the strategic report."""
 
-from workers.agents.strategy.agents import merge_hits
-from workers.agents.strategy.citations import cited_ids, verify_citations
-from workers.agents.strategy.markdown import render_report
+from workers.strategic_analysis.engine.agents import merge_hits
+from workers.strategic_analysis.engine.citations import cited_ids, verify_citations
+from workers.strategic_analysis.engine.markdown import render_report
 
 EVIDENCE = [{"id": "c1", "text": "Revenue rose.", "score": 0.9, "title": "q3"},
             {"id": "c2", "text": "Fines loom.", "score": 0.5, "source": "eu.pdf"}]

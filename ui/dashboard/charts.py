@@ -1,4 +1,4 @@
-"""Altair charts of the known result shapes (see ``app.mcp.report.result_kind``).
+"""Altair charts of the known result shapes (see ``app.reports.result_kind``).
 
 Pure functions from a result to a chart, so the choice of picture is tested without a browser
 and the pages only place them.

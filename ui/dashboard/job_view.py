@@ -8,7 +8,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from app.mcp.report import duration, epoch, when
+from app.reports import duration, epoch, when
 from app.settings import get_settings
 from ui.dashboard import session
 from ui.urls import flower_url

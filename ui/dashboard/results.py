@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.mcp.report import forecast_series, job_markdown, result_kind
+from app.reports import forecast_series, job_markdown, result_kind
 from ui.dashboard import charts
 
 INLINE_JSON_MAX = 200_000

@@ -15,14 +15,14 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from tests.fakes import FakeHTTPServer, FakeOllamaServer, FakeOpenAIServer, ScriptedResponse
-from workers.agents.llm import (
+from workers.llm import (
     LLMClient,
     OllamaBackend,
     OpenAIBackend,
     PriceTable,
     RetryPolicy,
 )
-from workers.agents.llm.backends.base import ChatBackend
+from workers.llm.backends.base import ChatBackend
 
 TEST_API_KEY = "sk-test-" + "a1b2c3d4e5f6"
 FAST_RETRIES = RetryPolicy(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05)

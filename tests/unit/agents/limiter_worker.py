@@ -6,7 +6,7 @@ from typing import Any
 
 import redis
 
-from workers.agents.llm.rate_limit import RateLimits, RedisRateLimiter
+from workers.llm.rate_limit import RateLimits, RedisRateLimiter
 
 
 def hammer(

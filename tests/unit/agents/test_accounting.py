@@ -7,7 +7,7 @@ from prometheus_client import REGISTRY
 
 from tests.fakes import ScriptedResponse
 from tests.unit.agents.conftest import MESSAGES, PERSPECTIVE_SCHEMA, VALID_PERSPECTIVE, Provider
-from workers.agents.llm import (
+from workers.llm import (
     LOCAL_MODEL,
     LLMClient,
     LocalBackend,
@@ -16,7 +16,7 @@ from workers.agents.llm import (
     UsageRecord,
     summarise_usage,
 )
-from workers.agents.llm import metrics as llm_metrics
+from workers.llm import metrics as llm_metrics
 
 
 def _value(name: str, **labels: str) -> float:

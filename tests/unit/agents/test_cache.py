@@ -13,7 +13,7 @@ from tests.unit.agents.conftest import (
     VALID_PERSPECTIVE,
     Provider,
 )
-from workers.agents.llm import LOCAL_MODEL, LLMClient, LocalBackend, ResponseCache
+from workers.llm import LOCAL_MODEL, LLMClient, LocalBackend, ResponseCache
 
 
 def _sample(name: str, **labels: str) -> float:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from workers.agents.llm.extractive import (
+from workers.llm.extractive import (
     analyse_text,
     extract_entities,
     extract_keywords,
     sentiment,
     summarise,
 )
-from workers.agents.llm.extractive.text import split_sentences
+from workers.llm.extractive.text import split_sentences
 
 TEXT = (
     "Acme Corp reported record revenue in Q3, driven by strong demand in Europe. "

@@ -6,7 +6,7 @@ import pytest
 import redis
 
 from tests.unit.agents.conftest import EVIDENCE, MESSAGES, PERSPECTIVE_SCHEMA, Provider
-from workers.agents.llm import (
+from workers.llm import (
     LOCAL_MODEL,
     LLMPermanentError,
     LLMSettings,

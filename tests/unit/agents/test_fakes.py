@@ -17,7 +17,7 @@ from tests.fakes import (
     fixture_text,
     minimal_instance,
 )
-from workers.agents.llm import LLMSettings
+from workers.llm import LLMSettings
 
 
 def _raw_post(url: str, body: dict) -> tuple[str, bytes]:

@@ -8,8 +8,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tests.unit.agents.conftest import EVIDENCE, FINAL_REPORT_SCHEMA, MESSAGES, PERSPECTIVE_SCHEMA
-from workers.agents.llm import LOCAL_MODEL, LLMClient, LLMPermanentError, LocalBackend
-from workers.agents.llm.extractive.text import split_sentences
+from workers.llm import LOCAL_MODEL, LLMClient, LLMPermanentError, LocalBackend
+from workers.llm.extractive.text import split_sentences
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 
 from tests.unit.agents.conftest import MESSAGES, Provider
 from tests.unit.agents.limiter_worker import hammer
-from workers.agents.llm import (
+from workers.llm import (
     LLMPermanentError,
     LLMTransientError,
     RateLimits,

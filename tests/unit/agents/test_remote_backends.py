@@ -18,7 +18,7 @@ from tests.unit.agents.conftest import (
     VALID_PERSPECTIVE,
     Provider,
 )
-from workers.agents.llm import (
+from workers.llm import (
     LLMOutputError,
     LLMPermanentError,
     LLMTransientError,

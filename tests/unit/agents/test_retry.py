@@ -8,8 +8,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from workers.agents.llm import LLMTransientError, RetryPolicy
-from workers.agents.llm.retry import parse_duration, parse_retry_after
+from workers.llm import LLMTransientError, RetryPolicy
+from workers.llm.retry import parse_duration, parse_retry_after
 
 
 @pytest.mark.parametrize(

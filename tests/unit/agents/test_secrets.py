@@ -9,7 +9,7 @@ import traceback
 import pytest
 
 from tests.fakes import FakeOpenAIServer, ScriptedResponse
-from workers.agents.llm import (
+from workers.llm import (
     LLMClient,
     LLMError,
     LLMPermanentError,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from workers.analytics.montecarlo import MonteCarloInputError, compile_expression
+from workers.monte_carlo.engine import MonteCarloInputError, compile_expression
 
 NAMES = ("units", "price", "fixed_cost")
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from workers.analytics.forecast import (
+from workers.forecast.engine import (
     ForecastInputError,
     forecast_series,
     selection,

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-from workers.analytics.forecast import forecast_series, mase, smape
-from workers.analytics.forecast.arima import fit_arima
-from workers.analytics.forecast.ets import fit_ets
-from workers.analytics.forecast.seasonality import classical_adjustment, detect_season_length
+from workers.forecast.engine import forecast_series, mase, smape
+from workers.forecast.engine.arima import fit_arima
+from workers.forecast.engine.ets import fit_ets
+from workers.forecast.engine.seasonality import classical_adjustment, detect_season_length
 
 RNG = np.random.default_rng(20240601)
 PATTERN = 1 + 0.2 * np.sin(2 * np.pi * np.arange(12) / 12)

@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from workers.analytics.montecarlo import MonteCarloInputError, scenario_forecast
+from app.workflows.monte_carlo.errors import MonteCarloInputError
+from workers.forecast.engine.scenario_paths import scenario_forecast
 
 
 def seasonal_series(n: int = 96) -> list[float]:

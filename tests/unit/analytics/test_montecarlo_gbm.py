@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from workers.analytics.montecarlo import simulate
+from workers.monte_carlo.engine import simulate
 
 S0, STRIKE, RATE, SIGMA, T = 100.0, 100.0, 0.05, 0.2, 1.0
 

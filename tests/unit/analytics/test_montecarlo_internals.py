@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from workers.analytics.montecarlo import simulate
-from workers.analytics.montecarlo.moments import block_moments, combine_all, summary
-from workers.analytics.montecarlo.sketch import QuantileSketch
+from workers.monte_carlo.engine import simulate
+from workers.monte_carlo.engine.moments import block_moments, combine_all, summary
+from workers.monte_carlo.engine.sketch import QuantileSketch
 
 
 def test_merged_block_moments_equal_whole_sample_moments():

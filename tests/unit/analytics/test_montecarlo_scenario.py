@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from workers.analytics.montecarlo import MonteCarloInputError, simulate, validate_spec
-from workers.analytics.montecarlo.distributions import analytic_mean
+from workers.monte_carlo.engine import MonteCarloInputError, simulate, validate_spec
+from workers.monte_carlo.engine.distributions import analytic_mean
 
 
 def scenario(variables: dict, expression: str, n: int = 100_000, **extra) -> dict:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from workers.analytics.montecarlo import (
+from workers.monte_carlo.engine import (
     MonteCarloInputError,
     merge_shards,
     plan_shards,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from app.workflows.knowledge.embeddings.hashing import HashingEmbedder
 from tests.shared_fixtures import shared_dir, shared_fixture  # noqa: F401 - used by tests
-from workers.knowledge.embeddings.hashing import HashingEmbedder
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -20,7 +20,7 @@ def load_json(path: Path) -> object:
 @pytest.fixture(scope="session")
 def local_embedder(tmp_path_factory: pytest.TempPathFactory):
     """The real local model; its ONNX graph is built once per test session."""
-    from workers.knowledge.embeddings.local import LocalEmbedder
+    from app.workflows.knowledge.embeddings.local import LocalEmbedder
 
     embedder = LocalEmbedder(cache_dir=tmp_path_factory.mktemp("onnx-cache"))
     embedder.warm_up()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from workers.knowledge.chunking import (
+from app.workflows.knowledge.errors import InputError
+from app.workflows.knowledge.ids import chunk_id, document_id_for
+from workers.knowledge.engine.chunking import (
     ApproxTokenizer,
     ChunkingConfig,
     ModelTokenizer,
@@ -12,9 +14,7 @@ from workers.knowledge.chunking import (
     chunk_segments,
     chunk_text,
 )
-from workers.knowledge.errors import InputError
-from workers.knowledge.ids import chunk_id, document_id_for
-from workers.knowledge.ingest import tokenizer_for
+from workers.knowledge.engine.ingest import tokenizer_for
 
 WORDS = " ".join(f"w{i}" for i in range(100))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workers.knowledge.embeddings import make_embedder
-from workers.knowledge.embeddings.local import LocalEmbedder
+from app.workflows.knowledge.embeddings import make_embedder
+from app.workflows.knowledge.embeddings.local import LocalEmbedder
 
 from .conftest import DATA_DIR, load_json
 
@@ -93,7 +93,7 @@ def test_factory_builds_each_kind(tmp_path) -> None:
 
 
 def test_factory_rejects_unknown_kind() -> None:
-    from workers.knowledge.errors import InputError
+    from app.workflows.knowledge.errors import InputError
 
     with pytest.raises(InputError) as caught:
         make_embedder("word2vec")

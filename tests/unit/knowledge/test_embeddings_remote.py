@@ -10,9 +10,9 @@ import struct
 import numpy as np
 import pytest
 
-from workers.knowledge.embeddings.ollama_embedder import OllamaEmbedder
-from workers.knowledge.embeddings.openai_embedder import OpenAIEmbedder
-from workers.knowledge.errors import PermanentError, TransientError
+from app.workflows.knowledge.embeddings.ollama_embedder import OllamaEmbedder
+from app.workflows.knowledge.embeddings.openai_embedder import OpenAIEmbedder
+from app.workflows.knowledge.errors import PermanentError, TransientError
 
 from .conftest import load_json, shared_fixture
 from .http_replay import RecordedRequest, ReplayServer, Reply

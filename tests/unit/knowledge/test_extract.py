@@ -7,11 +7,11 @@ import io
 import pypdf
 import pytest
 
-from workers.knowledge.chroma_client import connect_chroma
-from workers.knowledge.chunking import ApproxTokenizer
-from workers.knowledge.extract import DocumentRejected, extract_text
-from workers.knowledge.ingest import ingest_file
-from workers.knowledge.store import KnowledgeStore
+from app.workflows.knowledge.chroma_client import connect_chroma
+from app.workflows.knowledge.store import KnowledgeStore
+from workers.knowledge.engine.chunking import ApproxTokenizer
+from workers.knowledge.engine.extract import DocumentRejected, extract_text
+from workers.knowledge.engine.ingest import ingest_file
 
 from .pdf_maker import make_pdf
 

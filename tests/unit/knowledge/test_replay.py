@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from workers.knowledge.replay import ReplayLibrary
-from workers.knowledge.youtube import TranscriptFetcher
+from workers.knowledge.engine.replay import ReplayLibrary
+from workers.knowledge.engine.youtube import TranscriptFetcher
 
 from .youtube_replay import assets_dir
 
@@ -31,7 +31,7 @@ def test_any_other_video_gets_the_recorded_transcript(folder):
 
 
 def test_scenarios_replace_routes_per_video_and_per_attempt(folder):
-    from workers.knowledge.errors import PermanentError, TransientError
+    from app.workflows.knowledge.errors import PermanentError, TransientError
     library = ReplayLibrary(folder)
     with pytest.raises(PermanentError, match="age-restricted"):
         fetch(library, "ageRestrict")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from workers.knowledge.chroma_client import connect_chroma
-from workers.knowledge.chunking import ChunkingConfig
-from workers.knowledge.ingest import ingest_text
-from workers.knowledge.store import KnowledgeStore
+from app.workflows.knowledge.chroma_client import connect_chroma
+from app.workflows.knowledge.store import KnowledgeStore
+from workers.knowledge.engine.chunking import ChunkingConfig
+from workers.knowledge.engine.ingest import ingest_text
 
 from .conftest import DATA_DIR, load_json
 
@@ -33,7 +33,7 @@ def recall_at(store: KnowledgeStore, embedder, name: str) -> tuple[float, float]
 
 @pytest.fixture(scope="module")
 def recalls(tmp_path_factory, local_embedder) -> dict[str, tuple[float, float]]:
-    from workers.knowledge.embeddings.hashing import HashingEmbedder
+    from app.workflows.knowledge.embeddings.hashing import HashingEmbedder
 
     store = KnowledgeStore(connect_chroma(path=tmp_path_factory.mktemp("eval")))
     results = {

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from workers.knowledge.chroma_client import connect_chroma
-from workers.knowledge.chunking import ApproxTokenizer, ChunkingConfig
-from workers.knowledge.embeddings.hashing import HashingEmbedder
-from workers.knowledge.errors import Conflict, EmbedderMismatch, InputError, NotFound
-from workers.knowledge.ids import document_id_for
-from workers.knowledge.ingest import ingest_text
-from workers.knowledge.store import KnowledgeStore
+from app.workflows.knowledge.chroma_client import connect_chroma
+from app.workflows.knowledge.embeddings.hashing import HashingEmbedder
+from app.workflows.knowledge.errors import Conflict, EmbedderMismatch, InputError, NotFound
+from app.workflows.knowledge.ids import document_id_for
+from app.workflows.knowledge.store import KnowledgeStore
+from workers.knowledge.engine.chunking import ApproxTokenizer, ChunkingConfig
+from workers.knowledge.engine.ingest import ingest_text
 
 SMALL_CHUNKS = ChunkingConfig(chunk_tokens=30, overlap_tokens=5)
 ARTICLE = " ".join(

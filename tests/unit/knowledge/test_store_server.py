@@ -10,11 +10,11 @@ import uuid
 
 import pytest
 
-from workers.knowledge.chroma_client import connect_chroma
-from workers.knowledge.chunking import ApproxTokenizer, ChunkingConfig
-from workers.knowledge.errors import Conflict
-from workers.knowledge.ingest import ingest_text
-from workers.knowledge.store import KnowledgeStore
+from app.workflows.knowledge.chroma_client import connect_chroma
+from app.workflows.knowledge.errors import Conflict
+from app.workflows.knowledge.store import KnowledgeStore
+from workers.knowledge.engine.chunking import ApproxTokenizer, ChunkingConfig
+from workers.knowledge.engine.ingest import ingest_text
 
 
 def test_server_backed_store_behaves_like_embedded(chroma_url, hashing_embedder) -> None:

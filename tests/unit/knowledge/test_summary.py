@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from workers.knowledge.chunking import TimedSegment
-from workers.knowledge.errors import InputError
-from workers.knowledge.summary import split_sentences, summarize_segments, summarize_text
-from workers.knowledge.youtube import TranscriptFetcher
+from app.workflows.knowledge.errors import InputError
+from workers.knowledge.engine.chunking import TimedSegment
+from workers.knowledge.engine.summary import split_sentences, summarize_segments, summarize_text
+from workers.knowledge.engine.youtube import TranscriptFetcher
 
 from .youtube_replay import replay_session
 
@@ -54,7 +54,7 @@ def test_summary_prefers_central_sentences(request, embedder_name) -> None:
 
 
 def test_summary_of_a_fetched_transcript() -> None:
-    from workers.knowledge.embeddings.hashing import HashingEmbedder
+    from app.workflows.knowledge.embeddings.hashing import HashingEmbedder
 
     session, _ = replay_session()
     transcript = TranscriptFetcher(session).fetch("GJLlxj_dtq8")

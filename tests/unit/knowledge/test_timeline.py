@@ -1,8 +1,8 @@
 """Sentiment timelines over timed transcripts."""
 
-from workers.analytics.sentiment import score_texts
-from workers.knowledge.chunking import TimedSegment
-from workers.knowledge.timeline import choose_window, sentiment_timeline
+from workers.knowledge.engine.chunking import TimedSegment
+from workers.knowledge.engine.timeline import choose_window, sentiment_timeline
+from workers.sentiment.engine.vader import score_texts
 
 SEGMENTS = [TimedSegment("I love this wonderful product", 0.0, 4.0),
             TimedSegment("It arrived on Tuesday", 4.0, 8.0),

@@ -8,17 +8,17 @@ import pytest
 import redis
 import requests
 
-from workers.knowledge.chroma_client import connect_chroma
-from workers.knowledge.chunking import ApproxTokenizer, ChunkingConfig, TimedSegment
-from workers.knowledge.errors import (
+from app.workflows.knowledge.chroma_client import connect_chroma
+from app.workflows.knowledge.errors import (
     InputError,
     PermanentError,
     RateLimited,
     TransientError,
 )
-from workers.knowledge.ratelimit import RedisRateLimiter
-from workers.knowledge.store import KnowledgeStore
-from workers.knowledge.youtube import TranscriptFetcher, ingest_transcript, parse_video_id
+from app.workflows.knowledge.store import KnowledgeStore
+from workers.knowledge.engine.chunking import ApproxTokenizer, ChunkingConfig, TimedSegment
+from workers.knowledge.engine.youtube import TranscriptFetcher, ingest_transcript, parse_video_id
+from workers.knowledge.quota import RedisRateLimiter
 
 from .youtube_replay import PLAYER, TIMEDTEXT, WATCH, Canned, replay_session
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import requests
 
-from workers.knowledge.replay import (  # noqa: F401 - re-exported for the tests
+from workers.knowledge.engine.replay import (  # noqa: F401 - re-exported for the tests
     PLAYER,
     TIMEDTEXT,
     WATCH,
@@ -14,7 +14,7 @@ from workers.knowledge.replay import (  # noqa: F401 - re-exported for the tests
     ReplayAdapter,
     with_overrides,
 )
-from workers.knowledge.replay import replay_session as _replay_session
+from workers.knowledge.engine.replay import replay_session as _replay_session
 
 from .conftest import shared_fixture
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app.mcp.report import duration, when
+from app.reports import duration, when
 from app.settings import get_settings
 from ui.dashboard import session
 

@@ -1,0 +1,163 @@
+"""The knowledge base as the API, the tasks and the agents use it.
+
+One Chroma client, one store and one embedder of each kind per process (created on first use,
+after fork), configured from settings. Tenant scoping happens here: every call takes the
+caller's tenant, and the store keeps tenants' collections apart.
+
+The store is always a Chroma *server* (``DIA3_CHROMA_URL``, or the embedded server that
+``dia3`` starts for the data directory): Chroma's in-process mode is not safe with several
+processes, and DIA3 always runs several.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from app.extensions import process_local
+from app.settings import get_settings
+from app.workflows.knowledge.embeddings import EMBEDDER_KINDS, Embedder, make_embedder
+from app.workflows.knowledge.errors import Conflict, EmbedderMismatch, InputError, TransientError
+from app.workflows.knowledge.models import CollectionInfo
+from app.workflows.knowledge.store import KnowledgeCollection, KnowledgeStore
+
+
+@contextlib.contextmanager
+def reachable() -> Iterator[None]:
+    """Turn "the Chroma server is down" into a ``TransientError`` (retry later, HTTP 503)."""
+    try:
+        yield
+    except (httpx.TransportError, ConnectionError) as error:
+        raise TransientError(f"the knowledge store (Chroma) is unreachable: {error}",
+                             reason="store_unavailable", retry_after=5) from error
+
+
+def embedder_options(kind: str) -> dict[str, Any]:
+    s = get_settings()
+    if kind == "local":
+        return {"cache_dir": s.models_path / "onnx", "threads": 1}
+    if kind == "ollama":
+        return {"model": s.ollama_embed_model, "host": s.ollama_url}
+    if kind == "openai":
+        from app.llm import openai_api_key
+        return {"model": s.openai_embed_model, "api_key": openai_api_key(),
+                "base_url": s.openai_base_url or None}
+    if kind == "hashing":
+        return {"dimension": s.hashing_dimension}
+    raise InputError("embedder", f"unknown embedder {kind!r}; use one of "
+                     f"{', '.join(EMBEDDER_KINDS)}", reason="unknown_embedder")
+
+
+def embedder(kind: str | None = None) -> Embedder:
+    kind = kind or get_settings().embedder
+    options = embedder_options(kind)
+    return process_local(f"knowledge-embedder:{kind}", lambda: make_embedder(kind, **options))
+
+
+def kind_of(identity: str) -> str:
+    """The embedder kind recorded in a collection's embedder identity ('local:…')."""
+    return identity.split(":", 1)[0]
+
+
+def chroma_url() -> str:
+    """The Chroma server: ``DIA3_CHROMA_URL``, else the embedded server of the data directory
+    when one runs (``dia3 up``/``api``/``worker`` start it)."""
+    url = get_settings().chroma_url
+    if url:
+        return url
+    from app.runtime.embedded_chroma import EmbeddedChroma
+    s = get_settings()
+    url = EmbeddedChroma(s.data_path, s.chroma_port).running_url()
+    if not url:
+        raise TransientError("no Chroma server: set DIA3_CHROMA_URL, or run DIA3 with "
+                             "`dia3 up`, `dia3 api` or `dia3 worker`, which start one",
+                             reason="store_unavailable", retry_after=5)
+    return url
+
+
+def store() -> KnowledgeStore:
+    def make() -> KnowledgeStore:
+        from app.workflows.knowledge.chroma_client import connect_chroma
+        url = chroma_url()
+        try:
+            client = connect_chroma(url=url)
+        except ValueError as error:  # chromadb's "Could not connect to a Chroma server"
+            raise TransientError(f"the knowledge store (Chroma) at {url} is unreachable",
+                                 reason="store_unavailable", retry_after=5) from error
+        return KnowledgeStore(client, embed_batch_size=get_settings().embed_batch_size)
+    return process_local("knowledge-store", make)
+
+
+# ---- collections ----------------------------------------------------------------------------
+def create_collection(tenant: str, name: str, embedder_kind: str | None = None,
+                      description: str | None = None) -> CollectionInfo:
+    """A new empty collection that will use ``embedder_kind`` (default DIA3_EMBEDDER); a
+    tenant at DIA3_COLLECTIONS_PER_TENANT_MAX collections gets ``Conflict`` (a soft cap:
+    two creations at the same moment may both pass)."""
+    limit = get_settings().collections_per_tenant_max
+    with reachable():
+        if limit and store().count_collections(tenant) >= limit:
+            raise Conflict(f"the tenant already has {limit} collections "
+                           "(DIA3_COLLECTIONS_PER_TENANT_MAX); delete one first")
+        return store().create_collection(tenant, name, embedder(embedder_kind),
+                                         description).info()
+
+
+def list_collections(tenant: str) -> list[CollectionInfo]:
+    with reachable():
+        return store().list_collections(tenant)
+
+
+def describe_collection(tenant: str, name: str) -> CollectionInfo:
+    with reachable():
+        return store().describe_collection(tenant, name)
+
+
+def delete_collection(tenant: str, name: str) -> None:
+    with reachable():
+        store().delete_collection(tenant, name)
+
+
+def open_collection(tenant: str, name: str, embedder_kind: str | None = None
+                    ) -> KnowledgeCollection:
+    """Open with the collection's own embedder, or with the one asked for (which must be the
+    same; otherwise ``EmbedderMismatch``)."""
+    with reachable():
+        recorded = store().describe_collection(tenant, name).embedder
+        if embedder_kind and embedder_kind != kind_of(recorded):
+            raise EmbedderMismatch(name, recorded, embedder_kind)
+        return store().open_collection(tenant, name, embedder(kind_of(recorded)))
+
+
+# ---- documents and search -------------------------------------------------------------------
+def list_documents(tenant: str, name: str, limit: int = 50, offset: int = 0) -> dict:
+    with reachable():
+        return open_collection(tenant, name).list_documents(limit, offset).to_dict()
+
+
+def get_document(tenant: str, name: str, document_id: str) -> dict:
+    with reachable():
+        return open_collection(tenant, name).get_document(document_id).to_dict()
+
+
+def delete_document(tenant: str, name: str, document_id: str) -> int:
+    """Remove a document and every chunk of it; returns the number of chunks removed."""
+    with reachable():
+        return open_collection(tenant, name).delete_document(document_id)
+
+
+def document_text(tenant: str, name: str, document_id: str | None = None) -> str:
+    """The text of a document (or the whole collection), for summaries."""
+    return open_collection(tenant, name).document_text(document_id)
+
+
+def search(tenant: str, name: str, query: str, k: int = 5, where: dict | None = None,
+           embedder_kind: str | None = None) -> list[dict]:
+    """The ``k`` chunks of the tenant's collection closest in meaning to ``query``: dicts with
+    ``chunk_id, document_id, score, text, metadata`` (score = cosine similarity)."""
+    with reachable():
+        collection = open_collection(tenant, name, embedder_kind)
+        return [hit.to_dict() for hit in collection.search(query, k=k, where=where)]

@@ -1,7 +1,0 @@
-"""Validation error raised for bad Monte Carlo input, carrying the offending field path."""
-
-from workers.errors import InputError
-
-
-class MonteCarloInputError(InputError):
-    """Bad simulation input; `field` is a dotted path such as ``params.variables.price``."""

@@ -1,0 +1,50 @@
+"""Everything the LLM layer can be configured with, as one plain value object.
+
+The platform maps its environment variables onto this; nothing in the LLM layer reads the
+environment itself. The API key is held as a :class:`Secret`, so printing the settings is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from workers.llm.pricing import ModelPrice
+from workers.llm.secrets import Secret
+
+BACKENDS = ("local", "ollama", "openai")
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    backend: str = "local"
+    default_model: str | None = None
+    role_models: Mapping[str, str] = field(default_factory=dict)
+
+    ollama_url: str | None = None
+    ollama_keep_alive: str | None = None
+    openai_api_key: Secret | str | None = None  # a plain string is wrapped on creation
+    openai_api_key_file: str | None = None
+    openai_base_url: str | None = None
+    openai_strict_schema: bool = False
+    openai_max_tokens_param: str = "max_completion_tokens"
+
+    request_timeout_s: float = 60.0
+    max_attempts: int = 4
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 20.0
+    max_retry_after_s: float = 60.0
+
+    cache_ttl_s: int = 7 * 24 * 3600  # 0 disables the response cache
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
+    rate_limit_window_s: float = 60.0
+    max_rate_limit_wait_s: float = 120.0
+
+    prices: Mapping[str, ModelPrice | tuple[float, float]] = field(default_factory=dict)
+    default_max_output_tokens: int = 1024
+    redis_key_prefix: str = "dia3:llm"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.openai_api_key, str):
+            object.__setattr__(self, "openai_api_key", Secret(self.openai_api_key))

@@ -1,0 +1,95 @@
+"""Worker process lifecycle: logging, metrics server, worker heartbeat and reaper."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from celery import signals
+
+from app import metrics
+from app.broker import QUEUES
+from app.extensions import worker_registry
+from app.logs import configure_logging
+from app.redis_client import get_redis, reset_clients
+from app.settings import get_settings
+from workers.runtime import held
+from workers.runtime.reaper import Reaper
+
+log = logging.getLogger("dia3.worker")
+_state: dict = {}
+
+
+@signals.setup_logging.connect
+def _setup_logging(**kwargs):
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+
+
+@signals.worker_process_init.connect
+def _child_init(**kwargs):
+    reset_clients()
+
+
+@signals.worker_process_shutdown.connect
+def _child_exit(pid=None, **kwargs):
+    if metrics.multiprocess_dir() is not None:
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(pid or os.getpid())
+
+
+class WorkerBeat(threading.Thread):
+    def __init__(self, hostname: str, info: dict):
+        super().__init__(name="dia3-worker-beat", daemon=True)
+        self.hostname, self.info = hostname, info
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        registry = worker_registry()
+        while True:
+            try:
+                client = get_redis()
+                # held tags first: a beat must never vouch for messages not yet published
+                held.publish(client, self.hostname, ttl=registry.deadline * 2)
+                registry.beat(client, self.hostname, self.info)
+            except Exception:
+                log.warning("worker heartbeat failed", exc_info=True)
+            if self.stopping.wait(get_settings().heartbeat_interval):
+                return
+
+
+@signals.worker_ready.connect
+def _worker_ready(sender=None, **kwargs):
+    settings = get_settings()
+    consumer = sender
+    hostname = consumer.hostname if consumer is not None else os.uname().nodename
+    queues = sorted(q.name for q in consumer.task_consumer.queues) if consumer else list(QUEUES)
+    beat = WorkerBeat(hostname, {"queues": queues, "pid": os.getpid(),
+                                 "concurrency": consumer.controller.concurrency
+                                 if consumer else None})
+    beat.start()
+    reaper = Reaper()
+    reaper.start()
+    _state.update(beat=beat, reaper=reaper, hostname=hostname)
+    if settings.worker_metrics_port and metrics.multiprocess_dir() is not None:
+        from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=str(metrics.multiprocess_dir()))
+        try:
+            start_http_server(settings.worker_metrics_port, addr="0.0.0.0", registry=registry)
+        except OSError as exc:
+            log.warning("worker metrics port unavailable", extra={"reason": str(exc)})
+    log.info("worker ready", extra={"hostname": hostname, "queues": queues})
+
+
+@signals.worker_shutdown.connect
+def _worker_shutdown(**kwargs):
+    for name in ("beat", "reaper"):
+        if name in _state:
+            _state[name].stopping.set()
+    if "hostname" in _state:
+        try:
+            worker_registry().leave(get_redis(), _state["hostname"])
+        except Exception:
+            pass

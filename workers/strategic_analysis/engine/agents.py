@@ -1,0 +1,81 @@
+"""The agents: one analyst per perspective, a critic and a synthesiser.
+
+Each is one structured call to the LLM client with the retrieved evidence attached; the local
+backend fills the same schemas extractively, so the workflow runs with no model at all.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.workflows.strategic_analysis.perspectives import DEFAULT_PERSPECTIVES  # noqa: F401
+from workers.strategic_analysis.engine import schemas
+
+
+def _evidence_for_llm(evidence: list[dict]) -> list[dict]:
+    return [{"id": e["id"], "text": e["text"], "source": e.get("title") or e.get("source")
+             or ""} for e in evidence]
+
+
+def analyse_perspective(client, question: str, perspective: str, evidence: list[dict]
+                        ) -> tuple[dict, dict]:
+    """(analysis, usage) of one analyst looking at ``question`` from ``perspective``."""
+    messages = [
+        {"role": "system", "content": (
+            f"You are a strategy analyst covering the {perspective} perspective. Use only the "
+            "evidence provided; cite evidence ids for every finding.")},
+        {"role": "user", "content": f"{question} ({perspective} perspective)"},
+    ]
+    result = client.structured(messages, schemas.PERSPECTIVE, schema_name="perspective",
+                               role="analyst", evidence=_evidence_for_llm(evidence))
+    return {"perspective": perspective, **result.data}, result.usage.to_dict()
+
+
+def critique(client, question: str, analyses: list[dict], evidence: list[dict]
+             ) -> tuple[dict, dict]:
+    """(critique, usage): a critic challenges the analysts' claims and names gaps."""
+    messages = [
+        {"role": "system", "content": (
+            "You are a critical reviewer. Challenge weak or unsupported claims in the analyses "
+            "below, name gaps in the evidence, and cite evidence ids.")},
+        {"role": "user", "content": question + "\n\nAnalyses:\n" + json.dumps(analyses)},
+    ]
+    result = client.structured(messages, schemas.CRITIQUE, schema_name="critique",
+                               role="critic", evidence=_evidence_for_llm(evidence))
+    return result.data, result.usage.to_dict()
+
+
+def synthesise(client, question: str, analyses: list[dict], review: dict,
+               evidence: list[dict]) -> tuple[dict, dict]:
+    """(report, usage): the final report from the analyses and the critique."""
+    messages = [
+        {"role": "system", "content": (
+            "You are the lead strategist. Write the final report: executive summary, SWOT, key "
+            "risks with likelihood and impact (1-5), recommendations, overall confidence and "
+            "citations (evidence id and a short quote). Cite only the evidence provided.")},
+        {"role": "user", "content": question + "\n\nAnalyses:\n" + json.dumps(analyses)
+         + "\n\nCritique:\n" + json.dumps(review)},
+    ]
+    result = client.structured(messages, schemas.REPORT, schema_name="report",
+                               role="synthesiser", evidence=_evidence_for_llm(evidence))
+    return result.data, result.usage.to_dict()
+
+
+def perspective_queries(question: str, perspectives: list[str]) -> list[str]:
+    return [question] + [f"{question} {p}" for p in perspectives]
+
+
+def merge_hits(hit_lists: list[list[dict]], k: int) -> list[dict]:
+    """Best ``k`` distinct chunks over several searches, as evidence items."""
+    best: dict[str, dict[str, Any]] = {}
+    for hits in hit_lists:
+        for hit in hits:
+            if hit["chunk_id"] not in best or hit["score"] > best[hit["chunk_id"]]["score"]:
+                meta = hit.get("metadata") or {}
+                best[hit["chunk_id"]] = {"id": hit["chunk_id"], "text": hit["text"],
+                                         "score": hit["score"],
+                                         "document_id": hit["document_id"],
+                                         "title": meta.get("title"),
+                                         "source": meta.get("source")}
+    return sorted(best.values(), key=lambda e: -e["score"])[:k]

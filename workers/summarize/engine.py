@@ -1,0 +1,47 @@
+"""Summaries with key points: sections summarised separately, then combined (map-reduce),
+by any LLM backend (the local one extracts sentences)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+SUMMARY: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "summary": {"type": "string", "minLength": 1},
+        "key_points": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "keywords": {"type": "array", "items": {"type": "string"}},
+        "method": {"type": "string", "enum": ["llm", "extractive"]},
+    },
+    "required": ["summary", "key_points", "keywords"],
+}
+
+
+def passages(text: str, prefix: str) -> list[dict]:
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return [{"id": f"{prefix}{i}", "text": p} for i, p in enumerate(paragraphs, 1)]
+
+
+def summarize_text(client, text: str, max_points: int, focus: str = "",
+                   prefix: str = "p") -> tuple[dict, dict]:
+    """(summary, usage) of one piece of text."""
+    ask = f"Summarise the text in a short paragraph and at most {max_points} key points."
+    if focus:
+        ask += f" Focus on: {focus}."
+    result = client.structured(
+        [{"role": "system", "content": "You summarise documents faithfully."},
+         {"role": "user", "content": ask}],
+        SUMMARY, schema_name="summary", role="summarizer", evidence=passages(text, prefix))
+    data = dict(result.data)
+    data["key_points"] = data["key_points"][:max_points]
+    return data, result.usage.to_dict()
+
+
+def combine(client, partials: list[dict], max_points: int, focus: str = ""
+            ) -> tuple[dict, dict]:
+    """(summary, usage) of the section summaries together."""
+    if len(partials) == 1:
+        return partials[0], {}
+    text = "\n\n".join(p["summary"] + "\n\n" + "\n\n".join(p["key_points"]) for p in partials)
+    return summarize_text(client, text, max_points, focus, prefix="s")
