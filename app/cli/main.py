@@ -11,19 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.cli import knowledge as knowledge_cli
 from app.cli import operations as operations_cli
 from app.cli import runtime, surfaces
-from app.runtime.ports import free_port as _free_port  # (also imported by surfaces)
-from app.runtime.ports import port_free as _port_free
+from app.cli.output import api_call, api_client, console, err, print_summary, wait_with_progress
+from app.runtime.ports import free_port, port_free
 from app.settings import get_settings
-
-console = Console(stderr=False)
-err = Console(stderr=True)
 
 
 @click.group()
@@ -164,78 +159,6 @@ def up(port: int | None) -> None:
 
 
 # ---- jobs --------------------------------------------------------------------------------
-def _client():
-    from app.client import DIA3Client
-    settings = get_settings()
-    key = runtime.client_key()
-    if not key:
-        raise click.ClickException("no API key: set DIA3_API_KEY or run `dia3 up` once")
-    return DIA3Client(settings.client_api_url, key)
-
-
-def _api_call(fn, *args, **kwargs):
-    from app.client import APIError
-    try:
-        return fn(*args, **kwargs)
-    except APIError as exc:
-        detail = json.dumps(exc.body.get("errors") or {}, indent=1)
-        raise click.ClickException(f"{exc}\n{detail}" if exc.body.get("errors") else str(exc))
-    except OSError as exc:
-        raise click.ClickException(f"cannot reach the API at {get_settings().client_api_url}: "
-                                   f"{exc.__class__.__name__}")
-
-
-def wait_with_progress(client, job: dict, timeout: float = 3600) -> dict:
-    with Progress(TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
-        task = progress.add_task(f"{job['workflow']} {job['id'][:8]}",
-                                 total=job["progress"]["total"] or 1)
-
-        def update(j: dict) -> None:
-            progress.update(task, completed=j["progress"]["done"],
-                            total=j["progress"]["total"] or 1,
-                            description=f"{j['workflow']} {j['id'][:8]} {j['state']}")
-
-        return client.wait(job["id"], timeout=timeout, on_update=update)
-
-
-def print_summary(client, job: dict) -> None:
-    console.print(f"job {job['id']} [bold]{job['state']}[/]")
-    if job["state"] == "failed":
-        e = job.get("error") or {}
-        console.print(f"[red]{e.get('type')}: {e.get('message')} (step {e.get('step')})[/]")
-        return
-    if job["state"] != "succeeded":
-        return
-    result = client.result(job["id"])["result"]
-    if job["workflow"] == "sentiment":
-        print_sentiment(result)
-    else:
-        console.print_json(json.dumps(result)[:20000])
-
-
-def print_sentiment(result: dict) -> None:
-    table = Table(title=f"Sentiment of {result['count']} texts (mean {result['mean']:+.3f})")
-    for col in ("label", "count", "share"):
-        table.add_column(col)
-    for label, count in result["counts"].items():
-        table.add_row(label, str(count), f"{count / max(1, result['count']):.1%}")
-    console.print(table)
-    trend = result.get("trend")
-    if trend:
-        t = Table(title=f"Trend per {trend['bucket']}")
-        for col in ("bucket start", "texts", "mean"):
-            t.add_column(col)
-        for point in trend["points"][:40]:
-            t.add_row(point["start"], str(point["count"]), f"{point['mean']:+.3f}")
-        console.print(t)
-    ranked = sorted(result["items"], key=lambda i: i["compound"])
-    for title, items in (("Most negative", ranked[:3]), ("Most positive", ranked[-3:][::-1])):
-        console.print(f"[bold]{title}[/]: " + ", ".join(
-            f"{i['id']} ({i['compound']:+.2f})" for i in items))
-
-
 @cli.command()
 @click.argument("workflow")
 @click.option("--params-file", type=click.Path(exists=True, dir_okay=False),
@@ -249,12 +172,12 @@ def submit(workflow: str, params_file: str | None, texts: tuple[str, ...],
     params: dict = json.loads(Path(params_file).read_text()) if params_file else {}
     if texts:
         params["texts"] = list(texts)
-    client = _client()
-    job = _api_call(client.submit, workflow, params, idempotency_key)
+    client = api_client()
+    job = api_call(client.submit, workflow, params, idempotency_key)
     console.print(f"submitted job {job['id']} ({job['state']})")
     if wait:
-        job = _api_call(wait_with_progress, client, job)
-        _api_call(print_summary, client, job)
+        job = api_call(wait_with_progress, client, job)
+        api_call(print_summary, client, job)
         if job["state"] != "succeeded":
             sys.exit(1)
 
@@ -269,7 +192,7 @@ def jobs() -> None:
 @click.option("--workflow", default=None)
 @click.option("--limit", type=int, default=20)
 def jobs_list(state, workflow, limit) -> None:
-    page = _api_call(_client().jobs, state=state, workflow=workflow, limit=limit)
+    page = api_call(api_client().jobs, state=state, workflow=workflow, limit=limit)
     table = Table()
     for col in ("id", "workflow", "state", "progress", "created"):
         table.add_column(col)
@@ -283,13 +206,13 @@ def jobs_list(state, workflow, limit) -> None:
 @jobs.command("show")
 @click.argument("job_id")
 def jobs_show(job_id) -> None:
-    console.print_json(json.dumps(_api_call(_client().job, job_id)))
+    console.print_json(json.dumps(api_call(api_client().job, job_id)))
 
 
 @jobs.command("cancel")
 @click.argument("job_id")
 def jobs_cancel(job_id) -> None:
-    job = _api_call(_client().cancel, job_id)
+    job = api_call(api_client().cancel, job_id)
     console.print(f"job {job_id} {job['state']}")
 
 
@@ -297,14 +220,14 @@ def jobs_cancel(job_id) -> None:
 @click.argument("job_id")
 def jobs_retry(job_id) -> None:
     """Run a failed or cancelled job again from its failed step."""
-    job = _api_call(_client().retry, job_id)
+    job = api_call(api_client().retry, job_id)
     console.print(f"job {job_id} {job['state']} (attempt {job['attempts']})")
 
 
 @jobs.command("delete")
 @click.argument("job_id")
 def jobs_delete(job_id) -> None:
-    _api_call(_client().delete, job_id)
+    api_call(api_client().delete, job_id)
     console.print(f"job {job_id} deleted")
 
 
@@ -409,8 +332,8 @@ def demo() -> None:
     os.environ.setdefault("DIA3_LOG_LEVEL", "WARNING")
     runtime.setup_logging()
     settings = get_settings()
-    port = settings.api_port if _port_free(settings.api_host, settings.api_port) \
-        else _free_port(settings.api_host)
+    port = settings.api_port if port_free(settings.api_host, settings.api_port) \
+        else free_port(settings.api_host)
     console.print("[bold]DIA3 demo[/]: starting embedded Redis, a worker and the API …")
     supervisor, url, key = start_stack(port, quiet=True, knowledge=False)
     try:

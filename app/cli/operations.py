@@ -10,12 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from app.cli import runtime
-
-console = Console()
+from app.cli.output import console
 
 
 def _stores(knowledge: bool):
