@@ -13,10 +13,11 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from app.cli import jobs as jobs_cli
 from app.cli import knowledge as knowledge_cli
 from app.cli import operations as operations_cli
 from app.cli import runtime, surfaces
-from app.cli.output import api_call, api_client, console, err, print_summary, wait_with_progress
+from app.cli.output import console, err, print_summary, wait_with_progress
 from app.runtime.ports import free_port, port_free
 from app.settings import get_settings
 
@@ -158,79 +159,6 @@ def up(port: int | None) -> None:
         console.print("DIA3 stopped.")
 
 
-# ---- jobs --------------------------------------------------------------------------------
-@cli.command()
-@click.argument("workflow")
-@click.option("--params-file", type=click.Path(exists=True, dir_okay=False),
-              help="JSON file with the params")
-@click.option("--text", "texts", multiple=True, help="A text (repeatable; for sentiment)")
-@click.option("--idempotency-key", default=None)
-@click.option("--wait", is_flag=True, help="Show progress until the job ends")
-def submit(workflow: str, params_file: str | None, texts: tuple[str, ...],
-           idempotency_key: str | None, wait: bool) -> None:
-    """Submit a job."""
-    params: dict = json.loads(Path(params_file).read_text()) if params_file else {}
-    if texts:
-        params["texts"] = list(texts)
-    client = api_client()
-    job = api_call(client.submit, workflow, params, idempotency_key)
-    console.print(f"submitted job {job['id']} ({job['state']})")
-    if wait:
-        job = api_call(wait_with_progress, client, job)
-        api_call(print_summary, client, job)
-        if job["state"] != "succeeded":
-            sys.exit(1)
-
-
-@cli.group()
-def jobs() -> None:
-    """List, show, cancel and delete jobs."""
-
-
-@jobs.command("list")
-@click.option("--state", default=None)
-@click.option("--workflow", default=None)
-@click.option("--limit", type=int, default=20)
-def jobs_list(state, workflow, limit) -> None:
-    page = api_call(api_client().jobs, state=state, workflow=workflow, limit=limit)
-    table = Table()
-    for col in ("id", "workflow", "state", "progress", "created"):
-        table.add_column(col)
-    for job in page["items"]:
-        p = job["progress"]
-        table.add_row(job["id"], job["workflow"], job["state"], f"{p['done']}/{p['total']}",
-                      job["created_at"])
-    console.print(table)
-
-
-@jobs.command("show")
-@click.argument("job_id")
-def jobs_show(job_id) -> None:
-    console.print_json(json.dumps(api_call(api_client().job, job_id)))
-
-
-@jobs.command("cancel")
-@click.argument("job_id")
-def jobs_cancel(job_id) -> None:
-    job = api_call(api_client().cancel, job_id)
-    console.print(f"job {job_id} {job['state']}")
-
-
-@jobs.command("retry")
-@click.argument("job_id")
-def jobs_retry(job_id) -> None:
-    """Run a failed or cancelled job again from its failed step."""
-    job = api_call(api_client().retry, job_id)
-    console.print(f"job {job_id} {job['state']} (attempt {job['attempts']})")
-
-
-@jobs.command("delete")
-@click.argument("job_id")
-def jobs_delete(job_id) -> None:
-    api_call(api_client().delete, job_id)
-    console.print(f"job {job_id} deleted")
-
-
 # ---- keys (directly on Redis: this is how the first keys are made) ----------------------
 @cli.group()
 def keys() -> None:
@@ -358,8 +286,11 @@ for _command in surfaces.COMMANDS:
     cli.add_command(_command)
 
 
+for _command in jobs_cli.COMMANDS:
+    cli.add_command(_command)
+
 knowledge_cli.register(cli)
-operations_cli.register(cli, jobs)
+operations_cli.register(cli, jobs_cli.jobs)
 
 
 def main() -> None:
