@@ -154,6 +154,4 @@ def search(collection: str, query: str, k: int, where: dict | None) -> None:
     console.print(table)
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(ingest)
-    cli.add_command(search)
+COMMANDS = (ingest, search)

@@ -131,7 +131,5 @@ def jobs_purge(older_than: str) -> None:
                   "files removed")
 
 
-def register(cli: click.Group, jobs: click.Group) -> None:
-    for command in (audit_list, backup_cmd, restore_cmd):
-        cli.add_command(command)
-    jobs.add_command(jobs_purge)
+COMMANDS = (audit_list, backup_cmd, restore_cmd)
+JOBS_COMMANDS = (jobs_purge,)  # under `dia3 jobs`
