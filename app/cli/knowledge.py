@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from app.cli.output import api_call, api_client, console, print_summary, wait_with_progress
 from app.workflows.knowledge.embeddings import EMBEDDER_KINDS
 from app.workflows.knowledge.formats import SUPPORTED_EXTENSIONS
 
@@ -59,7 +60,6 @@ def json_object(ctx, param, value: str | None) -> dict | None:
 
 
 def ensure_collection(client, name: str, create: bool, embedder: str | None) -> None:
-    from app.cli.main import console
     from app.client import APIError
     try:
         client.collection(name)
@@ -85,16 +85,15 @@ def ensure_collection(client, name: str, create: bool, embedder: str | None) -> 
 @click.option("--wait", is_flag=True, help="Show progress and the per-document outcomes")
 def ingest(paths, collection, create, embedder, title, source, metadata, wait) -> None:
     """Upload files (txt, md, html, pdf; folders recursively) into a collection."""
-    from app.cli.main import _api_call, _client, console
     files = expand(paths)
     if not files:
         raise click.ClickException("no supported files found "
                                    f"({', '.join(SUPPORTED_EXTENSIONS)})")
-    client = _client()
-    _api_call(ensure_collection, client, collection, create, embedder)
+    client = api_client()
+    api_call(ensure_collection, client, collection, create, embedder)
     jobs = []
     for group in uploads(files):
-        job = _api_call(client.upload_documents, collection, group, title, source, metadata)
+        job = api_call(client.upload_documents, collection, group, title, source, metadata)
         console.print(f"submitted ingest job {job['id']} ({len(group)} files)")
         jobs.append(job)
     if wait and not all([_report(client, job) for job in jobs]):
@@ -103,12 +102,11 @@ def ingest(paths, collection, create, embedder, title, source, metadata, wait) -
 
 def _report(client, job: dict) -> bool:
     """Wait for one ingest job and print its outcomes; True when every document landed."""
-    from app.cli.main import _api_call, console, print_summary, wait_with_progress
-    job = _api_call(wait_with_progress, client, job)
+    job = api_call(wait_with_progress, client, job)
     if job["state"] != "succeeded":
         print_summary(client, job)
         return False
-    result = _api_call(client.result, job["id"])["result"]
+    result = api_call(client.result, job["id"])["result"]
     table = Table(title=f"Ingested into {result['collection']['name']}")
     for column in ("file", "status", "document id", "chunks (new)", "reason"):
         table.add_column(column)
@@ -143,8 +141,7 @@ def _when(metadata: dict) -> str:
               help="Metadata filter as a JSON object, e.g. '{\"team\": \"ops\"}'")
 def search(collection: str, query: str, k: int, where: dict | None) -> None:
     """Search a collection: the chunks closest in meaning to QUERY, with scores."""
-    from app.cli.main import _api_call, _client, console
-    result = _api_call(_client().search, collection, query, k, where)
+    result = api_call(api_client().search, collection, query, k, where)
     table = Table(title=f"{len(result['hits'])} hits in {collection} for {query!r}")
     for column in ("#", "score", "document", "where", "text"):
         table.add_column(column)
@@ -157,6 +154,4 @@ def search(collection: str, query: str, k: int, where: dict | None) -> None:
     console.print(table)
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(ingest)
-    cli.add_command(search)
+COMMANDS = (ingest, search)

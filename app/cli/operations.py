@@ -10,12 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from app.cli import runtime
-
-console = Console()
+from app.cli.output import console
+from app.runtime import process as runtime
 
 
 def _stores(knowledge: bool):
@@ -133,7 +131,5 @@ def jobs_purge(older_than: str) -> None:
                   "files removed")
 
 
-def register(cli: click.Group, jobs: click.Group) -> None:
-    for command in (audit_list, backup_cmd, restore_cmd):
-        cli.add_command(command)
-    jobs.add_command(jobs_purge)
+COMMANDS = (audit_list, backup_cmd, restore_cmd)
+JOBS_COMMANDS = (jobs_purge,)  # under `dia3 jobs`

@@ -14,7 +14,8 @@ from pathlib import Path
 import click
 import requests
 
-from app.cli import runtime
+from app.runtime import process as runtime
+from app.runtime.ports import free_port, port_free
 from app.settings import Settings, get_settings
 
 FLOWER_PASSWORD_FILE = "flower-password"
@@ -146,12 +147,11 @@ def plan_ports(settings: Settings) -> dict[str, str]:
     """Environment that moves each surface whose configured port is taken to a free one, so
     ``dia3 up`` starts even next to other services; every child gets the same overrides and
     therefore links to the right places."""
-    from app.cli.main import _free_port, _port_free
     env: dict[str, str] = {}
     for surface in SURFACES:
         host = getattr(settings, surface.host_setting)
-        if not _port_free(host, getattr(settings, surface.port_setting)):
-            env[f"DIA3_{surface.port_setting.upper()}"] = str(_free_port(host))
+        if not port_free(host, getattr(settings, surface.port_setting)):
+            env[f"DIA3_{surface.port_setting.upper()}"] = str(free_port(host))
     return env
 
 
