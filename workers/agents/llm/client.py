@@ -24,7 +24,7 @@ from jsonschema.validators import validator_for
 
 from . import metrics
 from .backends.base import BackendReply, ChatBackend, StreamPiece
-from .cache import ResponseCache
+from .cache import NO_CACHE, CacheEntry, ResponseCache
 from .errors import LLMError, LLMOutputError, LLMPermanentError, LLMTransientError
 from .messages import Evidence, LLMRequest, Message, to_evidence, to_messages
 from .pricing import PriceTable
@@ -127,11 +127,11 @@ class LLMClient:
         request = self._request(
             messages, role, model, evidence, temperature, max_output_tokens, seed, options
         )
-        key = self._cache_key("chat", request) if use_cache else None
-        if (hit := self._cache_get(key, request)) is not None:
+        entry = self._cache_entry("chat", request, use_cache)
+        if (hit := entry.load()) is not None:
             return ChatResult(hit["text"], self._cached_usage(request))
         reply, usage = self._call(request)
-        self._cache_put(key, {"text": reply.text})
+        entry.store({"text": reply.text})
         return ChatResult(reply.text, usage)
 
     def structured(
@@ -163,15 +163,15 @@ class LLMClient:
             json_schema=schema,
             schema_name=schema_name,
         )
-        key = self._cache_key("structured", request) if use_cache else None
-        if (hit := self._cache_get(key, request)) is not None:
+        entry = self._cache_entry("structured", request, use_cache)
+        if (hit := entry.load()) is not None:
             return StructuredResult(hit["data"], self._cached_usage(request))
         reply, usage = self._call(request)
         validation = validate_reply(reply.text, schema)
         if not validation.ok:
             validation, usage = self._repair(request, reply.text, validation.problems, usage)
         data = self._stamp_method(validation.data, schema)
-        self._cache_put(key, {"data": data})
+        entry.store({"data": data})
         return StructuredResult(data, usage)
 
     def stream_chat(
@@ -195,7 +195,7 @@ class LLMClient:
         request = self._request(
             messages, role, model, evidence, temperature, max_output_tokens, seed, options
         )
-        return ChatStream(self, request, self._cache_key("chat", request) if use_cache else None)
+        return ChatStream(self, request, self._cache_entry("chat", request, use_cache))
 
     def count_tokens(
         self,
@@ -369,22 +369,10 @@ class LLMClient:
             options=dict(options or {}),
         )
 
-    def _cache_key(self, kind: str, request: LLMRequest) -> str | None:
-        if self._cache is None:
-            return None
-        return self._cache.key_for(self.backend.name, kind, request)
-
-    def _cache_get(self, key: str | None, request: LLMRequest) -> dict[str, Any] | None:
-        if key is None or self._cache is None:
-            return None
-        hit = self._cache.get(key)
-        counter = metrics.CACHE_HITS if hit is not None else metrics.CACHE_MISSES
-        counter.labels(self.backend.name, request.model).inc()
-        return hit
-
-    def _cache_put(self, key: str | None, value: dict[str, Any]) -> None:
-        if key is not None and self._cache is not None:
-            self._cache.put(key, value)
+    def _cache_entry(self, kind: str, request: LLMRequest, use_cache: bool) -> CacheEntry:
+        if self._cache is None or not use_cache:
+            return NO_CACHE
+        return self._cache.entry(self.backend.name, kind, request)
 
     def _cached_usage(self, request: LLMRequest) -> UsageRecord:
         return UsageRecord(
@@ -401,7 +389,7 @@ class ChatStream:
 
     client: LLMClient
     request: LLMRequest
-    cache_key: str | None
+    cache: CacheEntry
     text: str = ""
     usage: UsageRecord | None = None
     _started: bool = field(default=False, repr=False)
@@ -411,8 +399,7 @@ class ChatStream:
             raise RuntimeError("a ChatStream can be iterated only once")
         self._started = True
         client, request = self.client, self.request
-        hit = client._cache_get(self.cache_key, request)
-        if hit is not None:
+        if (hit := self.cache.load()) is not None:
             self.text, self.usage = hit["text"], client._cached_usage(request)
             yield self.text
             return
@@ -426,7 +413,7 @@ class ChatStream:
             if piece.final is not None:
                 self.text = "".join(parts)
                 self.usage = client._account(request, piece.final, attempts, reserved)
-                client._cache_put(self.cache_key, {"text": self.text})
+                self.cache.store({"text": self.text})
                 return
             parts.append(piece.text)
             yield piece.text
