@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, TypeVar
 
 from jsonschema.validators import validator_for
@@ -25,14 +26,14 @@ from jsonschema.validators import validator_for
 from . import metrics
 from .backends.base import BackendReply, ChatBackend, StreamPiece
 from .cache import NO_CACHE, CacheEntry, ResponseCache
-from .errors import LLMError, LLMOutputError, LLMPermanentError, LLMTransientError
+from .errors import LLMError, LLMOutputError, LLMPermanentError
 from .messages import Evidence, LLMRequest, Message, to_evidence, to_messages
 from .pricing import PriceTable
-from .rate_limit import RedisRateLimiter
+from .rate_limit import RedisRateLimiter, reserve
 from .retry import RetryPolicy
 from .structured import Validation, check_schema, repair_messages, validate_reply
 from .tokens import estimate_request_tokens
-from .usage import UsageRecord
+from .usage import UsageMeter, UsageRecord
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +55,6 @@ class StructuredResult:
 
     data: Any
     usage: UsageRecord
-
-
-@dataclass
-class _Attempts:
-    """Bookkeeping for one logical call across retries."""
-
-    upstream_requests: int = 0
-    rate_limit_wait_s: float = 0.0
-    retry_wait_s: float = 0.0
-    latency_s: float = 0.0
 
 
 class LLMClient:
@@ -129,7 +120,7 @@ class LLMClient:
         )
         entry = self._cache_entry("chat", request, use_cache)
         if (hit := entry.load()) is not None:
-            return ChatResult(hit["text"], self._cached_usage(request))
+            return ChatResult(hit["text"], UsageRecord.cache_hit(self.backend, request.model))
         reply, usage = self._call(request)
         entry.store({"text": reply.text})
         return ChatResult(reply.text, usage)
@@ -165,7 +156,7 @@ class LLMClient:
         )
         entry = self._cache_entry("structured", request, use_cache)
         if (hit := entry.load()) is not None:
-            return StructuredResult(hit["data"], self._cached_usage(request))
+            return StructuredResult(hit["data"], UsageRecord.cache_hit(self.backend, request.model))
         reply, usage = self._call(request)
         validation = validate_reply(reply.text, schema)
         if not validation.ok:
@@ -213,102 +204,34 @@ class LLMClient:
     # -- one upstream reply with rate limiting and retries ---------------------------------
 
     def _call(self, request: LLMRequest) -> tuple[BackendReply, UsageRecord]:
-        attempts = _Attempts()
-        reserved = self._reserved_tokens(request)
-        reply = self._with_retries(request, attempts, reserved, self.backend.generate)
-        return reply, self._account(request, reply, attempts, reserved)
+        """One reply from upstream (rate limited, retried) and what it cost."""
+        reply, meter = self._send(request, self.backend.generate)
+        return reply, meter.record(reply)
 
-    def _with_retries(
-        self,
-        request: LLMRequest,
-        attempts: _Attempts,
-        reserved_tokens: int,
-        operation: Callable[[LLMRequest], T],
-    ) -> T:
-        backend, model = self.backend.name, request.model
-        retries = 0
-        while True:
-            if self._limiter is not None:
-                admission = self._limiter.acquire(backend, reserved_tokens)
-                attempts.rate_limit_wait_s += admission.waited_s
-                metrics.RATE_LIMIT_WAIT_SECONDS.labels(backend).observe(admission.waited_s)
-            attempts.upstream_requests += int(self.backend.remote)
-            started = self._clock()
-            try:
-                result = operation(request)
-            except LLMTransientError as exc:
-                self._observe(model, "transient_error", started, attempts)
-                retries += 1
-                delay = self._retry.delay_before_retry(retries, exc)
-                if delay is None:
-                    log.warning(
-                        "%s/%s giving up after %d attempts: %s",
-                        backend,
-                        model,
-                        retries,
-                        exc.message,
-                    )
-                    raise
-                log.warning(
-                    "%s/%s transient error (%s); retry %d in %.2fs",
-                    backend,
-                    model,
-                    exc.message,
-                    retries,
-                    delay,
-                )
-                metrics.RETRIES.labels(backend, model).inc()
-                self._sleep(delay)
-                attempts.retry_wait_s += delay
-                continue
-            except LLMOutputError:
-                self._observe(model, "invalid_output", started, attempts)
-                raise
-            except LLMError:
-                self._observe(model, "permanent_error", started, attempts)
-                raise
-            self._observe(model, "ok", started, attempts)
-            return result
-
-    def _observe(self, model: str, outcome: str, started: float, attempts: _Attempts) -> None:
-        elapsed = self._clock() - started
-        attempts.latency_s += elapsed
-        metrics.REQUESTS.labels(self.backend.name, model, outcome).inc()
-        metrics.REQUEST_SECONDS.labels(self.backend.name, model).observe(elapsed)
-
-    def _reserved_tokens(self, request: LLMRequest) -> int:
-        if self._limiter is None:
-            return 0
-        output = request.max_output_tokens or self._default_max_output_tokens
-        return estimate_request_tokens(request) + output
-
-    def _account(
-        self, request: LLMRequest, reply: BackendReply, attempts: _Attempts, reserved: int
-    ) -> UsageRecord:
-        backend, model = self.backend.name, request.model
-        if self._limiter is not None:
-            used = reply.input_tokens + reply.output_tokens
-            self._limiter.charge_extra_tokens(backend, used - reserved)
-        cost = self._prices.cost(model, reply.input_tokens, reply.output_tokens)
-        if not self.backend.remote:
-            cost = 0.0
-        metrics.TOKENS.labels(backend, model, "input").inc(reply.input_tokens)
-        metrics.TOKENS.labels(backend, model, "output").inc(reply.output_tokens)
-        metrics.COST_USD.labels(backend, model).inc(cost or 0.0)
-        return UsageRecord(
-            backend=backend,
-            model=model,
-            method=self.backend.method,
-            input_tokens=reply.input_tokens,
-            output_tokens=reply.output_tokens,
-            tokens_estimated=reply.tokens_estimated,
-            cost_usd=cost or 0.0,
-            priced=cost is not None,
-            upstream_requests=attempts.upstream_requests,
-            rate_limit_wait_s=attempts.rate_limit_wait_s,
-            retry_wait_s=attempts.retry_wait_s,
-            latency_s=attempts.latency_s,
+    def _send(
+        self, request: LLMRequest, operation: Callable[[LLMRequest], T]
+    ) -> tuple[T, UsageMeter]:
+        """``operation(request)`` under the rate limiter and retry policy, with its meter."""
+        reservation = reserve(
+            self._limiter, self.backend.name, request, self._default_max_output_tokens
         )
+        meter = UsageMeter(
+            self.backend,
+            request.model,
+            self._prices,
+            reservation,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+        attempt = partial(operation, request)
+        result = self._retry.run(
+            partial(meter.measure, attempt),
+            backend=self.backend.name,
+            model=request.model,
+            before_attempt=meter.admit,
+            sleep=meter.pause,
+        )
+        return result, meter
 
     # -- structured output -----------------------------------------------------------------
 
@@ -374,14 +297,6 @@ class LLMClient:
             return NO_CACHE
         return self._cache.entry(self.backend.name, kind, request)
 
-    def _cached_usage(self, request: LLMRequest) -> UsageRecord:
-        return UsageRecord(
-            backend=self.backend.name,
-            model=request.model,
-            method=self.backend.method,
-            cached=True,
-        )
-
 
 @dataclass
 class ChatStream:
@@ -400,19 +315,17 @@ class ChatStream:
         self._started = True
         client, request = self.client, self.request
         if (hit := self.cache.load()) is not None:
-            self.text, self.usage = hit["text"], client._cached_usage(request)
+            self.text = hit["text"]
+            self.usage = UsageRecord.cache_hit(client.backend, request.model)
             yield self.text
             return
-        attempts = _Attempts()
-        reserved = client._reserved_tokens(request)
-        pieces: Iterator[StreamPiece] = client._with_retries(
-            request, attempts, reserved, client.backend.stream
-        )
+        pieces: Iterator[StreamPiece]
+        pieces, meter = client._send(request, client.backend.stream)
         parts: list[str] = []
         for piece in pieces:
             if piece.final is not None:
                 self.text = "".join(parts)
-                self.usage = client._account(request, piece.final, attempts, reserved)
+                self.usage = meter.record(piece.final)
                 self.cache.store({"text": self.text})
                 return
             parts.append(piece.text)
