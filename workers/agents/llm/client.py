@@ -1,41 +1,39 @@
 """The one entry point agents use: caching, rate limiting, retries and accounting around a backend.
 
-Every backend gets identical production behaviour from this wrapper:
+Every backend gets identical production behaviour from this wrapper, which composes the
+pieces beside it rather than doing their work itself:
 
-* a Redis response cache keyed on backend, model, messages, evidence and parameters;
-* the shared Redis rate limiter (remote backends only), waiting when the window is full;
+* a Redis response cache keyed on backend, model, messages, evidence and parameters
+  (:mod:`.cache`);
+* the shared Redis rate limiter (remote backends only), waiting when the window is full
+  (:mod:`.rate_limit`);
 * retries with exponential backoff and jitter that honour ``Retry-After``; permanent errors
-  (401/403/400...) are never retried;
-* structured output validated against the JSON schema, with one repair round-trip;
-* a :class:`UsageRecord` per call (tokens, cost, waits) and Prometheus metrics.
+  (401/403/400...) are never retried (:mod:`.retry`);
+* structured output validated against the JSON schema, with one repair round-trip
+  (:mod:`.structured`);
+* a :class:`UsageRecord` per call (tokens, cost, waits) and Prometheus metrics (:mod:`.usage`).
 
 One instance per process is enough; it is safe to share between threads.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, TypeVar
 
-from jsonschema.validators import validator_for
-
-from . import metrics
 from .backends.base import BackendReply, ChatBackend, StreamPiece
 from .cache import NO_CACHE, CacheEntry, ResponseCache
-from .errors import LLMError, LLMOutputError, LLMPermanentError
+from .errors import LLMPermanentError
 from .messages import Evidence, LLMRequest, Message, to_evidence, to_messages
 from .pricing import PriceTable
 from .rate_limit import RedisRateLimiter, reserve
 from .retry import RetryPolicy
-from .structured import Validation, check_schema, repair_messages, validate_reply
+from .structured import check_schema, stamp_method, structured_reply
 from .tokens import estimate_request_tokens
 from .usage import UsageMeter, UsageRecord
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -157,11 +155,8 @@ class LLMClient:
         entry = self._cache_entry("structured", request, use_cache)
         if (hit := entry.load()) is not None:
             return StructuredResult(hit["data"], UsageRecord.cache_hit(self.backend, request.model))
-        reply, usage = self._call(request)
-        validation = validate_reply(reply.text, schema)
-        if not validation.ok:
-            validation, usage = self._repair(request, reply.text, validation.problems, usage)
-        data = self._stamp_method(validation.data, schema)
+        data, usage = structured_reply(self._call, request, self.backend.name)
+        data = stamp_method(data, schema, self.backend.method)
         entry.store({"data": data})
         return StructuredResult(data, usage)
 
@@ -232,50 +227,6 @@ class LLMClient:
             sleep=meter.pause,
         )
         return result, meter
-
-    # -- structured output -----------------------------------------------------------------
-
-    def _repair(
-        self,
-        request: LLMRequest,
-        invalid_reply: str,
-        problems: tuple[str, ...],
-        usage: UsageRecord,
-    ) -> tuple[Validation, UsageRecord]:
-        backend, model = self.backend.name, request.model
-        log.info(
-            "%s/%s structured reply invalid (%s); asking for a repair",
-            backend,
-            model,
-            "; ".join(problems),
-        )
-        try:
-            reply, repair_usage = self._call(
-                request.with_repair(repair_messages(invalid_reply, problems))
-            )
-        except LLMError as exc:
-            exc.usage = usage
-            raise
-        usage = replace(usage.plus(repair_usage), repaired=True)
-        validation = validate_reply(reply.text, request.json_schema or {})
-        metrics.REPAIRS.labels(backend, model, "ok" if validation.ok else "failed").inc()
-        if validation.ok:
-            return validation, usage
-        error = LLMOutputError(
-            f"{backend}/{model} structured output is still invalid after one repair attempt: "
-            + "; ".join(validation.problems),
-            backend=backend,
-            problems=validation.problems,
-        )
-        error.usage = usage
-        raise error
-
-    def _stamp_method(self, data: Any, schema: Mapping[str, Any]) -> Any:
-        """Make a top-level ``method`` field tell the truth about how the data was produced."""
-        if not isinstance(data, dict) or "method" not in schema.get("properties", {}):
-            return data
-        stamped = {**data, "method": self.backend.method}
-        return stamped if validator_for(schema)(schema).is_valid(stamped) else data
 
     # -- request building and caching ------------------------------------------------------
 
