@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from workers.agents.llm.options import RequestOptions
+
 SECTION_CHARS = 8000
 SUMMARY: dict[str, Any] = {
     "type": "object",
@@ -50,7 +52,8 @@ def summarize_text(client, text: str, max_points: int, focus: str = "",
     result = client.structured(
         [{"role": "system", "content": "You summarise documents faithfully."},
          {"role": "user", "content": ask}],
-        SUMMARY, schema_name="summary", role="summarizer", evidence=passages(text, prefix))
+        SUMMARY, RequestOptions(role="summarizer", evidence=passages(text, prefix)),
+        schema_name="summary")
     data = dict(result.data)
     data["key_points"] = data["key_points"][:max_points]
     return data, result.usage.to_dict()

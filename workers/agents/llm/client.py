@@ -13,6 +13,7 @@ pieces beside it rather than doing their work itself:
   (:mod:`.structured`);
 * a :class:`UsageRecord` per call (tokens, cost, waits) and Prometheus metrics (:mod:`.usage`).
 
+``chat``, ``structured`` and ``stream_chat`` take the same :class:`RequestOptions`.
 One instance per process is enough; it is safe to share between threads.
 """
 
@@ -28,6 +29,7 @@ from .backends.base import BackendReply, ChatBackend, StreamPiece
 from .cache import NO_CACHE, CacheEntry, ResponseCache
 from .errors import LLMPermanentError
 from .messages import Evidence, LLMRequest, Message, to_evidence, to_messages
+from .options import DEFAULT_OPTIONS, RequestOptions
 from .pricing import PriceTable
 from .rate_limit import RedisRateLimiter, reserve
 from .retry import RetryPolicy
@@ -38,6 +40,8 @@ from .usage import UsageMeter, UsageRecord
 T = TypeVar("T")
 
 DEFAULT_MAX_OUTPUT_TOKENS = 1024
+
+Messages = Iterable[Mapping[str, Any] | Message]
 
 
 @dataclass(frozen=True)
@@ -99,24 +103,10 @@ class LLMClient:
             )
         return model
 
-    def chat(
-        self,
-        messages: Iterable[Mapping[str, Any] | Message],
-        *,
-        role: str | None = None,
-        model: str | None = None,
-        evidence: Iterable[Mapping[str, Any] | Evidence] = (),
-        temperature: float | None = None,
-        max_output_tokens: int | None = None,
-        seed: int | None = None,
-        options: Mapping[str, Any] | None = None,
-        use_cache: bool = True,
-    ) -> ChatResult:
+    def chat(self, messages: Messages, options: RequestOptions = DEFAULT_OPTIONS) -> ChatResult:
         """Messages (and optional evidence passages) in, reply text out."""
-        request = self._request(
-            messages, role, model, evidence, temperature, max_output_tokens, seed, options
-        )
-        entry = self._cache_entry("chat", request, use_cache)
+        request = self._request(messages, options)
+        entry = self._cache_entry("chat", request, options)
         if (hit := entry.load()) is not None:
             return ChatResult(hit["text"], UsageRecord.cache_hit(self.backend, request.model))
         reply, usage = self._call(request)
@@ -125,18 +115,11 @@ class LLMClient:
 
     def structured(
         self,
-        messages: Iterable[Mapping[str, Any] | Message],
+        messages: Messages,
         schema: Mapping[str, Any],
+        options: RequestOptions = DEFAULT_OPTIONS,
         *,
         schema_name: str = "response",
-        role: str | None = None,
-        model: str | None = None,
-        evidence: Iterable[Mapping[str, Any] | Evidence] = (),
-        temperature: float | None = None,
-        max_output_tokens: int | None = None,
-        seed: int | None = None,
-        options: Mapping[str, Any] | None = None,
-        use_cache: bool = True,
     ) -> StructuredResult:
         """A JSON object valid against ``schema``.
 
@@ -146,13 +129,9 @@ class LLMClient:
         """
         check_schema(schema)
         request = replace(
-            self._request(
-                messages, role, model, evidence, temperature, max_output_tokens, seed, options
-            ),
-            json_schema=schema,
-            schema_name=schema_name,
+            self._request(messages, options), json_schema=schema, schema_name=schema_name
         )
-        entry = self._cache_entry("structured", request, use_cache)
+        entry = self._cache_entry("structured", request, options)
         if (hit := entry.load()) is not None:
             return StructuredResult(hit["data"], UsageRecord.cache_hit(self.backend, request.model))
         data, usage = structured_reply(self._call, request, self.backend.name)
@@ -161,31 +140,19 @@ class LLMClient:
         return StructuredResult(data, usage)
 
     def stream_chat(
-        self,
-        messages: Iterable[Mapping[str, Any] | Message],
-        *,
-        role: str | None = None,
-        model: str | None = None,
-        evidence: Iterable[Mapping[str, Any] | Evidence] = (),
-        temperature: float | None = None,
-        max_output_tokens: int | None = None,
-        seed: int | None = None,
-        options: Mapping[str, Any] | None = None,
-        use_cache: bool = True,
+        self, messages: Messages, options: RequestOptions = DEFAULT_OPTIONS
     ) -> ChatStream:
         """Like :meth:`chat` but yields text deltas as they arrive.
 
         Errors before the first delta are retried like any call; an error mid-stream is
         raised as :class:`LLMTransientError` (the partial text is not cached).
         """
-        request = self._request(
-            messages, role, model, evidence, temperature, max_output_tokens, seed, options
-        )
-        return ChatStream(self, request, self._cache_entry("chat", request, use_cache))
+        request = self._request(messages, options)
+        return ChatStream(self, request, self._cache_entry("chat", request, options))
 
     def count_tokens(
         self,
-        messages: Iterable[Mapping[str, Any] | Message],
+        messages: Messages,
         *,
         evidence: Iterable[Mapping[str, Any] | Evidence] = (),
     ) -> int:
@@ -196,7 +163,15 @@ class LLMClient:
     def close(self) -> None:
         self.backend.close()
 
-    # -- one upstream reply with rate limiting and retries ---------------------------------
+    # -- composition -----------------------------------------------------------------------
+
+    def _request(self, messages: Messages, options: RequestOptions) -> LLMRequest:
+        return options.request(messages, model=options.model or self.model_for(options.role))
+
+    def _cache_entry(self, kind: str, request: LLMRequest, options: RequestOptions) -> CacheEntry:
+        if self._cache is None or not options.use_cache:
+            return NO_CACHE
+        return self._cache.entry(self.backend.name, kind, request)
 
     def _call(self, request: LLMRequest) -> tuple[BackendReply, UsageRecord]:
         """One reply from upstream (rate limited, retried) and what it cost."""
@@ -227,26 +202,6 @@ class LLMClient:
             sleep=meter.pause,
         )
         return result, meter
-
-    # -- request building and caching ------------------------------------------------------
-
-    def _request(
-        self, messages, role, model, evidence, temperature, max_output_tokens, seed, options
-    ) -> LLMRequest:
-        return LLMRequest(
-            model=model or self.model_for(role),
-            messages=to_messages(messages),
-            evidence=to_evidence(evidence),
-            temperature=temperature,
-            max_output_tokens=max_output_tokens,
-            seed=seed,
-            options=dict(options or {}),
-        )
-
-    def _cache_entry(self, kind: str, request: LLMRequest, use_cache: bool) -> CacheEntry:
-        if self._cache is None or not use_cache:
-            return NO_CACHE
-        return self._cache.entry(self.backend.name, kind, request)
 
 
 @dataclass
