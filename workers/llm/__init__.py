@@ -3,8 +3,8 @@
 Typical use::
 
     client = build_llm_client(LLMSettings(backend="ollama", ...), redis_client)
-    result = client.structured(messages, schema, evidence=[{"id": "d1", "text": "..."}],
-                               role="perspective")
+    options = RequestOptions(role="perspective", evidence=[{"id": "d1", "text": "..."}])
+    result = client.structured(messages, schema, options)
     result.data, result.usage.to_dict()
 
 Names are imported lazily, so a process that never builds the OpenAI backend never pays
@@ -37,6 +37,7 @@ _EXPORTS = {
     "Evidence": ".messages",
     "LLMRequest": ".messages",
     "Message": ".messages",
+    "RequestOptions": ".options",
     "ModelPrice": ".pricing",
     "PriceTable": ".pricing",
     "Admission": ".rate_limit",

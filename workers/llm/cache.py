@@ -3,6 +3,8 @@
 The key is a SHA-256 over the backend name and the request's fingerprint (model, messages,
 schema, evidence and sampling parameters), so any change to those misses the cache. The
 cache is an optimisation: if Redis fails, a lookup counts as a miss and a store is skipped.
+A call works on its :class:`CacheEntry`, which also counts the hit/miss metrics; a call that
+must not be cached gets :data:`NO_CACHE`, which never hits and stores nothing.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import redis
 
-from workers.llm.messages import LLMRequest
+from . import metrics
+from .messages import LLMRequest
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,10 @@ class ResponseCache:
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
         return f"{self._prefix}:{hashlib.sha256(canonical.encode()).hexdigest()}"
 
+    def entry(self, backend: str, kind: str, request: LLMRequest) -> CacheEntry:
+        """Where the ``kind`` (``"chat"``/``"structured"``) reply to ``request`` is kept."""
+        return CacheEntry(self, self.key_for(backend, kind, request), backend, request.model)
+
     def get(self, key: str) -> dict[str, Any] | None:
         try:
             raw = self._redis.get(key)
@@ -58,3 +66,29 @@ class ResponseCache:
             self._redis.set(key, json.dumps(value), ex=self._ttl_s)
         except redis.RedisError as exc:
             log.warning("response cache unavailable, reply not stored: %s", exc)
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """One call's place in the cache; ``backend`` and ``model`` label the hit/miss metrics."""
+
+    cache: ResponseCache | None = None
+    key: str = ""
+    backend: str = ""
+    model: str = ""
+
+    def load(self) -> dict[str, Any] | None:
+        """The stored reply, or ``None`` on a miss (counted) or without a cache (not counted)."""
+        if self.cache is None:
+            return None
+        hit = self.cache.get(self.key)
+        counter = metrics.CACHE_HITS if hit is not None else metrics.CACHE_MISSES
+        counter.labels(self.backend, self.model).inc()
+        return hit
+
+    def store(self, value: dict[str, Any]) -> None:
+        if self.cache is not None:
+            self.cache.put(self.key, value)
+
+
+NO_CACHE = CacheEntry()

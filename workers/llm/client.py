@@ -1,44 +1,47 @@
 """The one entry point agents use: caching, rate limiting, retries and accounting around a backend.
 
-Every backend gets identical production behaviour from this wrapper:
+Every backend gets identical production behaviour from this wrapper, which composes the
+pieces beside it rather than doing their work itself:
 
-* a Redis response cache keyed on backend, model, messages, evidence and parameters;
-* the shared Redis rate limiter (remote backends only), waiting when the window is full;
+* a Redis response cache keyed on backend, model, messages, evidence and parameters
+  (:mod:`.cache`);
+* the shared Redis rate limiter (remote backends only), waiting when the window is full
+  (:mod:`.rate_limit`);
 * retries with exponential backoff and jitter that honour ``Retry-After``; permanent errors
-  (401/403/400...) are never retried;
-* structured output validated against the JSON schema, with one repair round-trip;
-* a :class:`UsageRecord` per call (tokens, cost, waits) and Prometheus metrics.
+  (401/403/400...) are never retried (:mod:`.retry`);
+* structured output validated against the JSON schema, with one repair round-trip
+  (:mod:`.structured`);
+* a :class:`UsageRecord` per call (tokens, cost, waits) and Prometheus metrics (:mod:`.usage`).
 
+``chat``, ``structured`` and ``stream_chat`` take the same :class:`RequestOptions`.
 One instance per process is enough; it is safe to share between threads.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, TypeVar
 
-from jsonschema.validators import validator_for
-
-from workers.llm import metrics
-from workers.llm.backends.base import BackendReply, ChatBackend, StreamPiece
-from workers.llm.cache import ResponseCache
-from workers.llm.errors import LLMError, LLMOutputError, LLMPermanentError, LLMTransientError
-from workers.llm.messages import Evidence, LLMRequest, Message, to_evidence, to_messages
-from workers.llm.pricing import PriceTable
-from workers.llm.rate_limit import RedisRateLimiter
-from workers.llm.retry import RetryPolicy
-from workers.llm.structured import Validation, check_schema, repair_messages, validate_reply
-from workers.llm.tokens import estimate_request_tokens
-from workers.llm.usage import UsageRecord
-
-log = logging.getLogger(__name__)
+from .backends.base import BackendReply, ChatBackend, StreamPiece
+from .cache import NO_CACHE, CacheEntry, ResponseCache
+from .errors import LLMPermanentError
+from .messages import Evidence, LLMRequest, Message, to_evidence, to_messages
+from .options import DEFAULT_OPTIONS, RequestOptions
+from .pricing import PriceTable
+from .rate_limit import RedisRateLimiter, reserve
+from .retry import RetryPolicy
+from .structured import check_schema, stamp_method, structured_reply
+from .tokens import estimate_request_tokens
+from .usage import UsageMeter, UsageRecord
 
 T = TypeVar("T")
 
 DEFAULT_MAX_OUTPUT_TOKENS = 1024
+
+Messages = Iterable[Mapping[str, Any] | Message]
 
 
 @dataclass(frozen=True)
@@ -54,16 +57,6 @@ class StructuredResult:
 
     data: Any
     usage: UsageRecord
-
-
-@dataclass
-class _Attempts:
-    """Bookkeeping for one logical call across retries."""
-
-    upstream_requests: int = 0
-    rate_limit_wait_s: float = 0.0
-    retry_wait_s: float = 0.0
-    latency_s: float = 0.0
 
 
 class LLMClient:
@@ -110,44 +103,23 @@ class LLMClient:
             )
         return model
 
-    def chat(
-        self,
-        messages: Iterable[Mapping[str, Any] | Message],
-        *,
-        role: str | None = None,
-        model: str | None = None,
-        evidence: Iterable[Mapping[str, Any] | Evidence] = (),
-        temperature: float | None = None,
-        max_output_tokens: int | None = None,
-        seed: int | None = None,
-        options: Mapping[str, Any] | None = None,
-        use_cache: bool = True,
-    ) -> ChatResult:
+    def chat(self, messages: Messages, options: RequestOptions = DEFAULT_OPTIONS) -> ChatResult:
         """Messages (and optional evidence passages) in, reply text out."""
-        request = self._request(
-            messages, role, model, evidence, temperature, max_output_tokens, seed, options
-        )
-        key = self._cache_key("chat", request) if use_cache else None
-        if (hit := self._cache_get(key, request)) is not None:
-            return ChatResult(hit["text"], self._cached_usage(request))
+        request = self._request(messages, options)
+        entry = self._cache_entry("chat", request, options)
+        if (hit := entry.load()) is not None:
+            return ChatResult(hit["text"], UsageRecord.cache_hit(self.backend, request.model))
         reply, usage = self._call(request)
-        self._cache_put(key, {"text": reply.text})
+        entry.store({"text": reply.text})
         return ChatResult(reply.text, usage)
 
     def structured(
         self,
-        messages: Iterable[Mapping[str, Any] | Message],
+        messages: Messages,
         schema: Mapping[str, Any],
+        options: RequestOptions = DEFAULT_OPTIONS,
         *,
         schema_name: str = "response",
-        role: str | None = None,
-        model: str | None = None,
-        evidence: Iterable[Mapping[str, Any] | Evidence] = (),
-        temperature: float | None = None,
-        max_output_tokens: int | None = None,
-        seed: int | None = None,
-        options: Mapping[str, Any] | None = None,
-        use_cache: bool = True,
     ) -> StructuredResult:
         """A JSON object valid against ``schema``.
 
@@ -157,49 +129,30 @@ class LLMClient:
         """
         check_schema(schema)
         request = replace(
-            self._request(
-                messages, role, model, evidence, temperature, max_output_tokens, seed, options
-            ),
-            json_schema=schema,
-            schema_name=schema_name,
+            self._request(messages, options), json_schema=schema, schema_name=schema_name
         )
-        key = self._cache_key("structured", request) if use_cache else None
-        if (hit := self._cache_get(key, request)) is not None:
-            return StructuredResult(hit["data"], self._cached_usage(request))
-        reply, usage = self._call(request)
-        validation = validate_reply(reply.text, schema)
-        if not validation.ok:
-            validation, usage = self._repair(request, reply.text, validation.problems, usage)
-        data = self._stamp_method(validation.data, schema)
-        self._cache_put(key, {"data": data})
+        entry = self._cache_entry("structured", request, options)
+        if (hit := entry.load()) is not None:
+            return StructuredResult(hit["data"], UsageRecord.cache_hit(self.backend, request.model))
+        data, usage = structured_reply(self._call, request, self.backend.name)
+        data = stamp_method(data, schema, self.backend.method)
+        entry.store({"data": data})
         return StructuredResult(data, usage)
 
     def stream_chat(
-        self,
-        messages: Iterable[Mapping[str, Any] | Message],
-        *,
-        role: str | None = None,
-        model: str | None = None,
-        evidence: Iterable[Mapping[str, Any] | Evidence] = (),
-        temperature: float | None = None,
-        max_output_tokens: int | None = None,
-        seed: int | None = None,
-        options: Mapping[str, Any] | None = None,
-        use_cache: bool = True,
+        self, messages: Messages, options: RequestOptions = DEFAULT_OPTIONS
     ) -> ChatStream:
         """Like :meth:`chat` but yields text deltas as they arrive.
 
         Errors before the first delta are retried like any call; an error mid-stream is
         raised as :class:`LLMTransientError` (the partial text is not cached).
         """
-        request = self._request(
-            messages, role, model, evidence, temperature, max_output_tokens, seed, options
-        )
-        return ChatStream(self, request, self._cache_key("chat", request) if use_cache else None)
+        request = self._request(messages, options)
+        return ChatStream(self, request, self._cache_entry("chat", request, options))
 
     def count_tokens(
         self,
-        messages: Iterable[Mapping[str, Any] | Message],
+        messages: Messages,
         *,
         evidence: Iterable[Mapping[str, Any] | Evidence] = (),
     ) -> int:
@@ -210,189 +163,45 @@ class LLMClient:
     def close(self) -> None:
         self.backend.close()
 
-    # -- one upstream reply with rate limiting and retries ---------------------------------
+    # -- composition -----------------------------------------------------------------------
+
+    def _request(self, messages: Messages, options: RequestOptions) -> LLMRequest:
+        return options.request(messages, model=options.model or self.model_for(options.role))
+
+    def _cache_entry(self, kind: str, request: LLMRequest, options: RequestOptions) -> CacheEntry:
+        if self._cache is None or not options.use_cache:
+            return NO_CACHE
+        return self._cache.entry(self.backend.name, kind, request)
 
     def _call(self, request: LLMRequest) -> tuple[BackendReply, UsageRecord]:
-        attempts = _Attempts()
-        reserved = self._reserved_tokens(request)
-        reply = self._with_retries(request, attempts, reserved, self.backend.generate)
-        return reply, self._account(request, reply, attempts, reserved)
+        """One reply from upstream (rate limited, retried) and what it cost."""
+        reply, meter = self._send(request, self.backend.generate)
+        return reply, meter.record(reply)
 
-    def _with_retries(
-        self,
-        request: LLMRequest,
-        attempts: _Attempts,
-        reserved_tokens: int,
-        operation: Callable[[LLMRequest], T],
-    ) -> T:
-        backend, model = self.backend.name, request.model
-        retries = 0
-        while True:
-            if self._limiter is not None:
-                admission = self._limiter.acquire(backend, reserved_tokens)
-                attempts.rate_limit_wait_s += admission.waited_s
-                metrics.RATE_LIMIT_WAIT_SECONDS.labels(backend).observe(admission.waited_s)
-            attempts.upstream_requests += int(self.backend.remote)
-            started = self._clock()
-            try:
-                result = operation(request)
-            except LLMTransientError as exc:
-                self._observe(model, "transient_error", started, attempts)
-                retries += 1
-                delay = self._retry.delay_before_retry(retries, exc)
-                if delay is None:
-                    log.warning(
-                        "%s/%s giving up after %d attempts: %s",
-                        backend,
-                        model,
-                        retries,
-                        exc.message,
-                    )
-                    raise
-                log.warning(
-                    "%s/%s transient error (%s); retry %d in %.2fs",
-                    backend,
-                    model,
-                    exc.message,
-                    retries,
-                    delay,
-                )
-                metrics.RETRIES.labels(backend, model).inc()
-                self._sleep(delay)
-                attempts.retry_wait_s += delay
-                continue
-            except LLMOutputError:
-                self._observe(model, "invalid_output", started, attempts)
-                raise
-            except LLMError:
-                self._observe(model, "permanent_error", started, attempts)
-                raise
-            self._observe(model, "ok", started, attempts)
-            return result
-
-    def _observe(self, model: str, outcome: str, started: float, attempts: _Attempts) -> None:
-        elapsed = self._clock() - started
-        attempts.latency_s += elapsed
-        metrics.REQUESTS.labels(self.backend.name, model, outcome).inc()
-        metrics.REQUEST_SECONDS.labels(self.backend.name, model).observe(elapsed)
-
-    def _reserved_tokens(self, request: LLMRequest) -> int:
-        if self._limiter is None:
-            return 0
-        output = request.max_output_tokens or self._default_max_output_tokens
-        return estimate_request_tokens(request) + output
-
-    def _account(
-        self, request: LLMRequest, reply: BackendReply, attempts: _Attempts, reserved: int
-    ) -> UsageRecord:
-        backend, model = self.backend.name, request.model
-        if self._limiter is not None:
-            used = reply.input_tokens + reply.output_tokens
-            self._limiter.charge_extra_tokens(backend, used - reserved)
-        cost = self._prices.cost(model, reply.input_tokens, reply.output_tokens)
-        if not self.backend.remote:
-            cost = 0.0
-        metrics.TOKENS.labels(backend, model, "input").inc(reply.input_tokens)
-        metrics.TOKENS.labels(backend, model, "output").inc(reply.output_tokens)
-        metrics.COST_USD.labels(backend, model).inc(cost or 0.0)
-        return UsageRecord(
-            backend=backend,
-            model=model,
-            method=self.backend.method,
-            input_tokens=reply.input_tokens,
-            output_tokens=reply.output_tokens,
-            tokens_estimated=reply.tokens_estimated,
-            cost_usd=cost or 0.0,
-            priced=cost is not None,
-            upstream_requests=attempts.upstream_requests,
-            rate_limit_wait_s=attempts.rate_limit_wait_s,
-            retry_wait_s=attempts.retry_wait_s,
-            latency_s=attempts.latency_s,
+    def _send(
+        self, request: LLMRequest, operation: Callable[[LLMRequest], T]
+    ) -> tuple[T, UsageMeter]:
+        """``operation(request)`` under the rate limiter and retry policy, with its meter."""
+        reservation = reserve(
+            self._limiter, self.backend.name, request, self._default_max_output_tokens
         )
-
-    # -- structured output -----------------------------------------------------------------
-
-    def _repair(
-        self,
-        request: LLMRequest,
-        invalid_reply: str,
-        problems: tuple[str, ...],
-        usage: UsageRecord,
-    ) -> tuple[Validation, UsageRecord]:
-        backend, model = self.backend.name, request.model
-        log.info(
-            "%s/%s structured reply invalid (%s); asking for a repair",
-            backend,
-            model,
-            "; ".join(problems),
+        meter = UsageMeter(
+            self.backend,
+            request.model,
+            self._prices,
+            reservation,
+            clock=self._clock,
+            sleep=self._sleep,
         )
-        try:
-            reply, repair_usage = self._call(
-                request.with_repair(repair_messages(invalid_reply, problems))
-            )
-        except LLMError as exc:
-            exc.usage = usage
-            raise
-        usage = replace(usage.plus(repair_usage), repaired=True)
-        validation = validate_reply(reply.text, request.json_schema or {})
-        metrics.REPAIRS.labels(backend, model, "ok" if validation.ok else "failed").inc()
-        if validation.ok:
-            return validation, usage
-        error = LLMOutputError(
-            f"{backend}/{model} structured output is still invalid after one repair attempt: "
-            + "; ".join(validation.problems),
-            backend=backend,
-            problems=validation.problems,
-        )
-        error.usage = usage
-        raise error
-
-    def _stamp_method(self, data: Any, schema: Mapping[str, Any]) -> Any:
-        """Make a top-level ``method`` field tell the truth about how the data was produced."""
-        if not isinstance(data, dict) or "method" not in schema.get("properties", {}):
-            return data
-        stamped = {**data, "method": self.backend.method}
-        return stamped if validator_for(schema)(schema).is_valid(stamped) else data
-
-    # -- request building and caching ------------------------------------------------------
-
-    def _request(
-        self, messages, role, model, evidence, temperature, max_output_tokens, seed, options
-    ) -> LLMRequest:
-        return LLMRequest(
-            model=model or self.model_for(role),
-            messages=to_messages(messages),
-            evidence=to_evidence(evidence),
-            temperature=temperature,
-            max_output_tokens=max_output_tokens,
-            seed=seed,
-            options=dict(options or {}),
-        )
-
-    def _cache_key(self, kind: str, request: LLMRequest) -> str | None:
-        if self._cache is None:
-            return None
-        return self._cache.key_for(self.backend.name, kind, request)
-
-    def _cache_get(self, key: str | None, request: LLMRequest) -> dict[str, Any] | None:
-        if key is None or self._cache is None:
-            return None
-        hit = self._cache.get(key)
-        counter = metrics.CACHE_HITS if hit is not None else metrics.CACHE_MISSES
-        counter.labels(self.backend.name, request.model).inc()
-        return hit
-
-    def _cache_put(self, key: str | None, value: dict[str, Any]) -> None:
-        if key is not None and self._cache is not None:
-            self._cache.put(key, value)
-
-    def _cached_usage(self, request: LLMRequest) -> UsageRecord:
-        return UsageRecord(
+        attempt = partial(operation, request)
+        result = self._retry.run(
+            partial(meter.measure, attempt),
             backend=self.backend.name,
             model=request.model,
-            method=self.backend.method,
-            cached=True,
+            before_attempt=meter.admit,
+            sleep=meter.pause,
         )
+        return result, meter
 
 
 @dataclass
@@ -401,7 +210,7 @@ class ChatStream:
 
     client: LLMClient
     request: LLMRequest
-    cache_key: str | None
+    cache: CacheEntry
     text: str = ""
     usage: UsageRecord | None = None
     _started: bool = field(default=False, repr=False)
@@ -411,22 +220,19 @@ class ChatStream:
             raise RuntimeError("a ChatStream can be iterated only once")
         self._started = True
         client, request = self.client, self.request
-        hit = client._cache_get(self.cache_key, request)
-        if hit is not None:
-            self.text, self.usage = hit["text"], client._cached_usage(request)
+        if (hit := self.cache.load()) is not None:
+            self.text = hit["text"]
+            self.usage = UsageRecord.cache_hit(client.backend, request.model)
             yield self.text
             return
-        attempts = _Attempts()
-        reserved = client._reserved_tokens(request)
-        pieces: Iterator[StreamPiece] = client._with_retries(
-            request, attempts, reserved, client.backend.stream
-        )
+        pieces: Iterator[StreamPiece]
+        pieces, meter = client._send(request, client.backend.stream)
         parts: list[str] = []
         for piece in pieces:
             if piece.final is not None:
                 self.text = "".join(parts)
-                self.usage = client._account(request, piece.final, attempts, reserved)
-                client._cache_put(self.cache_key, {"text": self.text})
+                self.usage = meter.record(piece.final)
+                self.cache.store({"text": self.text})
                 return
             parts.append(piece.text)
             yield piece.text

@@ -5,6 +5,9 @@ It is an exact sliding-window log: one sorted set of admission times for request
 admits atomically using the Redis server clock, so all processes agree on time. When a
 request does not fit, the script says how long until enough capacity frees up, and the
 caller sleeps that long and asks again (recording the wait).
+
+A client call takes a :class:`Reservation`: an estimate of its tokens, admitted before each
+upstream attempt and settled against the tokens the reply really used.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from dataclasses import dataclass
 
 import redis
 
-from workers.llm.errors import LLMPermanentError, LLMTransientError
+from . import metrics
+from .errors import LLMPermanentError, LLMTransientError
+from .messages import LLMRequest
+from .tokens import estimate_request_tokens
 
 _ACQUIRE = """
 local t = redis.call('TIME')
@@ -200,3 +206,38 @@ class RedisRateLimiter:
     def _keys(self, provider: str) -> list[str]:
         base = f"{self._prefix}:{provider}"
         return [f"{base}:requests", f"{base}:tokens", f"{base}:tokens_used"]
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The tokens one logical call asks the limiter for; without a limiter it admits at once."""
+
+    limiter: RedisRateLimiter | None
+    provider: str
+    tokens: int = 0
+
+    def admit(self) -> float:
+        """Wait until the call fits the provider's window; the seconds waited."""
+        if self.limiter is None:
+            return 0.0
+        waited = self.limiter.acquire(self.provider, self.tokens).waited_s
+        metrics.RATE_LIMIT_WAIT_SECONDS.labels(self.provider).observe(waited)
+        return waited
+
+    def settle(self, used_tokens: int) -> None:
+        """Charge what the reply used beyond the estimate (estimates run low sometimes)."""
+        if self.limiter is not None:
+            self.limiter.charge_extra_tokens(self.provider, used_tokens - self.tokens)
+
+
+def reserve(
+    limiter: RedisRateLimiter | None,
+    provider: str,
+    request: LLMRequest,
+    default_output_tokens: int,
+) -> Reservation:
+    """A reservation for ``request``: its estimated input plus its output allowance."""
+    if limiter is None:
+        return Reservation(None, provider)
+    output = request.max_output_tokens or default_output_tokens
+    return Reservation(limiter, provider, estimate_request_tokens(request) + output)

@@ -2,19 +2,32 @@
 
 Server-directed waits (``retry-after-ms``/``retry-after``) are honoured as given, plus up
 to 10 % jitter so a crowd of workers does not return in lockstep; otherwise the delay is
-exponential backoff with "equal jitter" (half fixed, half random).
+exponential backoff with "equal jitter" (half fixed, half random). :meth:`RetryPolicy.run`
+is the one retry loop: transient errors are retried, every other error is raised at once.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
-from workers.llm.errors import LLMTransientError
+from . import metrics
+from .errors import LLMTransientError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def _nothing() -> None:
+    """No preparation before an attempt."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,49 @@ class RetryPolicy:
             return error.retry_after * (1.0 + 0.1 * self.rng.random())
         backoff = min(self.max_delay_s, self.base_delay_s * 2 ** (retry_number - 1))
         return backoff / 2 + self.rng.uniform(0, backoff / 2)
+
+    def run(
+        self,
+        operation: Callable[[], T],
+        *,
+        backend: str,
+        model: str,
+        before_attempt: Callable[[], None] = _nothing,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> T:
+        """``operation()``, repeated after each transient error until it succeeds or the
+        policy gives up (then the last error is raised).
+
+        ``before_attempt`` runs ahead of every attempt and its errors are not retried (a rate
+        limiter that would wait too long has already waited); ``sleep`` does the waiting.
+        """
+        retries = 0
+        while True:
+            before_attempt()
+            try:
+                return operation()
+            except LLMTransientError as exc:
+                retries += 1
+                delay = self.delay_before_retry(retries, exc)
+                if delay is None:
+                    log.warning(
+                        "%s/%s giving up after %d attempts: %s",
+                        backend,
+                        model,
+                        retries,
+                        exc.message,
+                    )
+                    raise
+                log.warning(
+                    "%s/%s transient error (%s); retry %d in %.2fs",
+                    backend,
+                    model,
+                    exc.message,
+                    retries,
+                    delay,
+                )
+                metrics.RETRIES.labels(backend, model).inc()
+                sleep(delay)
 
 
 def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:

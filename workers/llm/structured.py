@@ -1,18 +1,30 @@
-"""Parsing and validating structured replies, and the message that asks for a repair."""
+"""Parsing and validating structured replies, and the one repair round-trip.
+
+A reply that is not valid JSON for the schema is shown back to the model with what was
+wrong; :func:`structured_reply` runs that exchange so the client only supplies the call.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import SchemaError
 from jsonschema.validators import validator_for
 from referencing.exceptions import Unresolvable
 
-from workers.llm.errors import LLMPermanentError
-from workers.llm.messages import Message
+from . import metrics
+from .errors import LLMError, LLMOutputError, LLMPermanentError
+from .messages import LLMRequest, Message
+
+if TYPE_CHECKING:
+    from .backends.base import BackendReply
+    from .usage import UsageRecord
+
+log = logging.getLogger(__name__)
 
 MAX_REPORTED_PROBLEMS = 5
 
@@ -65,6 +77,57 @@ def repair_messages(invalid_reply: str, problems: tuple[str, ...]) -> tuple[Mess
             "Reply again with only the corrected JSON object, no prose and no code fences.",
         ),
     )
+
+
+def structured_reply(
+    call: Callable[[LLMRequest], tuple[BackendReply, UsageRecord]],
+    request: LLMRequest,
+    backend: str,
+) -> tuple[Any, UsageRecord]:
+    """Data valid against ``request.json_schema`` and the usage of getting it.
+
+    Invalid output is sent back once with its problems; if the second reply is still
+    invalid, raises :class:`LLMOutputError` (carrying the usage of both calls).
+    """
+    schema = request.json_schema or {}
+    reply, usage = call(request)
+    validation = validate_reply(reply.text, schema)
+    if validation.ok:
+        return validation.data, usage
+    log.info(
+        "%s/%s structured reply invalid (%s); asking for a repair",
+        backend,
+        request.model,
+        "; ".join(validation.problems),
+    )
+    try:
+        reply, repair_usage = call(
+            request.with_repair(repair_messages(reply.text, validation.problems))
+        )
+    except LLMError as exc:
+        exc.usage = usage
+        raise
+    usage = replace(usage.plus(repair_usage), repaired=True)
+    validation = validate_reply(reply.text, schema)
+    metrics.REPAIRS.labels(backend, request.model, "ok" if validation.ok else "failed").inc()
+    if validation.ok:
+        return validation.data, usage
+    error = LLMOutputError(
+        f"{backend}/{request.model} structured output is still invalid after one repair "
+        "attempt: " + "; ".join(validation.problems),
+        backend=backend,
+        problems=validation.problems,
+    )
+    error.usage = usage
+    raise error
+
+
+def stamp_method(data: Any, schema: Mapping[str, Any], method: str) -> Any:
+    """Make a top-level ``method`` field tell the truth about how the data was produced."""
+    if not isinstance(data, dict) or "method" not in schema.get("properties", {}):
+        return data
+    stamped = {**data, "method": method}
+    return stamped if validator_for(schema)(schema).is_valid(stamped) else data
 
 
 def _strip_code_fence(text: str) -> str:

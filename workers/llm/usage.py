@@ -1,10 +1,25 @@
-"""Per-call usage records the task layer attaches to a job, and their running totals."""
+"""Per-call usage records the task layer attaches to a job, and their running totals.
+
+A :class:`UsageMeter` is the ledger of one logical call while it runs: it times each upstream
+attempt, adds up rate-limit and retry waits, and turns the final reply into the call's
+:class:`UsageRecord` (tokens, cost, Prometheus metrics, the limiter settled).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from . import metrics
+from .errors import LLMError, LLMOutputError, LLMTransientError
+from .pricing import PriceTable
+
+if TYPE_CHECKING:
+    from .backends.base import BackendReply, ChatBackend
+    from .rate_limit import Reservation
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,11 @@ class UsageRecord:
     latency_s: float = 0.0
     repaired: bool = False
 
+    @classmethod
+    def cache_hit(cls, backend: ChatBackend, model: str) -> UsageRecord:
+        """A call answered from the response cache: nothing sent, nothing spent."""
+        return cls(backend=backend.name, model=model, method=backend.method, cached=True)
+
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
@@ -57,6 +77,83 @@ class UsageRecord:
             latency_s=self.latency_s + other.latency_s,
             repaired=self.repaired or other.repaired,
         )
+
+
+@dataclass
+class UsageMeter:
+    """What one logical call spends across its upstream attempts (retries included)."""
+
+    backend: ChatBackend
+    model: str
+    prices: PriceTable
+    reservation: Reservation
+    clock: Callable[[], float] = field(repr=False)
+    sleep: Callable[[float], None] = field(repr=False)
+    upstream_requests: int = 0
+    rate_limit_wait_s: float = 0.0
+    retry_wait_s: float = 0.0
+    latency_s: float = 0.0
+
+    def admit(self) -> None:
+        """Wait for the rate limiter before an attempt, counting the wait."""
+        self.rate_limit_wait_s += self.reservation.admit()
+
+    def measure(self, operation: Callable[[], T]) -> T:
+        """One upstream attempt, timed and counted by outcome."""
+        self.upstream_requests += int(self.backend.remote)
+        started = self.clock()
+        try:
+            result = operation()
+        except LLMError as exc:
+            self._observe(_outcome(exc), started)
+            raise
+        self._observe("ok", started)
+        return result
+
+    def pause(self, seconds: float) -> None:
+        """Sleep before a retry, counting the wait."""
+        self.sleep(seconds)
+        self.retry_wait_s += seconds
+
+    def record(self, reply: BackendReply) -> UsageRecord:
+        """The call's usage once ``reply`` (the final one) has arrived."""
+        name, model = self.backend.name, self.model
+        self.reservation.settle(reply.input_tokens + reply.output_tokens)
+        cost = self.prices.cost(model, reply.input_tokens, reply.output_tokens)
+        if not self.backend.remote:
+            cost = 0.0
+        metrics.TOKENS.labels(name, model, "input").inc(reply.input_tokens)
+        metrics.TOKENS.labels(name, model, "output").inc(reply.output_tokens)
+        metrics.COST_USD.labels(name, model).inc(cost or 0.0)
+        return UsageRecord(
+            backend=name,
+            model=model,
+            method=self.backend.method,
+            input_tokens=reply.input_tokens,
+            output_tokens=reply.output_tokens,
+            tokens_estimated=reply.tokens_estimated,
+            cost_usd=cost or 0.0,
+            priced=cost is not None,
+            upstream_requests=self.upstream_requests,
+            rate_limit_wait_s=self.rate_limit_wait_s,
+            retry_wait_s=self.retry_wait_s,
+            latency_s=self.latency_s,
+        )
+
+    def _observe(self, outcome: str, started: float) -> None:
+        elapsed = self.clock() - started
+        self.latency_s += elapsed
+        metrics.REQUESTS.labels(self.backend.name, self.model, outcome).inc()
+        metrics.REQUEST_SECONDS.labels(self.backend.name, self.model).observe(elapsed)
+
+
+def _outcome(error: LLMError) -> str:
+    """The ``outcome`` label of ``dia3_llm_requests_total`` for a failed attempt."""
+    if isinstance(error, LLMTransientError):
+        return "transient_error"
+    if isinstance(error, LLMOutputError):
+        return "invalid_output"
+    return "permanent_error"
 
 
 def summarise_usage(records: Iterable[UsageRecord]) -> dict[str, Any]:

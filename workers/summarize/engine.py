@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from app.workflows.summarize.sections import sections  # noqa: F401
+from workers.llm.options import RequestOptions
+
 SUMMARY: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -32,7 +35,8 @@ def summarize_text(client, text: str, max_points: int, focus: str = "",
     result = client.structured(
         [{"role": "system", "content": "You summarise documents faithfully."},
          {"role": "user", "content": ask}],
-        SUMMARY, schema_name="summary", role="summarizer", evidence=passages(text, prefix))
+        SUMMARY, RequestOptions(role="summarizer", evidence=passages(text, prefix)),
+        schema_name="summary")
     data = dict(result.data)
     data["key_points"] = data["key_points"][:max_points]
     return data, result.usage.to_dict()

@@ -13,6 +13,7 @@ from workers.llm import (
     LocalBackend,
     ModelPrice,
     PriceTable,
+    RequestOptions,
     UsageRecord,
     summarise_usage,
 )
@@ -100,8 +101,8 @@ def test_local_calls_are_free_and_estimated() -> None:
 
 def test_role_models_choose_the_model(provider: Provider) -> None:
     client = provider.client(role_models={"final_report": "big-model"})
-    client.chat(MESSAGES, role="final_report")
-    client.chat(MESSAGES, role="perspective")
+    client.chat(MESSAGES, RequestOptions(role="final_report"))
+    client.chat(MESSAGES, RequestOptions(role="perspective"))
 
     assert [r.json["model"] for r in provider.server.requests] == ["big-model", provider.model]
 

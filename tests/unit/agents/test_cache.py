@@ -13,7 +13,13 @@ from tests.unit.agents.conftest import (
     VALID_PERSPECTIVE,
     Provider,
 )
-from workers.llm import LOCAL_MODEL, LLMClient, LocalBackend, ResponseCache
+from workers.llm import (
+    LOCAL_MODEL,
+    LLMClient,
+    LocalBackend,
+    RequestOptions,
+    ResponseCache,
+)
 
 
 def _sample(name: str, **labels: str) -> float:
@@ -28,8 +34,8 @@ def test_cache_hit_makes_no_second_upstream_request(
     labels = {"backend": provider.name, "model": provider.model}
     hits_before = _sample("dia3_llm_cache_hits_total", **labels)
 
-    first = client.chat(MESSAGES, evidence=EVIDENCE)
-    second = client.chat(MESSAGES, evidence=EVIDENCE)
+    first = client.chat(MESSAGES, RequestOptions(evidence=EVIDENCE))
+    second = client.chat(MESSAGES, RequestOptions(evidence=EVIDENCE))
 
     assert provider.server.request_count("chat") == 1
     assert second.text == first.text
@@ -59,11 +65,11 @@ def test_any_parameter_change_misses(
     client = provider.client(cache=ResponseCache(redis_client, ttl_s=60, key_prefix=key_prefix))
 
     client.chat(MESSAGES)
-    client.chat(MESSAGES, temperature=0.5)
-    client.chat(MESSAGES, model="other-model")
-    client.chat(MESSAGES, evidence=EVIDENCE[:1])
+    client.chat(MESSAGES, RequestOptions(temperature=0.5))
+    client.chat(MESSAGES, RequestOptions(model="other-model"))
+    client.chat(MESSAGES, RequestOptions(evidence=EVIDENCE[:1]))
     client.chat(MESSAGES[1:])
-    client.chat(MESSAGES, use_cache=False)
+    client.chat(MESSAGES, RequestOptions(use_cache=False))
 
     assert provider.server.request_count("chat") == 6
 
@@ -71,7 +77,7 @@ def test_any_parameter_change_misses(
 def test_entries_expire_after_the_ttl(redis_client: redis.Redis, key_prefix: str) -> None:
     cache = ResponseCache(redis_client, ttl_s=30, key_prefix=key_prefix)
     client = LLMClient(LocalBackend(), default_model=LOCAL_MODEL, cache=cache)
-    client.chat(MESSAGES, evidence=EVIDENCE)
+    client.chat(MESSAGES, RequestOptions(evidence=EVIDENCE))
 
     keys = list(redis_client.scan_iter(f"{key_prefix}:cache:*"))
     assert len(keys) == 1

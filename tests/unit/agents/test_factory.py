@@ -13,6 +13,7 @@ from workers.llm import (
     LocalBackend,
     OllamaBackend,
     OpenAIBackend,
+    RequestOptions,
     Secret,
     build_backend,
     build_llm_client,
@@ -32,7 +33,7 @@ def test_each_backend_is_built_from_settings() -> None:
 
 def test_local_client_needs_no_configuration() -> None:
     client = build_llm_client(LLMSettings())
-    result = client.structured(MESSAGES, PERSPECTIVE_SCHEMA, evidence=EVIDENCE)
+    result = client.structured(MESSAGES, PERSPECTIVE_SCHEMA, RequestOptions(evidence=EVIDENCE))
     assert result.usage.model == LOCAL_MODEL and result.data["method"] == "extractive"
 
 
@@ -51,8 +52,8 @@ def test_ollama_client_with_cache_rate_limit_and_roles(
         redis_key_prefix=key_prefix,
     )
     client = build_llm_client(settings, redis_client)
-    first = client.chat(MESSAGES, role="final_report")
-    second = client.chat(MESSAGES, role="final_report")
+    first = client.chat(MESSAGES, RequestOptions(role="final_report"))
+    second = client.chat(MESSAGES, RequestOptions(role="final_report"))
 
     assert first.usage.model == "llama3.1:70b" and first.usage.priced
     assert second.usage.cached
@@ -63,4 +64,4 @@ def test_ollama_client_with_cache_rate_limit_and_roles(
 def test_a_role_without_a_model_is_a_clear_error() -> None:
     client = build_llm_client(LLMSettings(backend="ollama"))
     with pytest.raises(LLMPermanentError, match="no model configured for role 'perspective'"):
-        client.chat(MESSAGES, role="perspective")
+        client.chat(MESSAGES, RequestOptions(role="perspective"))

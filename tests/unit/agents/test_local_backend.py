@@ -8,8 +8,16 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tests.unit.agents.conftest import EVIDENCE, FINAL_REPORT_SCHEMA, MESSAGES, PERSPECTIVE_SCHEMA
-from workers.llm import LOCAL_MODEL, LLMClient, LLMPermanentError, LocalBackend
+from workers.llm import (
+    LOCAL_MODEL,
+    LLMClient,
+    LLMPermanentError,
+    LocalBackend,
+    RequestOptions,
+)
 from workers.llm.extractive.text import split_sentences
+
+WITH_EVIDENCE = RequestOptions(evidence=EVIDENCE)
 
 
 @pytest.fixture
@@ -19,7 +27,7 @@ def local() -> LLMClient:
 
 @pytest.mark.parametrize("schema", [PERSPECTIVE_SCHEMA, FINAL_REPORT_SCHEMA])
 def test_fills_the_llm_schemas_validly(local: LLMClient, schema: dict) -> None:
-    result = local.structured(MESSAGES, schema, evidence=EVIDENCE)
+    result = local.structured(MESSAGES, schema, WITH_EVIDENCE)
 
     Draft202012Validator(schema).validate(result.data)
     assert result.usage.method == "extractive"
@@ -28,30 +36,30 @@ def test_fills_the_llm_schemas_validly(local: LLMClient, schema: dict) -> None:
 
 
 def test_output_is_deterministic(local: LLMClient) -> None:
-    first = local.structured(MESSAGES, FINAL_REPORT_SCHEMA, evidence=EVIDENCE).data
+    first = local.structured(MESSAGES, FINAL_REPORT_SCHEMA, WITH_EVIDENCE).data
     again = LLMClient(LocalBackend(), default_model=LOCAL_MODEL)
-    second = again.structured(MESSAGES, FINAL_REPORT_SCHEMA, evidence=EVIDENCE).data
+    second = again.structured(MESSAGES, FINAL_REPORT_SCHEMA, WITH_EVIDENCE).data
 
     assert first == second
-    chat_text = local.chat(MESSAGES, evidence=EVIDENCE).text
-    assert chat_text == again.chat(MESSAGES, evidence=EVIDENCE).text
+    chat_text = local.chat(MESSAGES, WITH_EVIDENCE).text
+    assert chat_text == again.chat(MESSAGES, WITH_EVIDENCE).text
 
 
 def test_output_is_marked_extractive(local: LLMClient) -> None:
-    data = local.structured(MESSAGES, PERSPECTIVE_SCHEMA, evidence=EVIDENCE).data
+    data = local.structured(MESSAGES, PERSPECTIVE_SCHEMA, WITH_EVIDENCE).data
     assert data["method"] == "extractive"
 
     open_schema = {"type": "object", "properties": {"summary": {"type": "string"}}}
-    assert local.structured(MESSAGES, open_schema, evidence=EVIDENCE).data["method"] == "extractive"
+    assert local.structured(MESSAGES, open_schema, WITH_EVIDENCE).data["method"] == "extractive"
 
 
 def test_closed_schema_without_method_stays_valid(local: LLMClient) -> None:
-    data = local.structured(MESSAGES, FINAL_REPORT_SCHEMA, evidence=EVIDENCE).data
+    data = local.structured(MESSAGES, FINAL_REPORT_SCHEMA, WITH_EVIDENCE).data
     assert "method" not in data  # additionalProperties is false and there is no method field
 
 
 def test_every_claim_is_a_sentence_of_the_passage_it_cites(local: LLMClient) -> None:
-    data = local.structured(MESSAGES, PERSPECTIVE_SCHEMA, evidence=EVIDENCE).data
+    data = local.structured(MESSAGES, PERSPECTIVE_SCHEMA, WITH_EVIDENCE).data
     texts = {passage["id"]: passage["text"] for passage in EVIDENCE}
 
     assert data["findings"]
@@ -60,7 +68,7 @@ def test_every_claim_is_a_sentence_of_the_passage_it_cites(local: LLMClient) -> 
 
 
 def test_risks_and_opportunities_are_sorted_by_polarity(local: LLMClient) -> None:
-    data = local.structured(MESSAGES, PERSPECTIVE_SCHEMA, evidence=EVIDENCE).data
+    data = local.structured(MESSAGES, PERSPECTIVE_SCHEMA, WITH_EVIDENCE).data
 
     assert any("data breach" in risk for risk in data["risks"])
     assert any("Regulatory scrutiny" in risk for risk in data["risks"])
@@ -69,7 +77,7 @@ def test_risks_and_opportunities_are_sorted_by_polarity(local: LLMClient) -> Non
 
 
 def test_final_report_fields_use_their_evidence(local: LLMClient) -> None:
-    data = local.structured(MESSAGES, FINAL_REPORT_SCHEMA, evidence=EVIDENCE).data
+    data = local.structured(MESSAGES, FINAL_REPORT_SCHEMA, WITH_EVIDENCE).data
 
     texts = {passage["id"]: passage["text"] for passage in EVIDENCE}
     assert {c["id"] for c in data["citations"]} == {"news-1", "news-2", "filing-3"}
@@ -84,7 +92,7 @@ def test_final_report_fields_use_their_evidence(local: LLMClient) -> None:
 
 
 def test_confidence_grows_with_coverage_but_stays_modest(local: LLMClient) -> None:
-    one = local.structured(MESSAGES, PERSPECTIVE_SCHEMA, evidence=EVIDENCE[:1]).data
+    one = local.structured(MESSAGES, PERSPECTIVE_SCHEMA, RequestOptions(evidence=EVIDENCE[:1])).data
     low_coverage_schema = {
         "type": "object",
         "properties": {
@@ -92,14 +100,14 @@ def test_confidence_grows_with_coverage_but_stays_modest(local: LLMClient) -> No
             "confidence": {"type": "number"},
         },
     }
-    partial = local.structured(MESSAGES, low_coverage_schema, evidence=EVIDENCE).data
+    partial = local.structured(MESSAGES, low_coverage_schema, WITH_EVIDENCE).data
 
     assert one["confidence"] == pytest.approx(0.5)  # the one passage was cited
     assert partial["confidence"] == pytest.approx(0.2 + 0.3 / 3)
 
 
 def test_chat_is_an_extractive_summary_of_the_evidence(local: LLMClient) -> None:
-    text = local.chat(MESSAGES, evidence=EVIDENCE).text
+    text = local.chat(MESSAGES, WITH_EVIDENCE).text
     evidence_sentences = {s for p in EVIDENCE for s in split_sentences(p["text"])}
 
     assert split_sentences(text)
@@ -153,7 +161,7 @@ def test_schema_edge_cases_validate(local: LLMClient) -> None:
         },
         "required": ["title", "sentiment", "score", "tags", "entities", "kind", "items"],
     }
-    data = local.structured(MESSAGES, schema, evidence=EVIDENCE).data
+    data = local.structured(MESSAGES, schema, WITH_EVIDENCE).data
 
     Draft202012Validator(schema).validate(data)
     assert {"name": "Acme Corp", "type": "ORG"} in data["entities"]
@@ -169,4 +177,4 @@ def test_invalid_schema_is_a_permanent_error(local: LLMClient) -> None:
 def test_remote_refs_are_refused_clearly(local: LLMClient) -> None:
     schema = {"type": "object", "properties": {"x": {"$ref": "https://example.com/s.json"}}}
     with pytest.raises(LLMPermanentError, match="cannot fill this schema"):
-        local.structured(MESSAGES, schema, evidence=EVIDENCE)
+        local.structured(MESSAGES, schema, WITH_EVIDENCE)

@@ -22,13 +22,14 @@ from workers.llm import (
     LLMOutputError,
     LLMPermanentError,
     LLMTransientError,
+    RequestOptions,
     RetryPolicy,
 )
 
 
 def test_chat_returns_text_and_provider_usage(provider: Provider) -> None:
     provider.server.enqueue(ScriptedResponse.reply("Acme is doing well.", usage=(42, 7)))
-    result = provider.client().chat(MESSAGES, temperature=0.0)
+    result = provider.client().chat(MESSAGES, RequestOptions(temperature=0.0))
 
     assert result.text == "Acme is doing well."
     usage = result.usage
@@ -42,7 +43,7 @@ def test_chat_returns_text_and_provider_usage(provider: Provider) -> None:
 
 
 def test_evidence_is_sent_with_ids_in_the_prompt(provider: Provider) -> None:
-    provider.client().chat(MESSAGES, evidence=EVIDENCE)
+    provider.client().chat(MESSAGES, RequestOptions(evidence=EVIDENCE))
 
     last = provider.server.requests[0].json["messages"][-1]
     assert last["role"] == "user"

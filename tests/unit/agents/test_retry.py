@@ -8,7 +8,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from workers.llm import LLMTransientError, RetryPolicy
+from workers.llm import LLMPermanentError, LLMTransientError, RetryPolicy
 from workers.llm.retry import parse_duration, parse_retry_after
 
 
@@ -63,3 +63,37 @@ def test_gives_up_after_max_attempts_or_too_long_a_wait() -> None:
     policy = RetryPolicy(max_attempts=3, max_retry_after_s=10)
     assert policy.delay_before_retry(3, LLMTransientError("x")) is None
     assert policy.delay_before_retry(1, LLMTransientError("x", retry_after=11)) is None
+
+
+def test_run_retries_transient_errors_and_sleeps_the_policy_delay() -> None:
+    policy = RetryPolicy(max_attempts=3, base_delay_s=1.0, rng=random.Random(3))
+    outcomes = [LLMTransientError("busy"), LLMTransientError("busy"), "done"]
+    slept: list[float] = []
+
+    def operation() -> str:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    assert policy.run(operation, backend="b", model="m", sleep=slept.append) == "done"
+    assert len(slept) == 2 and 0.5 <= slept[0] <= 1.0 and 1.0 <= slept[1] <= 2.0
+
+
+def test_run_raises_permanent_errors_and_preparation_errors_at_once() -> None:
+    policy = RetryPolicy(max_attempts=5)
+    calls: list[str] = []
+
+    def permanent() -> None:
+        calls.append("op")
+        raise LLMPermanentError("no")
+
+    def limiter_gives_up() -> None:
+        calls.append("before")
+        raise LLMTransientError("would wait too long", retry_after=90)
+
+    with pytest.raises(LLMPermanentError):
+        policy.run(permanent, backend="b", model="m", sleep=calls.append)
+    with pytest.raises(LLMTransientError):
+        policy.run(permanent, backend="b", model="m", before_attempt=limiter_gives_up)
+    assert calls == ["op", "before"]

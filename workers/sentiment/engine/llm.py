@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from workers.llm.options import RequestOptions
 from workers.runtime.errors import PermanentError
 
 UNIT = {"type": "number", "minimum": 0, "maximum": 1}
@@ -43,7 +44,7 @@ def score_with_llm(client, texts: Sequence[str], per_call: int = 20,
         result = client.structured(
             [{"role": "system", "content": INSTRUCTIONS},
              {"role": "user", "content": json.dumps(numbered, ensure_ascii=False)}],
-            SCHEMA, schema_name="sentiment", role="sentiment", temperature=0)
+            SCHEMA, RequestOptions(role="sentiment", temperature=0), schema_name="sentiment")
         if on_usage is not None:
             on_usage(result.usage.to_dict())
         by_index = {item["index"]: item for item in result.data["items"]}

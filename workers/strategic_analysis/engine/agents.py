@@ -10,12 +10,15 @@ import json
 from typing import Any
 
 from app.workflows.strategic_analysis.perspectives import DEFAULT_PERSPECTIVES  # noqa: F401
+from workers.llm.options import RequestOptions
 from workers.strategic_analysis.engine import schemas
 
 
-def _evidence_for_llm(evidence: list[dict]) -> list[dict]:
-    return [{"id": e["id"], "text": e["text"], "source": e.get("title") or e.get("source")
-             or ""} for e in evidence]
+def _options(role: str, evidence: list[dict]) -> RequestOptions:
+    """The agent's role and its retrieved evidence, as the passages the model may cite."""
+    return RequestOptions(role=role, evidence=[
+        {"id": e["id"], "text": e["text"], "source": e.get("title") or e.get("source") or ""}
+        for e in evidence])
 
 
 def analyse_perspective(client, question: str, perspective: str, evidence: list[dict]
@@ -27,8 +30,8 @@ def analyse_perspective(client, question: str, perspective: str, evidence: list[
             "evidence provided; cite evidence ids for every finding.")},
         {"role": "user", "content": f"{question} ({perspective} perspective)"},
     ]
-    result = client.structured(messages, schemas.PERSPECTIVE, schema_name="perspective",
-                               role="analyst", evidence=_evidence_for_llm(evidence))
+    result = client.structured(messages, schemas.PERSPECTIVE, _options("analyst", evidence),
+                               schema_name="perspective")
     return {"perspective": perspective, **result.data}, result.usage.to_dict()
 
 
@@ -41,8 +44,8 @@ def critique(client, question: str, analyses: list[dict], evidence: list[dict]
             "below, name gaps in the evidence, and cite evidence ids.")},
         {"role": "user", "content": question + "\n\nAnalyses:\n" + json.dumps(analyses)},
     ]
-    result = client.structured(messages, schemas.CRITIQUE, schema_name="critique",
-                               role="critic", evidence=_evidence_for_llm(evidence))
+    result = client.structured(messages, schemas.CRITIQUE, _options("critic", evidence),
+                               schema_name="critique")
     return result.data, result.usage.to_dict()
 
 
@@ -57,8 +60,8 @@ def synthesise(client, question: str, analyses: list[dict], review: dict,
         {"role": "user", "content": question + "\n\nAnalyses:\n" + json.dumps(analyses)
          + "\n\nCritique:\n" + json.dumps(review)},
     ]
-    result = client.structured(messages, schemas.REPORT, schema_name="report",
-                               role="synthesiser", evidence=_evidence_for_llm(evidence))
+    result = client.structured(messages, schemas.REPORT, _options("synthesiser", evidence),
+                               schema_name="report")
     return result.data, result.usage.to_dict()
 
 
