@@ -147,6 +147,7 @@ def test_a_collection_gone_by_retrieval_fails_the_job_with_the_reason(analyst, w
     from app.extensions import job_store
     from app.jobs.store import new_job_id
     from app.workflows.registry import Plan
+    from app.workflows.strategic_analysis import steps
     from app.workflows.strategic_analysis.workflow import StrategicAnalysisParams
     from tests.conftest import wait_for
     store = job_store()
@@ -154,7 +155,7 @@ def test_a_collection_gone_by_retrieval_fails_the_job_with_the_reason(analyst, w
     plan = Plan(job_id, "req-gone", get_celery(), tenant="gone")
     params = StrategicAnalysisParams().load({"question": "Anything at all?",
                                              "collection": "vanished", "backend": "local"})
-    canvas = chain(plan.step("dia3.agents.retrieve", "retrieve", tenant="gone",
+    canvas = chain(plan.step(steps.RETRIEVE, "retrieve", tenant="gone",
                              collection="vanished", perspectives=["risk"], k=3))
     store.create(job_id=job_id, workflow="strategic_analysis", tenant="gone", owner="k",
                  params=params, steps_total=plan.steps_total, tasks=plan.tasks)

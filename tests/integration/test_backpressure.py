@@ -13,7 +13,9 @@ import pytest
 from app.backpressure import DepthCache
 from app.redis_client import get_redis
 from app.workflows import registry
+from app.workflows.smoke import steps as smoke_steps
 from app.workflows.smoke import workflow as smoke
+from app.workflows.steps import Step
 from tests.conftest import wait_for
 
 LIMIT = 3
@@ -26,7 +28,7 @@ def private_queue(monkeypatch, settings_env):
     name = f"bp-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(registry._REGISTRY, name, registry.Workflow(
         name=name, description="test", schema=smoke.SmokeParams, build=smoke.build,
-        queue=name))
+        steps=(Step(smoke_steps.ADD_ONE.name, queue=name),)))
     settings_env(DIA3_QUEUE_MAX_DEPTH=str(LIMIT))
     yield name, name
     get_redis().delete(name)

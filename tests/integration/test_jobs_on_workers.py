@@ -121,12 +121,13 @@ def test_failure_inside_a_chord_fails_the_job_with_step_and_reason(worker):
     from app.extensions import celery as get_celery
     from app.jobs.store import new_job_id
     from app.workflows.registry import Plan
+    from app.workflows.smoke import steps as smoke_steps
     store = job_store()
     job_id = new_job_id()
     plan = Plan(job_id, "req-fail", get_celery())
-    canvas = chord([plan.step("dia3.smoke.add_one", "good", 1, fan_in=True),
-                    plan.step("dia3.smoke.add_one", "bad", "not a number", fan_in=True)],
-                   plan.step("dia3.smoke.finish", "finish"))
+    canvas = chord([plan.step(smoke_steps.ADD_ONE, "good", 1, fan_in=True),
+                    plan.step(smoke_steps.ADD_ONE, "bad", "not a number", fan_in=True)],
+                   plan.step(smoke_steps.FINISH, "finish"))
     store.create(job_id=job_id, workflow="smoke", tenant="chordfail", owner="k", params={},
                  steps_total=plan.steps_total, tasks=plan.tasks)
     canvas.apply_async()

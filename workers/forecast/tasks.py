@@ -21,7 +21,7 @@ def series_batch(self, series: list[dict], offset: int) -> dict:
 
 
 @job_task(forecast_steps.GATHER, ignore_result=True,
-             final=True, soft_time_limit=120, time_limit=180)
+          final=True, soft_time_limit=120, time_limit=180)
 def gather(self, _header_results, n_series: int) -> dict:
     parts = sorted((out for step, out in self.outputs().items() if step.startswith("series-")),
                    key=lambda part: part["offset"])
@@ -32,6 +32,6 @@ def gather(self, _header_results, n_series: int) -> dict:
 
 
 @job_task(forecast_steps.SCENARIO, ignore_result=True,
-             final=True)
+          final=True)
 def scenario(self, spec: dict) -> dict:
     return scenario_forecast(spec)

@@ -15,7 +15,7 @@ def shard(self, shard_spec: dict) -> dict:
 
 
 @job_task(monte_carlo_steps.MERGE, ignore_result=True,
-             final=True)
+          final=True)
 def merge(self, _header_results, n_shards: int) -> dict:
     parts = [out for step, out in self.outputs().items() if step.startswith("shard-")]
     if len(parts) != n_shards:

@@ -6,9 +6,10 @@ from app.extensions import job_store
 from app.logs import job_id_var
 from app.workflows.sentiment import steps as sentiment_steps
 from workers.llm.configured import llm_client
-from workers.runtime.errors import TransientError
+from workers.llm.job_calls import llm_call
+from workers.runtime.errors import PermanentError, TransientError
 from workers.runtime.job_step import job_task
-from workers.sentiment.engine.llm import score_with_llm
+from workers.sentiment.engine.llm import IncompleteRatings, score_with_llm
 from workers.sentiment.engine.vader import build_items, score_texts, summarise
 
 
@@ -16,15 +17,17 @@ from workers.sentiment.engine.vader import build_items, score_texts, summarise
 def score_batch(self, texts: list[str], offset: int, backend: str = "vader") -> dict:
     if backend == "vader":
         return {"offset": offset, "scores": score_texts(texts, check=self.check_cancelled)}
-    from workers.strategic_analysis.tasks import llm_call
-    scores = llm_call(lambda: score_with_llm(
-        llm_client(backend), texts, check=self.check_cancelled,
-        on_usage=lambda usage: job_store().add_usage(job_id_var.get(), usage)))
+    try:
+        scores = llm_call(lambda: score_with_llm(
+            llm_client(backend), texts, check=self.check_cancelled,
+            on_usage=lambda usage: job_store().add_usage(job_id_var.get(), usage)))
+    except IncompleteRatings as error:
+        raise PermanentError(str(error)) from None
     return {"offset": offset, "scores": scores}
 
 
 @job_task(sentiment_steps.AGGREGATE, ignore_result=True,
-             final=True, soft_time_limit=120, time_limit=180)
+          final=True, soft_time_limit=120, time_limit=180)
 def aggregate(self, _header_results, n_batches: int, ids=None, timestamps=None,
               bucket: str = "auto", analyser: str = "vader") -> dict:
     batches = [out for step, out in self.outputs().items() if step.startswith("batch-")]

@@ -16,7 +16,7 @@ from workers.runtime.job_step import JobStep, job_task
 
 
 @job_task(smoke_steps.ADD_ONE, ignore_result=True,
-             soft_time_limit=30, time_limit=60)
+          soft_time_limit=30, time_limit=60)
 def add_one(self, value: int, fail_attempts: int = 0, crash: bool = False,
             stall_seconds: float = 0.0, ignore_soft_limit: bool = False) -> int:
     if stall_seconds:
@@ -30,7 +30,7 @@ def add_one(self, value: int, fail_attempts: int = 0, crash: bool = False,
 
 
 @job_task(smoke_steps.FINISH, ignore_result=True, final=True,
-             soft_time_limit=30, time_limit=60)
+          soft_time_limit=30, time_limit=60)
 def finish(self, value: int) -> dict:
     return {"value": value}
 

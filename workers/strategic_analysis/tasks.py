@@ -49,7 +49,7 @@ def critic(self, _header_results, n_perspectives: int, question: str, backend: s
 
 
 @job_task(steps.SYNTHESISE, ignore_result=True,
-             final=True)
+          final=True)
 def synthesise(self, _previous, question: str, backend: str) -> dict:
     outputs = self.outputs()
     evidence = outputs["retrieve"]["evidence"]

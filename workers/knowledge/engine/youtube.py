@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -27,7 +27,6 @@ from workers.knowledge.engine.chunking import (
     chunk_segments,
 )
 from workers.knowledge.engine.ingest import BatchCallback, tokenizer_for
-from workers.knowledge.quota import RedisRateLimiter
 
 
 @dataclass(frozen=True)
@@ -75,16 +74,22 @@ def default_session(timeout: float = 30.0) -> requests.Session:
     return session
 
 
+class Limiter(Protocol):
+    """A quota every fetch waits on (the workers share one in Redis)."""
+
+    def acquire(self) -> None: ...
+
+
 class TranscriptFetcher:
     """Fetches transcripts with youtube-transcript-api, counting each video against a
-    shared ``RedisRateLimiter`` when one is given.
+    shared quota (a :class:`Limiter`) when one is given.
 
     ``session`` is the ``requests.Session`` every HTTP call goes through (inject one to
     add proxies, cookies or, in tests, a replaying transport adapter).
     """
 
     def __init__(self, session: requests.Session | None = None,
-                 limiter: RedisRateLimiter | None = None,
+                 limiter: Limiter | None = None,
                  languages: Sequence[str] = ("en",)) -> None:
         self._session = session or default_session()
         self._limiter = limiter

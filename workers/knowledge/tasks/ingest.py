@@ -18,7 +18,7 @@ def document(self, tenant: str, collection: str, index: int, spec: dict) -> dict
 
 
 @job_task(knowledge_steps.INGEST_SUMMARISE, ignore_result=True,
-             final=True, soft_time_limit=120, time_limit=180)
+          final=True, soft_time_limit=120, time_limit=180)
 def summarise(self, _header_results, tenant: str, collection: str, n_documents: int) -> dict:
     outcomes = [out for step, out in self.outputs().items() if step.startswith("doc-")]
     if len(outcomes) != n_documents:

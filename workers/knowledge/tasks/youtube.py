@@ -12,7 +12,7 @@ from workers.runtime.job_step import job_task
 
 
 @job_task(knowledge_steps.YOUTUBE_TRANSCRIPT, keep_output=True,
-             soft_time_limit=120, time_limit=180)
+          soft_time_limit=120, time_limit=180)
 def transcript(self, video_id: str, languages: list[str] | None) -> dict:
     """Fetch under the shared quota; the retry count picks the replayed attempt in tests."""
     with step_errors():
@@ -40,7 +40,7 @@ def analyse(self, _previous, tenant: str, collection: str, summary_sentences: in
 
 
 @job_task(knowledge_steps.YOUTUBE_REPORT, ignore_result=True,
-             final=True, soft_time_limit=120, time_limit=180)
+          final=True, soft_time_limit=120, time_limit=180)
 def report(self, _header_results, collection: str) -> dict:
     outputs = self.outputs()
     missing = {"transcript", "index", "analyse"} - set(outputs)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from workers.llm.options import RequestOptions
-from workers.runtime.errors import PermanentError
 
 UNIT = {"type": "number", "minimum": 0, "maximum": 1}
 SCHEMA: dict[str, Any] = {
@@ -29,6 +28,11 @@ INSTRUCTIONS = (
     "Rate the sentiment of each numbered text. For every text return its index, a compound "
     "score from -1 (most negative) to 1 (most positive), and the shares of positive, neutral "
     "and negative content (each 0-1, summing to 1). Return one item per text.")
+
+
+
+class IncompleteRatings(ValueError):
+    """The model left texts unrated; asking again would not help (the step fails)."""
 
 
 def score_with_llm(client, texts: Sequence[str], per_call: int = 20,
@@ -50,7 +54,7 @@ def score_with_llm(client, texts: Sequence[str], per_call: int = 20,
         by_index = {item["index"]: item for item in result.data["items"]}
         missing = sorted(set(range(len(group))) - set(by_index))
         if missing:
-            raise PermanentError(f"the model rated {len(group) - len(missing)} of "
+            raise IncompleteRatings(f"the model rated {len(group) - len(missing)} of "
                                  f"{len(group)} texts (missing indexes {missing[:10]})")
         rows += [[by_index[i]["compound"], by_index[i]["positive"], by_index[i]["neutral"],
                   by_index[i]["negative"]] for i in range(len(group))]
