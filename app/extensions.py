@@ -54,6 +54,15 @@ def reset() -> None:
                 pass
 
 
+def after_fork() -> None:
+    """In a forked child: forget the parent's objects without closing them (closing would
+    shut the sockets the parent still uses); the child makes its own on first use."""
+    pid = os.getpid()
+    with _lock:
+        for key in [key for key in _items if key[0] != pid]:
+            del _items[key]
+
+
 def job_store() -> JobStore:
     def make() -> JobStore:
         from app.jobs.results import ResultStore

@@ -52,9 +52,3 @@ def get_bytes_redis() -> redis.Redis:
     """A non-decoding client of the same Redis, for binary values (staged uploads)."""
     url = redis_url()
     return process_local(f"redis-bytes:{url}", lambda: make_client(url, decode_responses=False))
-
-
-def reset_clients() -> None:
-    """Drop every process-wide client (tests switch servers; settings reloads)."""
-    from app import extensions
-    extensions.reset()

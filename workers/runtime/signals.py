@@ -8,11 +8,11 @@ import threading
 
 from celery import signals
 
-from app import metrics
+from app import extensions, metrics
 from app.broker import QUEUES
 from app.extensions import worker_registry
 from app.logs import configure_logging
-from app.redis_client import get_redis, reset_clients
+from app.redis_client import get_redis
 from app.settings import get_settings
 from workers.runtime import held
 from workers.runtime.reaper import Reaper
@@ -29,7 +29,7 @@ def _setup_logging(**kwargs):
 
 @signals.worker_process_init.connect
 def _child_init(**kwargs):
-    reset_clients()
+    extensions.after_fork()
 
 
 @signals.worker_process_shutdown.connect
