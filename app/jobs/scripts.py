@@ -141,6 +141,21 @@ if st == 'queued' or st == 'running' then redis.call('ZADD', p .. 'active', now,
 return 1
 """
 
+# ARGV: prefix, id, step, progress fields as a JSON object. Merges the fields into the step's
+# record while it is running (parallel steps of a job share the record hash, so this must not
+# be a read and a write apart). Returns 1, or 0 when the step is not running.
+STEP_PROGRESS = """
+local p, id, step, fields = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local sk = p .. 'job:' .. id .. ':steps'
+local raw = redis.call('HGET', sk, step)
+if not raw then return 0 end
+local rec = cjson.decode(raw)
+if rec.state ~= 'running' then return 0 end
+for field, value in pairs(cjson.decode(fields)) do rec[field] = value end
+redis.call('HSET', sk, step, cjson.encode(rec))
+return 1
+"""
+
 # The last step of a job: ARGV: prefix, id, step, now, runtime, result ref JSON, inline
 # result body or ''.
 # Marks the step done and the job succeeded in one round trip.

@@ -87,6 +87,7 @@ class JobStore:
         self._transition = client.register_script(scripts.TRANSITION)
         self._step_start = client.register_script(scripts.STEP_START)
         self._step_done = client.register_script(scripts.STEP_DONE)
+        self._step_progress = client.register_script(scripts.STEP_PROGRESS)
         self._finish = client.register_script(scripts.FINISH)
         self._heartbeat = client.register_script(scripts.HEARTBEAT)
         self._delete = client.register_script(scripts.DELETE)
@@ -316,28 +317,10 @@ class JobStore:
         return {step: json.loads(value) for step, value in raw.items()}
 
     def step_progress(self, job_id: str, step: str, **fields: Any) -> bool:
-        """Merge progress fields (e.g. ``batches_done``) into a running step's record.
-
-        Parallel steps of one job share the record hash, so this is an optimistic
-        transaction retried on conflict; a step that is no longer running is left alone.
-        """
-        key = f"{PREFIX}job:{job_id}:steps"
-        for _ in range(10):
-            with self.r.pipeline() as pipe:
-                try:
-                    pipe.watch(key)
-                    raw = pipe.hget(key, step)
-                    record = json.loads(raw) if raw else {}
-                    if record.get("state") != "running":
-                        return False
-                    pipe.multi()
-                    pipe.hset(key, step, json.dumps({**record, **fields},
-                                                    separators=(",", ":")))
-                    pipe.execute()
-                    return True
-                except redis.WatchError:
-                    continue
-        return False
+        """Merge progress fields (e.g. ``batches_done``) into a running step's record; a step
+        that is no longer running is left alone (False)."""
+        return self._step_progress(args=[PREFIX, job_id, step, json.dumps(
+            fields, separators=(",", ":"))]) == 1
 
     def add_usage(self, job_id: str, record: dict[str, Any]) -> None:
         """Record one metered call (LLM tokens and cost) against the job."""

@@ -88,6 +88,22 @@ def test_step_bookkeeping_ignores_second_delivery_and_finished_jobs(tenant):
     assert store.step_start(job.id, "b", "t", "w").verdict == "stop"
 
 
+def test_progress_merges_into_a_running_step_only(tenant):
+    store = job_store()
+    job, _ = create(tenant)
+    assert not store.step_progress(job.id, "a", batches_done=1)  # not started
+    started = store.step_start(job.id, "a", "t", "w")
+    assert store.step_progress(job.id, "a", batches_done=1, batches_total=3)
+    assert store.step_progress(job.id, "a", batches_done=2)
+    record = store.steps(job.id)["a"]
+    assert (record["batches_done"], record["batches_total"]) == (2, 3)
+    assert (record["state"], record["starts"], record["task_id"]) == ("running", started.starts,
+                                                                      "t")
+    store.step_done(job.id, "a", None, 0.1)
+    assert not store.step_progress(job.id, "a", batches_done=3)
+    assert store.steps(job.id)["a"]["batches_done"] == 2
+
+
 def test_failure_keeps_step_and_reason(tenant):
     store = job_store()
     job, _ = create(tenant)
