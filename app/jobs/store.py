@@ -17,11 +17,10 @@ from typing import Any
 
 import redis
 
+from app import redis_keys as keys
 from app.jobs import scripts
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, FINAL_STATES, QUEUED, Job
 from app.jobs.results import ResultStore
-
-PREFIX = "dia3:"
 
 
 class JobNotFound(LookupError):
@@ -109,7 +108,7 @@ class JobStore:
             "tasks": tasks,
         }
         created, existing_id = self._submit(args=[
-            PREFIX, job_id, tenant, workflow, repr(now), idempotency_key or "",
+            keys.PREFIX, job_id, tenant, workflow, repr(now), idempotency_key or "",
             json.dumps(params, separators=(",", ":")), *_flat(fields)])
         if created:
             flat = _flat(fields)
@@ -118,7 +117,7 @@ class JobStore:
 
     def get(self, job_id: str, tenant: str | None = None, with_params: bool = False) -> Job:
         """Load a job; a job of another tenant is reported as not found."""
-        data = self.r.hgetall(f"{PREFIX}job:{job_id}")
+        data = self.r.hgetall(keys.job(job_id))
         if not data or (tenant is not None and data.get("tenant") != tenant):
             raise JobNotFound(job_id)
         job = Job.from_hash(data)
@@ -127,23 +126,17 @@ class JobStore:
         return job
 
     def params(self, job_id: str) -> dict[str, Any]:
-        raw = self.r.get(f"{PREFIX}job:{job_id}:params")
+        raw = self.r.get(keys.job(job_id, "params"))
         return json.loads(raw) if raw else {}
 
     def steps(self, job_id: str) -> dict[str, dict[str, Any]]:
-        raw = self.r.hgetall(f"{PREFIX}job:{job_id}:steps")
+        raw = self.r.hgetall(keys.job(job_id, "steps"))
         return {step: json.loads(value) for step, value in raw.items()}
 
     def list(self, tenant: str | None, *, state: str | None = None,
              workflow: str | None = None, limit: int = 50, cursor: str | None = None) -> Page:
         """Newest first; ``tenant=None`` lists every tenant (admin)."""
-        key = f"{PREFIX}idx:{tenant or '*'}"
-        if state:
-            key += f":s:{state}"
-        if workflow:
-            key += f":w:{workflow}"
-        if not state and not workflow:
-            key += ":all"
+        key = keys.index(tenant, state, workflow)
         max_score, after_id = ("+inf", None)
         if cursor:
             score, after_id = decode_cursor(cursor)
@@ -176,17 +169,17 @@ class JobStore:
         pipe = self.r.pipeline(transaction=False)
         ids = list(ids)
         for job_id in ids:
-            pipe.hgetall(f"{PREFIX}job:{job_id}")
+            pipe.hgetall(keys.job(job_id))
         return [Job.from_hash(data) for data in pipe.execute() if data]
 
     def count(self, tenant: str | None, state: str) -> int:
-        return int(self.r.zcard(f"{PREFIX}idx:{tenant or '*'}:s:{state}"))
+        return int(self.r.zcard(keys.index(tenant, state)))
 
     # ---- transitions -----------------------------------------------------------------------
     def transition(self, job_id: str, to: str, allowed: Iterable[str], **fields: Any) -> str:
         """Change state if the current one is in ``allowed``; returns the previous state."""
         verdict, current = self._transition(args=[
-            PREFIX, job_id, to, repr(time.time()), ",".join(allowed), *_flat(fields)])
+            keys.PREFIX, job_id, to, repr(time.time()), ",".join(allowed), *_flat(fields)])
         if verdict == "missing":
             raise JobNotFound(job_id)
         if verdict == "conflict":
@@ -207,8 +200,9 @@ class JobStore:
 
     def redo(self, job_id: str, allowed: Iterable[str], tasks: dict[str, str]) -> int:
         """Make a job runnable again from its unfinished steps; returns its attempt number."""
-        verdict, value = self._redo(args=[PREFIX, job_id, repr(time.time()), ",".join(allowed),
-                                          json.dumps(tasks, separators=(",", ":"))])
+        verdict, value = self._redo(args=[
+            keys.PREFIX, job_id, repr(time.time()), ",".join(allowed),
+            json.dumps(tasks, separators=(",", ":"))])
         if verdict == "missing":
             raise JobNotFound(job_id)
         if verdict == "conflict":
@@ -221,7 +215,7 @@ class JobStore:
         step done, job succeeded. Returns (succeeded now, workflow, created_at)."""
         ref, inline = self.results.prepare(job_id, result)
         ok, workflow, created, before = self._finish(args=[
-            PREFIX, job_id, step, repr(time.time()), repr(runtime),
+            keys.PREFIX, job_id, step, repr(time.time()), repr(runtime),
             json.dumps(ref, separators=(",", ":")), inline or b""])
         if not ok and ref["kind"] == "file" and before != "succeeded":
             self.results.discard(job_id, ref)  # cancelled or failed meanwhile: drop it
@@ -243,7 +237,7 @@ class JobStore:
         return self._remove(job_id, ",".join(FINAL_STATES), repr(finished_before))
 
     def _remove(self, job_id: str, *guard: str) -> dict[str, Any] | None:
-        deleted, ref = self._delete(args=[PREFIX, job_id, *guard])
+        deleted, ref = self._delete(args=[keys.PREFIX, job_id, *guard])
         if not deleted:
             return None
         ref = json.loads(ref) if ref else {}
@@ -255,7 +249,7 @@ class JobStore:
                          ) -> list[str]:
         """Ids of ``state`` jobs created before a time (a job finishes after it was created,
         so these include every one that finished before it), oldest first."""
-        return self.r.zrangebyscore(f"{PREFIX}idx:*:s:{state}", "-inf", repr(created_before),
+        return self.r.zrangebyscore(keys.index(None, state), "-inf", repr(created_before),
                                     start=offset, num=limit)
 
     # ---- backup and restore ----------------------------------------------------------------
@@ -267,7 +261,7 @@ class JobStore:
         page: list[tuple[str, float]] = []
         offset = 0
         while len(page) < limit:
-            batch = self.r.zrangebyscore(f"{PREFIX}idx:*:all", low, "+inf", start=offset,
+            batch = self.r.zrangebyscore(keys.index(None), low, "+inf", start=offset,
                                          num=limit, withscores=True)
             if not batch:
                 break
@@ -279,15 +273,13 @@ class JobStore:
     def snapshot(self, job_id: str) -> dict[str, Any] | None:
         """A job with everything it owns, read in one transaction (so never half-changed);
         None if it is gone. The inverse of :meth:`restore`."""
-        jk = f"{PREFIX}job:{job_id}"
         pipe = self.r.pipeline(transaction=True)
-        pipe.hgetall(jk)
-        pipe.get(f"{jk}:params")
-        pipe.hgetall(f"{jk}:steps")
-        pipe.hgetall(f"{jk}:out")
-        pipe.hgetall(f"{jk}:memo")
-        pipe.lrange(f"{jk}:usage", 0, -1)
-        pipe.get(ResultStore.key(job_id))
+        pipe.hgetall(keys.job(job_id))
+        pipe.get(keys.job(job_id, "params"))
+        for part in ("steps", "out", "memo"):
+            pipe.hgetall(keys.job(job_id, part))
+        pipe.lrange(keys.job(job_id, "usage"), 0, -1)
+        pipe.get(keys.result(job_id))
         job, params, steps, out, memo, usage, result = pipe.execute()
         if not job:
             return None
@@ -296,12 +288,12 @@ class JobStore:
 
     def restore(self, job_id: str, snapshot: dict[str, Any]) -> None:
         """Write a snapshot back with its indexes and idempotency key, atomically."""
-        self._restore(args=[PREFIX, job_id, json.dumps(snapshot, separators=(",", ":"))])
+        self._restore(args=[keys.PREFIX, job_id, json.dumps(snapshot, separators=(",", ":"))])
 
     # ---- steps (used by the task base class) -----------------------------------------------
     def step_start(self, job_id: str, step: str, task_id: str, worker: str) -> StepStart:
         verdict, starts, memo = self._step_start(args=[
-            PREFIX, job_id, step, repr(time.time()), task_id or "", worker or ""])
+            keys.PREFIX, job_id, step, repr(time.time()), task_id or "", worker or ""])
         return StepStart(verdict, int(starts), json.loads(memo) if memo else None)
 
     def step_done(self, job_id: str, step: str, output: Any, runtime: float,
@@ -309,39 +301,39 @@ class JobStore:
         """Mark a step done once. Its output is kept for later steps (``passed_on=False``)
         or, when the canvas passes it to the next step, as the memo a redelivery replays."""
         body = "" if output is None else json.dumps(output, separators=(",", ":"))
-        return self._step_done(args=[PREFIX, job_id, step, repr(time.time()), body,
+        return self._step_done(args=[keys.PREFIX, job_id, step, repr(time.time()), body,
                                      repr(runtime), "memo" if passed_on else "out"]) == 1
 
     def step_outputs(self, job_id: str) -> dict[str, Any]:
-        raw = self.r.hgetall(f"{PREFIX}job:{job_id}:out")
+        raw = self.r.hgetall(keys.job(job_id, "out"))
         return {step: json.loads(value) for step, value in raw.items()}
 
     def step_progress(self, job_id: str, step: str, **fields: Any) -> bool:
         """Merge progress fields (e.g. ``batches_done``) into a running step's record; a step
         that is no longer running is left alone (False)."""
-        return self._step_progress(args=[PREFIX, job_id, step, json.dumps(
+        return self._step_progress(args=[keys.PREFIX, job_id, step, json.dumps(
             fields, separators=(",", ":"))]) == 1
 
     def add_usage(self, job_id: str, record: dict[str, Any]) -> None:
         """Record one metered call (LLM tokens and cost) against the job."""
-        key = f"{PREFIX}job:{job_id}:usage"
+        key = keys.job(job_id, "usage")
         pipe = self.r.pipeline(transaction=False)
         pipe.rpush(key, json.dumps(record, separators=(",", ":")))
         pipe.execute()
 
     def usage_records(self, job_id: str) -> list[dict[str, Any]]:
-        return [json.loads(raw) for raw in self.r.lrange(f"{PREFIX}job:{job_id}:usage", 0, -1)]
+        return [json.loads(raw) for raw in self.r.lrange(keys.job(job_id, "usage"), 0, -1)]
 
     def set_usage(self, job_id: str, summary: dict[str, Any]) -> None:
-        self.r.hset(f"{PREFIX}job:{job_id}", "usage", json.dumps(summary, separators=(",", ":")))
+        self.r.hset(keys.job(job_id), "usage", json.dumps(summary, separators=(",", ":")))
 
     def heartbeat(self, job_id: str) -> None:
-        self._heartbeat(args=[PREFIX, job_id, repr(time.time())])
+        self._heartbeat(args=[keys.PREFIX, job_id, repr(time.time())])
 
     def state(self, job_id: str) -> str | None:
-        return self.r.hget(f"{PREFIX}job:{job_id}", "state")
+        return self.r.hget(keys.job(job_id), "state")
 
     def stale_active(self, older_than: float, limit: int = 100) -> list[str]:
         """Active jobs whose last heartbeat is older than ``older_than`` (epoch seconds)."""
-        return self.r.zrangebyscore(f"{PREFIX}active", "-inf", repr(older_than), start=0,
+        return self.r.zrangebyscore(keys.ACTIVE, "-inf", repr(older_than), start=0,
                                     num=limit)
