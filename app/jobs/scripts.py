@@ -188,6 +188,16 @@ redis.call('ZADD', active_key(p), now, id)
 return 1
 """
 
+# ARGV: prefix, id. Counts a re-dispatch of an active job whose steps were lost; returns the
+# count, or 0 when the job is no longer active (finished or deleted meanwhile).
+COUNT_RESUME = _HELPERS + """
+local p, id = ARGV[1], ARGV[2]
+local jk = job_key(p, id)
+local st = redis.call('HGET', jk, 'state')
+if st ~= 'queued' and st ~= 'running' then return 0 end
+return redis.call('HINCRBY', jk, 'resumes', 1)
+"""
+
 # ARGV: prefix, id, and optionally a guard: comma-separated states the job must be in and
 # a time its finished_at must be before ('' for no limit). Removes a job and everything that
 # belongs to it (an ingest job's staged uploads included); returns {1, its result ref}, or

@@ -89,6 +89,7 @@ class JobStore:
         self._step_progress = client.register_script(scripts.STEP_PROGRESS)
         self._finish = client.register_script(scripts.FINISH)
         self._heartbeat = client.register_script(scripts.HEARTBEAT)
+        self._count_resume = client.register_script(scripts.COUNT_RESUME)
         self._delete = client.register_script(scripts.DELETE)
         self._redo = client.register_script(scripts.REDO)
         self._restore = client.register_script(scripts.RESTORE)
@@ -172,7 +173,8 @@ class JobStore:
             pipe.hgetall(keys.job(job_id))
         return [Job.from_hash(data) for data in pipe.execute() if data]
 
-    def count(self, tenant: str | None, state: str) -> int:
+    def count(self, tenant: str | None, state: str | None = None) -> int:
+        """Jobs of a tenant (``None``: of every tenant), in one state or in all."""
         return int(self.r.zcard(keys.index(tenant, state)))
 
     # ---- transitions -----------------------------------------------------------------------
@@ -337,3 +339,16 @@ class JobStore:
         """Active jobs whose last heartbeat is older than ``older_than`` (epoch seconds)."""
         return self.r.zrangebyscore(keys.ACTIVE, "-inf", repr(older_than), start=0,
                                     num=limit)
+
+    # ---- recovery (used by the reaper) -----------------------------------------------------
+    def mark_alive(self, job_ids: Iterable[str], at: float) -> None:
+        """Record a sign of life of active jobs found waiting for a worker, so they are not
+        stale again before another timeout (finished jobs are not made active again)."""
+        job_ids = list(job_ids)
+        if job_ids:
+            self.r.zadd(keys.ACTIVE, dict.fromkeys(job_ids, at), xx=True)
+
+    def count_resume(self, job_id: str) -> int | None:
+        """Count one more re-dispatch of an active job whose steps were lost; returns how
+        many it has had, or None when it is no longer active."""
+        return int(self._count_resume(args=[keys.PREFIX, job_id])) or None

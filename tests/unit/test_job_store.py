@@ -140,6 +140,18 @@ def test_stale_active_jobs_are_found_by_heartbeat(tenant):
     assert job.id not in store.stale_active(time.time() - 3600)
 
 
+def test_resumes_are_counted_on_active_jobs_only(tenant):
+    store = job_store()
+    job, _ = create(tenant)
+    assert [store.count_resume(job.id), store.count_resume(job.id)] == [1, 2]
+    store.cancel(job.id)
+    assert store.count_resume(job.id) is None
+    gone = new_job_id()
+    assert store.count_resume(gone) is None
+    with pytest.raises(JobNotFound):  # no stray record was made for it
+        store.get(gone)
+
+
 def test_finish_marks_last_step_and_job_in_one_go(tenant):
     store = job_store()
     job, _ = create(tenant, steps=1)
