@@ -74,3 +74,26 @@ local function index_keys(p, tenant, state, wf)
   return keys
 end
 """
+
+# ---- other components' -----------------------------------------------------------------------
+#: API keys: ``<prefix><sha256 of the key>`` hashes, the key id -> digest index, last use
+API_KEY = f"{PREFIX}apikey:"
+API_KEY_INDEX = f"{PREFIX}apikeys"
+API_KEY_LAST_USED = f"{PREFIX}apikeys:last-used"
+API_KEY_USE_GUARD = f"{PREFIX}apikey-use-guard:"
+#: the audit log (a stream)
+AUDIT = f"{PREFIX}audit"
+#: flask-limiter's prefix for the API's per-key limits; quotas shared by workers (e.g.
+#: YouTube requests) live under ``<RATE_LIMIT>:<name>``
+RATE_LIMIT = f"{PREFIX}ratelimit"
+#: an ingest job's staged documents: ``<prefix><upload id>``
+UPLOAD = f"{PREFIX}upload:"
+#: worker presence: a sorted set of hostnames by last heartbeat, ``<key>:<hostname>`` infos
+WORKERS = f"{PREFIX}workers"
+#: the step messages a worker holds: ``<prefix><hostname>``
+HELD = f"{PREFIX}held:"
+#: the LLM layer's response cache and rate-limit buckets (``<prefix>:cache:…``, …)
+LLM = f"{PREFIX}llm"
+#: cluster-wide locks of the reaper and retention passes
+REAPER_LOCK = f"{PREFIX}reaper:lock"
+RETENTION_LOCK = f"{PREFIX}retention:lock"

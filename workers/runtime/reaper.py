@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 
-from app import metrics, retention
+from app import metrics, redis_keys, retention
 from app.broker import QUEUES
 from app.extensions import job_store, worker_registry
 from app.jobs.model import ACTIVE_STATES
@@ -35,7 +35,7 @@ from app.settings import get_settings
 from workers.runtime import held
 
 log = logging.getLogger("dia3.reaper")
-LOCK = "dia3:reaper:lock"
+LOCK = redis_keys.REAPER_LOCK
 #: most bytes of waiting messages the lost-job check scans (a Lua script, so Redis waits
 #: meanwhile: about 8 ms per MB, measured with 50,000 messages of 1.2 kB)
 SCAN_MAX_BYTES = 16 * 1024 * 1024

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import uuid
 
+from app import redis_keys
 from app.redis_client import get_bytes_redis
 
-KEY_PREFIX = "dia3:upload:"
+KEY_PREFIX = redis_keys.UPLOAD
 TTL_SECONDS = 7 * 24 * 3600
 
 
