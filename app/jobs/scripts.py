@@ -198,10 +198,11 @@ if st ~= 'queued' and st ~= 'running' then return 0 end
 return redis.call('HINCRBY', jk, 'resumes', 1)
 """
 
-# ARGV: prefix, id, and optionally a guard: comma-separated states the job must be in and
-# a time its finished_at must be before ('' for no limit). Removes a job and everything that
-# belongs to it (an ingest job's staged uploads included); returns {1, its result ref}, or
-# {0, ''} when it is missing or guarded.
+# KEYS: what else goes with the job (its workflow's clean-up, e.g. an ingest job's staged
+# uploads). ARGV: prefix, id, and optionally a guard: comma-separated states the job must be
+# in and a time its finished_at must be before ('' for no limit). Removes a job, everything
+# that belongs to it and KEYS; returns {1, its result ref}, or {0, ''} when it is missing or
+# guarded (then nothing is removed).
 DELETE = _HELPERS + """
 local p, id, states, before = ARGV[1], ARGV[2], ARGV[3] or '', ARGV[4] or ''
 local jk = job_key(p, id)
@@ -218,17 +219,8 @@ if job[4] and job[4] ~= '' then
   local ik = idem_key(p, job[1], job[4])
   if redis.call('GET', ik) == id then redis.call('DEL', ik) end
 end
-if job[2] == 'ingest' then  -- staged documents a failed or cancelled ingest job left behind
-  local ok, params = pcall(cjson.decode, redis.call('GET', job_key(p, id, 'params')) or '{}')
-  if ok and type(params) == 'table' and type(params.documents) == 'table' then
-    for _, doc in ipairs(params.documents) do
-      if type(doc) == 'table' and type(doc.upload) == 'string' then
-        redis.call('DEL', p .. 'upload:' .. doc.upload)
-      end
-    end
-  end
-end
 redis.call('DEL', unpack(owned_keys(p, id)))
+if #KEYS > 0 then redis.call('DEL', unpack(KEYS)) end
 return {1, job[5] or ''}
 """
 

@@ -11,7 +11,7 @@ import base64
 import json
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,9 @@ from app import redis_keys as keys
 from app.jobs import scripts
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, FINAL_STATES, QUEUED, Job
 from app.jobs.results import ResultStore
+
+#: A workflow's clean-up: the Redis keys that go with one of its jobs, from the job's params
+DeleteHook = Callable[[dict[str, Any]], Iterable[str]]
 
 
 class JobNotFound(LookupError):
@@ -79,9 +82,13 @@ def _flat(fields: dict[str, Any]) -> list[str]:
 
 
 class JobStore:
-    def __init__(self, client: redis.Redis, results: ResultStore):
+    def __init__(self, client: redis.Redis, results: ResultStore,
+                 delete_hook: Callable[[str], DeleteHook | None] = lambda workflow: None):
+        """``delete_hook`` gives a workflow's clean-up by workflow name (asked only when one
+        of its jobs is deleted; the store knows no workflow itself)."""
         self.r = client
         self.results = results
+        self._delete_hook = delete_hook
         self._submit = client.register_script(scripts.SUBMIT)
         self._transition = client.register_script(scripts.TRANSITION)
         self._step_start = client.register_script(scripts.STEP_START)
@@ -239,13 +246,21 @@ class JobStore:
         return self._remove(job_id, ",".join(FINAL_STATES), repr(finished_before))
 
     def _remove(self, job_id: str, *guard: str) -> dict[str, Any] | None:
-        deleted, ref = self._delete(args=[keys.PREFIX, job_id, *guard])
+        deleted, ref = self._delete(keys=self._cleanup_keys(job_id),
+                                    args=[keys.PREFIX, job_id, *guard])
         if not deleted:
             return None
         ref = json.loads(ref) if ref else {}
         if ref:
             self.results.discard(job_id, ref)
         return ref
+
+    def _cleanup_keys(self, job_id: str) -> list[str]:
+        """What the job's workflow deletes with it. Read before the script, which deletes
+        them with the job or not at all: params never change once the job is created."""
+        workflow = self.r.hget(keys.job(job_id), "workflow")
+        hook = self._delete_hook(workflow) if workflow else None
+        return list(hook(self.params(job_id))) if hook else []
 
     def purge_candidates(self, state: str, created_before: float, offset: int, limit: int
                          ) -> list[str]:

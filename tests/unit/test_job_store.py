@@ -211,3 +211,45 @@ def test_deleting_an_ingest_job_removes_its_staged_uploads(tenant):
     assert uploads.fetch(dropped) is None
     assert uploads.fetch(kept) is not None  # only ingest params name uploads
     uploads.discard(kept)
+
+
+def test_purging_a_failed_ingest_job_removes_its_uploads_only_if_the_job_goes(tenant):
+    import time
+
+    from app.workflows.knowledge import uploads
+    store = job_store()
+    staged = uploads.stage(b"a document")
+    job, _ = store.create(job_id=new_job_id(), workflow="ingest", tenant=tenant, owner="k",
+                          params={"collection": "c", "documents": [{"upload": staged}]},
+                          steps_total=2, tasks={})
+    store.fail(job.id, error_type="X", message="failed", step="doc-0000")
+    assert store.purge(job.id, time.time() - 3600) is None  # finished too recently: kept
+    assert uploads.fetch(staged) is not None
+    assert store.purge(job.id, time.time() + 1) == {}
+    assert uploads.fetch(staged) is None
+
+
+def test_a_workflows_clean_up_hook_is_asked_for_its_own_jobs_only(tenant):
+    from app.jobs.store import JobStore
+    base = job_store()
+    extra = f"test:extra:{uuid.uuid4().hex}"
+    asked = []
+
+    def hook(workflow):
+        asked.append(workflow)
+        return (lambda params: [params["extra"]]) if workflow == "hooked" else None
+
+    store = JobStore(base.r, base.results, hook)
+    hooked, plain = (store.create(job_id=new_job_id(), workflow=workflow, tenant=tenant,
+                                  owner="k", params={"extra": extra}, steps_total=1,
+                                  tasks={})[0] for workflow in ("hooked", "smoke"))
+    base.r.set(extra, "1")
+    store.cancel(plain.id)
+    store.delete(plain.id)
+    assert base.r.exists(extra)
+    store.cancel(hooked.id)
+    store.delete(hooked.id)
+    assert not base.r.exists(extra) and asked == ["smoke", "hooked"]
+    with pytest.raises(JobNotFound):
+        store.delete(hooked.id)
+    assert asked == ["smoke", "hooked"]  # a job that is gone has no workflow to ask
