@@ -32,13 +32,13 @@ from typing import Any
 
 import redis
 
-from app import metrics
+from app import metrics, redis_keys
 from app.auth.keys import Principal
 from app.logs import request_id_var
 from app.settings import get_settings
 
 log = logging.getLogger("dia3.audit")
-STREAM = "dia3:audit"
+STREAM = redis_keys.AUDIT
 OK, DENIED, ERROR = "ok", "denied", "error"
 OUTCOMES = (OK, DENIED, ERROR)
 SCAN_MAX = 5000  # entries one page may examine; a sparse filter then returns a shorter page

@@ -11,7 +11,9 @@ import time
 
 import redis
 
-KEY = "dia3:workers"
+from app import redis_keys
+
+KEY = redis_keys.WORKERS
 
 
 class WorkerRegistry:

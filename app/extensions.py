@@ -69,9 +69,10 @@ def job_store() -> JobStore:
         from app.jobs.store import JobStore
         from app.redis_client import get_redis
         from app.settings import get_settings
+        from app.workflows.registry import on_delete_hook
         settings = get_settings()
         results = ResultStore(get_redis(), settings.data_path, settings.result_inline_max_bytes)
-        return JobStore(get_redis(), results)
+        return JobStore(get_redis(), results, on_delete_hook)
     return process_local("jobs", make)
 
 

@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from app import audit, metrics
+from app import audit, metrics, redis_keys
 from app.auth.keys import Principal
 from app.extensions import job_store
 from app.jobs.model import FINAL_STATES
@@ -22,7 +22,7 @@ from app.redis_client import get_redis
 from app.settings import get_settings
 
 log = logging.getLogger("dia3.retention")
-LOCK = "dia3:retention:lock"
+LOCK = redis_keys.RETENTION_LOCK
 BATCH = 200
 
 

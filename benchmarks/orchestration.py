@@ -20,6 +20,7 @@ from pathlib import Path
 
 import requests
 
+from app import redis_keys
 from benchmarks.report import percentile, print_table, save
 from benchmarks.stack import ROOT, Stack
 
@@ -75,12 +76,12 @@ class Dia3Runner:
         return body["id"]
 
     def finished_count(self) -> int:
-        return int(self.stack.client.zcard("dia3:idx:*:s:succeeded"))
+        return int(self.stack.client.zcard(redis_keys.index(None, "succeeded")))
 
     def read_done(self, ids: list[str]) -> dict[str, float]:
         pipe = self.stack.client.pipeline(transaction=False)
         for job_id in ids:
-            pipe.hmget(f"dia3:job:{job_id}", "state", "finished_at")
+            pipe.hmget(redis_keys.job(job_id), "state", "finished_at")
         out = {}
         for job_id, (state, finished) in zip(ids, pipe.execute()):
             if state == "succeeded":

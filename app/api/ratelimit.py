@@ -22,12 +22,13 @@ import time
 from flask import Flask, Response, g, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 
+from app import redis_keys
 from app.api.errors import error_response
 from app.redis_client import CONNECT_TIMEOUT, SOCKET_TIMEOUT
 from app.settings import get_settings
 
 log = logging.getLogger("dia3.api")
-KEY_PREFIX = "dia3:ratelimit"
+KEY_PREFIX = redis_keys.RATE_LIMIT
 HEADER_LIMIT = "X-RateLimit-Limit"
 HEADER_REMAINING = "X-RateLimit-Remaining"
 HEADER_RESET = "X-RateLimit-Reset"

@@ -20,12 +20,14 @@ from dataclasses import dataclass
 
 import redis
 
+from app import redis_keys
+
 ROLES = ("admin", "analyst", "viewer")
 TENANT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # the API's schema checks the same rule
-PREFIX = "dia3:apikey:"
-INDEX = "dia3:apikeys"
-LAST_USED = "dia3:apikeys:last-used"
-USE_GUARD = "dia3:apikey-use-guard:"
+PREFIX = redis_keys.API_KEY
+INDEX = redis_keys.API_KEY_INDEX
+LAST_USED = redis_keys.API_KEY_LAST_USED
+USE_GUARD = redis_keys.API_KEY_USE_GUARD
 USE_RESOLUTION_SECONDS = 60
 
 

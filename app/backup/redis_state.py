@@ -70,7 +70,7 @@ def restore_job(store: JobStore, record: dict[str, Any], now: float) -> str:
 
 
 def job_count(store: JobStore) -> int:
-    return int(store.r.zcard("dia3:idx:*:all"))
+    return store.count(None)
 
 
 # ---- API keys --------------------------------------------------------------------------------

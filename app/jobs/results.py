@@ -14,7 +14,7 @@ from typing import Any
 
 import redis
 
-PREFIX = "dia3:"
+from app import redis_keys
 
 
 class ResultStore:
@@ -35,7 +35,7 @@ class ResultStore:
 
     @staticmethod
     def key(job_id: str) -> str:
-        return f"{PREFIX}result:{job_id}"
+        return redis_keys.result(job_id)
 
     def prepare(self, job_id: str, result: Any) -> tuple[dict[str, Any], bytes | None]:
         """Serialise ``result``; large ones are written to a file now, small ones are returned
@@ -69,14 +69,14 @@ class ResultStore:
             except FileNotFoundError:
                 raise LookupError(f"result file of job {job_id} is missing") from None
         else:
-            body = self.r.get(f"{PREFIX}result:{job_id}")
+            body = self.r.get(self.key(job_id))
             if body is None:
                 raise LookupError(f"result of job {job_id} is missing")
             body = body.encode() if isinstance(body, str) else body
         return json.loads(body)
 
     def discard(self, job_id: str, ref: dict[str, Any] | None) -> None:
-        self.r.delete(f"{PREFIX}result:{job_id}")
+        self.r.delete(self.key(job_id))
         if ref and ref.get("kind") == "file":
             self.file_path(ref).unlink(missing_ok=True)
 

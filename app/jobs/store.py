@@ -11,17 +11,19 @@ import base64
 import json
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 
+from app import redis_keys as keys
 from app.jobs import scripts
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, FINAL_STATES, QUEUED, Job
 from app.jobs.results import ResultStore
 
-PREFIX = "dia3:"
+#: A workflow's clean-up: the Redis keys that go with one of its jobs, from the job's params
+DeleteHook = Callable[[dict[str, Any]], Iterable[str]]
 
 
 class JobNotFound(LookupError):
@@ -80,15 +82,21 @@ def _flat(fields: dict[str, Any]) -> list[str]:
 
 
 class JobStore:
-    def __init__(self, client: redis.Redis, results: ResultStore):
+    def __init__(self, client: redis.Redis, results: ResultStore,
+                 delete_hook: Callable[[str], DeleteHook | None] = lambda workflow: None):
+        """``delete_hook`` gives a workflow's clean-up by workflow name (asked only when one
+        of its jobs is deleted; the store knows no workflow itself)."""
         self.r = client
         self.results = results
+        self._delete_hook = delete_hook
         self._submit = client.register_script(scripts.SUBMIT)
         self._transition = client.register_script(scripts.TRANSITION)
         self._step_start = client.register_script(scripts.STEP_START)
         self._step_done = client.register_script(scripts.STEP_DONE)
+        self._step_progress = client.register_script(scripts.STEP_PROGRESS)
         self._finish = client.register_script(scripts.FINISH)
         self._heartbeat = client.register_script(scripts.HEARTBEAT)
+        self._count_resume = client.register_script(scripts.COUNT_RESUME)
         self._delete = client.register_script(scripts.DELETE)
         self._redo = client.register_script(scripts.REDO)
         self._restore = client.register_script(scripts.RESTORE)
@@ -108,7 +116,7 @@ class JobStore:
             "tasks": tasks,
         }
         created, existing_id = self._submit(args=[
-            PREFIX, job_id, tenant, workflow, repr(now), idempotency_key or "",
+            keys.PREFIX, job_id, tenant, workflow, repr(now), idempotency_key or "",
             json.dumps(params, separators=(",", ":")), *_flat(fields)])
         if created:
             flat = _flat(fields)
@@ -117,7 +125,7 @@ class JobStore:
 
     def get(self, job_id: str, tenant: str | None = None, with_params: bool = False) -> Job:
         """Load a job; a job of another tenant is reported as not found."""
-        data = self.r.hgetall(f"{PREFIX}job:{job_id}")
+        data = self.r.hgetall(keys.job(job_id))
         if not data or (tenant is not None and data.get("tenant") != tenant):
             raise JobNotFound(job_id)
         job = Job.from_hash(data)
@@ -126,23 +134,17 @@ class JobStore:
         return job
 
     def params(self, job_id: str) -> dict[str, Any]:
-        raw = self.r.get(f"{PREFIX}job:{job_id}:params")
+        raw = self.r.get(keys.job(job_id, "params"))
         return json.loads(raw) if raw else {}
 
     def steps(self, job_id: str) -> dict[str, dict[str, Any]]:
-        raw = self.r.hgetall(f"{PREFIX}job:{job_id}:steps")
+        raw = self.r.hgetall(keys.job(job_id, "steps"))
         return {step: json.loads(value) for step, value in raw.items()}
 
     def list(self, tenant: str | None, *, state: str | None = None,
              workflow: str | None = None, limit: int = 50, cursor: str | None = None) -> Page:
         """Newest first; ``tenant=None`` lists every tenant (admin)."""
-        key = f"{PREFIX}idx:{tenant or '*'}"
-        if state:
-            key += f":s:{state}"
-        if workflow:
-            key += f":w:{workflow}"
-        if not state and not workflow:
-            key += ":all"
+        key = keys.index(tenant, state, workflow)
         max_score, after_id = ("+inf", None)
         if cursor:
             score, after_id = decode_cursor(cursor)
@@ -175,17 +177,18 @@ class JobStore:
         pipe = self.r.pipeline(transaction=False)
         ids = list(ids)
         for job_id in ids:
-            pipe.hgetall(f"{PREFIX}job:{job_id}")
+            pipe.hgetall(keys.job(job_id))
         return [Job.from_hash(data) for data in pipe.execute() if data]
 
-    def count(self, tenant: str | None, state: str) -> int:
-        return int(self.r.zcard(f"{PREFIX}idx:{tenant or '*'}:s:{state}"))
+    def count(self, tenant: str | None, state: str | None = None) -> int:
+        """Jobs of a tenant (``None``: of every tenant), in one state or in all."""
+        return int(self.r.zcard(keys.index(tenant, state)))
 
     # ---- transitions -----------------------------------------------------------------------
     def transition(self, job_id: str, to: str, allowed: Iterable[str], **fields: Any) -> str:
         """Change state if the current one is in ``allowed``; returns the previous state."""
         verdict, current = self._transition(args=[
-            PREFIX, job_id, to, repr(time.time()), ",".join(allowed), *_flat(fields)])
+            keys.PREFIX, job_id, to, repr(time.time()), ",".join(allowed), *_flat(fields)])
         if verdict == "missing":
             raise JobNotFound(job_id)
         if verdict == "conflict":
@@ -206,8 +209,9 @@ class JobStore:
 
     def redo(self, job_id: str, allowed: Iterable[str], tasks: dict[str, str]) -> int:
         """Make a job runnable again from its unfinished steps; returns its attempt number."""
-        verdict, value = self._redo(args=[PREFIX, job_id, repr(time.time()), ",".join(allowed),
-                                          json.dumps(tasks, separators=(",", ":"))])
+        verdict, value = self._redo(args=[
+            keys.PREFIX, job_id, repr(time.time()), ",".join(allowed),
+            json.dumps(tasks, separators=(",", ":"))])
         if verdict == "missing":
             raise JobNotFound(job_id)
         if verdict == "conflict":
@@ -220,7 +224,7 @@ class JobStore:
         step done, job succeeded. Returns (succeeded now, workflow, created_at)."""
         ref, inline = self.results.prepare(job_id, result)
         ok, workflow, created, before = self._finish(args=[
-            PREFIX, job_id, step, repr(time.time()), repr(runtime),
+            keys.PREFIX, job_id, step, repr(time.time()), repr(runtime),
             json.dumps(ref, separators=(",", ":")), inline or b""])
         if not ok and ref["kind"] == "file" and before != "succeeded":
             self.results.discard(job_id, ref)  # cancelled or failed meanwhile: drop it
@@ -242,7 +246,8 @@ class JobStore:
         return self._remove(job_id, ",".join(FINAL_STATES), repr(finished_before))
 
     def _remove(self, job_id: str, *guard: str) -> dict[str, Any] | None:
-        deleted, ref = self._delete(args=[PREFIX, job_id, *guard])
+        deleted, ref = self._delete(keys=self._cleanup_keys(job_id),
+                                    args=[keys.PREFIX, job_id, *guard])
         if not deleted:
             return None
         ref = json.loads(ref) if ref else {}
@@ -250,11 +255,18 @@ class JobStore:
             self.results.discard(job_id, ref)
         return ref
 
+    def _cleanup_keys(self, job_id: str) -> list[str]:
+        """What the job's workflow deletes with it. Read before the script, which deletes
+        them with the job or not at all: params never change once the job is created."""
+        workflow = self.r.hget(keys.job(job_id), "workflow")
+        hook = self._delete_hook(workflow) if workflow else None
+        return list(hook(self.params(job_id))) if hook else []
+
     def purge_candidates(self, state: str, created_before: float, offset: int, limit: int
                          ) -> list[str]:
         """Ids of ``state`` jobs created before a time (a job finishes after it was created,
         so these include every one that finished before it), oldest first."""
-        return self.r.zrangebyscore(f"{PREFIX}idx:*:s:{state}", "-inf", repr(created_before),
+        return self.r.zrangebyscore(keys.index(None, state), "-inf", repr(created_before),
                                     start=offset, num=limit)
 
     # ---- backup and restore ----------------------------------------------------------------
@@ -266,7 +278,7 @@ class JobStore:
         page: list[tuple[str, float]] = []
         offset = 0
         while len(page) < limit:
-            batch = self.r.zrangebyscore(f"{PREFIX}idx:*:all", low, "+inf", start=offset,
+            batch = self.r.zrangebyscore(keys.index(None), low, "+inf", start=offset,
                                          num=limit, withscores=True)
             if not batch:
                 break
@@ -278,15 +290,13 @@ class JobStore:
     def snapshot(self, job_id: str) -> dict[str, Any] | None:
         """A job with everything it owns, read in one transaction (so never half-changed);
         None if it is gone. The inverse of :meth:`restore`."""
-        jk = f"{PREFIX}job:{job_id}"
         pipe = self.r.pipeline(transaction=True)
-        pipe.hgetall(jk)
-        pipe.get(f"{jk}:params")
-        pipe.hgetall(f"{jk}:steps")
-        pipe.hgetall(f"{jk}:out")
-        pipe.hgetall(f"{jk}:memo")
-        pipe.lrange(f"{jk}:usage", 0, -1)
-        pipe.get(ResultStore.key(job_id))
+        pipe.hgetall(keys.job(job_id))
+        pipe.get(keys.job(job_id, "params"))
+        for part in ("steps", "out", "memo"):
+            pipe.hgetall(keys.job(job_id, part))
+        pipe.lrange(keys.job(job_id, "usage"), 0, -1)
+        pipe.get(keys.result(job_id))
         job, params, steps, out, memo, usage, result = pipe.execute()
         if not job:
             return None
@@ -295,12 +305,12 @@ class JobStore:
 
     def restore(self, job_id: str, snapshot: dict[str, Any]) -> None:
         """Write a snapshot back with its indexes and idempotency key, atomically."""
-        self._restore(args=[PREFIX, job_id, json.dumps(snapshot, separators=(",", ":"))])
+        self._restore(args=[keys.PREFIX, job_id, json.dumps(snapshot, separators=(",", ":"))])
 
     # ---- steps (used by the task base class) -----------------------------------------------
     def step_start(self, job_id: str, step: str, task_id: str, worker: str) -> StepStart:
         verdict, starts, memo = self._step_start(args=[
-            PREFIX, job_id, step, repr(time.time()), task_id or "", worker or ""])
+            keys.PREFIX, job_id, step, repr(time.time()), task_id or "", worker or ""])
         return StepStart(verdict, int(starts), json.loads(memo) if memo else None)
 
     def step_done(self, job_id: str, step: str, output: Any, runtime: float,
@@ -308,57 +318,52 @@ class JobStore:
         """Mark a step done once. Its output is kept for later steps (``passed_on=False``)
         or, when the canvas passes it to the next step, as the memo a redelivery replays."""
         body = "" if output is None else json.dumps(output, separators=(",", ":"))
-        return self._step_done(args=[PREFIX, job_id, step, repr(time.time()), body,
+        return self._step_done(args=[keys.PREFIX, job_id, step, repr(time.time()), body,
                                      repr(runtime), "memo" if passed_on else "out"]) == 1
 
     def step_outputs(self, job_id: str) -> dict[str, Any]:
-        raw = self.r.hgetall(f"{PREFIX}job:{job_id}:out")
+        raw = self.r.hgetall(keys.job(job_id, "out"))
         return {step: json.loads(value) for step, value in raw.items()}
 
     def step_progress(self, job_id: str, step: str, **fields: Any) -> bool:
-        """Merge progress fields (e.g. ``batches_done``) into a running step's record.
-
-        Parallel steps of one job share the record hash, so this is an optimistic
-        transaction retried on conflict; a step that is no longer running is left alone.
-        """
-        key = f"{PREFIX}job:{job_id}:steps"
-        for _ in range(10):
-            with self.r.pipeline() as pipe:
-                try:
-                    pipe.watch(key)
-                    raw = pipe.hget(key, step)
-                    record = json.loads(raw) if raw else {}
-                    if record.get("state") != "running":
-                        return False
-                    pipe.multi()
-                    pipe.hset(key, step, json.dumps({**record, **fields},
-                                                    separators=(",", ":")))
-                    pipe.execute()
-                    return True
-                except redis.WatchError:
-                    continue
-        return False
+        """Merge progress fields (e.g. ``batches_done``) into a running step's record; a step
+        that is no longer running is left alone (False)."""
+        return self._step_progress(args=[keys.PREFIX, job_id, step, json.dumps(
+            fields, separators=(",", ":"))]) == 1
 
     def add_usage(self, job_id: str, record: dict[str, Any]) -> None:
         """Record one metered call (LLM tokens and cost) against the job."""
-        key = f"{PREFIX}job:{job_id}:usage"
+        key = keys.job(job_id, "usage")
         pipe = self.r.pipeline(transaction=False)
         pipe.rpush(key, json.dumps(record, separators=(",", ":")))
         pipe.execute()
 
     def usage_records(self, job_id: str) -> list[dict[str, Any]]:
-        return [json.loads(raw) for raw in self.r.lrange(f"{PREFIX}job:{job_id}:usage", 0, -1)]
+        return [json.loads(raw) for raw in self.r.lrange(keys.job(job_id, "usage"), 0, -1)]
 
     def set_usage(self, job_id: str, summary: dict[str, Any]) -> None:
-        self.r.hset(f"{PREFIX}job:{job_id}", "usage", json.dumps(summary, separators=(",", ":")))
+        self.r.hset(keys.job(job_id), "usage", json.dumps(summary, separators=(",", ":")))
 
     def heartbeat(self, job_id: str) -> None:
-        self._heartbeat(args=[PREFIX, job_id, repr(time.time())])
+        self._heartbeat(args=[keys.PREFIX, job_id, repr(time.time())])
 
     def state(self, job_id: str) -> str | None:
-        return self.r.hget(f"{PREFIX}job:{job_id}", "state")
+        return self.r.hget(keys.job(job_id), "state")
 
     def stale_active(self, older_than: float, limit: int = 100) -> list[str]:
         """Active jobs whose last heartbeat is older than ``older_than`` (epoch seconds)."""
-        return self.r.zrangebyscore(f"{PREFIX}active", "-inf", repr(older_than), start=0,
+        return self.r.zrangebyscore(keys.ACTIVE, "-inf", repr(older_than), start=0,
                                     num=limit)
+
+    # ---- recovery (used by the reaper) -----------------------------------------------------
+    def mark_alive(self, job_ids: Iterable[str], at: float) -> None:
+        """Record a sign of life of active jobs found waiting for a worker, so they are not
+        stale again before another timeout (finished jobs are not made active again)."""
+        job_ids = list(job_ids)
+        if job_ids:
+            self.r.zadd(keys.ACTIVE, dict.fromkeys(job_ids, at), xx=True)
+
+    def count_resume(self, job_id: str) -> int | None:
+        """Count one more re-dispatch of an active job whose steps were lost; returns how
+        many it has had, or None when it is no longer active."""
+        return int(self._count_resume(args=[keys.PREFIX, job_id])) or None

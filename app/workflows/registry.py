@@ -9,7 +9,7 @@ errback: the task base class records them, hard time limits included.)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +63,9 @@ class Workflow:
     #: the steps its canvas is made of; the first one's queue is where its work starts
     steps: tuple[Step, ...]
     category: str = "analysis"
+    #: Redis keys besides the job's own that deleting (or purging) one of its jobs removes,
+    #: from the job's params: what its steps leave behind when the job does not succeed
+    on_delete: Callable[[dict[str, Any]], Iterable[str]] | None = None
 
     @property
     def queue(self) -> str:
@@ -83,6 +86,14 @@ def register(workflow: Workflow) -> Workflow:
 def get_workflow(name: str) -> Workflow:
     load_builtin()
     return _REGISTRY[name]
+
+
+def on_delete_hook(name: str) -> Callable[[dict[str, Any]], Iterable[str]] | None:
+    """The clean-up hook of workflow ``name`` for the job store (None without one, or for
+    a workflow this version no longer has)."""
+    load_builtin()
+    workflow = _REGISTRY.get(name)
+    return workflow.on_delete if workflow else None
 
 
 def all_workflows() -> list[Workflow]:

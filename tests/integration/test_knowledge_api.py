@@ -141,15 +141,46 @@ def test_deleting_a_document_removes_all_its_chunks(analyst, worker):
     assert analyst.delete(path).status_code == 404
 
 
-def test_progress_is_recorded_per_embedding_batch(analyst, worker):
-    name = create_collection(analyst)
-    words = " ".join(f"word{i % 997} filler text." for i in range(14_000))
-    job, result = ingest(analyst, name, [text_doc(words)])
+def many_batches() -> dict:
+    """A document of more than one embedding batch."""
+    return text_doc(" ".join(f"word{i % 997} filler text." for i in range(14_000)))
+
+
+def assert_progress_per_batch(client, job_id: str, result: dict) -> None:
+    """The document step's record counts every embedding batch of its document."""
     chunks = result["documents"][0]["chunks_total"]
     assert chunks > 64  # more than one embedding batch (DIA3_EMBED_BATCH_SIZE)
-    step = analyst.get(f"/api/v1/jobs/{job['id']}").get_json()["steps"]["doc-0000"]
+    step = client.get(f"/api/v1/jobs/{job_id}").get_json()["steps"]["doc-0000"]
     assert step["batches_total"] == -(-chunks // 64) and step["batches_done"] == \
         step["batches_total"]
+
+
+def test_progress_is_recorded_per_embedding_batch(analyst, worker):
+    name = create_collection(analyst)
+    job, result = ingest(analyst, name, [many_batches()])
+    assert_progress_per_batch(analyst, job["id"], result)
+
+
+def test_progress_is_recorded_per_batch_on_a_retried_job(analyst, worker, monkeypatch):
+    """A retried job's steps run under new task ids (``<job>-<step>-a2``); their progress
+    must still land on their step. The first attempt's messages never reach the broker, so
+    after its cancellation every step runs in the second attempt."""
+    from celery import chord
+
+    name = create_collection(analyst)
+    with monkeypatch.context() as lost:
+        lost.setattr(chord, "apply_async", lambda self, *args, **kwargs: None)
+        response = submit_documents(analyst, name, [many_batches()])
+    assert response.status_code == 202, response.get_json()
+    job_id = response.get_json()["id"]
+    assert analyst.post(f"/api/v1/jobs/{job_id}/cancel").status_code == 200
+    retried = analyst.post(f"/api/v1/jobs/{job_id}/retry")
+    assert retried.status_code == 202, retried.get_json()
+    job = analyst.wait(job_id)
+    assert job["state"] == "succeeded", job["error"]
+    assert job["attempts"] == 2 and job["tasks"]["doc-0000"] == f"{job_id}-doc-0000-a2"
+    result = analyst.get(f"/api/v1/jobs/{job_id}/result").get_json()["result"]
+    assert_progress_per_batch(analyst, job_id, result)
 
 
 def test_other_tenants_see_nothing(make_client, worker):

@@ -88,6 +88,22 @@ def test_step_bookkeeping_ignores_second_delivery_and_finished_jobs(tenant):
     assert store.step_start(job.id, "b", "t", "w").verdict == "stop"
 
 
+def test_progress_merges_into_a_running_step_only(tenant):
+    store = job_store()
+    job, _ = create(tenant)
+    assert not store.step_progress(job.id, "a", batches_done=1)  # not started
+    started = store.step_start(job.id, "a", "t", "w")
+    assert store.step_progress(job.id, "a", batches_done=1, batches_total=3)
+    assert store.step_progress(job.id, "a", batches_done=2)
+    record = store.steps(job.id)["a"]
+    assert (record["batches_done"], record["batches_total"]) == (2, 3)
+    assert (record["state"], record["starts"], record["task_id"]) == ("running", started.starts,
+                                                                      "t")
+    store.step_done(job.id, "a", None, 0.1)
+    assert not store.step_progress(job.id, "a", batches_done=3)
+    assert store.steps(job.id)["a"]["batches_done"] == 2
+
+
 def test_failure_keeps_step_and_reason(tenant):
     store = job_store()
     job, _ = create(tenant)
@@ -122,6 +138,18 @@ def test_stale_active_jobs_are_found_by_heartbeat(tenant):
     job, _ = create(tenant)
     assert job.id in store.stale_active(time.time() + 1)
     assert job.id not in store.stale_active(time.time() - 3600)
+
+
+def test_resumes_are_counted_on_active_jobs_only(tenant):
+    store = job_store()
+    job, _ = create(tenant)
+    assert [store.count_resume(job.id), store.count_resume(job.id)] == [1, 2]
+    store.cancel(job.id)
+    assert store.count_resume(job.id) is None
+    gone = new_job_id()
+    assert store.count_resume(gone) is None
+    with pytest.raises(JobNotFound):  # no stray record was made for it
+        store.get(gone)
 
 
 def test_finish_marks_last_step_and_job_in_one_go(tenant):
@@ -183,3 +211,45 @@ def test_deleting_an_ingest_job_removes_its_staged_uploads(tenant):
     assert uploads.fetch(dropped) is None
     assert uploads.fetch(kept) is not None  # only ingest params name uploads
     uploads.discard(kept)
+
+
+def test_purging_a_failed_ingest_job_removes_its_uploads_only_if_the_job_goes(tenant):
+    import time
+
+    from app.workflows.knowledge import uploads
+    store = job_store()
+    staged = uploads.stage(b"a document")
+    job, _ = store.create(job_id=new_job_id(), workflow="ingest", tenant=tenant, owner="k",
+                          params={"collection": "c", "documents": [{"upload": staged}]},
+                          steps_total=2, tasks={})
+    store.fail(job.id, error_type="X", message="failed", step="doc-0000")
+    assert store.purge(job.id, time.time() - 3600) is None  # finished too recently: kept
+    assert uploads.fetch(staged) is not None
+    assert store.purge(job.id, time.time() + 1) == {}
+    assert uploads.fetch(staged) is None
+
+
+def test_a_workflows_clean_up_hook_is_asked_for_its_own_jobs_only(tenant):
+    from app.jobs.store import JobStore
+    base = job_store()
+    extra = f"test:extra:{uuid.uuid4().hex}"
+    asked = []
+
+    def hook(workflow):
+        asked.append(workflow)
+        return (lambda params: [params["extra"]]) if workflow == "hooked" else None
+
+    store = JobStore(base.r, base.results, hook)
+    hooked, plain = (store.create(job_id=new_job_id(), workflow=workflow, tenant=tenant,
+                                  owner="k", params={"extra": extra}, steps_total=1,
+                                  tasks={})[0] for workflow in ("hooked", "smoke"))
+    base.r.set(extra, "1")
+    store.cancel(plain.id)
+    store.delete(plain.id)
+    assert base.r.exists(extra)
+    store.cancel(hooked.id)
+    store.delete(hooked.id)
+    assert not base.r.exists(extra) and asked == ["smoke", "hooked"]
+    with pytest.raises(JobNotFound):
+        store.delete(hooked.id)
+    assert asked == ["smoke", "hooked"]  # a job that is gone has no workflow to ask

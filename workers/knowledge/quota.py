@@ -11,6 +11,7 @@ import uuid
 
 import redis
 
+from app import redis_keys
 from app.workflows.knowledge.errors import RateLimited, TransientError
 
 _ACQUIRE = """
@@ -34,7 +35,7 @@ class RedisRateLimiter:
     """At most ``limit`` requests per ``period`` seconds for quota ``name``, across workers."""
 
     def __init__(self, client: redis.Redis, name: str, limit: int, period: float = 60.0,
-                 key_prefix: str = "dia3:ratelimit:") -> None:
+                 key_prefix: str = f"{redis_keys.RATE_LIMIT}:") -> None:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         if period <= 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from app import redis_keys
 from app.extensions import process_local
 from app.llm import BACKENDS, openai_api_key
 from app.redis_client import get_redis
@@ -53,6 +54,7 @@ def llm_settings(backend: str):
         requests_per_minute=s.llm_requests_per_minute or None,
         tokens_per_minute=s.llm_tokens_per_minute or None,
         prices=parse_prices(s.llm_prices),
+        redis_key_prefix=redis_keys.LLM,
     )
 
 

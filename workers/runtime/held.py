@@ -14,7 +14,9 @@ import threading
 import redis
 from celery import bootsteps, signals
 
-KEY = "dia3:held:"
+from app import redis_keys
+
+KEY = redis_keys.HELD
 UNACKED = "unacked"  # kombu's Redis transport: delivery tag -> message, until acknowledged
 UNACKED_INDEX = "unacked_index"  # delivery tag -> time of delivery
 

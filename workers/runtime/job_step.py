@@ -11,6 +11,7 @@ final step stores the job's result. Failures are recorded with the step and reas
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import random
@@ -32,6 +33,9 @@ from workers.runtime.errors import JobCancelled, PermanentError, TransientError
 log = logging.getLogger("dia3.engine")
 
 TRANSIENT = (TransientError, redis.ConnectionError, redis.TimeoutError)
+#: the step name of the call in progress (its task id does not give it back: a retried or
+#: resumed job's task ids end in ``-a<attempt>``)
+_step_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("step", default=None)
 
 
 def backoff_seconds(retries: int, retry_after: float | None = None, base: float = 1.0,
@@ -85,13 +89,19 @@ class JobStep(Task):
         job_id = kwargs.pop("job_id")
         step = kwargs.pop("step")
         request = self.request
-        tokens = (job_id_var.set(job_id), task_id_var.set(request.id),
-                  request_id_var.set(_header(request, "dia3_request_id") or None))
+        scoped = {job_id_var: job_id, task_id_var: request.id, _step_var: step,
+                  request_id_var: _header(request, "dia3_request_id") or None}
+        tokens = [(var, var.set(value)) for var, value in scoped.items()]
         try:
             return self._run_step(job_id, step, args, kwargs)
         finally:
-            for var, token in zip((job_id_var, task_id_var, request_id_var), tokens):
+            for var, token in tokens:
                 var.reset(token)
+
+    @property
+    def current_step(self) -> str | None:
+        """The name of the step being run, as recorded on its job (None outside a call)."""
+        return _step_var.get()
 
     def _run_step(self, job_id: str, step: str, args, kwargs):
         request = self.request

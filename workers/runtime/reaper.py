@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 
-from app import metrics, retention
+from app import metrics, redis_keys, retention
 from app.broker import QUEUES
 from app.extensions import job_store, worker_registry
 from app.jobs.model import ACTIVE_STATES
@@ -35,8 +35,7 @@ from app.settings import get_settings
 from workers.runtime import held
 
 log = logging.getLogger("dia3.reaper")
-LOCK = "dia3:reaper:lock"
-ACTIVE = "dia3:active"  # active jobs by last sign of life (see app.jobs.store)
+LOCK = redis_keys.REAPER_LOCK
 #: most bytes of waiting messages the lost-job check scans (a Lua script, so Redis waits
 #: meanwhile: about 8 ms per MB, measured with 50,000 messages of 1.2 kB)
 SCAN_MAX_BYTES = 16 * 1024 * 1024
@@ -109,14 +108,13 @@ def resume_lost_jobs(now: float | None = None) -> tuple[list[str], list[str]]:
     if waiting is None:
         log.info("lost-job check skipped: deep backlog", extra={"stale": len(stale)})
         return [], []
-    if waiting:  # seen alive: not scanned for again until another timeout has passed
-        store.r.zadd(ACTIVE, {job_id: now for job_id in waiting}, xx=True)
+    store.mark_alive(waiting, now)  # not scanned for again until another timeout has passed
     lost = [job_id for job_id in stale if job_id not in waiting]
     resumed, failed = [], []
     for job_id in lost:
-        if store.state(job_id) not in ACTIVE_STATES:
+        resumes = store.count_resume(job_id)
+        if resumes is None:  # finished or deleted meanwhile
             continue
-        resumes = store.r.hincrby(f"dia3:job:{job_id}", "resumes", 1)
         job = store.get(job_id)
         if resumes > settings.max_resumes:
             if _give_up(job, f"the job's steps were lost {resumes - 1} times (workers died "

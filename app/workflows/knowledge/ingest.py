@@ -121,4 +121,5 @@ register(Workflow(name="ingest",
                               "collection: text extraction, token-aware chunks with overlap, "
                               "batched embeddings; per-document outcomes and totals.",
                   schema=IngestParams, build=build,
-                  steps=(steps.INGEST_DOCUMENT, steps.INGEST_SUMMARISE), category="knowledge"))
+                  steps=(steps.INGEST_DOCUMENT, steps.INGEST_SUMMARISE), category="knowledge",
+                  on_delete=uploads.staged_keys))

@@ -6,16 +6,19 @@ broker, so megabytes of content in either would make every poll and every delive
 The API stores each document once in Redis (``dia3:upload:<id>``); its step reads it, and the
 job's last step removes them all once the job has succeeded (a step delivered again after a
 crash, or a retried job, still finds its document). Deleting or purging a failed or
-cancelled job removes its uploads too; a TTL cleans up after everything else.
+cancelled job removes its uploads too (:func:`staged_keys`, the ingest workflow's clean-up
+hook); a TTL cleans up after everything else.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from app import redis_keys
 from app.redis_client import get_bytes_redis
 
-KEY_PREFIX = "dia3:upload:"
+KEY_PREFIX = redis_keys.UPLOAD
 TTL_SECONDS = 7 * 24 * 3600
 
 
@@ -33,3 +36,13 @@ def fetch(ref: str) -> bytes | None:
 
 def discard(ref: str) -> None:
     get_bytes_redis().delete(KEY_PREFIX + ref)
+
+
+def staged_keys(params: dict[str, Any]) -> list[str]:
+    """The staged uploads an ingest job's params name: deleting the job removes them (the
+    ingest workflow's clean-up hook)."""
+    documents = params.get("documents")
+    if not isinstance(documents, list):
+        return []
+    return [KEY_PREFIX + doc["upload"] for doc in documents
+            if isinstance(doc, dict) and isinstance(doc.get("upload"), str)]

@@ -9,6 +9,7 @@ from app.extensions import job_store
 from app.logs import job_id_var
 from app.workflows.knowledge import errors as kb
 from workers.runtime.errors import PermanentError, TransientError
+from workers.runtime.job_step import JobStep
 
 
 @contextlib.contextmanager
@@ -26,12 +27,10 @@ def step_errors() -> Iterator[None]:
         raise PermanentError(f"{error.message} [{error.code}]") from error
 
 
-def batch_progress(task) -> Callable[[int, int], None]:
+def batch_progress(task: JobStep) -> Callable[[int, int], None]:
     """An ``on_batch`` callback that records batches done/total on the running step's record
     and stops the step when its job was cancelled."""
-    job_id = job_id_var.get()
-    # Plan gives every step the task id "<job id>-<step>" (kept across retries).
-    step = (task.request.id or "").removeprefix(f"{job_id}-")
+    job_id, step = job_id_var.get(), task.current_step
 
     def on_batch(done: int, total: int) -> None:
         job_store().step_progress(job_id, step, batches_done=done, batches_total=total)

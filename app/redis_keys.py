@@ -1,0 +1,99 @@
+"""Every Redis key DIA3 uses, named in this one module (and nowhere else).
+
+The job store's keys (jobs, their indexes, results, idempotency keys) are the job store's:
+only :mod:`app.jobs` reads or writes them, in Python with the functions below and in its Lua
+scripts with :data:`LUA`, the same layout spelled for scripts. Everything else asks the job
+store. Other components own their keys (API keys, audit log, rate limits, staged uploads,
+worker presence, locks) and take their names from here, so two never collide.
+"""
+
+from __future__ import annotations
+
+PREFIX = "dia3:"
+
+# ---- the job store's, for app.jobs only ------------------------------------------------------
+#: what a job owns besides its hash: ``<job>:<part>``
+JOB_PARTS = ("params", "steps", "out", "memo", "usage")
+#: active (queued or running) jobs, scored by their last sign of life
+ACTIVE = f"{PREFIX}active"
+
+
+def job(job_id: str, part: str | None = None) -> str:
+    """A job's hash, or with ``part`` (one of :data:`JOB_PARTS`) a key it owns."""
+    return f"{PREFIX}job:{job_id}" + (f":{part}" if part else "")
+
+
+def result(job_id: str) -> str:
+    """A job's result body, when it is small enough to live in Redis."""
+    return f"{PREFIX}result:{job_id}"
+
+
+def idempotency(tenant: str, key: str) -> str:
+    """The job id a tenant's idempotency key was first used for."""
+    return f"{PREFIX}idem:{tenant}:{key}"
+
+
+def index(tenant: str | None, state: str | None = None, workflow: str | None = None) -> str:
+    """A listing index (job ids by creation time) of one tenant, or of all (``None``), for
+    a state and/or a workflow, or of all their jobs."""
+    key = f"{PREFIX}idx:{tenant or '*'}"
+    key += f":s:{state}" if state else ""
+    key += f":w:{workflow}" if workflow else ""
+    return key if state or workflow else f"{key}:all"
+
+
+#: The layout above for the job store's scripts, whose first argument is :data:`PREFIX`.
+LUA = "\nlocal JOB_PARTS = {" + ", ".join(f"'{part}'" for part in JOB_PARTS) + "}" + """
+local function job_key(p, id, part)
+  if part then return p .. 'job:' .. id .. ':' .. part end
+  return p .. 'job:' .. id
+end
+local function result_key(p, id) return p .. 'result:' .. id end
+local function idem_key(p, tenant, key) return p .. 'idem:' .. tenant .. ':' .. key end
+local function active_key(p) return p .. 'active' end
+-- A job's hash and every key it owns.
+local function owned_keys(p, id)
+  local keys = {job_key(p, id)}
+  for _, part in ipairs(JOB_PARTS) do keys[#keys + 1] = job_key(p, id, part) end
+  keys[#keys + 1] = result_key(p, id)
+  return keys
+end
+-- A job is listed under its tenant and under '*' (every tenant).
+local function index_scopes(p, tenant) return {p .. 'idx:' .. tenant, p .. 'idx:*'} end
+local function state_indexes(scope, state, wf)
+  return {scope .. ':s:' .. state, scope .. ':s:' .. state .. ':w:' .. wf}
+end
+-- Every index a job of this tenant, state and workflow is in.
+local function index_keys(p, tenant, state, wf)
+  local keys = {}
+  for _, scope in ipairs(index_scopes(p, tenant)) do
+    keys[#keys + 1] = scope .. ':all'
+    keys[#keys + 1] = scope .. ':w:' .. wf
+    for _, key in ipairs(state_indexes(scope, state, wf)) do keys[#keys + 1] = key end
+  end
+  return keys
+end
+"""
+
+# ---- other components' -----------------------------------------------------------------------
+#: API keys: ``<prefix><sha256 of the key>`` hashes, the key id -> digest index, last use
+API_KEY = f"{PREFIX}apikey:"
+API_KEY_INDEX = f"{PREFIX}apikeys"
+API_KEY_LAST_USED = f"{PREFIX}apikeys:last-used"
+API_KEY_USE_GUARD = f"{PREFIX}apikey-use-guard:"
+#: the audit log (a stream)
+AUDIT = f"{PREFIX}audit"
+#: flask-limiter's prefix for the API's per-key limits; quotas shared by workers (e.g.
+#: YouTube requests) live under ``<RATE_LIMIT>:<name>``
+RATE_LIMIT = f"{PREFIX}ratelimit"
+#: an ingest job's staged documents: ``<prefix><upload id>``
+UPLOAD = f"{PREFIX}upload:"
+#: worker presence: a sorted set of hostnames by last heartbeat, ``<key>:<hostname>`` infos
+WORKERS = f"{PREFIX}workers"
+#: the step messages a worker holds: ``<prefix><hostname>``
+HELD = f"{PREFIX}held:"
+#: the LLM layer's response cache and rate-limit buckets (``<prefix>:cache:…``, …)
+LLM = f"{PREFIX}llm"
+#: cluster-wide locks of the reaper and retention passes
+REAPER_LOCK = f"{PREFIX}reaper:lock"
+RETENTION_LOCK = f"{PREFIX}retention:lock"

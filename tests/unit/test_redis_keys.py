@@ -1,0 +1,86 @@
+"""Redis keys are named in one module (app/redis_keys.py): no other module spells one, only
+the job store touches its client, and the job store's layout, spelled there for Python and
+for its Lua scripts, is the same in both."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from pathlib import Path
+
+from app import redis_keys as keys
+from app.redis_client import get_redis
+
+LAYOUT = keys.LUA + """
+local p, id, tenant = ARGV[1], ARGV[2], ARGV[3]
+local out = {job_key(p, id), job_key(p, id, 'steps'), result_key(p, id),
+  idem_key(p, tenant, 'k1'), active_key(p)}
+for _, key in ipairs(owned_keys(p, id)) do out[#out + 1] = key end
+for _, key in ipairs(index_keys(p, tenant, 'queued', 'smoke')) do out[#out + 1] = key end
+return out
+"""
+
+
+def test_the_scripts_name_the_same_keys_as_python():
+    from_lua = get_redis().eval(LAYOUT, 0, keys.PREFIX, "j1", "t1")
+    owned = [keys.job("j1"), *(keys.job("j1", part) for part in keys.JOB_PARTS),
+             keys.result("j1")]
+    indexes = [key for tenant in ("t1", None) for key in (
+        keys.index(tenant), keys.index(tenant, workflow="smoke"), keys.index(tenant, "queued"),
+        keys.index(tenant, "queued", "smoke"))]
+    assert from_lua == [keys.job("j1"), keys.job("j1", "steps"), keys.result("j1"),
+                        keys.idempotency("t1", "k1"), keys.ACTIVE, *owned, *indexes]
+    assert indexes[4:] == ["dia3:idx:*:all", "dia3:idx:*:w:smoke", "dia3:idx:*:s:queued",
+                           "dia3:idx:*:s:queued:w:smoke"]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+#: the LLM layer is a library with its own defaults; DIA3 configures it with redis_keys.LLM
+LLM_LAYER = ROOT / "workers" / "llm"
+
+
+def sources() -> list[Path]:
+    return sorted(path for folder in ("app", "workers") for path in (ROOT / folder).rglob("*.py")
+                  if LLM_LAYER not in path.parents)
+
+
+def spelled_keys(path: Path) -> list[str]:
+    """String constants of ``path`` that start like a DIA3 Redis key (docstrings aside)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)}
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings and re.match(r"dia3:(?!//)", node.value)]
+
+
+def test_no_other_module_spells_a_key():
+    spelled = {str(path.relative_to(ROOT)): found for path in sources()
+               if path != ROOT / "app" / "redis_keys.py" and (found := spelled_keys(path))}
+    assert spelled == {}
+
+
+def test_the_llm_layer_defaults_to_its_name_here():
+    from workers.llm.cache import ResponseCache
+    from workers.llm.rate_limit import RedisRateLimiter
+    from workers.llm.settings import LLMSettings
+    assert LLMSettings().redis_key_prefix == keys.LLM
+    for cls in (ResponseCache, RedisRateLimiter):
+        assert inspect.signature(cls).parameters["key_prefix"].default == keys.LLM
+
+
+def test_only_the_job_store_uses_its_redis_client():
+    """``store.r`` / ``job_store().r`` appear nowhere outside app/jobs."""
+    def uses_store_client(node: ast.AST) -> bool:
+        if not (isinstance(node, ast.Attribute) and node.attr == "r"):
+            return False
+        owner = node.value
+        return (isinstance(owner, ast.Name) and owner.id == "store") or (
+            isinstance(owner, ast.Call) and getattr(owner.func, "id", None) == "job_store")
+
+    offenders = [str(path.relative_to(ROOT)) for path in sources()
+                 if ROOT / "app" / "jobs" not in path.parents
+                 and any(map(uses_store_client, ast.walk(ast.parse(path.read_text()))))]
+    assert offenders == []
