@@ -36,13 +36,10 @@ def test_the_scripts_name_the_same_keys_as_python():
 
 
 ROOT = Path(__file__).resolve().parents[2]
-#: the LLM layer is a library with its own defaults; DIA3 configures it with redis_keys.LLM
-LLM_LAYER = ROOT / "workers" / "llm"
 
 
 def sources() -> list[Path]:
-    return sorted(path for folder in ("app", "workers") for path in (ROOT / folder).rglob("*.py")
-                  if LLM_LAYER not in path.parents)
+    return sorted(path for folder in ("app", "workers") for path in (ROOT / folder).rglob("*.py"))
 
 
 def spelled_keys(path: Path) -> list[str]:

@@ -17,6 +17,8 @@ from typing import Any
 
 import redis
 
+from app import redis_keys
+
 from . import metrics
 from .messages import LLMRequest
 
@@ -31,7 +33,7 @@ class ResponseCache:
         redis_client: redis.Redis,
         *,
         ttl_s: int,
-        key_prefix: str = "dia3:llm",
+        key_prefix: str = redis_keys.LLM,
     ) -> None:
         self._redis = redis_client
         self._ttl_s = ttl_s

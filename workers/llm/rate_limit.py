@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import redis
 
+from app import redis_keys
+
 from . import metrics
 from .errors import LLMPermanentError, LLMTransientError
 from .messages import LLMRequest
@@ -123,7 +125,7 @@ class RedisRateLimiter:
         redis_client: redis.Redis,
         limits: Mapping[str, RateLimits],
         *,
-        key_prefix: str = "dia3:llm",
+        key_prefix: str = redis_keys.LLM,
         window_s: float = 60.0,
         max_wait_s: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,

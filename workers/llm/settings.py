@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from app import redis_keys
 from workers.llm.pricing import ModelPrice
 from workers.llm.secrets import Secret
 
@@ -43,7 +44,7 @@ class LLMSettings:
 
     prices: Mapping[str, ModelPrice | tuple[float, float]] = field(default_factory=dict)
     default_max_output_tokens: int = 1024
-    redis_key_prefix: str = "dia3:llm"
+    redis_key_prefix: str = redis_keys.LLM
 
     def __post_init__(self) -> None:
         if isinstance(self.openai_api_key, str):
