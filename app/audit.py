@@ -34,6 +34,7 @@ import redis
 
 from app import metrics
 from app.auth.keys import Principal
+from app.errors import Forbidden
 from app.logs import request_id_var
 from app.settings import get_settings
 
@@ -102,7 +103,6 @@ def classify(exc: BaseException) -> tuple[str, int]:
     """(outcome, HTTP status) of an action that raised ``exc``, as the API would answer."""
     from marshmallow import ValidationError
 
-    from app.service import Forbidden
     from app.workflows.knowledge.errors import InputError
     known: tuple[tuple[type[BaseException], int], ...] = (
         (Forbidden, 403), (ValidationError, 422), (InputError, 422), (LookupError, 404),

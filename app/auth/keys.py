@@ -38,6 +38,13 @@ class KeyRejected(Exception):
         self.reason = reason
 
 
+class KeyNotFound(LookupError):
+    """No key with this id."""
+
+    def __init__(self, key_id: str):
+        super().__init__(f"No key {key_id}.")
+
+
 @dataclass(frozen=True)
 class Principal:
     key_id: str
