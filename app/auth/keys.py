@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import redis
 
+from app.errors import InputError
+
 ROLES = ("admin", "analyst", "viewer")
 TENANT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # the API's schema checks the same rule
 PREFIX = "dia3:apikey:"
@@ -87,9 +89,9 @@ class KeyStore:
         """Create a key; returns (the key in clear, once, and its principal). Re-using a key id
         replaces that id's previous key, so no unlisted key can stay valid."""
         if role not in ROLES:
-            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+            raise InputError("role", f"must be one of {', '.join(ROLES)}")
         if not re.fullmatch(TENANT_PATTERN, tenant or ""):
-            raise ValueError("tenant must be 1-64 letters, digits, '-' or '_'")
+            raise InputError("tenant", "must be 1-64 letters, digits, '-' or '_'")
         key_id = key_id or secrets.token_hex(6)
         key = key or new_key(key_id)
         principal = Principal(key_id=key_id, role=role, tenant=tenant, name=name)
