@@ -32,8 +32,9 @@ USE_RESOLUTION_SECONDS = 60
 
 
 class KeyRejected(Exception):
-    """A presented key may not be used; ``reason`` is ``expired`` or ``invalid`` (unknown,
-    revoked or replaced by a rotation) so the API can say which."""
+    """A key may not be used; ``reason`` is ``expired``, ``invalid`` (unknown, revoked or
+    replaced by a rotation) or, when none was presented, ``missing``, so the API can say
+    which."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
