@@ -2,7 +2,8 @@
 
 Every mutating action of every surface (REST API, CLI, MCP) goes through the shared service
 layer, which records one entry per attempt here: successes, refusals (``denied``, 401/403)
-and failures (``error`` with the HTTP status the API answers, e.g. 404, 409, 422).
+and failures (``error`` with the HTTP status the API answers, e.g. 404, 409, 422, which
+:mod:`app.error_table` decides for every surface).
 
 Entries are appended to one Redis stream with ``XADD``; the stream id carries the time, and
 old entries are trimmed by age (``DIA3_AUDIT_RETENTION_DAYS``) on each write. Nothing in DIA3
@@ -32,7 +33,7 @@ from typing import Any
 
 import redis
 
-from app import metrics, redis_keys
+from app import error_table, metrics, redis_keys
 from app.auth.keys import Principal
 from app.logs import request_id_var
 from app.settings import get_settings
@@ -99,24 +100,8 @@ class Entry:
 
 
 def classify(exc: BaseException) -> tuple[str, int]:
-    """(outcome, HTTP status) of an action that raised ``exc``, as the API would answer."""
-    from marshmallow import ValidationError
-
-    from app.service import Forbidden
-    from app.workflows.knowledge.errors import InputError
-    known: tuple[tuple[type[BaseException], int], ...] = (
-        (Forbidden, 403), (ValidationError, 422), (InputError, 422), (LookupError, 404),
-        (ValueError, 422))
-    status = next((code for cls, code in known if isinstance(exc, cls)), None)
-    if status is None:
-        code = getattr(exc, "http_status", None) or getattr(exc, "code", None)
-        if isinstance(code, int) and 400 <= code < 600:
-            status = code
-        elif isinstance(exc, (redis.ConnectionError, redis.TimeoutError, ConnectionError)):
-            status = 503
-        else:
-            from app.jobs.store import InvalidTransition
-            status = 409 if isinstance(exc, InvalidTransition) else 500
+    """(outcome, HTTP status) of an action that raised ``exc``, as the API answers it."""
+    status = error_table.status_of(exc)
     return (DENIED if status in (401, 403) else ERROR), status
 
 

@@ -1,12 +1,12 @@
 """Errors shared by the control plane and the engines.
 
-An engine says what went wrong with its input (``field``, ``message``); the API, the audit
-log and MCP turn it into a field-level 422."""
+They say what went wrong and nothing about how it is answered: :mod:`app.error_table` maps
+each to its HTTP status and error body for the API, the audit log and MCP."""
 
 
 class InputError(ValueError):
     """Bad input to an analysis engine; ``field`` is a dotted path (``series.0.values.3``)
-    that the API turns into a field-level 422."""
+    to the culprit."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
@@ -15,3 +15,7 @@ class InputError(ValueError):
 
     def to_dict(self) -> dict:
         return {"field": self.field, "message": self.message}
+
+
+class Forbidden(Exception):
+    """The caller's key may not do this (its role, or not an admin)."""

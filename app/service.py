@@ -14,6 +14,7 @@ from marshmallow import ValidationError
 
 from app import audit, backpressure, metrics
 from app.auth.keys import Principal
+from app.errors import Forbidden
 from app.extensions import celery as get_celery
 from app.extensions import job_store, queue_depths
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, Job
@@ -22,10 +23,6 @@ from app.logs import request_id_var
 from app.workflows.registry import Plan, Workflow, all_workflows, get_workflow
 
 log = logging.getLogger("dia3.service")
-
-
-class Forbidden(Exception):
-    pass
 
 
 def require_write(principal: Principal) -> None:

@@ -33,7 +33,7 @@ class DIA3Api(Api):
     DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error):
-        return errors.handle_http(error)
+        return errors.respond(error)
 
 
 def bootstrap_admin() -> None:

@@ -11,7 +11,7 @@ from app.api.json_body import Blueprint
 from app.api.middleware import principal
 from app.api.responses import errors
 from app.api.schemas import AuditPageSchema, AuditQuerySchema
-from app.service import Forbidden
+from app.errors import Forbidden
 from app.settings import get_settings
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit",

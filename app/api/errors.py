@@ -1,99 +1,58 @@
-"""One JSON error shape for every failure: ``{code, status, message, errors}``."""
+"""The REST API's error handlers: every raised error answered as :mod:`app.error_table` says.
+
+One handler serves every row of the table (registered app-wide, so a knowledge error from
+``POST /jobs`` is answered like one from ``/collections``); this module only adds what needs
+the request: where a culprit field was sent, and the log lines.
+"""
 
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 
-import kombu.exceptions
-import redis
-from flask import jsonify
-from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, jsonify, request
 
-from app.auth.admin import KeyNotFound
-from app.backpressure import RETRY_AFTER_SECONDS as QUEUE_RETRY_AFTER_SECONDS
-from app.backpressure import QueueFull
-from app.jobs.store import InvalidTransition, JobNotFound
-from app.service import Forbidden
+from app import error_table
 
 log = logging.getLogger("dia3.api")
-RETRY_AFTER_SECONDS = 5
+PATH_FIELDS = {"collection": "name", "document_id": "document_id"}  # field -> URL variable
 
 
-def error_response(code: int, message: str, errors=None, headers=None):
-    body = {"code": code, "status": HTTPStatus(code).phrase, "message": message,
-            "errors": errors or {}}
+def error_response(code: int, message: str, errors: dict | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    """A response with DIA3's error body (for answers that are not a raised error)."""
+    return _response(error_table.error_body(code, message, errors), headers)
+
+
+def _response(body: dict, headers: dict[str, str] | None) -> Response:
     response = jsonify(body)
-    response.status_code = code
+    response.status_code = body["code"]
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
 
 
-def handle_http(exc: HTTPException):
-    data = getattr(exc, "data", None) or {}
-    errors = data.get("errors") or data.get("messages") or {}
-    message = data.get("message") or exc.description or HTTPStatus(exc.code).phrase
-    if exc.code == 422 and message == exc.description:
-        message = "The request has invalid fields; see 'errors'."
-    headers = dict(data.get("headers") or {})
-    if exc.code == 413 and not data.get("message"):
-        message = "Request body is larger than the limit of the API (DIA3_MAX_BODY_BYTES)."
-    if exc.code == 405:
-        headers["Allow"] = ", ".join(exc.valid_methods or [])
-    return error_response(exc.code or 500, message, errors, headers)
+def _location(field: str | None) -> str:
+    """Where the culprit was sent: the URL path, the query, a form or the JSON body."""
+    if field is None:
+        return "json"
+    root = field.split(".", 1)[0]
+    if PATH_FIELDS.get(root) in (request.view_args or {}):
+        return "path"
+    if request.mimetype == "multipart/form-data":
+        return "form"
+    return "query" if request.method in ("GET", "DELETE") else "json"
 
 
-def handle_validation(exc: ValidationError):
-    return error_response(422, "The request has invalid fields; see 'errors'.",
-                          {"json": exc.messages})
+def respond(exc: BaseException) -> Response:
+    """The answer to ``exc``; an unexpected error is logged with its traceback."""
+    failure = error_table.failure_of(exc)
+    if failure.internal:
+        log.exception("unhandled error")
+    elif failure.log:
+        log.warning(failure.log, extra=failure.log_extra)
+    return _response(failure.body(_location(failure.path)), failure.headers)
 
 
-def handle_not_found(exc: JobNotFound):
-    return error_response(404, f"No job {exc.args[0]!s}.")
-
-
-def handle_key_not_found(exc: LookupError):
-    return error_response(404, str(exc))
-
-
-def handle_conflict(exc: InvalidTransition):
-    return error_response(409, str(exc), {"state": exc.current})
-
-
-def handle_forbidden(exc: Forbidden):
-    return error_response(403, str(exc))
-
-
-def handle_unavailable(exc: Exception):
-    log.warning("backing store unreachable", extra={"reason": exc.__class__.__name__})
-    return error_response(503, "The job store (Redis) is unreachable; retry shortly.",
-                          headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-
-
-def handle_queue_full(exc: QueueFull):
-    log.warning("job refused: queue over its depth limit",
-                extra={"queue": exc.queue, "depth": exc.depth, "limit": exc.limit})
-    return error_response(503, str(exc), {"queue": exc.queue, "depth": exc.depth,
-                                          "limit": exc.limit},
-                          headers={"Retry-After": str(QUEUE_RETRY_AFTER_SECONDS)})
-
-
-def handle_unexpected(exc: Exception):
-    log.exception("unhandled error")
-    return error_response(500, "Internal error; it has been logged with the request id.")
-
-
-def register(app) -> None:
-    app.register_error_handler(ValidationError, handle_validation)
-    app.register_error_handler(JobNotFound, handle_not_found)
-    app.register_error_handler(KeyNotFound, handle_key_not_found)
-    app.register_error_handler(InvalidTransition, handle_conflict)
-    app.register_error_handler(Forbidden, handle_forbidden)
-    app.register_error_handler(QueueFull, handle_queue_full)
-    for exc in (redis.ConnectionError, redis.TimeoutError, kombu.exceptions.OperationalError,
-                ConnectionError):
-        app.register_error_handler(exc, handle_unavailable)
-    app.register_error_handler(HTTPException, handle_http)
-    app.register_error_handler(Exception, handle_unexpected)
+def register(app: Flask) -> None:
+    for error_type in error_table.TABLE:
+        app.register_error_handler(error_type, respond)

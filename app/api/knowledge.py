@@ -14,7 +14,6 @@ from flask_smorest import abort
 from marshmallow import ValidationError
 
 from app import service
-from app.api import knowledge_errors
 from app.api.json_body import Blueprint
 from app.api.knowledge_schemas import (
     CollectionCreateSchema,
@@ -38,7 +37,6 @@ from app.workflows.knowledge import service as knowledge
 blp = Blueprint("collections", __name__, url_prefix="/api/v1/collections",
                 description="Knowledge base: collections of documents and YouTube transcripts, "
                             "semantic search")
-knowledge_errors.register(blp)
 
 
 def tenant() -> str:

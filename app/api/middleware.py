@@ -10,7 +10,7 @@ from flask import Flask, g, request
 
 from app import metrics
 from app.api import cors
-from app.api.errors import error_response
+from app.api.errors import respond
 from app.auth.keys import KeyRejected
 from app.extensions import key_store
 from app.logs import request_id_var
@@ -22,10 +22,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
-}
-REJECTIONS = {
-    "expired": "Expired API key: ask an admin for a new key or a rotation.",
-    "invalid": "Invalid or revoked API key.",
 }
 
 
@@ -50,14 +46,11 @@ def _begin():
         return None
     key = presented_key()
     if not key:
-        return error_response(401, "Missing API key: send it in X-API-Key or as "
-                                   "'Authorization: Bearer <key>'.",
-                              headers={"WWW-Authenticate": 'Bearer realm="dia3"'})
+        return respond(KeyRejected("missing"))
     try:
         g.principal = key_store().authenticate(key)
     except KeyRejected as exc:
-        return error_response(401, REJECTIONS[exc.reason],
-                              headers={"WWW-Authenticate": 'Bearer realm="dia3"'})
+        return respond(exc)
     return None
 
 

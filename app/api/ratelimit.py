@@ -24,6 +24,7 @@ from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 
 from app import redis_keys
 from app.api.errors import error_response
+from app.error_table import status_of
 from app.redis_client import CONNECT_TIMEOUT, SOCKET_TIMEOUT
 from app.settings import get_settings
 
@@ -103,9 +104,9 @@ def install(app: Flask, redis_url: str) -> Limiter:
         period = exc.limit.limit.get_expiry()  # the window, an upper bound on the wait
         wait = min(period, max(1, math.ceil(window[2] - time.time()))) if window else period
         who = "API key" if g.get("principal") is not None else "client address"
-        return error_response(
-            429, f"Rate limit of {exc.limit.limit} per {who} exceeded; retry in {wait} s.",
-            {"limit": str(exc.limit.limit)}, headers={"Retry-After": str(wait)})
+        message = f"Rate limit of {exc.limit.limit} per {who} exceeded; retry in {wait} s."
+        return error_response(status_of(exc), message, {"limit": str(exc.limit.limit)},
+                              headers={"Retry-After": str(wait)})
 
     @app.after_request
     def rate_limit_headers(response: Response) -> Response:

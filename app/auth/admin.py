@@ -8,16 +8,9 @@ tenant of a key, never the key itself.
 from __future__ import annotations
 
 from app import audit
-from app.auth.keys import Principal
+from app.auth.keys import KeyNotFound, Principal
+from app.errors import Forbidden
 from app.extensions import key_store
-from app.service import Forbidden
-
-
-class KeyNotFound(LookupError):
-    """No key with this id (HTTP 404)."""
-
-    def __init__(self, key_id: str):
-        super().__init__(f"No key {key_id}.")
 
 
 def require_admin(principal: Principal) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import redis
 
 from app import redis_keys
+from app.errors import InputError
 
 ROLES = ("admin", "analyst", "viewer")
 TENANT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # the API's schema checks the same rule
@@ -32,12 +33,20 @@ USE_RESOLUTION_SECONDS = 60
 
 
 class KeyRejected(Exception):
-    """A presented key may not be used; ``reason`` is ``expired`` or ``invalid`` (unknown,
-    revoked or replaced by a rotation) so the API can say which."""
+    """A key may not be used; ``reason`` is ``expired``, ``invalid`` (unknown, revoked or
+    replaced by a rotation) or, when none was presented, ``missing``, so the API can say
+    which."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class KeyNotFound(LookupError):
+    """No key with this id."""
+
+    def __init__(self, key_id: str):
+        super().__init__(f"No key {key_id}.")
 
 
 @dataclass(frozen=True)
@@ -82,9 +91,9 @@ class KeyStore:
         """Create a key; returns (the key in clear, once, and its principal). Re-using a key id
         replaces that id's previous key, so no unlisted key can stay valid."""
         if role not in ROLES:
-            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+            raise InputError("role", f"must be one of {', '.join(ROLES)}")
         if not re.fullmatch(TENANT_PATTERN, tenant or ""):
-            raise ValueError("tenant must be 1-64 letters, digits, '-' or '_'")
+            raise InputError("tenant", "must be 1-64 letters, digits, '-' or '_'")
         key_id = key_id or secrets.token_hex(6)
         key = key or new_key(key_id)
         principal = Principal(key_id=key_id, role=role, tenant=tenant, name=name)

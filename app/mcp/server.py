@@ -3,8 +3,9 @@
 Every tool calls :mod:`app.service` with the principal of the request's API key, exactly as
 the REST API does, so an LLM client can do what its key may do and nothing else. Errors a
 client can act on (unknown job, invalid params, wrong state, read-only key) come back as tool
-errors with the reason; the server runs over streamable HTTP, stateless with JSON responses,
-so any number of replicas can sit behind a load balancer.
+errors with the reason, taken from :mod:`app.error_table` like the API's error bodies; the
+server runs over streamable HTTP, stateless with JSON responses, so any number of replicas
+can sit behind a load balancer.
 """
 
 from __future__ import annotations
@@ -16,19 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import kombu.exceptions
-import redis
-from marshmallow import ValidationError
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 
-from app import service
+from app import error_table, service
 from app.api.workflows import describe
-from app.backpressure import QueueFull
-from app.jobs.store import InvalidTransition, JobNotFound
 from app.logs import request_id_var
 from app.mcp import knowledge
 from app.mcp.auth import KeyVerifier, NotAuthenticated, current_principal
@@ -54,21 +50,38 @@ returns the result of a succeeded job and the resource in report_uri a Markdown 
 retry_job runs a failed or cancelled job again from the steps it did not finish."""
 
 
+class ServiceError(ToolError):
+    """A tool error for a service exception, with the HTTP status the API would answer."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def tool_error(exc: BaseException) -> ServiceError | None:
+    """The tool error for ``exc``; None when it is unexpected (its text stays on the server,
+    where the SDK logs it)."""
+    failure = error_table.failure_of(exc)
+    if failure.internal:
+        return None
+    if failure.fields is not None:
+        return ServiceError(f"Invalid request: {json.dumps(failure.fields)}", failure.status)
+    return ServiceError(failure.message, failure.status)
+
+
 @contextmanager
 def service_errors() -> Iterator[None]:
     """Turn service exceptions into tool errors that tell the client what to change."""
     request_id_var.set(f"mcp-{uuid.uuid4().hex}")
     try:
         yield
-    except JobNotFound as exc:
-        raise ToolError(f"No job {exc.args[0]}.") from None
-    except ValidationError as exc:
-        raise ToolError(f"Invalid request: {json.dumps(exc.messages)}") from None
-    except (InvalidTransition, service.Forbidden, knowledge.KnowledgeBaseUnavailable,
-            NotAuthenticated, QueueFull) as exc:
-        raise ToolError(str(exc)) from None
-    except (redis.ConnectionError, redis.TimeoutError, kombu.exceptions.OperationalError):
-        raise ToolError("DIA3's job store (Redis) is unreachable; retry shortly.") from None
+    except (knowledge.KnowledgeBaseUnavailable, NotAuthenticated) as exc:
+        raise ToolError(str(exc)) from None  # the MCP server's own reasons
+    except Exception as exc:
+        error = tool_error(exc)
+        if error is None:
+            raise
+        raise error from None
 
 
 def list_workflows() -> list[WorkflowInfo]:
@@ -138,7 +151,7 @@ def job_report(job_id: str) -> str:
             job = service.get(principal, job_id)
             result = service.result(principal, job_id)[1] if job.state == "succeeded" else None
     except ToolError as exc:
-        if str(exc).startswith("No job"):
+        if isinstance(exc, ServiceError) and exc.status == 404:
             raise ResourceNotFoundError(str(exc)) from None
         raise ResourceError(str(exc)) from None
     return job_markdown(job.to_dict(), result)

@@ -1,8 +1,8 @@
 """Exceptions raised by the knowledge-base engine.
 
-Every error carries a stable machine-readable ``code`` and an ``http_status`` hint so the
-task and API layers can map them without inspecting messages. ``to_dict()`` gives the JSON
-shape used in job results and API error bodies.
+Every error carries a stable machine-readable ``code`` so the task layer can tell them apart
+without inspecting messages; how the API answers each (status, body) is decided in
+:mod:`app.error_table`, not here. ``to_dict()`` gives the JSON shape used in job results.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ class KnowledgeError(Exception):
     """Base class of every error raised on purpose by this package."""
 
     code = "knowledge_error"
-    http_status = 500
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -29,7 +28,6 @@ class InputError(KnowledgeError):
     """The caller sent something invalid; ``field`` is a dotted path to the culprit."""
 
     code = "invalid_input"
-    http_status = 400
 
     def __init__(self, field: str, message: str, reason: str = "invalid") -> None:
         super().__init__(f"{field}: {message}")
@@ -44,14 +42,12 @@ class NotFound(KnowledgeError):
     """A collection or document does not exist (for this tenant)."""
 
     code = "not_found"
-    http_status = 404
 
 
 class Conflict(KnowledgeError):
     """The request contradicts existing state, e.g. creating a collection twice."""
 
     code = "conflict"
-    http_status = 409
 
 
 class EmbedderMismatch(Conflict):
@@ -82,7 +78,6 @@ class TransientError(KnowledgeError):
     """
 
     code = "transient"
-    http_status = 503
 
     def __init__(self, message: str, reason: str = "transient",
                  retry_after: float | None = None) -> None:
@@ -98,7 +93,6 @@ class RateLimited(TransientError):
     """The shared quota is used up for now."""
 
     code = "rate_limited"
-    http_status = 429
 
     def __init__(self, quota: str, retry_after: float) -> None:
         super().__init__(
@@ -112,7 +106,6 @@ class PermanentError(KnowledgeError):
     """A failure that retrying will not fix; ``reason`` says which one."""
 
     code = "permanent"
-    http_status = 422
 
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)

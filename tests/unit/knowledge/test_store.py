@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.error_table import status_of
 from app.workflows.knowledge.chroma_client import connect_chroma
 from app.workflows.knowledge.embeddings.hashing import HashingEmbedder
 from app.workflows.knowledge.errors import Conflict, EmbedderMismatch, InputError, NotFound
@@ -124,7 +125,7 @@ def test_opening_with_another_embedder_is_refused(store, hashing_embedder) -> No
     assert error.expected == "hashing:256" and error.got == "hashing:128"
     assert "built with embedder 'hashing:256'" in str(error)
     assert error.to_dict()["error"] == "embedder_mismatch"
-    assert error.http_status == 409
+    assert status_of(error) == 409  # how the API answers it: app.error_table
 
 
 def test_search_returns_scored_hits_and_filters(store, hashing_embedder) -> None:

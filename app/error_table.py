@@ -1,0 +1,199 @@
+"""The one table from exceptions to how DIA3 answers them, for every surface.
+
+Engines and services raise errors that only say what went wrong (``field``, ``reason``,
+``code``). :data:`TABLE` alone decides the HTTP status and the error body of each: the REST
+API answers with them, the audit log records the status, and the MCP server words its tool
+errors from them. A type is looked up along its MRO, as Flask picks error handlers, so the
+most specific row wins; anything unlisted is an internal error (500) whose text stays here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+import kombu.exceptions
+import redis
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from app.auth.keys import KeyNotFound, KeyRejected
+from app.backpressure import RETRY_AFTER_SECONDS as QUEUE_RETRY_AFTER_SECONDS
+from app.backpressure import QueueFull
+from app.errors import Forbidden, InputError
+from app.jobs.store import InvalidTransition, JobNotFound
+from app.workflows.fields import nested_error
+from app.workflows.knowledge import errors as kb
+
+RETRY_AFTER_SECONDS = 5  # for an unreachable dependency that gives no better hint
+INVALID = "The request has invalid fields; see 'errors'."
+INTERNAL = "Internal error; it has been logged with the request id."
+UNREACHABLE = "The job store (Redis) is unreachable; retry shortly."
+TOO_LARGE = "Request body is larger than the limit of the API (DIA3_MAX_BODY_BYTES)."
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="dia3"'}
+REJECTIONS = {  # KeyRejected.reason -> message
+    "missing": "Missing API key: send it in X-API-Key or as 'Authorization: Bearer <key>'.",
+    "expired": "Expired API key: ask an admin for a new key or a rotation.",
+    "invalid": "Invalid or revoked API key.",
+}
+
+
+def error_body(status: int, message: str, errors: dict | None = None) -> dict[str, Any]:
+    """DIA3's one JSON error shape: ``{code, status, message, errors}``."""
+    return {"code": status, "status": HTTPStatus(status).phrase, "message": message,
+            "errors": errors or {}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Answer:
+    """What a row says about one error, besides its status."""
+
+    message: str
+    errors: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, Any] | None = None  # field-level errors, before they get a location
+    path: str | None = None  # the culprit's dotted path, which tells where it was sent
+    log: str | None = None  # worth a WARNING on the API, with log_extra
+    log_extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Failure(Answer):
+    """How one raised error is answered."""
+
+    status: int
+    internal: bool = False  # unexpected: its own text must not reach the client
+
+    def body(self, location: str = "json") -> dict[str, Any]:
+        """The error body; field-level errors go under ``location`` (json, query, path…)."""
+        errors = {location: self.fields} if self.fields is not None else self.errors
+        return error_body(self.status, self.message, errors)
+
+
+@dataclass(frozen=True)
+class Row:
+    status: int | None  # None: the exception's own ``code`` (werkzeug's HTTP errors)
+    answer: Callable[[Any], Answer]
+    internal: bool = False
+
+
+def _retry_after(seconds: float) -> dict[str, str]:
+    return {"Retry-After": str(max(1, math.ceil(seconds)))}
+
+
+def _said(exc: BaseException) -> Answer:
+    return Answer(message=str(exc))
+
+
+def _rejected(exc: KeyRejected) -> Answer:
+    return Answer(message=REJECTIONS[exc.reason], headers=CHALLENGE)
+
+
+def _no_job(exc: JobNotFound) -> Answer:
+    return Answer(message=f"No job {exc.args[0]!s}.")
+
+
+def _wrong_state(exc: InvalidTransition) -> Answer:
+    return Answer(message=str(exc), errors={"state": exc.current})
+
+
+def _other_embedder(exc: kb.EmbedderMismatch) -> Answer:
+    return Answer(message=exc.message,
+                  errors={"embedder": {"expected": exc.expected, "got": exc.got}})
+
+
+def _invalid(exc: ValidationError) -> Answer:
+    return Answer(message=INVALID, fields=exc.messages)
+
+
+def _invalid_field(exc: InputError | kb.InputError) -> Answer:
+    message = exc.message.removeprefix(f"{exc.field}: ")
+    return Answer(message=INVALID, fields=nested_error(exc.field, message).messages,
+                  path=exc.field)
+
+
+def _with_reason(exc: kb.PermanentError) -> Answer:
+    return Answer(message=exc.message, errors={"reason": exc.reason})
+
+
+def _retry_later(exc: kb.TransientError) -> Answer:
+    return Answer(message=exc.message, errors={"reason": exc.reason},
+                  headers=_retry_after(exc.retry_after or RETRY_AFTER_SECONDS))
+
+
+def _queue_full(exc: QueueFull) -> Answer:
+    state = {"queue": exc.queue, "depth": exc.depth, "limit": exc.limit}
+    return Answer(message=str(exc), errors=state,
+                  headers=_retry_after(QUEUE_RETRY_AFTER_SECONDS),
+                  log="job refused: queue over its depth limit", log_extra=state)
+
+
+def _unreachable(exc: BaseException) -> Answer:
+    return Answer(message=UNREACHABLE, headers=_retry_after(RETRY_AFTER_SECONDS),
+                  log="backing store unreachable",
+                  log_extra={"reason": exc.__class__.__name__})
+
+
+def _http(exc: HTTPException) -> Answer:
+    """werkzeug's and flask-smorest's HTTP errors (``abort``, webargs' 422, routing)."""
+    data = getattr(exc, "data", None) or {}
+    errors = data.get("errors") or data.get("messages") or {}
+    message = data.get("message") or exc.description or HTTPStatus(exc.code).phrase
+    if exc.code == 422 and message == exc.description:
+        message = INVALID
+    headers = dict(data.get("headers") or {})
+    if exc.code == 413 and not data.get("message"):
+        message = TOO_LARGE
+    if exc.code == 405:
+        headers["Allow"] = ", ".join(exc.valid_methods or [])
+    return Answer(message=message, errors=errors, headers=headers)
+
+
+def _internal(exc: BaseException) -> Answer:
+    return Answer(message=INTERNAL)
+
+
+TABLE: dict[type[BaseException], Row] = {
+    KeyRejected: Row(401, _rejected),
+    Forbidden: Row(403, _said),
+    JobNotFound: Row(404, _no_job),
+    KeyNotFound: Row(404, _said),
+    kb.NotFound: Row(404, _said),
+    InvalidTransition: Row(409, _wrong_state),
+    kb.Conflict: Row(409, _said),
+    kb.EmbedderMismatch: Row(409, _other_embedder),
+    ValidationError: Row(422, _invalid),
+    InputError: Row(422, _invalid_field),
+    kb.InputError: Row(422, _invalid_field),
+    kb.PermanentError: Row(422, _with_reason),
+    kb.RateLimited: Row(429, _retry_later),
+    kb.TransientError: Row(503, _retry_later),
+    QueueFull: Row(503, _queue_full),
+    redis.ConnectionError: Row(503, _unreachable),  # AuditUnavailable included
+    redis.TimeoutError: Row(503, _unreachable),
+    kombu.exceptions.OperationalError: Row(503, _unreachable),
+    ConnectionError: Row(503, _unreachable),
+    kb.KnowledgeError: Row(500, _said),
+    HTTPException: Row(None, _http),
+    Exception: Row(500, _internal, internal=True),
+}
+
+
+def row_of(exc: BaseException) -> Row:
+    """The row of the most specific listed type in ``exc``'s MRO (else the internal one)."""
+    return next((TABLE[cls] for cls in type(exc).__mro__ if cls in TABLE), TABLE[Exception])
+
+
+def status_of(exc: BaseException) -> int:
+    """The HTTP status ``exc`` is answered with."""
+    row = row_of(exc)
+    return row.status if row.status is not None else (getattr(exc, "code", None) or 500)
+
+
+def failure_of(exc: BaseException) -> Failure:
+    """Everything about how ``exc`` is answered: status, body parts, headers, log line."""
+    row = row_of(exc)
+    return Failure(status=status_of(exc), internal=row.internal, **vars(row.answer(exc)))
