@@ -47,3 +47,16 @@ def declared_steps() -> list[Step]:
 def task_routes() -> dict[str, dict[str, str]]:
     """Celery's ``task_routes``: each declared step to its queue."""
     return {step.name: {"queue": step.queue} for step in declared_steps()}
+
+
+def steps_table() -> str:
+    """The Markdown table of every step and its queue (docs/architecture.md embeds it; a test
+    checks that it is current). ``python -m app.workflows.steps`` prints it."""
+    rows = [f"| `{step.name}` | {step.queue} |" for step in declared_steps()]
+    return "\n".join(["| step (task name) | queue |", "|---|---|", *rows])
+
+
+if __name__ == "__main__":  # run as a script, this file is not the module the workflows use
+    from app.workflows import steps as declared
+
+    print(declared.steps_table())

@@ -103,3 +103,8 @@ def test_each_capability_has_one_folder_of_the_same_name_on_both_sides():
         assert (worker_side / "tasks.py").is_file() or (worker_side / "tasks").is_dir(), name
         if name != "smoke":  # three trivial steps, no engine
             assert (worker_side / "engine").exists() or (worker_side / "engine.py").is_file()
+
+
+def test_the_documented_steps_table_is_current():
+    from app.workflows.steps import steps_table
+    assert steps_table() in (ROOT / "docs" / "architecture.md").read_text()
