@@ -108,3 +108,12 @@ def test_each_capability_has_one_folder_of_the_same_name_on_both_sides():
 def test_the_documented_steps_table_is_current():
     from app.workflows.steps import steps_table
     assert steps_table() in (ROOT / "docs" / "architecture.md").read_text()
+
+
+def test_the_documented_workflow_queues_match_the_declarations():
+    import re
+
+    from app.workflows.registry import all_workflows
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    documented = dict(re.findall(r"^\| `(\w+)` \| (\w+) \|", text, flags=re.M))
+    assert {w.name: w.queue for w in all_workflows()} == documented
