@@ -107,6 +107,14 @@ def test_errors_that_echo_what_was_sent_show_it_as_text(dashboard_settings, new_
         assert_inert(message)
 
 
+def test_a_job_link_reaches_only_that_job(dashboard_settings, new_key):
+    """The job id comes from the page's address, which anyone can send in a link: it stays one
+    path segment, so ``../keys`` asks for a job of that name, not for the key list."""
+    at = signed_in(new_key("admin"), "views/job.py", job="../keys")
+    assert not at.exception
+    assert [e.value.split(":")[0] for e in at.error] == ["404"]
+
+
 def test_job_page_shows_steps_then_the_sentiment_charts_and_downloads(dashboard_settings,
                                                                        new_key):
     key = new_key("analyst")
