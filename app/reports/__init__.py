@@ -188,6 +188,12 @@ def result_markdown(result: Any) -> str:
     return "\n".join(SECTIONS[kind](result) if kind in SECTIONS else _json_block(result))
 
 
+def error_markdown(error: dict) -> str:
+    """How a job failed, in one line: ``**type** in step `step`: message``."""
+    return (f"**{md.inline(error.get('type', 'Error'))}** in step {md.code(error.get('step'))}: "
+            f"{md.inline(error.get('message', ''))}")
+
+
 def job_markdown(job: dict, result: Any = None) -> str:
     """A whole report: what ran, when, how it ended and (when given) its result."""
     progress = job.get("progress") or {}
@@ -202,9 +208,7 @@ def job_markdown(job: dict, result: Any = None) -> str:
                  ["duration (s)", _num(duration(job), 3)]])]
     error = job.get("error")
     if error:
-        lines += ["", "## Error", "",
-                  f"**{md.inline(error.get('type', 'Error'))}** in step "
-                  f"{md.code(error.get('step'))}: {md.inline(error.get('message', ''))}"]
+        lines += ["", "## Error", "", error_markdown(error)]
     if result is not None:
         lines += ["", "## Result", "", result_markdown(result)]
     return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from app.reports import duration, epoch, when
+from app.reports import duration, epoch, error_markdown, when
 from app.reports import markup as md
 from app.settings import get_settings
 from ui.dashboard import session
@@ -67,8 +67,7 @@ def header(job: dict) -> None:
 def error(job: dict) -> None:
     problem = job.get("error")
     if problem:
-        st.error(f"**{md.inline(problem.get('type', 'Error'))}** in step "
-                 f"{md.code(problem.get('step'))}: {md.inline(problem.get('message', ''))}")
+        st.error(error_markdown(problem))
 
 
 def steps(job: dict) -> None:
