@@ -15,6 +15,12 @@ import requests
 FINAL = ("succeeded", "failed", "cancelled")
 
 
+def segment(value: str) -> str:
+    """``value`` as exactly one path segment: a job id from a link or a name someone typed
+    cannot reach another route (``../keys``) or add a query."""
+    return quote(str(value), safe="")
+
+
 class APIError(Exception):
     def __init__(self, status: int, body: dict):
         self.status = status
@@ -52,7 +58,7 @@ class DIA3Client:
         return self.request("POST", "/api/v1/jobs", json=body)
 
     def job(self, job_id: str) -> dict:
-        return self.request("GET", f"/api/v1/jobs/{job_id}")
+        return self.request("GET", f"/api/v1/jobs/{segment(job_id)}")
 
     def jobs(self, **query) -> dict:
         return self.request("GET", "/api/v1/jobs",
@@ -68,23 +74,23 @@ class DIA3Client:
                 return
 
     def result(self, job_id: str) -> dict:
-        return self.request("GET", f"/api/v1/jobs/{job_id}/result")
+        return self.request("GET", f"/api/v1/jobs/{segment(job_id)}/result")
 
     def cancel(self, job_id: str) -> dict:
-        return self.request("POST", f"/api/v1/jobs/{job_id}/cancel")
+        return self.request("POST", f"/api/v1/jobs/{segment(job_id)}/cancel")
 
     def retry(self, job_id: str) -> dict:
-        return self.request("POST", f"/api/v1/jobs/{job_id}/retry")
+        return self.request("POST", f"/api/v1/jobs/{segment(job_id)}/retry")
 
     def delete(self, job_id: str) -> None:
-        self.request("DELETE", f"/api/v1/jobs/{job_id}")
+        self.request("DELETE", f"/api/v1/jobs/{segment(job_id)}")
 
     # ---- knowledge base ---------------------------------------------------------------------
     def collections(self) -> list[dict]:
         return self.request("GET", "/api/v1/collections")["items"]
 
     def collection(self, name: str) -> dict:
-        return self.request("GET", f"/api/v1/collections/{quote(name)}")
+        return self.request("GET", f"/api/v1/collections/{segment(name)}")
 
     def create_collection(self, name: str, embedder: str | None = None,
                           description: str | None = None) -> dict:
@@ -93,10 +99,10 @@ class DIA3Client:
                             json={k: v for k, v in body.items() if v is not None})
 
     def delete_collection(self, name: str) -> None:
-        self.request("DELETE", f"/api/v1/collections/{quote(name)}")
+        self.request("DELETE", f"/api/v1/collections/{segment(name)}")
 
     def documents(self, collection: str, limit: int = 50, offset: int = 0) -> dict:
-        return self.request("GET", f"/api/v1/collections/{quote(collection)}/documents",
+        return self.request("GET", f"/api/v1/collections/{segment(collection)}/documents",
                             params={"limit": limit, "offset": offset})
 
     def upload_documents(self, collection: str, paths: list[Path], title: str | None = None,
@@ -107,14 +113,14 @@ class DIA3Client:
         with ExitStack() as stack:
             files = [("file", (path.name, stack.enter_context(open(path, "rb")),
                                "application/octet-stream")) for path in paths]
-            return self.request("POST", f"/api/v1/collections/{quote(collection)}/documents",
+            return self.request("POST", f"/api/v1/collections/{segment(collection)}/documents",
                                 files=files,
                                 data={k: v for k, v in form.items() if v is not None})
 
     def search(self, collection: str, query: str, k: int = 5, where: dict | None = None
                ) -> dict:
         body = {"query": query, "k": k, **({"where": where} if where else {})}
-        return self.request("POST", f"/api/v1/collections/{quote(collection)}/search",
+        return self.request("POST", f"/api/v1/collections/{segment(collection)}/search",
                             json=body)
 
     def wait(self, job_id: str, timeout: float = 600.0, interval: float = 0.25,

@@ -1,13 +1,20 @@
 """The dashboard in a real browser (Debian's Chromium, headless, driven by Playwright): sign
 in, submit a sentiment job from the generated form, watch it reach ``succeeded`` and see its
-charts. Screenshots of each stage go to artifacts/screenshots/."""
+charts; open a strategic report built from hostile documents and see nothing in it run or
+load. Screenshots of each stage go to artifacts/screenshots/."""
 
 from __future__ import annotations
+
+import re
+import uuid
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from app.client import DIA3Client
 from tests.conftest import ROOT
+from tests.markup_probe import HOSTILE
 from tests.ui.processes import serving
 
 pytestmark = pytest.mark.integration
@@ -38,8 +45,20 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A fresh page; every request it makes is logged in ``page.outside`` when it is for
+    another host than the dashboard's, and refused, so nothing leaves the machine."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    outside: list[str] = []
+
+    def only_local(route) -> None:
+        if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+    context.route(re.compile(r"^(?!data:|blob:)"), only_local)
     page = context.new_page()
+    page.outside = outside
     page.set_default_timeout(30_000)
     expect.set_options(timeout=30_000)
     yield page
@@ -101,3 +120,89 @@ def test_a_wrong_key_is_refused_in_the_browser(page, dashboard_url):
     expect(page.get_by_text("The API refused this key (unknown or revoked).")).to_be_visible()
     expect(page.get_by_role("heading", name="Submit a job")).to_have_count(0)
     shot(page, "wrong-key")
+
+
+# Each would set window.__x if it ran; the images would load from an outside host.
+RUNS = ['<iframe srcdoc="<script>parent.window.__x=1</script>"></iframe>',
+        '<img src="http://evil.invalid/raw.png" onerror="window.__x=2">',
+        '<svg onload="window.__x=3"></svg>', "<script>window.__x=4</script>",
+        "![pixel](http://evil.invalid/md.png)", "[click](javascript:window.__x=5)",
+        "[your bank](http://evil.invalid/phish)"]
+# Links whose text is not where they go: only DIA3's in-page ones (citations, headings).
+DISGUISED_LINKS = """[...document.querySelectorAll('[data-testid="stMain"] a[href]')]
+    .map(a => [a.getAttribute('href'), a.textContent])
+    .filter(([href, text]) => !href.startsWith('#') && href !== text)"""
+
+
+@pytest.fixture
+def hostile_report(api_url, new_key) -> tuple[str, str, str]:
+    """(key, collection, job id): a strategic report over documents whose titles and text
+    are hostile, asked by a hostile question, built by the session's worker."""
+    key = new_key("analyst")
+    client = DIA3Client(api_url, key)
+    name = "hostile-" + uuid.uuid4().hex[:6]
+    client.create_collection(name)
+    documents = [{"text": f"Acme revenue grew in Europe. {run} Acme plans to expand.\n\n"
+                          f"{HOSTILE}", "title": f"report {n} {run}", "media_type": "text/plain"}
+                 for n, run in enumerate(RUNS)]
+    ingest = client.request("POST", f"/api/v1/collections/{name}/documents",
+                            json={"documents": documents})
+    assert client.wait(ingest["id"], timeout=120)["state"] == "succeeded"
+    job = client.submit("strategic_analysis", {
+        "question": f"Should Acme expand? {' '.join(RUNS)}", "collection": name,
+        "backend": "local", "k": 6})
+    done = client.wait(job["id"], timeout=180)
+    assert done["state"] == "succeeded", done["error"]
+    return key, name, job["id"]
+
+
+def open_job(page: Page, url: str, key: str, job_id: str) -> None:
+    sign_in(page, url, key)
+    expect(page.get_by_role("heading", name="Submit a job")).to_be_visible()
+    settled(page)
+    page.get_by_role("link", name="Job", exact=True).click()
+    settled(page)
+    page.get_by_role("textbox", name="Job id").fill(job_id)
+    page.get_by_role("textbox", name="Job id").press("Enter")
+
+
+def assert_nothing_ran(page: Page) -> None:
+    """No hostile element exists, no handler ran, no request left for another host, and no
+    link disguises where it goes (a bare address in a text stays a link to itself)."""
+    settled(page)
+    page.wait_for_load_state("networkidle")
+    content = page.locator('[data-testid="stMain"]')
+    for selector in ("iframe", "img", "script", "object", "embed", "[onerror]", "[onload]",
+                     'a[href^="javascript:"]'):
+        expect(content.locator(selector)).to_have_count(0)
+    assert page.evaluate("window.__x") is None
+    assert page.evaluate(DISGUISED_LINKS) == []
+    assert page.outside == [], page.outside
+
+
+def test_a_report_from_hostile_documents_shows_their_html_as_text_and_runs_nothing(
+        page, dashboard_url, hostile_report):
+    key, collection, job_id = hostile_report
+    open_job(page, dashboard_url, key, job_id)
+    expect(page.get_by_role("heading", name=re.compile("^Strategic analysis: Should Acme"))) \
+        .to_be_visible(timeout=60_000)
+    expect(page.locator("#evidence-1")).to_have_count(1)  # DIA3's own anchors still work
+    expect(page.get_by_role("link", name="[1]").first).to_have_attribute("href", "#evidence-1")
+    assert_nothing_ran(page)
+    heading = page.get_by_role("heading", name=re.compile("^Strategic analysis"))
+    assert all(run in heading.inner_text() for run in RUNS), heading.inner_text()
+    for run in RUNS:  # each shows as the text it was in the evidence
+        expect(page.get_by_text(run, exact=False).first).to_be_visible()
+    heading.scroll_into_view_if_needed()
+    shot(page, "hostile-report")
+
+    page.get_by_role("link", name="Knowledge base").click()
+    settled(page)
+    page.get_by_role("textbox", name="Query").fill("Acme expand")
+    page.get_by_test_id("stForm").get_by_role("button", name="Search").click()
+    hit_titles = page.get_by_test_id("stMarkdownContainer").filter(
+        has_text=re.compile(r"^[0-9.]+ · report \d <|^[0-9.]+ · report \d [!\[]"))
+    expect(hit_titles.first).to_be_visible()
+    assert_nothing_ran(page)
+    hit_titles.first.scroll_into_view_if_needed()
+    shot(page, "hostile-search")

@@ -3,6 +3,7 @@ sign-in, a form generated from a workflow's schema, submit, the job page and its
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from app.client import DIA3Client
 from app.extensions import key_store
 from tests.conftest import wait_for
+from tests.markup_probe import assert_inert, flat, render
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "dashboard" / "streamlit_app.py"
 
@@ -86,6 +88,31 @@ def test_invalid_params_show_the_field_errors(dashboard_settings, new_key):
     messages = [e.value for e in at.error]
     assert messages[0].startswith("Not submitted")
     assert any(m.startswith("texts.0: Longer than maximum length") for m in messages)
+
+
+def test_errors_that_echo_what_was_sent_show_it_as_text(dashboard_settings, new_key):
+    """A parameter name or a job id is echoed in the API's answer: it must not turn into an
+    image that loads, or a link, on the page."""
+    pixel = "![p](http://evil.invalid/p.png) <img src=x onerror=alert(1)>"
+    at = signed_in(new_key("analyst"))
+    at.selectbox(key="submit:workflow").select("sentiment").run()
+    at.text_area(key="submit-json:sentiment:params").input(
+        json.dumps({"texts": ["fine"], pixel: 1}))
+    at.button(key="FormSubmitter:submit-json:sentiment-Submit JSON").click().run()
+    messages = [e.value for e in at.error]
+    assert messages[0].startswith("Not submitted")
+    assert any(flat(render(m).text).startswith(flat(pixel) + ": Unknown field")
+               for m in messages), messages
+    for message in messages:
+        assert_inert(message)
+
+
+def test_a_job_link_reaches_only_that_job(dashboard_settings, new_key):
+    """The job id comes from the page's address, which anyone can send in a link: it stays one
+    path segment, so ``../keys`` asks for a job of that name, not for the key list."""
+    at = signed_in(new_key("admin"), "views/job.py", job="../keys")
+    assert not at.exception
+    assert [e.value.split(":")[0] for e in at.error] == ["404"]
 
 
 def test_job_page_shows_steps_then_the_sentiment_charts_and_downloads(dashboard_settings,

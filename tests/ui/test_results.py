@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.reports import job_markdown, result_kind
+from tests.markup_probe import HOSTILE, assert_inert, flat
 from workers.forecast.engine import forecast_series
 from workers.monte_carlo.engine import simulate, validate_spec
 
@@ -150,3 +151,62 @@ def test_strategic_report_renders_its_markdown_with_citation_anchors():
     at = rendered(result)
     assert at.session_state["kind"] == "report"
     assert any("#evidence-1" in m.value for m in at.markdown)
+
+
+def shown(at: AppTest) -> list[str]:
+    """The Markdown source of every element that renders Markdown."""
+    return [e.value for e in [*at.markdown, *at.caption, *at.error]]
+
+
+def assert_all_inert(at: AppTest, hostile_fields: int) -> None:
+    sources = shown(at)
+    texts = [flat(assert_inert(source, links=("https://",)).text) for source in sources]
+    assert " ".join(texts).count(flat(HOSTILE)) == hostile_fields, sources
+
+
+def test_hostile_series_names_notes_and_video_texts_are_shown_as_text(forecast):
+    at = rendered({"series": [{**forecast["series"][0], "name": HOSTILE, "notes": [HOSTILE]}]})
+    assert_all_inert(at, 2)
+    at = rendered({**YOUTUBE, "summary": [{"text": HOSTILE, "start": 3}]})
+    assert_all_inert(at, 1)
+    assert "[0:03](https://www.youtube.com/watch?v=abc123def45&t=3s)" in shown(at)[0]
+    at = rendered({**YOUTUBE, "url": "javascript:window.__x=1", "summary": [
+        {"text": "fine", "start": 3}]})
+    assert shown(at) == ["- 0:03 fine"]
+
+
+def test_a_report_and_its_citations_from_a_model_are_shown_as_text():
+    at = rendered({"report": HOSTILE, "citations": [
+        HOSTILE, {"title": HOSTILE, "url": "javascript:window.__x=1", "text": HOSTILE},
+        {"title": "EU", "url": "https://eur-lex.europa.eu/x", "text": "fines"}]})
+    assert at.session_state["kind"] == "report"
+    assert_all_inert(at, 4)
+    assert "3. [EU](https://eur-lex.europa.eu/x) — fines" in shown(at)
+
+
+def test_a_strategic_report_stored_before_escaping_keeps_only_its_anchors():
+    legacy = ('# Strategic analysis: <iframe srcdoc="<script>parent.__x=1</script>"></iframe>'
+              "\n\nSee [[1]](#evidence-1) ![p](http://evil.invalid/p.png)\n\n"
+              '<a id="evidence-1"></a>**[1]** <img src=x onerror="window.__x=2">')
+    at = rendered({"report": {}, "markdown": legacy})
+    [source] = shown(at)
+    out = assert_inert(source)
+    assert {"id": "evidence-1"} in out.named("a")
+    assert "<iframe srcdoc=" in out.text
+
+
+def show_problems(message: str) -> None:
+    from app.client import APIError
+    from ui.dashboard import job_view, session
+
+    def refuse():
+        raise APIError(404, {"message": message})
+    job_view.error({"error": {"type": message, "message": message, "step": message}})
+    session.call(refuse)
+
+
+def test_error_messages_from_jobs_and_the_api_are_shown_as_text():
+    at = AppTest.from_function(show_problems, kwargs={"message": HOSTILE},
+                               default_timeout=20).run()
+    assert not at.exception and len(at.error) == 2
+    assert_all_inert(at, 4)

@@ -1,5 +1,6 @@
 """Citation checks and Markdown rendering of the strategic report."""
 
+from tests.markup_probe import HOSTILE, assert_inert, flat
 from workers.strategic_analysis.engine.agents import merge_hits
 from workers.strategic_analysis.engine.citations import cited_ids, verify_citations
 from workers.strategic_analysis.engine.markdown import render_report
@@ -33,6 +34,29 @@ def test_markdown_links_citations_to_the_evidence_and_marks_extractive_reports()
     assert "| fines \\| penalties | high | 4/5 | [[2]](#evidence-2) |" in text
     assert '<a id="evidence-1"></a>**[1]** q3' in text
     assert "- **high**: Hedge [[1]](#evidence-1)" in text
+
+
+def test_hostile_question_documents_and_model_output_stay_text_in_the_report():
+    """What users ask, documents say and models answer is text in the Markdown: no element
+    comes from it, every heading, list and table row stays where the report put it."""
+    evidence = [{"id": "c1", "text": HOSTILE, "score": 0.9, "title": HOSTILE},
+                {"id": "c2", "text": "Fines loom.", "score": 0.5, "document_id": HOSTILE}]
+    report = {"executive_summary": HOSTILE, "overall_confidence": 0.4,
+              "swot": {"strengths": [HOSTILE], "threats": ["- nested", "# heading"]},
+              "key_risks": [{"risk": HOSTILE, "likelihood": HOSTILE, "impact": 4,
+                             "evidence_ids": ["c1"]}],
+              "recommendations": [{"action": HOSTILE, "priority": HOSTILE,
+                                   "evidence_ids": ["c2"]}],
+              "citations": [{"id": "c1", "quote": HOSTILE}]}
+    out = assert_inert(render_report(HOSTILE, report, evidence))
+    tags = [tag for tag, _ in out.tags]
+    assert tags.count("h1") == 1 and tags.count("h2") == 6 and "pre" not in tags
+    assert tags.count("tr") == 2 and tags.count("td") == 4  # one risk, in its four cells
+    assert tags.count("li") == 5 + 1 + 1  # SWOT (two "(none)"), advice, citation
+    assert {"id": "evidence-1"} in out.named("a") and {"id": "evidence-2"} in out.named("a")
+    assert {"href": "#evidence-1"} in out.named("a") and {"href": "#evidence-2"} in out.named("a")
+    assert flat(out.text).count(flat(HOSTILE)) == 11
+    assert "- nested" in out.text and "# heading" in out.text
 
 
 def test_merge_hits_keeps_the_best_score_per_chunk():

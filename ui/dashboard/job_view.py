@@ -8,7 +8,8 @@ import time
 import pandas as pd
 import streamlit as st
 
-from app.reports import duration, epoch, when
+from app.reports import duration, epoch, error_markdown, when
+from app.reports import markup as md
 from app.settings import get_settings
 from ui.dashboard import session
 from ui.urls import flower_url
@@ -41,7 +42,7 @@ def steps_frame(job: dict) -> pd.DataFrame:
 
 
 def header(job: dict) -> None:
-    st.markdown(f"### {job['workflow']} · `{job['id']}`")
+    st.markdown(f"### {md.inline(job['workflow'])} · {md.code(job['id'])}")
     st.badge(job["state"], color=STATE_COLOURS.get(job["state"], "gray"))
     progress = job.get("progress") or {}
     total = progress.get("total") or 0
@@ -66,8 +67,7 @@ def header(job: dict) -> None:
 def error(job: dict) -> None:
     problem = job.get("error")
     if problem:
-        st.error(f"**{problem.get('type', 'Error')}** in step `{problem.get('step')}`: "
-                 f"{problem.get('message', '')}")
+        st.error(error_markdown(problem))
 
 
 def steps(job: dict) -> None:

@@ -1,5 +1,6 @@
 """A job's result on the page: pictures for the shapes people would rather look at, JSON for
-everything else, and downloads as JSON and Markdown."""
+everything else, and downloads as JSON and Markdown. Names, texts and notes in a result come
+from users, documents and models: they reach Markdown only through ``app.reports.markup``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app.reports import forecast_series, job_markdown, result_kind
+from app.reports import markup as md
 from ui.dashboard import charts
 
 INLINE_JSON_MAX = 200_000
@@ -57,11 +59,11 @@ def monte_carlo(result: dict) -> None:
 def forecast(result: dict) -> None:
     for series in forecast_series(result):
         if series.get("name"):
-            st.markdown(f"**{series['name']}**")
+            st.markdown(f"**{md.inline(series['name'])}**")
         _chart(charts.forecast_chart(series))
         _chart(charts.mc_fan(series))
         for note in series.get("notes") or []:
-            st.caption(note)
+            st.caption(md.inline(note))
 
 
 def youtube(result: dict) -> None:
@@ -76,30 +78,29 @@ def youtube(result: dict) -> None:
         st.subheader("Summary")
         for point in key_points:
             start = int(point.get("start") or 0)
-            link = f"{result.get('url', '')}&t={start}s" if result.get("url") else ""
             stamp = f"{start // 60}:{start % 60:02d}"
-            st.markdown(f"- [{stamp}]({link}) {point['text']}" if link else
-                        f"- {stamp} {point['text']}")
+            link = md.link(stamp, f"{result['url']}&t={start}s") if result.get("url") else stamp
+            st.markdown(f"- {link} {md.inline(point['text'])}")
 
 
 def report(result: dict) -> None:
     if isinstance(result.get("markdown"), str):
         # The strategic report's Markdown carries its own evidence list; citations link to
-        # anchors in it, which need raw HTML.
-        st.markdown(result["markdown"], unsafe_allow_html=True)
+        # anchors in it, which need raw HTML. Its fields were escaped when it was built;
+        # only_own_html also keeps a report stored before then from running anything.
+        st.markdown(md.only_own_html(result["markdown"]), unsafe_allow_html=True)
         return
-    st.markdown(result.get("report") or "")
+    st.markdown(md.paragraphs(result.get("report") or ""))
     citations = result.get("citations") or result.get("evidence") or []
     if citations:
         st.subheader("Evidence")
         for number, cite in enumerate(citations, 1):
             if not isinstance(cite, dict):
-                st.markdown(f"{number}. {cite}")
+                st.markdown(f"{number}. {md.inline(cite)}")
                 continue
             source = cite.get("url") or cite.get("source") or ""
             label = cite.get("title") or cite.get("document_id") or source or f"[{number}]"
-            link = f"[{label}]({source})" if str(source).startswith("http") else label
-            st.markdown(f"{number}. {link} — {cite.get('text', '')}")
+            st.markdown(f"{number}. {md.link(label, source)} — {md.inline(cite.get('text', ''))}")
 
 
 RENDERERS = {"sentiment": sentiment, "youtube": youtube, "monte_carlo": monte_carlo,

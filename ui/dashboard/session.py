@@ -13,6 +13,7 @@ import requests
 import streamlit as st
 
 from app.client import APIError
+from app.reports import markup as md
 from app.settings import get_settings
 from ui.client import SurfaceClient
 
@@ -58,7 +59,7 @@ def sign_in_form() -> None:
     if submitted:
         problem = check_key(key.strip()) if key.strip() else "Enter an API key."
         if problem:
-            st.error(problem)
+            st.error(md.inline(problem))
             return
         st.session_state[KEY] = key.strip()
         st.rerun()
@@ -73,7 +74,7 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
             sign_out()
             st.error("Your API key is no longer accepted; sign in again.")
         else:
-            st.error(str(exc))
+            st.error(md.inline(exc))
     except requests.RequestException:
         st.error(f"Cannot reach the DIA3 API at {get_settings().client_api_url}.")
     return None

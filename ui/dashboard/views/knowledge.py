@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app.client import APIError
+from app.reports import markup as md
 from ui.client import KnowledgeBaseUnavailable, items_of
 from ui.dashboard import session
 
@@ -16,7 +17,7 @@ except KnowledgeBaseUnavailable:
             "(`/api/v1/collections`) does not answer here yet.")
     st.stop()
 except APIError as exc:
-    st.error(str(exc))
+    st.error(md.inline(exc))
     st.stop()
 if not collections:
     st.info("No collections yet.")
@@ -44,5 +45,5 @@ if go and query.strip():
             st.info("No hits.")
         for hit in hits:
             title = (hit.get("metadata") or {}).get("title") or hit.get("document_id", "")
-            st.markdown(f"**{hit.get('score', 0):.3f}** · {title}")
-            st.caption(hit.get("text", ""))
+            st.markdown(f"**{hit.get('score', 0):.3f}** · {md.inline(title)}")
+            st.caption(md.paragraphs(hit.get("text", "")))

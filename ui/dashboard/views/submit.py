@@ -5,6 +5,7 @@ import json
 import streamlit as st
 
 from app.client import APIError
+from app.reports import markup as md
 from ui.dashboard import schema_form, session
 
 
@@ -24,9 +25,9 @@ def submit(client, workflow: str, params: dict, idempotency_key: str | None) -> 
     try:
         job = client.submit(workflow, params, idempotency_key or None)
     except APIError as exc:
-        st.error(f"Not submitted: {exc.body.get('message', exc)}")
+        st.error(f"Not submitted: {md.inline(exc.body.get('message', exc))}")
         for line in flatten(exc.body.get("errors")):
-            st.error(line)
+            st.error(md.inline(line))
         return
     st.session_state["last_job"] = job["id"]
     st.switch_page("views/job.py", query_params={"job": job["id"]})
@@ -54,7 +55,7 @@ if send:
     try:
         params = schema_form.collect(fields, raw, uploads)
     except ValueError as exc:
-        st.error(f"Check the form: {exc}")
+        st.error(f"Check the form: {md.inline(exc)}")
     else:
         submit(client, name, params, idempotency_key)
 
@@ -66,6 +67,6 @@ with st.expander("Advanced: params as JSON"):
         try:
             params = json.loads(text)
         except ValueError as exc:
-            st.error(f"Not valid JSON: {exc}")
+            st.error(f"Not valid JSON: {md.inline(exc)}")
         else:
             submit(client, name, params, None)

@@ -3,7 +3,8 @@
 One implementation serves the MCP server's report resources and the dashboard's Markdown
 download, so a report reads the same wherever it is fetched. Shapes are recognised by their
 fields rather than by workflow name, so a new workflow that returns a known shape is rendered
-the known way and anything else falls back to JSON.
+the known way and anything else falls back to JSON. Every value from a job, its params or its
+result goes in through ``markup``, so what users, documents or models wrote stays text.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
+
+from app.reports import markup as md
 
 JSON_LIMIT = 20_000
 TABLE_ROWS = 50
@@ -74,9 +77,10 @@ def _num(value: Any, digits: int = 4) -> str:
 
 
 def table(header: list[str], rows: list[list[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_num(c) if not isinstance(c, str) else c for c in row) + " |"
-              for row in rows]
+    """A GFM table whose cells are text (a ``|`` or markup in a value stays in its cell)."""
+    lines = ["| " + " | ".join(map(md.inline, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(md.inline(c if isinstance(c, str) else _num(c)) for c in row)
+              + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -88,7 +92,7 @@ def _sentiment(result: dict) -> list[str]:
                  [[label, n, f"{n / total:.1%}"] for label, n in result["counts"].items()])]
     trend = result.get("trend")
     if trend and trend.get("points"):
-        out += ["", f"### Trend per {trend.get('bucket', 'bucket')}", "",
+        out += ["", f"### Trend per {md.inline(trend.get('bucket', 'bucket'))}", "",
                 table(["bucket start", "texts", "mean"],
                       [[p.get("start"), p.get("count"), p.get("mean")]
                        for p in trend["points"][:TABLE_ROWS]])]
@@ -116,7 +120,7 @@ def _monte_carlo(result: dict) -> list[str]:
         out += ["", "### Value at risk", "", table(
             ["level %", "VaR", "CVaR"], [[k, v.get("var"), v.get("cvar")]
                                          for k, v in levels.items()])]
-        out += ["", f"_{result['risk'].get('convention', '')}_"]
+        out += ["", f"_{md.inline(result['risk'].get('convention', ''))}_"]
     if result.get("thresholds"):
         out += ["", "### Thresholds", "", table(
             ["threshold", "P(above)", "P(below)"],
@@ -139,24 +143,31 @@ def _forecast(result: dict) -> list[str]:
             bounds = [band[side][h] if h < len(band.get(side, [])) else None
                       for _, band in levels for side in ("lower", "upper")]
             rows.append([label, point, *bounds])
-        out += [f"### {name} ({series.get('model', 'model')})", "", table(header, rows), ""]
+        out += [f"### {md.inline(name)} ({md.inline(series.get('model', 'model'))})", "",
+                table(header, rows), ""]
     return out
 
 
 def _report(result: dict) -> list[str]:
+    """The strategic report's own Markdown (escaped when it was built; ``only_own_html`` for
+    reports stored before that), or any other ``report`` text as text."""
     text = result.get("markdown")
-    return [text if isinstance(text, str) else str(result.get("report") or "")]
+    if isinstance(text, str):
+        return [md.only_own_html(text)]
+    return [md.paragraphs(result.get("report") or "")]
 
 
 def _youtube(result: dict) -> list[str]:
     timeline = result["sentiment"]
-    lines = [f"Video {result.get('url', result['video_id'])}: {timeline.get('count', 0)} "
+    lines = [f"Video {md.inline(result.get('url', result['video_id']))}: "
+             f"{timeline.get('count', 0)} "
              f"segments, mean sentiment {timeline.get('mean', 0):+.3f}.", "",
              "| from (s) | to (s) | mean | label |", "|---|---|---|---|"]
-    lines += [f"| {p['start']:g} | {p['end']:g} | {p['mean']:+.3f} | {p['label']} |"
+    lines += [f"| {p['start']:g} | {p['end']:g} | {p['mean']:+.3f} | {md.inline(p['label'])} |"
               for p in timeline.get("points") or []]
     lines += ["", "### Summary", ""]
-    lines += [f"- [{int(k.get('start') or 0)} s] {k['text']}" for k in result.get("summary") or []]
+    lines += [f"- [{int(k.get('start') or 0)} s] {md.inline(k['text'])}"
+              for k in result.get("summary") or []]
     return lines
 
 
@@ -164,7 +175,7 @@ def _json_block(value: Any) -> list[str]:
     text = json.dumps(value, indent=1, default=str)
     if len(text) > JSON_LIMIT:
         text = text[:JSON_LIMIT] + "\n… (truncated; download the JSON for all of it)"
-    return ["```json", text, "```"]
+    return [md.fenced(text, "json")]
 
 
 SECTIONS = {"sentiment": _sentiment, "monte_carlo": _monte_carlo, "forecast": _forecast,
@@ -177,10 +188,16 @@ def result_markdown(result: Any) -> str:
     return "\n".join(SECTIONS[kind](result) if kind in SECTIONS else _json_block(result))
 
 
+def error_markdown(error: dict) -> str:
+    """How a job failed, in one line: ``**type** in step `step`: message``."""
+    return (f"**{md.inline(error.get('type', 'Error'))}** in step {md.code(error.get('step'))}: "
+            f"{md.inline(error.get('message', ''))}")
+
+
 def job_markdown(job: dict, result: Any = None) -> str:
     """A whole report: what ran, when, how it ended and (when given) its result."""
     progress = job.get("progress") or {}
-    lines = [f"# {job.get('workflow', 'job')} job {job.get('id', '')}", "",
+    lines = [f"# {md.inline(job.get('workflow', 'job'))} job {md.inline(job.get('id', ''))}", "",
              table(["", ""], [
                  ["state", job.get("state", "?")],
                  ["steps", f"{progress.get('done', job.get('steps_done', 0))}/"
@@ -191,9 +208,7 @@ def job_markdown(job: dict, result: Any = None) -> str:
                  ["duration (s)", _num(duration(job), 3)]])]
     error = job.get("error")
     if error:
-        lines += ["", "## Error", "",
-                  f"**{error.get('type', 'Error')}** in step `{error.get('step')}`: "
-                  f"{error.get('message', '')}"]
+        lines += ["", "## Error", "", error_markdown(error)]
     if result is not None:
         lines += ["", "## Result", "", result_markdown(result)]
     return "\n".join(lines) + "\n"
