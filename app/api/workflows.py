@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import cache
 
 from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from flask.views import MethodView
 
 from app.api.json_body import Blueprint
 from app.api.responses import errors
 from app.api.schemas import WorkflowSchema
+from app.api.spec import Plugin
 from app.workflows.registry import Workflow, all_workflows
 
 blp = Blueprint("workflows", __name__, url_prefix="/api/v1/workflows",
@@ -19,12 +19,13 @@ blp = Blueprint("workflows", __name__, url_prefix="/api/v1/workflows",
 
 @cache
 def params_json_schema(workflow: Workflow) -> dict:
-    plugin = MarshmallowPlugin()
+    """The OpenAPI 3.0 schema object of the workflow's params, with the schemas it refers
+    to under ``components`` (``$ref``s resolve against this document's root)."""
+    plugin = Plugin()
     spec = APISpec("dia3", "1", "3.0.3", plugins=[plugin])
     schema = plugin.converter.schema2jsonschema(workflow.schema)
-    schema["additionalProperties"] = False
     nested = spec.to_dict().get("components", {}).get("schemas")
-    if nested:  # the $refs of nested schemas resolve against this document's root
+    if nested:
         schema["components"] = {"schemas": nested}
     return schema
 
