@@ -121,6 +121,11 @@ class ResultSchema(Schema):
     result = fields.Raw()
 
 
+class ExampleSchema(Schema):
+    summary = fields.String()
+    params = fields.Dict(metadata={"description": "Complete params that work as they are"})
+
+
 class WorkflowSchema(Schema):
     name = fields.String()
     description = fields.String()
@@ -129,6 +134,8 @@ class WorkflowSchema(Schema):
     params_schema = fields.Dict(metadata={
         "description": "OpenAPI 3.0 schema of the params (also in the spec's components as "
                        "<Workflow>Params); its $refs point into its own components"})
+    examples = fields.List(fields.Nested(ExampleSchema), metadata={
+        "description": "At least one complete example of the params"})
 
 
 class KeyCreateSchema(Schema):

@@ -30,10 +30,21 @@ def params_json_schema(workflow: Workflow) -> dict:
     return schema
 
 
+def examples(workflow: Workflow) -> list[dict]:
+    return [{"summary": e.summary, "params": e.params} for e in workflow.examples]
+
+
 def describe(workflow: Workflow) -> dict:
     return {"name": workflow.name, "description": workflow.description,
             "category": workflow.category, "queue": workflow.queue,
-            "params_schema": params_json_schema(workflow)}
+            "params_schema": params_json_schema(workflow), "examples": examples(workflow)}
+
+
+def submission_examples() -> dict[str, dict]:
+    """Every workflow's examples as OpenAPI examples of a ``POST /jobs`` body."""
+    return {f"{w.name}-{i + 1}": {"summary": f"{w.name}: {e.summary}",
+                                  "value": {"workflow": w.name, "params": e.params}}
+            for w in all_workflows() for i, e in enumerate(w.examples)}
 
 
 @blp.route("")

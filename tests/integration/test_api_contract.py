@@ -35,9 +35,9 @@ def test_openapi_spec_is_public_and_describes_jobs(flask_app):
     assert "ApiKeyHeader" in spec["components"]["securitySchemes"]
 
 
-def test_openapi_spec_has_each_workflows_params(flask_app):
+def test_openapi_spec_has_each_workflows_params_and_examples(flask_app):
     from app.api.workflows import params_json_schema
-    from app.workflows.registry import all_workflows
+    from app.workflows.registry import all_workflows, get_workflow
     spec = flask_app.test_client().get("/api/v1/openapi.json").get_json()
     schemas = spec["components"]["schemas"]
     for workflow in all_workflows():
@@ -47,6 +47,12 @@ def test_openapi_spec_has_each_workflows_params(flask_app):
         for name, nested in own.get("components", {}).get("schemas", {}).items():
             assert schemas[name] == nested, name
     assert schemas["MonteCarloParams"]["discriminator"]["propertyName"] == "model"
+    examples = spec["paths"]["/api/v1/jobs"]["post"]["requestBody"]["content"][
+        "application/json"]["examples"]
+    assert examples["monte_carlo-1"]["value"] == {
+        "workflow": "monte_carlo", "params": get_workflow("monte_carlo").examples[0].params}
+    assert {e["value"]["workflow"] for e in examples.values()} == {
+        w.name for w in all_workflows()}
 
 
 def test_one_422_lists_every_error_of_a_job(analyst):

@@ -5,6 +5,9 @@ validation reports every error of a request at once."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -15,8 +18,9 @@ from app.api.workflows import describe
 from app.service import load_params
 from app.workflows.monte_carlo.distributions import PARAMETERS
 from app.workflows.monte_carlo.validation import MODELS
-from app.workflows.registry import get_workflow
+from app.workflows.registry import all_workflows, get_workflow
 
+ROOT = Path(__file__).resolve().parents[2]
 GBM = {"model": "gbm", "n_simulations": 1000, "seed": 7,
        "params": {"s0": 100, "drift": 0.05, "volatility": 0.2, "horizon": 1, "steps": 12}}
 SERIES = {"values": [1.0, 2.0, None, 4.0, 5.0], "frequency": "D"}
@@ -27,7 +31,7 @@ DISTRIBUTIONS = {"a": {"dist": "normal", "mean": 0, "std": 1},
                  "e": {"dist": "pert", "low": 0, "mode": 1, "high": 3},
                  "f": {"dist": "empirical", "values": [1, 2, 2.5]},
                  "g": {"dist": "constant", "value": 4}}
-# Valid requests: optional fields, nulls standing for defaults, each
+# Valid requests beyond the examples: optional fields, nulls standing for defaults, each
 # distribution, both bootstrap inputs.
 VALID = [
     ("monte_carlo", {**GBM, "params": {**GBM["params"], "horizon": None, "payoff": None},
@@ -65,11 +69,35 @@ def assert_published_schema_accepts(workflow: str, params: dict) -> None:
     jsonschema.Draft4Validator(published(workflow)).validate(params)
 
 
-@pytest.mark.parametrize("workflow,params", VALID)
+@pytest.mark.parametrize("workflow,params", VALID + [
+    (w.name, e.params) for w in all_workflows() for e in w.examples])
 def test_whatever_validation_accepts_the_published_schema_accepts(workflow, params):
     if "collection" not in params:  # a collection is checked when the job is built
         load_params(get_workflow(workflow), params)
     assert_published_schema_accepts(workflow, params)
+
+
+def test_every_workflow_has_a_complete_example():
+    for workflow in all_workflows():
+        assert workflow.examples, workflow.name
+        assert describe(workflow)["examples"] == [
+            {"summary": e.summary, "params": e.params} for e in workflow.examples]
+
+
+def json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:  # an abridged response ("…")
+        return None
+
+
+def test_the_api_docs_show_every_example_as_a_complete_job():
+    text = (ROOT / "docs" / "api.md").read_text()
+    bodies = [json_or_none(block) for block in re.findall(r"```json\n(.*?)```", text, re.S)]
+    for workflow in all_workflows():
+        for example in workflow.examples:
+            assert {"workflow": workflow.name, "params": example.params} in bodies, \
+                f"docs/api.md lacks the {workflow.name} example {example.summary!r}"
 
 
 def resolve(schema: dict, ref: str) -> dict:

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, post_load, validate, validates_schema
 from app.workflows.fields import EngineErrors, nested_error
 from app.workflows.forecast import steps
 from app.workflows.forecast.errors import ForecastInputError
+from app.workflows.forecast.examples import SCENARIO_FORECAST
 from app.workflows.forecast.series import ScenarioSeries, check_series
 from app.workflows.forecast.validation import MAX_CELLS, validate_series
 from app.workflows.registry import Plan, Workflow, register
@@ -66,4 +67,5 @@ def build(plan: Plan, params: dict):
 register(Workflow(name="scenario_forecast",
                   description="Fit a forecast, then simulate future paths from the fitted "
                               "model: fan-chart quantiles and threshold probabilities.",
-                  schema=ScenarioForecastParams, build=build, steps=(steps.SCENARIO,)))
+                  schema=ScenarioForecastParams, build=build, steps=(steps.SCENARIO,),
+                  examples=SCENARIO_FORECAST))

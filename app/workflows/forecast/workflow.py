@@ -11,6 +11,7 @@ from app.settings import get_settings
 from app.workflows.fields import EngineErrors, nested_error
 from app.workflows.forecast import steps
 from app.workflows.forecast.errors import ForecastInputError
+from app.workflows.forecast.examples import FORECAST
 from app.workflows.forecast.series import SeriesSpec, check_series, levels_field
 from app.workflows.forecast.validation import MODELS, TRANSFORMS, validate_series
 from app.workflows.registry import Plan, Workflow, register
@@ -81,4 +82,5 @@ register(Workflow(name="forecast",
                   description="Forecasts with prediction intervals, the chosen model and its "
                               "parameters, in-sample fit and rolling-origin backtest (sMAPE, "
                               "MASE) for one or many series.",
-                  schema=ForecastParams, build=build, steps=(steps.SERIES_BATCH, steps.GATHER)))
+                  schema=ForecastParams, build=build, steps=(steps.SERIES_BATCH, steps.GATHER),
+                  examples=FORECAST))

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, post_load, validate, validates_schema
 from app.workflows.fields import discriminator, nested_error
 from app.workflows.monte_carlo import steps
 from app.workflows.monte_carlo.errors import MonteCarloInputError
+from app.workflows.monte_carlo.examples import EXAMPLES
 from app.workflows.monte_carlo.planning import plan_shards
 from app.workflows.monte_carlo.schemas import MODEL_PARAMS
 from app.workflows.monte_carlo.validation import (
@@ -125,4 +126,5 @@ register(Workflow(name="monte_carlo",
                               "declarative scenario of distributions combined by an expression)"
                               ": moments, quantiles, threshold probabilities, VaR/CVaR, "
                               "histogram and fan chart; sharded across workers.",
-                  schema=MonteCarloParams, build=build, steps=(steps.SHARD, steps.MERGE)))
+                  schema=MonteCarloParams, build=build, steps=(steps.SHARD, steps.MERGE),
+                  examples=EXAMPLES))
