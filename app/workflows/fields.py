@@ -52,10 +52,12 @@ def list_length_matches(data: dict, name: str, other: str = "texts") -> None:
 
 
 def nested_messages(path: str, message: str) -> dict:
-    """Messages nested along a dotted path: "params.a.0" → {"params": {"a": {"0": [message]}}}."""
+    """Messages nested along a dotted path: "params.a.0" → {"params": {"a": {0: [message]}}}.
+    List positions are ints, as in marshmallow's own messages, so that both merge into one
+    dict that can be serialised (with sorted keys) when an answer holds both."""
     messages: dict | list = [message]
     for part in reversed(path.split(".")):
-        messages = {part: messages}
+        messages = {int(part) if part.isdigit() else part: messages}
     return messages
 
 

@@ -65,6 +65,12 @@ def test_one_422_lists_every_error_of_a_job(analyst):
     response = analyst.submit("monte_carlo", params, idempotency_key="has spaces")
     assert assert_error(response, 422)["errors"]["json"] == {
         **errors, "idempotency_key": ["Printable ASCII without spaces."]}
+    # field errors of one series and the engine's of another, in one answer
+    series = {"values": [1.0, 2.0, 3.0], "frequency": "D"}
+    response = analyst.submit("forecast", {"horizon": 2, "series": [
+        series, {**series, "values": [1, "x"]}, {**series, "frequency": "fortnightly"}]})
+    errors = assert_error(response, 422)["errors"]["json"]["params"]["series"]
+    assert set(errors) == {"1", "2"} and "frequency" in errors["2"]
     response = analyst.submit("poetry", {}, idempotency_key="")
     assert set(assert_error(response, 422)["errors"]["json"]) == {"workflow",
                                                                   "idempotency_key"}
