@@ -121,7 +121,7 @@ class ResultSchema(Schema):
     result = fields.Raw()
 
 
-class ExampleSchema(Schema):
+class WorkflowExampleSchema(Schema):
     summary = fields.String()
     params = fields.Dict(metadata={"description": "Complete params that work as they are"})
 
@@ -134,7 +134,7 @@ class WorkflowSchema(Schema):
     params_schema = fields.Dict(metadata={
         "description": "OpenAPI 3.0 schema of the params (also in the spec's components as "
                        "<Workflow>Params); its $refs point into its own components"})
-    examples = fields.List(fields.Nested(ExampleSchema), metadata={
+    examples = fields.List(fields.Nested(WorkflowExampleSchema), metadata={
         "description": "At least one complete example of the params"})
 
 
