@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Set-up and entry point on a fresh Debian machine with Python 3.11:
 #   ./run.sh demo   create .venv, install DIA3, run the sentiment demo on embedded defaults
-#   ./run.sh test   create .venv, install DIA3 with test tools, run the whole test suite
+#   ./run.sh test   create .venv, install DIA3 with the test tools (and, with apt, the browser
+#                   and config checkers the tests use), run the whole test suite
 #   ./run.sh dia3 ARGS...   run the dia3 command inside the virtualenv
+# demo and dia3 install only what running DIA3 needs; the test tools come with test.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -33,15 +35,16 @@ find_python() {
 }
 
 ensure_venv() {
+  # $1: the extras to install besides DIA3 itself ("" for none, "dev" for the test tools)
   find_python
   if [ ! -x "$VENV/bin/python" ]; then
     "$PY" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; "$PY" -m venv "$VENV"; }
   fi
-  local extras=$1 stamp="$VENV/.dia3-installed-$1"
+  local extras=$1 stamp="$VENV/.dia3-installed-${1:-base}"
   local want; want=$( (cat setup.cfg pyproject.toml; echo "$NO_DEPS") | sha256sum | cut -c1-16)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     "$VENV/bin/python" -m pip install -q --upgrade pip setuptools wheel
-    "$VENV/bin/python" -m pip install -q -e ".[$extras]"
+    "$VENV/bin/python" -m pip install -q -e ".${extras:+[$extras]}"
     "$VENV/bin/python" -m pip install -q --no-deps $NO_DEPS
     echo "$want" > "$stamp"
   fi
@@ -101,7 +104,7 @@ ensure_checkov() {
 
 case "${1:-}" in
   demo)
-    ensure_venv dev
+    ensure_venv ""
     exec "$VENV/bin/dia3" demo
     ;;
   test)
@@ -121,7 +124,7 @@ case "${1:-}" in
     ;;
   dia3)
     shift
-    ensure_venv dev
+    ensure_venv ""
     exec "$VENV/bin/dia3" "$@"
     ;;
   *)

@@ -50,6 +50,22 @@ def load_params(workflow: Workflow, params: Any) -> dict:
         raise ValidationError({"params": exc.messages}) from None
 
 
+def body_errors(body: Any) -> dict:
+    """What is wrong with the workflow and params of a job body whose other fields are
+    wrong too, so that one answer lists every error. The params are only checked: steps
+    after loading (staging an ingest job's documents) do not run."""
+    if not isinstance(body, dict) or not isinstance(body.get("workflow"), str):
+        return {}
+    try:
+        workflow = find_workflow(body["workflow"])
+    except ValidationError as exc:
+        return exc.messages  # type: ignore[return-value]
+    if not isinstance(body.get("params"), dict):
+        return {}
+    errors = workflow.schema().validate(body["params"])
+    return {"params": errors} if errors else {}
+
+
 def submit(principal: Principal, workflow_name: str, params: Any,
            idempotency_key: str | None = None) -> tuple[Job, bool]:
     """Validate, record and enqueue a job; returns (job, created). Audited as ``job.submit``
@@ -168,4 +184,4 @@ def delete(principal: Principal, job_id: str) -> None:
 
 __all__ = ["submit", "get", "result", "list_jobs", "cancel", "delete", "retry", "redispatch",
            "Forbidden", "JobNotFound", "InvalidTransition", "steps", "find_workflow",
-           "load_params"]
+           "load_params", "body_errors"]

@@ -67,7 +67,8 @@ class Settings:
     public_url: str = setting("", "External base URL of the API used in Location headers; "
                               "empty uses the request's host")
     api_url: str = setting("", "Base URL the CLI and dashboard use to reach the API; empty "
-                           "means http://<DIA3_API_HOST>:<DIA3_API_PORT>")
+                           "means http://<DIA3_API_HOST>:<DIA3_API_PORT> (for CLI commands: "
+                           "the URL a running `dia3 up` of the data directory serves)")
     api_key: str = setting("", "API key the CLI uses; empty uses the local key kept in the "
                            "data directory by `dia3 up`", secret=True)
     cors_origins: str = setting(

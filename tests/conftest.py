@@ -17,11 +17,24 @@ import pytest
 import redis
 
 from tests.redis_db import claim_database, release_database
+from tests.shared_fixtures import missing_shared_dir, shared_dir
 
 pytest_plugins = ["tests.youtube_scenarios"]  # the youtube_replay_dir fixture
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_KEY = "test-admin-key-" + uuid.uuid4().hex
 TEST_REDIS_URL = os.environ.get("DIA3_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+
+def pytest_report_header(config) -> str:
+    return f"shared test data: {shared_dir()} (DIA3_SHARED_DIR, default ../shared)"
+
+
+def pytest_sessionstart(session) -> None:
+    """Every test session replays the shared recordings (the fake LLM servers are built from
+    them): without the folder, say so once instead of failing each test."""
+    problem = missing_shared_dir()
+    if problem:
+        raise pytest.UsageError(problem)
 
 
 def free_port() -> int:

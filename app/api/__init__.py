@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from apispec.ext.marshmallow import resolver
 from flask import Flask
 from flask_smorest import Api
 
@@ -18,10 +19,11 @@ from app.api import (
     ratelimit,
     workflows,
 )
+from app.api.spec import Plugin
 from app.extensions import key_store
 from app.redis_client import redis_url
 from app.settings import get_settings
-from app.workflows.registry import load_builtin
+from app.workflows.registry import all_workflows
 
 API_VERSION = "1.0.0"
 
@@ -59,14 +61,15 @@ def create_app() -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.config[cors.CONFIG_KEY] = cors.parse_origins(settings.cors_origins)
-    api = DIA3Api(app, spec_kwargs={"info": {"description": (
+    api = DIA3Api(app, spec_kwargs={"marshmallow_plugin": Plugin(), "info": {"description": (
         "Submit analysis jobs, follow their progress and read their results. Authenticate "
         "with an API key in `X-API-Key` or `Authorization: Bearer`.")}})
     api.spec.components.security_scheme(
         "ApiKeyHeader", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
     api.spec.components.security_scheme("Bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"ApiKeyHeader": []}, {"Bearer": []}]
-    load_builtin()  # import analysis libraries now, not on the first request
+    for workflow in all_workflows():  # the params of each, as a named schema of the spec
+        api.spec.components.schema(resolver(workflow.schema), schema=workflow.schema)
     for blp in (jobs.blp, workflows.blp, keys.blp, knowledge.blp, audit.blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)

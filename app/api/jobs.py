@@ -18,6 +18,7 @@ from app.api.schemas import (
     JobSubmitSchema,
     ResultSchema,
 )
+from app.api.workflows import submission_examples
 from app.jobs.store import decode_cursor
 from app.settings import get_settings
 
@@ -44,7 +45,7 @@ class Jobs(MethodView):
                                  all_tenants=query["all_tenants"])
         return {"items": [job.to_dict() for job in page.items], "next_cursor": page.next_cursor}
 
-    @blp.arguments(JobSubmitSchema)
+    @blp.arguments(JobSubmitSchema, examples=submission_examples())
     @blp.response(202, JobSchema)
     @blp.alt_response(200, schema=JobSchema, description="Existing job (idempotency key)")
     @errors(blp, 403, body=True)

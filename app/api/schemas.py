@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow.error_store import merge_errors
 
 from app.auth.keys import TENANT_PATTERN
 from app.jobs.model import STATES
+from app.service import body_errors
 from app.settings import get_settings
 
 
@@ -41,12 +44,21 @@ class JobSubmitSchema(Schema):
     workflow = fields.String(required=True, validate=validate.Length(min=1, max=100),
                              metadata={"description": "Name of a workflow from /workflows"})
     params = fields.Dict(required=True, metadata={
-        "description": "Parameters, validated against the workflow's params schema"})
+        "description": "Parameters, validated against the workflow's params schema: "
+                       "params_schema in GET /workflows, <Workflow>Params in this spec's "
+                       "components (e.g. MonteCarloParams)"})
     idempotency_key = fields.String(
         load_default=None, validate=[validate.Length(min=1, max=200),
                                      validate.Regexp(r"^[\x21-\x7e]+$",
                                                      error="Printable ASCII without spaces.")],
         metadata={"description": "Resubmitting with the same key returns the same job"})
+
+    def handle_error(self, error: ValidationError, data: Any, **kwargs: Any) -> None:
+        """A body with a wrong field gets its workflow and params checked too, so that one
+        answer lists every error (a valid body's are checked when it is submitted)."""
+        extra = body_errors(data)
+        if extra:
+            raise ValidationError(merge_errors(error.messages, extra)) from None
 
 
 class ErrorInfoSchema(Schema):
@@ -109,12 +121,21 @@ class ResultSchema(Schema):
     result = fields.Raw()
 
 
+class WorkflowExampleSchema(Schema):
+    summary = fields.String()
+    params = fields.Dict(metadata={"description": "Complete params that work as they are"})
+
+
 class WorkflowSchema(Schema):
     name = fields.String()
     description = fields.String()
     category = fields.String()
     queue = fields.String()
-    params_schema = fields.Dict(metadata={"description": "JSON schema of the params"})
+    params_schema = fields.Dict(metadata={
+        "description": "OpenAPI 3.0 schema of the params (also in the spec's components as "
+                       "<Workflow>Params); its $refs point into its own components"})
+    examples = fields.List(fields.Nested(WorkflowExampleSchema), metadata={
+        "description": "At least one complete example of the params"})
 
 
 class KeyCreateSchema(Schema):

@@ -14,7 +14,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.runtime import process as runtime
-from app.settings import get_settings
 
 if TYPE_CHECKING:
     from app.client import DIA3Client
@@ -28,14 +27,13 @@ err = Console(stderr=True)
 
 # ---- the REST API ------------------------------------------------------------------------
 def api_client() -> DIA3Client:
-    """A client of the configured API with the operator's key (DIA3_API_KEY or the local
-    key ``dia3 up`` made)."""
+    """A client of the API (DIA3_API_URL, or the one a ``dia3 up`` of this data directory
+    serves) with the operator's key (DIA3_API_KEY or the local key ``dia3 up`` made)."""
     from app.client import DIA3Client
-    settings = get_settings()
     key = runtime.client_key()
     if not key:
         raise click.ClickException("no API key: set DIA3_API_KEY or run `dia3 up` once")
-    return DIA3Client(settings.client_api_url, key)
+    return DIA3Client(runtime.client_api_url(), key)
 
 
 def api_call(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -48,7 +46,7 @@ def api_call(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         detail = json.dumps(exc.body.get("errors") or {}, indent=1)
         raise click.ClickException(f"{exc}\n{detail}" if exc.body.get("errors") else str(exc))
     except OSError as exc:
-        raise click.ClickException(f"cannot reach the API at {get_settings().client_api_url}: "
+        raise click.ClickException(f"cannot reach the API at {runtime.client_api_url()}: "
                                    f"{exc.__class__.__name__}")
 
 

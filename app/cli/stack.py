@@ -126,7 +126,8 @@ def up(port: int | None) -> None:
     console.print(f"[bold green]DIA3 is up[/]\n  API        {url}/api/v1\n"
                   f"  API docs   {url}/api/v1/docs\n  metrics    {url}/metrics\n{shown}"
                   f"  Redis      {settings.redis_url}\n  Chroma     {settings.chroma_url}\n"
-                  f"  data dir   {settings.data_path}\n"
+                  f"  data dir   {settings.data_path} (dia3 commands run with this data "
+                  "dir find this API and key)\n"
                   f"  API key    {key}\n  Flower     login {flower_user} / {flower_password}\n"
                   "(Ctrl-C to stop)")
     stopping = {"now": False}
@@ -136,6 +137,7 @@ def up(port: int | None) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    runtime.publish_local_url(url)  # client commands in other shells find it there
     try:
         while not stopping["now"]:
             problem = supervisor.failed()
@@ -144,6 +146,7 @@ def up(port: int | None) -> None:
                 break
             time.sleep(0.5)  # supervising children
     finally:
+        runtime.withdraw_local_url()
         supervisor.stop()
         console.print("DIA3 stopped.")
 

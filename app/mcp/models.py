@@ -10,12 +10,18 @@ from pydantic import BaseModel, Field
 REPORT_URI = "dia3://jobs/{job_id}/report"
 
 
+class Example(BaseModel):
+    summary: str
+    params: dict[str, Any] = Field(description="Complete params that work as they are")
+
+
 class WorkflowInfo(BaseModel):
     name: str
     description: str
     category: str
     queue: str
     params_schema: dict[str, Any] = Field(description="JSON schema of the job's params")
+    examples: list[Example] = Field(description="At least one complete example of the params")
 
 
 class Progress(BaseModel):

@@ -10,6 +10,7 @@ can sit behind a load balancer.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import uuid
@@ -91,8 +92,8 @@ def list_workflows() -> list[WorkflowInfo]:
 
 def submit_job(workflow: str, params: dict[str, Any],
                idempotency_key: str | None = None) -> JobInfo:
-    """Submit a job; params must match the workflow's params_schema. With an idempotency
-    key already used by this tenant, the existing job is returned instead."""
+    """Submit a job; params must match the workflow's params_schema (list_workflows). With
+    an idempotency key already used by this tenant, the existing job is returned instead."""
     with service_errors():
         job, _ = service.submit(current_principal(), workflow, params, idempotency_key)
         return JobInfo.of(job.to_dict())
@@ -161,6 +162,16 @@ TOOLS = (list_workflows, submit_job, get_job, list_jobs, cancel_job, retry_job, 
          search_knowledge)
 
 
+def submit_job_description() -> str:
+    """submit_job's docstring, then each workflow with the params of its first example, from
+    the same registry and schemas as list_workflows."""
+    lines = [inspect.getdoc(submit_job) or "", "", "Workflows (params of an example):"]
+    for workflow in all_workflows():
+        example = json.dumps(workflow.examples[0].params, ensure_ascii=False)
+        lines.append(f"- {workflow.name}: {workflow.description} e.g. {example}")
+    return "\n".join(lines)
+
+
 def create_server(settings: Settings | None = None) -> MCPServer:
     settings = settings or get_settings()
     server = MCPServer(
@@ -171,7 +182,8 @@ def create_server(settings: Settings | None = None) -> MCPServer:
                           resource_server_url=None),
         log_level=settings.log_level.upper())
     for tool in TOOLS:
-        server.tool()(tool)
+        description = submit_job_description() if tool is submit_job else None
+        server.tool(description=description)(tool)
     server.resource(REPORT_URI, name="job_report", title="Job report",
                     mime_type="text/markdown")(job_report)
     return server

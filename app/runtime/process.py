@@ -1,5 +1,6 @@
 """Preparing a process to run a DIA3 component: Redis and Chroma (embedded or external),
-metrics dir, logging and the local API key."""
+metrics dir, logging, and the local API key and URL that ``dia3 up`` leaves in the data
+directory for client commands in other shells."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app.runtime.embedded_redis import EmbeddedRedis
 from app.settings import get_settings, reload_settings
 
 LOCAL_KEY_FILE = "local-api-key"
+LOCAL_URL_FILE = "local-api-url"
 
 
 def ensure_redis(own: bool = True) -> EmbeddedRedis | None:
@@ -102,3 +104,28 @@ def client_key() -> str | None:
         return settings.api_key
     path = local_key_path()
     return path.read_text().strip() if path.exists() else None
+
+
+def local_url_path() -> Path:
+    return get_settings().data_path / LOCAL_URL_FILE
+
+
+def publish_local_url(url: str) -> None:
+    """Note where this data directory's ``dia3 up`` serves the API (until it stops)."""
+    path = local_url_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(url + "\n")
+
+
+def withdraw_local_url() -> None:
+    local_url_path().unlink(missing_ok=True)
+
+
+def client_api_url() -> str:
+    """The API client commands talk to: DIA3_API_URL, else the one a running ``dia3 up`` of
+    this data directory serves, else http://DIA3_API_HOST:DIA3_API_PORT."""
+    settings = get_settings()
+    path = local_url_path()
+    if not settings.api_url and path.exists():
+        return path.read_text().strip() or settings.client_api_url
+    return settings.client_api_url

@@ -1,10 +1,11 @@
 """The workflow registry: what a user can submit and how it becomes a Celery canvas.
 
-A workflow is a name, a description, a marshmallow schema for its params and a function that
-builds a canvas (chain, group, chord) from validated params. Every step of the canvas is made
-through :class:`Plan`, which gives it a stable task id (``<job id>-<step>``), the job id and step
-name and the correlation id header, and records the step on the job. (Failures need no
-errback: the task base class records them, hard time limits included.)
+A workflow is a name, a description, a marshmallow schema for its params, examples of them
+and a function that builds a canvas (chain, group, chord) from validated params. Every step
+of the canvas is made through :class:`Plan`, which gives it a stable task id
+(``<job id>-<step>``), the job id and step name and the correlation id header, and records
+the step on the job. (Failures need no errback: the task base class records them, hard time
+limits included.)
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class Example:
+    """Complete params that work as they are. ``GET /workflows``, the OpenAPI spec (Swagger
+    UI's request examples), the MCP server and docs/api.md show them, and a test submits
+    each to real workers."""
+
+    summary: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Workflow:
     name: str
     description: str
@@ -66,6 +77,7 @@ class Workflow:
     #: Redis keys besides the job's own that deleting (or purging) one of its jobs removes,
     #: from the job's params: what its steps leave behind when the job does not succeed
     on_delete: Callable[[dict[str, Any]], Iterable[str]] | None = None
+    examples: tuple[Example, ...] = field(default=(), compare=False)
 
     @property
     def queue(self) -> str:

@@ -7,17 +7,11 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def shared_dir() -> Path:
-    configured = os.environ.get("DIA3_SHARED_DIR")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared"
+from tests.shared_fixtures import shared_dir
 
 
 def llm_fixture_dir() -> Path:

@@ -35,6 +35,47 @@ def test_openapi_spec_is_public_and_describes_jobs(flask_app):
     assert "ApiKeyHeader" in spec["components"]["securitySchemes"]
 
 
+def test_openapi_spec_has_each_workflows_params_and_examples(flask_app):
+    from app.api.workflows import params_json_schema
+    from app.workflows.registry import all_workflows, get_workflow
+    spec = flask_app.test_client().get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    for workflow in all_workflows():
+        own = params_json_schema(workflow)
+        assert schemas[workflow.schema.__name__] == {k: v for k, v in own.items()
+                                                     if k != "components"}
+        for name, nested in own.get("components", {}).get("schemas", {}).items():
+            assert schemas[name] == nested, name
+    assert schemas["MonteCarloParams"]["discriminator"]["propertyName"] == "model"
+    examples = spec["paths"]["/api/v1/jobs"]["post"]["requestBody"]["content"][
+        "application/json"]["examples"]
+    assert examples["monte_carlo-1"]["value"] == {
+        "workflow": "monte_carlo", "params": get_workflow("monte_carlo").examples[0].params}
+    assert {e["value"]["workflow"] for e in examples.values()} == {
+        w.name for w in all_workflows()}
+
+
+def test_one_422_lists_every_error_of_a_job(analyst):
+    params = {"model": "gbm", "n_simulations": 0,
+              "params": {"s0": -1, "drift": 0.05, "volatility": 0.2}}
+    errors = assert_error(analyst.submit("monte_carlo", params), 422)["errors"]["json"]
+    assert set(errors["params"]) == {"n_simulations", "params"}
+    assert set(errors["params"]["params"]) == {"s0"}
+    # a bad field of the body itself is reported with them, not before them
+    response = analyst.submit("monte_carlo", params, idempotency_key="has spaces")
+    assert assert_error(response, 422)["errors"]["json"] == {
+        **errors, "idempotency_key": ["Printable ASCII without spaces."]}
+    # field errors of one series and the engine's of another, in one answer
+    series = {"values": [1.0, 2.0, 3.0], "frequency": "D"}
+    response = analyst.submit("forecast", {"horizon": 2, "series": [
+        series, {**series, "values": [1, "x"]}, {**series, "frequency": "fortnightly"}]})
+    errors = assert_error(response, 422)["errors"]["json"]["params"]["series"]
+    assert set(errors) == {"1", "2"} and "frequency" in errors["2"]
+    response = analyst.submit("poetry", {}, idempotency_key="")
+    assert set(assert_error(response, 422)["errors"]["json"]) == {"workflow",
+                                                                  "idempotency_key"}
+
+
 def test_workflows_list_their_params_schema(analyst):
     workflows = {w["name"]: w for w in analyst.get("/api/v1/workflows").get_json()}
     schema = workflows["sentiment"]["params_schema"]

@@ -75,7 +75,18 @@ def fuzz(operation, key: str) -> str | None:
     return None
 
 
-def test_every_operation_conforms_to_the_spec(flask_app, fuzz_admin):
+@pytest.fixture
+def scratch_dir(monkeypatch, tmp_path):
+    """Schemathesis and Hypothesis keep their state (``.schemathesis/``, ``.hypothesis/``)
+    in the current directory: here, a temporary one instead of the checkout."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+    monkeypatch.chdir(tmp_path)
+    set_hypothesis_home_dir(tmp_path / ".hypothesis")
+    yield tmp_path
+    set_hypothesis_home_dir(None)
+
+
+def test_every_operation_conforms_to_the_spec(flask_app, fuzz_admin, scratch_dir):
     """Each operation is fuzzed in turn (schemathesis's pytest integration cannot take the
     app from a fixture under this pytest), and all failures are reported together."""
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", flask_app)

@@ -72,6 +72,7 @@ def test_dia3_up_restart_keeps_finished_jobs_and_results(tmp_path):
         leftovers = stop_up(proc)
     assert proc.returncode == 0
     assert leftovers == [], f"orphan processes after Ctrl-C: {leftovers}"
+    assert not (data_dir / "local-api-url").exists()  # no stale URL for client commands
     assert not (data_dir / "redis" / "redis.sock").exists() or not _answers(data_dir)
 
     proc = start_up(data_dir, port, log)
@@ -109,6 +110,10 @@ def cli_commands_work(data_dir: Path, port: int) -> None:
     assert "succeeded" in done.stdout and "positive" in done.stdout
     listed = dia3(data_dir, "jobs", "list", "--workflow", "sentiment", DIA3_API_URL=api)
     assert listed.returncode == 0 and listed.stdout.count("succeeded") == 2
+    # another shell with only the data dir: the API (on a port of its own) and key are found
+    found = dia3(data_dir, "jobs", "list", "--workflow", "sentiment")
+    assert found.returncode == 0, found.stderr
+    assert found.stdout == listed.stdout
     bad = dia3(data_dir, "submit", "sentiment", "--params-file", "/dev/null",
                DIA3_API_URL=api)
     assert bad.returncode != 0

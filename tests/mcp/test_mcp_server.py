@@ -80,6 +80,27 @@ def test_tools_are_listed_with_json_output_schemas(mcp_url):
     session(mcp_url, new_key("viewer"), scenario)
 
 
+def test_workflows_are_described_from_the_same_schemas_and_examples(mcp_url):
+    import json
+
+    from app.api.workflows import describe
+    from app.workflows.registry import all_workflows
+
+    async def scenario(client):
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        listed = {w["name"]: w for w in (await call(client, "list_workflows"))["result"]}
+        for workflow in all_workflows():
+            published = describe(workflow)
+            assert listed[workflow.name]["params_schema"] == published["params_schema"]
+            assert listed[workflow.name]["examples"] == published["examples"]
+            first = json.dumps(workflow.examples[0].params, ensure_ascii=False)
+            assert f"- {workflow.name}: " in tools["submit_job"].description
+            assert first in tools["submit_job"].description
+        assert listed["monte_carlo"]["params_schema"]["discriminator"]["propertyName"] == \
+            "model"
+    session(mcp_url, new_key("viewer"), scenario)
+
+
 def test_submit_poll_to_the_end_and_read_result_and_report(mcp_url):
     async def scenario(client):
         job = await call(client, "submit_job", workflow="sentiment",

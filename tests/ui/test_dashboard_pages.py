@@ -80,6 +80,29 @@ def test_submit_form_comes_from_the_schema_and_starts_a_job(dashboard_settings, 
     assert client.job(job["id"])["params"]["texts"] == ["What a lovely day", "This is dreadful"]
 
 
+def test_monte_carlo_form_follows_the_chosen_model_and_offers_an_example(dashboard_settings,
+                                                                        new_key):
+    import json
+    key = new_key("analyst")
+    client = DIA3Client(dashboard_settings.client_api_url, key)
+    [workflow] = [w for w in client.workflows() if w["name"] == "monte_carlo"]
+    at = signed_in(key)
+    at.selectbox(key="submit:workflow").select("monte_carlo").run()
+    assert at.text_area(key="submit-json:monte_carlo:params").value == json.dumps(
+        workflow["examples"][0]["params"], indent=2)
+    assert at.selectbox(key="submit:monte_carlo:model").options == ["gbm", "bootstrap",
+                                                                    "scenario"]
+    at.selectbox(key="submit:monte_carlo:model").select("bootstrap").run()
+    at.number_input(key="submit:monte_carlo:bootstrap:n_simulations").set_value(500)
+    at.text_area(key="submit:monte_carlo:bootstrap:params.history").input("100, 102, 101, 104")
+    at.button(key="FormSubmitter:submit:monte_carlo:bootstrap-Submit job").click().run()
+    assert not at.exception and not at.error
+    [job] = client.jobs()["items"]
+    params = client.job(job["id"])["params"]
+    assert (params["model"], params["n_simulations"]) == ("bootstrap", 500)
+    assert params["params"]["s0"] == 104  # the engine's default: the last history level
+
+
 def test_invalid_params_show_the_field_errors(dashboard_settings, new_key):
     at = signed_in(new_key("analyst"))
     at.selectbox(key="submit:workflow").select("sentiment").run()

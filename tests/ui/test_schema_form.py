@@ -120,3 +120,75 @@ def test_text_documents_are_sent_as_text_with_their_name():
                                                   "content": {"type": "string"}}}}}})
     assert collect(fields, {}, {"docs": [("a.txt", "text/plain", "héllo".encode())]}) == {
         "docs": [{"content": "héllo", "name": "a.txt"}]}
+
+
+def render_choice(schema: dict) -> None:
+    import streamlit as st
+
+    from ui.dashboard.schema_form import choose_variant, collect, render
+    fields, fixed, prefix = choose_variant(schema, "t")
+    st.session_state["fields"] = [f.name for f in fields]
+    with st.form(prefix):
+        raw, uploads = render(fields, prefix)
+        sent = st.form_submit_button("Go")
+    if sent:
+        st.session_state["params"] = {**fixed, **collect(fields, raw, uploads)}
+
+
+def monte_carlo_schema() -> dict:
+    from app.api.workflows import describe
+    from app.workflows.registry import get_workflow
+    return describe(get_workflow("monte_carlo"))["params_schema"]
+
+
+def test_a_oneof_with_a_discriminator_is_a_choice_whose_fields_follow_the_shape():
+    from app.service import load_params
+    from app.workflows.registry import get_workflow
+    at = AppTest.from_function(render_choice, kwargs={"schema": monte_carlo_schema()},
+                               default_timeout=10)
+    at.run()
+    assert at.selectbox(key="t:model").options == ["gbm", "bootstrap", "scenario"]
+    gbm = at.session_state["fields"]
+    assert gbm[:4] == ["n_simulations", "params.s0", "params.drift", "params.volatility"]
+    assert "model" not in gbm and "params.expression" not in gbm
+    assert at.number_input(key="t:gbm:params.steps").value == 252  # the engine's default
+    assert at.text_area(key="t:gbm:quantiles").value == "1, 5, 10, 25, 50, 75, 90, 95, 99"
+
+    at.selectbox(key="t:model").select("scenario").run()
+    scenario = at.session_state["fields"]
+    assert {"params.variables", "params.expression", "params.correlation.variables",
+            "params.correlation.matrix"} <= set(scenario) and "params.s0" not in scenario
+    at.number_input(key="t:scenario:n_simulations").set_value(1000)
+    at.text_area(key="t:scenario:params.variables").input(
+        '{"a": {"dist": "normal", "mean": 1, "std": 2}}')
+    at.text_area(key="t:scenario:params.expression").input("a * 2")
+    at.button[0].click().run()
+    params = at.session_state["params"]
+    assert params["model"] == "scenario" and params["n_simulations"] == 1000
+    assert params["params"] == {"variables": {"a": {"dist": "normal", "mean": 1, "std": 2}},
+                                "expression": "a * 2"}
+    assert params["quantiles"] == [1, 5, 10, 25, 50, 75, 90, 95, 99]
+    load_params(get_workflow("monte_carlo"), params)  # what the form sends is valid
+
+
+def test_references_are_followed_and_nested_objects_become_dotted_fields():
+    root = {"type": "object", "required": ["docs", "spec"], "properties": {
+        "docs": {"type": "array", "items": {"$ref": "#/components/schemas/Doc"}},
+        "spec": {"allOf": [{"$ref": "#/components/schemas/Spec"}], "description": "d"},
+        "extra": {"anyOf": [{"$ref": "#/components/schemas/Spec"},
+                            {"type": "object", "nullable": True}]}},
+        "components": {"schemas": {
+            "Doc": {"type": "object", "properties": {"text": {"type": "string"},
+                                                     "filename": {"type": "string"}}},
+            "Spec": {"type": "object", "required": ["n"], "properties": {
+                "n": {"type": "integer"}, "tags": {"type": "array",
+                                                   "items": {"type": "string"}}}}}}}
+    fields = fields_of(root)
+    assert {f.name: (f.kind, f.required) for f in fields} == {
+        "docs": ("documents", True), "spec.n": ("integer", True),
+        "spec.tags": ("string_list", False), "extra.n": ("integer", False),
+        "extra.tags": ("string_list", False)}
+    params = collect(fields, {"spec.n": 2, "spec.tags": "a\nb"},
+                     {"docs": [("a.txt", "text/plain", b"hi")]})
+    assert params == {"docs": [{"text": "hi", "filename": "a.txt"}],
+                      "spec": {"n": 2, "tags": ["a", "b"]}}

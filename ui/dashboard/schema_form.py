@@ -2,8 +2,11 @@
 
 The dashboard knows no workflow by name: each property of the schema becomes a widget chosen
 from its JSON-schema type, so a workflow added to the registry gets a form without any UI
-change. Turning widget values back into params is a pure function (``collect``) so it is
-tested without a browser; values left empty are omitted and the server applies its defaults.
+change. ``$ref``s are followed into the schema's ``components``; a nested object's properties
+become fields of their own (``params.s0``); a ``oneOf`` with a ``discriminator`` (Monte Carlo's
+``model``) becomes a choice of shape drawn before the form, whose fields then follow that shape.
+Turning widget values back into params is a pure function (``collect``) so it is tested
+without a browser; values left empty are omitted and the server applies its defaults.
 """
 
 from __future__ import annotations
@@ -23,6 +26,15 @@ HINTS = {"string_list": "one per line", "number_list": "numbers, separated by co
          "value_list": "one per line", "json_list": "a JSON array", "object": "a JSON object",
          "json": "JSON"}
 LIST_KINDS = ("string_list", "number_list", "value_list", "json_list")
+JS_SAFE_INTEGER = 2**53
+
+
+@dataclass(frozen=True)
+class Variants:
+    """A ``oneOf`` told apart by ``property``: each shape (an object schema) by its value."""
+
+    property: str
+    shapes: dict[str, dict]
 
 
 @dataclass(frozen=True)
@@ -85,11 +97,59 @@ def kind_of(prop: dict) -> str:
     return "json"
 
 
-def fields_of(schema: dict) -> list[Field]:
-    """One field per property, required ones first (in schema order otherwise)."""
+def resolved(node: dict, root: dict) -> dict:
+    """``node`` with what it refers to filled in: a ``$ref`` into ``root``'s components, the
+    ``allOf`` of one reference and the ``anyOf`` [reference, null] that describe a nested
+    schema (the latter made ``nullable``)."""
+    if "$ref" in node:
+        target: Any = root
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target.get(part, {})
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        return resolved({**target, **rest}, root)
+    for key in ("allOf", "anyOf"):
+        options = [o for o in node.get(key) or [] if not o.get("nullable")]
+        if len(options) == 1 and (key == "allOf" or len(node[key]) == 2):
+            rest = {k: v for k, v in node.items() if k != key}
+            nullable = {"nullable": True} if key == "anyOf" else {}
+            return {**resolved(options[0], root), **rest, **nullable}
+    return node
+
+
+def variants_of(schema: dict, root: dict | None = None) -> Variants | None:
+    """The shapes of a ``oneOf`` with a discriminator, or None for a plain object."""
+    discriminator = (schema.get("discriminator") or {}).get("propertyName")
+    if not discriminator or "oneOf" not in schema:
+        return None
+    shapes = [resolved(option, root or schema) for option in schema["oneOf"]]
+    return Variants(discriminator, {
+        shape["properties"][discriminator]["enum"][0]: shape for shape in shapes})
+
+
+def _nested(prop: dict) -> bool:
+    """An object with properties of its own (not documents, not a free mapping)."""
+    return _type(prop) in ("object", None) and bool(prop.get("properties"))
+
+
+def fields_of(schema: dict, root: dict | None = None, skip: tuple[str, ...] = (),
+              prefix: str = "", required_here: bool = True) -> list[Field]:
+    """One field per property (a nested object's properties each a field named
+    ``outer.inner``), required ones first (in schema order otherwise); ``skip`` names
+    properties left out (a discriminator chosen before the form)."""
+    root = root or schema
     required = set(schema.get("required") or [])
-    out = [Field(name, kind_of(prop), prop, name in required)
-           for name, prop in (schema.get("properties") or {}).items()]
+    out: list[Field] = []
+    for name, prop in (schema.get("properties") or {}).items():
+        if name in skip:
+            continue
+        prop = resolved(prop, root)
+        if "items" in prop:
+            prop = {**prop, "items": resolved(prop["items"], root)}
+        must = required_here and name in required
+        if _nested(prop):
+            out += fields_of(prop, root, prefix=f"{prefix}{name}.", required_here=must)
+        else:
+            out.append(Field(prefix + name, kind_of(prop), prop, must))
     return sorted(out, key=lambda f: not f.required)
 
 
@@ -206,7 +266,11 @@ def collect(fields: list[Field], raw: dict[str, Any],
             if field.required:
                 raise FieldError(field.name, "required")
             continue
-        params[field.name] = value
+        *outer, name = field.name.split(".")
+        target = params
+        for part in outer:
+            target = target.setdefault(part, {})
+        target[name] = value
     return params
 
 
@@ -226,9 +290,11 @@ def _widget(field: Field, key: str) -> Any:
     if kind in ("integer", "number"):
         integer = kind == "integer"
         cast = int if integer else float
+        # The browser holds numbers as doubles: a bound beyond 2**53 (a 63-bit seed's) is
+        # left to the server.
         bounds = {name: cast(s[bound]) for name, bound in (("min_value", "minimum"),
                                                             ("max_value", "maximum"))
-                  if bound in s}
+                  if bound in s and abs(s[bound]) < JS_SAFE_INTEGER}
         default = cast(field.default) if field.default is not None else None
         return st.number_input(label, value=default, step=1 if integer else None,
                                help=help_, key=key, placeholder="(default)"
@@ -237,10 +303,34 @@ def _widget(field: Field, key: str) -> Any:
         return st.text_input(label, value=field.default or "", help=help_, key=key)
     if kind == "documents":
         return None
-    default = "" if field.default is None else (
-        field.default if isinstance(field.default, str) else json.dumps(field.default))
+    default = _text(kind, field.default)
     return st.text_area(label, value=default, help=help_, key=key,
                         height=120 if kind in ("string_list", "json_list", "long_text") else 80)
+
+
+def _text(kind: str, default: Any) -> str:
+    """A default value as the text its widget reads back (``HINTS``)."""
+    if default is None:
+        return ""
+    if isinstance(default, list) and kind == "number_list":
+        return ", ".join(str(v) for v in default)
+    if isinstance(default, list) and kind in ("string_list", "value_list"):
+        return "\n".join(str(v) for v in default)
+    return default if isinstance(default, str) else json.dumps(default)
+
+
+def choose_variant(schema: dict, key: str) -> tuple[list[Field], dict[str, Any], str]:
+    """The form of a params schema: its fields, the params fixed before the form (the
+    shape chosen, for a ``oneOf`` with a discriminator) and a key prefix for the shape's
+    widgets. The choice is drawn here, outside the form, so the fields follow it at once."""
+    variants = variants_of(schema)
+    if variants is None:
+        return fields_of(schema), {}, key
+    value = st.selectbox(variants.property, list(variants.shapes), key=f"{key}:{variants.property}",
+                         help="The shape of these params; the fields below follow it")
+    shape = variants.shapes[value]
+    return fields_of(shape, schema, skip=(variants.property,)), {variants.property: value}, \
+        f"{key}:{value}"
 
 
 def _upload(field: Field, key: str) -> list[tuple[str, str | None, bytes]]:

@@ -21,6 +21,7 @@ TRANSFORMS = ("auto", "log", "none")
 
 MAX_VALUES = 100_000
 MAX_HORIZON = 1_000
+MAX_LEVELS = 10
 MAX_MISSING_FRACTION = 0.5
 MAX_MAGNITUDE = 1e100  # squares of values must stay finite in float64
 DEFAULT_LEVELS = [80.0, 95.0]
@@ -116,8 +117,8 @@ def _frequency(raw: Any, field: str) -> str | None:
 def _levels(raw: Any, field: str) -> list[float]:
     if raw is None:
         return list(DEFAULT_LEVELS)
-    if not isinstance(raw, list | tuple) or not 0 <= len(raw) <= 10:
-        raise ForecastInputError(field, "must be a list of at most 10 percentages")
+    if not isinstance(raw, list | tuple) or not 0 <= len(raw) <= MAX_LEVELS:
+        raise ForecastInputError(field, f"must be a list of at most {MAX_LEVELS} percentages")
     out = []
     for i, v in enumerate(raw):
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < 100:

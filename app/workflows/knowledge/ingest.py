@@ -30,6 +30,7 @@ from app.workflows.knowledge.collections import (
     collection_field,
     existing_collection,
 )
+from app.workflows.knowledge.examples import INGEST
 from app.workflows.knowledge.ids import validate_document_id
 from app.workflows.knowledge.store import validate_metadata
 from app.workflows.registry import Plan, Workflow, register
@@ -122,4 +123,4 @@ register(Workflow(name="ingest",
                               "batched embeddings; per-document outcomes and totals.",
                   schema=IngestParams, build=build,
                   steps=(steps.INGEST_DOCUMENT, steps.INGEST_SUMMARISE), category="knowledge",
-                  on_delete=uploads.staged_keys))
+                  on_delete=uploads.staged_keys, examples=INGEST))

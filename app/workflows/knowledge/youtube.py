@@ -18,6 +18,7 @@ from app.workflows.knowledge.collections import (
     collection_field,
     existing_collection,
 )
+from app.workflows.knowledge.examples import YOUTUBE
 from app.workflows.knowledge.video_ids import parse_video_id
 from app.workflows.registry import Plan, Workflow, register
 
@@ -68,4 +69,4 @@ register(Workflow(name="youtube",
                               "summary; YouTube requests share one rate limit across workers.",
                   schema=YouTubeParams, build=build,
                   steps=(steps.YOUTUBE_TRANSCRIPT, steps.YOUTUBE_INDEX, steps.YOUTUBE_ANALYSE,
-                         steps.YOUTUBE_REPORT), category="knowledge"))
+                         steps.YOUTUBE_REPORT), category="knowledge", examples=YOUTUBE))

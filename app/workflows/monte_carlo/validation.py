@@ -19,6 +19,17 @@ from app.workflows.monte_carlo.expression import FUNCTIONS, compile_expression
 MODELS = ("gbm", "bootstrap", "scenario")
 MAX_SIMULATIONS = 1_000_000_000
 MAX_STEPS = 100_000
+MAX_SEED = 2**63 - 1
+MAX_THRESHOLDS = 100
+MAX_PERCENTAGES = 200
+MAX_VARIABLES = 100
+RETURN_TYPES = ("simple", "log")
+#: defaults of the path models' params
+PATH_DEFAULTS = {"horizon": 1.0, "steps": 252, "return_type": "simple", "block_length": 1}
+#: bounds of the integer options a request may set
+INTEGER_OPTIONS = {"histogram_bins": (1, 1000), "sample_paths": (0, 100), "fan_points": (1, 1000)}
+#: exclusive lower bound of each percentage list (the upper bound is 100, exclusive too)
+PERCENT_OPTIONS = {"quantiles": 0.0, "var_levels": 50.0, "fan_quantiles": 0.0}
 DEFAULTS = {
     "block_size": 8192,
     "antithetic": False,
@@ -41,14 +52,20 @@ def _gbm(p: dict, path: str) -> dict:
         "s0": number(get(p, "s0", path), join(path, "s0"), 0, lo_open=True),
         "drift": number(get(p, "drift", path), join(path, "drift")),
         "volatility": number(get(p, "volatility", path), join(path, "volatility"), 0),
-        "horizon": number(get(p, "horizon", path, 1.0), join(path, "horizon"), 0, lo_open=True),
-        "steps": integer(get(p, "steps", path, 252), join(path, "steps"), 1, MAX_STEPS),
+        "horizon": number(get(p, "horizon", path, PATH_DEFAULTS["horizon"]),
+                          join(path, "horizon"), 0, lo_open=True),
+        "steps": _steps(p, path),
     }
 
 
+def _steps(p: dict, path: str) -> int:
+    return integer(get(p, "steps", path, PATH_DEFAULTS["steps"]), join(path, "steps"), 1,
+                   MAX_STEPS)
+
+
 def _bootstrap(p: dict, path: str) -> dict:
-    kind = choice(get(p, "return_type", path, "simple"), join(path, "return_type"),
-                  ("simple", "log"))  # fmt: skip
+    kind = choice(get(p, "return_type", path, PATH_DEFAULTS["return_type"]),
+                  join(path, "return_type"), RETURN_TYPES)
     history = get(p, "history", path, None)
     returns = get(p, "returns", path, None)
     normalised = get(p, "log_returns", path, None)  # an already validated spec
@@ -66,9 +83,9 @@ def _bootstrap(p: dict, path: str) -> dict:
         values = np.array(numbers(returns, join(path, "returns"), 2, lo=lo, lo_open=True))
         log_returns = np.log1p(values) if kind == "simple" else values
         s0_default = 1.0
-    steps = integer(get(p, "steps", path, 252), join(path, "steps"), 1, MAX_STEPS)
-    block = integer(get(p, "block_length", path, 1), join(path, "block_length"), 1,
-                    max(1, log_returns.size))  # fmt: skip
+    steps = _steps(p, path)
+    block = integer(get(p, "block_length", path, PATH_DEFAULTS["block_length"]),
+                    join(path, "block_length"), 1, max(1, log_returns.size))
     s0 = number(get(p, "s0", path, s0_default), join(path, "s0"), 0, lo_open=True)
     return {"log_returns": log_returns.tolist(), "s0": s0, "steps": steps, "block_length": block}
 
@@ -107,8 +124,9 @@ def _correlation(raw: dict, names: list[str], path: str) -> dict:
 def _scenario(p: dict, path: str) -> dict:
     raw_vars = get(p, "variables", path)
     vpath = join(path, "variables")
-    if not isinstance(raw_vars, dict) or not 1 <= len(raw_vars) <= 100:
-        raise MonteCarloInputError(vpath, "must be an object with 1 to 100 variables")
+    if not isinstance(raw_vars, dict) or not 1 <= len(raw_vars) <= MAX_VARIABLES:
+        raise MonteCarloInputError(vpath, f"must be an object with 1 to {MAX_VARIABLES} "
+                                          "variables")
     variables = {}
     for name, spec in raw_vars.items():
         if not name.isidentifier() or keyword.iskeyword(name) or name in FUNCTIONS:
@@ -145,12 +163,18 @@ _MODEL_PARAMS = {
 }
 
 
-def _percentages(value, field: str, lo: float = 0.0) -> list[float]:
-    out = numbers(value, field, 0, 200, lo, 100, lo_open=True)
+def _percentages(value, field: str) -> list[float]:
+    out = numbers(value, field, 0, MAX_PERCENTAGES, PERCENT_OPTIONS[field], 100, lo_open=True)
     for i, v in enumerate(out):
         if v >= 100:
             raise MonteCarloInputError(join(field, i), "must be < 100")
     return out
+
+
+def validate_params(model: str, params: dict, path: str = "params") -> dict:
+    """Check the ``params`` of ``model`` and return them normalised (raises
+    MonteCarloInputError)."""
+    return _MODEL_PARAMS[model](params, path)
 
 
 def validate_spec(spec: dict) -> dict:
@@ -164,22 +188,20 @@ def validate_spec(spec: dict) -> dict:
     seed = get(spec, "seed", "", None)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
-    out["seed"] = integer(seed, "seed", 0, 2**63 - 1)
+    out["seed"] = integer(seed, "seed", 0, MAX_SEED)
     opt = {key: get(spec, key, "", default) for key, default in DEFAULTS.items()}
     out["block_size"] = integer(opt["block_size"], "block_size", 2, 1 << 20)
     if out["block_size"] % 2:
         raise MonteCarloInputError("block_size", "must be even")
     out["antithetic"] = boolean(opt["antithetic"], "antithetic")
-    out["thresholds"] = numbers(opt["thresholds"], "thresholds", 0, 100)
-    out["quantiles"] = _percentages(opt["quantiles"], "quantiles")
-    out["var_levels"] = _percentages(opt["var_levels"], "var_levels", 50)
-    out["fan_quantiles"] = _percentages(opt["fan_quantiles"], "fan_quantiles")
-    out["histogram_bins"] = integer(opt["histogram_bins"], "histogram_bins", 1, 1000)
-    out["sample_paths"] = integer(opt["sample_paths"], "sample_paths", 0, 100)
-    out["fan_points"] = integer(opt["fan_points"], "fan_points", 1, 1000)
+    out["thresholds"] = numbers(opt["thresholds"], "thresholds", 0, MAX_THRESHOLDS)
+    for name in PERCENT_OPTIONS:
+        out[name] = _percentages(opt[name], name)
+    for name, (lo, hi) in INTEGER_OPTIONS.items():
+        out[name] = integer(opt[name], name, lo, hi)
     out["fan_sample"] = integer(opt["fan_sample"], "fan_sample", 1, 10_000_000)
     out["exact_limit"] = integer(opt["exact_limit"], "exact_limit", 0, 200_000)
     out["relative_accuracy"] = number(opt["relative_accuracy"], "relative_accuracy", 1e-5, 0.05)
     out["path_crossing"] = boolean(opt["path_crossing"], "path_crossing")
-    out["params"] = _MODEL_PARAMS[model](get(spec, "params", ""), "params")
+    out["params"] = validate_params(model, get(spec, "params", ""))
     return out

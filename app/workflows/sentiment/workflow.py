@@ -10,6 +10,7 @@ from app.settings import get_settings
 from app.workflows.fields import Timestamp, list_length_matches
 from app.workflows.registry import Plan, Workflow, register
 from app.workflows.sentiment import steps
+from app.workflows.sentiment.examples import EXAMPLES
 
 MAX_TEXTS = 10_000
 MAX_TEXT_CHARS = 20_000
@@ -76,4 +77,5 @@ def build(plan: Plan, params: dict):
 register(Workflow(name="sentiment",
                   description="Sentiment (VADER compound score and label) of up to 10,000 "
                               "texts, with label counts, mean and a time trend.",
-                  schema=SentimentParams, build=build, steps=(steps.SCORE_BATCH, steps.AGGREGATE)))
+                  schema=SentimentParams, build=build, steps=(steps.SCORE_BATCH, steps.AGGREGATE),
+                  examples=EXAMPLES))

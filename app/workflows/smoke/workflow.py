@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.settings import get_settings
 from app.workflows.registry import Plan, Workflow, register
 from app.workflows.smoke import steps
+from app.workflows.smoke.examples import EXAMPLES
 
 
 class SmokeParams(Schema):
@@ -68,4 +69,4 @@ def build(plan: Plan, params: dict):
 register(Workflow(name="smoke", description="Three chained trivial steps (adds 1 twice); "
                   "checks the pipeline end to end.", schema=SmokeParams, build=build,
                   steps=(steps.ADD_ONE, steps.FINISH),
-                  category="diagnostics"))
+                  category="diagnostics", examples=EXAMPLES))

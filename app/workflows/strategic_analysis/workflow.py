@@ -12,6 +12,7 @@ from app.settings import get_settings
 from app.workflows.knowledge.collections import existing_collection
 from app.workflows.registry import Plan, Workflow, register
 from app.workflows.strategic_analysis import steps
+from app.workflows.strategic_analysis.examples import EXAMPLES
 from app.workflows.strategic_analysis.perspectives import DEFAULT_PERSPECTIVES
 
 
@@ -53,4 +54,5 @@ register(Workflow(name="strategic_analysis",
                               "(executive summary, SWOT, key risks, recommendations, "
                               "confidence) whose citations are verified against the evidence.",
                   schema=StrategicAnalysisParams, build=build,
-                  steps=(steps.RETRIEVE, steps.PERSPECTIVE, steps.CRITIC, steps.SYNTHESISE)))
+                  steps=(steps.RETRIEVE, steps.PERSPECTIVE, steps.CRITIC, steps.SYNTHESISE),
+                  examples=EXAMPLES))

@@ -12,6 +12,7 @@ from app.settings import get_settings
 from app.workflows.knowledge.collections import existing_collection
 from app.workflows.registry import Plan, Workflow, register
 from app.workflows.summarize import steps
+from app.workflows.summarize.examples import EXAMPLES
 from app.workflows.summarize.sections import sections
 
 MAX_TEXT_CHARS = 2_000_000
@@ -60,4 +61,4 @@ register(Workflow(name="summarize",
                               "knowledge-base document or collection (e.g. a YouTube "
                               "transcript).",
                   schema=SummarizeParams, build=build,
-                  steps=(steps.SECTION, steps.COMBINE, steps.DOCUMENT)))
+                  steps=(steps.SECTION, steps.COMBINE, steps.DOCUMENT), examples=EXAMPLES))

@@ -43,25 +43,27 @@ by_name = {w["name"]: w for w in workflows}
 name = st.selectbox("Workflow", list(by_name), key="submit:workflow")
 workflow = by_name[name]
 st.caption(f"{workflow['description']}  \nqueue `{workflow['queue']}` · {workflow['category']}")
-fields = schema_form.fields_of(workflow["params_schema"])
+fields, fixed, prefix = schema_form.choose_variant(workflow["params_schema"], f"submit:{name}")
 
-with st.form(f"submit:{name}"):
-    raw, uploads = schema_form.render(fields, prefix=f"submit:{name}")
-    idempotency_key = st.text_input("Idempotency key (optional)", key=f"submit:{name}:idem",
+with st.form(prefix):
+    raw, uploads = schema_form.render(fields, prefix=prefix)
+    idempotency_key = st.text_input("Idempotency key (optional)", key=f"{prefix}:idem",
                                     help="Submitting again with the same key returns the "
                                          "existing job instead of starting a new one")
     send = st.form_submit_button("Submit job", type="primary")
 if send:
     try:
-        params = schema_form.collect(fields, raw, uploads)
+        params = {**fixed, **schema_form.collect(fields, raw, uploads)}
     except ValueError as exc:
         st.error(f"Check the form: {md.inline(exc)}")
     else:
         submit(client, name, params, idempotency_key)
 
-with st.expander("Advanced: params as JSON"):
+with st.expander("Advanced: params as JSON (an example to start from)"):
+    examples = workflow.get("examples") or [{"params": {}}]
     with st.form(f"submit-json:{name}"):
-        text = st.text_area("params", value="{}", height=200, key=f"submit-json:{name}:params")
+        text = st.text_area("params", value=json.dumps(examples[0]["params"], indent=2),
+                            height=300, key=f"submit-json:{name}:params")
         send_json = st.form_submit_button("Submit JSON")
     if send_json:
         try:

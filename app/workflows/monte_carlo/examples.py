@@ -1,0 +1,27 @@
+"""Complete ``monte_carlo`` params, one per model (see :class:`app.workflows.registry.Example`)."""
+
+from app.workflows.registry import Example
+
+EXAMPLES = (
+    Example("gbm: a price over a year in weekly steps, and a call option's payoff", {
+        "model": "gbm", "n_simulations": 20_000, "seed": 7,
+        "params": {"s0": 100, "drift": 0.05, "volatility": 0.2, "horizon": 1, "steps": 52,
+                   "payoff": "max(S - 105, 0)"},
+        "thresholds": [10]}),
+    Example("bootstrap: twenty steps resampled from a price history in blocks of two", {
+        "model": "bootstrap", "n_simulations": 10_000, "seed": 11,
+        "params": {"history": [100, 101.5, 99.8, 102.3, 103.1, 101.9, 104.6, 105.2, 103.8,
+                               106.1],
+                   "steps": 20, "block_length": 2},
+        "thresholds": [110]}),
+    Example("scenario: profit from uncertain units, price and cost; P(profit > 0)", {
+        "model": "scenario", "n_simulations": 50_000, "seed": 3,
+        "params": {"variables": {"units": {"dist": "pert", "low": 800, "mode": 1000,
+                                           "high": 1500},
+                                 "price": {"dist": "normal", "mean": 25, "std": 3},
+                                 "cost": {"dist": "uniform", "low": 15_000, "high": 20_000}},
+                   "correlation": {"variables": ["units", "price"],
+                                   "matrix": [[1, -0.4], [-0.4, 1]]},
+                   "expression": "units * price - cost"},
+        "thresholds": [0]}),
+)
