@@ -42,9 +42,16 @@ REJECTIONS = {  # KeyRejected.reason -> message
 
 
 def error_body(status: int, message: str, errors: dict | None = None) -> dict[str, Any]:
-    """DIA3's one JSON error shape: ``{code, status, message, errors}``."""
+    """DIA3's one JSON error shape: ``{code, status, message, errors}``. Field paths are
+    strings (list positions too), so keys of both kinds in one answer still sort as JSON."""
     return {"code": status, "status": HTTPStatus(status).phrase, "message": message,
-            "errors": errors or {}}
+            "errors": _string_keys(errors or {})}
+
+
+def _string_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(key): _string_keys(item) for key, item in value.items()}
+    return value
 
 
 @dataclass(frozen=True, kw_only=True)
