@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from app.cli import surfaces
-from app.cli.output import console, err, print_summary, wait_with_progress
+from app.cli.output import console, err, show_outcome, wait_with_progress
 from app.runtime import process as runtime
 from app.runtime.ports import free_port, port_free
 from app.settings import get_settings
@@ -170,7 +170,7 @@ def demo() -> None:
         job = client.submit("sentiment", {"texts": corpus["texts"], "ids": corpus["ids"],
                                           "timestamps": corpus["timestamps"], "bucket": "day"})
         job = wait_with_progress(client, job, timeout=600)
-        print_summary(client, job)
+        show_outcome(client, job)
         if job["state"] != "succeeded":
             sys.exit(1)
     finally:
