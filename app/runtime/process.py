@@ -20,7 +20,8 @@ def ensure_redis(own: bool = True) -> EmbeddedRedis | None:
     """Make sure ``DIA3_REDIS_URL`` names a live Redis.
 
     With the variable unset, the embedded server of the data directory is used; it is started
-    (and later stopped by this process) unless a sibling ``dia3`` process already runs it.
+    (and, when ``own``, stopped at exit and by the kernel should this process die) unless a
+    sibling ``dia3`` process already runs it. Returns the server when this process owns it.
     """
     settings = get_settings()
     if not settings.embedded_redis:
@@ -33,7 +34,8 @@ def ensure_chroma(own: bool = True) -> EmbeddedChroma | None:
 
     With the variable unset, the embedded server of the data directory is used: started (and
     later stopped by this process) unless a sibling ``dia3`` process already runs it. Child
-    processes inherit the URL through the environment.
+    processes inherit the URL through the environment. Returns the server when this process
+    owns it.
     """
     settings = get_settings()
     if settings.chroma_url:
@@ -44,14 +46,15 @@ def ensure_chroma(own: bool = True) -> EmbeddedChroma | None:
 
 def _ensure_embedded(server, variable: str, own: bool):
     """Start ``server`` (or find a sibling's), publish its URL in ``variable`` for this
-    process and its children, and stop it at exit when this process started it."""
+    process and its children, and, when ``own``, tie it to this process: stopped at exit
+    (unless stopped before) and by the kernel if this process dies. Unowned, it keeps running
+    for the ``dia3`` processes that come after."""
     was_running = server.running()
-    os.environ[variable] = server.start()
+    os.environ[variable] = server.start(tied=own)
     reload_settings()
-    if was_running:
+    if was_running or not own:
         return None
-    if own:
-        atexit.register(server.stop)
+    atexit.register(server.stop)
     return server
 
 
