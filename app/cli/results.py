@@ -202,7 +202,7 @@ def scenario_forecast(result: dict, job: dict) -> Renderables:
         th = table("Thresholds", "threshold", "P(above at end)", "P(ever above)",
                    "P(ever below)")
         for row in result["thresholds"]:
-            th.add_row(num(row["threshold"]), pct(row.get("p_above_at_end")),
+            th.add_row(f"{row['threshold']:g}", pct(row.get("p_above_at_end")),
                        pct(row.get("p_ever_above")), pct(row.get("p_ever_below")))
         out.append(th)
     return out
@@ -234,7 +234,7 @@ def monte_carlo(result: dict, job: dict) -> Renderables:
         th = table("Thresholds", "threshold", "P(above)", "P(below)",
                    *(["P(ever above)", "P(ever below)"] if crossing else []))
         for row in result["thresholds"]:
-            th.add_row(num(row["threshold"]), pct(row.get("p_above")), pct(row.get("p_below")),
+            th.add_row(f"{row['threshold']:g}", pct(row.get("p_above")), pct(row.get("p_below")),
                        *([pct(row.get("p_hit_above")), pct(row.get("p_hit_below"))]
                          if crossing else []))
         out.append(th)
