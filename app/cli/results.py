@@ -153,7 +153,9 @@ def _interval(series: dict) -> str | None:
 
 def forecast(result: dict, job: dict) -> Renderables:
     all_series = forecast_series(result)
-    level = _interval(all_series[0]) if all_series else None
+    if not all_series:
+        raise ValueError("no forecast in this result")
+    level = _interval(all_series[0])
     t = table(f"Forecast of {len(all_series)} series", "series", "model", "steps",
               f"first {FIRST_STEPS}{f' ({level}% interval)' if level else ''}", "sMAPE %",
               "MASE", caption=f"Every step{' and interval' if level else ''} with --json; "

@@ -178,9 +178,10 @@ def up(port: int | None) -> None:
         pass
     finally:
         ignore_stop_signals()
-        _say("stopping DIA3 …")
-        supervisor.stop()
-        _say("DIA3 stopped.")
+        if supervisor.children:
+            _say("stopping DIA3 …")
+            supervisor.stop()
+            _say("DIA3 stopped.")
     if problem:
         sys.exit(1)
 
