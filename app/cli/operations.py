@@ -19,7 +19,7 @@ from app.runtime import process as runtime
 
 def _stores(knowledge: bool):
     """(job store, Redis client, Chroma client or None) of this data directory."""
-    runtime.ensure_redis(own=False)
+    runtime.ensure_redis()
     from app.extensions import job_store
     from app.redis_client import get_redis
     chroma = None
@@ -59,7 +59,7 @@ def _since(text: str | None) -> float | None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line")
 def audit_list(actor, tenant, action, target, outcome, since, until, limit, as_json) -> None:
     """List audit entries, newest first (needs access to DIA3's Redis)."""
-    runtime.ensure_redis(own=False)
+    runtime.ensure_redis()
     from app import audit
     page = audit.query(actor=actor, tenant=tenant, action=action, target=target,
                        outcome=outcome, since=_since(since), until=_since(until), limit=limit)
@@ -133,7 +133,7 @@ def jobs_purge(older_than: str) -> None:
         seconds = parse_duration(older_than)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--older-than") from None
-    runtime.ensure_redis(own=False)
+    runtime.ensure_redis()
     from app import audit, retention
     report = retention.purge_and_audit(time.time() - seconds, audit.OPERATOR)
     states = ", ".join(f"{state} {n}" for state, n in report.deleted.items())

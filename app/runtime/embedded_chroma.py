@@ -77,10 +77,10 @@ class EmbeddedChroma:
     def running(self) -> bool:
         return self.running_url() is not None
 
-    def start(self, tied: bool = True) -> str:
+    def start(self) -> str:
         """Start the server unless one already serves this data directory; return its URL.
         It runs in a session of its own (a Ctrl-C in the terminal reaches only its owner, who
-        stops it last) and, when ``tied``, is ended by the kernel if this process dies."""
+        stops it last) and is ended by the kernel if this process dies."""
         existing = self.running_url()
         if existing:
             return existing
@@ -95,7 +95,7 @@ class EmbeddedChroma:
                 [chroma_command(), "run", "--path", str(self.dir), "--host", self.host,
                  "--port", str(self.port)], stdin=subprocess.DEVNULL, stdout=log_file,
                 stderr=log_file, start_new_session=True,
-                preexec_fn=dying_with_parent() if tied else None)
+                preexec_fn=dying_with_parent())
         try:
             wait_started(self.process, lambda: answers(self.url), "Chroma",
                          self.dir / "chroma.log", START_TIMEOUT, 0.1)

@@ -41,11 +41,11 @@ class EmbeddedRedis:
         except (redis.ConnectionError, redis.TimeoutError, OSError):
             return False
 
-    def start(self, tied: bool = True) -> str:
+    def start(self) -> str:
         """Start the server unless one already serves this directory; return its URL.
         It runs in a session of its own (a Ctrl-C in the terminal reaches only its owner, who
-        stops it last) and, when ``tied``, is ended by the kernel (SIGTERM: it saves and
-        exits) if this process dies."""
+        stops it last) and is ended by the kernel (SIGTERM: it saves and exits) if this
+        process dies."""
         if self.running():
             return self.url
         if len(str(self.socket)) > 100:
@@ -67,7 +67,7 @@ class EmbeddedRedis:
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=True,
-                                        preexec_fn=dying_with_parent() if tied else None)
+                                        preexec_fn=dying_with_parent())
         try:
             wait_started(self.process, self.running, "Redis", self.dir / "redis.log",
                          START_TIMEOUT, 0.05)

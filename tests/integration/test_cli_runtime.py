@@ -222,3 +222,13 @@ def test_nothing_outlives_a_killed_dia3_up(tmp_path):
         for pid in left():
             os.kill(pid, signal.SIGKILL)
     assert port_free("0.0.0.0", metrics)
+
+
+def test_a_one_off_command_leaves_no_server_behind(tmp_path):
+    data_dir = tmp_path / "d"
+    created = dia3(data_dir, "keys", "create", "--role", "viewer", "--tenant", "acme")
+    assert created.returncode == 0, created.stderr
+    assert not _answers(data_dir)  # the Redis it started went with it
+    listed = dia3(data_dir, "keys", "list")
+    assert listed.returncode == 0 and created.stdout.split("_")[1] in listed.stdout
+    assert not _answers(data_dir)
