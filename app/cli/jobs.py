@@ -48,7 +48,11 @@ def submit(workflow: str, params_file: Path | None, texts: tuple[str, ...],
         if as_json:
             show_outcome(client, api_call(client.job, job["id"]), as_json)
         return
-    job = api_call(wait_with_progress, client, job, on=messages)
+    try:
+        job = api_call(wait_with_progress, client, job, on=messages)
+    except KeyboardInterrupt:
+        err.print(f"stopped waiting; the job goes on: dia3 jobs show {job['id'][:8]}")
+        sys.exit(130)
     show_outcome(client, job, as_json, output)
     if job["state"] != "succeeded":
         sys.exit(1)

@@ -197,8 +197,9 @@ def demo() -> None:
     port = settings.api_port if port_free(settings.api_host, settings.api_port) \
         else free_port(settings.api_host)
     console.print("[bold]DIA3 demo[/]: starting embedded Redis, a worker and the API …")
-    from app.cli.processes import Supervisor
+    from app.cli.processes import Supervisor, ignore_stop_signals, stop_on_signals
     supervisor = Supervisor()
+    stop_on_signals()
     try:
         stack = start_stack(supervisor, port, quiet=True, knowledge=False)
         url, key = stack.url, stack.key
@@ -215,6 +216,7 @@ def demo() -> None:
         if job["state"] != "succeeded":
             sys.exit(1)
     finally:
+        ignore_stop_signals()
         supervisor.stop()
         console.print("stopped DIA3.")
 
