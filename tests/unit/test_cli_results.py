@@ -7,7 +7,7 @@ import json
 
 from rich.console import Console
 
-from app.cli import results
+from app.cli import results, tables
 
 
 def shown(job: dict, result) -> str:
@@ -50,7 +50,7 @@ def test_three_texts_are_never_on_both_sides_and_neutral_ones_on_neither():
 
 
 def test_numbers_are_rounded_to_four_significant_digits():
-    assert [results.num(v) for v in (104.23456, 0.00123456, 123456.7, 3, None, 0.0)] == \
+    assert [tables.num(v) for v in (104.23456, 0.00123456, 123456.7, 3, None, 0.0)] == \
         ["104.2", "0.001235", "123,457", "3", "–", "0"]
 
 
