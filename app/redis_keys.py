@@ -42,6 +42,16 @@ def index(tenant: str | None, state: str | None = None, workflow: str | None = N
     return key if state or workflow else f"{key}:all"
 
 
+def id_index(tenant: str | None) -> str:
+    """A tenant's (or with ``None`` every tenant's) job ids, all with score 0, so that the
+    jobs whose id starts with a prefix are one lexicographic range."""
+    return f"{PREFIX}idx:{tenant or '*'}:ids"
+
+
+#: set once every job created before the id indexes existed has been added to them
+ID_INDEX_BUILT = f"{PREFIX}idx:ids-built"
+
+
 #: The layout above for the job store's scripts, whose first argument is :data:`PREFIX`.
 LUA = "\nlocal JOB_PARTS = {" + ", ".join(f"'{part}'" for part in JOB_PARTS) + "}" + """
 local function job_key(p, id, part)
@@ -62,6 +72,10 @@ end
 local function index_scopes(p, tenant) return {p .. 'idx:' .. tenant, p .. 'idx:*'} end
 local function state_indexes(scope, state, wf)
   return {scope .. ':s:' .. state, scope .. ':s:' .. state .. ':w:' .. wf}
+end
+-- The id indexes a job of this tenant is in (scored 0: ranges by id prefix).
+local function id_index_keys(p, tenant)
+  return {p .. 'idx:' .. tenant .. ':ids', p .. 'idx:*:ids'}
 end
 -- Every index a job of this tenant, state and workflow is in.
 local function index_keys(p, tenant, state, wf)

@@ -123,8 +123,8 @@ class Settings:
         3.0, "Seconds between automatic refreshes of the dashboard's job list and job page",
         float)
     worker_metrics_port: int = setting(
-        9808, "Port where a worker serves Prometheus metrics of all its processes; 0 disables",
-        int)
+        9808, "Port where a worker serves Prometheus metrics of all its processes; 0 disables. "
+        "When it is taken, `dia3 up` gives its worker a free port and prints it", int)
     # --- workers and reliability -------------------------------------------------------------
     worker_concurrency: int = setting(2, "Default prefork processes per worker", int)
     task_soft_time_limit: int = setting(

@@ -32,7 +32,8 @@ class Jobs(MethodView):
     @blp.response(200, JobPageSchema)
     @errors(blp, 422)
     def get(self, query):
-        """List the tenant's jobs, newest first (cursor pagination)"""
+        """List the tenant's jobs, newest first (cursor pagination), or those whose id starts
+        with ``id_prefix``"""
         if query["cursor"]:
             try:
                 decode_cursor(query["cursor"])
@@ -42,7 +43,8 @@ class Jobs(MethodView):
         limit = min(query["limit"], get_settings().page_size_max)  # the default may be over it
         page = service.list_jobs(principal(), state=query["state"], workflow=query["workflow"],
                                  limit=limit, cursor=query["cursor"],
-                                 all_tenants=query["all_tenants"])
+                                 all_tenants=query["all_tenants"],
+                                 id_prefix=query["id_prefix"])
         return {"items": [job.to_dict() for job in page.items], "next_cursor": page.next_cursor}
 
     @blp.arguments(JobSubmitSchema, examples=submission_examples())

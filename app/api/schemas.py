@@ -113,6 +113,11 @@ class JobListQuerySchema(Schema):
     cursor = fields.String(load_default=None, validate=validate.Length(max=500))
     all_tenants = fields.Boolean(load_default=False, metadata={
         "description": "Admins only: list every tenant's jobs"})
+    id_prefix = fields.String(
+        load_default=None, validate=validate.Regexp(
+            r"^[0-9a-f]{1,32}$", error="1 to 32 lowercase hexadecimal characters."),
+        metadata={"description": "Only jobs whose id starts with this (how a short id is "
+                                 "resolved); these are listed in id order, not newest first"})
 
 
 class ResultSchema(Schema):

@@ -1,44 +1,66 @@
 """``dia3 submit`` and ``dia3 jobs``: jobs through the REST API, so they work against any DIA3
-deployment the CLI can reach."""
+deployment the CLI can reach. Every ``jobs`` command takes a job id or any unique start of
+one (the 8 characters the CLI prints)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
+from rich import box
 from rich.table import Table
 
-from app.cli.output import api_call, api_client, console, print_summary, wait_with_progress
+from app.cli.job_ids import resolve
+from app.cli.output import api_call, api_client, console, err, show_outcome, wait_with_progress
+from app.cli.params import read_params
+from app.reports import when
+
+as_json_option = click.option("--json", "as_json", is_flag=True,
+                              help="Print the job and its whole result as JSON (nothing else)")
+output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                             default=None, help="Save the job and its whole result as JSON to "
+                                                "this file (a .md file: the Markdown report)")
 
 
 @click.command()
 @click.argument("workflow")
-@click.option("--params-file", type=click.Path(exists=True, dir_okay=False),
+@click.option("--params-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSON file with the params")
 @click.option("--text", "texts", multiple=True, help="A text (repeatable; for sentiment)")
 @click.option("--idempotency-key", default=None)
-@click.option("--wait", is_flag=True, help="Show progress until the job ends")
-def submit(workflow: str, params_file: str | None, texts: tuple[str, ...],
-           idempotency_key: str | None, wait: bool) -> None:
-    """Submit a job."""
-    params: dict = json.loads(Path(params_file).read_text()) if params_file else {}
+@click.option("--wait", is_flag=True, help="Show progress until the job ends, then its result")
+@as_json_option
+@output_option
+def submit(workflow: str, params_file: Path | None, texts: tuple[str, ...],
+           idempotency_key: str | None, wait: bool, as_json: bool, output: Path | None) -> None:
+    """Submit a job; with --wait, follow it and show its result."""
+    if output and not wait:
+        raise click.UsageError("--output saves the result: use it with --wait")
+    params: dict = read_params(params_file) if params_file else {}
     if texts:
         params["texts"] = list(texts)
     client = api_client()
     job = api_call(client.submit, workflow, params, idempotency_key)
-    console.print(f"submitted job {job['id']} ({job['state']})")
-    if wait:
-        job = api_call(wait_with_progress, client, job)
-        api_call(print_summary, client, job)
-        if job["state"] != "succeeded":
-            sys.exit(1)
+    messages = err if as_json else console
+    messages.print(f"submitted job {job['id']} ({job['state']})")
+    if not wait:
+        if as_json:
+            show_outcome(client, api_call(client.job, job["id"]), as_json)
+        return
+    try:
+        job = api_call(wait_with_progress, client, job, on=messages)
+    except KeyboardInterrupt:
+        err.print(f"stopped waiting; the job goes on: dia3 jobs show {job['id'][:8]}")
+        sys.exit(130)
+    show_outcome(client, job, as_json, output)
+    if job["state"] != "succeeded":
+        sys.exit(1)
 
 
 @click.group()
 def jobs() -> None:
-    """List, show, cancel and delete jobs."""
+    """List, show, cancel, retry and delete jobs (by id or any unique start of one)."""
 
 
 @jobs.command("list")
@@ -47,42 +69,57 @@ def jobs() -> None:
 @click.option("--limit", type=int, default=20)
 def jobs_list(state: str | None, workflow: str | None, limit: int) -> None:
     page = api_call(api_client().jobs, state=state, workflow=workflow, limit=limit)
-    table = Table()
-    for col in ("id", "workflow", "state", "progress", "created"):
-        table.add_column(col)
+    # An id is never cut, however narrow the terminal: only the time folds (onto two lines).
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
+    table.add_column("id", no_wrap=True, min_width=32)
+    table.add_column("workflow", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    table.add_column("created (UTC)", min_width=10)
     for job in page["items"]:
         p = job["progress"]
-        table.add_row(job["id"], job["workflow"], job["state"], f"{p['done']}/{p['total']}",
-                      job["created_at"])
+        progress = "" if job["state"] == "succeeded" else f" {p['done']}/{p['total']}"
+        table.add_row(job["id"], job["workflow"], job["state"] + progress,
+                      when(job["created_at"]).removesuffix(" UTC"))
     console.print(table)
+    if page.get("next_cursor"):
+        console.print(f"(the newest {len(page['items'])}; more with --limit)")
 
 
 @jobs.command("show")
 @click.argument("job_id")
-def jobs_show(job_id: str) -> None:
-    console.print_json(json.dumps(api_call(api_client().job, job_id)))
+@as_json_option
+@output_option
+def jobs_show(job_id: str, as_json: bool, output: Path | None) -> None:
+    """A job's state, steps and times, and its result as a readable summary."""
+    client = api_client()
+    job = api_call(client.job, resolve(client, job_id))
+    show_outcome(client, job, as_json, output, facts=True)
 
 
 @jobs.command("cancel")
 @click.argument("job_id")
 def jobs_cancel(job_id: str) -> None:
-    job = api_call(api_client().cancel, job_id)
-    console.print(f"job {job_id} {job['state']}")
+    client = api_client()
+    job = api_call(client.cancel, resolve(client, job_id))
+    console.print(f"job {job['id']} {job['state']}")
 
 
 @jobs.command("retry")
 @click.argument("job_id")
 def jobs_retry(job_id: str) -> None:
     """Run a failed or cancelled job again from its failed step."""
-    job = api_call(api_client().retry, job_id)
-    console.print(f"job {job_id} {job['state']} (attempt {job['attempts']})")
+    client = api_client()
+    job = api_call(client.retry, resolve(client, job_id))
+    console.print(f"job {job['id']} {job['state']} (attempt {job['attempts']})")
 
 
 @jobs.command("delete")
 @click.argument("job_id")
 def jobs_delete(job_id: str) -> None:
-    api_call(api_client().delete, job_id)
-    console.print(f"job {job_id} deleted")
+    client = api_client()
+    full_id = resolve(client, job_id)
+    api_call(client.delete, full_id)
+    console.print(f"job {full_id} deleted")
 
 
 COMMANDS = (submit, jobs)

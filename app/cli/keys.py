@@ -19,14 +19,14 @@ def keys() -> None:
 
 
 def _key_store():
-    runtime.ensure_redis(own=False)
+    runtime.ensure_redis()
     from app.extensions import key_store
     return key_store()
 
 
 def _keys_admin():
     """Key management and the actor it is audited as (``cli``, the operator)."""
-    runtime.ensure_redis(own=False)
+    runtime.ensure_redis()
     from app.audit import OPERATOR
     from app.auth import admin
     return admin, OPERATOR

@@ -3,7 +3,6 @@ REST API (so they work against any DIA3 deployment the CLI can reach)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +10,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from app.cli.output import api_call, api_client, console, print_summary, wait_with_progress
+from app.cli import params
+from app.cli.output import api_call, api_client, console, show_outcome, wait_with_progress
 from app.workflows.knowledge.embeddings import EMBEDDER_KINDS
 from app.workflows.knowledge.formats import SUPPORTED_EXTENSIONS
 
@@ -48,15 +48,13 @@ def uploads(files: list[Path]) -> Iterator[list[Path]]:
 
 
 def json_object(ctx, param, value: str | None) -> dict | None:
+    """An option's value as a JSON object (a usage error saying where it is not)."""
     if value is None:
         return None
     try:
-        parsed = json.loads(value)
-    except ValueError:
-        parsed = None
-    if not isinstance(parsed, dict):
-        raise click.BadParameter("must be a JSON object")
-    return parsed
+        return params.json_object(value, param.get_error_hint(ctx))
+    except click.ClickException as exc:
+        raise click.BadParameter(exc.message) from None
 
 
 def ensure_collection(client, name: str, create: bool, embedder: str | None) -> None:
@@ -102,26 +100,8 @@ def ingest(paths, collection, create, embedder, title, source, metadata, wait) -
 
 def _report(client, job: dict) -> bool:
     """Wait for one ingest job and print its outcomes; True when every document landed."""
-    job = api_call(wait_with_progress, client, job)
-    if job["state"] != "succeeded":
-        print_summary(client, job)
-        return False
-    result = api_call(client.result, job["id"])["result"]
-    table = Table(title=f"Ingested into {result['collection']['name']}")
-    for column in ("file", "status", "document id", "chunks (new)", "reason"):
-        table.add_column(column)
-    for doc in result["documents"]:
-        ok = doc["status"] == "ingested"
-        table.add_row(doc.get("filename") or doc.get("title") or str(doc["index"]),
-                      doc["status"], doc.get("document_id") or "",
-                      f"{doc['chunks_total']} ({doc['chunks_added']})" if ok else "",
-                      "" if ok else f"{doc['reason']}: {doc['message']}")
-    console.print(table)
-    totals = result["totals"]
-    console.print(f"{totals['ingested']} of {totals['documents']} documents ingested, "
-                  f"{totals['chunks_added']} new chunks; the collection has "
-                  f"{result['collection']['chunk_count']} chunks")
-    return totals["failed"] == 0
+    result = show_outcome(client, api_call(wait_with_progress, client, job))
+    return isinstance(result, dict) and result["totals"]["failed"] == 0
 
 
 def _when(metadata: dict) -> str:

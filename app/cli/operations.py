@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from rich import box
 from rich.table import Table
 
 from app.cli.output import console
@@ -18,7 +19,7 @@ from app.runtime import process as runtime
 
 def _stores(knowledge: bool):
     """(job store, Redis client, Chroma client or None) of this data directory."""
-    runtime.ensure_redis(own=False)
+    runtime.ensure_redis()
     from app.extensions import job_store
     from app.redis_client import get_redis
     chroma = None
@@ -58,7 +59,7 @@ def _since(text: str | None) -> float | None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line")
 def audit_list(actor, tenant, action, target, outcome, since, until, limit, as_json) -> None:
     """List audit entries, newest first (needs access to DIA3's Redis)."""
-    runtime.ensure_redis(own=False)
+    runtime.ensure_redis()
     from app import audit
     page = audit.query(actor=actor, tenant=tenant, action=action, target=target,
                        outcome=outcome, since=_since(since), until=_since(until), limit=limit)
@@ -66,13 +67,22 @@ def audit_list(actor, tenant, action, target, outcome, since, until, limit, as_j
         for entry in page.items:
             click.echo(json.dumps(entry.to_dict()))
         return
-    table = Table()
-    for col in ("time", "actor", "tenant", "action", "target", "outcome", "request id"):
-        table.add_column(col)
+    # Nothing is cut short in a narrow terminal: the target (a job id, a key id) stays whole,
+    # the other columns fold, and the request ids wait for a wide one (or --json).
+    wide = console.width >= 120
+    columns = ("time", "actor", "tenant", "action", "target", "outcome") + \
+        (("request id",) if wide else ())
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
+    for col in columns:
+        table.add_column(col, overflow="fold", no_wrap=col in ("target", "time"),
+                         min_width=max((len(e.target) for e in page.items), default=6)
+                         if col == "target" else None)
     for e in page.items:
         outcome_text = e.outcome if e.status is None else f"{e.outcome} {e.status}"
-        table.add_row(datetime.fromtimestamp(e.time, tz=UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                      e.actor, e.tenant, e.action, e.target, outcome_text, e.request_id or "")
+        table.add_row(datetime.fromtimestamp(e.time, tz=UTC).strftime(
+                          "%Y-%m-%d %H:%M:%S" if wide else "%Y-%m-%d\n%H:%M:%S"),
+                      e.actor, e.tenant, e.action, e.target, outcome_text,
+                      *((e.request_id or "",) if wide else ()))
     console.print(table)
     if page.next_cursor:
         console.print("(more: narrow with --since/--until or raise --limit)")
@@ -123,7 +133,7 @@ def jobs_purge(older_than: str) -> None:
         seconds = parse_duration(older_than)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--older-than") from None
-    runtime.ensure_redis(own=False)
+    runtime.ensure_redis()
     from app import audit, retention
     report = retention.purge_and_audit(time.time() - seconds, audit.OPERATOR)
     states = ", ".join(f"{state} {n}" for state, n in report.deleted.items())

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import click
+import requests
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from app.runtime import process as runtime
 
@@ -37,25 +38,31 @@ def api_client() -> DIA3Client:
 
 
 def api_call(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """``fn(*args, **kwargs)`` with API errors and an unreachable API reported as a
-    one-line click error instead of a traceback."""
+    """``fn(*args, **kwargs)`` with API errors, an unreachable API, a job that outlasts the
+    wait and a file that cannot be read reported as a click error instead of a traceback."""
     from app.client import APIError
     try:
         return fn(*args, **kwargs)
     except APIError as exc:
         detail = json.dumps(exc.body.get("errors") or {}, indent=1)
         raise click.ClickException(f"{exc}\n{detail}" if exc.body.get("errors") else str(exc))
-    except OSError as exc:
+    except requests.RequestException as exc:
         raise click.ClickException(f"cannot reach the API at {runtime.client_api_url()}: "
                                    f"{exc.__class__.__name__}")
+    except TimeoutError as exc:
+        raise click.ClickException(str(exc))
+    except OSError as exc:  # e.g. a file to upload
+        raise click.ClickException(f"cannot read {exc.filename}: {exc.strerror or exc}")
 
 
 # ---- jobs ----------------------------------------------------------------------------------
-def wait_with_progress(client: DIA3Client, job: dict, timeout: float = 3600) -> dict:
-    """Poll ``job`` until it ends, drawing its steps as a progress bar; the final job."""
+def wait_with_progress(client: DIA3Client, job: dict, timeout: float = 3600,
+                       on: Console = console) -> dict:
+    """Poll ``job`` until it ends, drawing its steps as a progress bar on ``on``; the final
+    job."""
     with Progress(TextColumn("{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
+                  console=on, transient=False) as progress:
         task = progress.add_task(f"{job['workflow']} {job['id'][:8]}",
                                  total=job["progress"]["total"] or 1)
 
@@ -67,39 +74,43 @@ def wait_with_progress(client: DIA3Client, job: dict, timeout: float = 3600) -> 
         return client.wait(job["id"], timeout=timeout, on_update=update)
 
 
-def print_summary(client: DIA3Client, job: dict) -> None:
-    """A finished job's state, and its error or its result (sentiment as tables)."""
-    console.print(f"job {job['id']} [bold]{job['state']}[/]")
-    if job["state"] == "failed":
+def show_outcome(client: DIA3Client, job: dict, as_json: bool = False,
+                 output: Path | None = None, facts: bool = False) -> object:
+    """A job as the terminal shows it: its state or error (``facts``: also its steps, attempts
+    and times) and, once it succeeded, a readable summary of its result. ``as_json`` prints
+    the job with its whole result instead (nothing else on stdout); ``output`` saves that
+    JSON (or, for a ``.md`` file, the Markdown report). Returns the result (None before the
+    job succeeded)."""
+    from app.cli import results
+    result = api_call(client.result, job["id"])["result"] if job["state"] == "succeeded" \
+        else None
+    document = {**job, "result": result} if job["state"] == "succeeded" else job
+    if output is not None:
+        save(output, document, job, result)
+    if as_json:
+        click.echo(json.dumps(document, indent=2, default=str))
+        return result
+    if facts:
+        console.print(results.job_facts(job))
+    else:
+        console.print(f"job {job['id']} [bold]{job['state']}[/]")
+    if job["state"] == "failed" and not facts:
         e = job.get("error") or {}
         console.print(f"[red]{e.get('type')}: {e.get('message')} (step {e.get('step')})[/]")
-        return
-    if job["state"] != "succeeded":
-        return
-    result = client.result(job["id"])["result"]
-    if job["workflow"] == "sentiment":
-        print_sentiment(result)
-    else:
-        console.print_json(json.dumps(result)[:20000])
+    if job["state"] == "succeeded":
+        for renderable in results.render(job, result):
+            console.print(renderable)
+    return result
 
 
-def print_sentiment(result: dict) -> None:
-    """A sentiment result: label counts, the trend, and the most negative/positive texts."""
-    table = Table(title=f"Sentiment of {result['count']} texts (mean {result['mean']:+.3f})")
-    for col in ("label", "count", "share"):
-        table.add_column(col)
-    for label, count in result["counts"].items():
-        table.add_row(label, str(count), f"{count / max(1, result['count']):.1%}")
-    console.print(table)
-    trend = result.get("trend")
-    if trend:
-        t = Table(title=f"Trend per {trend['bucket']}")
-        for col in ("bucket start", "texts", "mean"):
-            t.add_column(col)
-        for point in trend["points"][:40]:
-            t.add_row(point["start"], str(point["count"]), f"{point['mean']:+.3f}")
-        console.print(t)
-    ranked = sorted(result["items"], key=lambda i: i["compound"])
-    for title, items in (("Most negative", ranked[:3]), ("Most positive", ranked[-3:][::-1])):
-        console.print(f"[bold]{title}[/]: " + ", ".join(
-            f"{i['id']} ({i['compound']:+.2f})" for i in items))
+def save(path: Path, document: dict, job: dict, result: object) -> None:
+    """Write the job and its result to ``path``: the Markdown report for ``.md``, else JSON."""
+    from app.reports import job_markdown
+    text = job_markdown(job, result) if path.suffix.lower() == ".md" else \
+        json.dumps(document, indent=2, default=str) + "\n"
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+    err.print(f"saved {'the report' if path.suffix.lower() == '.md' else 'the job and its result'}"
+              f" to {path}")

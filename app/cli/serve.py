@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import signal
+
 from gunicorn.app.base import BaseApplication
 
 from app import metrics
+from app.runtime.lifetime import die_with_parent
+
+
+def post_fork(server, worker) -> None:
+    """A gunicorn worker dies with its master, however the master ends."""
+    die_with_parent(signal.SIGKILL)
 
 
 def _child_exit(server, worker) -> None:
@@ -19,7 +27,7 @@ class GunicornServer(BaseApplication):
             "bind": f"{host}:{port}", "workers": workers, "threads": threads,
             "worker_class": "gthread", "timeout": 60, "graceful_timeout": 20,
             "accesslog": None, "errorlog": "-", "loglevel": "warning",
-            "child_exit": _child_exit, "keepalive": 5,
+            "child_exit": _child_exit, "post_fork": post_fork, "keepalive": 5,
             # Import the app (and its analysis libraries) once in the master: workers fork
             # ready to serve and share those pages.
             "preload_app": True,

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from app.cli import surfaces
-from app.cli.output import console, err, print_summary, wait_with_progress
+from app.cli.output import console, show_outcome, wait_with_progress
 from app.runtime import process as runtime
 from app.runtime.ports import free_port, port_free
 from app.settings import get_settings
@@ -22,6 +22,7 @@ from app.settings import get_settings
 if TYPE_CHECKING:
     from app.cli.processes import Supervisor
 
+METRICS_HOST = "0.0.0.0"  # where a worker serves its metrics (workers/runtime/signals.py)
 # Children of `dia3 demo` run without the knowledge base, so the demo need not start Chroma.
 without_chroma = click.option("--without-chroma", is_flag=True, hidden=True,
                               help="Do not start the embedded Chroma server")
@@ -68,22 +69,47 @@ def worker(queues: str, concurrency: int | None, name: str | None, pool: str,
     os.execv(sys.executable, argv)
 
 
-def start_stack(port: int | None = None, quiet: bool = False, concurrency: int | None = None,
-                knowledge: bool = True) -> tuple[Supervisor, str, str]:
-    """Embedded Redis and Chroma (if needed), one worker and the API as children. Returns
-    (supervisor, api url, key). ``knowledge=False`` leaves the knowledge base (Chroma) out."""
-    from app.cli.processes import Supervisor
+@dataclass(frozen=True)
+class Stack:
+    """What ``start_stack`` started: the API's URL, the local key, and where the worker serves
+    its metrics (``metrics_port`` 0: nowhere; ``metrics_note``: why not the configured port)."""
+
+    url: str
+    key: str
+    metrics_port: int
+    metrics_note: str | None = None
+
+
+def worker_metrics_port(configured: int) -> tuple[int, str | None]:
+    """The configured worker metrics port, or a free one (and why) when it is taken, so that
+    a second DIA3 on the machine still serves its worker's metrics somewhere known."""
+    if configured and not port_free(METRICS_HOST, configured):
+        return free_port(METRICS_HOST), f"{configured} was in use"
+    return configured, None
+
+
+def start_stack(supervisor: Supervisor, port: int | None = None, quiet: bool = False,
+                concurrency: int | None = None, knowledge: bool = True) -> Stack:
+    """Embedded Redis and Chroma (if needed), one worker and the API, all under
+    ``supervisor`` (which stops them in the reverse order). ``knowledge=False`` leaves the
+    knowledge base (Chroma) out."""
     from app.client import DIA3Client
 
-    runtime.ensure_redis()
-    if knowledge:
-        runtime.ensure_chroma()
+    settings = get_settings()
+    port = port or settings.api_port
+    if not port_free(settings.api_host, port):
+        raise click.ClickException(f"the API port {port} on {settings.api_host} is in use; "
+                                   "choose another with --port or DIA3_API_PORT")
+    for name, server in (("Redis", runtime.ensure_redis()),
+                         ("Chroma", runtime.ensure_chroma() if knowledge else None)):
+        if server is not None:
+            supervisor.adopt(name, server.stop)
     extra = [] if knowledge else ["--without-chroma"]
     key = runtime.ensure_local_key()
     settings = get_settings()
-    port = port or settings.api_port
-    supervisor = Supervisor()
-    env = {"DIA3_REDIS_URL": settings.redis_url, "DIA3_API_PORT": str(port)}
+    metrics_port, metrics_note = worker_metrics_port(settings.worker_metrics_port)
+    env = {"DIA3_REDIS_URL": settings.redis_url, "DIA3_API_PORT": str(port),
+           "DIA3_WORKER_METRICS_PORT": str(metrics_port)}
     supervisor.start("worker", ["worker", *extra] + (["-c", str(concurrency)] if concurrency
                                                      else []), env=env, quiet=quiet)
     supervisor.start("api", ["api", "--port", str(port), *extra], env=env, quiet=quiet)
@@ -93,17 +119,30 @@ def start_stack(port: int | None = None, quiet: bool = False, concurrency: int |
     while True:
         problem = supervisor.failed()
         if problem:
-            supervisor.stop()
             raise click.ClickException(problem)
         try:
             client.request("GET", "/readyz")
             break
         except Exception:
             if time.monotonic() > deadline:
-                supervisor.stop()
                 raise click.ClickException("DIA3 did not become ready within 90 s")
             time.sleep(0.3)  # waiting for child processes to come up
-    return supervisor, url, key
+    return Stack(url, key, metrics_port, metrics_note)
+
+
+def _say(message: str) -> None:
+    """Print a line of ``dia3 up``'s own; a terminal that is gone (SIGHUP) stops nothing."""
+    try:
+        console.print(message)
+    except OSError:
+        pass
+
+
+def _metrics_link(stack: Stack) -> str:
+    if not stack.metrics_port:
+        return "metrics off (DIA3_WORKER_METRICS_PORT=0)"
+    note = f" ({stack.metrics_note})" if stack.metrics_note else ""
+    return f"http://127.0.0.1:{stack.metrics_port}/metrics{note}"
 
 
 @click.command()
@@ -111,44 +150,43 @@ def start_stack(port: int | None = None, quiet: bool = False, concurrency: int |
 def up(port: int | None) -> None:
     """Run everything on this machine: embedded Redis and Chroma (unless DIA3_REDIS_URL,
     DIA3_CHROMA_URL), a worker, the API, Flower, the dashboard, the landing page and the MCP
-    server. Ctrl-C stops it all."""
+    server. Ctrl-C (or SIGTERM) stops it all, in the reverse order of the start."""
+    from app.cli.processes import Supervisor, ignore_stop_signals, stop_on_signals
     runtime.setup_logging()
-    supervisor, url, key = start_stack(port)
-    settings = get_settings()
+    supervisor = Supervisor(report=_say)
+    stop_on_signals()
+    problem = None
     try:
+        stack = start_stack(supervisor, port)
+        url, key = stack.url, stack.key
+        settings = get_settings()
         links = surfaces.start_surfaces(supervisor, {"DIA3_REDIS_URL": settings.redis_url,
                                                      "DIA3_API_PORT": url.rsplit(":", 1)[1]})
+        links["worker"] = _metrics_link(stack)
         flower_user, flower_password = surfaces.flower_credentials(settings)
-    except BaseException:
-        supervisor.stop()
-        raise
-    shown = "".join(f"  {name:<11}{link}\n" for name, link in links.items())
-    console.print(f"[bold green]DIA3 is up[/]\n  API        {url}/api/v1\n"
-                  f"  API docs   {url}/api/v1/docs\n  metrics    {url}/metrics\n{shown}"
-                  f"  Redis      {settings.redis_url}\n  Chroma     {settings.chroma_url}\n"
-                  f"  data dir   {settings.data_path} (dia3 commands run with this data "
-                  "dir find this API and key)\n"
-                  f"  API key    {key}\n  Flower     login {flower_user} / {flower_password}\n"
-                  "(Ctrl-C to stop)")
-    stopping = {"now": False}
-
-    def _stop(signum: int, frame: object) -> None:
-        stopping["now"] = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    runtime.publish_local_url(url)  # client commands in other shells find it there
-    try:
-        while not stopping["now"]:
-            problem = supervisor.failed()
-            if problem:
-                err.print(f"[red]{problem}; stopping[/]")
-                break
+        shown = "".join(f"  {name:<11}{link}\n" for name, link in links.items())
+        console.print(f"[bold green]DIA3 is up[/]\n  API        {url}/api/v1\n"
+                      f"  API docs   {url}/api/v1/docs\n  metrics    {url}/metrics\n{shown}"
+                      f"  Redis      {settings.redis_url}\n  Chroma     {settings.chroma_url}\n"
+                      f"  data dir   {settings.data_path} (dia3 commands run with this data "
+                      "dir find this API and key)\n"
+                      f"  API key    {key}\n  Flower     login {flower_user} / {flower_password}\n"
+                      "(Ctrl-C to stop)")
+        runtime.publish_local_url(url)  # client commands in other shells find it there
+        while not (problem := supervisor.failed()):
             time.sleep(0.5)  # supervising children
+        _say(f"[red]{problem}; stopping[/]")
+    except KeyboardInterrupt:
+        pass
     finally:
         runtime.withdraw_local_url()
-        supervisor.stop()
-        console.print("DIA3 stopped.")
+        ignore_stop_signals()
+        if supervisor.children:
+            _say("stopping DIA3 …")
+            supervisor.stop()
+            _say("DIA3 stopped.")
+    if problem:
+        sys.exit(1)
 
 
 # ---- demo --------------------------------------------------------------------------------
@@ -162,8 +200,12 @@ def demo() -> None:
     port = settings.api_port if port_free(settings.api_host, settings.api_port) \
         else free_port(settings.api_host)
     console.print("[bold]DIA3 demo[/]: starting embedded Redis, a worker and the API …")
-    supervisor, url, key = start_stack(port, quiet=True, knowledge=False)
+    from app.cli.processes import Supervisor, ignore_stop_signals, stop_on_signals
+    supervisor = Supervisor()
+    stop_on_signals()
     try:
+        stack = start_stack(supervisor, port, quiet=True, knowledge=False)
+        url, key = stack.url, stack.key
         from app.client import DIA3Client
         corpus = json.loads((Path(__file__).parents[1] / "data" / "sample_reviews.json")
                             .read_text())
@@ -173,10 +215,11 @@ def demo() -> None:
         job = client.submit("sentiment", {"texts": corpus["texts"], "ids": corpus["ids"],
                                           "timestamps": corpus["timestamps"], "bucket": "day"})
         job = wait_with_progress(client, job, timeout=600)
-        print_summary(client, job)
+        show_outcome(client, job)
         if job["state"] != "succeeded":
             sys.exit(1)
     finally:
+        ignore_stop_signals()
         supervisor.stop()
         console.print("stopped DIA3.")
 

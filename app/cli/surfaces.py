@@ -69,6 +69,7 @@ def landing(host: str | None, port: int | None) -> None:
     runtime.setup_logging()
     from gunicorn.app.base import BaseApplication
 
+    from app.cli.serve import post_fork
     from ui.landing.app import create_app
     settings = get_settings()
 
@@ -78,7 +79,7 @@ def landing(host: str | None, port: int | None) -> None:
                                        f"{port or settings.landing_port}",
                                "workers": 1, "threads": 4, "worker_class": "gthread",
                                "accesslog": None, "errorlog": "-",
-                               "loglevel": "warning"}.items():
+                               "loglevel": "warning", "post_fork": post_fork}.items():
                 self.cfg.set(key, value)
 
         def load(self):

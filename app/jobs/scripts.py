@@ -51,6 +51,7 @@ redis.call('SET', job_key(p, id, 'params'), params)
 for _, key in ipairs(index_keys(p, tenant, 'queued', wf)) do
   redis.call('ZADD', key, score, id)
 end
+for _, key in ipairs(id_index_keys(p, tenant)) do redis.call('ZADD', key, 0, id) end
 redis.call('ZADD', active_key(p), score, id)
 return {1, id}
 """
@@ -214,6 +215,7 @@ if states ~= '' and not string.find(',' .. states .. ',', ',' .. job[3] .. ',', 
 end
 if before ~= '' and not (job[6] and tonumber(job[6]) < tonumber(before)) then return {0, ''} end
 for _, key in ipairs(index_keys(p, job[1], job[3], job[2])) do redis.call('ZREM', key, id) end
+for _, key in ipairs(id_index_keys(p, job[1])) do redis.call('ZREM', key, id) end
 redis.call('ZREM', active_key(p), id)
 if job[4] and job[4] ~= '' then
   local ik = idem_key(p, job[1], job[4])
@@ -265,6 +267,7 @@ local jk = job_key(p, id)
 local old = redis.call('HMGET', jk, 'tenant', 'workflow', 'state')
 if old[1] then
   for _, key in ipairs(index_keys(p, old[1], old[3], old[2])) do redis.call('ZREM', key, id) end
+  for _, key in ipairs(id_index_keys(p, old[1])) do redis.call('ZREM', key, id) end
 end
 redis.call('ZREM', active_key(p), id)
 redis.call('DEL', unpack(owned_keys(p, id)))
@@ -282,6 +285,7 @@ local h = doc.hash
 for _, key in ipairs(index_keys(p, h.tenant, h.state, h.workflow)) do
   redis.call('ZADD', key, h.created_at, id)
 end
+for _, key in ipairs(id_index_keys(p, h.tenant)) do redis.call('ZADD', key, 0, id) end
 if h.state == 'queued' or h.state == 'running' then
   redis.call('ZADD', active_key(p), h.heartbeat_at or h.created_at, id)
 end
@@ -289,4 +293,20 @@ if h.idempotency_key and h.idempotency_key ~= '' then
   redis.call('SET', idem_key(p, h.tenant, h.idempotency_key), id)
 end
 return 1
+"""
+
+# ARGV: prefix, then job ids. Adds each id whose job still exists to its tenant's id indexes
+# (for jobs created before those indexes existed; a job deleted meanwhile is not re-added,
+# since this and DELETE never interleave). Returns how many were added.
+INDEX_IDS = _HELPERS + """
+local p, added = ARGV[1], 0
+for i = 2, #ARGV do
+  local tenant = redis.call('HGET', job_key(p, ARGV[i]), 'tenant')
+  if tenant then
+    for _, key in ipairs(id_index_keys(p, tenant)) do
+      added = added + redis.call('ZADD', key, 0, ARGV[i])
+    end
+  end
+end
+return added
 """

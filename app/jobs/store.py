@@ -100,6 +100,7 @@ class JobStore:
         self._delete = client.register_script(scripts.DELETE)
         self._redo = client.register_script(scripts.REDO)
         self._restore = client.register_script(scripts.RESTORE)
+        self._index_ids = client.register_script(scripts.INDEX_IDS)
 
     # ---- creation and reading --------------------------------------------------------------
     def create(self, *, job_id: str, workflow: str, tenant: str, owner: str,
@@ -142,8 +143,12 @@ class JobStore:
         return {step: json.loads(value) for step, value in raw.items()}
 
     def list(self, tenant: str | None, *, state: str | None = None,
-             workflow: str | None = None, limit: int = 50, cursor: str | None = None) -> Page:
-        """Newest first; ``tenant=None`` lists every tenant (admin)."""
+             workflow: str | None = None, limit: int = 50, cursor: str | None = None,
+             id_prefix: str | None = None) -> Page:
+        """Newest first; ``tenant=None`` lists every tenant (admin). With ``id_prefix``, only
+        the jobs whose id starts with it, in id order (see :meth:`_list_by_id`)."""
+        if id_prefix:
+            return self._list_by_id(tenant, id_prefix, state, workflow, limit, cursor)
         key = keys.index(tenant, state, workflow)
         max_score, after_id = ("+inf", None)
         if cursor:
@@ -172,6 +177,36 @@ class JobStore:
             next_cursor = _encode_cursor(
                 self.r.zscore(key, tail.id) or last_score or tail.created_at, tail.id)
         return Page(items=jobs, next_cursor=next_cursor)
+
+    def _list_by_id(self, tenant: str | None, prefix: str, state: str | None,
+                    workflow: str | None, limit: int, cursor: str | None) -> Page:
+        """Jobs whose id starts with ``prefix``: one lexicographic range of the tenant's id
+        index (how a short id is resolved), filtered by state and workflow."""
+        self._ensure_id_index()
+        key = keys.id_index(tenant)
+        low = f"({decode_cursor(cursor)[1]}" if cursor else f"[{prefix}"
+        high = f"({prefix[:-1]}{chr(ord(prefix[-1]) + 1)}"  # the first id past the prefix
+        found: list[Job] = []
+        while len(found) <= limit:
+            ids = self.r.zrangebylex(key, low, high, start=0, num=limit + 1)
+            if not ids:
+                break
+            low = f"({ids[-1]}"
+            found += [job for job in self._load_many(ids)
+                      if state in (None, job.state) and workflow in (None, job.workflow)]
+        jobs = found[:limit]
+        next_cursor = _encode_cursor(0.0, jobs[-1].id) if len(found) > limit else None
+        return Page(items=jobs, next_cursor=next_cursor)
+
+    def _ensure_id_index(self, batch: int = 500) -> None:
+        """Add the jobs created before the id indexes existed to them, once per Redis."""
+        if self.r.exists(keys.ID_INDEX_BUILT):
+            return
+        after = None
+        while page := self.all_ids(after, batch):
+            self._index_ids(args=[keys.PREFIX, *(job_id for job_id, _ in page)])
+            after = (page[-1][1], page[-1][0])
+        self.r.set(keys.ID_INDEX_BUILT, "1")
 
     def _load_many(self, ids: Iterable[str]) -> list[Job]:
         pipe = self.r.pipeline(transaction=False)

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import requests
 
-from app.cli.processes import _die_with_parent
 from app.runtime import wait_or_kill, wait_started
+from app.runtime.lifetime import dying_with_parent
 from app.runtime.ports import free_port, port_free
 
 log = logging.getLogger("dia3.runtime")
@@ -78,7 +78,9 @@ class EmbeddedChroma:
         return self.running_url() is not None
 
     def start(self) -> str:
-        """Start the server unless one already serves this data directory; return its URL."""
+        """Start the server unless one already serves this data directory; return its URL.
+        It runs in a session of its own (a Ctrl-C in the terminal reaches only its owner, who
+        stops it last) and is ended by the kernel if this process dies."""
         existing = self.running_url()
         if existing:
             return existing
@@ -92,7 +94,8 @@ class EmbeddedChroma:
             self.process = subprocess.Popen(
                 [chroma_command(), "run", "--path", str(self.dir), "--host", self.host,
                  "--port", str(self.port)], stdin=subprocess.DEVNULL, stdout=log_file,
-                stderr=log_file, preexec_fn=_die_with_parent)
+                stderr=log_file, start_new_session=True,
+                preexec_fn=dying_with_parent())
         try:
             wait_started(self.process, lambda: answers(self.url), "Chroma",
                          self.dir / "chroma.log", START_TIMEOUT, 0.1)

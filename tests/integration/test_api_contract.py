@@ -121,6 +121,27 @@ def test_unknown_job_is_404_and_other_tenants_jobs_do_not_exist(make_client):
     assert job["id"] in [j["id"] for j in alice.get("/api/v1/jobs").get_json()["items"]]
 
 
+def test_jobs_are_listed_by_id_prefix_within_the_tenant(make_client, flask_app):
+    alice, bob = make_client("analyst"), make_client("analyst")
+    job = alice.submit("smoke", {"start": 1}).get_json()
+
+    def by_prefix(client, prefix, *query):
+        response = client.get("/api/v1/jobs?" + "&".join([f"id_prefix={prefix}", *query]))
+        assert response.status_code == 200, response.get_json()
+        return [j["id"] for j in response.get_json()["items"]]
+    assert by_prefix(alice, job["id"][:8]) == [job["id"]]
+    assert by_prefix(alice, job["id"]) == [job["id"]]
+    assert by_prefix(alice, job["id"][:8], "state=succeeded") == []
+    assert by_prefix(bob, job["id"][:8]) == []
+    assert by_prefix(bob, job["id"][:8], "all_tenants=true") == []  # only admins see all
+    assert by_prefix(ApiClient(flask_app, ADMIN_KEY), job["id"][:8],
+                     "all_tenants=true") == [job["id"]]
+    for bad in ("", "XYZ", job["id"] + "0", "a%25"):
+        assert_error(alice.get(f"/api/v1/jobs?id_prefix={bad}"), 422, "id_prefix")
+    spec = flask_app.test_client().get("/api/v1/openapi.json").get_json()
+    assert "id_prefix" in [p["name"] for p in spec["paths"]["/api/v1/jobs"]["get"]["parameters"]]
+
+
 def test_role_matrix(make_client):
     tenant = "roles" + uuid.uuid4().hex[:6]
     viewer, analyst = make_client("viewer", tenant), make_client("analyst", tenant)

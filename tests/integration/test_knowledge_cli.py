@@ -1,52 +1,6 @@
 """``dia3 ingest`` and ``dia3 search`` against a real API server and the session's worker."""
 
-import os
-import subprocess
-import sys
-import uuid
-
-import pytest
-import requests
-
-from tests.conftest import ROOT, free_port, wait_for
 from tests.unit.knowledge.pdf_maker import make_pdf
-
-
-@pytest.fixture(scope="module")
-def api_url(dia3_env, worker, tmp_path_factory):
-    """``dia3 api`` (gunicorn, one process) on a free port."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("kb-api") / "api.log"
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "api", "--port", str(port)],
-                            env={**os.environ, "DIA3_API_WORKERS": "1"}, cwd=ROOT,
-                            stdout=open(log, "w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(log.read_text()[-3000:])
-        try:
-            return requests.get(f"{url}/healthz", timeout=1).ok
-        except requests.RequestException:
-            return False
-    wait_for(healthy, timeout=60, interval=0.1, what="the API to answer")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-@pytest.fixture
-def dia3(api_url):
-    """Run ``dia3`` as an analyst of a fresh tenant against the API server."""
-    from app.extensions import key_store
-    key, _ = key_store().create("analyst", f"t{uuid.uuid4().hex[:10]}")
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, "DIA3_API_URL": api_url, "DIA3_API_KEY": key,
-               "COLUMNS": "200"}
-        return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=180)
-    return run
 
 
 def test_ingest_files_and_folders_then_search(dia3, tmp_path):

@@ -253,3 +253,62 @@ def test_a_workflows_clean_up_hook_is_asked_for_its_own_jobs_only(tenant):
     with pytest.raises(JobNotFound):
         store.delete(hooked.id)
     assert asked == ["smoke", "hooked"]  # a job that is gone has no workflow to ask
+
+
+def create_with_id(job_id: str, tenant: str, workflow: str = "smoke"):
+    return job_store().create(job_id=job_id, workflow=workflow, tenant=tenant, owner="k",
+                              params={}, steps_total=1, tasks={})[0]
+
+
+def prefixed(store, tenant, prefix, **filters) -> list[str]:
+    return [job.id for job in store.list(tenant, id_prefix=prefix, **filters).items]
+
+
+def test_jobs_are_found_by_id_prefix_in_their_tenant_only(tenant):
+    store = job_store()
+    base = uuid.uuid4().hex[:28]
+    ids = [create_with_id(f"{base}{suffix}", tenant).id for suffix in ("00a1", "00b2", "0c3d")]
+    other = create_with_id(f"{base}00a9", tenant + "x", workflow="sentiment")
+    assert prefixed(store, tenant, base) == ids  # in id order
+    assert prefixed(store, tenant, f"{base}00") == ids[:2]
+    assert prefixed(store, tenant, f"{base}0c") == ids[2:]
+    assert prefixed(store, tenant, f"{base}00a") == ids[:1]  # the other tenant's is not seen
+    assert prefixed(store, None, f"{base}00a") == [ids[0], other.id]  # every tenant (admin)
+    assert prefixed(store, tenant, f"{base}f") == []
+    store.cancel(ids[1])
+    assert prefixed(store, tenant, base, state="cancelled") == [ids[1]]
+    assert prefixed(store, None, base, workflow="sentiment") == [other.id]
+    store.delete(ids[1])
+    assert prefixed(store, tenant, base) == [ids[0], ids[2]]
+    snapshot = store.snapshot(other.id)
+    store.cancel(other.id)
+    store.delete(other.id)
+    assert prefixed(store, None, f"{base}00a") == [ids[0]]
+    store.restore(other.id, snapshot)
+    assert prefixed(store, None, f"{base}00a") == [ids[0], other.id]
+
+
+def test_id_prefix_pages_are_complete(tenant):
+    store = job_store()
+    base = uuid.uuid4().hex[:30]
+    ids = sorted(create_with_id(f"{base}{n:02x}", tenant).id for n in range(7))
+    seen, cursor = [], None
+    while True:
+        page = store.list(tenant, id_prefix=base, limit=3, cursor=cursor)
+        seen += [job.id for job in page.items]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert seen == ids
+
+
+def test_jobs_from_before_the_id_index_are_added_on_the_first_prefix_lookup(tenant):
+    from app import redis_keys
+    store = job_store()
+    job = create_with_id(uuid.uuid4().hex, tenant)
+    store.r.zrem(redis_keys.id_index(tenant), job.id)  # as a job made by an older version
+    store.r.zrem(redis_keys.id_index(None), job.id)
+    store.r.delete(redis_keys.ID_INDEX_BUILT)
+    assert prefixed(store, tenant, job.id[:8]) == [job.id]
+    assert store.r.exists(redis_keys.ID_INDEX_BUILT)
+    assert prefixed(store, None, job.id) == [job.id]

@@ -81,3 +81,9 @@ def test_only_the_job_store_uses_its_redis_client():
                  if ROOT / "app" / "jobs" not in path.parents
                  and any(map(uses_store_client, ast.walk(ast.parse(path.read_text()))))]
     assert offenders == []
+
+
+def test_the_id_indexes_are_named_the_same_in_the_scripts():
+    script = keys.LUA + "\nreturn id_index_keys(ARGV[1], ARGV[2])"
+    assert get_redis().eval(script, 0, keys.PREFIX, "t1") == [keys.id_index("t1"),
+                                                               keys.id_index(None)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 
 from celery import signals
@@ -13,6 +14,7 @@ from app.broker import QUEUES
 from app.extensions import worker_registry
 from app.logs import configure_logging
 from app.redis_client import get_redis
+from app.runtime.lifetime import die_with_parent
 from app.settings import get_settings
 from workers.runtime import held
 from workers.runtime.reaper import Reaper
@@ -29,6 +31,9 @@ def _setup_logging(**kwargs):
 
 @signals.worker_process_init.connect
 def _child_init(**kwargs):
+    # A pool process dies with the worker's main process, however that ends (SIGKILL, the
+    # OOM killer, its own parent dying), instead of lingering on as an orphan.
+    die_with_parent(signal.SIGKILL)
     extensions.after_fork()
 
 
@@ -79,7 +84,9 @@ def _worker_ready(sender=None, **kwargs):
         try:
             start_http_server(settings.worker_metrics_port, addr="0.0.0.0", registry=registry)
         except OSError as exc:
-            log.warning("worker metrics port unavailable", extra={"reason": str(exc)})
+            log.error("worker metrics are not served: port %s is unavailable (set "
+                      "DIA3_WORKER_METRICS_PORT to a free port, or 0 for none)",
+                      settings.worker_metrics_port, extra={"reason": str(exc)})
     log.info("worker ready", extra={"hostname": hostname, "queues": queues})
 
 
