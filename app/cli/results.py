@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from app.cli.tables import ROWS, bullets, facts, more, num, pct, shorten, table, usage_line
-from app.reports import duration, forecast_series, when
+from app.reports import duration, forecast_series, sentiment_extremes, when
 
 Renderables = list[RenderableType]
 TREND_ROWS = 40
@@ -52,9 +52,8 @@ def extremes(items: list[dict], params: dict) -> Renderables:
     among the most negative and only positive ones among the most positive, so no text is
     ever both (with two texts, one of each)."""
     texts, ids = params.get("texts") or [], params.get("ids")
-    ranked = sorted(items, key=lambda item: item["compound"])
-    sides = (("Most negative", [i for i in ranked if i["label"] == "negative"][:EXTREMES]),
-             ("Most positive", [i for i in ranked[::-1] if i["label"] == "positive"][:EXTREMES]))
+    negative, positive = sentiment_extremes(items, EXTREMES)
+    sides = (("Most negative", negative), ("Most positive", positive))
     out: Renderables = []
     for title, chosen in sides:
         if not chosen:

@@ -96,15 +96,30 @@ def _sentiment(result: dict) -> list[str]:
                 table(["bucket start", "texts", "mean"],
                       [[p.get("start"), p.get("count"), p.get("mean")]
                        for p in trend["points"][:TABLE_ROWS]])]
-    ranked = sorted((i for i in result["items"] if isinstance(i.get("compound"), (int, float))),
-                    key=lambda i: i["compound"])
-    if ranked:
+    negative, positive = sentiment_extremes(result["items"], 3)
+    if negative or positive:
         out += ["", "### Extremes", "",
                 table(["", "id", "compound"],
-                      [["most negative", str(i.get("id")), i["compound"]] for i in ranked[:3]]
-                      + [["most positive", str(i.get("id")), i["compound"]]
-                         for i in ranked[-3:][::-1]])]
+                      [["most negative", str(i.get("id")), i["compound"]] for i in negative]
+                      + [["most positive", str(i.get("id")), i["compound"]] for i in positive])]
     return out
+
+
+def sentiment_extremes(items: list[dict], n: int) -> tuple[list[dict], list[dict]]:
+    """The ``n`` most negative and ``n`` most positive scored items. Only texts labelled
+    negative can be among the most negative and only positive ones among the most positive,
+    so with few texts no text is listed on both sides."""
+    ranked = sorted((i for i in items if isinstance(i.get("compound"), (int, float))),
+                    key=lambda i: i["compound"])
+    return ([i for i in ranked if _label(i) == "negative"][:n],
+            [i for i in ranked[::-1] if _label(i) == "positive"][:n])
+
+
+def _label(item: dict) -> str:
+    """The item's label, or VADER's convention (±0.05) for an item stored without one."""
+    compound = item["compound"]
+    return item.get("label") or ("positive" if compound >= 0.05 else
+                                 "negative" if compound <= -0.05 else "neutral")
 
 
 def _monte_carlo(result: dict) -> list[str]:
