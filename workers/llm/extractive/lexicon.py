@@ -14,6 +14,11 @@ from functools import lru_cache
 
 from workers.llm.extractive.text import words
 
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 # Quantities an organisation wants more of (+1), less of (-1), or that cut both ways (0).
 QUANTITY_VALENCE = {
     **dict.fromkeys(
@@ -45,11 +50,12 @@ MODIFIED = frozenset(
     offices people rep reps representatives channel channels centre centres center centers
     """.split()
 )
-# Two-word terms read as one word.
+# What a business buys: their prices are its costs ("steel prices rose").
 _INPUTS = """
     energy fuel oil gas power electricity commodity material materials component input steel
     copper aluminium aluminum lumber timber cotton wheat grain feed chip memory freight
     """.split()
+# Two-word terms read as one word.
 COMPOUNDS = {
     ("interest", "rate"): "interest_rates", ("interest", "rates"): "interest_rates",
     ("market", "share"): "share", ("staff", "turnover"): "turnover",
@@ -57,38 +63,41 @@ COMPOUNDS = {
 }  # fmt: skip
 
 # Which way a quantity moves.
-UP = (
-    "rise", "rises", "rose", "risen", "rising", "grow", "grew", "increas", "doubl", "tripl",
-    "surg", "jump", "climb", "soar", "raise", "raised", "raising", "high", "higher", "highest",
-    "expand", "accelerat", "boost", "widen", "swell", "spike", "mounting", "record", "lift",
-    "recover", "rebound", "upgrad",
-)  # fmt: skip
-DOWN = (
-    "fall", "falls", "fell", "fallen", "drop", "declin", "decreas", "cut", "cuts", "cutting",
-    "halv", "shrink", "shrank", "slump", "low", "lower", "lowest", "reduc", "slow", "plung",
-    "tumbl", "sank", "sink", "narrow", "lose", "loses", "losing", "lost", "missed", "stall",
-    "dipped", "dips", "halt", "remov", "eliminat", "scrap", "abolish",
-)  # fmt: skip
+UP = _words(
+    """
+    rise rises rose risen rising grow grew increas doubl tripl surg jump climb soar raise
+    raised raising high higher highest expand accelerat boost widen swell spike mounting
+    record lift recover rebound upgrad
+    """
+)
+DOWN = _words(
+    """
+    fall falls fell fallen drop declin decreas cut cuts cutting halv shrink shrank slump low
+    lower lowest reduc slow plung tumbl sank sink narrow lose loses losing lost missed stall
+    dipped dips halt remov eliminat scrap abolish
+    """
+)
 
 # Words good or bad for the organisation whatever else the sentence says.
-GAIN = (
-    "opportun", "win", "wins", "winning", "won", "strong", "lead", "advantag", "innovat",
-    "launch", "partner", "improv", "gain", "potential", "momentum", "efficien", "ahead",
-    "praise", "award", "open", "unlock", "breakthrough", "success", "outperform", "beat",
-    "exceed", "robust", "resilien", "loyal", "favourab", "favorab", "benefit", "approv",
-    "shipped", "patent", "trusted", "adopt",
-)  # fmt: skip
-LOSS = (
-    "risk", "threat", "lawsuit", "litigat", "scrutin", "fine", "fined", "penalt", "shortag",
-    "delay", "uncertain", "volatil", "downturn", "vulnerab", "breach", "fail", "weak",
-    "layoff", "tariff", "concern", "warn", "pressure", "exposure", "disrupt", "recession",
-    "deficit", "default", "outage", "complain", "defect", "wary", "behind", "overrun",
-    "recall", "strike", "bankrupt", "insolven", "sanction", "banned", "investigat", "probe",
-    "struggl", "problem", "shortfall", "obsolet", "lag", "lags", "lagging", "criticis",
-    "criticiz", "undercut", "poach", "erod", "squeez", "threaten", "outdated", "error",
-    "slip", "slipped", "relian", "dependen", "bottleneck", "inefficien", "costly", "crash",
-    "ban", "cyberattack", "attack", "hacked", "hackers", "flood", "lack",
-)  # fmt: skip
+GAIN = _words(
+    """
+    opportun win wins winning won strong lead advantag innovat launch partner improv gain
+    potential momentum efficien ahead praise award open unlock breakthrough success
+    outperform beat exceed robust resilien loyal favourab favorab benefit approv shipped
+    patent trusted adopt
+    """
+)
+LOSS = _words(
+    """
+    risk threat lawsuit litigat scrutin fine fined penalt shortag delay uncertain volatil
+    downturn vulnerab breach fail weak layoff tariff concern warn pressure exposure disrupt
+    recession deficit default outage complain defect wary behind overrun recall strike
+    bankrupt insolven sanction banned investigat probe struggl problem shortfall obsolet lag
+    lags lagging criticis criticiz undercut poach erod squeez threaten outdated error slip
+    slipped relian dependen bottleneck inefficien costly crash ban cyberattack attack hacked
+    hackers flood lack
+    """
+)
 # Words VADER scores that are business nouns here ("customer support", "interest rates").
 VADER_MISREADS = frozenset(
     "support interest credit share shares value care fine like well demand fund gross".split()
@@ -122,16 +131,21 @@ RIVALS = frozenset(
     "competitor competitors competition rival rivals entrant entrants challenger challengers"
     .split()
 )
-# Possessives: "our" or the organisation's name, whose noun may be another actor.
+# Possessive words (a word ending in "'s" is one too): what they own may be another actor.
 POSSESSIVES = frozenset({"our", "its", "their"})
 # What rivals suffer is good news: "a competitor is losing share".
-RIVAL_SETBACKS = (
-    "lose", "loses", "losing", "lost", "exit", "bankrupt", "insolven", "recall", "struggl",
-    "fail", "closing", "closed", "withdr", "retreat", "collaps", "fined", "sued",
-)  # fmt: skip
+RIVAL_SETBACKS = _words(
+    """
+    lose loses losing lost exit bankrupt insolven recall struggl fail closing closed withdr
+    retreat collaps fined sued
+    """
+)
 # When the outside world judges the organisation, the sentence is about the organisation.
-JUDGING = ("praise", "love", "loves", "prefer", "trust", "complain", "criticis", "criticiz",
-           "rave", "raves", "review", "recommend")  # fmt: skip
+JUDGING = _words(
+    """
+    praise love loves prefer trust complain criticis criticiz rave raves review recommend
+    """
+)
 
 
 def matches(word: str, entries: tuple[str, ...] | frozenset[str]) -> bool:
