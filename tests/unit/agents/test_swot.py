@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from workers.llm import LOCAL_MODEL, LLMClient, LocalBackend, RequestOptions
@@ -97,10 +99,11 @@ def test_recommendations_say_what_to_do_about_which_finding(report: dict) -> Non
 
 
 def test_an_empty_required_quadrant_says_so_instead_of_borrowing() -> None:
-    schema = {"type": "object", "properties": {"swot": schemas.REPORT["properties"]["swot"]}}
-    swot_schema = schema["properties"]["swot"]
-    swot_schema["properties"] = {name: {**sub, "minItems": 1}
-                                 for name, sub in swot_schema["properties"].items()}
+    before = copy.deepcopy(schemas.REPORT)
+    swot_schema = copy.deepcopy(schemas.REPORT["properties"]["swot"])
+    for sub in swot_schema["properties"].values():
+        sub["minItems"] = 1
+    schema = {"type": "object", "properties": {"swot": swot_schema}}
     only_threats = [{"id": "t", "text": " ".join(QUADRANTS["threats"])}]
     client = LLMClient(LocalBackend(), default_model=LOCAL_MODEL)
     swot = client.structured(MESSAGES, schema, RequestOptions(evidence=only_threats)).data["swot"]
@@ -108,6 +111,7 @@ def test_an_empty_required_quadrant_says_so_instead_of_borrowing() -> None:
     assert set(swot["threats"]) == set(QUADRANTS["threats"])
     assert swot["weaknesses"] == ["No weakness was found in the evidence."]
     assert swot["strengths"] == ["No strength was found in the evidence."]
+    assert schemas.REPORT == before
 
 
 @pytest.mark.parametrize(("text", "sign"), [
