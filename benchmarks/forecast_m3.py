@@ -61,8 +61,10 @@ def run_one(task: tuple[dict, str, str, int, int]) -> tuple[str, list[float], fl
     return series["id"], result["forecast"], time.perf_counter() - started
 
 
-def evaluate(group: str, series: list[dict], model: str, transform: str, processes: int) -> dict:
-    horizon, season = GROUPS[group]
+def evaluate(group: str, series: list[dict], model: str, transform: str, processes: int,
+             horizon: int, season: int, mase_season: int | None = None) -> dict:
+    """Forecast every series with ``season`` and score it; MASE uses ``mase_season``
+    (default ``season``), since M4 scores weekly series with m = 1."""
     tasks = [(s, model, transform, horizon, season) for s in series]
     started = time.perf_counter()
     if processes > 1:
@@ -74,7 +76,8 @@ def evaluate(group: str, series: list[dict], model: str, transform: str, process
     forecasts = {sid: np.array(f, dtype=float) for sid, f, _ in outputs}
     actual = np.concatenate([s["test"] for s in series])
     predicted = np.concatenate([forecasts[s["id"]] for s in series])
-    mases = [mase(s["test"], forecasts[s["id"]], s["train"], season) for s in series]
+    m = season if mase_season is None else mase_season
+    mases = [mase(s["test"], forecasts[s["id"]], s["train"], m) for s in series]
     return {
         "group": group, "series": len(series), "horizon": horizon,
         "smape_m3": smape(actual, predicted), "smape_abs": smape(actual, predicted, "abs"),
@@ -94,14 +97,21 @@ def profile(series: list[dict], group: str, model: str, transform: str) -> None:
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--group", default="all", choices=[*GROUPS, "all"])
-    parser.add_argument("--model", default="combination")
+def arguments(description: str, groups: list[str], model: str, data_dir: Path
+              ) -> argparse.ArgumentParser:  # fmt: skip
+    """The options every forecasting benchmark takes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--group", default="all", choices=[*groups, "all"])
+    parser.add_argument("--model", default=model)
     parser.add_argument("--transform", default="auto", choices=["auto", "log", "none"])
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--data-dir", type=Path, default=default_data_dir())
+    parser.add_argument("--data-dir", type=Path, default=data_dir)
+    return parser
+
+
+def main() -> None:
+    parser = arguments(__doc__, list(GROUPS), "combination", default_data_dir())
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="profile N series in-process instead of benchmarking")  # fmt: skip
     args = parser.parse_args()
@@ -113,7 +123,7 @@ def main() -> None:
     rows, results = [], []
     for group in groups:
         out = evaluate(group, load_group(args.data_dir, group, args.limit), args.model,
-                       args.transform, args.processes)  # fmt: skip
+                       args.transform, args.processes, *GROUPS[group])  # fmt: skip
         naive2, theta, theta_pub = PUBLISHED[group]
         out.update(published_naive2=naive2, published_theta_recomputed=theta,
                    published_theta=theta_pub)  # fmt: skip

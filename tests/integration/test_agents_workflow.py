@@ -61,6 +61,10 @@ def test_swarm_end_to_end_on_the_local_backend(analyst, worker, tenant_collectio
     assert cited and cited <= retrieved
     assert result["citation_problems"] == []
     assert "## SWOT" in result["markdown"] and "(#evidence-1)" in result["markdown"]
+    swot_items = [item for quadrant in report["swot"].values() for item in quadrant]
+    assert swot_items and len(swot_items) == len(set(swot_items))  # none in two quadrants
+    assert not any(r["action"].startswith("Monitor") for r in report["recommendations"])
+    assert all(r["evidence_ids"] for r in report["recommendations"])
     assert result["usage"]["calls"] == 6  # four analysts, the critic, the synthesiser
     assert analyst.get(f"/api/v1/jobs/{job['id']}").get_json()["usage"]["calls"] == 6
 

@@ -4,6 +4,10 @@ Seasonality is tested the way the M4 benchmarks do: the autocorrelation at lag m
 its 90% Bartlett bound, and only when at least three full seasons are observed. A seasonal
 series is adjusted with classical decomposition: multiplicative when every value is positive,
 additive otherwise (zeros and negatives make seasonal ratios meaningless).
+
+A strong trend hides a season from that test (the bound grows with the trend's
+autocorrelation at every lag), so :func:`season_share` also measures the season on the
+detrended series: the share of its variation the seasonal indices explain.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ _FREQUENCY_PERIODS = {
     "Y": 1, "A": 1, "Q": 4, "M": 12, "W": 52, "D": 7, "B": 5, "H": 24, "h": 24,
 }  # fmt: skip
 _Z90 = 1.645
+STRONG_SEASON = 0.64
 
 
 def season_length_from_frequency(frequency: str) -> int | None:
@@ -95,9 +100,8 @@ class SeasonalAdjustment:
         return {"kind": self.kind, "period": self.period, "indices": self.indices.tolist()}
 
 
-def classical_adjustment(y: np.ndarray, m: int) -> SeasonalAdjustment:
-    """Classical decomposition indices (centred 2×m moving average), normalised per season."""
-    multiplicative = bool(np.all(y > 0))
+def _detrended(y: np.ndarray, m: int, multiplicative: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Observations over (or minus) a centred 2×m moving average, and their season positions."""
     if m % 2 == 0:
         weights = np.r_[0.5, np.ones(m - 1), 0.5] / m
     else:
@@ -106,8 +110,20 @@ def classical_adjustment(y: np.ndarray, m: int) -> SeasonalAdjustment:
     offset = (weights.size - 1) // 2
     observed = y[offset : offset + trend.size]
     detrended = observed / trend if multiplicative else observed - trend
-    positions = np.arange(offset, offset + trend.size) % m
-    indices = np.array([detrended[positions == i].mean() for i in range(m)])
+    return detrended, np.arange(offset, offset + trend.size) % m
+
+
+def _position_means(values: np.ndarray, positions: np.ndarray, m: int) -> np.ndarray:
+    return np.array([values[positions == i].mean() for i in range(m)])
+
+
+def classical_adjustment(y: np.ndarray, m: int, multiplicative: bool | None = None
+                         ) -> SeasonalAdjustment:  # fmt: skip
+    """Classical decomposition indices (centred 2×m moving average), normalised per season;
+    multiplicative by default when every value is positive."""
+    multiplicative = bool(np.all(y > 0)) if multiplicative is None else multiplicative
+    detrended, positions = _detrended(y, m, multiplicative)
+    indices = _position_means(detrended, positions, m)
     if multiplicative:
         indices = indices / indices.mean()
         if not np.all(np.isfinite(indices)) or np.any(indices <= 0):
@@ -115,6 +131,39 @@ def classical_adjustment(y: np.ndarray, m: int) -> SeasonalAdjustment:
     else:
         indices = indices - indices.mean()
     return SeasonalAdjustment("multiplicative" if multiplicative else "additive", m, indices)
+
+
+def season_share(y: np.ndarray, m: int, multiplicative: bool | None = None) -> float:
+    """Share of the detrended series' variation that the seasonal indices explain, adjusted
+    for the m indices fitted (like an adjusted R², so noise scores near 0); 0 with fewer
+    than three seasons. Ratios are compared on a log scale."""
+    if m <= 1 or y.size < 3 * m:
+        return 0.0
+    multiplicative = bool(np.all(y > 0)) if multiplicative is None else multiplicative
+    detrended, positions = _detrended(y, m, multiplicative)
+    if multiplicative:
+        detrended = np.log(detrended)
+    remainder = detrended - _position_means(detrended, positions, m)[positions]
+    total = float(np.sum((detrended - detrended.mean()) ** 2))
+    n = detrended.size
+    if total <= 0 or not np.isfinite(total):
+        return 0.0
+    return max(0.0, 1 - (float(remainder @ remainder) / (n - m)) / (total / (n - 1)))
+
+
+def steadier_adjustment(y: np.ndarray, m: int) -> SeasonalAdjustment:
+    """Multiplicative or additive indices, whichever explains more of the detrended series:
+    a season of constant size under a strong trend is additive, and ratios would inflate it
+    where the level is high."""
+    multiplicative = bool(np.all(y > 0)) and season_share(y, m, True) >= season_share(y, m, False)
+    return classical_adjustment(y, m, multiplicative)
+
+
+def is_strongly_seasonal(y: np.ndarray, m: int) -> bool:
+    """The season explains most of the detrended variation: above 0.64, the seasonal
+    strength above which R's ``forecast::nsdiffs`` differences seasonally (Wang, Smith and
+    Hyndman 2006)."""
+    return season_share(y, m) > STRONG_SEASON
 
 
 def seasonal_adjustment(y: np.ndarray, m: int) -> SeasonalAdjustment:

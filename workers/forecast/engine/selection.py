@@ -5,12 +5,16 @@ series has, is replaced by simple exponential smoothing, and that by the naive f
 replacement is reported in ``fallbacks``. ``combination`` averages whichever of ETS, Theta and
 ARIMA fit. ``auto`` holds out the last min(h, n/4) points, scores ETS, Theta, ARIMA and the
 combination on them by sMAPE (|A|+|F| form), and refits the winner on the whole series; with
-too little data for a holdout it uses the combination.
+too little data for a holdout it uses the combination. When the autocorrelation test finds no
+season but the detrended series is strongly seasonal (a strong trend hides a season from the
+test), the same models fitted to seasonally adjusted data compete too, so a season the
+holdout shows to matter is not ignored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,7 +26,12 @@ from workers.forecast.engine.ets import fit_ets, select_ets
 from workers.forecast.engine.metrics import smape
 from workers.forecast.engine.naive import NaiveFit, SeasonalNaiveFit
 from workers.forecast.engine.pipeline import SeriesModel, log_scale_suits
-from workers.forecast.engine.seasonality import SeasonalAdjustment, seasonal_adjustment
+from workers.forecast.engine.seasonality import (
+    SeasonalAdjustment,
+    is_strongly_seasonal,
+    seasonal_adjustment,
+    steadier_adjustment,
+)
 from workers.forecast.engine.theta import fit_theta
 
 COMBINED = ("ets", "theta", "arima")
@@ -70,16 +79,23 @@ def _try_fit(name: str, z: np.ndarray, report: FitReport) -> FittedModel | None:
         return None
 
 
-def _model_scale(y: np.ndarray, m: int, report: FitReport, transform: str
+def _model_scale(y: np.ndarray, m: int, report: FitReport, transform: str,
+                 force_season: bool = False
                  ) -> tuple[SeasonalAdjustment, bool, np.ndarray]:  # fmt: skip
     """Seasonal adjustment, whether to use logs, and the series on the model's scale.
 
-    ``transform``: ``auto`` uses logs when the adjusted data allow it (it helped on M3
-    monthly data), ``log`` asks for them (noted and skipped when impossible), ``none``.
+    The season is adjusted when the seasonality test passes, or with ``force_season``
+    (``auto``, when a holdout showed a season the test missed matters; the indices are then
+    additive or multiplicative, whichever is steadier). ``transform``: ``auto`` uses logs
+    when the adjusted data allow it (it helped on M3 monthly data), ``log`` asks for them
+    (noted and skipped when impossible), ``none``.
     """
-    if m > 1 and y.size < 3 * m:
-        report.notes.append(f"seasonality not tested: needs {3 * m} observations (3 seasons)")
-    adjustment = seasonal_adjustment(y, m)
+    if force_season:
+        adjustment = steadier_adjustment(y, m)
+    else:
+        if m > 1 and y.size < 3 * m:
+            report.notes.append(f"seasonality not tested: needs {3 * m} observations (3 seasons)")
+        adjustment = seasonal_adjustment(y, m)
     z = adjustment.adjust(y)
     log = transform != "none" and log_scale_suits(z)
     if transform == "log" and not log:
@@ -92,9 +108,9 @@ def _fit_members(z: np.ndarray, report: FitReport) -> dict[str, FittedModel]:
     return {name: fit for name, fit in fits.items() if fit is not None}
 
 
-def _fit_scaled(name: str, y: np.ndarray, m: int, report: FitReport, transform: str
-                ) -> tuple[SeriesModel, str]:  # fmt: skip
-    adjustment, log, z = _model_scale(y, m, report, transform)
+def _fit_scaled(name: str, y: np.ndarray, m: int, report: FitReport, transform: str,
+                force_season: bool = False) -> tuple[SeriesModel, str]:  # fmt: skip
+    adjustment, log, z = _model_scale(y, m, report, transform, force_season)
     if name == "combination":
         members = list(_fit_members(z, report).values())
         inner: FittedModel | None = CombinationFit(z, members) if members else None
@@ -118,26 +134,55 @@ def _fit_raw(name: str, y: np.ndarray, m: int, report: FitReport) -> tuple[Serie
     return SeriesModel(SeasonalAdjustment.identity(), False, NaiveFit(y), y.size), "naive"
 
 
-def _holdout_choice(y: np.ndarray, m: int, h: int, report: FitReport, transform: str) -> str:
-    """Score each member and their combination on the last points; members are fitted once."""
+@dataclass(frozen=True)
+class Choice:
+    """What ``auto`` picked: a model, and whether it is fitted to seasonally adjusted data
+    although the seasonality test finds no season."""
+
+    model: str
+    force_season: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"seasonal {self.model}" if self.force_season else self.model
+
+
+def _candidates(train: np.ndarray, m: int, transform: str, force_season: bool
+                ) -> dict[Choice, SeriesModel]:  # fmt: skip
+    """The members and their combination fitted once to ``train`` on one scale."""
+    adjustment, log, z = _model_scale(train, m, FitReport(), transform, force_season)
+    members = _fit_members(z, FitReport())
+    if not members:
+        return {}
+    fits = {**members, "combination": CombinationFit(z, list(members.values()))}
+    return {Choice(name, force_season): SeriesModel(adjustment, log, fit, train.size)
+            for name, fit in fits.items()}  # fmt: skip
+
+
+def _holdout_candidates(train: np.ndarray, m: int, transform: str) -> dict[Choice, SeriesModel]:
+    candidates = _candidates(train, m, transform, False)
+    tested_seasonal = any(c.adjustment.kind != "none" for c in candidates.values())
+    if m > 1 and not tested_seasonal and is_strongly_seasonal(train, m):
+        candidates |= _candidates(train, m, transform, True)
+    return candidates
+
+
+def _holdout_choice(y: np.ndarray, m: int, h: int, report: FitReport, transform: str
+                    ) -> Choice:  # fmt: skip
+    """Score the candidates on the last points; each is fitted once, to the rest."""
     hold = max(1, min(h, y.size // 4))
     train, test = y[:-hold], y[-hold:]
     if train.size < max(MIN_HOLDOUT_TRAIN, 2 * m if m > 1 else 0):
         report.notes.append("auto: series too short for a holdout, using the combination")
-        return "combination"
-    adjustment, log, z = _model_scale(train, m, FitReport(), transform)
-    members = _fit_members(z, FitReport())
-    if not members:
-        return "combination"
-    candidates = {**members, "combination": CombinationFit(z, list(members.values()))}
-    scores = {
-        name: smape(test, SeriesModel(adjustment, log, fit, train.size).point(hold), "abs")
-        for name, fit in candidates.items()
-    }
+        return Choice("combination")
+    candidates = _holdout_candidates(train, m, transform)
+    if not candidates:
+        return Choice("combination")
+    scores = {c: smape(test, model.point(hold), "abs") for c, model in candidates.items()}
     choice = min(scores, key=scores.get)
     report.notes.append(f"auto: holdout of {hold} points, sMAPE " +
-                        ", ".join(f"{k}={v:.2f}" for k, v in scores.items()) +
-                        f"; chose {choice}")  # fmt: skip
+                        ", ".join(f"{c.label}={v:.2f}" for c, v in scores.items()) +
+                        f"; chose {choice.label}")  # fmt: skip
     return choice
 
 
@@ -146,6 +191,10 @@ def fit_series(y: np.ndarray, m: int, model: str, h: int, report: FitReport,
     """Fit ``model`` to a gap-free, non-constant series; returns the model and its name."""
     if model in ("naive", "seasonal_naive"):
         return _fit_raw(model, y, m, report)
-    if model == "auto":
-        model = _holdout_choice(y, m, h, report, transform)
-    return _fit_scaled(model, y, m, report, transform)
+    if model != "auto":
+        return _fit_scaled(model, y, m, report, transform)
+    choice = _holdout_choice(y, m, h, report, transform)
+    if choice.force_season:
+        report.notes.append(f"auto: seasonal adjustment with period {m}: the autocorrelation "
+                            "test missed the season, the holdout did not")  # fmt: skip
+    return _fit_scaled(choice.model, y, m, report, transform, choice.force_season)

@@ -36,7 +36,9 @@ class LocalBackend:
         return "LocalBackend()"
 
     def generate(self, request: LLMRequest) -> BackendReply:
-        pool = EvidencePool(self._evidence(request), focus=self._focus(request))
+        pool = EvidencePool(
+            self._evidence(request), focus=self._focus(request), question=self._question(request)
+        )
         if request.json_schema is not None:
             try:
                 data = fill_schema(request.json_schema, pool, self._max_items)
@@ -69,6 +71,13 @@ class LocalBackend:
             return request.evidence
         users = [m for m in request.messages if m.role == "user" and m.content.strip()]
         return (Evidence(MESSAGE_EVIDENCE_ID, users[-1].content),) if users else ()
+
+    @staticmethod
+    def _question(request: LLMRequest) -> str:
+        """The first user message up to its first blank line: agents put the question there
+        and the material they were given (other agents' analyses) after it."""
+        users = [m.content for m in request.messages if m.role == "user"]
+        return users[0].split("\n\n", 1)[0] if users else ""
 
     @staticmethod
     def _focus(request: LLMRequest) -> str:

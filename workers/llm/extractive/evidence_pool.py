@@ -1,10 +1,11 @@
 """Evidence passages cut into sentences, each scored for relevance, polarity and intent.
 
-The schema filler asks the pool for "the most negative relevant sentences" (risks,
-threats, weaknesses), "the most positive" (opportunities, strengths), "advice-like"
-(recommendations) or just "the most relevant" (findings), always in a deterministic order.
-Polarity is VADER's compound score nudged by a small business-risk cue lexicon, because
-VADER alone reads "regulatory scrutiny is increasing" as neutral.
+The schema filler asks the pool for "the most negative relevant sentences" (risks),
+"the most positive" (opportunities, benefits), one SWOT quadrant (internal or external,
+good or bad: see :mod:`.swot`), "advice-like" (recommendations) or just "the most relevant"
+(findings), always in a deterministic order. Polarity is judged for the organisation the
+question names (:mod:`.polarity`, :mod:`.subject`), because VADER alone reads "regulatory
+scrutiny is increasing" as neutral and "a competitor is winning our customers" as good.
 """
 
 from __future__ import annotations
@@ -15,35 +16,22 @@ from functools import cached_property
 
 from workers.llm.extractive.entities import Entity, extract_entities
 from workers.llm.extractive.keywords import Keyword, extract_keywords
+from workers.llm.extractive.polarity import polarity
 from workers.llm.extractive.sentiment import sentiment
+from workers.llm.extractive.subject import Actors, find_actors, subject_of
 from workers.llm.extractive.summarise import sentence_scores, top_sentence_indices
-from workers.llm.extractive.text import split_sentences, words
+from workers.llm.extractive.swot import URGENCY, Quadrant, interleave, quadrant_of
+from workers.llm.extractive.text import split_sentences
 from workers.llm.messages import Evidence
 
-_RISK_CUES = (
-    "risk", "threat", "declin", "loss", "lawsuit", "litigat", "regulat", "scrutin", "fine",
-    "penalt", "shortag", "delay", "uncertain", "volatil", "competit", "debt", "downturn",
-    "vulnerab", "breach", "fail", "weak", "drop", "fall", "cut", "layoff", "inflation",
-    "tariff", "slow", "decreas", "concern", "warn", "pressure", "exposure", "disrupt",
-    "recession", "churn", "shrink", "deficit", "default",
-)  # fmt: skip
-_OPPORTUNITY_CUES = (
-    "opportun", "growth", "grow", "expan", "demand", "launch", "partner", "innovat",
-    "improv", "gain", "record", "potential", "adopt", "accelerat", "momentum", "profit",
-    "win", "strong", "lead", "advantag", "efficien", "surge", "boost",
-)  # fmt: skip
 _ADVICE = re.compile(
-    r"\b(should|must|need to|needs to|recommend\w*|consider|ought to|advis\w*|propos\w*)\b",
+    r"\b(should|must|need to|needs to|recommend\w*|consider|ought to|advise|advises|propose|"
+    r"proposes)\b",
     re.IGNORECASE,
 )
 _HEDGE = re.compile(r"\b(may|might|could|possibl\w*|potential\w*|uncertain\w*)\b", re.I)
 _UNLIKELY = re.compile(r"\b(unlikely|remote|rare\w*|improbabl\w*)\b", re.I)
 _CERTAIN = re.compile(r"\b(will|is|are|has|have|expected|likely|already|certain\w*)\b", re.I)
-# Polarity = half the VADER compound score plus cue shifts; risk cues weigh more because
-# VADER scores words like "growth" in "may slow growth" as positive.
-VADER_WEIGHT = 0.5
-OPPORTUNITY_CUE_WEIGHT = 0.2
-RISK_CUE_WEIGHT = 0.3
 RELEVANCE_WEIGHT = 0.3
 POLARITY_THRESHOLD = 0.05
 
@@ -58,21 +46,13 @@ class EvidenceSentence:
     compound: float
     advice: bool
     likelihood: float
+    internal: bool = False
+    quadrant: Quadrant | None = None
 
     @property
     def intensity(self) -> float:
         """How strongly the sentence leans either way, in [0, 1] (used for impact)."""
         return round(0.6 * min(1.0, abs(self.polarity)) + 0.4 * abs(self.compound), 3)
-
-
-def _cue_hits(text: str, cues: tuple[str, ...]) -> int:
-    return sum(1 for w in words(text.lower()) if w.startswith(cues))
-
-
-def _polarity(text: str) -> float:
-    shift = OPPORTUNITY_CUE_WEIGHT * _cue_hits(text, _OPPORTUNITY_CUES)
-    shift -= RISK_CUE_WEIGHT * _cue_hits(text, _RISK_CUES)
-    return round(max(-1.0, min(1.0, VADER_WEIGHT * sentiment(text).compound + shift)), 4)
 
 
 def _likelihood(text: str) -> float:
@@ -83,10 +63,43 @@ def _likelihood(text: str) -> float:
     return 0.75 if _CERTAIN.search(text) else 0.5
 
 
-class EvidencePool:
-    """Sentences of the evidence, ranked against a focus text (the caller's question)."""
+def _sentence(passage_id: str, text: str, order: int, relevance: float, actors: Actors
+              ) -> EvidenceSentence:  # fmt: skip
+    subject = subject_of(text, actors)
+    score = polarity(text, rival=subject.rival)
+    advice = bool(_ADVICE.search(text))
+    return EvidenceSentence(
+        evidence_id=passage_id,
+        text=text,
+        order=order,
+        relevance=relevance,
+        polarity=score,
+        compound=sentiment(text).compound,
+        advice=advice,
+        likelihood=_likelihood(text),
+        internal=subject.internal,
+        quadrant=None if advice else quadrant_of(subject.internal, score, POLARITY_THRESHOLD),
+    )
 
-    def __init__(self, evidence: tuple[Evidence, ...], focus: str = "") -> None:
+
+def _each_text_once(sentences: list[EvidenceSentence]) -> list[EvidenceSentence]:
+    """Drops repeats of a text (the same sentence in two passages), keeping the first."""
+    kept: dict[str, EvidenceSentence] = {}
+    for sentence in sentences:
+        kept.setdefault(sentence.text, sentence)
+    return list(kept.values())
+
+
+class EvidencePool:
+    """Sentences of the evidence, ranked against a focus text (the caller's question).
+
+    ``question`` names the organisation under analysis (see :func:`.subject.find_actors`);
+    it defaults to ``focus``.
+    """
+
+    def __init__(
+        self, evidence: tuple[Evidence, ...], focus: str = "", question: str | None = None
+    ) -> None:
         self.evidence = evidence
         self.focus = focus
         pieces: list[tuple[str, str]] = []
@@ -95,17 +108,9 @@ class EvidencePool:
             leading.add(len(pieces))
             pieces += [(passage.id, s) for s in split_sentences(passage.text)]
         scores = sentence_scores([text for _, text in pieces], focus, leading)
+        actors = find_actors(focus if question is None else question, self.entities)
         self.sentences = tuple(
-            EvidenceSentence(
-                evidence_id=passage_id,
-                text=text,
-                order=index,
-                relevance=scores[index],
-                polarity=_polarity(text),
-                compound=sentiment(text).compound,
-                advice=bool(_ADVICE.search(text)),
-                likelihood=_likelihood(text),
-            )
+            _sentence(passage_id, text, index, scores[index], actors)
             for index, (passage_id, text) in enumerate(pieces)
         )
 
@@ -128,6 +133,24 @@ class EvidencePool:
 
     def advice(self) -> list[EvidenceSentence]:
         return [s for s in self.most_relevant() if s.advice]
+
+    def quadrant(self, quadrant: Quadrant) -> list[EvidenceSentence]:
+        """The quadrant's sentences, strongest and most relevant first, each text once."""
+        found = [s for s in self.sentences if s.quadrant is quadrant]
+        ranked = sorted(
+            found, key=lambda s: (-(abs(s.polarity) + RELEVANCE_WEIGHT * s.relevance), s.order)
+        )
+        return _each_text_once(ranked)
+
+    def actionable(self) -> list[EvidenceSentence]:
+        """What recommendations are about: the evidence's own advice, then one finding of
+        each quadrant in turn (threats first)."""
+        return self.advice() + interleave([self.quadrant(q) for q in URGENCY])
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """Every word of every entity, so rewording keeps their capitals."""
+        return frozenset(word for entity in self.entities for word in entity.text.split())
 
     def summary_sentences(self, max_sentences: int = 3) -> list[EvidenceSentence]:
         """The most relevant sentences, in document order."""

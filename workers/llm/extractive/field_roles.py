@@ -3,11 +3,14 @@
 The extractive filler cannot understand a schema, but report schemas use telling names:
 ``risks``, ``opportunities``, ``evidence_ids``, ``confidence``, ``likelihood``... Each
 name maps to one role; the first matching rule wins, so more specific rules come first.
+Next to each other, SWOT names mean their quadrant (:func:`roles_of`): beside
+``strengths``, ``opportunities`` are the external upsides only, not every upside.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import Enum
 
 
@@ -31,6 +34,20 @@ class FieldRole(Enum):
     COUNT = "count"
     SOURCE = "source"
     TEXT = "text"
+    STRENGTHS = "strengths"
+    WEAKNESSES = "weaknesses"
+    OPPORTUNITIES = "opportunities"
+    THREATS = "threats"
+
+
+_QUADRANT_NAMES: dict[FieldRole, frozenset[str]] = {
+    FieldRole.STRENGTHS: frozenset({"strength", "strengths"}),
+    FieldRole.WEAKNESSES: frozenset({"weakness", "weaknesses"}),
+    FieldRole.OPPORTUNITIES: frozenset({"opportunity", "opportunities"}),
+    FieldRole.THREATS: frozenset({"threat", "threats"}),
+}
+_INTERNAL = (FieldRole.STRENGTHS, FieldRole.WEAKNESSES)
+_EXTERNAL = (FieldRole.OPPORTUNITIES, FieldRole.THREATS)
 
 
 _RULES: tuple[tuple[FieldRole, frozenset[str]], ...] = (
@@ -122,3 +139,20 @@ def role_of(name: str) -> FieldRole:
         if words & keys:
             return role
     return FieldRole.TEXT
+
+
+def _quadrant_role(name: str) -> FieldRole | None:
+    words = set(name_words(name))
+    return next((role for role, keys in _QUADRANT_NAMES.items() if words & keys), None)
+
+
+def roles_of(names: Iterable[str]) -> dict[str, FieldRole]:
+    """Roles of sibling properties: SWOT names get their quadrant when both an internal
+    (strengths, weaknesses) and an external one (opportunities, threats) are present."""
+    names = list(names)
+    roles = {name: role_of(name) for name in names}
+    quadrants = {name: q for name in names if (q := _quadrant_role(name)) is not None}
+    sides = set(quadrants.values())
+    if sides & set(_INTERNAL) and sides & set(_EXTERNAL):
+        roles.update(quadrants)
+    return roles

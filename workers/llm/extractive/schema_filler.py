@@ -3,8 +3,10 @@
 It walks the schema (resolving local ``$ref``s, picking the first non-null ``anyOf`` branch)
 and gives each property a value according to its type and its role (see
 :mod:`.field_roles`): arrays of risks get the most negative sentences, opportunities the most
-positive, findings the most relevant; nested ``claim``/``evidence_ids`` fields are filled from
-the sentence that item was built from, so every claim cites the passage it came from.
+positive, findings the most relevant, SWOT quadrants their own sentences (none in two), and
+recommendations say what to do about one finding each; nested ``claim``/``evidence_ids``
+fields are filled from the sentence that item was built from, so every claim cites the
+passage it came from.
 Numbers and enums for confidence, likelihood and impact come from simple, documented
 heuristics. A top-level ``method`` is set to ``"extractive"``: nothing here is generated.
 """
@@ -16,8 +18,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from workers.llm.extractive.evidence_pool import EvidencePool, EvidenceSentence
-from workers.llm.extractive.field_roles import FieldRole, role_of
+from workers.llm.extractive.field_roles import FieldRole, role_of, roles_of
 from workers.llm.extractive.sentiment import POSITIVE_THRESHOLD
+from workers.llm.extractive.swot import Quadrant, action_for
 
 METHOD = "extractive"
 DEFAULT_MAX_ITEMS = 5
@@ -28,6 +31,12 @@ TITLE_WORDS = 8
 CONFIDENCE_FLOOR = 0.2
 CONFIDENCE_SPAN = 0.3
 NO_EVIDENCE_TEXT = "No evidence was supplied."
+_QUADRANTS = {
+    FieldRole.STRENGTHS: Quadrant.STRENGTH,
+    FieldRole.WEAKNESSES: Quadrant.WEAKNESS,
+    FieldRole.OPPORTUNITIES: Quadrant.OPPORTUNITY,
+    FieldRole.THREATS: Quadrant.THREAT,
+}
 
 _JSON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}
 _LADDER = {
@@ -109,11 +118,17 @@ class _Filler:
 
     # -- values ----------------------------------------------------------------------------
 
-    def value(self, schema: Mapping[str, Any], name: str, ctx: EvidenceSentence | None) -> Any:
+    def value(
+        self,
+        schema: Mapping[str, Any],
+        name: str,
+        ctx: EvidenceSentence | None,
+        role: FieldRole | None = None,
+    ) -> Any:
         schema = self.resolve(schema)
         if "const" in schema:
             return copy.deepcopy(schema["const"])
-        role = role_of(name) if name else FieldRole.TEXT
+        role = role or (role_of(name) if name else FieldRole.TEXT)
         kind = self.type_of(schema)
         if kind == "object":
             return self.object(schema, ctx)
@@ -128,7 +143,9 @@ class _Filler:
         return self.string(schema, role, ctx)
 
     def object(self, schema: Mapping[str, Any], ctx: EvidenceSentence | None) -> dict:
-        return {key: self.value(sub, key, ctx) for key, sub in schema.get("properties", {}).items()}
+        properties = schema.get("properties", {})
+        roles = roles_of(properties)
+        return {key: self.value(sub, key, ctx, roles[key]) for key, sub in properties.items()}
 
     def array(
         self,
@@ -158,7 +175,7 @@ class _Filler:
         values = _distinct(values) if schema.get("uniqueItems") else values
         values = values[:high]
         while len(values) < low:
-            values.append(self._padding(items, name, values))
+            values.append(self._padding(items, name, role, values))
         return values
 
     def string(self, schema: Mapping[str, Any], role: FieldRole, ctx) -> str:
@@ -229,8 +246,10 @@ class _Filler:
             chosen = self.pool.negative()
         elif role is FieldRole.POSITIVE:
             chosen = self.pool.positive()
+        elif role in _QUADRANTS:
+            chosen = self.pool.quadrant(_QUADRANTS[role])
         elif role is FieldRole.ADVICE:
-            chosen = self.pool.advice() or self.pool.negative()
+            chosen = self.pool.actionable()
         else:
             chosen = self.pool.most_relevant()
         chosen = chosen[:count]
@@ -259,9 +278,10 @@ class _Filler:
             return _first_words(text, TITLE_WORDS)
         if role is FieldRole.KEYWORDS:
             return ", ".join(k.phrase for k in self.pool.keywords[:5])
-        if role is FieldRole.ADVICE and ctx is not None and not ctx.advice:
-            advice = self.pool.advice()
-            return advice[0].text if advice else f"Monitor: {ctx.text}"
+        if role is FieldRole.ADVICE:
+            finding = ctx or next(iter(self.sentences_for(role, None, 1)), None)
+            finding = finding or self.pool.most_relevant()[0]
+            return finding.text if finding.advice else self._action(finding)
         if ctx is not None:
             return ctx.text
         chosen = self.sentences_for(role, None, 1) or self.pool.most_relevant()[:1]
@@ -307,7 +327,13 @@ class _Filler:
             values.append(value)
         return values
 
-    def _padding(self, items: Mapping[str, Any], name: str, values: list) -> Any:
+    def _action(self, finding: EvidenceSentence) -> str:
+        return action_for(finding.text, finding.quadrant, self.pool.names)
+
+    def _padding(self, items: Mapping[str, Any], name: str, role: FieldRole, values: list) -> Any:
+        if role in _QUADRANTS and self.type_of(items) == "string":
+            # Another quadrant's sentence would say the same thing twice.
+            return f"No {_QUADRANTS[role].value} was found in the evidence."
         source = self.pool.most_relevant()
         ctx = source[len(values) % len(source)] if source else None
         return self.value(items, _singular(name), ctx)
