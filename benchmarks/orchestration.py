@@ -225,7 +225,8 @@ def main() -> None:
             senti = sentiment_benchmark(stack, args.vader_dir)
             print_table("sentiment workflow on the 4,200 VADER tweets",
                         ["measure", "value"], [[k, v] for k, v in senti.items()])
-        save("orchestration", {"params": vars(args) | {"vader_dir": os.path.relpath(args.vader_dir)},
+        params = vars(args) | {"vader_dir": os.path.relpath(args.vader_dir)}
+        save("orchestration", {"params": params,
                                "redis": "embedded" if stack.embedded else "external",
                                "systems": summary, "comparison": ratios, "sentiment": senti})
     finally:
