@@ -1,0 +1,76 @@
+"""Bad input is a clear 4xx naming the field, never a 500 (docs/api.md, "Errors" and
+"Limits"): numbers Python or float64 cannot hold, strings Redis and Chroma cannot encode,
+cursors Redis refuses, filters Chroma refuses, parameters that would overflow at run time,
+and a default embedder whose model is not installed (503 with how to install it)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.conftest import ApiClient
+
+JOBS = "/api/v1/jobs"
+AUDIT = "/api/v1/audit"
+GBM = {"s0": 100, "drift": 0.05, "volatility": 0.2, "horizon": 1, "steps": 10}
+HUGE = "9" * 400  # an integer literal beyond float64, well within Python's digits limit
+X = {"x": {"dist": "normal", "mean": 0, "std": 1}}
+
+
+def raw_json(client: ApiClient, path: str, body: str):
+    return client.post(path, data=body, headers={"Content-Type": "application/json"})
+
+
+def cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def field_errors(response, *path: str):
+    """The errors at ``path`` of a 422 (the field named along it)."""
+    body = response.get_json()
+    assert response.status_code == 422, body
+    errors = body["errors"]
+    for part in path:
+        assert part in errors, (part, body)
+        errors = errors[part]
+    return errors
+
+
+# ---- Monte Carlo: numbers float64 cannot hold, products that overflow ---------------------
+@pytest.mark.parametrize("model, params, field, says", [
+    ("scenario", {"variables": X, "expression": f"x + {HUGE}"}, "expression", "too large"),
+    ("scenario", {"variables": X, "expression": "x * 1e400"}, "expression", "finite"),
+    ("gbm", {**GBM, "payoff": f"max(S - {HUGE}, 0)"}, "payoff", "too large"),
+    ("gbm", {**GBM, "s0": int(HUGE)}, "s0", "too large"),
+    ("gbm", {**GBM, "volatility": 1e300}, "volatility", "log prices would reach"),
+    ("gbm", {**GBM, "volatility": 40}, "volatility", "at most ±300"),
+    ("gbm", {**GBM, "drift": 1e300}, "drift", "log prices would reach"),
+    ("gbm", {**GBM, "s0": 1e300}, "s0", "log prices would reach"),
+    ("gbm", {**GBM, "s0": 1e-200}, "s0", "log prices would reach"),
+    ("gbm", {**GBM, "horizon": 1e300}, "drift", "horizon"),
+    ("bootstrap", {"returns": [1e300, 0.1]}, "returns", "log prices would reach"),
+    ("bootstrap", {"returns": [0.01, 0.02], "steps": 100_000}, "returns", "or steps"),
+    ("bootstrap", {"history": [1e-300, 1e300, 1.0]}, "history", "log prices would reach"),
+], ids=["expression literal", "expression 1e400", "payoff literal", "s0 integer",
+        "volatility 1e300", "volatility 40", "drift", "s0 1e300", "s0 1e-200", "horizon",
+        "returns", "returns over many steps", "history"])
+def test_monte_carlo_numbers_that_would_overflow_are_422s_on_their_field(
+        analyst, model, params, field, says):
+    body = {"model": model, "n_simulations": 10, "params": params}
+    messages = field_errors(analyst.submit("monte_carlo", body), "json", "params", "params",
+                            field)
+    assert says in messages[0], messages
+    assert analyst.get(JOBS).get_json()["items"] == []
+
+
+@pytest.mark.parametrize("model, params", [
+    ("gbm", {**GBM, "volatility": 3, "horizon": 10}),
+    ("gbm", {**GBM, "s0": 1e100}),
+    ("gbm", {**GBM, "drift": 0.0003, "volatility": 0.01, "horizon": 252, "steps": 252}),
+    ("bootstrap", {"returns": [0.01, -0.012, 0.004, 0.007, -0.003], "steps": 5000}),
+], ids=["volatile", "s0 1e100", "daily units", "bootstrap of 5000 steps"])
+def test_monte_carlo_parameters_within_the_bounds_are_accepted(analyst, model, params):
+    response = analyst.submit("monte_carlo", {"model": model, "n_simulations": 10,
+                                              "params": params})
+    assert response.status_code == 202, response.get_json()
