@@ -6,10 +6,12 @@ and a default embedder whose model is not installed (503 with how to install it)
 from __future__ import annotations
 
 import base64
+import io
 
 import pytest
 
 from tests.conftest import ApiClient
+from tests.integration.kb_helpers import COLLECTIONS, create_collection
 
 JOBS = "/api/v1/jobs"
 AUDIT = "/api/v1/audit"
@@ -74,3 +76,40 @@ def test_monte_carlo_parameters_within_the_bounds_are_accepted(analyst, model, p
     response = analyst.submit("monte_carlo", {"model": model, "n_simulations": 10,
                                               "params": params})
     assert response.status_code == 202, response.get_json()
+
+
+# ---- JSON the decoder reads but the rest of DIA3 cannot hold ---------------------------------
+@pytest.mark.parametrize("path, body, says", [
+    (JOBS, '{"workflow": "smoke", "params": {"start": ' + "1" * 5000 + "}}", "digits"),
+    (COLLECTIONS, '{"name": "n", "description": ' + "9" * 5000 + "}", "digits"),
+    (JOBS, '{"workflow": "smoke", "params": {"start": NaN}}', "NaN"),
+    (JOBS, '{"workflow": "smoke", "params": {"start": -Infinity}}', "Infinity"),
+    (COLLECTIONS, '{"name": "s1", "description": "\\ud800"}', "surrogate"),
+    ("/api/v1/keys", '{"role": "viewer", "tenant": "t1", "name": "a\\udfffb"}', "surrogate"),
+    (JOBS, '{"workflow": "\\ud83d", "params": {}}', "surrogate"),
+], ids=["integer digits (jobs)", "integer digits (collections)", "NaN", "Infinity",
+        "surrogate (collection)", "surrogate (key)", "surrogate (workflow)"])
+def test_json_that_python_reads_but_is_not_usable_is_a_400(make_client, path, body, says):
+    admin = make_client("admin")
+    response = raw_json(admin, path, body)
+    assert response.status_code == 400, response.get_json()
+    assert says in response.get_json()["message"]
+    assert says in response.get_json()["errors"]["json"][0]
+
+
+def test_escaped_surrogate_pairs_are_text(analyst):
+    response = raw_json(analyst, JOBS, '{"workflow": "sentiment", "params": {"texts": '
+                                       '["I love it \\ud83d\\ude00"]}}')
+    assert response.status_code == 202, response.get_json()
+    assert analyst.get(f"{JOBS}/{response.get_json()['id']}").get_json()["params"][
+        "texts"] == ["I love it \N{GRINNING FACE}"]
+
+
+def test_form_metadata_follows_the_rules_of_a_json_body(analyst):
+    name = create_collection(analyst)
+    deep = "[" * 5000 + "]" * 5000
+    for metadata in (deep, '{"a": ' + "1" * 5000 + "}"):
+        response = analyst.post(f"{COLLECTIONS}/{name}/documents", data={
+            "file": [(io.BytesIO(b"x"), "a.txt")], "metadata": metadata},
+            content_type="multipart/form-data")
+        assert response.get_json()["errors"] == {"form": {"metadata": ["Not a JSON object."]}}
