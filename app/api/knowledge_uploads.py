@@ -18,7 +18,7 @@ from flask_smorest import abort
 from app.api.json_body import loads
 from app.settings import get_settings
 from app.workflows.knowledge.ingest import DocumentSpec
-from app.workflows.knowledge.store import validate_metadata
+from app.workflows.knowledge.metadata import validate_metadata
 
 UNTYPED = ("", "application/octet-stream")
 INVALID = "The request has invalid fields; see 'errors'."

@@ -113,3 +113,51 @@ def test_form_metadata_follows_the_rules_of_a_json_body(analyst):
             "file": [(io.BytesIO(b"x"), "a.txt")], "metadata": metadata},
             content_type="multipart/form-data")
         assert response.get_json()["errors"] == {"form": {"metadata": ["Not a JSON object."]}}
+
+
+# ---- metadata and search filters ------------------------------------------------------------
+@pytest.mark.parametrize("value, says", [
+    ("1" + "0" * 30, "64 bits"), (str(-(2**63) - 1), "64 bits"), ("1e309", "finite")])
+def test_metadata_values_chroma_cannot_store_are_422s(analyst, value, says):
+    name = create_collection(analyst)
+    body = '{"documents": [{"text": "a", "metadata": {"year": ' + value + "}}]}"
+    response = raw_json(analyst, f"{COLLECTIONS}/{name}/documents", body)
+    messages = field_errors(response, "json", "documents", "0", "metadata", "year")
+    assert says in messages[0]
+
+
+@pytest.mark.parametrize("where, says", [
+    ({}, "exactly one key"),
+    ({"topic": "hr", "year": 2021}, "$and or $or"),
+    ({"$and": [{"topic": "hr"}]}, "two or more"),
+    ({"$or": [{"topic": "hr"}, {"year": {"$gt": "x"}}]}, "$or.1.year.$gt"),
+    ({"year": {"$gt": True}}, "takes a number"),
+    ({"topic": {"$regex": "h"}}, "one operator"),
+    ({"topic": {"$eq": "hr", "$ne": "x"}}, "one operator"),
+    ({"topic": {"$in": []}}, "non-empty list"),
+    ({"year": {"$in": [2021, "2021"]}}, "one type"),
+    ({"year": 10**30}, "64 bits"),
+    ({"topic": None}, "strings, numbers or booleans"),
+    ({"topic": ["hr"]}, "strings, numbers or booleans"),
+    ({"#document": "x"}, "not a metadata key"),
+    ({"$not": {"topic": "hr"}}, "not a metadata key"),
+    ({"": 1}, "not a metadata key"),
+    ({"$or": [{"year": i} for i in range(101)]}, "more than 100 conditions"),
+    ({"year": {"$in": list(range(1001))}}, "more than 1000 list values"),
+], ids=lambda value: str(value)[:40])
+def test_filters_chroma_would_refuse_are_422s_on_where(analyst, where, says):
+    name = create_collection(analyst)
+    response = analyst.post(f"{COLLECTIONS}/{name}/search", json={"query": "q", "where": where})
+    messages = field_errors(response, "json", "where")
+    assert says in messages[0], messages
+
+
+def test_filters_of_the_grammar_are_searched(analyst):
+    name = create_collection(analyst)
+    for where in ({"x-extra": False}, {"year": {"$gte": 2020}}, {"topic": {"$nin": ["a", "b"]}},
+                  {"$and": [{"topic": "hr"}, {"$or": [{"year": 1}, {"flag": True}]}]},
+                  {"$or": [{"year": i} for i in range(100)]},
+                  {"year": {"$in": list(range(1000))}}):
+        response = analyst.post(f"{COLLECTIONS}/{name}/search",
+                                json={"query": "q", "where": where})
+        assert response.status_code == 200, (where, response.get_json())

@@ -31,7 +31,7 @@ from app.workflows.knowledge.collections import (
     existing_collection,
 )
 from app.workflows.knowledge.ids import validate_document_id
-from app.workflows.knowledge.store import validate_metadata
+from app.workflows.knowledge.metadata import validate_metadata
 from app.workflows.registry import Plan, Workflow, register
 
 
