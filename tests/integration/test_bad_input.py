@@ -161,3 +161,24 @@ def test_filters_of_the_grammar_are_searched(analyst):
         response = analyst.post(f"{COLLECTIONS}/{name}/search",
                                 json={"query": "q", "where": where})
         assert response.status_code == 200, (where, response.get_json())
+
+
+# ---- cursors ------------------------------------------------------------------------------
+@pytest.mark.parametrize("raw", [
+    f"{2**64}-0", f"1-{2**64}", "0-0", "00-000", "\N{ARABIC-INDIC DIGIT ONE}-0", "1-x"])
+def test_audit_cursors_redis_would_refuse_are_422s(make_client, raw):
+    admin = make_client("admin")
+    assert field_errors(admin.get(f"{AUDIT}?cursor={cursor(raw)}"), "query", "cursor") == [
+        "Not a valid cursor."]
+
+
+def test_the_largest_audit_cursor_redis_takes_is_a_page(make_client):
+    admin = make_client("admin")
+    largest = f"{2**64 - 1}-{2**64 - 1}"
+    assert admin.get(f"{AUDIT}?cursor={cursor(largest)}").status_code == 200
+
+
+@pytest.mark.parametrize("raw", ["nan|x", "-nan|x", "inf|x", "1e999|x", "x|y", "12"])
+def test_job_cursors_that_were_never_issued_are_422s(analyst, raw):
+    assert field_errors(analyst.get(f"{JOBS}?cursor={cursor(raw)}"), "query", "cursor") == [
+        "Not a valid cursor."]
