@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from app import service
 from app.api.json_body import Blueprint
+from app.api.links import to_job
 from app.api.middleware import principal
 from app.api.responses import errors
 from app.api.schemas import (
@@ -28,6 +29,7 @@ class Jobs(MethodView):
     @blp.arguments(JobListQuerySchema, location="query")
     @blp.response(200, JobPageSchema)
     @errors(blp, 422)
+    @to_job(200, at="$response.body#/items/0/id")
     def get(self, query):
         """List the tenant's jobs, newest first (cursor pagination)"""
         limit = min(query["limit"], get_settings().page_size_max)  # the default may be over it
@@ -40,6 +42,7 @@ class Jobs(MethodView):
     @blp.response(202, JobSchema)
     @blp.alt_response(200, schema=JobSchema, description="Existing job (idempotency key)")
     @errors(blp, 403, body=True)
+    @to_job(202, 200)
     def post(self, body):
         """Submit a job (503 with Retry-After while its queue is under backpressure)"""
         job, created = service.submit(principal(), body["workflow"], body["params"],
@@ -52,6 +55,7 @@ class Jobs(MethodView):
 class JobById(MethodView):
     @blp.response(200, JobDetailSchema)
     @errors(blp, 404)
+    @to_job(200)
     def get(self, job_id):
         """A job with its params and per-step progress"""
         job = service.get(principal(), job_id, with_params=True)
@@ -70,6 +74,7 @@ class JobById(MethodView):
 class JobCancel(MethodView):
     @blp.response(200, JobSchema)
     @errors(blp, 403, 404, 409)
+    @to_job(200)
     def post(self, job_id):
         """Cancel a queued or running job"""
         return service.cancel(principal(), job_id).to_dict()
@@ -79,6 +84,7 @@ class JobCancel(MethodView):
 class JobRetry(MethodView):
     @blp.response(202, JobSchema)
     @errors(blp, 403, 404, 409)
+    @to_job(202)
     def post(self, job_id):
         """Run a failed or cancelled job again from the steps it did not finish (409 for a
         job that is queued, running or succeeded)"""
