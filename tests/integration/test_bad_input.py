@@ -211,3 +211,17 @@ def test_a_collection_with_an_uninstalled_local_model_is_a_503_that_says_how_to_
     assert analyst.get(COLLECTIONS).get_json()["items"] == []
     assert analyst.post(COLLECTIONS, json={"name": "other", "embedder": "hashing"}
                         ).status_code == 201
+
+
+# ---- found by following the spec's links ----------------------------------------------------
+def test_retrying_an_ingest_job_whose_collection_was_deleted_is_a_409(analyst):
+    name = create_collection(analyst)
+    job = analyst.post(f"{COLLECTIONS}/{name}/documents", json={"documents": [{"text": "a"}]})
+    job_id = job.get_json()["id"]
+    assert analyst.post(f"{JOBS}/{job_id}/cancel").status_code == 200
+    assert analyst.delete(f"{COLLECTIONS}/{name}").status_code == 204
+    retried = analyst.post(f"{JOBS}/{job_id}/retry")
+    assert retried.status_code == 409, retried.get_json()
+    assert retried.get_json()["errors"] == {"state": "cancelled"}
+    assert f"No collection {name!r}" in retried.get_json()["message"]
+    assert analyst.get(f"{JOBS}/{job_id}").get_json()["state"] == "cancelled"
