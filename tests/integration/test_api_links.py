@@ -1,6 +1,7 @@
 """The OpenAPI links lead somewhere: for every link of the spec, a real response of its source
 operation gives parameters with which its target operation finds what it names (an answer
-other than 404, and one the target documents). Real Redis and Chroma, no workers."""
+other than 404, and one the target documents). Real Redis and Chroma; with or without a
+worker (a job may have finished by the time a link is followed)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from tests.integration.kb_helpers import COLLECTIONS, text_doc
 
 JOBS = "/api/v1/jobs"
 SMOKE = {"workflow": "smoke", "params": {}}
+# Still active a moment after it was submitted, even with a worker: it can be cancelled.
+STALLING = {"workflow": "smoke", "params": {"stall_seconds": 1}}
 DOCUMENT = "Employees get thirty vacation days per year."
 # A request body for targets that need one (the others take only path parameters).
 TARGET_BODIES = {"postDocuments": {"documents": [text_doc("Another document.")]},
@@ -70,8 +73,8 @@ class Sources:
         self.client = client
         self.tenant = key_store().lookup(client.key).tenant
 
-    def job(self, cancelled: bool = False) -> str:
-        response = self.client.post(JOBS, json=SMOKE)
+    def job(self, cancelled: bool = False, active: bool = False) -> str:
+        response = self.client.post(JOBS, json=STALLING if cancelled or active else SMOKE)
         assert response.status_code == 202, response.get_json()
         job_id = response.get_json()["id"]
         if cancelled:
@@ -97,7 +100,7 @@ class Sources:
             "getJobs": lambda: ("GET", JOBS, {"job_id": self.job()}, None),
             "getJobById": lambda: ("GET", JOBS + "/{job_id}", {"job_id": self.job()}, None),
             "postJobCancel": lambda: ("POST", JOBS + "/{job_id}/cancel",
-                                      {"job_id": self.job()}, None),
+                                      {"job_id": self.job(active=True)}, None),
             "postJobRetry": lambda: ("POST", JOBS + "/{job_id}/retry",
                                      {"job_id": self.job(cancelled=True)}, None),
             "postCollections": lambda: ("POST", COLLECTIONS, {},
