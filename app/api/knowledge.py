@@ -48,7 +48,7 @@ def tenant() -> str:
 class Collections(MethodView):
     @blp.response(200, CollectionListSchema)
     @errors(blp)
-    @to_collection("$response.body#/items/0/name", 200)
+    @to_collection(200, at="$response.body#/items/0/name")
     def get(self):
         """The tenant's collections with their embedder and counts"""
         return {"items": [c.to_dict() for c in knowledge.list_collections(tenant())]}
@@ -57,7 +57,7 @@ class Collections(MethodView):
     @blp.response(201, CollectionSchema)
     @blp.alt_response(409, description="The tenant already has a collection of that name")
     @errors(blp, 403, body=True)
-    @to_collection("$response.body#/name", 201)
+    @to_collection(201)
     def post(self, body):
         """Create an empty collection (its embedder is fixed from now on)"""
         info = knowledge_service.create_collection(principal(), body["name"], body["embedder"],
@@ -70,7 +70,7 @@ class Collections(MethodView):
 class CollectionByName(MethodView):
     @blp.response(200, CollectionSchema)
     @errors(blp, 404, 422)
-    @to_collection("$response.body#/name", 200)
+    @to_collection(200)
     def get(self, name):
         """A collection with its embedder, dimension and document and chunk counts"""
         return knowledge.describe_collection(tenant(), name).to_dict()
@@ -87,7 +87,7 @@ class Documents(MethodView):
     @blp.arguments(DocumentListQuerySchema, location="query")
     @blp.response(200, DocumentPageSchema)
     @errors(blp, 404, 422)
-    @to_document("$response.body#/items/0/document_id", 200)
+    @to_document(200, at="$response.body#/items/0/document_id")
     def get(self, query, name):
         """The collection's documents (offset pagination)"""
         limit = min(query["limit"], get_settings().page_size_max)  # the default may be over it
@@ -120,7 +120,7 @@ class Documents(MethodView):
 class DocumentById(MethodView):
     @blp.response(200, DocumentSchema)
     @errors(blp, 404, 422)
-    @to_document("$response.body#/document_id", 200)
+    @to_document(200)
     def get(self, name, document_id):
         """One document of the collection"""
         return knowledge.get_document(tenant(), name, document_id)
@@ -138,7 +138,7 @@ class Search(MethodView):
     @blp.arguments(SearchSchema)
     @blp.response(200, SearchResultSchema)
     @errors(blp, 404, 409, body=True)
-    @to_document("$response.body#/hits/0/document_id", 200)
+    @to_document(200, at="$response.body#/hits/0/document_id")
     def post(self, body, name):
         """The k chunks closest in meaning to the query, with scores (read-only)"""
         hits = knowledge.search(tenant(), name, body["query"], body["k"], body["where"],

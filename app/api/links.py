@@ -1,7 +1,7 @@
 """OpenAPI links: which operations take the ids that a response returns.
 
 Every operation gets an ``operationId`` (its method and view, e.g. ``getJobById``), and an
-operation that returns ids (a created job, collection, key or document, a page of documents)
+operation that returns ids (a created job, collection or key, a page of jobs or documents)
 declares with :func:`links` where they go, so a client or code generator can follow them, and
 so can a contract fuzzer's stateful phase (``tests/integration/test_api_fuzz.py``) instead of
 guessing ids. The list of keys links nowhere: it is every tenant's, and its first key is as
@@ -48,15 +48,15 @@ def to_job(*statuses: int, at: str = "$response.body#/id") -> Callable:
     return links(statuses, JOB_OPERATIONS, {"job_id": at})
 
 
-def to_collection(expression: str, *statuses: int) -> Callable:
-    """``expression`` (in the response) is a collection's name."""
-    return links(statuses, COLLECTION_OPERATIONS, {"name": expression})
+def to_collection(*statuses: int, at: str = "$response.body#/name") -> Callable:
+    """``at`` (in the response; by default its ``name``) is a collection's name."""
+    return links(statuses, COLLECTION_OPERATIONS, {"name": at})
 
 
-def to_document(expression: str, *statuses: int) -> Callable:
-    """``expression`` is the id of a document of the collection in the request's path."""
+def to_document(*statuses: int, at: str = "$response.body#/document_id") -> Callable:
+    """``at`` (in the response) is the id of a document of the collection in the path."""
     return links(statuses, DOCUMENT_OPERATIONS,
-                 {"name": "$request.path.name", "document_id": expression})
+                 {"name": "$request.path.name", "document_id": at})
 
 
 def to_key(*statuses: int) -> Callable:

@@ -21,11 +21,10 @@ from app.settings import get_settings
 def embedder_problem() -> str | None:
     """Why the default embedder (DIA3_EMBEDDER) cannot be made on this host; None if it can."""
     from app.workflows.knowledge import service
-    from app.workflows.knowledge.errors import KnowledgeError
     try:
         service.embedder_identity()
-    except KnowledgeError as exc:
-        return exc.message
+    except Exception as exc:  # noqa: BLE001 - a diagnosis reports whatever went wrong
+        return getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
     return None
 
 
