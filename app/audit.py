@@ -44,7 +44,7 @@ OK, DENIED, ERROR = "ok", "denied", "error"
 OUTCOMES = (OK, DENIED, ERROR)
 SCAN_MAX = 5000  # entries one page may examine; a sparse filter then returns a shorter page
 BATCH = 500
-STREAM_ID = re.compile(r"^\d+-\d+$")
+STREAM_ID = re.compile(r"^[0-9]+-[0-9]+$")  # ASCII digits only: \d takes any script's
 
 # Actors that are not API keys: an operator using the CLI on DIA3's Redis, and retention.
 OPERATOR = Principal(key_id="cli", role="admin", tenant="*", name="operator (dia3 CLI)")
@@ -186,6 +186,11 @@ def decode_cursor(cursor: str) -> str:
     except (ValueError, UnicodeDecodeError):
         raise ValueError("not a valid cursor") from None
     if not STREAM_ID.match(raw):
+        raise ValueError("not a valid cursor")
+    # Redis takes ids of two unsigned 64-bit parts, and a page goes on below the id: no
+    # entry is below 0-0
+    parts = [int(part) for part in raw.split("-")]
+    if max(parts) >= 2**64 or parts == [0, 0]:
         raise ValueError("not a valid cursor")
     return raw
 

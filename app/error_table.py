@@ -177,6 +177,7 @@ TABLE: dict[type[BaseException], Row] = {
     kb.InputError: Row(422, _invalid_field),
     kb.PermanentError: Row(422, _with_reason),
     kb.RateLimited: Row(429, _retry_later),
+    kb.NotInstalled: Row(503, _with_reason),  # installing it helps, not retrying
     kb.TransientError: Row(503, _retry_later),
     QueueFull: Row(503, _queue_full),
     redis.ConnectionError: Row(503, _unreachable),  # AuditUnavailable included

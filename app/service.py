@@ -128,8 +128,12 @@ def redispatch(job_id: str, allowed: tuple[str, ...]) -> Job:
 def retry(principal: Principal, job_id: str) -> Job:
     """Run a failed or cancelled job again from the steps it did not finish."""
     require_write(principal)
-    get(principal, job_id)
-    job = redispatch(job_id, (FAILED, CANCELLED))
+    before = get(principal, job_id)
+    try:
+        job = redispatch(job_id, (FAILED, CANCELLED))
+    except ValidationError as exc:  # its params no longer build, e.g. a deleted collection
+        raise InvalidTransition(job_id, before.state, f"retried, its params are no longer "
+                                                      f"valid: {exc.messages}") from None
     metrics.JOBS_RETRIED.labels(job.workflow).inc()
     return job
 

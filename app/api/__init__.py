@@ -15,6 +15,7 @@ from app.api import (
     json_body,
     keys,
     knowledge,
+    links,
     middleware,
     ratelimit,
     workflows,
@@ -61,9 +62,11 @@ def create_app() -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.config[cors.CONFIG_KEY] = cors.parse_origins(settings.cors_origins)
-    api = DIA3Api(app, spec_kwargs={"marshmallow_plugin": Plugin(), "info": {"description": (
-        "Submit analysis jobs, follow their progress and read their results. Authenticate "
-        "with an API key in `X-API-Key` or `Authorization: Bearer`.")}})
+    api = DIA3Api(app, spec_kwargs={"marshmallow_plugin": Plugin(),
+                                    "extra_plugins": [links.OperationIds()], "info": {
+        "description": "Submit analysis jobs, follow their progress and read their results. "
+                       "Authenticate with an API key in `X-API-Key` or `Authorization: "
+                       "Bearer`."}})
     api.spec.components.security_scheme(
         "ApiKeyHeader", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
     api.spec.components.security_scheme("Bearer", {"type": "http", "scheme": "bearer"})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import abort
 
 from app import service
 from app.api.json_body import Blueprint
+from app.api.links import to_job
 from app.api.middleware import principal
 from app.api.responses import errors
 from app.api.schemas import (
@@ -19,7 +19,6 @@ from app.api.schemas import (
     ResultSchema,
 )
 from app.api.workflows import submission_examples
-from app.jobs.store import decode_cursor
 from app.settings import get_settings
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
@@ -31,15 +30,10 @@ class Jobs(MethodView):
     @blp.arguments(JobListQuerySchema, location="query")
     @blp.response(200, JobPageSchema)
     @errors(blp, 422)
+    @to_job(200, at="$response.body#/items/0/id")
     def get(self, query):
         """List the tenant's jobs, newest first (cursor pagination), or those whose id starts
         with ``id_prefix``"""
-        if query["cursor"]:
-            try:
-                decode_cursor(query["cursor"])
-            except ValueError:
-                abort(422, message="The request has invalid fields; see 'errors'.",
-                      errors={"query": {"cursor": ["Not a valid cursor."]}})
         limit = min(query["limit"], get_settings().page_size_max)  # the default may be over it
         page = service.list_jobs(principal(), state=query["state"], workflow=query["workflow"],
                                  limit=limit, cursor=query["cursor"],
@@ -51,6 +45,7 @@ class Jobs(MethodView):
     @blp.response(202, JobSchema)
     @blp.alt_response(200, schema=JobSchema, description="Existing job (idempotency key)")
     @errors(blp, 403, body=True)
+    @to_job(202, 200)
     def post(self, body):
         """Submit a job (503 with Retry-After while its queue is under backpressure)"""
         job, created = service.submit(principal(), body["workflow"], body["params"],
@@ -63,6 +58,7 @@ class Jobs(MethodView):
 class JobById(MethodView):
     @blp.response(200, JobDetailSchema)
     @errors(blp, 404)
+    @to_job(200)
     def get(self, job_id):
         """A job with its params and per-step progress"""
         job = service.get(principal(), job_id, with_params=True)
@@ -81,6 +77,7 @@ class JobById(MethodView):
 class JobCancel(MethodView):
     @blp.response(200, JobSchema)
     @errors(blp, 403, 404, 409)
+    @to_job(200)
     def post(self, job_id):
         """Cancel a queued or running job"""
         return service.cancel(principal(), job_id).to_dict()
@@ -90,6 +87,7 @@ class JobCancel(MethodView):
 class JobRetry(MethodView):
     @blp.response(202, JobSchema)
     @errors(blp, 403, 404, 409)
+    @to_job(202)
     def post(self, job_id):
         """Run a failed or cancelled job again from the steps it did not finish (409 for a
         job that is queued, running or succeeded)"""

@@ -7,6 +7,7 @@ import time
 from flask.views import MethodView
 
 from app.api.json_body import Blueprint
+from app.api.links import to_key
 from app.api.middleware import principal
 from app.api.responses import errors
 from app.api.schemas import KeyCreateSchema, KeySchema
@@ -32,6 +33,7 @@ class Keys(MethodView):
     @blp.arguments(KeyCreateSchema)
     @blp.response(201, KeySchema)
     @errors(blp, 403, body=True)
+    @to_key(201)
     def post(self, body):
         """Create a key; the key itself is returned once"""
         days = body["expires_in_days"]
@@ -59,6 +61,7 @@ class KeyById(MethodView):
 class KeyRotation(MethodView):
     @blp.response(200, KeySchema)
     @errors(blp, 403, 404)
+    @to_key(200)
     def post(self, key_id):
         """Give a key a new secret (same id, role, tenant and expiry); the old secret is
         refused from the next request on, on every replica. The new key is returned once."""

@@ -27,6 +27,7 @@ from app.api.knowledge_schemas import (
     SearchSchema,
 )
 from app.api.knowledge_uploads import INGEST_REQUEST_BODY, documents_from_request
+from app.api.links import to_collection, to_document, to_job
 from app.api.middleware import principal
 from app.api.responses import errors
 from app.api.schemas import JobSchema
@@ -47,6 +48,7 @@ def tenant() -> str:
 class Collections(MethodView):
     @blp.response(200, CollectionListSchema)
     @errors(blp)
+    @to_collection(200, at="$response.body#/items/0/name")
     def get(self):
         """The tenant's collections with their embedder and counts"""
         return {"items": [c.to_dict() for c in knowledge.list_collections(tenant())]}
@@ -55,6 +57,7 @@ class Collections(MethodView):
     @blp.response(201, CollectionSchema)
     @blp.alt_response(409, description="The tenant already has a collection of that name")
     @errors(blp, 403, body=True)
+    @to_collection(201)
     def post(self, body):
         """Create an empty collection (its embedder is fixed from now on)"""
         info = knowledge_service.create_collection(principal(), body["name"], body["embedder"],
@@ -67,6 +70,7 @@ class Collections(MethodView):
 class CollectionByName(MethodView):
     @blp.response(200, CollectionSchema)
     @errors(blp, 404, 422)
+    @to_collection(200)
     def get(self, name):
         """A collection with its embedder, dimension and document and chunk counts"""
         return knowledge.describe_collection(tenant(), name).to_dict()
@@ -83,6 +87,7 @@ class Documents(MethodView):
     @blp.arguments(DocumentListQuerySchema, location="query")
     @blp.response(200, DocumentPageSchema)
     @errors(blp, 404, 422)
+    @to_document(200, at="$response.body#/items/0/document_id")
     def get(self, query, name):
         """The collection's documents (offset pagination)"""
         limit = min(query["limit"], get_settings().page_size_max)  # the default may be over it
@@ -92,6 +97,7 @@ class Documents(MethodView):
     @blp.response(202, JobSchema)
     @blp.alt_response(200, schema=JobSchema, description="Existing job (idempotency key)")
     @errors(blp, 403, 404, body=True)
+    @to_job(202, 200)
     def post(self, name):
         """Add documents: JSON or a multipart upload; returns the ingest job"""
         with knowledge_service.adding_documents(principal(), name) as entry:
@@ -114,6 +120,7 @@ class Documents(MethodView):
 class DocumentById(MethodView):
     @blp.response(200, DocumentSchema)
     @errors(blp, 404, 422)
+    @to_document(200)
     def get(self, name, document_id):
         """One document of the collection"""
         return knowledge.get_document(tenant(), name, document_id)
@@ -131,6 +138,7 @@ class Search(MethodView):
     @blp.arguments(SearchSchema)
     @blp.response(200, SearchResultSchema)
     @errors(blp, 404, 409, body=True)
+    @to_document(200, at="$response.body#/hits/0/document_id")
     def post(self, body, name):
         """The k chunks closest in meaning to the query, with scores (read-only)"""
         hits = knowledge.search(tenant(), name, body["query"], body["k"], body["where"],

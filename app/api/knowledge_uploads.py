@@ -8,7 +8,6 @@ so its errors name the upload's own fields rather than the JSON ones.
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from apispec import APISpec
@@ -16,9 +15,10 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import request
 from flask_smorest import abort
 
+from app.api.json_body import loads
 from app.settings import get_settings
 from app.workflows.knowledge.ingest import DocumentSpec
-from app.workflows.knowledge.store import validate_metadata
+from app.workflows.knowledge.metadata import validate_metadata
 
 UNTYPED = ("", "application/octet-stream")
 INVALID = "The request has invalid fields; see 'errors'."
@@ -103,7 +103,7 @@ def _form_metadata() -> dict:
     if not raw:
         return {}
     try:
-        value = json.loads(raw)
+        value = loads(raw)  # nesting and number limits like a JSON body's
     except ValueError:
         value = None
     if not isinstance(value, dict):

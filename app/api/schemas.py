@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow.error_store import merge_errors
 
+from app.audit import decode_cursor as audit_cursor
 from app.auth.keys import TENANT_PATTERN
 from app.jobs.model import STATES
+from app.jobs.store import decode_cursor
 from app.service import body_errors
 from app.settings import get_settings
 
@@ -38,6 +41,18 @@ def page_size_field(hard_max: int | None = None) -> fields.Integer:
     return fields.Integer(
         load_default=50, validate=[validate.Range(min=1, max=hard_max), at_most_page_size_max],
         metadata={"description": "Page size: 1 to DIA3_PAGE_SIZE_MAX (default 200)"})
+
+
+def cursor_field(decode: Callable[[str], object]) -> fields.String:
+    """``cursor`` of a list endpoint: the ``next_cursor`` of the page before, which
+    ``decode`` (the reader of the cursors its endpoint issues) must accept."""
+    def issued(value: str) -> None:
+        try:
+            decode(value)
+        except ValueError:
+            raise ValidationError("Not a valid cursor.") from None
+    return fields.String(load_default=None, validate=[validate.Length(max=500), issued],
+                         metadata={"description": "next_cursor of the previous page"})
 
 
 class JobSubmitSchema(Schema):
@@ -110,7 +125,7 @@ class JobListQuerySchema(Schema):
     state = fields.String(validate=validate.OneOf(STATES), load_default=None)
     workflow = fields.String(validate=validate.Length(min=1, max=100), load_default=None)
     limit = page_size_field()
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+    cursor = cursor_field(decode_cursor)
     all_tenants = fields.Boolean(load_default=False, metadata={
         "description": "Admins only: list every tenant's jobs"})
     id_prefix = fields.String(
@@ -185,7 +200,7 @@ class AuditQuerySchema(Schema):
                                  validate=validate.Range(min=EPOCH), metadata={
         "description": "Only entries at or before this time"})
     limit = page_size_field()
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+    cursor = cursor_field(audit_cursor)
 
 
 class AuditEntrySchema(Schema):

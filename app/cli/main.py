@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from app.cli import config, jobs, keys, knowledge, operations, stack, surfaces
+from app.cli import config, doctor, jobs, keys, knowledge, operations, stack, surfaces
 
 
 @click.group()
@@ -13,7 +13,7 @@ def cli() -> None:
     """DIA3 — Distributed Intelligence Analysis."""
 
 
-for _group in (stack, jobs, keys, knowledge, surfaces, operations, config):
+for _group in (stack, jobs, keys, knowledge, surfaces, operations, config, doctor):
     for _command in _group.COMMANDS:
         cli.add_command(_command)
 for _command in operations.JOBS_COMMANDS:  # `dia3 jobs purge` works on Redis directly

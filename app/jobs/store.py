@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -65,9 +66,12 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         score, job_id = raw.split("|", 1)
-        return float(score), job_id
+        value = float(score)
     except (ValueError, UnicodeDecodeError):
         raise ValueError("not a valid cursor") from None
+    if not math.isfinite(value):  # scores are creation times; Redis refuses "nan"
+        raise ValueError("not a valid cursor")
+    return value, job_id
 
 
 def _flat(fields: dict[str, Any]) -> list[str]:

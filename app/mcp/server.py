@@ -1,7 +1,8 @@
 """The MCP server: DIA3's job operations as tools, job reports as resources.
 
 Every tool calls :mod:`app.service` with the principal of the request's API key, exactly as
-the REST API does, so an LLM client can do what its key may do and nothing else. Errors a
+the REST API does, so an LLM client can do what its key may do and nothing else; its
+arguments are loaded by the REST API's request schemas, so the limits are the same. Errors a
 client can act on (unknown job, invalid params, wrong state, read-only key) come back as tool
 errors with the reason, taken from :mod:`app.error_table` like the API's error bodies; the
 server runs over streamable HTTP, stateless with JSON responses, so any number of replicas
@@ -25,6 +26,8 @@ from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 
 from app import error_table, service
+from app.api.knowledge_schemas import SearchSchema
+from app.api.schemas import JobListQuerySchema, JobSubmitSchema
 from app.api.workflows import describe
 from app.logs import request_id_var
 from app.mcp import knowledge
@@ -43,7 +46,6 @@ from app.settings import Settings, get_settings
 from app.workflows.registry import all_workflows
 
 log = logging.getLogger("dia3.mcp")
-MAX_PAGE = 200
 INSTRUCTIONS = """DIA3 runs analysis jobs (sentiment, Monte Carlo simulation, ...) on workers.
 Call list_workflows to see what can run and the JSON schema of each workflow's params, then
 submit_job and poll get_job until its state is succeeded, failed or cancelled; get_result
@@ -95,7 +97,10 @@ def submit_job(workflow: str, params: dict[str, Any],
     """Submit a job; params must match the workflow's params_schema (list_workflows). With
     an idempotency key already used by this tenant, the existing job is returned instead."""
     with service_errors():
-        job, _ = service.submit(current_principal(), workflow, params, idempotency_key)
+        body = JobSubmitSchema().load({"workflow": workflow, "params": params,
+                                       "idempotency_key": idempotency_key})
+        job, _ = service.submit(current_principal(), body["workflow"], body["params"],
+                                body["idempotency_key"])
         return JobInfo.of(job.to_dict())
 
 
@@ -110,10 +115,12 @@ def get_job(job_id: str) -> JobDetail:
 
 def list_jobs(state: str | None = None, workflow: str | None = None, limit: int = 20,
               cursor: str | None = None) -> JobPage:
-    """The tenant's jobs, newest first; filter by state and workflow, page with cursor."""
+    """The tenant's jobs, newest first; filter by state and workflow, page with cursor
+    (limit: 1 to DIA3_PAGE_SIZE_MAX)."""
     with service_errors():
-        page = service.list_jobs(current_principal(), state=state, workflow=workflow,
-                                 limit=max(1, min(limit, MAX_PAGE)), cursor=cursor)
+        query = JobListQuerySchema().load({"state": state, "workflow": workflow,
+                                           "limit": limit, "cursor": cursor})
+        page = service.list_jobs(current_principal(), **query)
         return JobPage(items=[JobInfo.of(j.to_dict()) for j in page.items],
                        next_cursor=page.next_cursor)
 
@@ -140,7 +147,8 @@ def get_result(job_id: str) -> JobResult:
 def search_knowledge(query: str, collection: str | None = None, k: int = 5) -> list[SearchHit]:
     """Search the knowledge base for passages relevant to query (k best hits with scores)."""
     with service_errors():
-        hits = knowledge.search(current_principal(), query, collection, k)
+        body = SearchSchema().load({"query": query, "k": k})
+        hits = knowledge.search(current_principal(), body["query"], collection, body["k"])
         return [SearchHit(**hit) for hit in hits]
 
 

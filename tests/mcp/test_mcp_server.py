@@ -156,6 +156,24 @@ def test_errors_say_what_to_change(mcp_url):
     session(mcp_url, new_key("viewer"), read_only)
 
 
+def test_tool_arguments_have_the_rest_apis_limits(mcp_url):
+    """The tools load their arguments with the REST API's request schemas: what REST answers
+    with a field-level 422 is a tool error naming the same field."""
+    async def scenario(client):
+        cursor = await error_of(client, "list_jobs", cursor="not-a-cursor")
+        assert "Invalid request" in cursor and "Not a valid cursor." in cursor
+        nan = await error_of(client, "list_jobs", cursor="bmFufHg")  # "nan|x"
+        assert "Not a valid cursor." in nan
+        assert "limit" in await error_of(client, "list_jobs", limit=100_000)
+        query = await error_of(client, "search_knowledge", query="q" * 100_000)
+        assert "query" in query and "2000" in query
+        assert "k" in await error_of(client, "search_knowledge", query="q", k=101)
+        key = await error_of(client, "submit_job", workflow="smoke", params={},
+                             idempotency_key="k" * 201)
+        assert "idempotency_key" in key
+    session(mcp_url, new_key(), scenario)
+
+
 def test_cancel_job_stops_an_active_job_and_retry_job_runs_it_again(mcp_url):
     async def scenario(client):
         job = await call(client, "submit_job", workflow="monte_carlo", params={

@@ -49,6 +49,8 @@ EXPECTED: list[tuple[BaseException, int]] = [
     (kb.PermanentError("the model does not exist", reason="model_missing"), 422),
     (kb.RateLimited("embeddings", 2.5), 429),
     (kb.TransientError("Chroma is unreachable", reason="store_unreachable"), 503),
+    (kb.NotInstalled("the local embedder's model is not installed",
+                     reason="model_not_installed"), 503),
     (QueueFull("agents", 9, 3), 503),
     (redis.ConnectionError("down"), 503),
     (redis.TimeoutError("slow"), 503),

@@ -113,3 +113,10 @@ class PermanentError(KnowledgeError):
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "reason": self.reason}
+
+
+class NotInstalled(PermanentError):
+    """Something this request needs is not installed here (the local embedder's model
+    package): retrying will not help, installing it will; the message says how."""
+
+    code = "not_installed"

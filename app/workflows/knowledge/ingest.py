@@ -32,7 +32,7 @@ from app.workflows.knowledge.collections import (
 )
 from app.workflows.knowledge.examples import INGEST
 from app.workflows.knowledge.ids import validate_document_id
-from app.workflows.knowledge.store import validate_metadata
+from app.workflows.knowledge.metadata import validate_metadata
 from app.workflows.registry import Plan, Workflow, register
 
 

@@ -57,6 +57,13 @@ def embedder(kind: str | None = None) -> Embedder:
     return process_local(f"knowledge-embedder:{kind}", lambda: make_embedder(kind, **options))
 
 
+def embedder_identity(kind: str | None = None) -> str:
+    """The identity of the embedder of ``kind`` (default DIA3_EMBEDDER) once it can be made
+    here, for start-up checks; otherwise the KnowledgeError that says why not (the local
+    model not installed: ``NotInstalled``)."""
+    return embedder(kind).identity
+
+
 def kind_of(identity: str) -> str:
     """The embedder kind recorded in a collection's embedder identity ('local:…')."""
     return identity.split(":", 1)[0]

@@ -25,7 +25,9 @@ from chromadb.errors import ChromaError, InvalidArgumentError, NotFoundError
 
 from app.workflows.knowledge.embeddings.base import Embedder
 from app.workflows.knowledge.errors import Conflict, EmbedderMismatch, InputError, NotFound
+from app.workflows.knowledge.filters import check_where
 from app.workflows.knowledge.ids import chunk_id, validate_document_id
+from app.workflows.knowledge.metadata import RESERVED_KEYS, validate_metadata
 from app.workflows.knowledge.models import (
     Chunk,
     CollectionInfo,
@@ -39,16 +41,9 @@ from app.workflows.knowledge.models import (
 
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-_METADATA_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 MAX_K = 100
 MAX_PAGE = 500
 MAX_OFFSET = 2**31 - 1  # Chroma reads offsets as unsigned 32-bit integers
-
-# Keys the engine writes itself; user metadata may not use them.
-RESERVED_KEYS = frozenset({
-    "doc_id", "chunk_index", "start_char", "end_char", "token_count", "start_time",
-    "end_time", "title", "source", "media_type", "chunk_count", "created_at", "updated_at",
-})
 
 
 class KnowledgeStore:
@@ -271,8 +266,8 @@ class KnowledgeCollection:
             raise InputError("query", "must be a non-empty string")
         if not isinstance(k, int) or not 1 <= k <= MAX_K:
             raise InputError("k", f"must be an integer between 1 and {MAX_K}")
-        if where is not None and (not isinstance(where, dict) or not where):
-            raise InputError("where", "must be a non-empty object of metadata conditions")
+        if where is not None:
+            check_where(where)
         vector = self.embedder.embed_query(query)
         try:
             result = self._chunks.query(
@@ -321,21 +316,6 @@ class KnowledgeCollection:
         # The manifest is never searched by vector; Chroma still needs one per record.
         self._manifest.upsert(ids=[document.document_id], embeddings=[[1.0]],
                               metadatas=[record])
-
-
-def validate_metadata(metadata: Metadata | None, field: str = "metadata") -> Metadata:
-    """User metadata: short keys not used by the engine, scalar values only."""
-    checked: Metadata = {}
-    for key, value in (metadata or {}).items():
-        if not isinstance(key, str) or not _METADATA_KEY.match(key):
-            raise InputError(f"{field}.{key}", "keys must be 1-64 characters: letters, "
-                                               "digits and _.- , starting with a letter")
-        if key in RESERVED_KEYS:
-            raise InputError(f"{field}.{key}", "is reserved by the knowledge engine")
-        if not isinstance(value, str | int | float | bool):
-            raise InputError(f"{field}.{key}", "values must be strings, numbers or booleans")
-        checked[key] = value
-    return checked
 
 
 def _chunk_metadata(chunk: Chunk, document: DocumentInput, user_metadata: Metadata

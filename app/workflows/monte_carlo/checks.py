@@ -29,13 +29,23 @@ def number(value: Any, field: str, lo: float | None = None, hi: float | None = N
     """A finite real within [lo, hi] (or (lo, hi] when lo_open)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise MonteCarloInputError(field, "must be a number")
-    value = float(value)
-    if not math.isfinite(value):
-        raise MonteCarloInputError(field, "must be finite")
+    value = finite(value, field)
     if lo is not None and (value <= lo if lo_open else value < lo):
         raise MonteCarloInputError(field, f"must be {'>' if lo_open else '>='} {lo:g}")
     if hi is not None and value > hi:
         raise MonteCarloInputError(field, f"must be <= {hi:g}")
+    return value
+
+
+def finite(value: int | float, field: str) -> float:
+    """``value`` as a finite float: an integer beyond float64 (about 1.8e308) is refused
+    rather than raising OverflowError."""
+    try:
+        value = float(value)
+    except OverflowError:
+        raise MonteCarloInputError(field, "is too large (at most about 1.8e308)") from None
+    if not math.isfinite(value):
+        raise MonteCarloInputError(field, "must be finite")
     return value
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
+from app.workflows.monte_carlo.checks import finite
 from app.workflows.monte_carlo.errors import MonteCarloInputError
 
 MAX_LENGTH = 2000
@@ -58,6 +59,13 @@ class _Compiler:
     def fail(self, message: str) -> MonteCarloInputError:
         return MonteCarloInputError(self.field, message)
 
+    def number(self, value: int | float) -> float:
+        """A literal as a float64; ``10**400`` written out, or ``1e400``, is refused."""
+        try:
+            return finite(value, self.field)
+        except MonteCarloInputError as exc:
+            raise self.fail(f"a number in the expression {exc.message}") from None
+
     def compile(self, node: ast.AST, depth: int = 0) -> Evaluator:
         if depth > MAX_DEPTH:
             raise self.fail("expression is nested too deeply")
@@ -66,7 +74,7 @@ class _Compiler:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, int | float):
                 raise self.fail(f"only numeric constants are allowed, got {node.value!r}")
-            value = np.float64(node.value)
+            value = np.float64(self.number(node.value))
             return lambda env: value
         if isinstance(node, ast.Name):
             if node.id not in self.names:

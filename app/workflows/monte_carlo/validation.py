@@ -15,6 +15,7 @@ from app.workflows.monte_carlo.checks import boolean, choice, get, integer, join
 from app.workflows.monte_carlo.distributions import PARAMETERS, check_parameters, cholesky_factor
 from app.workflows.monte_carlo.errors import MonteCarloInputError
 from app.workflows.monte_carlo.expression import FUNCTIONS, compile_expression
+from app.workflows.monte_carlo.reach import check_bootstrap, check_gbm
 
 MODELS = ("gbm", "bootstrap", "scenario")
 MAX_SIMULATIONS = 1_000_000_000
@@ -48,7 +49,7 @@ DEFAULTS = {
 
 
 def _gbm(p: dict, path: str) -> dict:
-    return {
+    out = {
         "s0": number(get(p, "s0", path), join(path, "s0"), 0, lo_open=True),
         "drift": number(get(p, "drift", path), join(path, "drift")),
         "volatility": number(get(p, "volatility", path), join(path, "volatility"), 0),
@@ -56,6 +57,8 @@ def _gbm(p: dict, path: str) -> dict:
                           join(path, "horizon"), 0, lo_open=True),
         "steps": _steps(p, path),
     }
+    check_gbm(out, path)
+    return out
 
 
 def _steps(p: dict, path: str) -> int:
@@ -72,21 +75,25 @@ def _bootstrap(p: dict, path: str) -> dict:
     if sum(x is not None for x in (history, returns, normalised)) != 1:
         raise MonteCarloInputError(join(path, "returns"), "give exactly one of returns or history")
     if normalised is not None:
-        log_returns = np.array(numbers(normalised, join(path, "log_returns"), 1))
+        source = "log_returns"
+        log_returns = np.array(numbers(normalised, join(path, source), 1))
         s0_default = 1.0
     elif history is not None:
-        levels = np.array(numbers(history, join(path, "history"), 3, lo=0, lo_open=True))
+        source = "history"
+        levels = np.array(numbers(history, join(path, source), 3, lo=0, lo_open=True))
         log_returns = np.diff(np.log(levels))
         s0_default = float(levels[-1])
     else:
+        source = "returns"
         lo = -1.0 if kind == "simple" else None
-        values = np.array(numbers(returns, join(path, "returns"), 2, lo=lo, lo_open=True))
+        values = np.array(numbers(returns, join(path, source), 2, lo=lo, lo_open=True))
         log_returns = np.log1p(values) if kind == "simple" else values
         s0_default = 1.0
     steps = _steps(p, path)
     block = integer(get(p, "block_length", path, PATH_DEFAULTS["block_length"]),
                     join(path, "block_length"), 1, max(1, log_returns.size))
     s0 = number(get(p, "s0", path, s0_default), join(path, "s0"), 0, lo_open=True)
+    check_bootstrap(log_returns.tolist(), s0, steps, block, path, source)
     return {"log_returns": log_returns.tolist(), "s0": s0, "steps": steps, "block_length": block}
 
 

