@@ -103,7 +103,7 @@ ensure_checkov() {
 # ---- the container stack (./run.sh stack-test) ---------------------------------------------
 # Builds DIA3's image and CI stand-ins for the third-party images from Debian's packages (no
 # container registry is needed), runs the Compose stack with compose/ci/docker-compose.ci.yml,
-# runs tests/stack against it and removes everything it started.
+# runs tests/stack against it and removes everything it started (docs/deploy.md).
 STACK_WORK=${DIA3_STACK_WORK:-/var/tmp/dia3-stack}
 BASE_IMAGE=dia3-base:bookworm
 STANDINS=(redis chroma nginx prometheus blackbox redis-exporter)
@@ -169,7 +169,7 @@ stack_env() {
   # The CI stack's Compose project, files and settings, for this script and tests/stack.
   local here; here=$(pwd)
   export COMPOSE_PROJECT_NAME=dia3-ci
-  export COMPOSE_FILE="$here/compose/docker-compose.yml:$here/compose/ci/docker-compose.ci.yml"
+  export COMPOSE_FILE="$here/compose/docker-compose.yml:$here/compose/ci/docker-compose.ci.yml:$here/compose/ci/docker-compose.standins.yml"
   export COMPOSE_ENV_FILES="$here/compose/ci/ci.env"
   export DIA3_HTTPS_PORT=${DIA3_HTTPS_PORT:-$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
   export DIA3_PUBLIC_URL="https://localhost:$DIA3_HTTPS_PORT"
@@ -197,7 +197,7 @@ stack_test() {
   build_stack_images
   stack_env
   ./compose/secrets/make-dev-secrets.sh >/dev/null
-  docker compose --project-directory compose up -d --wait --wait-timeout 300 || {
+  docker compose --progress quiet --project-directory compose up -d --wait --wait-timeout 420 || {
     docker compose --project-directory compose ps -a
     docker compose --project-directory compose logs --tail 50
     return 1

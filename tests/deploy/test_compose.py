@@ -124,14 +124,16 @@ def test_two_api_instances_answer_to_one_name(model):
 
 
 def test_the_ci_override_swaps_only_third_party_images(model, tmp_path):
-    """compose/ci/docker-compose.ci.yml (./run.sh stack-test) replaces the upstream images with
-    local stand-ins and leaves DIA3's services as they are, apart from test settings."""
+    """compose/ci/ (./run.sh stack-test) replaces the upstream images with local stand-ins and
+    leaves DIA3's services as they are, apart from test settings."""
     assets = tmp_path / "assets"
     assets.mkdir()
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("DIA3_", "COMPOSE_"))}
+    ci_files = [arg for name in ("ci", "standins")
+                for arg in ("-f", str(COMPOSE_DIR / "ci" / f"docker-compose.{name}.yml"))]
     result = run([compose_binary(), "--project-directory", str(COMPOSE_DIR),
-                  "-f", str(COMPOSE_FILE), "-f", str(COMPOSE_DIR / "ci" / "docker-compose.ci.yml"),
-                  "--env-file", str(COMPOSE_DIR / "ci" / "ci.env"), "config", "--format", "json"],
+                  "-f", str(COMPOSE_FILE), *ci_files, "--env-file",
+                  str(COMPOSE_DIR / "ci" / "ci.env"), "config", "--format", "json"],
                  env={**environ, "DIA3_YOUTUBE_ASSETS": str(assets)})
     assert result.returncode == 0, result.stderr
     ci = json.loads(result.stdout)["services"]
