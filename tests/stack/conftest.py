@@ -7,7 +7,8 @@ import pytest
 import requests
 
 from app.client import APIError
-from tests.stack.stack import Stack, poll
+from tests.conftest import wait_for
+from tests.stack.stack import Stack
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -25,7 +26,7 @@ def stack() -> Stack:
             return stack.client().request("GET", "/readyz")["status"] == "ready"
         except (APIError, requests.RequestException):
             return False
-    poll(ready, 120, "the stack to be ready through nginx")
+    wait_for(ready, 120, interval=0.5, what="the stack to be ready through nginx")
     return stack
 
 

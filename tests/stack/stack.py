@@ -8,28 +8,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
 from app.client import DIA3Client
+from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_DIR = ROOT / "compose"
 SECRETS = COMPOSE_DIR / "secrets"
-
-
-def poll(condition, timeout: float, what: str, interval: float = 0.5):
-    """``condition()`` until it returns something truthy; fails after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 def run(args: list[str], timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
@@ -87,7 +75,7 @@ class Stack:
         def healthy():
             state = self.inspect(service)["State"]
             return state.get("Health", {}).get("Status") == "healthy"
-        poll(healthy, timeout, f"{service} to be healthy", interval=1)
+        wait_for(healthy, timeout=timeout, interval=1, what=f"{service} to be healthy")
 
     # ---- Prometheus, from inside its container --------------------------------------------
     def prometheus(self, path: str, **params: str) -> dict:

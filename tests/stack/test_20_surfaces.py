@@ -4,11 +4,20 @@ dashboard in Chromium signing in and running a job."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
-from tests.ui.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, settled, sign_in
+from tests.ui.test_dashboard_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SHOTS,
+    TEXTS,
+    settled,
+    sign_in,
+)
 
 pytestmark = pytest.mark.stack
 
@@ -61,9 +70,16 @@ def test_dashboard_runs_a_job_in_chromium(stack):
         expect(page.get_by_role("heading", name="Submit a job")).to_be_visible()
         settled(page)
         page.get_by_role("combobox", name="Workflow").click()
-        page.get_by_role("option", name="smoke").click()
+        page.get_by_role("option", name="sentiment").click()
         settled(page)
-        page.get_by_role("button", name="Submit job").click()
-        page.wait_for_url("**/job?job=*")
-        expect(page.get_by_text("succeeded", exact=True)).to_be_visible()
-        browser.close()
+        page.get_by_role("textbox", name=TEXTS, exact=True).fill("I love it\nAwful service")
+        settled(page)
+        try:
+            page.get_by_role("button", name="Submit job").click()
+            # Streamlit changes the URL in the page (no load event): poll the URL itself.
+            expect(page).to_have_url(re.compile(r".*/dashboard/job\?job=\w+"))
+            expect(page.get_by_text("succeeded", exact=True)).to_be_visible()
+        finally:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "stack-dashboard.png"), full_page=True)
+            browser.close()

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import wait_for
 from tests.stack.jobs import run, texts
-from tests.stack.stack import poll
 
 pytestmark = pytest.mark.stack
 
@@ -29,7 +29,7 @@ def test_every_dia3_target_is_up(stack):
         healthy = all(t["health"] == "up" for group in found.values() for t in group)
         return found if healthy and len(found["dia3-api"]) == 2 and \
             len(found["dia3-worker"]) == 3 and found["dia3-flower"] else None
-    found = poll(all_up, 90, "API, workers and Flower scraped up", interval=2)
+    found = wait_for(all_up, 90, what="API, workers and Flower scraped up", interval=2)
     assert {t["labels"]["queue_group"] for t in found["dia3-worker"]} == WORKER_GROUPS
     up = {(r["metric"]["job"], r["metric"]["instance"]) for r in stack.query("up == 1")}
     assert {("dia3-api", t["labels"]["instance"]) for t in found["dia3-api"]} <= up
@@ -41,7 +41,7 @@ def test_components_without_metrics_pass_their_blackbox_probes(stack):
     def passing():
         results = stack.query('probe_success{job="dia3-probe"} == 1')
         return {r["metric"]["component"] for r in results} >= {"ui", "landing", "chroma", "mcp"}
-    poll(passing, 90, "the blackbox probes to pass", interval=2)
+    wait_for(passing, 90, what="the blackbox probes to pass", interval=2)
 
 
 def test_dia3_metrics_are_scraped(stack, analyst):
@@ -51,10 +51,10 @@ def test_dia3_metrics_are_scraped(stack, analyst):
         names = {r["metric"]["__name__"] for r in stack.query(
             '{__name__=~"dia3_.+", job=~"dia3-api|dia3-worker"}')}
         return names if set(METRICS) <= names else None
-    poll(present, 60, "DIA3's metrics in Prometheus", interval=2)
-    poll(lambda: stack.query('dia3_jobs_finished_total{workflow="sentiment",'
-                             'state="succeeded"} >= 1'), 60,
-         "the finished sentiment job to be counted", interval=2)
+    wait_for(present, 60, what="DIA3's metrics in Prometheus", interval=2)
+    wait_for(lambda: stack.query('dia3_jobs_finished_total{workflow="sentiment",'
+                                 'state="succeeded"} >= 1'), 60,
+             what="the finished sentiment job to be counted", interval=2)
     assert float(stack.query("max(dia3_workers_up)")[0]["value"][1]) == 3
 
 
@@ -65,7 +65,7 @@ def test_worker_down_alert_fires_when_a_worker_container_stops(stack):
             alerts = stack.prometheus("/api/v1/alerts")["alerts"]
             return [a for a in alerts if a["labels"]["alertname"] == "DIA3WorkerDown"
                     and a["state"] == "firing"]
-        alerts = poll(firing, 300, "DIA3WorkerDown to fire", interval=5)
+        alerts = wait_for(firing, 300, what="DIA3WorkerDown to fire", interval=5)
         assert {a["labels"]["queue_group"] for a in alerts} == {"ingest"}
     finally:
         stack.compose("start", "worker-ingest")

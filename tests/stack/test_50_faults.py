@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import wait_for
 from tests.stack.jobs import assert_each_text_once, texts
 from tests.stack.load import Load
-from tests.stack.stack import poll
 
 pytestmark = pytest.mark.stack
 
@@ -17,7 +17,8 @@ LONG_TEXTS = 4000  # texts of about 1,000 characters: some 40 batches, tens of s
 def test_docker_kill_of_a_worker_mid_job_loses_and_doubles_nothing(stack, analyst):
     items = [f"{text} " + "and it was really quite good, " * 30 for text in texts(LONG_TEXTS)]
     job = analyst.submit("sentiment", {"texts": items})
-    poll(lambda: analyst.job(job["id"])["progress"]["done"] >= 2, 120, "batches to finish")
+    wait_for(lambda: analyst.job(job["id"])["progress"]["done"] >= 2, 120,
+             what="batches to finish")
     stack.compose("kill", "-s", "SIGKILL", "worker-agents")
     assert analyst.job(job["id"])["state"] == "running"
     stack.compose("start", "worker-agents")

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import wait_for
 from tests.stack.jobs import assert_each_text_once
 from tests.stack.load import SENTIMENT_TEXTS, Load
-from tests.stack.stack import poll
 
 pytestmark = pytest.mark.stack
 
@@ -18,7 +18,7 @@ ROLLED = ("api", "api-2", "worker-agents", "worker-analytics", "worker-ingest")
 def wait_running(client, job_id: str, step: str) -> None:
     def running() -> bool:
         return client.job(job_id)["steps"].get(step, {}).get("state") == "running"
-    poll(running, 60, f"step {step} to run")
+    wait_for(running, 60, what=f"step {step} to run")
 
 
 def test_recreating_each_container_under_load_fails_nothing(stack, analyst):
