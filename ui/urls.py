@@ -21,8 +21,13 @@ def api_url(settings: Settings) -> str:
     return settings.client_api_url
 
 
+def api_public_url(settings: Settings) -> str:
+    """The API as users reach it: behind a proxy, the public URL, not the internal address."""
+    return (settings.public_url or settings.client_api_url).rstrip("/")
+
+
 def api_docs_url(settings: Settings) -> str:
-    return (settings.public_url or settings.client_api_url).rstrip("/") + "/api/v1/docs"
+    return api_public_url(settings) + "/api/v1/docs"
 
 
 def dashboard_url(settings: Settings) -> str:
@@ -39,6 +44,11 @@ def flower_url(settings: Settings) -> str:
 
 def mcp_url(settings: Settings) -> str:
     return _local(settings.mcp_host, settings.mcp_port) + "/mcp"
+
+
+def mcp_public_url(settings: Settings) -> str:
+    """The MCP endpoint as users reach it (the proxy routes /mcp), else the local one."""
+    return settings.public_url.rstrip("/") + "/mcp" if settings.public_url else mcp_url(settings)
 
 
 def grafana_url(settings: Settings) -> str | None:

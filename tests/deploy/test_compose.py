@@ -15,8 +15,8 @@ import pytest
 from tests.deploy.tools import COMPOSE_DIR, compose_binary, run
 
 COMPOSE_FILE = COMPOSE_DIR / "docker-compose.yml"
-DIA3_SERVICES = {"api", "worker-agents", "worker-analytics", "worker-ingest", "flower", "ui",
-                 "landing", "mcp"}
+DIA3_SERVICES = {"api", "api-2", "worker-agents", "worker-analytics", "worker-ingest", "flower",
+                 "ui", "landing", "mcp"}
 SERVICES = DIA3_SERVICES | {"redis", "chroma", "ollama", "prometheus", "grafana", "nginx",
                             "redis-exporter", "blackbox"}
 # The redis_exporter image has no shell or HTTP client; Prometheus's up{job="redis"} covers it.
@@ -105,6 +105,47 @@ def test_one_image_for_every_dia3_component(model):
     for name in ("worker-agents", "worker-analytics", "worker-ingest"):
         grace = services[name]["stop_grace_period"]
         assert grace == "13m0s" or grace == "13m", grace  # longer than the 12 min hard limit
+
+
+def test_dia3_containers_are_read_only_without_capabilities(model):
+    for name in DIA3_SERVICES:
+        service = model["services"][name]
+        assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
+        assert "no-new-privileges:true" in service["security_opt"], name
+        assert [t.split(":")[0] for t in service["tmpfs"]] == ["/tmp"], name
+        # Per-container metrics directory: process ids repeat across containers.
+        assert service["environment"]["DIA3_METRICS_DIR"].startswith("/tmp/"), name
+
+
+def test_two_api_instances_answer_to_one_name(model):
+    for name in ("api", "api-2"):
+        assert model["services"][name]["networks"]["backend"]["aliases"] == ["api"]
+    assert model["services"]["api"]["command"] == model["services"]["api-2"]["command"]
+
+
+def test_the_ci_override_swaps_only_third_party_images(model, tmp_path):
+    """compose/ci/ (./run.sh stack-test) replaces the upstream images with local stand-ins and
+    leaves DIA3's services as they are, apart from test settings."""
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DIA3_", "COMPOSE_"))}
+    ci_files = [arg for name in ("ci", "standins")
+                for arg in ("-f", str(COMPOSE_DIR / "ci" / f"docker-compose.{name}.yml"))]
+    result = run([compose_binary(), "--project-directory", str(COMPOSE_DIR),
+                  "-f", str(COMPOSE_FILE), *ci_files, "--env-file",
+                  str(COMPOSE_DIR / "ci" / "ci.env"), "config", "--format", "json"],
+                 env={**environ, "DIA3_YOUTUBE_ASSETS": str(assets)})
+    assert result.returncode == 0, result.stderr
+    ci = json.loads(result.stdout)["services"]
+    assert set(ci) == SERVICES - {"grafana", "ollama"}  # not in Debian; in a profile
+    for name in ci.keys() - DIA3_SERVICES:
+        assert ci[name]["image"] == f"dia3-ci/{name}:local", name
+        assert ci[name]["pull_policy"] == "never", name
+    for name in DIA3_SERVICES:
+        assert ci[name]["image"] == "dia3:latest"
+        assert ci[name]["command"][:3] == model["services"][name]["command"][:3]
+        assert ci[name]["read_only"] is True
+    assert ci["api"]["environment"]["DIA3_LLM_BACKEND"] == "local"
 
 
 def test_redis_is_append_only_on_a_volume(model):

@@ -282,6 +282,9 @@ def test_checkov_finds_nothing_in_the_manifests_and_the_dockerfile(chart, tmp_pa
               for f in r["results"]["failed_checks"]]
     assert failed == []
     assert sum(r["summary"]["passed"] for r in reports) > 500
+    # The base image is the build argument BASE_IMAGE, pinned to python:3.11-slim by default
+    # (CI builds on a Debian image made offline); checkov does not read ARG defaults.
     result = run([checkov_binary(), "--skip-download", "--quiet", "--compact",
-                  "--framework", "dockerfile", "-f", str(COMPOSE_DIR / "Dockerfile")])
+                  "--framework", "dockerfile", "-f", str(COMPOSE_DIR / "Dockerfile"),
+                  "--skip-check", "CKV_DOCKER_7"])
     assert result.returncode == 0, result.stdout

@@ -43,8 +43,8 @@ def render_site(prefix: Path, cert: Path, key: Path, https_port: int, api_port: 
 
     def upstream(match):
         port = ports.setdefault(match.group(1), free_port())  # not running: never contacted
-        return f"server 127.0.0.1:{port};"
-    text, count = re.subn(r"server ([a-z-]+):\d+;", upstream, text)
+        return f"http://127.0.0.1:{port};"
+    text, count = re.subn(r"http://([a-z-]+):\d+;", upstream, text)
     assert count == 6
     text = text.replace("listen 8443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
     text = text.replace("listen 127.0.0.1:8081;", f"listen 127.0.0.1:{free_port()};")

@@ -70,3 +70,18 @@ def test_health_is_probed_inside_while_links_stay_public(dashboard_settings):
     dashboard = next(c for c in status["components"] if c["name"] == "Dashboard")
     assert dashboard["up"] is True and dashboard["url"] == "https://dia3.invalid/dashboard"
     assert status["links"]["Dashboard"] == "https://dia3.invalid/dashboard"
+
+
+def test_behind_a_proxy_the_api_and_mcp_links_are_public():
+    """The API's internal address (DIA3_API_URL) and the MCP bind address are not what a user
+    can open: with DIA3_PUBLIC_URL the links go through the proxy."""
+    from app.settings import Settings
+    from ui import urls
+    settings = Settings(public_url="https://dia3.example/", api_url="http://api:8003",
+                        mcp_host="0.0.0.0")
+    assert urls.api_public_url(settings) == "https://dia3.example"
+    assert urls.mcp_public_url(settings) == "https://dia3.example/mcp"
+    assert urls.mcp_probe_url(settings) == "http://127.0.0.1:8000/mcp"  # probed locally
+    local = Settings(api_url="http://127.0.0.1:8003")
+    assert urls.api_public_url(local) == "http://127.0.0.1:8003"
+    assert urls.mcp_public_url(local) == "http://127.0.0.1:8000/mcp"

@@ -71,7 +71,7 @@ def gather(settings: Settings) -> dict[str, Any]:
     checks = (api.get("readyz") or {}).get("checks", {})
     workers = checks.get("workers", {})
     components = [
-        ("REST API", api["up"], urls.api_url(settings),
+        ("REST API", api["up"], urls.api_public_url(settings),
          "ready" if api.get("ready") else "; ".join((api.get("readyz") or {}).get("missing", []))
          or api.get("error", "")),
         ("Redis", bool(checks.get("redis", {}).get("ok") or api.get("redis_up")), "",
@@ -81,7 +81,7 @@ def gather(settings: Settings) -> dict[str, Any]:
          + ", ".join(workers.get("hostnames", []))),
         ("Dashboard", status["dashboard"]["up"], urls.dashboard_url(settings), ""),
         ("Flower", status["flower"]["up"], urls.flower_url(settings), ""),
-        ("MCP server", status["mcp"]["up"], urls.mcp_url(settings), ""),
+        ("MCP server", status["mcp"]["up"], urls.mcp_public_url(settings), ""),
     ]
     return {
         "components": [{"name": n, "up": up, "url": url, "detail": detail}
