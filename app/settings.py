@@ -158,6 +158,10 @@ class Settings:
         100_000, "Most characters in one sentiment batch step (long texts cost more)", int)
     forecast_series_per_step: int = setting(
         10, "Series forecast by one step of a forecast job (a few seconds each)", int)
+    forecast_fit_window: int = setting(
+        10_000, "Most recent observations of a series that forecast models are fitted, chosen "
+        "and backtested on (older values are left out; the result's fit_window says which were "
+        "used); 0 fits on every value", int)
     # --- knowledge base ---------------------------------------------------------------------
     chroma_url: str = setting(
         "", "Chroma server (http[s]://host:port); empty runs an embedded Chroma server on "
