@@ -11,6 +11,7 @@ from flask import jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from app.api.error_bounds import bounded
 from app.auth.admin import KeyNotFound
 from app.backpressure import RETRY_AFTER_SECONDS as QUEUE_RETRY_AFTER_SECONDS
 from app.backpressure import QueueFull
@@ -22,8 +23,12 @@ RETRY_AFTER_SECONDS = 5
 
 
 def error_response(code: int, message: str, errors=None, headers=None):
+    errors, omitted = bounded(errors or {})
+    if omitted and isinstance(errors, dict):
+        errors["omitted"] = omitted
+        message = f"{message} ({omitted} further field errors are left out.)"
     body = {"code": code, "status": HTTPStatus(code).phrase, "message": message,
-            "errors": errors or {}}
+            "errors": errors}
     response = jsonify(body)
     response.status_code = code
     for key, value in (headers or {}).items():

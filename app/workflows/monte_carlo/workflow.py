@@ -35,12 +35,17 @@ class MonteCarloParams(Schema):
                        "history, s0, steps, return_type; scenario: variables (name → "
                        "distribution), correlations, expression"})
     antithetic = fields.Boolean(load_default=False)
-    thresholds = fields.List(fields.Float(), load_default=list)
-    quantiles = fields.List(fields.Float(), load_default=None)
-    var_levels = fields.List(fields.Float(), load_default=None)
+    # the lengths validate_spec allows, declared here so they are checked before the items
+    thresholds = fields.List(fields.Float(), load_default=list,
+                             validate=validate.Length(max=100))
+    quantiles = fields.List(fields.Float(), load_default=None,
+                            validate=validate.Length(max=200))
+    var_levels = fields.List(fields.Float(), load_default=None,
+                             validate=validate.Length(max=200))
     histogram_bins = fields.Integer(load_default=None)
     sample_paths = fields.Integer(load_default=None)
-    fan_quantiles = fields.List(fields.Float(), load_default=None)
+    fan_quantiles = fields.List(fields.Float(), load_default=None,
+                                validate=validate.Length(max=200))
     fan_points = fields.Integer(load_default=None)
     path_crossing = fields.Boolean(load_default=None, metadata={
         "description": "Threshold probabilities count any crossing along the path"})
