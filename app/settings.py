@@ -178,6 +178,19 @@ class Settings:
     chunk_overlap_tokens: int = setting(40, "Tokens shared by neighbouring chunks", int)
     embed_batch_size: int = setting(64, "Chunks embedded per batch", int)
     upload_max_bytes: int = setting(8 * 1024 * 1024, "Largest accepted document (bytes)", int)
+    document_max_chars: int = setting(
+        2_000_000, "Most characters of text one document may yield (a small PDF can expand "
+        "to megabytes of text); over it the document fails with too_much_text", int)
+    document_max_pages: int = setting(
+        1_000, "Most pages of one PDF document; over it the document fails with "
+        "too_many_pages", int)
+    document_max_chunks: int = setting(
+        5_000, "Most knowledge-base chunks one document or transcript may make; over it it "
+        "fails with too_many_chunks", int)
+    document_extract_seconds: float = setting(
+        60.0, "Longest time extracting the text of one PDF or HTML document may take (its "
+        "parser runs in a child process that is then killed); over it the document fails "
+        "with extraction_timeout", float)
     documents_per_job_max: int = setting(200, "Most documents in one ingest job", int)
     collections_per_tenant_max: int = setting(
         500, "Most knowledge-base collections one tenant may have; 0 means no limit", int)
