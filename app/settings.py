@@ -124,6 +124,9 @@ class Settings:
     worker_metrics_port: int = setting(
         9808, "Port where a worker serves Prometheus metrics of all its processes; 0 disables",
         int)
+    worker_metrics_host: str = setting(
+        "127.0.0.1", "Address a worker's metrics server binds to (the Compose stack and the "
+        "chart set 0.0.0.0 so Prometheus can scrape it)")
     # --- workers and reliability -------------------------------------------------------------
     worker_concurrency: int = setting(2, "Default prefork processes per worker", int)
     task_soft_time_limit: int = setting(

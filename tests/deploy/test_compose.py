@@ -98,6 +98,7 @@ def test_one_image_for_every_dia3_component(model):
         assert env["DIA3_REDIS_URL"] == "redis://redis:6379/0"
         assert env["DIA3_CHROMA_URL"] == "http://chroma:8000"
         assert env["DIA3_MAX_BODY_BYTES"] == "10485760"
+        assert env["DIA3_WORKER_METRICS_HOST"] == "0.0.0.0"  # loopback is the default
         assert services[name]["healthcheck"]["test"] == ["CMD", "dia3-healthcheck"]
     # Behind nginx at /flower/ and /dashboard/ (the health check follows the prefix).
     assert services["flower"]["environment"]["FLOWER_URL_PREFIX"] == "flower"

@@ -207,6 +207,9 @@ def test_network_policies_default_deny_and_needed_flows(chart):
     assert {p["port"] for p in workers} == {443, 11434}
     scrape = policies["dia3-from-monitoring"]["spec"]["ingress"][0]["ports"]
     assert {p["port"] for p in scrape} == {8003, 9808, 5555}
+    # Workers' metrics bind loopback unless told otherwise; in the cluster they are scraped.
+    config = by_kind(render(chart), "ConfigMap")["dia3"]["data"]
+    assert config["DIA3_WORKER_METRICS_HOST"] == "0.0.0.0"
 
 
 def test_landing_page_probes_the_surfaces_through_their_services(chart):

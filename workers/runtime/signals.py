@@ -77,7 +77,8 @@ def _worker_ready(sender=None, **kwargs):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=str(metrics.multiprocess_dir()))
         try:
-            start_http_server(settings.worker_metrics_port, addr="0.0.0.0", registry=registry)
+            start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host,
+                              registry=registry)
         except OSError as exc:
             log.warning("worker metrics port unavailable", extra={"reason": str(exc)})
     log.info("worker ready", extra={"hostname": hostname, "queues": queues})
