@@ -6,11 +6,15 @@ from __future__ import annotations
 import click
 
 from app.cli import config, jobs, keys, knowledge, operations, stack, surfaces
+from app.runtime.private import prepare_process
+from app.settings import get_settings
 
 
 @click.group()
 def cli() -> None:
     """DIA3 — Distributed Intelligence Analysis."""
+    # Every component runs as a `dia3` command: what it (or a child) writes is private.
+    prepare_process(get_settings().data_path)
 
 
 for _group in (stack, jobs, keys, knowledge, surfaces, operations, config):

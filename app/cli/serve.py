@@ -5,6 +5,7 @@ from __future__ import annotations
 from gunicorn.app.base import BaseApplication
 
 from app import metrics
+from app.runtime.private import UMASK
 
 
 def _child_exit(server, worker) -> None:
@@ -23,6 +24,7 @@ class GunicornServer(BaseApplication):
             # Import the app (and its analysis libraries) once in the master: workers fork
             # ready to serve and share those pages.
             "preload_app": True,
+            "umask": UMASK,  # its sockets and temporary files are private too
         }
         super().__init__()
 

@@ -28,6 +28,7 @@ import requests
 from app.cli.processes import _die_with_parent
 from app.runtime import wait_or_kill, wait_started
 from app.runtime.ports import free_port, port_free
+from app.runtime.private import restrict_umask
 
 log = logging.getLogger("dia3.runtime")
 START_TIMEOUT = 60.0
@@ -92,7 +93,7 @@ class EmbeddedChroma:
             self.process = subprocess.Popen(
                 [chroma_command(), "run", "--path", str(self.dir), "--host", self.host,
                  "--port", str(self.port)], stdin=subprocess.DEVNULL, stdout=log_file,
-                stderr=log_file, preexec_fn=_die_with_parent)
+                stderr=log_file, preexec_fn=_private_child)
         try:
             wait_started(self.process, lambda: answers(self.url), "Chroma",
                          self.dir / "chroma.log", START_TIMEOUT, 0.1)
@@ -111,6 +112,12 @@ class EmbeddedChroma:
             wait_or_kill(self.process)
         self.state_path.unlink(missing_ok=True)
         self.process = None
+
+
+def _private_child() -> None:
+    """In the server's process before it starts: files private, end with the parent."""
+    restrict_umask()
+    _die_with_parent()
 
 
 def _process_alive(pid: int) -> bool:

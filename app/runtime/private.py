@@ -1,0 +1,59 @@
+"""DIA3's files are its user's alone.
+
+The data directory holds every job's params and results (Redis' append-only file, result
+files), the knowledge base (``chroma.sqlite3``), key hashes and the local secrets. Every
+process DIA3 starts — the ``dia3`` command, ``python -m workers``, gunicorn, and the embedded
+Redis and Chroma servers, which inherit it — runs with umask 077, so whatever they create is
+0700 (directories) or 0600 (files) whatever the operator's umask; a data directory left
+readable by an older version is closed on start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import Path
+
+UMASK = 0o077
+
+
+def restrict_umask() -> None:
+    """Files and directories this process (and its children) create are private."""
+    os.umask(UMASK)
+
+
+def close_directory(path: Path) -> None:
+    """Make an existing directory of ours 0700 (one created before umask 077 was used is
+    0755, and so are the files in it); a directory of another owner is left alone."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
+        path.chmod(0o700)
+
+
+def prepare_process(data_dir: Path) -> None:
+    """What every DIA3 process does first."""
+    restrict_umask()
+    close_directory(data_dir)
+
+
+def write_private(path: Path, text: str, exclusive: bool = False) -> None:
+    """Write ``text`` to a 0600 file (``exclusive``: fail if it exists), its directory 0700."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    with os.fdopen(os.open(path, flags, 0o600), "w") as fh:
+        fh.write(text)
+
+
+def generated_secret(path: Path, length: int = 18) -> str:
+    """The secret kept in ``path`` (mode 0600), generated on first use. Written without a
+    trailing newline: some readers (Chroma's token file) take the line as it is."""
+    if not path.exists():
+        try:
+            write_private(path, secrets.token_urlsafe(length), exclusive=True)
+        except FileExistsError:  # another process made it first
+            pass
+    return path.read_text().strip()
