@@ -170,6 +170,10 @@ class Settings:
         "", "Chroma server (http[s]://host:port); empty runs an embedded Chroma server on "
         "DIA3_CHROMA_PORT with its data under the data directory")
     chroma_port: int = setting(8010, "Port of the embedded Chroma server", int)
+    chroma_token: str = setting(
+        "", "Token the Chroma server requires and DIA3 sends (X-Chroma-Token); empty uses the "
+        "embedded server's, generated into the data directory (`chroma-token`, mode 0600)",
+        secret=True)
     embedder: str = setting("local", "Default embedder of new collections: local, ollama, "
                             "openai or hashing")
     models_dir: str = setting("", "Cache for built model files (the local embedder's ONNX "

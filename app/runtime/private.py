@@ -31,7 +31,10 @@ def close_directory(path: Path) -> None:
     except FileNotFoundError:
         return
     if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
-        path.chmod(0o700)
+        try:
+            path.chmod(0o700)
+        except OSError:  # e.g. a read-only image directory nothing is written to
+            pass
 
 
 def prepare_process(data_dir: Path) -> None:

@@ -108,6 +108,22 @@ def test_one_image_for_every_dia3_component(model):
         assert grace == "13m0s" or grace == "13m", grace  # longer than the 12 min hard limit
 
 
+def test_chroma_runs_dias_image_and_requires_the_token_secret(model):
+    """`chroma run` (the chromadb image) lets any client list and delete every collection;
+    the stack's Chroma is `dia3 chroma`, with token authentication, and every component that
+    talks to it has the token."""
+    services = model["services"]
+    chroma = services["chroma"]
+    assert chroma["image"] == "dia3:latest" and chroma["command"] == ["chroma", "--host",
+                                                                      "0.0.0.0"]
+    assert chroma["environment"]["DIA3_CHROMA_PORT"] == "8000"
+    assert chroma["healthcheck"]["test"] == ["CMD", "dia3-healthcheck"]
+    assert [v["target"] for v in chroma["volumes"]] == ["/var/lib/dia3"]
+    for name in ("chroma", "api", "worker-agents", "worker-analytics", "worker-ingest", "mcp"):
+        assert "dia3_chroma_token" in {s["source"] for s in services[name]["secrets"]}, name
+    assert {s["source"] for s in services["flower"]["secrets"]} == {"dia3_flower_password"}
+
+
 def test_redis_is_append_only_on_a_volume(model):
     redis = model["services"]["redis"]
     command = redis["command"]

@@ -45,7 +45,7 @@ def test_dia3_up_keeps_its_data_private_and_its_secrets_out_of_its_output(tmp_pa
     finally:
         assert stop_up(proc) == []
     names = {path.name for path in found}
-    assert {"local-api-key", "flower-password", "chroma.sqlite3"} <= names
+    assert {"local-api-key", "flower-password", "chroma-token", "chroma.sqlite3"} <= names
     assert any(path.suffix == ".json" and "results" in path.parts for path in found)
     assert any("appendonly" in name for name in names)  # the embedded Redis' AOF
     open_to_others = {str(path): oct(mode) for path, mode in found.items() if mode & 0o077}
@@ -54,6 +54,6 @@ def test_dia3_up_keeps_its_data_private_and_its_secrets_out_of_its_output(tmp_pa
 
     output = log.read_text()
     assert "DIA3 is up" in output
-    for secret in ("local-api-key", "flower-password"):
+    for secret in ("local-api-key", "flower-password"):  # the Chroma token is never shown
         assert (data_dir / secret).read_text().strip() not in output, secret
         assert str(data_dir.resolve() / secret) in output  # where to find it instead
