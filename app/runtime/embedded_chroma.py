@@ -3,9 +3,9 @@
 Chroma's in-process mode keeps its vector index in the memory of one process: a second process
 (an API replica, another prefork worker) reading the same directory fails ("Error creating
 hnsw segment reader: Nothing found on disk") or misses writes. DIA3 always has several
-processes, so "embedded" means a local Chroma server (the ``chroma`` command that ships with
-the chromadb package) with its data under the data directory, reached over HTTP like a
-cluster's Chroma server: one code path for both.
+processes, so "embedded" means a local Chroma server (shipped with the chromadb package) with
+its data under the data directory, reached over HTTP like a cluster's Chroma server: one code
+path for both.
 
 It is Chroma's FastAPI server with token authentication (``app.runtime.chroma_server``), not
 ``chroma run``, which lets any local client list and delete every collection. The token is

@@ -43,20 +43,24 @@ def prepare_process(data_dir: Path) -> None:
     close_directory(data_dir)
 
 
-def write_private(path: Path, text: str, exclusive: bool = False) -> None:
-    """Write ``text`` to a 0600 file (``exclusive``: fail if it exists), its directory 0700."""
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to a 0600 file, in a 0700 directory."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
-    with os.fdopen(os.open(path, flags, 0o600), "w") as fh:
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh:
         fh.write(text)
 
 
 def generated_secret(path: Path, length: int = 18) -> str:
     """The secret kept in ``path`` (mode 0600), generated on first use. Written without a
-    trailing newline: some readers (Chroma's token file) take the line as it is."""
+    trailing newline (Chroma's token file is read as it is) and linked into place whole, so
+    a process starting at the same moment reads the same secret, never an empty file."""
     if not path.exists():
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        write_private(draft, secrets.token_urlsafe(length))
         try:
-            write_private(path, secrets.token_urlsafe(length), exclusive=True)
+            os.link(draft, path)
         except FileExistsError:  # another process made it first
             pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
