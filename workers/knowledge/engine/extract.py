@@ -100,6 +100,8 @@ def extract_text(
 
 def _isolated(kind: str, data: bytes, limits: ExtractLimits) -> ExtractedText:
     """PDF or HTML extraction in a child process killed after ``limits.seconds``."""
+    import pypdf  # noqa: F401 - imported before the fork, so the child imports nothing
+
     def work() -> dict:
         try:
             result = (_extract_pdf(data, limits) if kind == PDF
