@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from app.auth.keys import KeyNotFound, KeyRejected
 from app.backpressure import RETRY_AFTER_SECONDS as QUEUE_RETRY_AFTER_SECONDS
 from app.backpressure import QueueFull
+from app.error_bounds import bounded
 from app.errors import Forbidden, InputError
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.workflows.fields import nested_error
@@ -43,9 +44,14 @@ REJECTIONS = {  # KeyRejected.reason -> message
 
 def error_body(status: int, message: str, errors: dict | None = None) -> dict[str, Any]:
     """DIA3's one JSON error shape: ``{code, status, message, errors}``. Field paths are
-    strings (list positions too), so keys of both kinds in one answer still sort as JSON."""
+    strings (list positions too), so keys of both kinds in one answer still sort as JSON; at
+    most ``MAX_FIELD_ERRORS`` field messages are kept and ``errors.omitted`` counts the rest."""
+    kept, omitted = bounded(_string_keys(errors or {}))
+    if omitted and isinstance(kept, dict):
+        kept["omitted"] = omitted
+        message = f"{message} ({omitted} further field errors are left out.)"
     return {"code": status, "status": HTTPStatus(status).phrase, "message": message,
-            "errors": _string_keys(errors or {})}
+            "errors": kept}
 
 
 def _string_keys(value: Any) -> Any:

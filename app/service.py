@@ -20,6 +20,7 @@ from app.extensions import job_store, queue_depths
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, Job
 from app.jobs.store import InvalidTransition, JobNotFound, new_job_id
 from app.logs import request_id_var
+from app.workflows.prechecks import precheck
 from app.workflows.registry import Plan, Workflow, all_workflows, get_workflow
 
 log = logging.getLogger("dia3.service")
@@ -45,7 +46,9 @@ def load_params(workflow: Workflow, params: Any) -> dict:
     if not isinstance(params, dict):
         raise ValidationError({"params": ["Must be an object."]})
     try:
-        return workflow.schema().load(params)
+        schema = workflow.schema()
+        precheck(schema, params)
+        return schema.load(params)
     except ValidationError as exc:
         raise ValidationError({"params": exc.messages}) from None
 

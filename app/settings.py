@@ -125,6 +125,9 @@ class Settings:
     worker_metrics_port: int = setting(
         9808, "Port where a worker serves Prometheus metrics of all its processes; 0 disables. "
         "When it is taken, `dia3 up` gives its worker a free port and prints it", int)
+    worker_metrics_host: str = setting(
+        "127.0.0.1", "Address a worker's metrics server binds to (the Compose stack and the "
+        "chart set 0.0.0.0 so Prometheus can scrape it)")
     # --- workers and reliability -------------------------------------------------------------
     worker_concurrency: int = setting(2, "Default prefork processes per worker", int)
     task_soft_time_limit: int = setting(
@@ -159,11 +162,19 @@ class Settings:
         100_000, "Most characters in one sentiment batch step (long texts cost more)", int)
     forecast_series_per_step: int = setting(
         10, "Series forecast by one step of a forecast job (a few seconds each)", int)
+    forecast_fit_window: int = setting(
+        10_000, "Most recent observations of a series that forecast models are fitted, chosen "
+        "and backtested on (older values are left out; the result's fit_window says which were "
+        "used); 0 fits on every value", int)
     # --- knowledge base ---------------------------------------------------------------------
     chroma_url: str = setting(
         "", "Chroma server (http[s]://host:port); empty runs an embedded Chroma server on "
         "DIA3_CHROMA_PORT with its data under the data directory")
     chroma_port: int = setting(8010, "Port of the embedded Chroma server", int)
+    chroma_token: str = setting(
+        "", "Token the Chroma server requires and DIA3 sends (X-Chroma-Token); empty uses the "
+        "embedded server's, generated into the data directory (`chroma-token`, mode 0600)",
+        secret=True)
     embedder: str = setting("local", "Default embedder of new collections: local, ollama, "
                             "openai or hashing")
     models_dir: str = setting("", "Cache for built model files (the local embedder's ONNX "
@@ -175,6 +186,19 @@ class Settings:
     chunk_overlap_tokens: int = setting(40, "Tokens shared by neighbouring chunks", int)
     embed_batch_size: int = setting(64, "Chunks embedded per batch", int)
     upload_max_bytes: int = setting(8 * 1024 * 1024, "Largest accepted document (bytes)", int)
+    document_max_chars: int = setting(
+        2_000_000, "Most characters of text one document may yield (a small PDF can expand "
+        "to megabytes of text); over it the document fails with too_much_text", int)
+    document_max_pages: int = setting(
+        1_000, "Most pages of one PDF document; over it the document fails with "
+        "too_many_pages", int)
+    document_max_chunks: int = setting(
+        5_000, "Most knowledge-base chunks one document or transcript may make; over it it "
+        "fails with too_many_chunks", int)
+    document_extract_seconds: float = setting(
+        60.0, "Longest time extracting the text of one PDF or HTML document may take (its "
+        "parser runs in a child process that is then killed); over it the document fails "
+        "with extraction_timeout", float)
     documents_per_job_max: int = setting(200, "Most documents in one ingest job", int)
     collections_per_tenant_max: int = setting(
         500, "Most knowledge-base collections one tenant may have; 0 means no limit", int)

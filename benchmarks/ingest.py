@@ -208,7 +208,7 @@ def main() -> None:
         from app.runtime.embedded_chroma import EmbeddedChroma
         from app.runtime.ports import free_port
         server = EmbeddedChroma(folder, free_port("127.0.0.1"))
-        store = KnowledgeStore(connect_chroma(url=server.start()))
+        store = KnowledgeStore(connect_chroma(url=server.start(), token=server.token))
     else:
         store = KnowledgeStore(connect_chroma(path=folder))
     try:

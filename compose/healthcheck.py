@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Container health check of a DIA3 image: finds the role from the container's command
-(``dia3 api``, ``dia3 worker …``, ``dia3 flower``, ``dia3 ui``, ``dia3 landing``, ``dia3 mcp``)
-and asks that component's own health endpoint on loopback. Exit 0 healthy, 1 not."""
+(``dia3 api``, ``dia3 worker …``, ``dia3 flower``, ``dia3 ui``, ``dia3 landing``, ``dia3 mcp``,
+``dia3 chroma``) and asks that component's own health endpoint on loopback. Exit 0 healthy,
+1 not."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ CHECKS = {
     "ui": ("DIA3_UI_PORT", 8501, "/_stcore/health", (200,)),
     "landing": ("DIA3_LANDING_PORT", 8502, "/healthz", (200,)),
     "mcp": ("DIA3_MCP_PORT", 8000, "/mcp", (401,)),  # alive and asking for a key
+    "chroma": ("DIA3_CHROMA_PORT", 8010, "/api/v2/heartbeat", (200,)),  # needs no token
 }
 
 

@@ -85,12 +85,23 @@ def reset_process_state() -> None:
 
 
 @pytest.fixture(scope="session")
-def chroma_url(tmp_path_factory):
-    """A real Chroma server for the session."""
+def chroma_server(tmp_path_factory):
+    """A real Chroma server for the session (it requires its token, as DIA3 runs it)."""
     from app.runtime.embedded_chroma import EmbeddedChroma
     server = EmbeddedChroma(tmp_path_factory.mktemp("chroma"), free_port())
-    yield server.start()
+    server.start()
+    yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def chroma_url(chroma_server) -> str:
+    return chroma_server.url
+
+
+@pytest.fixture(scope="session")
+def chroma_token(chroma_server) -> str:
+    return chroma_server.token
 
 
 @pytest.fixture(scope="session")
@@ -106,10 +117,12 @@ FAKE_OPENAI_KEY = "sk-test-" + uuid.uuid4().hex
 
 
 @pytest.fixture(scope="session", autouse=True)
-def dia3_env(redis_url, chroma_url, fake_llms, youtube_replay_dir, tmp_path_factory):
+def dia3_env(redis_url, chroma_url, chroma_token, fake_llms, youtube_replay_dir,
+             tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
     env = {
         "DIA3_CHROMA_URL": chroma_url,
+        "DIA3_CHROMA_TOKEN": chroma_token,
         "DIA3_EMBEDDER": "hashing",
         "DIA3_OLLAMA_URL": fake_llms["ollama"].base_url,
         "DIA3_OPENAI_BASE_URL": fake_llms["openai"].base_url,

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import click
 
-from app.cli import config, doctor, jobs, keys, knowledge, operations, stack, surfaces
+from app.cli import chroma, config, doctor, jobs, keys, knowledge, operations, stack, surfaces
+from app.runtime.private import prepare_process
+from app.settings import get_settings
 
 
 @click.group()
 def cli() -> None:
     """DIA3 — Distributed Intelligence Analysis."""
+    # Every component runs as a `dia3` command: what it (or a child) writes is private.
+    prepare_process(get_settings().data_path)
 
 
-for _group in (stack, jobs, keys, knowledge, surfaces, operations, config, doctor):
+for _group in (stack, jobs, keys, knowledge, surfaces, chroma, operations, config, doctor):
     for _command in _group.COMMANDS:
         cli.add_command(_command)
 for _command in operations.JOBS_COMMANDS:  # `dia3 jobs purge` works on Redis directly

@@ -26,8 +26,7 @@ def _stores(knowledge: bool):
     if knowledge:
         runtime.ensure_chroma()
         from app.workflows.knowledge import service as kb
-        from app.workflows.knowledge.chroma_client import connect_chroma
-        chroma = connect_chroma(url=kb.chroma_url())
+        chroma = kb.connect()
     return job_store(), get_redis(), chroma
 
 

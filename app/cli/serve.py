@@ -8,6 +8,7 @@ from gunicorn.app.base import BaseApplication
 
 from app import metrics
 from app.runtime.lifetime import die_with_parent
+from app.runtime.private import UMASK
 
 
 def post_fork(server, worker) -> None:
@@ -31,6 +32,7 @@ class GunicornServer(BaseApplication):
             # Import the app (and its analysis libraries) once in the master: workers fork
             # ready to serve and share those pages.
             "preload_app": True,
+            "umask": UMASK,  # its sockets and temporary files are private too
         }
         super().__init__()
 

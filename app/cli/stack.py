@@ -170,12 +170,14 @@ def up(port: int | None) -> None:
         links["worker"] = _metrics_link(stack)
         flower_user, flower_password = surfaces.flower_credentials(settings)
         shown = "".join(f"  {name:<11}{link}\n" for name, link in links.items())
+        key_shown, password_shown = secrets_shown(key, flower_password, settings)
         console.print(f"[bold green]DIA3 is up[/]\n  API        {url}/api/v1\n"
                       f"  API docs   {url}/api/v1/docs\n  metrics    {url}/metrics\n{shown}"
                       f"  Redis      {settings.redis_url}\n  Chroma     {settings.chroma_url}\n"
                       f"  data dir   {settings.data_path} (dia3 commands run with this data "
                       "dir find this API and key)\n"
-                      f"  API key    {key}\n  Flower     login {flower_user} / {flower_password}\n"
+                      f"  API key    {key_shown}\n"
+                      f"  Flower     login {flower_user} / {password_shown}\n"
                       "(Ctrl-C to stop)")
         runtime.publish_local_url(url)  # client commands in other shells find it there
         while not (problem := supervisor.failed()):
@@ -192,6 +194,16 @@ def up(port: int | None) -> None:
             _say("DIA3 stopped.")
     if problem:
         sys.exit(1)
+
+
+def secrets_shown(key: str, flower_password: str, settings) -> tuple[str, str]:
+    """How ``dia3 up`` shows the local admin key and Flower's password: on a terminal as
+    they are; otherwise (output redirected to a log) only where they are kept."""
+    if sys.stdout.isatty():
+        return key, flower_password
+    where_password = ("the password set in DIA3_FLOWER_PASSWORD" if settings.flower_password else
+                      f"password in {settings.data_path / surfaces.FLOWER_PASSWORD_FILE}")
+    return f"in {runtime.local_key_path()} (mode 0600)", where_password
 
 
 # ---- demo --------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -16,6 +15,7 @@ import requests
 
 from app.runtime import process as runtime
 from app.runtime.ports import free_port, port_free
+from app.runtime.private import generated_secret
 from app.settings import Settings, get_settings
 
 FLOWER_PASSWORD_FILE = "flower-password"
@@ -28,13 +28,7 @@ def flower_credentials(settings: Settings | None = None) -> tuple[str, str]:
     settings = settings or get_settings()
     user, password = settings.flower_user, settings.flower_password
     if not password:
-        path = settings.data_path / FLOWER_PASSWORD_FILE
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(18) + "\n")
-        password = path.read_text().strip()
+        password = generated_secret(settings.data_path / FLOWER_PASSWORD_FILE)
     # Flower splits its basic-auth option on ',' (several users) and ':' (user:password).
     if not user or ":" in user or "," in user or "," in password:
         raise click.ClickException("DIA3_FLOWER_USER must be non-empty without ':' or ',', and "

@@ -82,9 +82,10 @@ class ResultStore:
 
 
 def _write_atomically(path: Path, body: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Results are a tenant's data: 0600 files in 0700 directories, whatever the umask."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
-    with open(tmp, "wb") as fh:
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
         fh.write(body)
         fh.flush()
         os.fsync(fh.fileno())

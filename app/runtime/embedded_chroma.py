@@ -3,9 +3,13 @@
 Chroma's in-process mode keeps its vector index in the memory of one process: a second process
 (an API replica, another prefork worker) reading the same directory fails ("Error creating
 hnsw segment reader: Nothing found on disk") or misses writes. DIA3 always has several
-processes, so "embedded" means a local Chroma server (the ``chroma`` command that ships with
-the chromadb package) with its data under the data directory, reached over HTTP like a
-cluster's Chroma server: one code path for both.
+processes, so "embedded" means a local Chroma server (shipped with the chromadb package) with
+its data under the data directory, reached over HTTP like a cluster's Chroma server: one code
+path for both.
+
+It is Chroma's FastAPI server with token authentication (``app.runtime.chroma_server``), not
+``chroma run``, which lets any local client list and delete every collection. The token is
+generated once into ``<data dir>/chroma-token`` (mode 0600), where DIA3's clients find it.
 
 The server records its address in ``<data dir>/chroma/server.json``, so other ``dia3``
 processes of the same data directory reuse it instead of starting a second one. When the
@@ -18,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,17 +29,19 @@ from pathlib import Path
 import requests
 
 from app.runtime import wait_or_kill, wait_started
-from app.runtime.lifetime import dying_with_parent
 from app.runtime.ports import free_port, port_free
+from app.runtime.private import generated_secret, private_child
 
 log = logging.getLogger("dia3.runtime")
 START_TIMEOUT = 60.0
 STATE_FILE = "server.json"
+TOKEN_FILE = "chroma-token"
+TOKEN_BYTES = 24
 
 
-def chroma_command() -> str:
-    beside_python = Path(sys.executable).with_name("chroma")
-    return str(beside_python) if beside_python.exists() else (shutil.which("chroma") or "chroma")
+def token_path(data_dir: Path) -> Path:
+    """Where the embedded server's token is kept."""
+    return Path(data_dir).resolve() / TOKEN_FILE
 
 
 def answers(url: str) -> bool:
@@ -52,8 +57,14 @@ class EmbeddedChroma:
 
     def __init__(self, data_dir: Path, port: int, host: str = "127.0.0.1"):
         self.dir = Path(data_dir).resolve() / "chroma"
+        self.token_path = token_path(data_dir)
         self.host, self.port = host, port
         self.process: subprocess.Popen | None = None
+
+    @property
+    def token(self) -> str:
+        """The token the server requires (generated on first use)."""
+        return generated_secret(self.token_path, TOKEN_BYTES)
 
     @property
     def url(self) -> str:
@@ -89,13 +100,15 @@ class EmbeddedChroma:
             self.port = free_port(self.host)
             log.warning("Chroma port in use; the embedded Chroma server takes another",
                         extra={"port": taken, "chosen": self.port})
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        generated_secret(self.token_path, TOKEN_BYTES)  # before the server reads it
         with open(self.dir / "chroma.log", "ab") as log_file:
             self.process = subprocess.Popen(
-                [chroma_command(), "run", "--path", str(self.dir), "--host", self.host,
-                 "--port", str(self.port)], stdin=subprocess.DEVNULL, stdout=log_file,
-                stderr=log_file, start_new_session=True,
-                preexec_fn=dying_with_parent())
+                [sys.executable, "-m", "app.runtime.chroma_server", "--path", str(self.dir),
+                 "--host", self.host, "--port", str(self.port),
+                 "--token-file", str(self.token_path)], stdin=subprocess.DEVNULL,
+                stdout=log_file, stderr=log_file, start_new_session=True,
+                preexec_fn=private_child())
         try:
             wait_started(self.process, lambda: answers(self.url), "Chroma",
                          self.dir / "chroma.log", START_TIMEOUT, 0.1)

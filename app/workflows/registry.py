@@ -3,9 +3,9 @@
 A workflow is a name, a description, a marshmallow schema for its params, examples of them
 and a function that builds a canvas (chain, group, chord) from validated params. Every step
 of the canvas is made through :class:`Plan`, which gives it a stable task id
-(``<job id>-<step>``), the job id and step name and the correlation id header, and records
-the step on the job. (Failures need no errback: the task base class records them, hard time
-limits included.)
+(``<job id>-<step>``), the job id and step name, the correlation id header and argument reprs
+without content (``task_reprs``), and records the step on the job. (Failures need no
+errback: the task base class records them, hard time limits included.)
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from celery import Signature
 from marshmallow import Schema
 
 from app.workflows.steps import Step
+from app.workflows.task_reprs import repr_options
 
 
 @dataclass
@@ -44,10 +45,12 @@ class Plan:
             raise ValueError(f"duplicate step name {step!r}")
         task_id = f"{self.job_id}-{step}" + (f"-a{self.attempt}" if self.attempt > 1 else "")
         self.tasks[step] = task_id
+        kwargs = {"job_id": self.job_id, "step": step, **kwargs}
         sig = self.app.signature(
-            task.name, args=args, kwargs={"job_id": self.job_id, "step": step, **kwargs},
-            task_id=task_id, ignore_result=not fan_in,
-            headers={"dia3_request_id": self.request_id or "", "dia3_job_id": self.job_id})
+            task.name, args=args, kwargs=kwargs, task_id=task_id, ignore_result=not fan_in,
+            headers={"dia3_request_id": self.request_id or "", "dia3_job_id": self.job_id},
+            # events, Flower and logs show ids and sizes, never the tenant's content
+            **repr_options(args, kwargs))
         return sig
 
     @property

@@ -9,7 +9,7 @@ host=${DIA3_TLS_HOSTNAME:-localhost}
 umask 077
 mkdir -p "$dir"
 random() { openssl rand -hex 24; }
-for name in dia3_admin_api_key dia3_flower_password grafana_admin_password; do
+for name in dia3_admin_api_key dia3_flower_password dia3_chroma_token grafana_admin_password; do
   [ -s "$dir/$name" ] || random > "$dir/$name"
 done
 [ -e "$dir/openai_api_key" ] || : > "$dir/openai_api_key"
@@ -19,6 +19,7 @@ if [ ! -s "$dir/tls.crt" ] || [ ! -s "$dir/tls.key" ]; then
     -keyout "$dir/tls.key" -out "$dir/tls.crt" 2>/dev/null
 fi
 # Readable by the containers' users (the files are mounted read-only as Compose secrets).
-chmod 0644 "$dir"/dia3_admin_api_key "$dir"/dia3_flower_password "$dir"/grafana_admin_password \
+chmod 0644 "$dir"/dia3_admin_api_key "$dir"/dia3_flower_password "$dir"/dia3_chroma_token \
+  "$dir"/grafana_admin_password \
   "$dir"/openai_api_key "$dir"/tls.crt "$dir"/tls.key
 echo "secrets in $dir"

@@ -98,6 +98,7 @@ def test_one_image_for_every_dia3_component(model):
         assert env["DIA3_REDIS_URL"] == "redis://redis:6379/0"
         assert env["DIA3_CHROMA_URL"] == "http://chroma:8000"
         assert env["DIA3_MAX_BODY_BYTES"] == "10485760"
+        assert env["DIA3_WORKER_METRICS_HOST"] == "0.0.0.0"  # loopback is the default
         assert services[name]["healthcheck"]["test"] == ["CMD", "dia3-healthcheck"]
     # Behind nginx at /flower/ and /dashboard/ (the health check follows the prefix).
     assert services["flower"]["environment"]["FLOWER_URL_PREFIX"] == "flower"
@@ -146,6 +147,22 @@ def test_the_ci_override_swaps_only_third_party_images(model, tmp_path):
         assert ci[name]["command"][:3] == model["services"][name]["command"][:3]
         assert ci[name]["read_only"] is True
     assert ci["api"]["environment"]["DIA3_LLM_BACKEND"] == "local"
+
+
+def test_chroma_runs_dias_image_and_requires_the_token_secret(model):
+    """`chroma run` (the chromadb image) lets any client list and delete every collection;
+    the stack's Chroma is `dia3 chroma`, with token authentication, and every component that
+    talks to it has the token."""
+    services = model["services"]
+    chroma = services["chroma"]
+    assert chroma["image"] == "dia3:latest" and chroma["command"] == ["chroma", "--host",
+                                                                      "0.0.0.0"]
+    assert chroma["environment"]["DIA3_CHROMA_PORT"] == "8000"
+    assert chroma["healthcheck"]["test"] == ["CMD", "dia3-healthcheck"]
+    assert [v["target"] for v in chroma["volumes"]] == ["/var/lib/dia3"]
+    for name in ("chroma", "api", "worker-agents", "worker-analytics", "worker-ingest", "mcp"):
+        assert "dia3_chroma_token" in {s["source"] for s in services[name]["secrets"]}, name
+    assert {s["source"] for s in services["flower"]["secrets"]} == {"dia3_flower_password"}
 
 
 def test_redis_is_append_only_on_a_volume(model):

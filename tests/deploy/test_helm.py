@@ -36,7 +36,16 @@ MINIMAL = {
                                                           "maxReplicas": 2},
                            "pdb": {"minAvailable": 1}}},
 }
+# The one value without a default: the token of the bundled Chroma server.
+TOKEN = {"secrets": {"chromaToken": "chroma-token-for-tests"}}
 COMBINATIONS = {"default": {}, "external-keda-monitoring": EXTERNAL, "minimal": MINIMAL}
+
+
+def with_token(values: dict | None) -> dict:
+    """``values`` plus the Chroma token (merged into their own ``secrets``)."""
+    values = copy.deepcopy(values or {})
+    values["secrets"] = {**TOKEN["secrets"], **values.get("secrets", {})}
+    return values
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +54,9 @@ def chart():
 
 
 def render(chart, values=None) -> list[dict]:
-    chart.validate_schema(values or {})
-    manifests = chart.render(copy.deepcopy(values) or None, name="dia3", namespace="analysis",
-                             is_install=True)
+    values = with_token(values)
+    chart.validate_schema(values)
+    manifests = chart.render(values, name="dia3", namespace="analysis", is_install=True)
     return [doc for text in manifests.values() for doc in yaml.safe_load_all(text) if doc]
 
 
@@ -57,7 +66,7 @@ def by_kind(objects, kind):
 
 @pytest.mark.parametrize("name", COMBINATIONS)
 def test_strict_lint_is_clean(name):
-    report = helm.lint(str(CHART), copy.deepcopy(COMBINATIONS[name]) or None, strict=True,
+    report = helm.lint(str(CHART), with_token(COMBINATIONS[name]), strict=True,
                        namespace="analysis", kube_version="v1.31.0")
     assert report["errors"] == []
     problems = [m for m in report["messages"] if m["severity"] >= 2]
@@ -207,6 +216,9 @@ def test_network_policies_default_deny_and_needed_flows(chart):
     assert {p["port"] for p in workers} == {443, 11434}
     scrape = policies["dia3-from-monitoring"]["spec"]["ingress"][0]["ports"]
     assert {p["port"] for p in scrape} == {8003, 9808, 5555}
+    # Workers' metrics bind loopback unless told otherwise; in the cluster they are scraped.
+    config = by_kind(render(chart), "ConfigMap")["dia3"]["data"]
+    assert config["DIA3_WORKER_METRICS_HOST"] == "0.0.0.0"
 
 
 def test_landing_page_probes_the_surfaces_through_their_services(chart):
@@ -254,9 +266,33 @@ def test_prometheus_rule_carries_the_tested_alerts(chart):
     assert rule["spec"] == compose_rules
 
 
+def test_bundled_chroma_requires_dias_token_and_gets_only_that_secret(chart):
+    """Chroma runs DIA3's image with token authentication (`chroma run` lets any client list
+    and delete every collection); the token comes from the Secret, which every DIA3 pod reads,
+    and the chart refuses to render the bundled Chroma without one."""
+    with pytest.raises(Exception, match="secrets.chromaToken is required"):
+        chart.render({}, name="dia3", namespace="analysis", is_install=True)
+    objects = render(chart)
+    assert by_kind(objects, "Secret")["dia3"]["stringData"]["DIA3_CHROMA_TOKEN"] == \
+        TOKEN["secrets"]["chromaToken"]
+    pod = by_kind(objects, "StatefulSet")["dia3-chroma"]["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["image"] == by_kind(objects, "Deployment")["dia3-api"]["spec"][
+        "template"]["spec"]["containers"][0]["image"]
+    assert container["args"] == ["chroma", "--host", "0.0.0.0"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["DIA3_CHROMA_TOKEN"]["valueFrom"]["secretKeyRef"] == {
+        "name": "dia3", "key": "DIA3_CHROMA_TOKEN"}
+    assert env["DIA3_CHROMA_PORT"]["value"] == "8000" and "envFrom" not in container
+    assert {"name": "data", "mountPath": "/var/lib/dia3"} in container["volumeMounts"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/api/v2/heartbeat"
+    external = render(chart, {**EXTERNAL, "secrets": {"chromaToken": ""}})
+    assert "StatefulSet" not in {o["kind"] for o in external}  # no token needed without it
+
+
 # checkov findings that do not apply, each with its reason.
 CHECKOV_SKIPS = {
-    # Images are pinned by version tag (image.tag, the Redis and Chroma tags in values); a digest
+    # Images are pinned by version tag (image.tag, the Redis tag in values); a digest
     # or Always would tie every pod start to the registry. Operators can set image.tag to a
     # digest and image.pullPolicy to Always.
     "CKV_K8S_15": "image pull policy Always",
@@ -269,8 +305,7 @@ CHECKOV_SKIPS = {
 
 def test_checkov_finds_nothing_in_the_manifests_and_the_dockerfile(chart, tmp_path):
     for name, values in COMBINATIONS.items():
-        manifests = chart.render(copy.deepcopy(values) or None, name="dia3",
-                                 namespace="analysis")
+        manifests = chart.render(with_token(values), name="dia3", namespace="analysis")
         (tmp_path / f"{name}.yaml").write_text(
             "\n---\n".join(text for text in manifests.values() if text.strip()))
     result = run([checkov_binary(), "--skip-download", "--quiet", "--compact", "-o", "json",

@@ -22,7 +22,7 @@ from tests.integration.kb_helpers import COLLECTIONS, create_collection, ingest,
 
 
 def chroma():
-    return connect_chroma(url=get_settings().chroma_url)
+    return connect_chroma(url=get_settings().chroma_url, token=get_settings().chroma_token)
 
 
 def wipe() -> None:

@@ -4,6 +4,7 @@ refuses anonymous or wrongly authenticated API calls."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -74,3 +75,32 @@ def test_metrics_are_exported_for_prometheus(flower):
         assert response.status_code == 200
         return "flower_events_total{" in response.text  # counted from the worker's events
     wait_for(exported, timeout=30, interval=0.2, what="Flower's event metrics")
+
+
+def test_flower_and_the_worker_log_show_ids_and_sizes_never_a_tenants_text(flower, worker,
+                                                                        analyst):
+    """Task events (what Flower shows to anyone with its login) and Celery's log lines carry
+    argument reprs DIA3 sets: the job id and step name, and each argument's type and size."""
+    url, auth = flower
+    planted = "planted-" + uuid.uuid4().hex
+    response = analyst.submit("sentiment", {"texts": [f"{planted} is lovely", "awful"],
+                                            "ids": [f"{planted}-id", "b"]})
+    job = analyst.wait(response.get_json()["id"])
+    assert job["state"] == "succeeded"
+
+    def recorded() -> dict | None:
+        tasks = requests.get(url + "/api/tasks", params={"search": job["id"]}, auth=auth,
+                             timeout=10).json()
+        done = {tid: t for tid, t in tasks.items() if t.get("state") == "SUCCESS"}
+        return done if len(done) == 2 else None
+    tasks = wait_for(recorded, timeout=30, interval=0.2, what="Flower to record the tasks")
+    batch = requests.get(f"{url}/api/task/info/{job['tasks']['batch-00000']}", auth=auth,
+                         timeout=10).json()
+    assert batch["args"] == "(list[2], int)"
+    assert batch["kwargs"] == (f"{{'job_id': '{job['id']}', 'step': 'batch-00000', "
+                               "'backend': str[5]}")
+    for task_id in tasks:
+        shown = requests.get(f"{url}/api/task/info/{task_id}", auth=auth, timeout=10).text
+        assert planted not in shown
+    assert planted not in json.dumps(tasks)
+    assert planted not in worker.log_text()

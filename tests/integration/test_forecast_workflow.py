@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from workers.forecast.engine import forecast_series
@@ -68,3 +69,20 @@ def test_scenario_forecast_rejects_too_many_cells(analyst):
         "series": {"values": [1.0, 2.0, 3.0, 4.0], "horizon": 1000}, "n_paths": 1_000_000})
     assert response.status_code == 422
     assert "n_paths" in response.get_json()["errors"]["json"]["params"]
+
+
+def test_auto_on_the_longest_series_allowed_fits_a_recent_window(analyst, worker):
+    """100,000 values (the limit) in ``auto`` mode took minutes of a worker; the models are
+    now fitted on the last DIA3_FORECAST_FIT_WINDOW (10,000) values and the result says so."""
+    walk = (1000 + np.cumsum(np.random.default_rng(3).normal(0, 1, 100_000))).tolist()
+    response = analyst.submit("forecast", {"series": [{"values": walk}], "horizon": 10,
+                                           "model": "auto"})
+    assert response.status_code == 202, response.get_json()
+    job = analyst.wait(response.get_json()["id"], timeout=240)
+    assert job["state"] == "succeeded", job["error"]
+    series = analyst.get(f"/api/v1/jobs/{job['id']}/result").get_json()["result"]["series"][0]
+    assert series["fit_window"] == {"first_index": 90_000, "observations": 10_000,
+                                    "limit": 10_000}
+    assert len(series["forecast"]) == 10 and len(series["fitted"]) == 100_000
+    step = analyst.get(f"/api/v1/jobs/{job['id']}").get_json()["steps"]["series-00000"]
+    assert step["runtime"] < 60, step

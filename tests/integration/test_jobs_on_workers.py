@@ -5,6 +5,7 @@ import re
 import uuid
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -185,6 +186,17 @@ def test_worker_metrics_add_up_across_processes(analyst, worker):
                    state="succeeded") >= 1
     assert re.search(r'dia3_task_runtime_seconds_count\{task="dia3.sentiment.aggregate"\}',
                      text)
+
+
+def test_worker_metrics_listen_on_loopback_by_default(worker):
+    """Like every other embedded default, the metrics server binds DIA3_WORKER_METRICS_HOST
+    (127.0.0.1); it was hard-coded to 0.0.0.0."""
+    listening = {(c.laddr.ip, c.laddr.port) for c in
+                 psutil.Process(worker.proc.pid).net_connections(kind="inet")
+                 if c.status == psutil.CONN_LISTEN}
+    assert ("127.0.0.1", worker.metrics_port) in listening
+    assert not [address for address in listening if address[1] == worker.metrics_port
+                and address[0] != "127.0.0.1"]
 
 
 def test_api_metrics_expose_requests_queues_and_workers(analyst, flask_app, worker):

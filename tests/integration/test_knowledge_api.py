@@ -16,7 +16,7 @@ from tests.integration.kb_helpers import (
     submit_documents,
     text_doc,
 )
-from tests.unit.knowledge.pdf_maker import make_pdf
+from tests.unit.knowledge.pdf_maker import make_expanding_pdf, make_pdf
 
 VOLCANO = ("Volcanoes erupt when magma rises through cracks in the crust. Lava flows, ash "
            "clouds and volcanic gas follow the eruption.")
@@ -252,6 +252,24 @@ def test_bad_documents_fail_alone_with_their_reason(analyst, worker):
     assert result["totals"]["ingested"] == 1 and result["totals"]["failed"] == 5
     assert search(analyst, name, "magma", k=1)[0]["metadata"]["title"] == "good"
     assert collection(analyst, name)["document_count"] == 1
+
+
+def test_a_pdf_that_expands_past_the_text_limit_fails_alone_naming_the_limit(analyst, worker):
+    """A few kilobytes of PDF that extract to 20 MB of text (26,215 chunks and minutes of a
+    worker before): a failed outcome naming DIA3_DOCUMENT_MAX_CHARS, the other documents of
+    the same upload land."""
+    name = create_collection(analyst)
+    bomb = make_expanding_pdf()
+    job, result = ingest(analyst, name, [file_doc(bomb, "bomb.pdf"), text_doc(TIDES)])
+    failed, landed = result["documents"]
+    assert failed["status"] == "failed" and failed["reason"] == "too_much_text"
+    assert failed["limit"] == "DIA3_DOCUMENT_MAX_CHARS"
+    assert "2000000 characters" in failed["message"]
+    assert "DIA3_DOCUMENT_MAX_CHARS" in failed["message"]
+    assert landed["status"] == "ingested" and landed["chunks_total"] == 1
+    assert collection(analyst, name)["document_count"] == 1
+    assert collection(analyst, name)["chunk_count"] == 1
+    assert job["steps"]["doc-0000"]["runtime"] < 60, job["steps"]["doc-0000"]
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """The work of the ``ingest`` workflow's steps: one staged document into its collection, and
 the job's report from the per-document outcomes; and a video transcript into its collection.
 
-A document that cannot become text (corrupt PDF, empty, unsupported type, too large) is an
-*outcome* with its reason, not a failure of the job: the other documents still land.
+A document that cannot become text (corrupt PDF, empty, unsupported type, too large) or is
+over a limit (too many pages, characters or chunks, too slow to extract) is an *outcome*
+with its reason, not a failure of the job: the other documents still land. An outcome over a
+limit names the setting in ``limit``.
 """
 
 from __future__ import annotations
@@ -15,16 +17,29 @@ from app.workflows.knowledge import uploads
 from app.workflows.knowledge.errors import InputError
 from app.workflows.knowledge.models import IngestReport, Metadata
 from workers.knowledge.engine.chunking import ChunkingConfig
+from workers.knowledge.engine.extract import ExtractLimits
 from workers.knowledge.engine.ingest import BatchCallback, ingest_file
 from workers.knowledge.engine.youtube import Transcript
 from workers.knowledge.engine.youtube import ingest_transcript as index_transcript
 
 OUTCOME_FIELDS = ("filename", "title", "document_id")
+#: the setting behind each reason a document can fail for being too large
+LIMITS = {"too_large": "DIA3_UPLOAD_MAX_BYTES", "too_much_text": "DIA3_DOCUMENT_MAX_CHARS",
+          "too_many_pages": "DIA3_DOCUMENT_MAX_PAGES",
+          "too_many_chunks": "DIA3_DOCUMENT_MAX_CHUNKS",
+          "extraction_timeout": "DIA3_DOCUMENT_EXTRACT_SECONDS"}
 
 
 def chunking_config() -> ChunkingConfig:
     s = get_settings()
-    return ChunkingConfig(chunk_tokens=s.chunk_tokens, overlap_tokens=s.chunk_overlap_tokens)
+    return ChunkingConfig(chunk_tokens=s.chunk_tokens, overlap_tokens=s.chunk_overlap_tokens,
+                          max_chunks=s.document_max_chunks)
+
+
+def extract_limits() -> ExtractLimits:
+    s = get_settings()
+    return ExtractLimits(max_chars=s.document_max_chars, max_pages=s.document_max_pages,
+                         seconds=s.document_extract_seconds)
 
 
 def ingest_bytes(tenant: str, name: str, data: bytes, *, filename: str | None = None,
@@ -39,7 +54,8 @@ def ingest_bytes(tenant: str, name: str, data: bytes, *, filename: str | None = 
         return ingest_file(collection, data, filename=filename, media_type=media_type,
                            max_bytes=get_settings().upload_max_bytes, title=title,
                            source=source, document_id=document_id, metadata=metadata,
-                           chunking=chunking_config(), on_batch=on_batch)
+                           chunking=chunking_config(), limits=extract_limits(),
+                           on_batch=on_batch)
 
 
 def ingest_transcript(tenant: str, name: str, transcript: Transcript, title: str | None = None,
@@ -68,6 +84,9 @@ def ingest_staged(tenant: str, collection: str, index: int, spec: dict[str, Any]
             document_id=spec.get("document_id"), on_batch=on_batch)
     except InputError as error:
         outcome.update(status="failed", reason=error.reason, message=error.message)
+        if error.reason in LIMITS:
+            outcome.update(limit=LIMITS[error.reason],
+                           message=f"{error.message} ({LIMITS[error.reason]})")
     else:
         outcome.update(status="ingested", **report.to_dict())
     # The upload stays until the job has succeeded (see discard_uploads): a step delivered

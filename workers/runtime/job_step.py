@@ -27,6 +27,7 @@ from app.jobs.model import CANCELLED
 from app.logs import job_id_var, request_id_var, task_id_var
 from app.settings import get_settings
 from app.workflows.steps import Step
+from app.workflows.task_reprs import repr_options
 from workers.runtime import heartbeat
 from workers.runtime.errors import JobCancelled, PermanentError, TransientError
 
@@ -168,8 +169,10 @@ class JobStep(Task):
         delay = backoff_seconds(request.retries, getattr(exc, "retry_after", None))
         log.warning("step retrying", extra={"step": step, "delay": round(delay, 2),
                                             "reason": str(exc)[:500]})
-        raise self.retry(exc=exc, countdown=delay, kwargs={**kwargs, "job_id": job_id,
-                                                           "step": step})
+        kwargs = {**kwargs, "job_id": job_id, "step": step}
+        # a retry is a new message: it needs the reprs again, or Celery would show the content
+        raise self.retry(exc=exc, countdown=delay, kwargs=kwargs,
+                         **repr_options(request.args or (), kwargs))
 
     def check_cancelled(self) -> None:
         """Raise :class:`JobCancelled` if the current job was cancelled (call between batches)."""

@@ -82,7 +82,8 @@ def _worker_ready(sender=None, **kwargs):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=str(metrics.multiprocess_dir()))
         try:
-            start_http_server(settings.worker_metrics_port, addr="0.0.0.0", registry=registry)
+            start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host,
+                              registry=registry)
         except OSError as exc:
             log.error("worker metrics are not served: port %s is unavailable (set "
                       "DIA3_WORKER_METRICS_PORT to a free port, or 0 for none)",

@@ -11,6 +11,7 @@ import argparse
 import os
 
 from app.runtime import process
+from app.runtime.private import prepare_process
 from app.settings import get_settings
 
 
@@ -27,6 +28,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     options = parse(argv)
+    prepare_process(get_settings().data_path)
     process.setup_logging()
     process.ensure_redis()
     if not options.without_chroma:

@@ -85,16 +85,31 @@ def chroma_url() -> str:
     return url
 
 
+def chroma_token() -> str | None:
+    """What DIA3 sends the Chroma server: ``DIA3_CHROMA_TOKEN``, else the token of the
+    embedded server of the data directory, if there is one."""
+    s = get_settings()
+    if s.chroma_token:
+        return s.chroma_token
+    from app.runtime.embedded_chroma import token_path
+    path = token_path(s.data_path)
+    return path.read_text().strip() if path.exists() else None
+
+
+def connect():
+    """A Chroma client for DIA3's server, with its token."""
+    from app.workflows.knowledge.chroma_client import connect_chroma
+    url = chroma_url()
+    try:
+        return connect_chroma(url=url, token=chroma_token())
+    except ValueError as error:  # chromadb's "Could not connect to a Chroma server"
+        raise TransientError(f"the knowledge store (Chroma) at {url} is unreachable",
+                             reason="store_unavailable", retry_after=5) from error
+
+
 def store() -> KnowledgeStore:
     def make() -> KnowledgeStore:
-        from app.workflows.knowledge.chroma_client import connect_chroma
-        url = chroma_url()
-        try:
-            client = connect_chroma(url=url)
-        except ValueError as error:  # chromadb's "Could not connect to a Chroma server"
-            raise TransientError(f"the knowledge store (Chroma) at {url} is unreachable",
-                                 reason="store_unavailable", retry_after=5) from error
-        return KnowledgeStore(client, embed_batch_size=get_settings().embed_batch_size)
+        return KnowledgeStore(connect(), embed_batch_size=get_settings().embed_batch_size)
     return process_local("knowledge-store", make)
 
 

@@ -5,6 +5,12 @@ declared variable names, + - * / // % **, unary +/-, and calls of a few named nu
 functions. Anything else (attributes, subscripts, comprehensions, lambdas, strings, keyword
 arguments, undeclared names) is rejected with a message; nothing is ever passed to ``eval``.
 The result is a closure tree that evaluates on numpy arrays.
+
+Nesting is limited (``MAX_DEPTH``), but a left-associated chain of one operator family —
+``a + b - c + …`` or ``a * b / c …``, which is how Python parses a sum or product written
+without parentheses — counts as one level: it is compiled as a flat list of operands and
+folded left to right, in the same order as the nested tree would be. So a sum of all 100
+allowed variables is accepted, while genuinely deep nesting is still refused.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ _BINARY = {
     ast.Pow: operator.pow,
 }  # fmt: skip
 _UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
+#: operators that fold left to right in a chain of the same family (``**`` is right-associative)
+_FAMILY = {ast.Add: "sum", ast.Sub: "sum", ast.Mult: "product", ast.Div: "product",
+           ast.FloorDiv: "product", ast.Mod: "product"}
 
 
 def _fold(fn: Callable) -> Callable:
@@ -81,6 +90,8 @@ class _Compiler:
                 raise self.fail(f"unknown variable {node.id!r}")
             name = node.id
             return lambda env: env[name]
+        if isinstance(node, ast.BinOp) and type(node.op) in _FAMILY:
+            return self.compile_chain(node, depth)
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             op = _BINARY[type(node.op)]
             left, right = self.compile(node.left, depth + 1), self.compile(node.right, depth + 1)
@@ -92,6 +103,24 @@ class _Compiler:
         if isinstance(node, ast.Call):
             return self.compile_call(node, depth)
         raise self.fail(f"{type(node).__name__} is not allowed in an expression")
+
+    def compile_chain(self, node: ast.BinOp, depth: int) -> Evaluator:
+        """``((a + b) - c) + d`` as ``a`` then ``[(+, b), (-, c), (+, d)]``: one level deep,
+        walked without recursion, evaluated in the same order as the tree."""
+        family = _FAMILY[type(node.op)]
+        links: list[tuple[Callable, ast.AST]] = []
+        while isinstance(node, ast.BinOp) and _FAMILY.get(type(node.op)) == family:
+            links.append((_BINARY[type(node.op)], node.right))
+            node = node.left
+        first = self.compile(node, depth + 1)
+        rest = [(op, self.compile(right, depth + 1)) for op, right in reversed(links)]
+
+        def fold(env: Mapping[str, np.ndarray]) -> np.ndarray:
+            out = first(env)
+            for op, operand in rest:
+                out = op(out, operand(env))
+            return out
+        return fold
 
     def compile_call(self, node: ast.Call, depth: int) -> Evaluator:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:

@@ -62,3 +62,31 @@ def test_rejects_overlong_and_deeply_nested_expressions():
         compile_expression("units + " * 400 + "units", NAMES)
     with pytest.raises(MonteCarloInputError, match="nested"):
         compile_expression("-" * 60 + "units", ("units",))
+
+
+def test_long_sums_and_products_count_as_one_level():
+    """A sum of 100 variables (the most a scenario may declare) parses as a left-leaning
+    chain 100 levels deep; it is one level for the depth limit and evaluates in order."""
+    names = [f"v{i}" for i in range(100)]
+    env = {name: np.asarray(float(i)) for i, name in enumerate(names)}
+    assert compile_expression(" + ".join(names), names)(env) == sum(range(100))
+    mixed = " - ".join(names[:60]) + " + " + " + ".join(names[60:])
+    assert compile_expression(mixed, names)(env) == 0 - sum(range(1, 60)) + sum(range(60, 100))
+    product = " * ".join(names[1:80]) + " / v2 // v1 % v7"
+    ones = {name: np.asarray(1.0 + (i == 2)) for i, name in enumerate(names)}
+    assert compile_expression(product, names)(ones) == (2.0 / 2.0) // 1.0 % 1.0
+    # nesting that is not a chain is still limited, and so is a chain inside deep nesting
+    with pytest.raises(MonteCarloInputError, match="nested"):
+        compile_expression("abs(" * 30 + "v1 + " + "-" * 30 + "v2" + ")" * 30, names)
+    assert compile_expression("abs(" * 20 + " + ".join(names) + ")" * 20, names)(env) == 4950
+
+
+def test_chains_keep_the_evaluation_order_of_the_tree():
+    """Floating point is not associative: the flat chain must fold exactly like the tree."""
+    values = {"units": np.asarray(1e16), "price": np.asarray(1.0), "fixed_cost": np.asarray(-1e16)}
+    text = "units + price + fixed_cost + price"
+    tree = ((1e16 + 1.0) + -1e16) + 1.0
+    assert compile_expression(text, NAMES)(values) == tree
+    assert run("units - price - fixed_cost", units=10, price=3, fixed_cost=5) == 2
+    assert run("units / price / fixed_cost", units=60, price=3, fixed_cost=5) == 4
+    assert run("units ** price ** fixed_cost", units=2, price=3, fixed_cost=2) == 2 ** 9

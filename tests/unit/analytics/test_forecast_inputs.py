@@ -166,3 +166,20 @@ def test_validation_is_idempotent():
     once = validate_series(spec)
     assert validate_series(once) == once
     assert once["frequency"] == "MS" and once["levels"] == [50.0, 95.0]
+
+
+def test_long_series_are_fitted_on_their_most_recent_window():
+    """Only the last ``fit_window`` observations are fitted (the cost of ``auto`` grows with
+    the length); the result says which ones, and equals a forecast of just those values."""
+    walk = (1000 + np.cumsum(np.random.default_rng(5).normal(0, 1, 3000))).tolist()
+    spec = {"values": [None] * 5 + walk, "horizon": 5, "model": "auto"}
+    result = forecast_series(spec, fit_window=500)
+    assert result["fit_window"] == {"first_index": 2505, "observations": 500, "limit": 500}
+    assert len(result["fitted"]) == 3005
+    assert set(result["fitted"][:2505]) == {None} and None not in result["fitted"][2505:]
+    assert any("last 500 observations" in note for note in result["notes"])
+    alone = forecast_series({"values": walk[-500:], "horizon": 5, "model": "auto"})
+    assert result["model"] == alone["model"]
+    assert result["forecast"] == pytest.approx(alone["forecast"], rel=1e-9)
+    unlimited = forecast_series({"values": walk, "horizon": 5, "model": "naive"})
+    assert unlimited["fit_window"] == {"first_index": 0, "observations": 3000, "limit": None}

@@ -17,8 +17,9 @@ from workers.knowledge.engine.chunking import ApproxTokenizer, ChunkingConfig
 from workers.knowledge.engine.ingest import ingest_text
 
 
-def test_server_backed_store_behaves_like_embedded(chroma_url, hashing_embedder) -> None:
-    store = KnowledgeStore(connect_chroma(url=chroma_url))
+def test_server_backed_store_behaves_like_embedded(chroma_url, chroma_token,
+                                                   hashing_embedder) -> None:
+    store = KnowledgeStore(connect_chroma(url=chroma_url, token=chroma_token))
     tenant_a, tenant_b = (f"t{uuid.uuid4().hex[:12]}" for _ in range(2))
     collection = store.create_collection(tenant_a, "docs", hashing_embedder)
     store.create_collection(tenant_b, "docs", hashing_embedder)

@@ -10,6 +10,9 @@ Documented behaviour for awkward data:
 * zeros and negatives: no multiplicative seasonality and no log scale (both need positive
   data); additive adjustment is used instead. Positive data is modelled on a log scale.
 * numerical failures inside a model fall back to a simpler model, listed in ``fallbacks``.
+* long series: models are fitted on the most recent ``fit_window`` observations only (the
+  cost of fitting, selecting and backtesting grows with the length: ``auto`` on 100,000
+  values took minutes). The result's ``fit_window`` says which part of the series was used.
 """
 
 from __future__ import annotations
@@ -50,6 +53,18 @@ def _repair(values: list[float | None], report: FitReport) -> tuple[np.ndarray, 
     return y, first, trailing
 
 
+def _recent(y: np.ndarray, lead: int, fit_window: int | None, report: FitReport
+            ) -> tuple[np.ndarray, int]:  # fmt: skip
+    """The last ``fit_window`` observations (all of them when None or 0), and the index in
+    the submitted values of the first one kept."""
+    if not fit_window or y.size <= fit_window:
+        return y, lead
+    dropped = y.size - fit_window
+    report.notes.append(f"fitted on the last {fit_window} observations (fit window); "
+                        f"{dropped} older ones left out")
+    return y[dropped:], lead + dropped
+
+
 def _frequency_of(spec: dict) -> str | None:
     if spec["frequency"]:
         return spec["frequency"]
@@ -84,11 +99,14 @@ def _future_timestamps(spec: dict, frequency: str | None, skip: int, h: int) -> 
     return [ts.isoformat() for ts in future[skip:]]
 
 
-def fit_series_model(spec: dict, path: str = "") -> tuple[SeriesModel, dict]:
-    """Validate and fit; returns the fitted model and a context dict (used by simulations)."""
+def fit_series_model(spec: dict, path: str = "", fit_window: int | None = None
+                     ) -> tuple[SeriesModel, dict]:  # fmt: skip
+    """Validate and fit (on at most the last ``fit_window`` observations); returns the fitted
+    model and a context dict (used by simulations)."""
     norm = validate_series(spec, path)
     report = FitReport()
     y, lead, trailing = _repair(norm["values"], report)
+    y, lead = _recent(y, lead, fit_window, report)
     frequency = _frequency_of(norm)
     m = _season_length(norm, y, frequency, report)
     h_total = norm["horizon"] + trailing
@@ -99,7 +117,9 @@ def fit_series_model(spec: dict, path: str = "") -> tuple[SeriesModel, dict]:
     else:
         model, name = fit_series(y, m, norm["model"], h_total, report, norm["transform"])
     context = {"spec": norm, "y": y, "lead": lead, "trailing": trailing, "season_length": m,
-               "frequency": frequency, "model_name": name, "report": report}  # fmt: skip
+               "frequency": frequency, "model_name": name, "report": report,
+               "fit_window": {"first_index": lead, "observations": int(y.size),
+                              "limit": fit_window or None}}  # fmt: skip
     return model, context
 
 
@@ -107,9 +127,9 @@ def _clean(values: np.ndarray) -> list[float | None]:
     return [float(v) if np.isfinite(v) else None for v in values]
 
 
-def forecast_series(spec: dict, path: str = "") -> dict:
+def forecast_series(spec: dict, path: str = "", fit_window: int | None = None) -> dict:
     """Forecast one series; raises ForecastInputError (with ``field``) for bad input."""
-    model, ctx = fit_series_model(spec, path)
+    model, ctx = fit_series_model(spec, path, fit_window)
     norm, report, trailing = ctx["spec"], ctx["report"], ctx["trailing"]
     h = norm["horizon"]
     keep = slice(trailing, trailing + h)
@@ -128,6 +148,7 @@ def forecast_series(spec: dict, path: str = "") -> dict:
         "intervals": intervals,
         "timestamps": _future_timestamps(norm, ctx["frequency"], trailing, h),
         "fitted": fitted,
+        "fit_window": ctx["fit_window"],
         "backtest": rolling_origin(model, ctx["y"], h, norm["backtest_origins"],
                                    ctx["season_length"]),  # fmt: skip
         "notes": report.notes,

@@ -40,11 +40,12 @@ def _validate(spec: dict) -> dict:
     return out
 
 
-def scenario_forecast(spec: dict) -> dict:
-    """Fit ``spec["series"]`` and simulate ``n_paths`` future paths over its horizon."""
+def scenario_forecast(spec: dict, fit_window: int | None = None) -> dict:
+    """Fit ``spec["series"]`` (on at most its last ``fit_window`` observations) and simulate
+    ``n_paths`` future paths over its horizon."""
     opts = _validate(spec)
     try:
-        model, ctx = fit_series_model(get(spec, "series", ""), path="series")
+        model, ctx = fit_series_model(get(spec, "series", ""), "series", fit_window)
     except ForecastInputError as exc:
         raise MonteCarloInputError(exc.field, exc.message) from None
     h = ctx["spec"]["horizon"] + ctx["trailing"]
@@ -60,6 +61,7 @@ def scenario_forecast(spec: dict) -> dict:
     return {
         "model": ctx["model_name"],
         "model_detail": model.describe(),
+        "fit_window": ctx["fit_window"],
         "method": opts["method"],
         "seed": opts["seed"],
         "n_paths": int(paths.shape[0]),

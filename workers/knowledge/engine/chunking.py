@@ -61,10 +61,12 @@ class ApproxTokenizer:
 
 @dataclass(frozen=True)
 class ChunkingConfig:
-    """Chunk size and overlap, in tokens."""
+    """Chunk size and overlap, in tokens, and the most chunks one text may make (0: no
+    limit; each chunk costs an embedding and a stored vector)."""
 
     chunk_tokens: int = 200
     overlap_tokens: int = 40
+    max_chunks: int = 0
 
     def __post_init__(self) -> None:
         if not 8 <= self.chunk_tokens <= 8192:
@@ -95,6 +97,9 @@ def chunk_text(text: str, tokenizer: TokenSpanner, config: ChunkingConfig) -> li
         end = min(start + config.chunk_tokens, len(spans))
         if end < len(spans):
             end = _break_point(text, spans, start, end)
+        if config.max_chunks and len(chunks) == config.max_chunks:
+            raise InputError("file", f"the text makes more than {config.max_chunks} chunks",
+                             reason="too_many_chunks")
         first, last = spans[start][0], spans[end - 1][1]
         chunks.append(Chunk(len(chunks), text[first:last], first, last, end - start))
         if end == len(spans):

@@ -3,6 +3,12 @@
 Anything we cannot turn into useful text is rejected up front with a ``DocumentRejected``
 that says why (empty, too large, unsupported type, corrupt, encrypted, no text), so a bad
 upload fails fast instead of producing an empty or garbage collection.
+
+Small files can expand enormously: a 6 KB PDF whose ten pages share one 2 MB compressed
+stream extracts to 20 MB of text. So extraction is bounded by ``ExtractLimits``: pages and
+characters are counted while extracting (``too_many_pages``, ``too_much_text``), and PDF and
+HTML, whose parsers can take very long on hostile input, run in a child process that is
+killed at the deadline (``extraction_timeout``).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from app.workflows.knowledge.formats import (  # noqa: F401
     SUPPORTED_EXTENSIONS,
     SUPPORTED_TYPES,
 )
+from workers.knowledge.engine.deadline import ChildFailed, DeadlineExceeded, call_with_deadline
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -34,6 +41,7 @@ class DocumentRejected(InputError):
 
     def __init__(self, reason: str, message: str, field: str = "file") -> None:
         super().__init__(field, message, reason=reason)
+        self.detail = message
 
 
 @dataclass(frozen=True)
@@ -44,17 +52,32 @@ class ExtractedText:
     pages: int | None = None
 
 
+@dataclass(frozen=True)
+class ExtractLimits:
+    """How much one document may cost to extract (0 turns a limit off)."""
+
+    max_chars: int = 2_000_000
+    max_pages: int = 1_000
+    seconds: float = 60.0
+
+
+class _TooMuchText(Exception):
+    """Raised from inside the PDF text visitor to stop extracting."""
+
+
 def extract_text(
     data: bytes,
     filename: str | None = None,
     media_type: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: ExtractLimits | None = None,
 ) -> ExtractedText:
-    """Detect the file's type and return its readable text.
+    """Detect the file's type and return its readable text, within ``limits``.
 
     ``media_type`` (e.g. an upload's Content-Type) wins over the file name's extension,
     which wins over sniffing the bytes.
     """
+    limits = limits or ExtractLimits()
     if not data:
         raise DocumentRejected("empty", "the file is empty")
     if len(data) > max_bytes:
@@ -62,19 +85,47 @@ def extract_text(
             "too_large", f"the file has {len(data)} bytes; the limit is {max_bytes}"
         )
     kind = detect_media_type(data, filename, media_type)
-    if kind == PDF:
-        result = _extract_pdf(data)
+    if kind in (PDF, HTML):
+        result = _isolated(kind, data, limits)
+    elif kind == MARKDOWN:
+        result = _extract_markdown(_decode(data))
     else:
-        text = _decode(data)
-        if kind == HTML:
-            result = _extract_html(text)
-        elif kind == MARKDOWN:
-            result = _extract_markdown(text)
-        else:
-            result = ExtractedText(normalise_whitespace(text), PLAIN)
+        result = ExtractedText(normalise_whitespace(_decode(data)), PLAIN)
+    if limits.max_chars and len(result.text) > limits.max_chars:
+        raise _too_much_text(limits.max_chars)
     if not result.text.strip():
         raise DocumentRejected("no_text", f"no readable text found in this {kind} file")
     return result
+
+
+def _isolated(kind: str, data: bytes, limits: ExtractLimits) -> ExtractedText:
+    """PDF or HTML extraction in a child process killed after ``limits.seconds``."""
+    import pypdf  # noqa: F401 - imported before the fork, so the child imports nothing
+
+    def work() -> dict:
+        try:
+            result = (_extract_pdf(data, limits) if kind == PDF
+                      else _extract_html(_decode(data)))
+        except DocumentRejected as error:
+            return {"rejected": [error.reason, error.detail]}
+        return {"text": result.text, "media_type": result.media_type, "title": result.title,
+                "pages": result.pages}
+    try:
+        answer = (call_with_deadline(work, limits.seconds) if limits.seconds else work())
+    except DeadlineExceeded:
+        raise DocumentRejected("extraction_timeout", f"extracting the text took longer than "
+                               f"{limits.seconds:g} s") from None
+    except ChildFailed as error:
+        raise DocumentRejected("corrupt", f"the {kind} file cannot be read: {error}") from None
+    if "rejected" in answer:
+        reason, detail = answer["rejected"]
+        raise DocumentRejected(reason, detail)
+    return ExtractedText(**answer)
+
+
+def _too_much_text(limit: int) -> DocumentRejected:
+    return DocumentRejected("too_much_text", f"the document has more than {limit} characters "
+                            "of text")
 
 
 def detect_media_type(data: bytes, filename: str | None, media_type: str | None) -> str:
@@ -184,20 +235,34 @@ def _extract_html(source: str) -> ExtractedText:
     return ExtractedText(text, HTML, title=title)
 
 
+# Every pattern is linear in the length of the text: a scan that starts at a delimiter stops
+# at the next one of its kind (or the end of the line), never at the end of the text. With
+# ".+?" a line of "**a " repeated was quadratic: 32 KB took 6 s, and a whole upload hours.
 _MD_RULES = [
     (re.compile(r"^```[^\n]*$|^~~~[^\n]*$", re.M), ""),           # code fence markers
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),                # images -> alt text
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),                 # links -> link text
-    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.M), r"\1"),
+    (re.compile(r"!\[([^\[\]\n]*)\]\([^()\n]*\)"), r"\1"),         # images -> alt text
+    (re.compile(r"\[([^\[\]\n]+)\]\([^()\n]*\)"), r"\1"),          # links -> link text
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+([^\n]*)$", re.M),
+     lambda match: _without_closing_hashes(match.group(1))),      # headings
     (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),                 # block quotes
     (re.compile(r"^[ \t]{0,3}([-*_])([ \t]*\1){2,}[ \t]*$", re.M), ""),  # rules
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),          # bold
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),  # italic *x*
-    (re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"), r"\1"),      # italic _x_
+    (re.compile(r"(\*\*|__)(?=\S)((?:(?!\1)[^\n])+?)(?<=\S)\1"), r"\2"),  # bold
+    (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # italic *x*
+    (re.compile(r"(?<!\w)_(?=\S)((?:[^_\n]|(?<=\w)_(?=\w))+?)(?<=\S)_(?!\w)"),
+     r"\1"),                                                       # italic _x_
     (re.compile(r"`([^`]+)`"), r"\1"),                             # inline code
-    (re.compile(r"<[^>\n]+>"), ""),                                # inline HTML tags
+    (re.compile(r"<[^<>\n]+>"), ""),                               # inline HTML tags
 ]
-_MD_TITLE = re.compile(r"^[ \t]{0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
+_MD_TITLE = re.compile(r"^[ \t]{0,3}#[ \t]+([^\n]+)$", re.M)
+
+
+def _without_closing_hashes(heading: str) -> str:
+    """A heading's text without its optional closing sequence ("Title ##" -> "Title")."""
+    text = heading.rstrip(" \t")
+    bare = text.rstrip("#")
+    if bare != text and (not bare or bare[-1] in " \t"):
+        text = bare.rstrip(" \t")
+    return text
 
 
 def _extract_markdown(source: str) -> ExtractedText:
@@ -205,11 +270,11 @@ def _extract_markdown(source: str) -> ExtractedText:
     text = source
     for pattern, replacement in _MD_RULES:
         text = pattern.sub(replacement, text)
-    title = heading.group(1).strip() if heading else None
+    title = (_without_closing_hashes(heading.group(1)) or None) if heading else None
     return ExtractedText(normalise_whitespace(text), MARKDOWN, title=title)
 
 
-def _extract_pdf(data: bytes) -> ExtractedText:
+def _extract_pdf(data: bytes, limits: ExtractLimits) -> ExtractedText:
     import pypdf
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
@@ -219,10 +284,15 @@ def _extract_pdf(data: bytes) -> ExtractedText:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentRejected("encrypted", "the PDF is password-protected")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if limits.max_pages and len(reader.pages) > limits.max_pages:
+            raise DocumentRejected("too_many_pages", f"the PDF has {len(reader.pages)} pages; "
+                                   f"the limit is {limits.max_pages}")
+        pages = _pdf_pages(reader, limits.max_chars)
         title = (reader.metadata.title if reader.metadata else None) or None
     except DocumentRejected:
         raise
+    except _TooMuchText:
+        raise _too_much_text(limits.max_chars) from None
     except FileNotDecryptedError as error:
         raise DocumentRejected("encrypted", f"the PDF is encrypted: {error}") from error
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
@@ -230,3 +300,16 @@ def _extract_pdf(data: bytes) -> ExtractedText:
         raise DocumentRejected("corrupt", f"the PDF cannot be read: {error}") from error
     text = normalise_whitespace("\n\n".join(pages))
     return ExtractedText(text, PDF, title=str(title) if title else None, pages=len(pages))
+
+
+def _pdf_pages(reader, max_chars: int) -> list[str]:
+    """Each page's text; stops (``_TooMuchText``) as soon as more than ``max_chars``
+    characters were drawn, instead of extracting every page first."""
+    drawn = [0]
+
+    def count(text: str, *_: object) -> None:
+        drawn[0] += len(text)
+        if max_chars and drawn[0] > max_chars:
+            raise _TooMuchText
+
+    return [page.extract_text(visitor_text=count) or "" for page in reader.pages]

@@ -17,7 +17,12 @@ from workers.knowledge.engine.chunking import (
     TokenSpanner,
     chunk_text,
 )
-from workers.knowledge.engine.extract import DEFAULT_MAX_BYTES, PLAIN, extract_text
+from workers.knowledge.engine.extract import (
+    DEFAULT_MAX_BYTES,
+    PLAIN,
+    ExtractLimits,
+    extract_text,
+)
 
 _tokenizers: WeakKeyDictionary[Embedder, TokenSpanner] = WeakKeyDictionary()
 BatchCallback = Callable[[int, int], None]
@@ -70,6 +75,7 @@ def ingest_file(
     filename: str | None = None,
     media_type: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: ExtractLimits | None = None,
     document_id: str | None = None,
     title: str | None = None,
     source: str | None = None,
@@ -78,10 +84,10 @@ def ingest_file(
     tokenizer: TokenSpanner | None = None,
     on_batch: BatchCallback | None = None,
 ) -> IngestReport:
-    """Extract text from an uploaded file (txt, md, html, pdf) and index it; ``source``
-    defaults to the file name."""
+    """Extract text from an uploaded file (txt, md, html, pdf) within ``limits`` and index
+    it; ``source`` defaults to the file name."""
     extracted = extract_text(data, filename=filename, media_type=media_type,
-                             max_bytes=max_bytes)
+                             max_bytes=max_bytes, limits=limits)
     return ingest_text(
         collection,
         extracted.text,
