@@ -24,6 +24,8 @@ def num(value: Any, digits: int = 4) -> str:
         return f"{value:,}"
     if not math.isfinite(value) or value == 0:
         return f"{value:g}"
+    if abs(value) < 1e-3:  # no run of zeros: 0.0002, 2e-05
+        return f"{value:.{digits}g}"
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
     return f"{value:,.{decimals}f}"
 

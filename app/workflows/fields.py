@@ -110,13 +110,14 @@ class Number(fields.Float):
     numeric strings and booleans, as the engines that read the value after it do."""
 
     default_error_messages = {"invalid": "Not a number.",
-                              "special": "Must be a finite number."}
+                              "special": "Must be a finite number.",
+                              "too_large": "Is too large (at most about 1.8e308)."}
 
     def _validated(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.make_error("invalid", input=value)
         if not _plain_number(value):
-            raise self.make_error("special")
+            raise self.make_error("too_large" if type(value) is int else "special")
         return value
 
 
