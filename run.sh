@@ -109,7 +109,7 @@ ensure_checkov() {
 # runs tests/stack against it and removes everything it started (docs/deploy.md).
 STACK_WORK=${DIA3_STACK_WORK:-/var/tmp/dia3-stack}
 BASE_IMAGE=dia3-base:bookworm
-STANDINS=(redis chroma nginx prometheus blackbox redis-exporter)
+STANDINS=(redis nginx prometheus blackbox redis-exporter)  # Chroma runs from DIA3's image
 
 ensure_docker() {
   # Debian's docker.io, its daemon started in the background when none answers (and stopped
