@@ -232,9 +232,12 @@ case "${1:-}" in
     "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
     code=$?
     [ "$code" = 5 ] && { echo "no tests were collected" >&2; exit 1; }
-    # The whole suite also runs the container stack (tests/stack, left out of the run above
-    # by its marker); a run of chosen tests does not.
-    if [ $# = 0 ] && [ "$code" = 0 ]; then (set -e; stack_test); code=$?; fi
+    # The container stack (tests/stack, left out of the run above by its marker) runs with
+    # `./run.sh stack-test`; DIA3_STACK_TEST=1 runs it here too, after a green suite. It is not
+    # on by default until its worker-kill test is reliable (docs/deploy.md).
+    if [ $# = 0 ] && [ "$code" = 0 ] && [ "${DIA3_STACK_TEST:-0}" = 1 ]; then
+      (set -e; stack_test); code=$?
+    fi
     exit $code
     ;;
   stack-test)
