@@ -39,8 +39,19 @@ class OneOfSchema(Schema):
 
     def load(self, data: Any, *, many: bool | None = None, partial: Any = None,
              unknown: str | None = None) -> Any:
-        if many or self.many:
-            raise NotImplementedError("a list of variants is fields.List(fields.Nested(...))")
+        if many or self.many:  # each item its own variant; errors keyed by position
+            if not isinstance(data, list):
+                raise ValidationError({"_schema": ["Invalid input type."]})
+            loaded, errors = [], {}
+            for index, item in enumerate(data):
+                try:
+                    loaded.append(self._variant(item)().load(item, partial=partial,
+                                                             unknown=unknown))
+                except ValidationError as exc:
+                    errors[index] = exc.messages
+            if errors:
+                raise ValidationError(errors)
+            return loaded
         return self._variant(data)().load(data, partial=partial, unknown=unknown)
 
     def validate(self, data: Any, *, many: bool | None = None,

@@ -200,3 +200,17 @@ def test_validation_is_as_strict_as_the_engines(workflow, params, path):
     for part in path:
         assert part in errors, errors
         errors = errors[part]
+
+
+def test_a_oneof_schema_loads_a_list_with_each_item_its_own_variant():
+    import pytest
+    from marshmallow import ValidationError
+
+    from app.workflows.monte_carlo.workflow import MonteCarloParams
+    gbm = {"model": "gbm", "n_simulations": 1000,
+           "params": {"s0": 100, "drift": 0.05, "volatility": 0.2, "horizon": 1, "steps": 10}}
+    loaded = MonteCarloParams(many=True).load([gbm, gbm])
+    assert [item["model"] for item in loaded] == ["gbm", "gbm"]
+    with pytest.raises(ValidationError) as error:
+        MonteCarloParams().load([gbm, {"model": "nope"}], many=True)
+    assert set(error.value.messages) == {1}
