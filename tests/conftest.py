@@ -279,6 +279,22 @@ class WorkerProcess:
                              text=True).stdout
         return [int(pid) for pid in out.split()]
 
+    def wait_idle(self, timeout: float = 120) -> None:
+        """Wait until this worker holds no task (active, reserved or scheduled).
+
+        The session's worker is shared, so a test that counts what the worker did
+        first lets tasks that earlier tests left behind (cancelled jobs, retries) end.
+        """
+        from app.extensions import celery
+
+        def idle() -> bool:
+            inspect = celery().control.inspect(destination=[self.name], timeout=2)
+            replies = [inspect.active(), inspect.reserved(), inspect.scheduled()]
+            if any(reply is None or self.name not in reply for reply in replies):
+                return False
+            return not any(reply[self.name] for reply in replies)
+        wait_for(idle, timeout=timeout, interval=0.2, what=f"{self.name} to hold no task")
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

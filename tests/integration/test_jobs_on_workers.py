@@ -173,6 +173,7 @@ def test_worker_metrics_add_up_across_processes(analyst, worker):
     def batches_done() -> float:
         return counter(scrape(worker.metrics_port), "dia3_tasks_total",
                        task="dia3.sentiment.score_batch", outcome="succeeded")
+    worker.wait_idle()
     before = batches_done()
     job_id = analyst.submit("sentiment", {"texts": long_texts(200)}).get_json()["id"]
     assert analyst.wait(job_id, timeout=180)["state"] == "succeeded"
