@@ -12,9 +12,8 @@ import subprocess
 import sys
 
 import click
-from rich.markup import escape
 
-from app.cli.output import console, err
+from app.cli.output import console, err, styled
 from app.settings import get_settings
 
 
@@ -61,9 +60,9 @@ def doctor(install_model: bool) -> None:
               "redis": redis_problem()}
     for name, problem in checks.items():
         if problem:  # unwrapped, so that a command in it can be copied
-            err.print(f"[red]✗ {name}[/]: {escape(problem)}", soft_wrap=True)
+            err.print(styled((f"✗ {name}", "red"), f": {problem}"), soft_wrap=True)
         else:
-            console.print(f"[green]✓ {name}[/]")
+            console.print(f"✓ {name}", style="green")
     if any(checks.values()):
         sys.exit(1)
 

@@ -99,8 +99,8 @@ def backup_cmd(path: Path, without_knowledge: bool) -> None:
     console.print(f"backup written to {path}")
     console.print_json(json.dumps(manifest["counts"]))
     if manifest["missing_result_files"]:
-        console.print(f"[yellow]{len(manifest['missing_result_files'])} jobs had no result "
-                      "file in the data directory[/]")
+        console.print(f"{len(manifest['missing_result_files'])} jobs had no result "
+                      "file in the data directory", style="yellow")
 
 
 @click.command("restore")

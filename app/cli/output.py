@@ -5,14 +5,17 @@ shown. Kept apart so the groups depend on it rather than on each other or on ``m
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import click
 import requests
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.segment import Segment
+from rich.text import Text
 
 from app.runtime import process as runtime
 
@@ -22,8 +25,42 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 T = TypeVar("T")
 
-console = Console(stderr=False)
-err = Console(stderr=True)
+# C0 and C1 controls (but newline and tab) and the bidirectional overrides that reorder
+# what a terminal shows: never written to it from content.
+UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+class TerminalConsole(Console):
+    """A console that shows whatever it is given as text: no Rich markup or emoji codes are
+    read in strings (a text "[link=…]" or ":smile:" in a job is shown as typed), and control
+    characters from content (escape sequences that could retitle, relink or clear the
+    terminal) are dropped. DIA3's own styling is given as ``Text`` styles, and Rich's own
+    cursor movements (progress bars) are control segments that pass untouched."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(markup=False, emoji=False, **kwargs)
+
+    def render(self, renderable: RenderableType,
+               options: ConsoleOptions | None = None) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            if segment.control or not UNSAFE_CHARACTERS.search(segment.text):
+                yield segment
+            else:  # control characters take no cells, so dropping them keeps the layout
+                yield Segment(UNSAFE_CHARACTERS.sub("", segment.text), segment.style)
+
+
+def printable(text: str) -> str:
+    """``text`` without the characters a terminal would act on, for messages click prints."""
+    return UNSAFE_CHARACTERS.sub("", text)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """A line of plain parts and ``(text, style)`` parts, for DIA3's own emphasis."""
+    return Text.assemble(*parts)
+
+
+console = TerminalConsole(stderr=False)
+err = TerminalConsole(stderr=True)
 
 
 # ---- the REST API ------------------------------------------------------------------------
@@ -45,7 +82,8 @@ def api_call(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return fn(*args, **kwargs)
     except APIError as exc:
         detail = json.dumps(exc.body.get("errors") or {}, indent=1)
-        raise click.ClickException(f"{exc}\n{detail}" if exc.body.get("errors") else str(exc))
+        raise click.ClickException(printable(f"{exc}\n{detail}" if exc.body.get("errors")
+                                             else str(exc)))
     except requests.RequestException as exc:
         raise click.ClickException(f"cannot reach the API at {runtime.client_api_url()}: "
                                    f"{exc.__class__.__name__}")
@@ -93,10 +131,11 @@ def show_outcome(client: DIA3Client, job: dict, as_json: bool = False,
     if facts:
         console.print(results.job_facts(job))
     else:
-        console.print(f"job {job['id']} [bold]{job['state']}[/]")
+        console.print(styled(f"job {job['id']} ", (job["state"], "bold")))
     if job["state"] == "failed" and not facts:
         e = job.get("error") or {}
-        console.print(f"[red]{e.get('type')}: {e.get('message')} (step {e.get('step')})[/]")
+        console.print(f"{e.get('type')}: {e.get('message')} (step {e.get('step')})",
+                      style="red")
     if job["state"] == "succeeded":
         for renderable in results.render(job, result):
             console.print(renderable)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from app.cli import doctor, surfaces
-from app.cli.output import console, show_outcome, wait_with_progress
+from app.cli.output import console, show_outcome, styled, wait_with_progress
 from app.runtime import process as runtime
 from app.runtime.ports import free_port, port_free
 from app.settings import get_settings
@@ -171,18 +171,18 @@ def up(port: int | None) -> None:
         flower_user, flower_password = surfaces.flower_credentials(settings)
         shown = "".join(f"  {name:<11}{link}\n" for name, link in links.items())
         key_shown, password_shown = secrets_shown(key, flower_password, settings)
-        console.print(f"[bold green]DIA3 is up[/]\n  API        {url}/api/v1\n"
+        console.print(styled(("DIA3 is up", "bold green"), f"\n  API        {url}/api/v1\n"
                       f"  API docs   {url}/api/v1/docs\n  metrics    {url}/metrics\n{shown}"
                       f"  Redis      {settings.redis_url}\n  Chroma     {settings.chroma_url}\n"
                       f"  data dir   {settings.data_path} (dia3 commands run with this data "
                       "dir find this API and key)\n"
                       f"  API key    {key_shown}\n"
                       f"  Flower     login {flower_user} / {password_shown}\n"
-                      "(Ctrl-C to stop)")
+                      "(Ctrl-C to stop)"))
         runtime.publish_local_url(url)  # client commands in other shells find it there
         while not (problem := supervisor.failed()):
             time.sleep(0.5)  # supervising children
-        _say(f"[red]{problem}; stopping[/]")
+        _say(f"{problem}; stopping")
     except KeyboardInterrupt:
         pass
     finally:
@@ -216,7 +216,8 @@ def demo() -> None:
     settings = get_settings()
     port = settings.api_port if port_free(settings.api_host, settings.api_port) \
         else free_port(settings.api_host)
-    console.print("[bold]DIA3 demo[/]: starting embedded Redis, a worker and the API …")
+    console.print(styled(("DIA3 demo", "bold"), ": starting embedded Redis, a worker and the API"
+                         " …"))
     from app.cli.processes import Supervisor, ignore_stop_signals, stop_on_signals
     supervisor = Supervisor()
     stop_on_signals()

@@ -81,6 +81,17 @@ def test_sentiment_quotes_the_texts_and_never_one_on_both_sides(dia3, params_fil
     assert "r1" in happy.split("Most positive")[1]  # given ids are shown next to the texts
 
 
+def test_markup_and_control_characters_in_texts_are_shown_inert(dia3, params_file):
+    """A text that looks like Rich markup is printed as typed; its escape sequences are not
+    written at all (the output is piped, so DIA3 itself writes none)."""
+    hostile = ["[bold red]awful[/] terrible [link=http://evil.test]x[/link] :smile:",
+               "great \x1b]0;owned\x07 lovely \x1b[2J wonderful"]
+    out = submit(dia3, params_file, "sentiment", {"texts": hostile}).stdout
+    assert "[bold red]awful[/] terrible [link=http://evil.test]x[/link] :smile:" in out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "great ]0;owned lovely [2J wonderful" in out
+
+
 def test_forecast_is_a_table_of_rounded_numbers(dia3, params_file):
     series = [{"name": name, "values": [100 + scale * t + 12 * math.sin(2 * math.pi * t / 12)
                                         for t in range(60)]}
