@@ -9,6 +9,7 @@ from flask_smorest import Api
 from app.api import (
     audit,
     cors,
+    docs_assets,
     errors,
     health,
     jobs,
@@ -57,7 +58,7 @@ def create_app() -> Flask:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=docs_assets.URL,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         JSON_SORT_KEYS=False,
     )
@@ -76,6 +77,7 @@ def create_app() -> Flask:
     for blp in (jobs.blp, workflows.blp, keys.blp, knowledge.blp, audit.blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(docs_assets.bp)
     middleware.install(app)
     ratelimit.install(app, redis_url())  # after authentication: limits are per key
     errors.register(app)

@@ -1,5 +1,6 @@
 """API errors, auth, roles and tenant isolation (in-process API, real Redis)."""
 
+import re
 import uuid
 
 import pytest
@@ -198,3 +199,17 @@ def test_unknown_route_and_method_are_json(analyst):
 @pytest.mark.parametrize("path", ["/healthz", "/metrics"])
 def test_health_and_metrics_are_public(flask_app, path):
     assert flask_app.test_client().get(path).status_code == 200
+
+
+def test_the_interactive_docs_load_only_the_apis_own_files(flask_app):
+    """Swagger UI's page references its scripts and styles on the API itself (no CDN), and
+    those files are served without a key, like the page."""
+    client = flask_app.test_client()
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sources and all(s.startswith("/api/v1/docs/assets/") for s in sources), sources
+    assert "//" not in " ".join(sources)
+    for source in sources:
+        asset = client.get(source)
+        assert asset.status_code == 200 and len(asset.data) > 1000, source
+    assert client.get("/api/v1/docs/assets/../../openapi.json").status_code == 404
