@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("statsmodels", "scipy", "pandas", "onnxruntime", "sklearn", "pypdf", "vaderSentiment")
+HEAVY = ("statsmodels", "scipy", "pandas", "onnxruntime", "sklearn", "pypdf", "vaderSentiment",
+         "chromadb")  # chromadb: imported by the knowledge endpoints when first used
 
 BUILD_API = """
 import json, sys

@@ -16,12 +16,10 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from chromadb.api import ClientAPI
-from chromadb.api.models.Collection import Collection
-from chromadb.errors import ChromaError, InvalidArgumentError, NotFoundError
 
 from app.workflows.knowledge.embeddings.base import Embedder
 from app.workflows.knowledge.errors import Conflict, EmbedderMismatch, InputError, NotFound
@@ -39,11 +37,23 @@ from app.workflows.knowledge.models import (
     SearchHit,
 )
 
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 MAX_K = 100
 MAX_PAGE = 500
 MAX_OFFSET = 2**31 - 1  # Chroma reads offsets as unsigned 32-bit integers
+
+
+def chroma_errors() -> ModuleType:
+    """Chroma's exception classes, imported only when a handler needs them: importing chromadb
+    costs the API process a third of a second at start, and only workers and the knowledge
+    endpoints ever talk to Chroma (a handler's classes are looked up only when it catches)."""
+    from chromadb import errors
+    return errors
 
 
 class KnowledgeStore:
@@ -72,7 +82,7 @@ class KnowledgeStore:
                 chunks_name, metadata=metadata, embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
             )
-        except ChromaError as error:
+        except chroma_errors().ChromaError as error:
             if self._exists(chunks_name):
                 raise Conflict(f"collection {name!r} already exists") from error
             raise
@@ -145,7 +155,7 @@ class KnowledgeStore:
         chunks_name = _physical_names(tenant, name)[0]
         try:
             collection = self._client.get_collection(chunks_name, embedding_function=None)
-        except (NotFoundError, ValueError) as error:
+        except (chroma_errors().NotFoundError, ValueError) as error:
             raise NotFound(f"collection {name!r} does not exist") from error
         if (collection.metadata or {}).get("kb_tenant") != tenant:
             raise NotFound(f"collection {name!r} does not exist")
@@ -160,7 +170,7 @@ class KnowledgeStore:
     def _exists(self, physical_name: str) -> bool:
         try:
             self._client.get_collection(physical_name, embedding_function=None)
-        except (NotFoundError, ValueError):
+        except (chroma_errors().NotFoundError, ValueError):
             return False
         return True
 
@@ -274,7 +284,7 @@ class KnowledgeCollection:
                 query_embeddings=[vector], n_results=k, where=where,
                 include=["documents", "metadatas", "distances"],
             )
-        except (ValueError, TypeError, InvalidArgumentError) as error:
+        except (ValueError, TypeError, chroma_errors().InvalidArgumentError) as error:
             raise InputError("where", f"invalid filter: {error}") from error
         return [
             SearchHit(chunk, str(meta["doc_id"]), round(1.0 - float(distance), 6), text, meta)
