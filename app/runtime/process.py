@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
+import socket
 import sys
 from pathlib import Path
 
@@ -67,12 +69,45 @@ def prepare_metrics(role: str) -> Path:
     """
     if "prometheus_client" in sys.modules:
         raise RuntimeError("prometheus_client was imported before the metrics directory was set")
-    path = get_settings().metrics_path / f"{role}-{os.getpid()}"
+    root = get_settings().metrics_path
+    remove_dead_metrics_dirs(root)
+    path = root / f"{role}-{_host()}-{os.getpid()}"
     path.mkdir(parents=True, exist_ok=True)
     for old in path.glob("*.db"):
         old.unlink()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
     return path
+
+
+def _host() -> str:
+    return socket.gethostname().replace("-", "_") or "host"
+
+
+def remove_dead_metrics_dirs(root: Path) -> list[Path]:
+    """Remove the metrics directories of this host's processes that are gone: an API or worker
+    that was stopped or killed leaves its directory behind, and each start makes a new one.
+
+    A directory is ``<role>-<host>-<pid>``; only this host's are judged, so a metrics
+    directory on a volume that containers with other process namespaces share is never taken
+    from a live process. Returns what was removed."""
+    removed = []
+    host = _host()
+    for path in root.glob(f"*-{host}-*") if root.is_dir() else ():
+        pid = path.name.rsplit("-", 1)[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def setup_logging() -> None:
