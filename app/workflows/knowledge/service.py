@@ -64,6 +64,16 @@ def embedder_identity(kind: str | None = None) -> str:
     return embedder(kind).identity
 
 
+def embedder_problem() -> str | None:
+    """Why the default embedder (DIA3_EMBEDDER) cannot be made on this host, for the warnings
+    of ``dia3 api``/``dia3 worker`` and for ``dia3 doctor``; None if it can."""
+    try:
+        embedder_identity()
+    except Exception as exc:  # noqa: BLE001 - a diagnosis reports whatever went wrong
+        return getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def kind_of(identity: str) -> str:
     """The embedder kind recorded in a collection's embedder identity ('local:…')."""
     return identity.split(":", 1)[0]
