@@ -7,81 +7,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from app.client import DIA3Client
-from tests.conftest import ROOT
 from tests.markup_probe import HOSTILE
-from tests.ui.processes import serving
+from tests.ui.browser import settled, shot, sign_in
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-SHOTS = ROOT / "artifacts" / "screenshots"
 TEXTS = "texts (required, one per line)"
-
-
-@pytest.fixture(scope="module")
-def dashboard_url(api_url, tmp_path_factory):
-    with serving("ui", {"DIA3_API_URL": api_url, "DIA3_UI_REFRESH_SECONDS": "1"},
-                 tmp_path_factory.mktemp("ui"), "/_stcore/health") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh page; every request it makes is logged in ``page.outside`` when it is for
-    another host than the dashboard's, and refused, so nothing leaves the machine."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    outside: list[str] = []
-
-    def only_local(route) -> None:
-        if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-    context.route(re.compile(r"^(?!data:|blob:)"), only_local)
-    page = context.new_page()
-    page.outside = outside
-    page.set_default_timeout(30_000)
-    expect.set_options(timeout=30_000)
-    yield page
-    context.close()
-
-
-def settled(page: Page) -> None:
-    """Wait until the app is connected and its script run has finished: input given while
-    Streamlit is still on its first run can be dropped by the rerun that follows."""
-    expect(page.locator('[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
-                        '[data-test-script-state="notRunning"]')).to_have_count(1)
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"dashboard-{name}.png"), full_page=True)
-
-
-def sign_in(page: Page, url: str, key: str) -> None:
-    page.goto(url)
-    settled(page)
-    page.get_by_label("API key").fill(key)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_sign_in_submit_sentiment_watch_it_succeed_and_see_the_chart(page, dashboard_url,

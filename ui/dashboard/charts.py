@@ -10,6 +10,8 @@ import altair as alt
 import pandas as pd
 
 LABEL_COLOURS = {"negative": "#d62728", "neutral": "#7f7f7f", "positive": "#2ca02c"}
+#: the y axis of a count: whole-number ticks only
+COUNT_AXIS = alt.Axis(tickMinStep=1, format="d")
 
 
 def sentiment_distribution(result: dict) -> alt.Chart:
@@ -18,7 +20,8 @@ def sentiment_distribution(result: dict) -> alt.Chart:
     labels = list(frame["label"])
     colours = [LABEL_COLOURS.get(label, "#1f77b4") for label in labels]
     return alt.Chart(frame, title="Texts per label").mark_bar().encode(
-        x=alt.X("label:N", sort=labels, title=None), y=alt.Y("texts:Q", title="texts"),
+        x=alt.X("label:N", sort=labels, title=None),
+        y=alt.Y("texts:Q", title="texts", axis=COUNT_AXIS),
         color=alt.Color("label:N", scale=alt.Scale(domain=labels, range=colours), legend=None),
         tooltip=["label", "texts"])
 
@@ -31,7 +34,7 @@ def compound_histogram(result: dict) -> alt.Chart | None:
     return alt.Chart(pd.DataFrame({"compound": scores}),
                      title="Distribution of compound scores").mark_bar().encode(
         x=alt.X("compound:Q", bin=alt.Bin(extent=[-1, 1], step=0.1), title="compound score"),
-        y=alt.Y("count():Q", title="texts"))
+        y=alt.Y("count():Q", title="texts", axis=COUNT_AXIS))
 
 
 def sentiment_trend(result: dict) -> alt.Chart | None:
@@ -63,8 +66,8 @@ def mc_histogram(result: dict) -> alt.LayerChart | alt.Chart | None:
         return None
     frame = pd.DataFrame({"from": edges[:-1], "to": edges[1:], "paths": counts})
     bars = alt.Chart(frame, title="Distribution of outcomes").mark_bar().encode(
-        x=alt.X("from:Q", title="outcome"), x2="to:Q",
-        y=alt.Y("paths:Q", title="simulations", scale=alt.Scale(domainMin=0)),
+        x=alt.X("from:Q", title="outcome", scale=alt.Scale(zero=False)), x2="to:Q",
+        y=alt.Y("paths:Q", title="simulations", scale=alt.Scale(domainMin=0), axis=COUNT_AXIS),
         y2=alt.datum(0), tooltip=["from:Q", "to:Q", "paths:Q"])
     risk = result.get("risk") or {}
     levels = sorted((risk.get("levels") or {}).items(), key=lambda kv: float(kv[0]))
