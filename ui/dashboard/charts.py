@@ -108,7 +108,8 @@ def mc_fan(result: dict) -> alt.LayerChart | None:
                               "high": fan["quantiles"][high]})
         layers.append(alt.Chart(frame).mark_area(opacity=0.15 + 0.15 * i, color="#1f77b4")
                       .encode(x=alt.X("time:Q", title="time"),
-                              y=alt.Y("low:Q", title="value"), y2="high:Q",
+                              y=alt.Y("low:Q", title="value",
+                                      scale=alt.Scale(zero=False)), y2="high:Q",
                               tooltip=[alt.Tooltip("time:Q"),
                                        alt.Tooltip("low:Q", title=low),
                                        alt.Tooltip("high:Q", title=high)]))
