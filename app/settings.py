@@ -122,6 +122,13 @@ class Settings:
     ui_refresh_seconds: float = setting(
         3.0, "Seconds between automatic refreshes of the dashboard's job list and job page",
         float)
+    ui_session_hours: float = setting(
+        12.0, "Hours a dashboard sign-in lasts across reloads and links (a session cookie "
+        "holding the API key encrypted); 0 keeps it to the browser tab's connection", float)
+    ui_session_secret: str = setting(
+        "", "Secret that encrypts the dashboard's session cookies; empty uses one generated "
+        "once and kept in the data directory (`ui-session-secret`). Replicas of the dashboard "
+        "must share it", secret=True)
     worker_metrics_port: int = setting(
         9808, "Port where a worker serves Prometheus metrics of all its processes; 0 disables. "
         "When it is taken, `dia3 up` gives its worker a free port and prints it", int)

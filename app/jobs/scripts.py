@@ -28,6 +28,36 @@ local function state_in(jk, allowed)
   end
   return cur
 end
+-- A job that fails or is cancelled ends its unfinished steps with it: a running step becomes
+-- 'failed' (the one that failed, or every running one when ``failed_step`` is '*', e.g. their
+-- worker was lost) or 'stopped'; a planned step that never started (no record, or waiting to
+-- be retried) becomes 'not_run'. Done steps stay done.
+local function end_steps(p, id, jk, to, now, failed_step)
+  local sk = job_key(p, id, 'steps')
+  local recs = redis.call('HGETALL', sk)
+  local seen = {}
+  for i = 1, #recs, 2 do
+    local step, rec = recs[i], cjson.decode(recs[i + 1])
+    seen[step] = true
+    if rec.state == 'running' then
+      local failed = to == 'failed' and (failed_step == '*' or failed_step == step)
+      rec.state = failed and 'failed' or 'stopped'
+      rec.finished_at = tonumber(now)
+      redis.call('HSET', sk, step, cjson.encode(rec))
+    elseif rec.state ~= 'done' and rec.state ~= 'failed' and rec.state ~= 'stopped' then
+      rec.state = 'not_run'
+      redis.call('HSET', sk, step, cjson.encode(rec))
+    end
+  end
+  local tasks = redis.call('HGET', jk, 'tasks')
+  if tasks and tasks ~= '' then
+    for step, _ in pairs(cjson.decode(tasks)) do
+      if not seen[step] then
+        redis.call('HSET', sk, step, cjson.encode({state = 'not_run', starts = 0}))
+      end
+    end
+  end
+end
 """
 
 # ARGV: prefix, id, tenant, workflow, created_at, idempotency key or '', params JSON,
@@ -56,16 +86,19 @@ redis.call('ZADD', active_key(p), score, id)
 return {1, id}
 """
 
-# ARGV: prefix, id, target state, now, comma-separated allowed current states,
-#       then field/value pairs to set with the change.
+# ARGV: prefix, id, target state, now, comma-separated allowed current states, the failed
+#       step ('' for none, '*' for every running one; see end_steps), then field/value pairs
+#       to set with the change.
 TRANSITION = _HELPERS + """
-local p, id, to, now, allowed = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local p, id, to, now, allowed, failed_step = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5],
+  ARGV[6]
 local jk = job_key(p, id)
 local cur, refused = state_in(jk, allowed)
 if not cur then return refused end
 if cur ~= to then move_state(p, id, jk, cur, to) end
 redis.call('HSET', jk, 'state', to, 'updated_at', now)
-for i = 6, #ARGV, 2 do redis.call('HSET', jk, ARGV[i], ARGV[i + 1]) end
+for i = 7, #ARGV, 2 do redis.call('HSET', jk, ARGV[i], ARGV[i + 1]) end
+if to == 'failed' or to == 'cancelled' then end_steps(p, id, jk, to, now, failed_step) end
 if FINAL[to] then
   redis.call('ZREM', active_key(p), id)
   if redis.call('HEXISTS', jk, 'finished_at') == 0 then
@@ -228,8 +261,9 @@ return {1, job[5] or ''}
 
 # Run a job again from where it stopped (retry of a failed or cancelled job, or a resume of
 # an active job whose steps were lost). ARGV: prefix, id, now, comma-separated allowed states,
-# tasks JSON. Steps not done are reset so their delivery count starts afresh; done steps
-# stay done and replay their recorded outputs. Returns {'ok', attempts} or {'missing'|
+# tasks JSON. Steps not done are reset so their delivery count starts afresh (steps that never
+# ran are pending again: their record goes); done steps stay done and replay their recorded
+# outputs. Returns {'ok', attempts} or {'missing'|
 # 'conflict', state}.
 REDO = _HELPERS + """
 local p, id, now, allowed, tasks = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -240,7 +274,9 @@ local sk = job_key(p, id, 'steps')
 local recs = redis.call('HGETALL', sk)
 for i = 1, #recs, 2 do
   local rec = cjson.decode(recs[i + 1])
-  if rec.state ~= 'done' then
+  if rec.state == 'not_run' then
+    redis.call('HDEL', sk, recs[i])
+  elseif rec.state ~= 'done' then
     rec.state = 'retrying'
     rec.starts = 0
     redis.call('HSET', sk, recs[i], cjson.encode(rec))

@@ -224,10 +224,14 @@ class JobStore:
         return int(self.r.zcard(keys.index(tenant, state)))
 
     # ---- transitions -----------------------------------------------------------------------
-    def transition(self, job_id: str, to: str, allowed: Iterable[str], **fields: Any) -> str:
-        """Change state if the current one is in ``allowed``; returns the previous state."""
+    def transition(self, job_id: str, to: str, allowed: Iterable[str], failed_step: str = "",
+                   **fields: Any) -> str:
+        """Change state if the current one is in ``allowed``; returns the previous state.
+        Failing or cancelling also ends the job's unfinished steps (``failed``, ``stopped``,
+        ``not_run``; ``failed_step`` names the running step that failed, ``*`` all of them)."""
         verdict, current = self._transition(args=[
-            keys.PREFIX, job_id, to, repr(time.time()), ",".join(allowed), *_flat(fields)])
+            keys.PREFIX, job_id, to, repr(time.time()), ",".join(allowed), failed_step,
+            *_flat(fields)])
         if verdict == "missing":
             raise JobNotFound(job_id)
         if verdict == "conflict":
@@ -237,10 +241,13 @@ class JobStore:
     def cancel(self, job_id: str) -> str:
         return self.transition(job_id, CANCELLED, ACTIVE_STATES)
 
-    def fail(self, job_id: str, *, error_type: str, message: str, step: str | None) -> bool:
-        """Fail an active job with its reason; False when it had already ended."""
+    def fail(self, job_id: str, *, error_type: str, message: str, step: str | None,
+             steps_lost: bool = False) -> bool:
+        """Fail an active job with its reason; False when it had already ended. Its running
+        step ``step`` ends ``failed`` (with ``steps_lost``, every running step: their worker
+        is gone), other running steps ``stopped``."""
         try:
-            self.transition(job_id, FAILED, ACTIVE_STATES,
+            self.transition(job_id, FAILED, ACTIVE_STATES, "*" if steps_lost else step or "",
                             error={"type": error_type, "message": message, "step": step})
         except (InvalidTransition, JobNotFound):
             return False

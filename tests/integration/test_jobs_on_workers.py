@@ -79,6 +79,9 @@ def test_cancel_stops_a_long_job_and_finished_jobs_cannot_be_cancelled(analyst, 
     wait_for(lambda: job_store().steps(job["id"]), timeout=60, what="the first step to start")
     cancelled = analyst.post(f"/api/v1/jobs/{job['id']}/cancel")
     assert cancelled.status_code == 200 and cancelled.get_json()["state"] == "cancelled"
+    at_once = job_store().steps(job["id"])  # ended with the job, in the same change
+    assert {rec["state"] for rec in at_once.values()} <= {"done", "stopped", "not_run"}
+    assert set(at_once) == set(job["tasks"])
 
     def quiet():
         steps = job_store().steps(job["id"])
@@ -136,7 +139,9 @@ def test_failure_inside_a_chord_fails_the_job_with_step_and_reason(worker):
     assert job.state == "failed"
     assert job.error["step"] == "bad" and job.error["type"] == "TypeError"
     assert "str" in job.error["message"]
-    assert "finish" not in store.steps(job_id)
+    steps = store.steps(job_id)
+    assert steps["finish"] == {"state": "not_run", "starts": 0}  # the callback never ran
+    assert steps["bad"]["state"] == "failed" and steps["good"]["state"] in ("done", "stopped")
 
 
 def test_correlation_id_reaches_worker_logs(analyst, worker):

@@ -47,6 +47,8 @@ def test_a_failed_job_is_retried_from_its_failed_step(analyst, make_client, work
     job_id = analyst.submit("smoke", {"start": 40, "fail_attempts": 1}).get_json()["id"]
     failed = analyst.wait(job_id)
     assert failed["state"] == "failed" and failed["error"]["step"] == "second"
+    assert {step: rec["state"] for step, rec in failed["steps"].items()} == {
+        "first": "done", "second": "failed", "finish": "not_run"}  # none left "running"
     assert make_client("viewer").post(f"/api/v1/jobs/{job_id}/retry").status_code == 403
 
     response = analyst.post(f"/api/v1/jobs/{job_id}/retry")
@@ -56,6 +58,7 @@ def test_a_failed_job_is_retried_from_its_failed_step(analyst, make_client, work
     assert job["state"] == "succeeded" and job["attempts"] == 2
     assert analyst.get(f"/api/v1/jobs/{job_id}/result").get_json()["result"] == {"value": 42}
     steps = job_store().steps(job_id)
+    assert {rec["state"] for rec in steps.values()} == {"done"}  # not_run ran this time
     assert steps["first"]["starts"] == 1  # done before the failure: replayed, not re-run
     assert steps["second"]["starts"] == 1  # its delivery count started afresh
     conflict = analyst.post(f"/api/v1/jobs/{job_id}/retry")

@@ -4,11 +4,15 @@ the dashboard and landing-page tests, and the dashboard's settings pointing at i
 from __future__ import annotations
 
 import os
+import re
 import sys
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
+from tests.ui.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.ui.processes import serving
 
 
@@ -51,3 +55,41 @@ def new_key(dia3_env):
     def make(role: str = "analyst") -> str:
         return key_store().create(role, f"ui{uuid.uuid4().hex[:10]}")[0]
     return make
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(api_url, tmp_path_factory):
+    with serving("ui", {"DIA3_API_URL": api_url, "DIA3_UI_REFRESH_SECONDS": "1"},
+                 tmp_path_factory.mktemp("ui"), "/_stcore/health") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page; every request it makes is logged in ``page.outside`` when it is for
+    another host than the dashboard's, and refused, so nothing leaves the machine."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    outside: list[str] = []
+
+    def only_local(route) -> None:
+        if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+    context.route(re.compile(r"^(?!data:|blob:)"), only_local)
+    page = context.new_page()
+    page.outside = outside
+    page.set_default_timeout(30_000)
+    expect.set_options(timeout=30_000)
+    yield page
+    context.close()

@@ -10,78 +10,15 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from app.client import DIA3Client
-from tests.conftest import ROOT
 from tests.markup_probe import HOSTILE
-from tests.ui.processes import serving
+from tests.ui.browser import settled, shot, sign_in
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-SHOTS = ROOT / "artifacts" / "screenshots"
 TEXTS = "texts (required, one per line)"
-
-
-@pytest.fixture(scope="module")
-def dashboard_url(api_url, tmp_path_factory):
-    with serving("ui", {"DIA3_API_URL": api_url, "DIA3_UI_REFRESH_SECONDS": "1"},
-                 tmp_path_factory.mktemp("ui"), "/_stcore/health") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh page; every request it makes is logged in ``page.outside`` when it is for
-    another host than the dashboard's, and refused, so nothing leaves the machine."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    outside: list[str] = []
-
-    def only_local(route) -> None:
-        if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-    context.route(re.compile(r"^(?!data:|blob:)"), only_local)
-    page = context.new_page()
-    page.outside = outside
-    page.set_default_timeout(30_000)
-    expect.set_options(timeout=30_000)
-    yield page
-    context.close()
-
-
-def settled(page: Page) -> None:
-    """Wait until the app is connected and its script run has finished: input given while
-    Streamlit is still on its first run can be dropped by the rerun that follows."""
-    expect(page.locator('[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
-                        '[data-test-script-state="notRunning"]')).to_have_count(1)
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"dashboard-{name}.png"), full_page=True)
-
-
-def sign_in(page: Page, url: str, key: str) -> None:
-    page.goto(url)
-    settled(page)
-    page.get_by_label("API key").fill(key)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_sign_in_submit_sentiment_watch_it_succeed_and_see_the_chart(page, dashboard_url,
@@ -206,3 +143,77 @@ def test_a_report_from_hostile_documents_shows_their_html_as_text_and_runs_nothi
     assert_nothing_ran(page)
     hit_titles.first.scroll_into_view_if_needed()
     shot(page, "hostile-search")
+
+
+def job_of(api_url: str, key: str) -> str:
+    client = DIA3Client(api_url, key)
+    job = client.submit("smoke", {"start": 1})
+    assert client.wait(job["id"], timeout=60)["state"] == "succeeded"
+    return job["id"]
+
+
+def test_a_link_to_a_job_opens_it_after_sign_in_and_reloads_stay_signed_in(
+        page, dashboard_url, api_url, new_key):
+    analyst = new_key("analyst")
+    job_id = job_of(api_url, analyst)
+    sign_in(page, f"{dashboard_url}/job?job={job_id}", analyst)
+    expect(page.get_by_text(f"smoke · {job_id}")).to_be_visible()
+    settled(page)
+    assert analyst not in page.url
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "dia3_session"]
+    assert analyst not in cookie["value"] and cookie["sameSite"] == "Strict"
+
+    page.reload()
+    expect(page.get_by_text(f"smoke · {job_id}")).to_be_visible()
+    expect(page.get_by_label("API key")).to_have_count(0)
+    other = page.context.new_page()  # a link opened in another tab of the same browser
+    other.goto(f"{dashboard_url}/jobs")
+    expect(other.get_by_role("heading", name="Jobs")).to_be_visible()
+    expect(other.get_by_label("API key")).to_have_count(0)
+    other.close()
+
+    settled(page)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_label("API key")).to_be_visible()
+    settled(page)
+    page.reload()
+    expect(page.get_by_label("API key")).to_be_visible()  # signed out stays signed out
+    assert [c for c in page.context.cookies() if c["name"] == "dia3_session"] == []
+    assert page.outside == [], page.outside
+
+
+def test_a_forged_or_foreign_session_cookie_signs_nobody_in(page, dashboard_url):
+    from cryptography.fernet import Fernet
+    foreign = Fernet(Fernet.generate_key()).encrypt(b'{"key": "dia3_x_y"}').decode()
+    for value in ("dia3_not_a_token", foreign):
+        page.context.add_cookies([{"name": "dia3_session", "value": value,
+                                   "url": dashboard_url}])
+        page.goto(dashboard_url)
+        settled(page)
+        expect(page.get_by_label("API key")).to_be_visible()
+        expect(page.get_by_role("heading", name="Submit a job")).to_have_count(0)
+
+
+def test_the_pages_load_nothing_from_another_host(page, dashboard_url, new_key):
+    """Fonts, icons and scripts all come from the dashboard: every request of the sign-in
+    page and of each page after it stays on 127.0.0.1."""
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(dashboard_url)
+    settled(page)
+    page.wait_for_load_state("networkidle")
+    icon = page.evaluate("document.querySelector('link[rel~=\"icon\"]').href")
+    assert urlsplit(icon).hostname == "127.0.0.1", icon  # DIA3's own icon, not a font's
+    served = page.request.get(icon)
+    assert served.ok and served.headers["content-type"] == "image/png"
+    page.get_by_label("API key").fill(new_key("admin"))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Submit a job")).to_be_visible()
+    for name in ("Jobs", "Job", "Knowledge base", "Audit log"):
+        settled(page)
+        page.get_by_role("link", name=name, exact=True).click()
+        settled(page)
+        page.wait_for_load_state("networkidle")
+    hosts = {urlsplit(url).hostname for url in requests if not url.startswith(("data:", "blob:"))}
+    assert hosts == {"127.0.0.1"}, sorted(set(requests))
+    assert page.outside == [], page.outside

@@ -210,3 +210,81 @@ def test_error_messages_from_jobs_and_the_api_are_shown_as_text():
                                default_timeout=20).run()
     assert not at.exception and len(at.error) == 2
     assert_all_inert(at, 4)
+
+
+TEXTS = ["I love it", "Awful, broken", "It is a box", "Wonderful and great", "Bad", "Nice"]
+
+
+def scored(texts: list[str]) -> dict:
+    from workers.sentiment.engine.vader import build_items, label, score_texts
+    items = build_items(score_texts(texts), [f"r{i}" for i in range(len(texts))])
+    counts = {name: sum(i["label"] == name for i in items)
+              for name in ("negative", "neutral", "positive")}
+    assert label(0.0) == "neutral"
+    return {"count": len(items), "mean": 0.0, "counts": counts, "items": items}
+
+
+def test_sentiment_extremes_list_each_text_once_with_the_text_itself():
+    result = scored(TEXTS)
+    at = AppTest.from_function(render, kwargs={"job": {**JOB, "params": {"texts": TEXTS}},
+                                               "result": result}, default_timeout=20).run()
+    [table] = at.table
+    frame = table.value
+    assert list(frame.columns) == ["id", "compound", "label", "text"]
+    assert len(set(frame["id"])) == len(frame) == 5  # 2 negative, 3 positive; neutral left out
+    assert [TEXTS[int(i[1:])] for i in frame["id"]] == list(frame["text"])
+    assert list(frame.index) == ["most negative"] * 2 + ["most positive"] * 3
+
+
+def test_hostile_texts_in_the_extremes_table_stay_text():
+    texts = [f"awful {HOSTILE}", "great"]
+    at = AppTest.from_function(render, kwargs={"job": {**JOB, "params": {"texts": texts}},
+                                               "result": scored(texts)},
+                               default_timeout=20).run()
+    cell = at.table[0].value["text"].iloc[0]  # cut to 300 characters, all of them text
+    shown = flat(assert_inert(cell).text)
+    assert shown.endswith("…") and flat(f"awful {HOSTILE}").startswith(shown[:-1])
+
+
+def test_quantiles_are_listed_in_numeric_order(monte_carlo):
+    shuffled = dict(sorted(monte_carlo["quantiles"].items()))  # p1, p10, p25, p5, p50, …
+    at = rendered({**monte_carlo, "quantiles": shuffled})
+    frame = at.table[0].value
+    assert list(frame.index) == ["p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99"]
+
+
+def test_a_forecast_chart_draws_the_observed_history_from_the_params(forecast):
+    from ui.dashboard import charts, results
+    values = [float(v) for v in range(1, 25)]
+    [history] = results.observed_history({"series": [{"name": "sales", "values": values}]}, 1)
+    spec = charts.forecast_chart(forecast["series"][0], history).to_dict()
+    [rows] = [rows for rows in spec["datasets"].values() if rows and "kind" in rows[0]]
+    observed = [r for r in rows if r.get("kind") == "observed"]
+    assert [r["value"] for r in observed] == values
+    first = min(r["t"] for r in rows if r.get("kind") == "forecast")
+    assert first == len(values)  # the forecast starts after the last observation
+
+
+def test_citations_dropped_from_a_report_are_listed_with_it():
+    problems = [{"path": "report.swot.strengths.0.evidence_ids", "id": "E99",
+                 "problem": "not retrieved"}, {"path": "critique", "id": HOSTILE,
+                                               "problem": "not retrieved"}]
+    at = rendered({"report": {}, "markdown": "# Strategic analysis: Q",
+                   "citation_problems": problems})
+    assert "2 citation(s) were dropped" in at.warning[0].value
+    frame = at.table[0].value
+    assert list(frame["cited id"])[0] == "E99"
+    assert flat(HOSTILE) in flat(assert_inert(list(frame["cited id"])[1]).text)
+
+
+def test_steps_of_an_ended_job_keep_their_duration_and_pending_ones_show_a_dash():
+    from ui.dashboard.job_view import steps_frame
+    job = {**JOB, "state": "failed", "finished_at": 1000.0,
+           "tasks": {"a": "t-a", "b": "t-b", "c": "t-c", "d": "t-d"},
+           "steps": {"a": {"state": "done", "started_at": 900.0, "runtime": 1.5},
+                     "b": {"state": "failed", "started_at": 901.0, "finished_at": 903.25},
+                     "c": {"state": "running", "started_at": 902.0},  # stored before
+                     "d": {"state": "not_run", "starts": 0}}}
+    frame = steps_frame(job).set_index("step")
+    assert frame["seconds"].to_dict() == {"a": "1.500", "b": "2.250", "c": "98.000", "d": "–"}
+    assert frame.loc["d", "state"] == "not_run" and frame.loc["d", "started"] == ""

@@ -114,6 +114,53 @@ def test_failure_keeps_step_and_reason(tenant):
     assert failed.finished_at is not None
 
 
+def planned(tenant, *steps):
+    job, _ = job_store().create(
+        job_id=new_job_id(), workflow="smoke", tenant=tenant, owner="k1", params={},
+        steps_total=len(steps), tasks={step: f"t-{step}" for step in steps})
+    return job
+
+
+def states(job_id):
+    return {step: rec["state"] for step, rec in job_store().steps(job_id).items()}
+
+
+def test_a_failed_job_ends_every_unfinished_step_in_a_final_state(tenant):
+    store = job_store()
+    job = planned(tenant, "a", "b", "c", "d")
+    for step in ("a", "b", "c"):
+        store.step_start(job.id, step, f"t-{step}", "w")
+    store.step_done(job.id, "a", None, 0.1)
+    assert store.fail(job.id, error_type="ValueError", message="bad", step="b")
+    assert states(job.id) == {"a": "done", "b": "failed", "c": "stopped", "d": "not_run"}
+    steps = store.steps(job.id)
+    assert steps["b"]["finished_at"] >= steps["b"]["started_at"]  # a duration that stays
+    assert steps["a"]["runtime"] == 0.1 and "finished_at" not in steps["d"]
+
+
+def test_a_cancelled_job_stops_running_steps_and_marks_the_rest_not_run(tenant):
+    store = job_store()
+    job = planned(tenant, "a", "b")
+    store.step_start(job.id, "a", "t-a", "w")
+    store.cancel(job.id)
+    assert states(job.id) == {"a": "stopped", "b": "not_run"}
+    assert store.step_start(job.id, "b", "t-b", "w").verdict == "stop"
+    assert states(job.id)["b"] == "not_run"
+
+
+def test_a_retry_makes_steps_that_never_ran_pending_again(tenant):
+    store = job_store()
+    job = planned(tenant, "a", "b", "c")
+    store.step_start(job.id, "a", "t-a", "w")
+    store.step_done(job.id, "a", None, 0.1)
+    store.step_start(job.id, "b", "t-b", "w")
+    store.fail(job.id, error_type="ValueError", message="bad", step="b")
+    assert store.redo(job.id, ("failed", "cancelled"), {"b": "t-b2", "c": "t-c2"}) == 2
+    assert states(job.id) == {"a": "done", "b": "retrying"}  # c: no record, pending
+    store.cancel(job.id)  # the retried step had not started again: it did not run
+    assert states(job.id) == {"a": "done", "b": "not_run", "c": "not_run"}
+
+
 def test_large_results_go_to_files_and_delete_removes_everything(tenant):
     store = job_store()
     job, _ = create(tenant, key="del")

@@ -79,6 +79,9 @@ def test_a_job_lost_more_than_max_resumes_times_is_failed_with_the_reason(
     job = job_store().get(job_id)
     assert job.state == "failed" and job.error["type"] == "WorkerLost"
     assert "lost 1 times" in job.error["message"]
+    steps = job_store().steps(job_id)  # its worker is gone: the running step failed with it
+    assert {step: rec["state"] for step, rec in steps.items()} == {
+        "first": "failed", "second": "not_run", "finish": "not_run"}
 
 
 def test_unacked_messages_of_dead_workers_are_requeued_and_held_ones_are_not(no_lock):

@@ -10,6 +10,8 @@ import altair as alt
 import pandas as pd
 
 LABEL_COLOURS = {"negative": "#d62728", "neutral": "#7f7f7f", "positive": "#2ca02c"}
+#: the y axis of a count: whole-number ticks only
+COUNT_AXIS = alt.Axis(tickMinStep=1, format="d")
 
 
 def sentiment_distribution(result: dict) -> alt.Chart:
@@ -18,7 +20,8 @@ def sentiment_distribution(result: dict) -> alt.Chart:
     labels = list(frame["label"])
     colours = [LABEL_COLOURS.get(label, "#1f77b4") for label in labels]
     return alt.Chart(frame, title="Texts per label").mark_bar().encode(
-        x=alt.X("label:N", sort=labels, title=None), y=alt.Y("texts:Q", title="texts"),
+        x=alt.X("label:N", sort=labels, title=None),
+        y=alt.Y("texts:Q", title="texts", axis=COUNT_AXIS),
         color=alt.Color("label:N", scale=alt.Scale(domain=labels, range=colours), legend=None),
         tooltip=["label", "texts"])
 
@@ -31,7 +34,7 @@ def compound_histogram(result: dict) -> alt.Chart | None:
     return alt.Chart(pd.DataFrame({"compound": scores}),
                      title="Distribution of compound scores").mark_bar().encode(
         x=alt.X("compound:Q", bin=alt.Bin(extent=[-1, 1], step=0.1), title="compound score"),
-        y=alt.Y("count():Q", title="texts"))
+        y=alt.Y("count():Q", title="texts", axis=COUNT_AXIS))
 
 
 def sentiment_trend(result: dict) -> alt.Chart | None:
@@ -50,28 +53,41 @@ def sentiment_trend(result: dict) -> alt.Chart | None:
     return line + zero
 
 
+LABEL_ROW_PX = 16
+
+
 def mc_histogram(result: dict) -> alt.LayerChart | alt.Chart | None:
     """Outcome histogram with a rule at the outcome each VaR level corresponds to
-    (loss = reference − outcome, so VaR_c sits at reference − VaR_c)."""
+    (loss = reference − outcome, so VaR_c sits at reference − VaR_c). Bars rise from zero
+    (``y2``); each level's label has a row of its own, as the levels' outcomes are close."""
     hist = result["histogram"]
     edges, counts = hist.get("edges") or [], hist.get("counts") or []
     if len(edges) < 2:
         return None
     frame = pd.DataFrame({"from": edges[:-1], "to": edges[1:], "paths": counts})
     bars = alt.Chart(frame, title="Distribution of outcomes").mark_bar().encode(
-        x=alt.X("from:Q", title="outcome"), x2="to:Q", y=alt.Y("paths:Q", title="simulations"),
-        tooltip=["from:Q", "to:Q", "paths:Q"])
+        x=alt.X("from:Q", title="outcome", scale=alt.Scale(zero=False)), x2="to:Q",
+        y=alt.Y("paths:Q", title="simulations", scale=alt.Scale(domainMin=0), axis=COUNT_AXIS),
+        y2=alt.datum(0), tooltip=["from:Q", "to:Q", "paths:Q"])
     risk = result.get("risk") or {}
-    rules = [{"outcome": risk["reference"] - level["var"], "level": f"VaR {name}%"}
-             for name, level in (risk.get("levels") or {}).items()
+    levels = sorted((risk.get("levels") or {}).items(), key=lambda kv: float(kv[0]))
+    rules = [{"outcome": risk["reference"] - level["var"], "level": f"VaR {name}%",
+              "row": LABEL_ROW_PX * (i + 1)}
+             for i, (name, level) in enumerate(levels)
              if level.get("var") is not None and risk.get("reference") is not None]
     if not rules:
         return bars
     marks = alt.Chart(pd.DataFrame(rules)).mark_rule(color="#d62728", strokeWidth=2).encode(
         x="outcome:Q", tooltip=["level:N", "outcome:Q"])
-    text = alt.Chart(pd.DataFrame(rules)).mark_text(align="left", dx=4, dy=-6, color="#d62728") \
-        .encode(x="outcome:Q", y=alt.value(10), text="level:N")
+    text = alt.Chart(pd.DataFrame(rules)).mark_text(align="left", dx=4, color="#d62728") \
+        .encode(x="outcome:Q", y=alt.Y("row:Q", scale=None), text="level:N")
     return bars + marks + text
+
+
+def quantile_rows(quantiles: dict) -> pd.DataFrame:
+    """A result's quantiles (``p1``, ``p5``, … ``p99``) as rows in numeric order."""
+    ordered = sorted(quantiles.items(), key=lambda kv: _quantile_value(kv[0]))
+    return pd.DataFrame([{"quantile": k, "value": v} for k, v in ordered])
 
 
 def _quantile_value(label: str) -> float:
@@ -92,7 +108,8 @@ def mc_fan(result: dict) -> alt.LayerChart | None:
                               "high": fan["quantiles"][high]})
         layers.append(alt.Chart(frame).mark_area(opacity=0.15 + 0.15 * i, color="#1f77b4")
                       .encode(x=alt.X("time:Q", title="time"),
-                              y=alt.Y("low:Q", title="value"), y2="high:Q",
+                              y=alt.Y("low:Q", title="value",
+                                      scale=alt.Scale(zero=False)), y2="high:Q",
                               tooltip=[alt.Tooltip("time:Q"),
                                        alt.Tooltip("low:Q", title=low),
                                        alt.Tooltip("high:Q", title=high)]))
@@ -103,18 +120,29 @@ def mc_fan(result: dict) -> alt.LayerChart | None:
     return alt.layer(*layers).properties(title="Fan chart of simulated paths")
 
 
-def forecast_chart(series: dict) -> alt.LayerChart:
-    """Fitted values, the point forecast and each prediction interval as a band."""
+FORECAST_KINDS = {"observed": "#333333", "fitted": "#1f77b4", "forecast": "#ff7f0e"}
+
+
+def forecast_chart(series: dict, observed: list | None = None) -> alt.LayerChart:
+    """The observed history (from the job's params: a result holds only what the model
+    made of it), fitted values, the point forecast and each prediction interval as a band.
+    Positions count from the first observation; the forecast starts after the last one."""
     fitted = series.get("fitted") or []
+    observed = observed or []
     horizon = len(series["forecast"])
-    start = len(fitted)
-    rows = [{"t": i, "value": v, "kind": "fitted"} for i, v in enumerate(fitted)
-            if v is not None]
+    start = len(fitted) or len(observed)
+    rows = [{"t": i, "value": v, "kind": "observed"} for i, v in enumerate(observed)
+            if isinstance(v, (int, float))]
+    rows += [{"t": i, "value": v, "kind": "fitted"} for i, v in enumerate(fitted)
+             if v is not None]
     rows += [{"t": start + h, "value": v, "kind": "forecast"}
              for h, v in enumerate(series["forecast"]) if v is not None]
+    kinds = [kind for kind in FORECAST_KINDS if any(r["kind"] == kind for r in rows)]
     lines = alt.Chart(pd.DataFrame(rows)).mark_line().encode(
         x=alt.X("t:Q", title="period"), y=alt.Y("value:Q", title="value"),
-        color=alt.Color("kind:N", title=None), tooltip=["t:Q", "value:Q", "kind:N"])
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(
+            domain=kinds, range=[FORECAST_KINDS[k] for k in kinds])),
+        tooltip=["t:Q", "value:Q", "kind:N"])
     bands = []
     levels = sorted((series.get("intervals") or {}).items(), key=lambda kv: -float(kv[0]))
     for i, (level, band) in enumerate(levels):

@@ -19,21 +19,38 @@ STATE_COLOURS = {"queued": "gray", "running": "blue", "succeeded": "green", "fai
                  "cancelled": "orange"}
 
 
+def step_seconds(record: dict, job: dict) -> float | None:
+    """How long a step ran: its runtime once done; while it runs (and the job is active)
+    until now; a step that ended with its job (failed, stopped) until it ended. None for a
+    step that never started, so nothing grows after the job is over."""
+    if record.get("runtime") is not None:
+        return record["runtime"]
+    started = record.get("started_at")
+    if not started:
+        return None
+    end = record.get("finished_at")
+    if end is None and job["state"] in ACTIVE and record.get("state") == "running":
+        end = time.time()
+    if end is None:  # a record from before steps ended with their job
+        end = epoch(job.get("finished_at"))
+    return round(end - started, 3) if end is not None else None
+
+
 def steps_frame(job: dict) -> pd.DataFrame:
     """Every planned step (from ``tasks``) with its record once it has started, in the order
-    the steps started; steps that have not run yet follow as pending."""
+    the steps started; steps that have not run yet follow as pending. Seconds are text, so a
+    step without a duration shows a dash rather than a missing value."""
     records = job.get("steps") or {}
     flower = flower_url(get_settings())
 
     def row(step: str, task_id: str) -> dict:
         rec = records.get(step, {})
-        started, end = rec.get("started_at"), rec.get("finished_at")
+        started, seconds = rec.get("started_at"), step_seconds(rec, job)
         return {
             "step": step, "state": rec.get("state", "pending"),
             "deliveries": rec.get("starts", 0), "worker": rec.get("worker", ""),
             "started": when(started) if started else "",
-            "seconds": rec.get("runtime") if rec.get("runtime") is not None
-            else (round((end or time.time()) - started, 3) if started else None),
+            "seconds": "–" if seconds is None else f"{seconds:.3f}",
             "task": f"{flower}/task/{task_id}",
         }
     tasks = sorted((job.get("tasks") or {}).items(), key=lambda item: (
@@ -77,7 +94,7 @@ def steps(job: dict) -> None:
     st.caption("Steps (the task link opens the step's Celery task in Flower)")
     st.dataframe(frame, hide_index=True, column_config={
         "task": st.column_config.LinkColumn("task", display_text=r".*/task/(.*)$"),
-        "seconds": st.column_config.NumberColumn("seconds", format="%.3f")})
+        "seconds": st.column_config.TextColumn("seconds", help="run time of the step")})
 
 
 def cancel_button(client, job: dict) -> bool:

@@ -10,11 +10,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.reports import forecast_series, job_markdown, result_kind
+from app.reports import forecast_series, job_markdown, result_kind, sentiment_extremes
 from app.reports import markup as md
 from ui.dashboard import charts
 
 INLINE_JSON_MAX = 200_000
+EXTREMES = 5
+TEXT_CHARS = 300
 
 
 def _chart(chart) -> None:
@@ -22,7 +24,25 @@ def _chart(chart) -> None:
         st.altair_chart(chart, width="stretch")
 
 
-def sentiment(result: dict) -> None:
+def extremes_frame(result: dict, params: dict) -> pd.DataFrame:
+    """The most negative and the most positive texts (``sentiment_extremes``, as in the CLI
+    and the Markdown report: each text once), with the text itself from the job's params.
+    Cells are Markdown (``st.table``), so what users wrote goes in through ``markup``."""
+    texts = params.get("texts") or []
+    negative, positive = sentiment_extremes(result["items"], EXTREMES)
+
+    def row(side: str, item: dict) -> dict:
+        index = item.get("index", -1)
+        text = str(texts[index]) if isinstance(index, int) and 0 <= index < len(texts) else ""
+        text = text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS - 1] + "…"
+        return {"side": side, "id": md.inline(item.get("id", "")),
+                "compound": f"{item['compound']:+.3f}", "label": md.inline(item.get("label", "")),
+                "text": md.inline(text)}
+    return pd.DataFrame([row("most negative", i) for i in negative]
+                        + [row("most positive", i) for i in positive])
+
+
+def sentiment(result: dict, job: dict) -> None:
     total = result.get("count") or sum(result["counts"].values())
     cols = st.columns(3)
     cols[0].metric("texts", f"{total:,}")
@@ -34,13 +54,13 @@ def sentiment(result: dict) -> None:
     with right:
         _chart(charts.compound_histogram(result))
     _chart(charts.sentiment_trend(result))
-    ranked = sorted((i for i in result["items"] if "compound" in i), key=lambda i: i["compound"])
-    if ranked:
+    frame = extremes_frame(result, job.get("params") or {})
+    if not frame.empty:
         st.caption("Most negative and most positive texts")
-        st.dataframe(pd.DataFrame(ranked[:5] + ranked[-5:][::-1]), hide_index=True)
+        st.table(frame.set_index("side"))
 
 
-def monte_carlo(result: dict) -> None:
+def monte_carlo(result: dict, job: dict) -> None:
     cols = st.columns(4)
     cols[0].metric("simulations", f"{result.get('n_valid', 0):,}")
     cols[1].metric("mean", f"{result.get('mean') or 0:,.4g}")
@@ -53,20 +73,33 @@ def monte_carlo(result: dict) -> None:
     _chart(charts.mc_histogram(result))
     _chart(charts.mc_fan(result))
     if result.get("quantiles"):
-        st.dataframe(pd.DataFrame([result["quantiles"]]), hide_index=True)
+        st.caption("Quantiles of the outcome")
+        st.table(charts.quantile_rows(result["quantiles"]).set_index("quantile"))
 
 
-def forecast(result: dict) -> None:
-    for series in forecast_series(result):
+def observed_history(params: dict, count: int) -> list[list | None]:
+    """Each forecast series' observed values, from the job's params (``series`` is one
+    object for a scenario forecast, a list in result order otherwise); None where unknown."""
+    series = params.get("series")
+    series = [series] if isinstance(series, dict) else series
+    if not isinstance(series, list) or len(series) != count:
+        return [None] * count
+    return [s.get("values") if isinstance(s, dict) else None for s in series]
+
+
+def forecast(result: dict, job: dict) -> None:
+    all_series = forecast_series(result)
+    history = observed_history(job.get("params") or {}, len(all_series))
+    for series, observed in zip(all_series, history, strict=True):
         if series.get("name"):
             st.markdown(f"**{md.inline(series['name'])}**")
-        _chart(charts.forecast_chart(series))
+        _chart(charts.forecast_chart(series, observed))
         _chart(charts.mc_fan(series))
         for note in series.get("notes") or []:
             st.caption(md.inline(note))
 
 
-def youtube(result: dict) -> None:
+def youtube(result: dict, job: dict) -> None:
     timeline = result["sentiment"]
     cols = st.columns(3)
     cols[0].metric("segments", f"{timeline.get('count', 0):,}")
@@ -83,12 +116,13 @@ def youtube(result: dict) -> None:
             st.markdown(f"- {link} {md.inline(point['text'])}")
 
 
-def report(result: dict) -> None:
+def report(result: dict, job: dict) -> None:
     if isinstance(result.get("markdown"), str):
         # The strategic report's Markdown carries its own evidence list; citations link to
         # anchors in it, which need raw HTML. Its fields were escaped when it was built;
         # only_own_html also keeps a report stored before then from running anything.
         st.markdown(md.only_own_html(result["markdown"]), unsafe_allow_html=True)
+        citation_problems(result.get("citation_problems"))
         return
     st.markdown(md.paragraphs(result.get("report") or ""))
     citations = result.get("citations") or result.get("evidence") or []
@@ -101,6 +135,19 @@ def report(result: dict) -> None:
             source = cite.get("url") or cite.get("source") or ""
             label = cite.get("title") or cite.get("document_id") or source or f"[{number}]"
             st.markdown(f"{number}. {md.link(label, source)} — {md.inline(cite.get('text', ''))}")
+
+
+def citation_problems(problems: Any) -> None:
+    """Citations a model invented (ids of evidence it was never given): dropped from the
+    report, listed here so a reader knows the report claimed more than it could back."""
+    if not isinstance(problems, list) or not problems:
+        return
+    st.warning(f"{len(problems)} citation(s) were dropped: they named evidence that was not "
+               "retrieved.")
+    rows = [p if isinstance(p, dict) else {"problem": p} for p in problems]
+    st.table(pd.DataFrame([{"where": md.inline(p.get("path", "")),
+                            "cited id": md.inline(p.get("id", "")),
+                            "problem": md.inline(p.get("problem", ""))} for p in rows]))
 
 
 RENDERERS = {"sentiment": sentiment, "youtube": youtube, "monte_carlo": monte_carlo,
@@ -121,7 +168,7 @@ def render(job: dict, result: Any) -> str:
     kind = result_kind(result)
     renderer = RENDERERS.get(kind)
     if renderer:
-        renderer(result)
+        renderer(result, job)
     downloads(job, result)
     text = json.dumps(result, default=str)
     with st.expander("Result as JSON", expanded=renderer is None):

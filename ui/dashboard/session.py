@@ -1,7 +1,9 @@
 """Who is signed in to this browser session, and the API client made from their key.
 
-The key lives only in the Streamlit session (server memory for this browser tab); it is checked
-against the API at sign-in, and a 401 later (key revoked) signs the session out again.
+The key lives in the Streamlit session (server memory for this browser tab) and, encrypted, in
+a session cookie (``session_cookie``), so a reload or a link opened in the same browser stays
+signed in. It is checked against the API at sign-in, and a 401 later (key revoked) signs the
+session out again and drops the cookie.
 """
 
 from __future__ import annotations
@@ -16,14 +18,23 @@ from app.client import APIError
 from app.reports import markup as md
 from app.settings import get_settings
 from ui.client import SurfaceClient
+from ui.dashboard import session_cookie
 
 KEY = "dia3_api_key"
 CLIENT = "dia3_client"
+#: the cookie still has to be written (set at sign-in, done once the pages are drawn)
+REMEMBER = "dia3_remember"
+#: signed out in this tab: the connection's cookie (read when it opened) no longer counts
+SIGNED_OUT = "dia3_signed_out"
 T = TypeVar("T")
 
 
 def client() -> SurfaceClient | None:
     key = st.session_state.get(KEY)
+    if not key and not st.session_state.get(SIGNED_OUT):
+        key = session_cookie.from_request()
+        if key:
+            st.session_state[KEY] = key
     if not key:
         return None
     made = st.session_state.get(CLIENT)
@@ -34,8 +45,15 @@ def client() -> SurfaceClient | None:
 
 
 def sign_out() -> None:
-    for name in (KEY, CLIENT):
+    for name in (KEY, CLIENT, REMEMBER):
         st.session_state.pop(name, None)
+    st.session_state[SIGNED_OUT] = True
+
+
+def remember() -> None:
+    """Write the session cookie once after a sign-in (the page must be drawn for that)."""
+    if st.session_state.pop(REMEMBER, False) and st.session_state.get(KEY):
+        session_cookie.store(st.session_state[KEY])
 
 
 def check_key(key: str) -> str | None:
@@ -51,6 +69,8 @@ def check_key(key: str) -> str | None:
 
 
 def sign_in_form() -> None:
+    if st.session_state.get(SIGNED_OUT):
+        session_cookie.clear()
     st.title("DIA3")
     st.caption("Distributed Intelligence Analysis — sign in with your DIA3 API key.")
     with st.form("sign-in"):
@@ -62,6 +82,8 @@ def sign_in_form() -> None:
             st.error(md.inline(problem))
             return
         st.session_state[KEY] = key.strip()
+        st.session_state[REMEMBER] = True
+        st.session_state.pop(SIGNED_OUT, None)
         st.rerun()
 
 

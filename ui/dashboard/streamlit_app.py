@@ -6,22 +6,22 @@ them before sign-in. The file is not called ``app.py``: Streamlit puts this fold
 ``sys.path``, where that name would hide DIA3's ``app`` package.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from app.settings import get_settings
 from ui.dashboard import session
 
-# The tab icon is drawn here and sent as a data: URL: a Material icon name would have every
-# browser that opens the dashboard fetch it from Google's font servers.
-ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">'
-        '<rect width="24" height="24" rx="5" fill="#0969da"/><path d="M7 17v-5M12 17V7M17 17v-8"'
-        ' stroke="#fff" stroke-width="2.6" stroke-linecap="round"/></svg>')
-st.set_page_config(page_title="DIA3 dashboard", page_icon=ICON, layout="wide")
+# The tab icon is a file of the package, served by the dashboard itself: a Material icon
+# name or an emoji would have the browser fetch a font or an image from another host, which
+# fails offline.
+ICON = Path(__file__).resolve().parent / "static" / "icon.png"
+st.set_page_config(page_title="DIA3 dashboard", page_icon=str(ICON), layout="wide")
 
-if session.client() is None:
-    session.sign_in_form()
-    st.stop()
-
+signed_in = session.client() is not None
+# The pages are declared even before sign-in (hidden), so the page and query of the address
+# opened (a link to ``/job?job=<id>``) are still the ones shown once the user has signed in.
 navigation = st.navigation([
     st.Page("views/submit.py", title="Submit", icon=":material/play_arrow:", url_path="submit",
             default=True),
@@ -30,10 +30,15 @@ navigation = st.navigation([
     st.Page("views/knowledge.py", title="Knowledge base", icon=":material/library_books:",
             url_path="knowledge"),
     st.Page("views/audit.py", title="Audit log", icon=":material/policy:", url_path="audit"),
-])
+], position="sidebar" if signed_in else "hidden")
+if not signed_in:
+    session.sign_in_form()
+    st.stop()
+
 with st.sidebar:
     st.caption(f"API {get_settings().client_api_url}")
     if st.button("Sign out", key="sign-out"):
         session.sign_out()
         st.rerun()
+session.remember()
 navigation.run()

@@ -139,7 +139,7 @@ def resume_lost_jobs(now: float | None = None) -> tuple[list[str], list[str]]:
 
 def _give_up(job, message: str) -> bool:
     if not job_store().fail(job.id, error_type="WorkerLost", message=message,
-                            step=job.current_step):
+                            step=job.current_step, steps_lost=True):
         return False
     metrics.REAPED.inc()
     metrics.observe_job_end(job.workflow, "failed", job.created_at)
