@@ -10,14 +10,8 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
-from tests.ui.test_dashboard_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    SHOTS,
-    TEXTS,
-    settled,
-    sign_in,
-)
+from tests.ui.browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, settled, sign_in
+from tests.ui.test_dashboard_browser import TEXTS
 
 pytestmark = pytest.mark.stack
 
