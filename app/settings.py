@@ -158,7 +158,7 @@ class Settings:
     heartbeat_interval: float = setting(
         5.0, "Seconds between heartbeats of a running step and of each worker", float)
     job_heartbeat_timeout: int = setting(
-        300, "An active job with no heartbeat for this long and no step message anywhere "
+        120, "An active job with no heartbeat for this long and no step message anywhere "
         "(queued, held or waiting to retry) is re-dispatched by the reaper", int)
     worker_lost_after: float = setting(
         30.0, "A worker silent for this long is lost: the step messages it held go back to "
