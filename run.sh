@@ -2,7 +2,8 @@
 # Set-up and entry point on a fresh Debian machine with Python 3.11:
 #   ./run.sh demo   create .venv, install DIA3, run the sentiment demo on embedded defaults
 #   ./run.sh test   create .venv, install DIA3 with the test tools (and, with apt, the browser
-#                   and config checkers the tests use), run the whole test suite
+#                   and config checkers the tests use), run the whole test suite, then (without
+#                   pytest args) the container stack test
 #   ./run.sh stack-test   build the image, run the Compose stack and tests/stack against it
 #   ./run.sh dia3 ARGS...   run the dia3 command inside the virtualenv
 # demo and dia3 install only what running DIA3 needs; the test tools come with test.
@@ -232,10 +233,9 @@ case "${1:-}" in
     "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
     code=$?
     [ "$code" = 5 ] && { echo "no tests were collected" >&2; exit 1; }
-    # The container stack (tests/stack, left out of the run above by its marker) runs with
-    # `./run.sh stack-test`; DIA3_STACK_TEST=1 runs it here too, after a green suite. It is not
-    # on by default until its worker-kill test is reliable (docs/deploy.md).
-    if [ $# = 0 ] && [ "$code" = 0 ] && [ "${DIA3_STACK_TEST:-0}" = 1 ]; then
+    # Then the container stack (tests/stack, left out of the run above by its marker), after
+    # a green suite of the whole run; `./run.sh stack-test` runs it alone (docs/deploy.md).
+    if [ $# = 0 ] && [ "$code" = 0 ]; then
       (set -e; stack_test); code=$?
     fi
     exit $code

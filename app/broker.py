@@ -27,14 +27,16 @@ from celery import Celery
 from kombu import Queue
 
 from app.broker_backend import backend_url
-from app.redis_client import celery_url, redis_url
+from app.redis_client import celery_url, redis_url, tls_options
 from app.settings import Settings, get_settings
 from app.workflows.steps import QUEUES, task_routes
 
 
 def celery_config(settings: Settings, redis_url: str) -> dict:
     url = celery_url(redis_url)
+    tls = tls_options(redis_url)  # rediss://: the broker and the backend verify Redis alike
     return {
+        **({"broker_use_ssl": tls, "redis_backend_use_ssl": tls} if tls else {}),
         "broker_url": url,
         "result_backend": backend_url(redis_url),
         "broker_connection_retry_on_startup": True,

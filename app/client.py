@@ -30,8 +30,11 @@ class APIError(Exception):
 
 class DIA3Client:
     def __init__(self, base_url: str, api_key: str | None, timeout: float = 30.0):
+        from app.settings import get_settings
         self.base = base_url.rstrip("/")
         self.session = requests.Session()
+        # an https:// API with a certificate of a private CA (DIA3_API_CA_FILE)
+        self.session.verify = get_settings().api_ca_file or True
         if api_key:
             self.session.headers["X-API-Key"] = api_key
         self.timeout = timeout
@@ -52,10 +55,14 @@ class DIA3Client:
         return self.request("GET", "/api/v1/workflows")
 
     def submit(self, workflow: str, params: dict, idempotency_key: str | None = None) -> dict:
+        """Submit a job; with a key, a repeat (by this client, or by a proxy after a
+        failure) returns the first job."""
         body = {"workflow": workflow, "params": params}
+        headers = {}
         if idempotency_key:
             body["idempotency_key"] = idempotency_key
-        return self.request("POST", "/api/v1/jobs", json=body)
+            headers["Idempotency-Key"] = idempotency_key  # lets a proxy retry the POST
+        return self.request("POST", "/api/v1/jobs", json=body, headers=headers)
 
     def job(self, job_id: str) -> dict:
         return self.request("GET", f"/api/v1/jobs/{segment(job_id)}")

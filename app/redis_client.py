@@ -1,10 +1,15 @@
 """Redis connections shared by every DIA3 component.
 
 One URL form is used everywhere (``redis://``, ``rediss://`` or ``unix://``); Celery and kombu
-spell unix sockets ``redis+socket://``, so :func:`celery_url` translates.
+spell unix sockets ``redis+socket://``, so :func:`celery_url` translates. A ``rediss://`` URL
+is TLS with the server's certificate verified (CA, host name) and, where Redis asks for one, a
+client certificate: :func:`tls_options` gives every client (job store, Celery's broker and
+backend, rate limiter) the same files from ``DIA3_REDIS_TLS_*``.
 """
 
 from __future__ import annotations
+
+import ssl
 
 import redis
 
@@ -33,9 +38,24 @@ def celery_url(url: str) -> str:
     return url
 
 
+def tls_options(url: str) -> dict:
+    """redis-py's TLS arguments for ``url``: none for plain or unix URLs; for ``rediss://``
+    a verified server certificate and the configured CA and client certificate."""
+    if not url.startswith("rediss://"):
+        return {}
+    settings = get_settings()
+    options: dict = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+    for option, path in (("ssl_ca_certs", settings.redis_tls_ca_file),
+                         ("ssl_certfile", settings.redis_tls_cert_file),
+                         ("ssl_keyfile", settings.redis_tls_key_file)):
+        if path:
+            options[option] = path
+    return options
+
+
 def make_client(url: str, **kwargs) -> redis.Redis:
     options = {"socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": CONNECT_TIMEOUT,
-               "health_check_interval": 30, "decode_responses": True}
+               "health_check_interval": 30, "decode_responses": True, **tls_options(url)}
     options.update(kwargs)
     if url.startswith("unix://"):
         options.pop("socket_connect_timeout", None)

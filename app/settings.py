@@ -50,6 +50,14 @@ class Settings:
     redis_url: str = setting(
         "", "Redis server for broker, results and job store; empty starts an embedded Redis "
         "on a unix socket under the data directory")
+    redis_tls_ca_file: str = setting(
+        "", "CA certificate(s) that a rediss:// Redis server's certificate must chain to; "
+        "empty uses the system's CAs")
+    redis_tls_cert_file: str = setting(
+        "", "Client certificate DIA3 presents to a rediss:// Redis that verifies clients "
+        "(redis-server --tls-auth-clients yes); empty presents none")
+    redis_tls_key_file: str = setting(
+        "", "Private key of DIA3_REDIS_TLS_CERT_FILE")
     data_dir: str = setting("./var", "Directory for the embedded Redis, large results and "
                             "local state; must be shared by API replicas for file results")
     result_inline_max_bytes: int = setting(
@@ -60,6 +68,13 @@ class Settings:
     api_port: int = setting(8003, "Port of the REST API", int)
     api_workers: int = setting(2, "gunicorn worker processes of the REST API", int)
     api_threads: int = setting(8, "Threads per REST API worker process", int)
+    api_tls_cert_file: str = setting(
+        "", "Certificate (chain) the REST API serves HTTPS with, e.g. to its reverse proxy; "
+        "empty serves plain HTTP")
+    api_tls_key_file: str = setting("", "Private key of DIA3_API_TLS_CERT_FILE")
+    api_ca_file: str = setting(
+        "", "CA certificate(s) the CLI, dashboard and landing page verify an https:// "
+        "DIA3_API_URL against; empty uses the system's CAs")
     max_body_bytes: int = setting(10 * 1024 * 1024, "Largest accepted request body (bytes)", int)
     page_size_max: int = setting(200, "Largest page a list endpoint returns", int)
     admin_api_key: str = setting("", "Bootstrap admin API key (stored hashed on start)",
@@ -150,7 +165,7 @@ class Settings:
     heartbeat_interval: float = setting(
         5.0, "Seconds between heartbeats of a running step and of each worker", float)
     job_heartbeat_timeout: int = setting(
-        300, "An active job with no heartbeat for this long and no step message anywhere "
+        120, "An active job with no heartbeat for this long and no step message anywhere "
         "(queued, held or waiting to retry) is re-dispatched by the reaper", int)
     worker_lost_after: float = setting(
         30.0, "A worker silent for this long is lost: the step messages it held go back to "

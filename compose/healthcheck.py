@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 import sys
 import urllib.error
 import urllib.request
@@ -35,18 +36,33 @@ def role_of(argv: list[str]) -> str | None:
 PREFIX_VARIABLES = {"flower": "FLOWER_URL_PREFIX", "ui": "STREAMLIT_SERVER_BASE_URL_PATH"}
 
 
+# Components that serve HTTPS when this variable names a certificate.
+TLS_VARIABLES = {"api": "DIA3_API_TLS_CERT_FILE"}
+
+
 def url_for(role: str, env: dict[str, str]) -> tuple[str, tuple[int, ...]]:
     variable, default, path, healthy = CHECKS[role]
     port = env.get(variable) or str(default)
     prefix = env.get(PREFIX_VARIABLES.get(role, ""), "").strip("/")
     if prefix:
         path = f"/{prefix}{path}"
-    return f"http://127.0.0.1:{port}{path}", healthy
+    scheme = "https" if env.get(TLS_VARIABLES.get(role, "")) else "http"
+    return f"{scheme}://127.0.0.1:{port}{path}", healthy
+
+
+def loopback_context() -> ssl.SSLContext:
+    """TLS to this container's own server on loopback: its certificate names the service
+    (e.g. ``api``), not 127.0.0.1, and nothing else is on this path, so it is not verified."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def probe(url: str, healthy: tuple[int, ...], timeout: float = 4.0) -> bool:
+    context = loopback_context() if url.startswith("https://") else None
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as response:  # noqa: S310
             return response.status in healthy
     except urllib.error.HTTPError as exc:
         return exc.code in healthy

@@ -6,6 +6,7 @@ from flask import url_for
 from flask.views import MethodView
 
 from app import service
+from app.api.idempotency import idempotency_key
 from app.api.json_body import Blueprint
 from app.api.links import to_job
 from app.api.middleware import principal
@@ -47,9 +48,10 @@ class Jobs(MethodView):
     @errors(blp, 403, body=True)
     @to_job(202, 200)
     def post(self, body):
-        """Submit a job (503 with Retry-After while its queue is under backpressure)"""
+        """Submit a job (503 with Retry-After while its queue is under backpressure); the
+        idempotency key may also come in the ``Idempotency-Key`` header"""
         job, created = service.submit(principal(), body["workflow"], body["params"],
-                                      body["idempotency_key"])
+                                      idempotency_key(body["idempotency_key"]))
         location = url_for("jobs.JobById", job_id=job.id)
         return job.to_dict(), (202 if created else 200), {"Location": location}
 

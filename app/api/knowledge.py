@@ -14,6 +14,7 @@ from flask_smorest import abort
 from marshmallow import ValidationError
 
 from app import service
+from app.api.idempotency import idempotency_key
 from app.api.json_body import Blueprint
 from app.api.knowledge_schemas import (
     CollectionCreateSchema,
@@ -101,11 +102,11 @@ class Documents(MethodView):
     def post(self, name):
         """Add documents: JSON or a multipart upload; returns the ingest job"""
         with knowledge_service.adding_documents(principal(), name) as entry:
-            documents, idempotency_key, location = documents_from_request()
+            documents, body_key, location = documents_from_request()
             try:
                 job, created = service.submit(principal(), "ingest",
                                               {"collection": name, "documents": documents},
-                                              idempotency_key)
+                                              idempotency_key(body_key))
             except ValidationError as exc:
                 messages = exc.messages.get("params", exc.messages) if isinstance(
                     exc.messages, dict) else exc.messages

@@ -25,7 +25,7 @@ from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from app import redis_keys
 from app.api.errors import error_response
 from app.error_table import status_of
-from app.redis_client import CONNECT_TIMEOUT, SOCKET_TIMEOUT
+from app.redis_client import CONNECT_TIMEOUT, SOCKET_TIMEOUT, tls_options
 from app.settings import get_settings
 
 log = logging.getLogger("dia3.api")
@@ -84,7 +84,8 @@ def _window(limiter: Limiter) -> tuple[int, int, int] | None:
 def install(app: Flask, redis_url: str) -> Limiter:
     """Rate-limit ``app`` on ``redis_url``; call after the authentication middleware so the
     principal is known when the limit is checked."""
-    options: dict = {"socket_timeout": SOCKET_TIMEOUT, "key_prefix": KEY_PREFIX}
+    options: dict = {"socket_timeout": SOCKET_TIMEOUT, "key_prefix": KEY_PREFIX,
+                     **tls_options(redis_url)}
     if not redis_url.startswith("unix://"):
         options["socket_connect_timeout"] = CONNECT_TIMEOUT
     limiter = Limiter(

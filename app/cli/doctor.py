@@ -23,8 +23,10 @@ def redis_problem() -> str | None:
     if settings.embedded_redis:
         return None  # dia3 up, api and worker start the embedded one
     import redis
+
+    from app.redis_client import make_client
     try:
-        redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2).ping()
+        make_client(settings.redis_url, socket_connect_timeout=2).ping()
     except (redis.RedisError, OSError) as exc:
         return f"{settings.redis_url} does not answer ({exc}); start it or fix DIA3_REDIS_URL"
     return None

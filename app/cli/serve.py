@@ -22,9 +22,27 @@ def _child_exit(server, worker) -> None:
         multiprocess.mark_process_dead(worker.pid)
 
 
+def tls_options(cert_file: str, key_file: str) -> dict:
+    """gunicorn's HTTPS options: TLS 1.2 or newer with the given certificate; none for
+    plain HTTP (no certificate)."""
+    if not cert_file:
+        return {}
+    if not key_file:
+        raise ValueError("DIA3_API_TLS_CERT_FILE is set but DIA3_API_TLS_KEY_FILE is empty")
+    return {"certfile": cert_file, "keyfile": key_file, "ssl_context": _ssl_context}
+
+
+def _ssl_context(config, default_ssl_context_factory):
+    import ssl
+    context = default_ssl_context_factory()
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
 class GunicornServer(BaseApplication):
-    def __init__(self, host: str, port: int, workers: int, threads: int):
+    def __init__(self, host: str, port: int, workers: int, threads: int, tls: dict | None = None):
         self.options = {
+            **(tls or {}),
             "bind": f"{host}:{port}", "workers": workers, "threads": threads,
             "worker_class": "gthread", "timeout": 60, "graceful_timeout": 20,
             "accesslog": None, "errorlog": "-", "loglevel": "warning",

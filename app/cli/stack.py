@@ -45,10 +45,11 @@ def api(host: str | None, port: int | None, without_chroma: bool) -> None:
     if not without_chroma:
         runtime.ensure_chroma()
     runtime.prepare_metrics("api")
-    from app.cli.serve import GunicornServer
+    from app.cli.serve import GunicornServer, tls_options
     settings = get_settings()
     GunicornServer(host or settings.api_host, port or settings.api_port,
-                   settings.api_workers, settings.api_threads).run()
+                   settings.api_workers, settings.api_threads,
+                   tls_options(settings.api_tls_cert_file, settings.api_tls_key_file)).run()
 
 
 @click.command()

@@ -17,6 +17,7 @@ from tests.deploy.tools import COMPOSE_DIR, compose_binary, run
 COMPOSE_FILE = COMPOSE_DIR / "docker-compose.yml"
 DIA3_SERVICES = {"api", "api-2", "worker-agents", "worker-analytics", "worker-ingest", "flower",
                  "ui", "landing", "mcp"}
+REDIS_CLIENT_SECRETS = {"internal_ca", "redis_client_cert", "redis_client_key"}
 SERVICES = DIA3_SERVICES | {"redis", "chroma", "ollama", "prometheus", "grafana", "nginx",
                             "redis-exporter", "blackbox"}
 # The redis_exporter image has no shell or HTTP client; Prometheus's up{job="redis"} covers it.
@@ -95,7 +96,10 @@ def test_one_image_for_every_dia3_component(model):
     assert services["worker-ingest"]["command"][:3] == ["worker", "-Q", "ingest"]
     for name in DIA3_SERVICES:
         env = services[name]["environment"]
-        assert env["DIA3_REDIS_URL"] == "redis://redis:6379/0"
+        assert env["DIA3_REDIS_URL"] == "rediss://redis:6379/0"
+        assert {s["source"] for s in services[name]["secrets"]} >= REDIS_CLIENT_SECRETS, name
+        assert {env[f"DIA3_REDIS_TLS_{part}_FILE"] for part in ("CA", "CERT", "KEY")} == {
+            f"/run/secrets/{secret}" for secret in REDIS_CLIENT_SECRETS}
         assert env["DIA3_CHROMA_URL"] == "http://chroma:8000"
         assert env["DIA3_MAX_BODY_BYTES"] == "10485760"
         assert env["DIA3_WORKER_METRICS_HOST"] == "0.0.0.0"  # loopback is the default
@@ -162,7 +166,8 @@ def test_chroma_runs_dias_image_and_requires_the_token_secret(model):
     assert [v["target"] for v in chroma["volumes"]] == ["/var/lib/dia3"]
     for name in ("chroma", "api", "worker-agents", "worker-analytics", "worker-ingest", "mcp"):
         assert "dia3_chroma_token" in {s["source"] for s in services[name]["secrets"]}, name
-    assert {s["source"] for s in services["flower"]["secrets"]} == {"dia3_flower_password"}
+    assert {s["source"] for s in services["flower"]["secrets"]} == {
+        "dia3_flower_password", *REDIS_CLIENT_SECRETS}
 
 
 def test_redis_is_append_only_on_a_volume(model):
@@ -172,6 +177,22 @@ def test_redis_is_append_only_on_a_volume(model):
     assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
     assert {"type": "volume", "source": "redis-data", "target": "/data"}.items() <= \
         redis["volumes"][0].items()
+
+
+def test_redis_speaks_only_tls_to_clients_with_a_certificate(model):
+    redis = model["services"]["redis"]
+    command = redis["command"]
+    assert command[command.index("--port") + 1] == "0"  # no plain-text port
+    assert command[command.index("--tls-port") + 1] == "6379"
+    assert command[command.index("--tls-auth-clients") + 1] == "yes"
+    mounted = {s["source"]: s["target"] for s in redis["secrets"]}
+    for flag, secret in (("--tls-cert-file", "redis_tls_cert"), ("--tls-key-file", "redis_tls_key"),
+                         ("--tls-ca-cert-file", "internal_ca")):
+        assert command[command.index(flag) + 1] == mounted[secret]
+    assert "--tls" in redis["healthcheck"]["test"]
+    exporter = model["services"]["redis-exporter"]
+    assert exporter["environment"]["REDIS_ADDR"].startswith("rediss://")
+    assert {s["source"] for s in exporter["secrets"]} == REDIS_CLIENT_SECRETS
 
 
 def test_landing_page_probes_the_surfaces_inside_the_network(model):

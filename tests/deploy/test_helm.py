@@ -36,9 +36,14 @@ MINIMAL = {
                                                           "maxReplicas": 2},
                            "pdb": {"minAvailable": 1}}},
 }
+TLS_SECRETS = {"redisSecret": "dia3-redis-tls", "apiSecret": "dia3-api-tls",
+               "clientSecret": "dia3-redis-client-tls"}
+TLS = {"tls": {"enabled": True, **TLS_SECRETS}, "keda": {"enabled": True},
+       "metrics": {"serviceMonitor": {"enabled": True}}}
 # The one value without a default: the token of the bundled Chroma server.
 TOKEN = {"secrets": {"chromaToken": "chroma-token-for-tests"}}
-COMBINATIONS = {"default": {}, "external-keda-monitoring": EXTERNAL, "minimal": MINIMAL}
+COMBINATIONS = {"default": {}, "external-keda-monitoring": EXTERNAL, "minimal": MINIMAL,
+                "tls-keda-monitoring": TLS}
 
 
 def with_token(values: dict | None) -> dict:
@@ -323,3 +328,56 @@ def test_checkov_finds_nothing_in_the_manifests_and_the_dockerfile(chart, tmp_pa
                   "--framework", "dockerfile", "-f", str(COMPOSE_DIR / "Dockerfile"),
                   "--skip-check", "CKV_DOCKER_7"])
     assert result.returncode == 0, result.stdout
+
+
+def test_tls_on_redis_and_the_api_from_secrets(chart):
+    objects = render(chart, TLS)
+    config = by_kind(objects, "ConfigMap")["dia3"]["data"]
+    assert by_kind(objects, "Secret")["dia3"]["stringData"]["DIA3_REDIS_URL"].startswith(
+        "rediss://dia3-redis:6379/")
+    assert config["DIA3_API_URL"] == "https://dia3-api:8003"
+    # Redis: TLS only, client certificates required, probed over TLS
+    redis = by_kind(objects, "StatefulSet")["dia3-redis"]["spec"]["template"]["spec"]
+    args = redis["containers"][0]["args"][0]
+    assert "--port 0 --tls-port 6379 --tls-auth-clients yes" in args
+    assert {v["secret"]["secretName"] for v in redis["volumes"]} == {
+        "dia3-redis-tls", "dia3-redis-client-tls"}
+    assert "--tls" in redis["containers"][0]["readinessProbe"]["exec"]["command"]
+    # every DIA3 component mounts the client certificate its settings name
+    for name, deployment in by_kind(objects, "Deployment").items():
+        spec = deployment["spec"]["template"]["spec"]
+        mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
+        folder = mounts["redis-client-tls"]
+        assert config["DIA3_REDIS_TLS_CERT_FILE"] == f"{folder}/tls.crt", name
+        assert config["DIA3_REDIS_TLS_CA_FILE"] == config["DIA3_API_CA_FILE"] == \
+            f"{folder}/ca.crt"
+        assert ("api-tls" in mounts) == (name == "dia3-api"), name  # the API's key: API only
+    api = by_kind(objects, "Deployment")["dia3-api"]["spec"]["template"]["spec"]
+    mounts = {m["name"]: m["mountPath"] for m in api["containers"][0]["volumeMounts"]}
+    assert config["DIA3_API_TLS_CERT_FILE"] == f"{mounts['api-tls']}/tls.crt"
+    assert api["containers"][0]["readinessProbe"]["httpGet"]["scheme"] == "HTTPS"
+    # the ingress controller and Prometheus verify the API's certificate
+    ingress = by_kind(objects, "Ingress")
+    annotations = ingress["dia3-api"]["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/backend-protocol"] == "HTTPS"
+    assert annotations["nginx.ingress.kubernetes.io/proxy-ssl-verify"] == "on"
+    assert annotations["nginx.ingress.kubernetes.io/proxy-ssl-secret"] == "analysis/dia3-api-tls"
+    assert annotations["nginx.ingress.kubernetes.io/proxy-ssl-name"] == "dia3-api"
+    paths = [p["path"] for i in ingress.values() for p in i["spec"]["rules"][0]["http"]["paths"]]
+    assert sorted(paths) == ["/", "/api/", "/dashboard/", "/flower/", "/mcp"]
+    api_endpoint = by_kind(objects, "ServiceMonitor")["dia3"]["spec"]["endpoints"][0]
+    assert api_endpoint["scheme"] == "https"
+    assert api_endpoint["tlsConfig"]["serverName"] == "dia3-api"
+    # the KEDA scaler reads the queues over TLS with the client certificate
+    trigger = next(iter(by_kind(objects, "ScaledObject").values()))["spec"]["triggers"][0]
+    assert trigger["metadata"]["enableTLS"] == "true"
+    refs = by_kind(objects, "TriggerAuthentication")["dia3-redis-auth"]["spec"]["secretTargetRef"]
+    assert {r["parameter"] for r in refs if r["name"] == "dia3-redis-client-tls"} == {
+        "ca", "cert", "key"}
+
+
+@pytest.mark.parametrize("missing", sorted(TLS_SECRETS))
+def test_tls_without_its_secrets_is_refused_with_the_reason(chart, missing):
+    values = {"tls": {"enabled": True, **TLS_SECRETS, missing: ""}}
+    with pytest.raises(Exception, match=f"tls.{missing} is required"):
+        render(chart, values)

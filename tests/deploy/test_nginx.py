@@ -1,7 +1,8 @@
-"""nginx in front of DIA3, tested with Debian's nginx and a self-signed certificate: the
+"""nginx in front of DIA3, tested with Debian's nginx and self-signed certificates: the
 configuration passes `nginx -t`; a TLS 1.3 (HTTP/2-capable) request reaches a running DIA3 API
-through the proxy with the security headers; TLS 1.2 is refused; bodies above the API's limit
-stop at the proxy. Everything listens on 127.0.0.1 only."""
+(serving HTTPS itself, as in the stack) through the proxy with the security headers; an API
+certificate the proxy cannot verify gets no request through; TLS 1.2 is refused; bodies above
+the API's limit stop at the proxy. Everything listens on 127.0.0.1 only."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import socket
 import ssl
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,26 +28,29 @@ SITE = COMPOSE_DIR / "nginx" / "dia3.conf"
 MAX_BODY_BYTES = 10485760  # DIA3_MAX_BODY_BYTES
 
 
-def make_certificate(directory: Path) -> tuple[Path, Path]:
-    cert, key = directory / "dia3.crt", directory / "dia3.key"
+def make_certificate(directory: Path, name: str = "dia3",
+                     alt_name: str = "IP:127.0.0.1") -> tuple[Path, Path]:
+    cert, key = directory / f"{name}.crt", directory / f"{name}.key"
     result = run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                  "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                  "-subj", f"/CN={name}", "-addext", f"subjectAltName={alt_name}",
                   "-keyout", str(key), "-out", str(cert)])
     assert result.returncode == 0, result.stderr
     return cert, key
 
 
-def render_site(prefix: Path, cert: Path, key: Path, https_port: int, api_port: int) -> Path:
-    """The shipped site file with upstreams on loopback ports, the test certificate and
-    loopback listeners; everything else unchanged."""
+def render_site(prefix: Path, cert: Path, key: Path, https_port: int, api_port: int,
+                api_ca: Path | None = None) -> Path:
+    """The shipped site file with upstreams on loopback ports, the test certificates (the
+    API's verified against ``api_ca``) and loopback listeners; everything else unchanged."""
     text = SITE.read_text()
     ports = {"api": api_port}
 
     def upstream(match):
-        port = ports.setdefault(match.group(1), free_port())  # not running: never contacted
-        return f"http://127.0.0.1:{port};"
-    text, count = re.subn(r"http://([a-z-]+):\d+;", upstream, text)
+        port = ports.setdefault(match.group(2), free_port())  # not running: never contacted
+        return f"{match.group(1)}://127.0.0.1:{port};"
+    text, count = re.subn(r"(https?)://([a-z-]+):\d+;", upstream, text)
     assert count == 6
+    text = text.replace("/etc/nginx/tls/internal-ca.crt", str(api_ca or cert))
     text = text.replace("listen 8443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
     text = text.replace("listen 127.0.0.1:8081;", f"listen 127.0.0.1:{free_port()};")
     text = text.replace("/etc/nginx/tls/dia3.crt", str(cert))
@@ -83,10 +88,24 @@ def tls_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def api_port(dia3_env, tmp_path_factory):
-    """A real DIA3 API (`dia3 api`, gunicorn) on a free loopback port."""
+def api_tls(tls_dir):
+    """The API's certificate (for the name api, as nginx expects) and key."""
+    return make_certificate(tls_dir[0], "api", "DNS:api")
+
+
+def api_context(api_tls) -> ssl.SSLContext:
+    """Verifies the API's certificate, reached as 127.0.0.1 rather than by its name."""
+    context = ssl.create_default_context(cafile=str(api_tls[0]))
+    context.check_hostname = False
+    return context
+
+
+@pytest.fixture(scope="module")
+def api_port(dia3_env, api_tls, tmp_path_factory):
+    """A real DIA3 API (`dia3 api`, gunicorn) serving HTTPS on a free loopback port."""
     port = free_port()
-    env = {**os.environ, "DIA3_API_WORKERS": "1", "DIA3_API_THREADS": "4"}
+    env = {**os.environ, "DIA3_API_WORKERS": "1", "DIA3_API_THREADS": "4",
+           "DIA3_API_TLS_CERT_FILE": str(api_tls[0]), "DIA3_API_TLS_KEY_FILE": str(api_tls[1])}
     log = (tmp_path_factory.mktemp("api") / "api.log").open("w")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "dia3"), "api", "--host", "127.0.0.1",
@@ -95,7 +114,8 @@ def api_port(dia3_env, tmp_path_factory):
     def healthy():
         assert process.poll() is None, "dia3 api exited"
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=1,
+                                                     context=api_context(api_tls))
             connection.request("GET", "/healthz")
             return connection.getresponse().status == 200
         except OSError:
@@ -108,12 +128,17 @@ def api_port(dia3_env, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def proxy(tls_dir, api_port, tmp_path_factory):
+def proxy(tls_dir, api_tls, api_port, tmp_path_factory):
     """nginx in a temporary prefix with the shipped site, proxying to the running API."""
+    with running_nginx(tls_dir, api_port, api_tls[0], tmp_path_factory.mktemp("nginx")) as proxy:
+        yield proxy
+
+
+@contextmanager
+def running_nginx(tls_dir, api_port: int, api_ca: Path, prefix: Path):
     directory, cert, key = tls_dir
-    prefix = tmp_path_factory.mktemp("nginx")
     https_port = free_port()
-    conf = main_config(prefix, render_site(prefix, cert, key, https_port, api_port))
+    conf = main_config(prefix, render_site(prefix, cert, key, https_port, api_port, api_ca))
     nginx = system_binary("nginx")
     process = subprocess.Popen([nginx, "-p", str(prefix), "-c", str(conf)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -123,9 +148,11 @@ def proxy(tls_dir, api_port, tmp_path_factory):
         with socket.socket() as sock:
             return sock.connect_ex(("127.0.0.1", https_port)) == 0
     wait_for(listening, timeout=20, what="nginx to listen")
-    yield {"port": https_port, "cert": cert, "conf": conf, "prefix": prefix}
-    process.send_signal(signal.SIGQUIT)  # graceful shutdown
-    process.wait(timeout=20)
+    try:
+        yield {"port": https_port, "cert": cert, "conf": conf, "prefix": prefix}
+    finally:
+        process.send_signal(signal.SIGQUIT)  # graceful shutdown
+        process.wait(timeout=20)
 
 
 def tls_context(cert: Path, minimum=ssl.TLSVersion.TLSv1_3, maximum=None) -> ssl.SSLContext:
@@ -217,8 +244,9 @@ def test_tls12_handshake_is_refused(proxy):
             context.wrap_socket(raw, server_hostname="127.0.0.1")
 
 
-def test_image_health_check_passes_against_the_running_api(api_port, monkeypatch):
+def test_image_health_check_passes_against_the_running_api(api_port, api_tls, monkeypatch):
     monkeypatch.setenv("DIA3_API_PORT", str(api_port))
+    monkeypatch.setenv("DIA3_API_TLS_CERT_FILE", str(api_tls[0]))  # https on loopback
     assert healthcheck.main(["/opt/dia3/bin/dia3", "api"]) == 0
     monkeypatch.setenv("DIA3_API_PORT", str(free_port()))
     assert healthcheck.main(["/opt/dia3/bin/dia3", "api"]) == 1
@@ -229,3 +257,34 @@ def test_surfaces_without_trailing_slash_redirect_relative(proxy):
         response, _, _ = request(proxy, "GET", path)
         assert response.status == 301
         assert response.getheader("Location") == path + "/"  # not the internal port
+
+
+def test_keyed_submission_goes_through_the_retrying_location(proxy):
+    # A POST with an Idempotency-Key is proxied by the location that may send it again; the
+    # API answers it (here: its validation of a body without params).
+    headers = {"X-API-Key": ADMIN_KEY, "Content-Type": "application/json",
+               "Idempotency-Key": "key-1"}
+    response, data, _ = request(proxy, "POST", "/api/v1/jobs", b'{"workflow": "smoke"}', headers)
+    assert response.status == 422, data
+    assert "params" in json.loads(data)["errors"]["json"]
+    assert response.getheader("Strict-Transport-Security")  # the server's headers still apply
+
+
+def test_the_api_refuses_plain_http(api_port):
+    connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=10)
+    with pytest.raises((http.client.HTTPException, ConnectionError)):
+        connection.request("GET", "/healthz")
+        connection.getresponse()
+    connection.close()
+
+
+def test_an_api_certificate_the_proxy_cannot_verify_gets_no_request(tls_dir, api_port,
+                                                                    tmp_path):
+    # nginx trusts another CA than the one that signed the API's certificate: 502, nothing
+    # is sent to the API.
+    stranger, _ = make_certificate(tmp_path, "stranger", "DNS:api")
+    with running_nginx(tls_dir, api_port, stranger, tmp_path) as proxy:
+        response, _, _ = request(proxy, "GET", "/healthz")
+        assert response.status == 502
+        log = (tmp_path / "error.log").read_text()
+        assert "certificate verify failed" in log or "upstream SSL certificate" in log, log

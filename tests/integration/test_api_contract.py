@@ -77,6 +77,22 @@ def test_one_422_lists_every_error_of_a_job(analyst):
                                                                   "idempotency_key"}
 
 
+def test_the_idempotency_key_header_dedups_like_the_body_field(analyst):
+    key = {"Idempotency-Key": "hdr-" + uuid.uuid4().hex}
+    body = {"workflow": "smoke", "params": {"start": 1}}
+    first = analyst.post("/api/v1/jobs", json=body, headers=key)
+    again = analyst.post("/api/v1/jobs", json=body, headers=key)  # e.g. a proxy's retry
+    both = analyst.post("/api/v1/jobs", json={**body, "idempotency_key": key["Idempotency-Key"]},
+                        headers=key)
+    assert first.status_code == 202 and again.status_code == 200 and both.status_code == 200
+    assert first.get_json()["id"] == again.get_json()["id"] == both.get_json()["id"]
+    assert analyst.post("/api/v1/jobs", json=body).status_code == 202  # no key: a new job
+    clash = analyst.post("/api/v1/jobs", json={**body, "idempotency_key": "other"}, headers=key)
+    assert "Idempotency-Key" in assert_error(clash, 422)["errors"]["headers"]
+    bad = analyst.post("/api/v1/jobs", json=body, headers={"Idempotency-Key": "has spaces"})
+    assert "Idempotency-Key" in assert_error(bad, 422)["errors"]["headers"]
+
+
 def test_workflows_list_their_params_schema(analyst):
     workflows = {w["name"]: w for w in analyst.get("/api/v1/workflows").get_json()}
     schema = workflows["sentiment"]["params_schema"]

@@ -101,6 +101,9 @@ def test_unacked_messages_of_dead_workers_are_requeued_and_held_ones_are_not(no_
         requeued = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
         assert [m["headers"]["dia3_job_id"] for m in requeued] == ["j" + orphan]
         assert requeued[0]["headers"]["redelivered"] is True
+        # Under a new tag: should the "dead" worker still acknowledge the first copy, that
+        # cannot remove the unacked entry of the second one.
+        assert requeued[0]["properties"]["delivery_tag"] not in (orphan, kept)
     finally:
         client.delete(queue, held.KEY + live)
         client.hdel(held.UNACKED, orphan, kept)

@@ -3,10 +3,10 @@
 It runs in every worker's main process; a Redis lock lets one pass run at a time across the
 cluster. Each pass:
 
-1. puts back on their queues the step messages that were delivered more than
-   ``DIA3_WORKER_LOST_AFTER`` seconds ago and that no live worker holds (their worker died,
-   or lost its connection and dropped them): Redis alone would wait for the visibility
-   timeout;
+1. puts back on their queues, under new delivery tags, the step messages that were delivered
+   more than ``DIA3_WORKER_LOST_AFTER`` seconds ago and that no live worker holds (their
+   worker died, or lost its connection and dropped them): Redis alone would wait for the
+   visibility timeout;
 2. finds active jobs without a heartbeat for ``DIA3_JOB_HEARTBEAT_TIMEOUT`` seconds and with
    no step message anywhere (queued, held or waiting for a retry; one scan of the queues
    per pass, and a job found waiting is not looked for again for another timeout, so a deep
@@ -20,9 +20,11 @@ The same thread applies job retention (:mod:`app.retention`).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
+import uuid
 
 from app import metrics, redis_keys, retention
 from app.broker import QUEUES
@@ -73,12 +75,42 @@ def restore_orphans(now: float | None = None) -> int:
         return 0
     from app.extensions import celery as get_celery
     with get_celery().connection_for_write() as conn:
-        qos = conn.default_channel.qos
+        channel = conn.default_channel
         for tag in orphans:
-            qos.restore_by_tag(tag)
+            requeue_under_new_tag(channel, tag)
     metrics.MESSAGES_RESTORED.inc(len(orphans))
     log.warning("step messages of lost workers requeued", extra={"count": len(orphans)})
     return len(orphans)
+
+
+def requeue_under_new_tag(channel, tag: str) -> bool:
+    """Move one unacknowledged message back to its queue with a new delivery tag; returns
+    whether it was still unacknowledged.
+
+    kombu's own ``restore_by_tag`` keeps the tag. If the worker was not dead after all (its
+    heartbeats were late, e.g. a busy machine starving its beat thread) it still runs the
+    first copy, and that copy's acknowledgement would delete the second copy's unacked
+    entry: a worker dying with the second copy would then lose the message for good. Under
+    its own tag the second copy stays recoverable, and the job store makes the duplicate
+    run count once.
+    """
+    restored = []
+
+    def move(pipe) -> None:
+        restored.clear()  # called again when the hash changed meanwhile
+        raw = pipe.hget(held.UNACKED, tag)
+        pipe.multi()
+        pipe.zrem(held.UNACKED_INDEX, tag)
+        pipe.hdel(held.UNACKED, tag)
+        if raw:
+            message, exchange, routing_key = json.loads(raw)
+            message.setdefault("properties", {})["delivery_tag"] = uuid.uuid4().hex
+            channel._do_restore_message(message, exchange, routing_key, pipe)
+            restored.append(tag)
+
+    with channel.conn_or_acquire() as client:
+        client.transaction(move, held.UNACKED)
+    return bool(restored)
 
 
 def jobs_with_messages(job_ids: list[str]) -> set[str] | None:

@@ -47,6 +47,30 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-redis" (include "dia3.fullname" .) -}}
 {{- end -}}
 
+{{/* TLS between the components: where the certificates are mounted, and the checks that
+the Secrets they come from are named. */}}
+{{- define "dia3.tlsDir" -}}/etc/dia3/tls{{- end -}}
+
+{{- define "dia3.tlsRequired" -}}
+{{- if .Values.tls.enabled -}}
+{{- if not .Values.tls.clientSecret -}}
+{{- fail "tls.clientSecret is required with tls.enabled: the client certificate the components present to Redis" -}}
+{{- end -}}
+{{- if not .Values.tls.apiSecret -}}
+{{- fail "tls.apiSecret is required with tls.enabled: the API's server certificate" -}}
+{{- end -}}
+{{- if and .Values.redis.enabled (not .Values.tls.redisSecret) -}}
+{{- fail "tls.redisSecret is required with tls.enabled and the bundled Redis: its server certificate" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The bundled Redis's probe command: redis-cli ping, over TLS with a client certificate
+when tls.enabled. */}}
+{{- define "dia3.redisPing" -}}
+["redis-cli"{{ if .Values.tls.enabled }}, "--tls", "--cacert", "/tls/client/ca.crt", "--cert", "/tls/client/tls.crt", "--key", "/tls/client/tls.key"{{ end }}, "ping"]
+{{- end -}}
+
 {{/* Restarts pods when their configuration or secrets change. */}}
 {{- define "dia3.checksums" -}}
 checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
@@ -91,6 +115,12 @@ volumes:
     {{- end }}
   - name: tmp
     emptyDir: {}
+{{- if .Values.tls.enabled }}
+  - name: redis-client-tls
+    secret:
+      secretName: {{ .Values.tls.clientSecret }}
+      defaultMode: 0440
+{{- end }}
 {{- end -}}
 
 {{/* Container parts shared by every DIA3 component: (dict "root" $ "resources" .resources) */}}
@@ -111,4 +141,9 @@ volumeMounts:
     mountPath: /var/lib/dia3
   - name: tmp
     mountPath: /tmp
+{{- if .root.Values.tls.enabled }}
+  - name: redis-client-tls
+    mountPath: {{ include "dia3.tlsDir" .root }}/redis-client
+    readOnly: true
+{{- end }}
 {{- end -}}
