@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +28,7 @@ from pathlib import Path
 import requests
 
 from app.runtime import wait_or_kill, wait_started
+from app.runtime.lifetime import process_alive
 from app.runtime.ports import free_port, port_free
 from app.runtime.private import generated_secret, private_child
 
@@ -81,7 +81,7 @@ class EmbeddedChroma:
             url, pid = str(state["url"]), int(state["pid"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if not _process_alive(pid) or not answers(url):
+        if not process_alive(pid) or not answers(url):
             return None
         return url
 
@@ -128,12 +128,3 @@ class EmbeddedChroma:
         self.state_path.unlink(missing_ok=True)
         self.process = None
 
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -6,6 +6,7 @@ gone."""
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
 from collections.abc import Callable
 
@@ -24,3 +25,14 @@ def die_with_parent(sig: int = signal.SIGTERM) -> None:
 def dying_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
     """A ``preexec_fn`` for ``subprocess.Popen``: the child dies with this process."""
     return lambda: die_with_parent(sig)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host (someone else's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -14,6 +14,7 @@ from pathlib import Path
 from app.logs import configure_logging
 from app.runtime.embedded_chroma import EmbeddedChroma
 from app.runtime.embedded_redis import EmbeddedRedis
+from app.runtime.lifetime import process_alive
 from app.runtime.private import write_private
 from app.settings import get_settings, reload_settings
 
@@ -94,20 +95,11 @@ def remove_dead_metrics_dirs(root: Path) -> list[Path]:
     host = _host()
     for path in root.glob(f"*-{host}-*") if root.is_dir() else ():
         pid = path.name.rsplit("-", 1)[1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 def setup_logging() -> None:
