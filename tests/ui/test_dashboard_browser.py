@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.client import DIA3Client
+from tests.conftest import wait_for
 from tests.markup_probe import HOSTILE
 from tests.ui.browser import settled, shot, sign_in
 
@@ -160,7 +161,9 @@ def test_a_link_to_a_job_opens_it_after_sign_in_and_reloads_stay_signed_in(
     expect(page.get_by_text(f"smoke · {job_id}")).to_be_visible()
     settled(page)
     assert analyst not in page.url
-    [cookie] = [c for c in page.context.cookies() if c["name"] == "dia3_session"]
+    def session_cookies() -> list[dict]:  # the page's script writes it once drawn
+        return [c for c in page.context.cookies() if c["name"] == "dia3_session"]
+    [cookie] = wait_for(session_cookies, timeout=30, what="the session cookie to be written")
     assert analyst not in cookie["value"] and cookie["sameSite"] == "Strict"
 
     page.reload()
