@@ -6,7 +6,8 @@
 #                   pytest args) the container stack test
 #   ./run.sh stack-test   build the image, run the Compose stack and tests/stack against it
 #   ./run.sh dia3 ARGS...   run the dia3 command inside the virtualenv
-# demo and dia3 install only what running DIA3 needs; the test tools come with test.
+# demo and dia3 install only what running DIA3 needs (every role: the `all` extra); the test
+# tools come with test.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -37,7 +38,8 @@ find_python() {
 }
 
 ensure_venv() {
-  # $1: the extras to install besides DIA3 itself ("" for none, "dev" for the test tools)
+  # $1: the extras to install besides DIA3 itself ("all" for every role's libraries, "dev" for
+  # those and the test tools)
   find_python
   if [ ! -x "$VENV/bin/python" ]; then
     "$PY" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; "$PY" -m venv "$VENV"; }
@@ -111,6 +113,7 @@ ensure_checkov() {
 STACK_WORK=${DIA3_STACK_WORK:-/var/tmp/dia3-stack}
 BASE_IMAGE=dia3-base:bookworm
 STANDINS=(redis nginx prometheus blackbox redis-exporter)  # Chroma runs from DIA3's image
+DIA3_ROLES=(api worker ui chroma)  # compose/Dockerfile's targets, images dia3-ROLE:latest
 
 ensure_docker() {
   # Debian's docker.io, its daemon started in the background when none answers (and stopped
@@ -162,7 +165,9 @@ build_image() {
 
 build_stack_images() {
   local started=$SECONDS target
-  build_image -f compose/Dockerfile -t dia3:latest .
+  for target in "${DIA3_ROLES[@]}"; do
+    build_image -f compose/Dockerfile --target "$target" -t "dia3-$target:latest" .
+  done
   for target in "${STANDINS[@]}"; do
     build_image -f compose/ci/standins.Dockerfile --target "$target" -t "dia3-ci/$target:local" compose/ci
   done
@@ -210,14 +215,16 @@ stack_test() {
   "$VENV/bin/python" -m pytest -p no:cacheprovider -m stack tests/stack "$@"
   code=$?
   set -e
-  docker image ls dia3:latest --format 'image dia3:latest: {{.Size}}'
+  for target in "${DIA3_ROLES[@]}"; do
+    docker image ls "dia3-$target:latest" --format 'image {{.Repository}}:{{.Tag}}: {{.Size}}'
+  done
   echo "stack test took $((SECONDS - started)) s"
   return $code
 }
 
 case "${1:-}" in
   demo)
-    ensure_venv ""
+    ensure_venv all
     exec "$VENV/bin/dia3" demo
     ;;
   test)
@@ -249,7 +256,7 @@ case "${1:-}" in
     ;;
   dia3)
     shift
-    ensure_venv ""
+    ensure_venv all
     exec "$VENV/bin/dia3" "$@"
     ;;
   *)

@@ -20,6 +20,10 @@ DIA3_SERVICES = {"api", "api-2", "worker-agents", "worker-analytics", "worker-in
 REDIS_CLIENT_SECRETS = {"internal_ca", "redis_client_cert", "redis_client_key"}
 SERVICES = DIA3_SERVICES | {"redis", "chroma", "ollama", "prometheus", "grafana", "nginx",
                             "redis-exporter", "blackbox"}
+# The image of each DIA3 service: the control plane's, the workers', the dashboard's, Chroma's.
+ROLE_OF = {"api": "api", "api-2": "api", "flower": "api", "landing": "api", "mcp": "api",
+           "worker-agents": "worker", "worker-analytics": "worker", "worker-ingest": "worker",
+           "ui": "ui", "chroma": "chroma"}
 # The redis_exporter image has no shell or HTTP client; Prometheus's up{job="redis"} covers it.
 WITHOUT_HEALTHCHECK = {"redis-exporter"}
 
@@ -84,11 +88,12 @@ def test_services_health_limits_network_volumes(model):
     assert services["nginx"]["ports"][0]["target"] == 8443
 
 
-def test_one_image_for_every_dia3_component(model):
+def test_each_dia3_component_runs_its_roles_image(model):
     services = model["services"]
-    images = {services[name]["image"] for name in DIA3_SERVICES}
-    assert images == {"dia3:latest"}
-    assert services["api"]["build"]["dockerfile"] == "compose/Dockerfile"
+    for name, role in ROLE_OF.items():
+        assert services[name]["image"] == f"dia3-{role}:latest", name
+        assert services[name]["build"]["dockerfile"] == "compose/Dockerfile", name
+        assert services[name]["build"]["target"] == role, name
     assert services["api"]["command"] == ["api"]
     assert services["worker-agents"]["command"][:7] == [
         "worker", "-Q", "agents", "-c", "8", "-P", "threads"]
@@ -147,7 +152,7 @@ def test_the_ci_override_swaps_only_third_party_images(model, tmp_path):
         assert ci[name]["image"] == f"dia3-ci/{name}:local", name
         assert ci[name]["pull_policy"] == "never", name
     for name in DIA3_SERVICES | {"chroma"}:  # Chroma runs from DIA3's image (`dia3 chroma`)
-        assert ci[name]["image"] == "dia3:latest"
+        assert ci[name]["image"] == f"dia3-{ROLE_OF[name]}:latest"
         assert ci[name]["command"][:3] == model["services"][name]["command"][:3]
         assert ci[name]["read_only"] is True
     assert ci["api"]["environment"]["DIA3_LLM_BACKEND"] == "local"
@@ -159,7 +164,7 @@ def test_chroma_runs_dias_image_and_requires_the_token_secret(model):
     talks to it has the token."""
     services = model["services"]
     chroma = services["chroma"]
-    assert chroma["image"] == "dia3:latest" and chroma["command"] == ["chroma", "--host",
+    assert chroma["image"] == "dia3-chroma:latest" and chroma["command"] == ["chroma", "--host",
                                                                       "0.0.0.0"]
     assert chroma["environment"]["DIA3_CHROMA_PORT"] == "8000"
     assert chroma["healthcheck"]["test"] == ["CMD", "dia3-healthcheck"]

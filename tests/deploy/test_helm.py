@@ -148,6 +148,8 @@ def test_every_dia3_pod_is_locked_down_and_probed(chart):
                 continue
             pod = obj["spec"]["template"]["spec"]
             assert pod["automountServiceAccountToken"] is False
+            # Service variables such as DIA3_MCP_PORT=tcp://… would clash with DIA3's settings.
+            assert pod["enableServiceLinks"] is False
             assert pod["securityContext"]["runAsNonRoot"] is True
             assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
             for container in pod["containers"]:
@@ -158,6 +160,21 @@ def test_every_dia3_pod_is_locked_down_and_probed(chart):
                 assert context["capabilities"]["drop"] == ["ALL"], where
                 assert container["livenessProbe"] and container["readinessProbe"], where
                 assert container["resources"]["limits"], where
+
+
+def test_each_component_runs_its_roles_image(chart):
+    """The role images of compose/Dockerfile: the control plane's for the API and the other
+    surfaces, the workers', the dashboard's and Chroma's, under one repository prefix and tag."""
+    values = {"image": {"repository": "registry.example.com/dia3", "tag": "1.2.3"}}
+    objects = render(chart, values)
+    images = {name: obj["spec"]["template"]["spec"]["containers"][0]["image"]
+              for kind in ("Deployment", "StatefulSet")
+              for name, obj in by_kind(objects, kind).items() if name != "dia3-redis"}
+    roles = {"dia3-api": "api", "dia3-flower": "api", "dia3-landing": "api", "dia3-mcp": "api",
+             "dia3-ui": "ui", "dia3-chroma": "chroma",
+             **{f"dia3-worker-{group}": "worker" for group in WORKER_GROUPS}}
+    assert images == {name: f"registry.example.com/dia3-{role}:1.2.3"
+                      for name, role in roles.items()}
 
 
 def test_default_resources_are_one_cpu_two_gi(chart):
@@ -282,8 +299,7 @@ def test_bundled_chroma_requires_dias_token_and_gets_only_that_secret(chart):
         TOKEN["secrets"]["chromaToken"]
     pod = by_kind(objects, "StatefulSet")["dia3-chroma"]["spec"]["template"]["spec"]
     container = pod["containers"][0]
-    assert container["image"] == by_kind(objects, "Deployment")["dia3-api"]["spec"][
-        "template"]["spec"]["containers"][0]["image"]
+    assert container["image"] == "dia3-chroma:0.1.0"
     assert container["args"] == ["chroma", "--host", "0.0.0.0"]
     env = {e["name"]: e for e in container["env"]}
     assert env["DIA3_CHROMA_TOKEN"]["valueFrom"]["secretKeyRef"] == {

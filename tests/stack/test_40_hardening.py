@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.stack.stack import SECRETS, run
+from tests.stack.stack import IMAGES, SECRETS, run
 
 pytestmark = pytest.mark.stack
 
@@ -40,12 +40,13 @@ def test_no_secret_in_any_container_environment(stack):
     assert stack.client().request("GET", "/api/v1/keys")  # the admin key works
 
 
-def test_the_image_holds_no_build_secret(stack):
-    layers = run(["docker", "history", "--no-trunc", "dia3:latest"]).stdout + \
-        run(["docker", "image", "inspect", "dia3:latest"]).stdout
+@pytest.mark.parametrize("image", IMAGES.values())
+def test_the_images_hold_no_build_secret(stack, image):
+    layers = run(["docker", "history", "--no-trunc", image]).stdout + \
+        run(["docker", "image", "inspect", image]).stdout
     assert stack.admin_key not in layers and stack.flower_password not in layers
     check = "test ! -e /etc/pip.conf && cat /etc/ssl/certs/ca-certificates.crt"
-    bundle = run(["docker", "run", "--rm", "--entrypoint", "sh", "dia3:latest", "-c", check])
+    bundle = run(["docker", "run", "--rm", "--entrypoint", "sh", image, "-c", check])
     with open("/etc/ssl/certs/ca-certificates.crt") as host:
         # the build step saw the host's CA bundle (the proxy's CA); the image keeps its own
         assert bundle.stdout != host.read()

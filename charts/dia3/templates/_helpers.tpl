@@ -39,8 +39,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (include "dia3.fullname" .) .Values.secrets.existingSecret -}}
 {{- end -}}
 
+{{/* The image of a role (api, worker, ui, chroma: compose/Dockerfile's targets), e.g.
+registry.example.com/dia3-worker:0.1.0: (dict "root" $ "role" "worker") */}}
 {{- define "dia3.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- $image := .root.Values.image -}}
+{{- printf "%s-%s:%s" $image.repository .role (default .root.Chart.AppVersion $image.tag) -}}
 {{- end -}}
 
 {{- define "dia3.redisHost" -}}
@@ -95,10 +98,18 @@ capabilities:
   drop: ["ALL"]
 {{- end -}}
 
+{{/* No Service environment variables in the pods (enableServiceLinks): with a release named
+dia3 the kubelet would set DIA3_MCP_PORT=tcp://10.0.0.7:8000 for the Service dia3-mcp, which
+DIA3 reads as its own (malformed) setting. Services are found by DNS. */}}
+{{- define "dia3.noServiceLinks" -}}
+enableServiceLinks: false
+{{- end -}}
+
 {{/* Pod spec parts shared by every DIA3 component. */}}
 {{- define "dia3.podCommon" -}}
 serviceAccountName: {{ include "dia3.serviceAccountName" . }}
 automountServiceAccountToken: false
+{{ include "dia3.noServiceLinks" . }}
 securityContext:
   {{- include "dia3.podSecurityContext" . | nindent 2 }}
 {{- with .Values.imagePullSecrets }}
@@ -123,9 +134,10 @@ volumes:
 {{- end }}
 {{- end -}}
 
-{{/* Container parts shared by every DIA3 component: (dict "root" $ "resources" .resources) */}}
+{{/* Container parts shared by every DIA3 component:
+(dict "root" $ "role" "api" "resources" .resources) */}}
 {{- define "dia3.containerCommon" -}}
-image: {{ include "dia3.image" .root }}
+image: {{ include "dia3.image" . }}
 imagePullPolicy: {{ .root.Values.image.pullPolicy }}
 securityContext:
   {{- include "dia3.containerSecurityContext" .root | nindent 2 }}
