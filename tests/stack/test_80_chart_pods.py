@@ -48,6 +48,7 @@ def running(deployment, container) -> None:
         container.docker_name, state.get("ExitCode"), deployment.logs(container))
 
 
+@pytest.mark.timeout(900)  # ten pods start on a shared machine
 def test_every_container_runs_and_passes_its_probes(chart):
     _, deployment = chart
     workloads = {c.pod.rsplit("-", 1)[0] for c in deployment.containers}
@@ -81,6 +82,7 @@ def test_the_pods_run_as_declared(chart):
         assert denied.returncode != 0 and "Read-only file system" in denied.stderr
 
 
+@pytest.mark.timeout(600)
 def test_a_job_and_a_knowledge_search_run_through_the_chart_shaped_deployment(chart):
     _, deployment = chart
     api = next(c for c in deployment.containers if c.pod == "dia3-api-0")
