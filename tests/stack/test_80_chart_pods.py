@@ -35,10 +35,11 @@ PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 
 
 @pytest.fixture(scope="module", params=list(VALUES))
-def chart(request):
-    deployment = chart_pods.Deployment(VALUES[request.param])
-    deployment.start()
-    yield request.param, deployment
+def deployment(request):
+    """The chart's pods for one set of values, running; removed afterwards."""
+    started = chart_pods.Deployment(VALUES[request.param])
+    started.start()
+    yield started
     chart_pods.remove()
 
 
@@ -49,8 +50,7 @@ def running(deployment, container) -> None:
 
 
 @pytest.mark.timeout(900)  # ten pods start on a shared machine
-def test_every_container_runs_and_passes_its_probes(chart):
-    _, deployment = chart
+def test_every_container_runs_and_passes_its_probes(deployment):
     workloads = {c.pod.rsplit("-", 1)[0] for c in deployment.containers}
     assert workloads == {"dia3-api", "dia3-worker-agents", "dia3-worker-analytics",
                          "dia3-worker-ingest", "dia3-flower", "dia3-ui", "dia3-landing",
@@ -71,8 +71,7 @@ def test_every_container_runs_and_passes_its_probes(chart):
         assert deployment.state(container)["OOMKilled"] is False
 
 
-def test_the_pods_run_as_declared(chart):
-    _, deployment = chart
+def test_the_pods_run_as_declared(deployment):
     for container in deployment.containers:
         info = chart_pods.docker("inspect", container.docker_name).stdout
         assert '"ReadonlyRootfs": true' in info, container.docker_name
@@ -83,8 +82,7 @@ def test_the_pods_run_as_declared(chart):
 
 
 @pytest.mark.timeout(600)
-def test_a_job_and_a_knowledge_search_run_through_the_chart_shaped_deployment(chart):
-    _, deployment = chart
+def test_a_job_and_a_knowledge_search_run_through_the_chart_shaped_deployment(deployment):
     api = next(c for c in deployment.containers if c.pod == "dia3-api-0")
     # The first key, as an operator makes it: `dia3 keys create` in the API pod (on Redis).
     made = chart_pods.docker("exec", "--user", api.user, api.docker_name, "dia3", "keys",
