@@ -36,15 +36,16 @@ class StreamConfig:
     """The detector's settings (defaults chosen on the tuning part of NAB's development
     half, see benchmarks/anomaly_nab.py)."""
 
-    windows: tuple[int, ...] = (64, 256)  # past residuals the robust statistics use
-    short: int = 6  # points in the level-shift and variance statistics
+    windows: tuple[int, ...] = (128, 512)  # past residuals the robust statistics use
+    stats_every: int = 8  # the windows' statistics are recomputed every this many points
+    short: int = 4  # points in the level-shift and variance statistics
     min_history: int = 12  # points before the first score (score 0 until then)
     level_gamma: float = 0.5  # level z = mean shift / scale * short ** gamma
     variance_weight: float = 1.0
     scale_floor: float = 1.0  # scale = max(MAD, floor * mean absolute deviation, tiny)
     seasons: int = 3  # past seasons whose median is the seasonal baseline
     likelihood_short: int = 10  # recent raw scores averaged by the likelihood
-    likelihood_long: int = 2000  # raw scores that make the long-run distribution
+    likelihood_long: int = 4000  # raw scores that make the long-run distribution
     likelihood_min_std: float = 0.02
     use_likelihood: bool = True
 
@@ -67,6 +68,7 @@ class StreamingDetector:
     _residuals: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     _raw: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     _average: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    _residual_count: int = 0
     seen: int = 0
 
     def update(self, values: Sequence[float] | np.ndarray) -> StreamOutput:
@@ -124,14 +126,16 @@ class StreamingDetector:
         """The largest z statistic per point over all windows and features."""
         cfg = self.config
         history = len(self._residuals)
-        keep = max(cfg.windows) + cfg.short
+        base = self._residual_count - history
+        keep = max(cfg.windows) + max(cfg.short, cfg.stats_every)
         buffer = np.concatenate([self._residuals, residual])
         self._residuals = buffer[-keep:]
+        self._residual_count += len(residual)
         n, start = len(residual), history
         best = np.zeros(n)
         short_mean, short_std = _short_stats(buffer, start, cfg.short)
         for window in cfg.windows:
-            median, scale = _window_stats(buffer, start, window, cfg)
+            median, scale = _window_stats(buffer, start, base, window, cfg)
             z = np.stack([
                 np.abs(buffer[start:] - median) / scale,
                 np.abs(short_mean - median) / scale * cfg.short ** cfg.level_gamma,
@@ -187,23 +191,27 @@ def _short_stats(buffer: np.ndarray, start: int, short: int) -> tuple[np.ndarray
     return views.mean(axis=1), views.std(axis=1, ddof=1)
 
 
-def _window_stats(buffer: np.ndarray, start: int, window: int,
+def _window_stats(buffer: np.ndarray, start: int, base: int, window: int,
                   cfg: StreamConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Median and robust scale of the ``window`` residuals before each new point (fewer in
-    the warm-up; NaN before ``min_history`` points)."""
+    """Median and robust scale of the ``window`` residuals before each new point
+    ``buffer[start:]`` (``base``: the series position of ``buffer[0]``). They are computed
+    every ``stats_every`` positions of the series and hold until the next (a point at
+    position p uses the window ending before ``p // stats_every * stats_every``): the same
+    figures however the series is cut into chunks, and a fraction of the cost. Fewer values
+    in the warm-up; NaN before ``min_history``."""
     n = len(buffer) - start
-    median = np.full(n, np.nan)
-    scale = np.full(n, np.nan)
-    first_full = max(window - start, 0)  # first new point with a full window before it
-    for i in range(min(first_full, n)):  # warm-up: the growing window
-        past = buffer[:start + i]
-        if len(past) >= cfg.min_history:
-            (median[i],), (scale[i],) = _stats(past[None, :], cfg)
-    if first_full < n:
-        views = sliding_window_view(buffer[start + first_full - window:len(buffer) - 1],
-                                    window)
-        median[first_full:], scale[first_full:] = _stats(views, cfg)
-    return median, scale
+    step = cfg.stats_every
+    ends = (base + start + np.arange(n)) // step * step
+    unique, inverse = np.unique(ends, return_inverse=True)
+    median = np.full(len(unique), np.nan)
+    scale = np.full(len(unique), np.nan)
+    full = unique >= window
+    for k in np.flatnonzero(~full & (unique >= cfg.min_history)):  # warm-up: base is 0
+        (median[k],), (scale[k],) = _stats(buffer[None, :unique[k]], cfg)
+    if full.any():
+        views = sliding_window_view(buffer, window)[unique[full] - window - base]
+        median[full], scale[full] = _stats(views, cfg)
+    return median[inverse], scale[inverse]
 
 
 def _stats(views: np.ndarray, cfg: StreamConfig) -> tuple[np.ndarray, np.ndarray]:
