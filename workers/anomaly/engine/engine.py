@@ -14,6 +14,7 @@ from workers.anomaly.engine.robust import score_from_z
 from workers.anomaly.engine.streaming import StreamingDetector
 
 SCORE_DIGITS = 4
+KIND_DELAY = 10  # points after a streaming alarm that settle its kind
 CHANGE_Z = 3.0  # where a streaming change point is placed: the first z at or above this
 
 
@@ -56,10 +57,13 @@ def _streaming(values: np.ndarray, spec: dict) -> dict:
         # the change began where the statistics first left the normal range
         recent = out.z[max(0, i - config.likelihood_short - config.short):i + 1]
         start = i + 1 - len(recent) + int(np.argmax(recent >= CHANGE_Z))
-        kind = streaming_kind(values[max(0, start - longest):start], values[start:i + 1])
+        # the alarm is raised at i; what kind it is, is told by the points up to
+        # KIND_DELAY later (a monitor updates the alarm's kind then)
+        settled = min(len(values), i + 1 + KIND_DELAY)
+        kind = streaming_kind(values[max(0, start - longest):start], values[start:settled])
         anomalies.append((i, float(out.scores[i]), kind))
         if kind != "spike":
-            changes.append((start, kind, max(0, start - longest), i + 1))
+            changes.append((start, kind, max(0, start - longest), settled))
     return {"scores": out.scores, "anomalies": anomalies, "changes": changes,
             "season_length": spec["season_length"]}
 

@@ -40,10 +40,10 @@ def upper_tail_log10(z: np.ndarray) -> np.ndarray:
     return np.maximum(-(log_erfc(z / np.sqrt(2.0)) - np.log(2.0)) / _LN10, 0.0)
 
 
-def score_from_z(z: np.ndarray) -> np.ndarray:
-    """Two-sided tail probability of ``|z|`` as a score in [0, 1]."""
+def score_from_z(z: np.ndarray, cap: float = LOG_CAP) -> np.ndarray:
+    """Two-sided tail probability of ``|z|`` as a score in [0, 1] (1 from 10^-cap on)."""
     two_sided = -log_erfc(np.abs(z) / np.sqrt(2.0)) / _LN10
-    return np.clip(two_sided / LOG_CAP, 0.0, 1.0)
+    return np.clip(two_sided / cap, 0.0, 1.0)
 
 
 def rolling_median_mad(buffer: np.ndarray, window: int, count: int) -> tuple[np.ndarray,

@@ -21,7 +21,6 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from workers.anomaly.engine.robust import (
-    LOG_CAP,
     MAD_SCALE,
     MEAN_AD_SCALE,
     score_from_z,
@@ -39,6 +38,7 @@ class StreamConfig:
     windows: tuple[int, ...] = (128, 512)  # past residuals the robust statistics use
     stats_every: int = 8  # the windows' statistics are recomputed every this many points
     short: int = 4  # points in the level-shift and variance statistics
+    raw_cap: float = 80.0  # -log10 tail probability at which the raw score reaches 1
     min_history: int = 12  # points before the first score (score 0 until then)
     level_gamma: float = 0.5  # level z = mean shift / scale * short ** gamma
     variance_weight: float = 1.0
@@ -47,7 +47,11 @@ class StreamConfig:
     likelihood_short: int = 10  # recent raw scores averaged by the likelihood
     likelihood_long: int = 4000  # raw scores that make the long-run distribution
     likelihood_min_std: float = 0.02
+    likelihood_cap: float = 20.0  # -log10 tail probability of the likelihood that scores 1
     use_likelihood: bool = True
+    extreme_tolerance: float = 0.1  # a new high or low beyond this share of the range
+    extreme_warmup: int = 288  # values seen before new extremes count
+    extreme_score: float = 0.95  # the score of a new extreme (below 1: sensitivity 0 skips it)
 
 
 @dataclass
@@ -69,6 +73,9 @@ class StreamingDetector:
     _raw: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     _average: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     _residual_count: int = 0
+    _high: float = -np.inf
+    _low: float = np.inf
+    _observed: int = 0
     seen: int = 0
 
     def update(self, values: Sequence[float] | np.ndarray) -> StreamOutput:
@@ -91,14 +98,34 @@ class StreamingDetector:
             present = values[observed]
             residual = self._residual(present)
             z = self._features(residual)
-            raw[observed] = score_from_z(z)
+            raw[observed] = score_from_z(z, self.config.raw_cap)
             best[observed] = z
         scores = self._likelihood(raw[observed]) if self.config.use_likelihood \
             else raw[observed]
         final = np.zeros(n)
-        final[observed] = scores
+        final[observed] = np.maximum(scores, self._new_extremes(values[observed]))
         self.seen += n
         return StreamOutput(final, raw, best)
+
+    def _new_extremes(self, values: np.ndarray) -> np.ndarray:
+        """``extreme_score`` where a value lies beyond the range of every value before it by
+        more than ``extreme_tolerance`` of that range (after ``extreme_warmup`` values), else
+        0: the first excursion to a new high or low is news whatever the noise says (NAB's
+        HTM detector has the same rule)."""
+        cfg = self.config
+        out = np.zeros(len(values))
+        if len(values) == 0:
+            return out
+        high = np.maximum.accumulate(np.concatenate([[self._high], values]))[:-1]
+        low = np.minimum.accumulate(np.concatenate([[self._low], values]))[:-1]
+        self._high, self._low = max(self._high, values.max()), min(self._low, values.min())
+        margin = cfg.extreme_tolerance * (high - low)
+        seen = self._observed + np.arange(len(values))
+        self._observed += len(values)
+        novel = ((values > high + margin) | (values < low - margin)) \
+            & (seen >= cfg.extreme_warmup)
+        out[novel] = cfg.extreme_score
+        return out
 
     def _residual(self, values: np.ndarray) -> np.ndarray:
         """The value minus the median of the same phase in the last seasons (the value
@@ -170,7 +197,7 @@ class StreamingDetector:
         mean = (cumulative[end] - cumulative[start]) / safe
         var = (squares[end] - squares[start]) / safe - mean * mean
         std = np.sqrt(np.maximum(var, cfg.likelihood_min_std ** 2))
-        out = np.clip(upper_tail_log10((average - mean) / std) / LOG_CAP, 0.0, 1.0)
+        out = np.clip(upper_tail_log10((average - mean) / std) / cfg.likelihood_cap, 0.0, 1.0)
         out[count < cfg.min_history] = 0.0
         return out
 
