@@ -191,7 +191,8 @@ def merge_shards(shard_results: list[dict]) -> dict:
         expected = info["block_stop"]
     if expected != n_blocks(spec):
         raise MonteCarloInputError("shards", f"blocks from {expected} are missing")
-    return summarise(spec, ordered)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflows end as null: finite.py
+        return summarise(spec, ordered)
 
 
 def simulate(spec: dict, n_shards: int = 1) -> dict:

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from workers.monte_carlo.engine import moments
+from workers.monte_carlo.engine.finite import finite_result
 from workers.monte_carlo.engine.paths import step_grid
 from workers.monte_carlo.engine.sketch import QuantileSketch
 
@@ -141,7 +142,7 @@ def summarise(spec: dict, results: list[dict]) -> dict:
     lo, hi = (min(mins), max(maxs)) if mins else (None, None)
     qs = np.array(spec["quantiles"]) / 100
     qvals = _quantiles(values, sketch, lo, hi, qs) if n else np.full(qs.size, np.nan)
-    return {
+    return finite_result({
         "model": spec["model"],
         "n_simulations": spec["n_simulations"],
         "n_valid": n,
@@ -163,4 +164,4 @@ def summarise(spec: dict, results: list[dict]) -> dict:
         "shards": len(results),
         "path_steps": sum(r["path_steps"] for r in results),
         "compute_seconds": sum(r["elapsed_seconds"] for r in results),
-    }
+    })
