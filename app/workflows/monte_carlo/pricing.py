@@ -34,7 +34,8 @@ def read_rates(p: dict, path: str) -> dict:
 
 
 def check_discounting(rate: float, horizon: float, path: str) -> None:
-    """``exp(−rate·horizon)`` stays a normal float64."""
+    """``exp(−rate·horizon)`` stays a normal float64 (checked before the drift's reach, which
+    is rate − dividend_yield when derived)."""
     if abs(rate) * horizon > MAX_LOG_REACH:
         raise MonteCarloInputError(join(path, "rate"), f"|rate|·horizon must be at most "
                                                        f"{MAX_LOG_REACH:g}")
@@ -59,7 +60,6 @@ def read_barrier(p: dict, path: str, s0: float) -> dict | None:
 
 def read_pricing(p: dict, path: str, out: dict) -> dict:
     """The GBM pricing options, given the already read core params ``out``."""
-    check_discounting(out["rate"], out["horizon"], path)
     monitoring = choice(get(p, "monitoring", path, PRICING_DEFAULTS["monitoring"]),
                         join(path, "monitoring"), MONITORING)
     barrier = read_barrier(p, path, out["s0"])

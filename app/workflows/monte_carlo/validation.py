@@ -15,7 +15,12 @@ from app.workflows.monte_carlo.checks import boolean, choice, get, integer, join
 from app.workflows.monte_carlo.distributions import PARAMETERS, check_parameters, cholesky_factor
 from app.workflows.monte_carlo.errors import MonteCarloInputError
 from app.workflows.monte_carlo.expression import FUNCTIONS, compile_expression
-from app.workflows.monte_carlo.pricing import read_barrier, read_pricing, read_rates
+from app.workflows.monte_carlo.pricing import (
+    check_discounting,
+    read_barrier,
+    read_pricing,
+    read_rates,
+)
 from app.workflows.monte_carlo.reach import check_bootstrap, check_gbm
 
 MODELS = ("gbm", "bootstrap", "scenario")
@@ -63,6 +68,7 @@ def _gbm(p: dict, path: str) -> dict:
                           join(path, "horizon"), 0, lo_open=True),
         "steps": _steps(p, path),
     }
+    check_discounting(out["rate"], out["horizon"], path)
     check_gbm(out, path)
     out.update(read_pricing(p, path, out))
     return out
