@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: below this exponent 1 − exp(x) is 1.0 in float64
+EXPONENT_FLOOR = -50.0
+
 
 @dataclass(frozen=True)
 class Levels:
@@ -43,6 +46,7 @@ class Monitor:
         continuous = levels.continuous and step_variance > 0
         self.scale = -2.0 / step_variance if continuous else None
         self.buffer = np.empty_like(self.distance)
+        self.work = np.empty_like(self.distance)
 
     def update(self, level: np.ndarray) -> None:
         """Advance by one step to log prices ``level`` (one per path)."""
@@ -52,8 +56,12 @@ class Monitor:
         if self.scale is None:
             self.survival *= distance > 0
         else:
-            crossed = self.distance * distance  # 0 when either end is on or past the level
+            crossed = np.multiply(self.distance, distance, out=self.work)  # 0: on or past it
             crossed *= self.scale
+            # exp(-50) ~ 2e-22 leaves 1 - p at exactly 1.0, and exp is many times slower on
+            # arguments whose result underflows, which most far-away paths would give
+            np.maximum(crossed, EXPONENT_FLOOR, out=crossed)
             np.exp(crossed, out=crossed)
-            self.survival *= 1.0 - crossed
+            np.subtract(1.0, crossed, out=crossed)
+            self.survival *= crossed
         self.buffer, self.distance = self.distance, distance

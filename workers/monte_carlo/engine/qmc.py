@@ -33,7 +33,7 @@ def _normals(engine: qmc.Sobol, n: int) -> np.ndarray:
         warnings.simplefilter("ignore", UserWarning)
         points = engine.random(n)
     np.clip(points, _TINY, 1 - _TINY, out=points)
-    return np.ascontiguousarray(ndtri(points).T)
+    return ndtri(points.T, out=np.empty(points.shape[::-1]))  # one row per dimension
 
 
 def bridge_plan(steps: int) -> list[tuple[int, int, int, float, float, float]]:
