@@ -64,11 +64,15 @@ def read_pricing(p: dict, path: str, out: dict) -> dict:
                         join(path, "monitoring"), MONITORING)
     barrier = read_barrier(p, path, out["s0"])
     greeks = read_greek_methods(get(p, "greeks", path, []), join(path, "greeks"))
-    if greeks and barrier is not None:
-        raise MonteCarloInputError(join(path, "greeks"), "are estimated for payoffs of the "
-                                                         "final price only (no barrier)")
-    if "likelihood_ratio" in greeks and out["volatility"] == 0:
-        raise MonteCarloInputError(join(path, "greeks"), "likelihood_ratio needs volatility > 0")
+    field = join(path, "greeks")
+    if greeks and out["volatility"] == 0:
+        raise MonteCarloInputError(field, "need volatility > 0")
+    if barrier is not None and "likelihood_ratio" in greeks:
+        raise MonteCarloInputError(field, "likelihood_ratio is for payoffs without a barrier "
+                                          "(pathwise covers barriers)")
+    if barrier is not None and greeks and monitoring != "continuous":
+        raise MonteCarloInputError(field, "pathwise Greeks of a barrier need continuous "
+                                          "monitoring (a discrete knock-out is not smooth)")
     return {"discount": boolean(get(p, "discount", path, PRICING_DEFAULTS["discount"]),
                                 join(path, "discount")),
             "monitoring": monitoring, "barrier": barrier, "greeks": greeks}

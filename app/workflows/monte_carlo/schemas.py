@@ -93,8 +93,9 @@ class GbmParams(PathParams):
     greeks = fields.List(fields.String(validate=validate.OneOf(GREEK_METHODS)),
                          allow_none=True, validate=validate.Length(max=len(GREEK_METHODS)),
                          metadata={"default": PRICING_DEFAULTS["greeks"],
-                                   "description": "Estimators of delta and vega of the payoff "
-                                                  "(no barrier), with standard errors"})
+                                   "description": "Estimators of delta and vega of the payoff, "
+                                                  "with standard errors (with a barrier: "
+                                                  "pathwise, continuous monitoring)"})
     volatility = Number(required=True, validate=validate.Range(min=0),
                         metadata={"description": "Volatility per unit of time (σ)"})
     horizon = Number(allow_none=True, validate=POSITIVE, metadata={

@@ -91,6 +91,34 @@ def test_delta_and_vega_match_black_scholes(method, antithetic):
         assert within(estimate["value"], estimate["standard_error"], BS[greek]), greek
 
 
+def closed_form_slope(kind: str, strike: float, level: float, name: str) -> float:
+    """Central difference of the Reiner-Rubinstein price in s0 or sigma."""
+    args = {"s0": S0, "strike": strike, "level": level, "rate": RATE, "sigma": SIGMA, "t": 1.0}
+    h = 1e-4
+    up, down = {**args, name: args[name] + h}, {**args, name: args[name] - h}
+    return (barrier_call(kind, **up) - barrier_call(kind, **down)) / (2 * h)
+
+
+@pytest.mark.parametrize("kind,level", [("down-and-out", 90), ("down-and-in", 90),
+                                        ("up-and-out", 130), ("up-and-in", 130)])
+def test_pathwise_barrier_greeks_match_the_closed_forms_slopes(kind, level):
+    result = simulate(gbm(100_000, antithetic=True, params={
+        "barrier": {"kind": kind, "level": level}, "greeks": ["pathwise"]}))
+    for greek, name in (("delta", "s0"), ("vega", "sigma")):
+        estimate = result["greeks"][greek]["pathwise"]
+        truth = closed_form_slope(kind, K, level, name)
+        assert within(estimate["value"], estimate["standard_error"], truth), greek
+
+
+def test_sobol_pathwise_barrier_greeks_match_too():
+    result = simulate(gbm(2**16, 26, block_size=2048, sampling="sobol", params={
+        "barrier": {"kind": "down-and-out", "level": 90}, "greeks": ["pathwise"]}))
+    for greek, name in (("delta", "s0"), ("vega", "sigma")):
+        estimate = result["greeks"][greek]["pathwise"]
+        truth = closed_form_slope("down-and-out", K, 90, name)
+        assert within(estimate["value"], estimate["standard_error"], truth), greek
+
+
 def test_pathwise_greeks_are_more_precise_than_likelihood_ratio_for_a_call():
     greeks = simulate(gbm(50_000, 4, params={"greeks": ["pathwise", "likelihood_ratio"]}))[
         "greeks"]

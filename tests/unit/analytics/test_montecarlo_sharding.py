@@ -41,6 +41,12 @@ SPECS = {
         "params": {"s0": 50, "rate": 0.02, "dividend_yield": 0.01, "volatility": 0.3,
                    "steps": 6, "payoff": "max(45 - S, 0)",
                    "greeks": ["pathwise", "likelihood_ratio"]}},
+    "gbm_barrier_greeks_antithetic": {
+        "model": "gbm", "n_simulations": 20_001, "seed": 9, "block_size": 1024,
+        "antithetic": True,
+        "params": {"s0": 100, "rate": 0.05, "volatility": 0.2, "steps": 10,
+                   "payoff": "max(S - 95, 0)", "barrier": {"kind": "down-and-in", "level": 85},
+                   "greeks": ["pathwise"]}},
     "scenario_sobol": {
         "model": "scenario", "n_simulations": 10_000, "seed": 2, "block_size": 512,
         "sampling": "sobol",

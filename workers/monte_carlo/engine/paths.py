@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from workers.monte_carlo.engine.barrier_greeks import BarrierGreeks
 from workers.monte_carlo.engine.monitors import Levels, Monitor
 from workers.monte_carlo.engine.qmc import SobolPaths
 from workers.monte_carlo.engine.sketch import QuantileSketch
@@ -40,6 +41,8 @@ class Recorder:
     fan: list[QuantileSketch] | None = None
     n_sample: int = 0
     levels: Levels | None = None  # price levels watched for barriers and crossings
+    #: makes the tracker of a barrier weight's derivatives for (paths, mirrored), if wanted
+    barrier_greeks: Callable[[int, bool], BarrierGreeks] | None = None
     samples: np.ndarray | None = field(default=None)
 
 
@@ -50,6 +53,8 @@ class PathBlock:
     terminal: np.ndarray  # log prices at the horizon
     end_sum: np.ndarray  # running sum of the draws at the horizon (−sum for mirrored paths)
     survival: np.ndarray | None  # (levels, paths): probability of never touching each level
+    #: derivatives of the barrier's weight (the last survival row) by parameter, if tracked
+    weight_derivatives: dict[str, np.ndarray] | None = None
 
 
 def gbm_walk(params: dict) -> Walk:
@@ -95,11 +100,14 @@ def walk_block(walk: Walk, rng: np.random.Generator, size: int, antithetic: bool
             watch = _Watcher(walk, rec, n, 0, offset)
             for step in range(1, walk.steps + 1):
                 watch.visit(step, sums[step])
-            pieces.append((sums[walk.steps], watch.survival()))
+            pieces.append((sums[walk.steps], watch.survival(), watch.weight_derivatives()))
             offset += n
         end = np.concatenate([p[0] for p in pieces])
         survival = None if rec.levels is None else np.concatenate([p[1] for p in pieces], 1)
-        return PathBlock(walk.a + walk.c * walk.steps + walk.s * end, end, survival)
+        derivatives = None if rec.barrier_greeks is None else {
+            name: np.concatenate([p[2][name] for p in pieces]) for name in pieces[0][2]}
+        return PathBlock(walk.a + walk.c * walk.steps + walk.s * end, end, survival,
+                         derivatives)
     half = (size + 1) // 2 if antithetic else size
     x = np.zeros(half)
     buf = np.empty(half)
@@ -108,16 +116,16 @@ def walk_block(walk: Walk, rng: np.random.Generator, size: int, antithetic: bool
         for step in range(1, walk.steps + 1):
             draw(rng, buf, step)
             x += buf
-        survival = None
+        survival = derivatives = None
     else:
         watch = _Watcher(walk, rec, half, size - half, 0)
         for step in range(1, walk.steps + 1):
             draw(rng, buf, step)
             x += buf
             watch.visit(step, x)
-        survival = watch.survival()
+        survival, derivatives = watch.survival(), watch.weight_derivatives()
     end = np.concatenate([x, -x])[:size] if antithetic else x
-    return PathBlock(walk.a + walk.c * walk.steps + walk.s * end, end, survival)
+    return PathBlock(walk.a + walk.c * walk.steps + walk.s * end, end, survival, derivatives)
 
 
 class _Watcher:
@@ -135,6 +143,11 @@ class _Watcher:
             self.monitors = [Monitor(rec.levels, walk.a, variance, n)]
             if n_mirror:
                 self.monitors.append(Monitor(rec.levels, walk.a, variance, n_mirror))
+        self.greeks = []
+        if rec.barrier_greeks is not None:
+            self.greeks = [rec.barrier_greeks(n, False)]
+            if n_mirror:
+                self.greeks.append(rec.barrier_greeks(n_mirror, True))
         self.level = np.empty(n)
 
     def visit(self, step: int, x: np.ndarray) -> None:
@@ -150,6 +163,10 @@ class _Watcher:
             self.monitors[0].update(logs)
             if mirrored is not None:
                 self.monitors[1].update(mirrored)
+        if self.greeks:
+            self.greeks[0].update(logs, x, step)
+            if mirrored is not None:
+                self.greeks[1].update(mirrored, x[: self.n_mirror], step)
         if pos is not None:
             self._record(pos, logs, mirrored)
 
@@ -164,6 +181,12 @@ class _Watcher:
             rows = rec.samples[self.offset:]
             k = min(rows.shape[0], both.size)
             rows[:k, pos] = np.exp(both[:k])
+
+    def weight_derivatives(self) -> dict[str, np.ndarray] | None:
+        if not self.greeks:
+            return None
+        return {name: np.concatenate([g.derivatives[name] for g in self.greeks])
+                for name in self.greeks[0].derivatives}
 
     def survival(self) -> np.ndarray | None:
         if not self.monitors:

@@ -8,7 +8,9 @@ the control variate (the terminal price, whose mean ``s0·exp(drift·horizon)`` 
 the Greek estimators:
 
 * pathwise: delta = disc·f'(S)·S/s0, vega = disc·f'(S)·S·(W − σ·T), with f' from the
-  compiled payoff evaluated on dual numbers (``dual.py``);
+  compiled payoff evaluated on dual numbers (``dual.py``); with a continuously watched
+  barrier, Y = disc·f(S)·g(w) (g(w) = w for out, 1 − w for in) and the weight's own
+  derivatives (``barrier_greeks.py``) add disc·f(S)·g'(w)·dw;
 * likelihood ratio: delta = Y·Z/(s0·σ·√T), vega = Y·((Z² − 1)/σ − Z·√T), with
   Z = W/√T the standardised Brownian motion at the horizon and Y the discounted payoff.
 """
@@ -16,14 +18,16 @@ the Greek estimators:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from app.workflows.monte_carlo.expression import compile_expression
 from app.workflows.monte_carlo.validation import PAYOFF_NAMES
+from workers.monte_carlo.engine.barrier_greeks import BarrierGreeks
 from workers.monte_carlo.engine.dual import value_and_derivative
 from workers.monte_carlo.engine.monitors import Levels
-from workers.monte_carlo.engine.paths import PathBlock
+from workers.monte_carlo.engine.paths import PathBlock, Walk
 
 
 def crossing_sides(thresholds: list[float], s0: float) -> list[tuple[float, float] | bool]:
@@ -104,15 +108,40 @@ class PathOutcome:
         w = paths.end_sum * math.sqrt(horizon / steps)  # W at the horizon
         for method in self.greeks:
             if method == "pathwise":
-                _, slope = (value_and_derivative(self.payoff, prices) if self.payoff
-                            else (prices, np.ones_like(prices)))  # fmt: skip
-                slope = slope * prices * self.discount
-                columns += [slope / self.s0, slope * (w - sigma * horizon)]
+                columns += self._pathwise(paths, prices, w)
             else:
                 z = w / math.sqrt(horizon)
                 columns += [values * z / (self.s0 * sigma * math.sqrt(horizon)),
                             values * ((z * z - 1) / sigma - z * math.sqrt(horizon))]
         return np.array(columns)
+
+    def barrier_greeks(self, walk: Walk) -> Callable[[int, bool], BarrierGreeks] | None:
+        """The factory of barrier-weight derivative trackers, when pathwise Greeks of a
+        barrier payoff are asked for."""
+        if self.barrier is None or "pathwise" not in self.greeks:
+            return None
+        p = self.spec["params"]
+        level, up = math.log(self.barrier["level"]), self.barrier["kind"].startswith("up")
+        dt = p["horizon"] / p["steps"]
+        return lambda n, mirror: BarrierGreeks(level, up, walk.a, self.s0, p["volatility"],
+                                               dt, n, mirror)
+
+    def _pathwise(self, paths: PathBlock, prices: np.ndarray, w: np.ndarray) -> list:
+        p = self.spec["params"]
+        sigma, horizon = p["volatility"], p["horizon"]
+        level, slope = (value_and_derivative(self.payoff, prices) if self.payoff
+                        else (prices, np.ones_like(prices)))  # fmt: skip
+        slope = slope * prices * self.discount
+        delta, vega = slope / self.s0, slope * (w - sigma * horizon)
+        if self.barrier is None:
+            return [delta, vega]
+        weight = paths.survival[-1]
+        out = self.barrier["kind"].endswith("out")
+        factor, sign = (weight, 1.0) if out else (1.0 - weight, -1.0)
+        level = level * self.discount * sign
+        derivatives = paths.weight_derivatives
+        return [delta * factor + level * derivatives["s0"],
+                vega * factor + level * derivatives["volatility"]]
 
     def control_mean(self) -> float:
         p = self.spec["params"]

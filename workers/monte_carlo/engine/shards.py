@@ -122,6 +122,7 @@ def _scenario_runner(spec: dict, state: _ShardState) -> BlockRunner:
 def _path_runner(spec: dict, state: _ShardState) -> BlockRunner:
     walk = walk_for(spec)
     outcome = PathOutcome(spec)
+    barrier_greeks = outcome.barrier_greeks(walk)
     grid = step_grid(walk.steps, spec["fan_points"])
     fan_blocks = math.ceil(spec["fan_sample"] / spec["block_size"])
     if spec["shard"]["block_start"] < fan_blocks:
@@ -134,6 +135,7 @@ def _path_runner(spec: dict, state: _ShardState) -> BlockRunner:
             fan=state.fan if block < fan_blocks else None,
             n_sample=spec["sample_paths"] if block == 0 else 0,
             levels=outcome.levels,
+            barrier_greeks=barrier_greeks,
         )
         paths = walk_block(walk, rng, size, spec["antithetic"], rec, sobol)
         with np.errstate(over="ignore"):
