@@ -108,6 +108,12 @@ def main() -> None:
                 "tune part" + (f", first {args.limit} files" if args.limit else ""),
                 ["detector", "part", "files", "windows", "NAB", "NAB oracle thr", "precision",
                  "recall", "F1", "FP alarms", "mean delay rows"], table)
+    around = [round(DEFAULT_THRESHOLD + d, 3) for d in (-0.1, -0.05, 0.0, 0.05, 0.1)]
+    curve = [[t, *(evaluate(parts[label], ours, t, DEFAULT_COOLDOWN)["nab"]
+                   for label in ("tune", "check"))] for t in around]
+    print_table("dia3 streaming: NAB around the chosen threshold", ["threshold", "tune",
+                                                                     "check"], curve)
+    results["dia3 streaming"]["threshold_curve"] = curve
     print(f"\nstreaming throughput: {throughput:,.0f} points per CPU second (one process)")
     save("anomaly_nab", {"profile": "standard", "throughput_points_per_cpu_second": throughput,
                          "parts": {k: [s.labelled.name for s in v] for k, v in parts.items()},
