@@ -142,3 +142,14 @@ def test_tail_probabilities_match_known_values():
     assert upper_tail_log10(np.array([8.0]))[0] == pytest.approx(15.2061, rel=1e-4)
     assert score_from_z(np.array([0.0, 100.0])).tolist() == [0.0, 1.0]
     assert t_quantile(0.975, 10) == pytest.approx(2.228, abs=2e-3)
+
+
+def test_streaming_with_a_season_judges_the_residuals():
+    """A shift smaller than the daily swing is found against the seasonal baseline, and is
+    told apart from a spike by the residuals, not by the raw values."""
+    t = np.arange(24 * 200)
+    values = 10 * np.sin(2 * np.pi * t / 24) + np.random.default_rng(0).normal(0, 1, len(t))
+    values[3000:] += 5
+    result = detect_series(spec(values, "streaming", season=24))
+    assert [c["index"] for c in result["change_points"] if abs(c["index"] - 3000) <= 10]
+    assert "level_shift" in kinds_near(result, 3000, 15)

@@ -60,7 +60,8 @@ def _streaming(values: np.ndarray, spec: dict) -> dict:
         # the alarm is raised at i; what kind it is, is told by the points up to
         # KIND_DELAY later (a monitor updates the alarm's kind then)
         settled = min(len(values), i + 1 + KIND_DELAY)
-        kind = streaming_kind(values[max(0, start - longest):start], values[start:settled])
+        kind = streaming_kind(out.residuals[max(0, start - longest):start],
+                              out.residuals[start:settled])
         anomalies.append((i, float(out.scores[i]), kind))
         if kind != "spike":
             changes.append((start, kind, max(0, start - longest), settled))

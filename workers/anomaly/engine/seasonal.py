@@ -40,10 +40,12 @@ def seasonal_component(y: np.ndarray, season: int,
     """The median by phase of the series minus its level (default: its rolling median over
     one season), centred to sum to zero over a season, repeated over the series."""
     level = rolling_median(y, season | 1) if level is None else level
-    phase = np.arange(len(y)) % season
-    deviations = y - level
-    profile = np.array([np.median(deviations[phase == p]) for p in range(season)])
-    return (profile - profile.mean())[phase]
+    n = len(y)
+    cycles = -(-n // season)
+    deviations = np.full(cycles * season, np.nan)
+    deviations[:n] = y - level
+    profile = np.nanmedian(deviations.reshape(cycles, season), axis=0)  # one pass per phase
+    return np.resize(profile - profile.mean(), n)
 
 
 def rolling_median(y: np.ndarray, window: int) -> np.ndarray:

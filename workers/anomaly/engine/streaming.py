@@ -59,6 +59,7 @@ class StreamOutput:
     scores: np.ndarray  # final score per point, [0, 1]
     raw: np.ndarray  # the raw score before the likelihood step
     z: np.ndarray  # the largest z statistic per point
+    residuals: np.ndarray  # the value less its seasonal baseline (NaN where missing)
 
 
 @dataclass
@@ -83,9 +84,9 @@ class StreamingDetector:
         values = np.asarray(values, dtype=float)
         parts = [self._chunk(values[i:i + CHUNK]) for i in range(0, len(values), CHUNK)]
         if not parts:
-            return StreamOutput(np.empty(0), np.empty(0), np.empty(0))
+            return StreamOutput(np.empty(0), np.empty(0), np.empty(0), np.empty(0))
         return StreamOutput(*(np.concatenate(arrays) for arrays in zip(
-            *((p.scores, p.raw, p.z) for p in parts), strict=True)))
+            *((p.scores, p.raw, p.z, p.residuals) for p in parts), strict=True)))
 
     # --- one chunk ---------------------------------------------------------------------------
 
@@ -94,18 +95,20 @@ class StreamingDetector:
         observed = np.isfinite(values)
         raw = np.zeros(n)
         best = np.zeros(n)
+        residuals = np.full(n, np.nan)
         if observed.any():
             present = values[observed]
             residual = self._residual(present)
             z = self._features(residual)
             raw[observed] = score_from_z(z, self.config.raw_cap)
             best[observed] = z
+            residuals[observed] = residual
         scores = self._likelihood(raw[observed]) if self.config.use_likelihood \
             else raw[observed]
         final = np.zeros(n)
         final[observed] = np.maximum(scores, self._new_extremes(values[observed]))
         self.seen += n
-        return StreamOutput(final, raw, best)
+        return StreamOutput(final, raw, best, residuals)
 
     def _new_extremes(self, values: np.ndarray) -> np.ndarray:
         """``extreme_score`` where a value lies beyond the range of every value before it by
