@@ -99,6 +99,21 @@ def test_streaming_scores_use_past_points_only():
     assert np.allclose(np.concatenate(chunks), whole, atol=1e-12)
 
 
+def test_streaming_alarms_use_past_points_only():
+    """The alarms (indices and scores) raised on a prefix are the alarms of the whole
+    series before its end: a later point never moves or removes one."""
+    rng = np.random.default_rng(8)
+    values = rng.normal(10, 1, 4000)
+    values[[900, 2100, 3300]] += 12
+    values[2500:] += 4
+    whole = detect_series(spec(values, "streaming"))["anomalies"]
+    assert len(whole) >= 3
+    for cut in (1000, 2200, 2600, 3400):
+        prefix = detect_series(spec(values[:cut], "streaming"))["anomalies"]
+        assert [(a["index"], a["score"]) for a in prefix] == \
+            [(a["index"], a["score"]) for a in whole if a["index"] < cut]
+
+
 def test_streaming_memory_is_bounded():
     detector = StreamingDetector(season_length=48)
     detector.update(noise(20_000))
