@@ -1,8 +1,8 @@
 """Change points of a whole series by binary segmentation under a normal model whose mean and
 variance change at each point (cost n·log σ² per segment, from cumulative sums: each split
 is one vectorised pass), stopped by a penalty per change point. Written here rather than
-taken from ``ruptures``: that library's binary segmentation took seconds on series of
-10,000 values, this one milliseconds."""
+taken from ``ruptures`` to keep the engine numpy-only and each split a single pass over
+cumulative sums (a series of 100,000 values with two changes is segmented in about 0.2 s)."""
 
 from __future__ import annotations
 
