@@ -7,7 +7,7 @@ thin Celery wrappers, and ``engine/``, the plain functions they call). Importing
 """
 
 CAPABILITIES = ("sentiment", "forecast", "monte_carlo", "knowledge", "strategic_analysis",
-                "summarize", "smoke")
+                "summarize", "smoke", "topics")
 
 
 def task_modules() -> list[str]:

@@ -186,6 +186,14 @@ def document_text(tenant: str, name: str, document_id: str | None = None) -> str
     return open_collection(tenant, name).document_text(document_id)
 
 
+def chunk_vectors(tenant: str, name: str, where: dict | None = None
+                  ) -> list[tuple[str, int, str, Any]]:
+    """Every chunk of the tenant's collection (those ``where`` selects) with its stored
+    vector: (document id, chunk index, text, vector)."""
+    with reachable():
+        return list(open_collection(tenant, name).chunk_vectors(where))
+
+
 def search(tenant: str, name: str, query: str, k: int = 5, where: dict | None = None,
            embedder_kind: str | None = None) -> list[dict]:
     """The ``k`` chunks of the tenant's collection closest in meaning to ``query``: dicts with
