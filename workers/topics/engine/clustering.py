@@ -6,13 +6,16 @@ from __future__ import annotations
 import numpy as np
 from sklearn.cluster import HDBSCAN, KMeans
 from sklearn.decomposition import PCA
+from sklearn.preprocessing import normalize
 
 #: k-means restarts: the best of several seeded starts is much less a matter of luck than
 #: one (on AG News the spread of NMI across seeds shrinks from about 0.05 to 0.01)
 N_INIT = 10
-#: HDBSCAN's densities mean little in hundreds of dimensions; it runs on this many
-#: principal components of the features
-AUTO_DIMENSIONS = 10
+#: HDBSCAN's densities mean little in hundreds of dimensions; it runs on the directions
+#: (cosine geometry) of this many principal components of the features. On AG News 5 found
+#: the four topics (NMI 0.47 on the tuning part); 10 found three, and unscaled components
+#: left nearly every text an outlier
+AUTO_DIMENSIONS = 5
 OUTLIER = -1
 
 
@@ -35,7 +38,7 @@ def hdbscan(features: np.ndarray, seed: int) -> np.ndarray:
     if n < 4:
         return np.zeros(n, dtype=np.int64) if n else np.empty(0, dtype=np.int64)
     dimensions = min(AUTO_DIMENSIONS, features.shape[1], n - 1)
-    reduced = PCA(dimensions, random_state=seed).fit_transform(features)
+    reduced = normalize(PCA(dimensions, random_state=seed).fit_transform(features))
     size = min_cluster_size(n)
     model = HDBSCAN(min_cluster_size=size, min_samples=min(size, n - 1), copy=True)
     return model.fit_predict(reduced).astype(np.int64)
