@@ -20,7 +20,8 @@ TABLE_ROWS = 50
 
 
 def result_kind(result: Any) -> str:
-    """``sentiment``, ``youtube``, ``monte_carlo``, ``forecast``, ``report`` or ``json``."""
+    """``sentiment``, ``youtube``, ``monte_carlo``, ``forecast``, ``report``, ``topics`` or
+    ``json``."""
     if not isinstance(result, dict):
         return "json"
     if isinstance(result.get("counts"), dict) and isinstance(result.get("items"), list):
@@ -33,6 +34,8 @@ def result_kind(result: Any) -> str:
         return "youtube"
     if isinstance(result.get("markdown"), str) or isinstance(result.get("report"), str):
         return "report"
+    if isinstance(result.get("topics"), list) and isinstance(result.get("assignments"), list):
+        return "topics"
     return "json"
 
 
