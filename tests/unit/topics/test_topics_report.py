@@ -21,3 +21,15 @@ def test_topics_report_lists_topics_and_their_representatives_as_text():
     assert "| 0 | bank, rates | 2 | bank, rates |" in text
     assert "### 1: cup" in text and "- text 0: " in text
     assert "<b>" not in text and "[final](x)" not in text  # markup stays text
+
+
+def test_the_terminal_summary_is_a_table_of_the_topics():
+    from rich.console import Console
+
+    from app.cli import results
+    console = Console(width=120, record=True, file=open("/dev/null", "w"))
+    for renderable in results.render({"workflow": "topics"}, RESULT):
+        console.print(renderable)
+    text = console.export_text()
+    assert "2 topics in 3 texts (kmeans, seed 3; 0 outliers)" in text
+    assert "bank, rates" in text and "Rates <b>rose</b> | fell" in text
