@@ -15,6 +15,8 @@ from workers.topics.engine import find_topics
 from workers.topics.engine.documents import documents_of
 
 MAX_DOCUMENTS = 10_000
+#: what a collection may hand over at most (its documents' chunks, with their vectors)
+MAX_CHUNKS = 50_000
 
 
 @job_task(steps.FIND, ignore_result=True, final=True)
@@ -30,8 +32,8 @@ def find(self, k: int | str, seed: int, keywords: int, representatives: int,
         return {**find_topics(texts, vectors, **options), "embedder": model.identity}
     with step_errors():
         info = knowledge.describe_collection(tenant, collection)
-        ids, documents, vectors = documents_of(knowledge.chunk_vectors(tenant, collection,
-                                                                       where))
+        ids, documents, vectors = documents_of(knowledge.chunk_vectors(
+            tenant, collection, where, limit=MAX_CHUNKS))
     if not ids:
         raise PermanentError(f"no document of {collection!r} matches the filter"
                              if where else f"the collection {collection!r} has no documents")
