@@ -95,6 +95,10 @@ API_KEY = f"{PREFIX}apikey:"
 API_KEY_INDEX = f"{PREFIX}apikeys"
 API_KEY_LAST_USED = f"{PREFIX}apikeys:last-used"
 API_KEY_USE_GUARD = f"{PREFIX}apikey-use-guard:"
+#: revoked or rotated-out keys by hash (``<prefix><sha256>``: key id and cause), for a while
+API_KEY_RETIRED = f"{PREFIX}apikey-retired:"
+#: failed authentications per client address in the current window (``<prefix><address>``)
+AUTH_FAILURES = f"{PREFIX}authfail:"
 #: the audit log (a stream)
 AUDIT = f"{PREFIX}audit"
 #: flask-limiter's prefix for the API's per-key limits; quotas shared by workers (e.g.

@@ -42,6 +42,18 @@ def rate_limit(text: str) -> str:
     return text
 
 
+def networks(text: str) -> str:
+    """Comma-separated addresses or CIDR networks, checked now."""
+    import ipaddress
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    for part in parts:
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ValueError(f"not an address or network: {part!r}") from None
+    return ",".join(parts)
+
+
 @dataclass(frozen=True)
 class Settings:
     """DIA3 configuration; field ``foo_bar`` is read from ``DIA3_FOO_BAR``."""
@@ -102,6 +114,18 @@ class Settings:
     rate_limit_anonymous: str = setting(
         "120/minute", "Requests per client address without an API key (the OpenAPI document "
         "and its docs page); empty or 0 disables", rate_limit)
+    trusted_proxies: str = setting(
+        "", "Addresses or networks (CIDR, comma-separated) of the reverse proxies in front of "
+        "the API; only a request from one of them has its client address taken from "
+        "X-Forwarded-For (for audit entries, rate limits and brute-force detection); empty "
+        "trusts none and uses the connection's address", networks)
+    auth_failure_threshold: int = setting(
+        20, "Failed authentications from one client address within "
+        "DIA3_AUTH_FAILURE_WINDOW_SECONDS that mark it as a brute-force source (counted in "
+        "dia3_auth_bruteforce_sources_total, audited as auth.bruteforce); later failures of "
+        "that window are counted but not audited one by one; 0 disables", int)
+    auth_failure_window_seconds: int = setting(
+        600, "Window of DIA3_AUTH_FAILURE_THRESHOLD (seconds)", int)
     queue_max_depth: int = setting(
         5000, "A job whose first step's queue holds more messages than this is refused with "
               "a 503 (backpressure); 0 disables", int)

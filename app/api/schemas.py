@@ -215,6 +215,11 @@ class AuditEntrySchema(Schema):
         "description": "HTTP status of a denied or failed action"})
     error = fields.String(allow_none=True, metadata={"description": "Error type"})
     request_id = fields.String(allow_none=True)
+    client = fields.String(allow_none=True, metadata={
+        "description": "Client address of the API request (through DIA3_TRUSTED_PROXIES); "
+                       "null for the CLI, MCP and the workers"})
+    role = fields.String(allow_none=True, metadata={
+        "description": "Role of the actor's key (none for a refused key)"})
     detail = fields.Dict()
 
 
