@@ -112,6 +112,15 @@ WORKERS = f"{PREFIX}workers"
 HELD = f"{PREFIX}held:"
 #: the LLM layer's response cache and rate-limit buckets (``<prefix>:cache:…``, …)
 LLM = f"{PREFIX}llm"
+
+
+def llm_cache_of_job(job_id: str) -> str:
+    """The response-cache keys a job's steps stored (a set, expiring with the entries)."""
+    return f"{LLM}:cache-job:{job_id}"
+
+
+#: an admin's pending confirmation of a tenant's erasure: ``<prefix><tenant>``
+TENANT_ERASURE = f"{PREFIX}tenant-erasure:"
 #: cluster-wide locks of the reaper and retention passes
 REAPER_LOCK = f"{PREFIX}reaper:lock"
 RETENTION_LOCK = f"{PREFIX}retention:lock"

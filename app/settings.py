@@ -217,6 +217,10 @@ class Settings:
         "", "Chroma server (http[s]://host:port); empty runs an embedded Chroma server on "
         "DIA3_CHROMA_PORT with its data under the data directory")
     chroma_port: int = setting(8010, "Port of the embedded Chroma server", int)
+    chroma_data_dir: str = setting(
+        "", "Directory of the Chroma server's database (chroma.sqlite3) when it is on this "
+        "host, so that a tenant erasure can VACUUM it; empty means the embedded server's "
+        "(<data_dir>/chroma) when DIA3_CHROMA_URL is empty, else none")
     chroma_token: str = setting(
         "", "Token the Chroma server requires and DIA3 sends (X-Chroma-Token); empty uses the "
         "embedded server's, generated into the data directory (`chroma-token`, mode 0600)",

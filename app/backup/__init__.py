@@ -74,8 +74,10 @@ def backup(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None,
 
 
 def occupied(store: JobStore, client: redis.Redis, chroma: Any | None) -> list[str]:
-    """What a restore would mix with: jobs, audit entries, knowledge-base collections."""
-    found = {"jobs": redis_state.job_count(store), "audit entries": audit.count(client),
+    """What a restore would mix with: jobs, audit entries (refused authentications, which
+    clients of an empty DIA3 cause before the restore, do not count), collections."""
+    found = {"jobs": redis_state.job_count(store),
+             "audit entries": redis_state.data_entries(client),
              "collections": chroma_state.count(chroma) if chroma is not None else 0}
     return [f"{n} {what}" for what, n in found.items() if n]
 

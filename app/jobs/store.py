@@ -219,6 +219,22 @@ class JobStore:
             pipe.hgetall(keys.job(job_id))
         return [Job.from_hash(data) for data in pipe.execute() if data]
 
+    def tenant_ids(self, tenant: str, page: int = 500) -> Iterable[str]:
+        """Every job id of one tenant, oldest first, read page by page (a job deleted
+        meanwhile shifts the pages, so each page starts after the last id seen)."""
+        low = "-inf"
+        seen: set[str] = set()
+        while True:
+            batch = self.r.zrangebyscore(keys.index(tenant), low, "+inf", start=0,
+                                         num=page, withscores=True)
+            fresh = [(job_id, score) for job_id, score in batch if job_id not in seen]
+            if not fresh:
+                return
+            for job_id, score in fresh:
+                seen.add(job_id)
+                low = repr(score)
+                yield job_id
+
     def count(self, tenant: str | None, state: str | None = None) -> int:
         """Jobs of a tenant (``None``: of every tenant), in one state or in all."""
         return int(self.r.zcard(keys.index(tenant, state)))
