@@ -119,6 +119,10 @@ def llm_cache_of_job(job_id: str) -> str:
     return f"{LLM}:cache-job:{job_id}"
 
 
+#: envelope encryption: data keys wrapped by the master key (a hash by key id), and the id
+#: of the one new values are sealed with
+DATA_KEYS = f"{PREFIX}datakeys"
+DATA_KEY_ACTIVE = f"{PREFIX}datakey:active"
 #: an admin's pending confirmation of a tenant's erasure: ``<prefix><tenant>``
 TENANT_ERASURE = f"{PREFIX}tenant-erasure:"
 #: cluster-wide locks of the reaper and retention passes

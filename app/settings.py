@@ -54,6 +54,14 @@ def networks(text: str) -> str:
     return ",".join(parts)
 
 
+def master_key_text(text: str) -> str:
+    """A base64 master key of 32 bytes, checked now ("" is none)."""
+    if text.strip():
+        from app.crypto.master import parse_master_key
+        parse_master_key(text)
+    return text.strip()
+
+
 @dataclass(frozen=True)
 class Settings:
     """DIA3 configuration; field ``foo_bar`` is read from ``DIA3_FOO_BAR``."""
@@ -279,6 +287,16 @@ class Settings:
         200_000, "LLM tokens per minute per provider, shared by all workers", int)
     llm_prices: str = setting(
         "", "Prices in USD per 1M tokens as JSON, e.g. {\"gpt-4o-mini\": [0.15, 0.6]}")
+    # --- encryption at rest ------------------------------------------------------------------
+    encryption_key: str = setting(
+        "", "Master key of the encryption at rest (32 random bytes, base64: openssl rand "
+        "-base64 32); set, job params, step outputs, results (in Redis and in files) and "
+        "staged uploads are stored encrypted with AES-GCM under data keys it wraps. Every "
+        "API and worker process needs the same key; empty (and no key file) stores them in "
+        "clear", master_key_text, secret=True)
+    encryption_key_file: str = setting(
+        "", "File holding the master key (a mounted secret); used when DIA3_ENCRYPTION_KEY "
+        "is empty")
     # --- audit, retention and backup ------------------------------------------------------
     audit_retention_days: int = setting(
         90, "Days audit entries are kept (older ones are trimmed as new ones are written); 0 "
@@ -309,6 +327,23 @@ class Settings:
     @property
     def models_path(self) -> Path:
         return Path(self.models_dir).resolve() if self.models_dir else self.data_path / "models"
+
+    @property
+    def master_key(self) -> bytes | None:
+        """The encryption master key (from the setting or its file), None when off."""
+        from app.crypto.master import parse_master_key
+        if self.encryption_key:
+            return parse_master_key(self.encryption_key)
+        if self.encryption_key_file:
+            try:
+                text = Path(self.encryption_key_file).read_text()
+            except OSError as exc:
+                raise ValueError(f"DIA3_ENCRYPTION_KEY_FILE: {exc}") from None
+            try:
+                return parse_master_key(text)
+            except ValueError as exc:
+                raise ValueError(f"DIA3_ENCRYPTION_KEY_FILE: {exc}") from None
+        return None
 
     @property
     def embedded_redis(self) -> bool:

@@ -24,6 +24,9 @@ from app.backup.archive import ArchiveReader, ArchiveWriter, BadBackup
 from app.jobs.store import JobStore
 
 JOBS, KEYS, AUDIT, CHROMA = "jobs.jsonl", "keys.jsonl", "audit.jsonl", "chroma.jsonl"
+#: the encryption's data keys, wrapped by the master key: a backup is restored (and read)
+#: only with that key, which is never in it
+DATA_KEYS = "data-keys.jsonl"
 
 
 class RestoreRefused(Exception):
@@ -51,6 +54,9 @@ def backup(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None,
         counts["jobs"] = writer.lines(JOBS, jobs())
         counts["jobs_by_state"] = dict(states)
         counts["keys"] = writer.lines(KEYS, redis_state.key_records(client))
+        counts["data_keys"] = writer.lines(DATA_KEYS, (
+            {"key_id": key_id, "wrapped": record}
+            for key_id, record in store.envelope.wrapped_keys().items()))
         counts["audit_entries"] = writer.lines(AUDIT, redis_state.audit_entries(client))
         if chroma is not None:
             counts.update(collections=0, chroma_records=0)
@@ -95,6 +101,8 @@ def restore(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None
             raise RestoreRefused("the target is not empty (" + ", ".join(busy) + "); restore "
                                  "into an empty DIA3, or pass force to replace what the "
                                  "backup holds and keep the rest")
+        store.envelope.restore_keys({line["key_id"]: line["wrapped"]
+                                     for line in reader.lines(DATA_KEYS)})
         now = time.time()
         states: Counter[str] = Counter(redis_state.restore_job(store, record, now)
                                        for record in reader.lines(JOBS))

@@ -64,7 +64,7 @@ def restore_job(store: JobStore, record: dict[str, Any], now: float) -> str:
     snap["hash"] = job
     ref = json.loads(job.get("result_ref") or "{}")
     if ref.get("kind") == "file" and record.get("result_file") is not None:
-        store.results.restore_file(ref, record["result_file"].encode())
+        store.results.restore_file(record["id"], ref, record["result_file"].encode())
     store.restore(record["id"], snap)
     return job["state"]
 

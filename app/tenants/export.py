@@ -19,8 +19,10 @@ import redis
 from app.auth.keys import KeyStore
 from app.backup import chroma_state
 from app.backup.archive import ArchiveWriter
+from app.crypto.envelope import Envelope
 from app.jobs.store import JobStore
 from app.tenants import data
+from app.workflows.knowledge.store import chunk_context
 
 FORMAT = "dia3-tenant-export"
 VERSION = 1
@@ -44,9 +46,16 @@ def _jobs(store: JobStore, tenant: str, counts: dict[str, int]) -> Iterator[dict
         yield record
 
 
-def _collections(chroma: Any, tenant: str) -> Iterator[dict[str, Any]]:
+def _collections(chroma: Any, tenant: str, envelope: Envelope) -> Iterator[dict[str, Any]]:
+    """The tenant's collections with their texts opened (they may be sealed at rest)."""
     names = {c.name for c in data.collections_of(chroma, tenant)}
-    yield from chroma_state.records(chroma, names=names, embeddings=False)
+    for line in chroma_state.records(chroma, names=names, embeddings=False):
+        if line["type"] == "batch" and line.get("documents"):
+            line["documents"] = [None if text is None else
+                                 envelope.open_text(text, chunk_context(chunk))
+                                 for chunk, text in zip(line["ids"], line["documents"],
+                                                        strict=True)]
+        yield line
 
 
 def export(path: Path, tenant: str, store: JobStore, client: redis.Redis, keys: KeyStore,
@@ -62,7 +71,7 @@ def export(path: Path, tenant: str, store: JobStore, client: redis.Redis, keys: 
         counts["keys"] = writer.lines(KEYS, data.keys_of(keys, tenant))
         counts["audit_entries"] = writer.lines(AUDIT, data.audit_entries(client, tenant))
         if chroma is not None:
-            lines = list(_collections(chroma, tenant))
+            lines = list(_collections(chroma, tenant, store.envelope))
             counts["collections"] = sum(1 for line in lines if line["type"] == "collection"
                                         and line["metadata"].get("kb_kind") == "chunks")
             counts["chunks"] = sum(len(line["ids"]) for line in lines

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
+    from app.crypto.envelope import Envelope
+
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 MAX_K = 100
@@ -59,9 +61,13 @@ def chroma_errors() -> ModuleType:
 class KnowledgeStore:
     """Creates, opens, lists and deletes the collections of each tenant."""
 
-    def __init__(self, client: ClientAPI, embed_batch_size: int = 256) -> None:
+    def __init__(self, client: ClientAPI, embed_batch_size: int = 256,
+                 envelope: Envelope | None = None) -> None:
+        """``envelope`` seals each chunk's text in Chroma (encryption at rest); vectors, ids
+        and metadata stay clear, since search and filters need them."""
         self._client = client
         self._embed_batch_size = embed_batch_size
+        self._envelope = envelope
 
     def create_collection(self, tenant: str, name: str, embedder: Embedder,
                           description: str | None = None) -> KnowledgeCollection:
@@ -91,7 +97,7 @@ class KnowledgeStore:
             embedding_function=None,
         )
         return KnowledgeCollection(chunks, manifest, embedder, self._embed_batch_size,
-                                   self._client.get_max_batch_size())
+                                   self._client.get_max_batch_size(), self._envelope)
 
     def open_collection(self, tenant: str, name: str, embedder: Embedder
                         ) -> KnowledgeCollection:
@@ -109,7 +115,7 @@ class KnowledgeStore:
             metadata={"kb_kind": "manifest", "kb_tenant": tenant}, embedding_function=None,
         )
         return KnowledgeCollection(chunks, manifest, embedder, self._embed_batch_size,
-                                   self._client.get_max_batch_size())
+                                   self._client.get_max_batch_size(), self._envelope)
 
     def ensure_collection(self, tenant: str, name: str, embedder: Embedder,
                           description: str | None = None) -> KnowledgeCollection:
@@ -175,11 +181,18 @@ class KnowledgeStore:
         return True
 
 
+def chunk_context(chunk: str) -> str:
+    """Where a sealed chunk text belongs (chunk ids are derived from the text's place)."""
+    return f"chunk:{chunk}"
+
+
 class KnowledgeCollection:
     """One tenant's collection bound to its embedder: ingest, list, delete, search."""
 
     def __init__(self, chunks: Collection, manifest: Collection, embedder: Embedder,
-                 embed_batch_size: int, upsert_batch_size: int) -> None:
+                 embed_batch_size: int, upsert_batch_size: int,
+                 envelope: Envelope | None = None) -> None:
+        self._envelope = envelope
         self._chunks = chunks
         self._manifest = manifest
         self.embedder = embedder
@@ -255,7 +268,9 @@ class KnowledgeCollection:
                                   include=["documents", "metadatas"], limit=max_chunks)
         if document_id and not result["ids"]:
             raise NotFound(f"document {document_id!r} not found in collection {self.name!r}")
-        rows = sorted(zip(result["documents"], result["metadatas"], strict=True),
+        texts = [self._open(i, text) for i, text in zip(result["ids"], result["documents"],
+                                                         strict=True)]
+        rows = sorted(zip(texts, result["metadatas"], strict=True),
                       key=lambda row: (str(row[1]["doc_id"]), int(row[1]["chunk_index"])))
         parts: list[str] = []
         previous: tuple[str, int] | None = None
@@ -287,7 +302,8 @@ class KnowledgeCollection:
         except (ValueError, TypeError, chroma_errors().InvalidArgumentError) as error:
             raise InputError("where", f"invalid filter: {error}") from error
         return [
-            SearchHit(chunk, str(meta["doc_id"]), round(1.0 - float(distance), 6), text, meta)
+            SearchHit(chunk, str(meta["doc_id"]), round(1.0 - float(distance), 6),
+                      self._open(chunk, text), meta)
             for chunk, text, meta, distance in zip(
                 result["ids"][0], result["documents"][0], result["metadatas"][0],
                 result["distances"][0], strict=True,
@@ -301,9 +317,15 @@ class KnowledgeCollection:
             self._chunks.upsert(
                 ids=[id_ for id_, _ in part],
                 embeddings=vectors[start : start + len(part)],
-                documents=[chunk.text for _, chunk in part],
+                documents=[self._seal(id_, chunk.text) for id_, chunk in part],
                 metadatas=[_chunk_metadata(chunk, document, user_metadata) for _, chunk in part],
             )
+
+    def _seal(self, chunk: str, text: str) -> str:
+        return self._envelope.seal_text(text, chunk_context(chunk)) if self._envelope else text
+
+    def _open(self, chunk: str, text: str) -> str:
+        return self._envelope.open_text(text, chunk_context(chunk)) if self._envelope else text
 
     def _delete_ids(self, ids: list[str]) -> None:
         for start in range(0, len(ids), self._upsert_batch_size):
