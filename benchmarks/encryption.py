@@ -12,8 +12,9 @@ and on, interleaved in the same run.
   embedder (so embedding does not hide the storage cost) into an in-process Chroma, texts
   sealed or not.
 
-It claims a free database of the Redis on 127.0.0.1:6379 (or runs an embedded one); nothing
-runs the submitted jobs.
+Each round runs both variants, in turns (off first, then on first), after a few untimed
+calls that open their connections. It claims a free database of the Redis on 127.0.0.1:6379
+(or runs an embedded one); nothing runs the submitted jobs.
 """
 
 from __future__ import annotations
@@ -151,10 +152,11 @@ def main() -> None:
         samples: dict[str, dict[str, list[float]]] = {
             name: {"submit": [], "read_redis": [], "read_file": [], "ingest": []}
             for name in VARIANTS}
-        for _ in range(args.rounds):  # interleaved: load changes hit both alike
-            for name in VARIANTS:
+        for number in range(args.rounds):  # interleaved, in turns: load hits both alike
+            for name in VARIANTS if number % 2 == 0 else VARIANTS[::-1]:
                 variant = variants[name]
                 variant.activate()
+                submit_latencies(variant, 3, rng, admin)  # connections made, not timed
                 got = samples[name]
                 got["submit"] += submit_latencies(variant, args.submits, rng, admin)
                 small = finished_job(variant, 200_000, rng)

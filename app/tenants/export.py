@@ -22,7 +22,7 @@ from app.backup.archive import ArchiveWriter
 from app.crypto.envelope import Envelope
 from app.jobs.store import JobStore
 from app.tenants import data
-from app.workflows.knowledge.store import chunk_context
+from app.workflows.knowledge.store import SEALED_TEXT, chunk_text
 
 FORMAT = "dia3-tenant-export"
 VERSION = 1
@@ -50,11 +50,13 @@ def _collections(chroma: Any, tenant: str, envelope: Envelope) -> Iterator[dict[
     """The tenant's collections with their texts opened (they may be sealed at rest)."""
     names = {c.name for c in data.collections_of(chroma, tenant)}
     for line in chroma_state.records(chroma, names=names, embeddings=False):
-        if line["type"] == "batch" and line.get("documents"):
-            line["documents"] = [None if text is None else
-                                 envelope.open_text(text, chunk_context(chunk))
-                                 for chunk, text in zip(line["ids"], line["documents"],
-                                                        strict=True)]
+        if line["type"] == "batch":
+            documents = line.get("documents") or [None] * len(line["ids"])
+            metadatas = line.get("metadatas") or [{} for _ in line["ids"]]
+            line["documents"] = [
+                chunk_text(envelope, chunk, text, meta) if meta and (
+                    text is not None or SEALED_TEXT in meta) else text
+                for chunk, text, meta in zip(line["ids"], documents, metadatas, strict=True)]
         yield line
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import tarfile
+import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -167,3 +168,49 @@ def test_a_damaged_or_foreign_backup_is_refused_before_anything_changes(tmp_path
         tar.add(note, "manifest.json")
     with pytest.raises(backup.BadBackup, match="unsupported"):
         backup.restore(foreign, job_store(), get_redis(), None)
+
+
+def test_an_encrypted_backup_holds_no_plaintext_and_restores_only_with_the_key(tmp_path):
+    """A backup of an encrypted DIA3 copies the sealed values and the wrapped data keys, never
+    the master key: nothing in it reads without that key, and a restore needs it."""
+    import gzip
+    import os
+
+    from app.crypto.envelope import Envelope, KeyMissing
+    from app.jobs.results import ResultStore
+    from app.jobs.store import JobStore
+    from app.redis_client import make_client
+    from app.runtime.embedded_redis import EmbeddedRedis
+
+    master, planted = os.urandom(32), f"zebra{uuid.uuid4().hex}"
+    servers = [EmbeddedRedis(tmp_path / name) for name in ("source", "keyless", "target")]
+
+    def stores(server, key):
+        url = server.start()
+        client, raw = make_client(url), make_client(url, decode_responses=False)
+        envelope = Envelope(raw, key)
+        results = ResultStore(client, server.dir / "data", 1024, envelope)
+        return JobStore(client, results, envelope=envelope), client
+
+    try:
+        source, client = stores(servers[0], master)
+        for size in (1, 400):  # a result in Redis and one in a file
+            job_id = new_job_id()
+            source.create(job_id=job_id, workflow="smoke", tenant="acme", owner="k",
+                          params={"t": planted}, steps_total=1, tasks={})
+            source.finish(job_id, "only", {"rows": [planted] * size}, 0.1)
+        path = tmp_path / "sealed.tar.gz"
+        backup.backup(path, source, client, None)
+        assert planted.encode() not in gzip.decompress(path.read_bytes())
+
+        keyless, client = stores(servers[1], None)
+        with pytest.raises(KeyMissing):
+            backup.restore(path, keyless, client, None)
+        target, client = stores(servers[2], master)
+        assert backup.restore(path, target, client, None)["jobs"] == 2
+        jobs = target.list("acme").items
+        assert sorted(len(target.result(job.id, job)["rows"]) for job in jobs) == [1, 400]
+        assert target.params(jobs[0].id) == {"t": planted}
+    finally:
+        for server in servers:
+            server.stop()

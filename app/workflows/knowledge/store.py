@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 MAX_K = 100
+#: the metadata key of a chunk's sealed text (encryption at rest)
+SEALED_TEXT = "kb_sealed_text"
 MAX_PAGE = 500
 MAX_OFFSET = 2**31 - 1  # Chroma reads offsets as unsigned 32-bit integers
 
@@ -186,6 +188,18 @@ def chunk_context(chunk: str) -> str:
     return f"chunk:{chunk}"
 
 
+def chunk_text(envelope: Envelope | None, chunk: str, document: str | None,
+               metadata: dict[str, Any]) -> str:
+    """A chunk's text as stored: the document, or with encryption at rest the sealed text
+    in its metadata (taken out of ``metadata``, so callers never show it)."""
+    sealed = metadata.pop(SEALED_TEXT, None)
+    if sealed is None:
+        return document or ""
+    if envelope is None:
+        raise InputError("text", "the chunk's text is encrypted and no key is configured")
+    return envelope.open_text(sealed, chunk_context(chunk))
+
+
 class KnowledgeCollection:
     """One tenant's collection bound to its embedder: ingest, list, delete, search."""
 
@@ -268,8 +282,8 @@ class KnowledgeCollection:
                                   include=["documents", "metadatas"], limit=max_chunks)
         if document_id and not result["ids"]:
             raise NotFound(f"document {document_id!r} not found in collection {self.name!r}")
-        texts = [self._open(i, text) for i, text in zip(result["ids"], result["documents"],
-                                                         strict=True)]
+        texts = [chunk_text(self._envelope, i, text, meta) for i, text, meta in zip(
+            result["ids"], result["documents"], result["metadatas"], strict=True)]
         rows = sorted(zip(texts, result["metadatas"], strict=True),
                       key=lambda row: (str(row[1]["doc_id"]), int(row[1]["chunk_index"])))
         parts: list[str] = []
@@ -303,7 +317,7 @@ class KnowledgeCollection:
             raise InputError("where", f"invalid filter: {error}") from error
         return [
             SearchHit(chunk, str(meta["doc_id"]), round(1.0 - float(distance), 6),
-                      self._open(chunk, text), meta)
+                      chunk_text(self._envelope, chunk, text, meta), meta)
             for chunk, text, meta, distance in zip(
                 result["ids"][0], result["documents"][0], result["metadatas"][0],
                 result["distances"][0], strict=True,
@@ -314,18 +328,17 @@ class KnowledgeCollection:
                        document: DocumentInput, user_metadata: Metadata) -> None:
         for start in range(0, len(batch), self._upsert_batch_size):
             part = batch[start : start + self._upsert_batch_size]
+            metadatas = [_chunk_metadata(chunk, document, user_metadata) for _, chunk in part]
+            sealing = self._envelope is not None and self._envelope.enabled
+            if sealing:  # kept as metadata: Chroma's full-text index of documents is no use
+                for meta, (id_, chunk) in zip(metadatas, part, strict=True):
+                    meta[SEALED_TEXT] = self._envelope.seal_text(chunk.text, chunk_context(id_))
             self._chunks.upsert(
                 ids=[id_ for id_, _ in part],
                 embeddings=vectors[start : start + len(part)],
-                documents=[self._seal(id_, chunk.text) for id_, chunk in part],
-                metadatas=[_chunk_metadata(chunk, document, user_metadata) for _, chunk in part],
+                documents=None if sealing else [chunk.text for _, chunk in part],
+                metadatas=metadatas,
             )
-
-    def _seal(self, chunk: str, text: str) -> str:
-        return self._envelope.seal_text(text, chunk_context(chunk)) if self._envelope else text
-
-    def _open(self, chunk: str, text: str) -> str:
-        return self._envelope.open_text(text, chunk_context(chunk)) if self._envelope else text
 
     def _delete_ids(self, ids: list[str]) -> None:
         for start in range(0, len(ids), self._upsert_batch_size):
