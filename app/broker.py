@@ -104,4 +104,7 @@ def create_celery() -> Celery:
     check_reliability(settings)
     app = Celery("dia3")
     app.conf.update(celery_config(settings, redis_url()))
+    # Control messages (revoke, inspect) carry task ids and commands, no user content: they
+    # stay plain JSON, so Flower works without the encryption key.
+    app.control.mailbox.serializer = "json"
     return app

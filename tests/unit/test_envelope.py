@@ -76,3 +76,14 @@ def test_the_master_key_setting_is_checked_when_settings_load(tmp_path):
     assert settings.master_key == parse_master_key(key)
     assert load_settings({}).master_key is None
     assert key not in repr(load_settings({"DIA3_ENCRYPTION_KEY": key}))
+
+
+def test_step_messages_are_sealed_and_control_messages_are_not(settings_env):
+    from app.broker import create_celery
+    settings_env(DIA3_ENCRYPTION_KEY=base64.b64encode(os.urandom(32)).decode())
+    app = create_celery()
+    assert app.conf.task_serializer == app.conf.result_serializer == "dia3-sealed"
+    assert set(app.conf.accept_content) == {"json", "dia3-sealed"}
+    assert app.control.mailbox.serializer == "json"  # Flower reads these without the key
+    settings_env(DIA3_ENCRYPTION_KEY="")
+    assert create_celery().conf.task_serializer == "json"
