@@ -164,6 +164,31 @@ def monte_carlo(result: dict, job: dict) -> Renderables:
                        *([pct(row.get("p_hit_above")), pct(row.get("p_hit_below"))]
                          if crossing else []))
         out.append(th)
+    return out + monte_carlo_pricing(result)
+
+
+def monte_carlo_pricing(result: dict) -> Renderables:
+    """Barrier, control variate and Greeks of a priced payoff, when the result has them."""
+    out: Renderables = []
+    barrier, cv = result.get("barrier"), result.get("control_variate")
+    if barrier or cv or result.get("sampling") == "sobol":
+        touched = (barrier or {}).get("p_touched") or {}
+        out.append(facts("Pricing", [
+            ("sampling", result.get("sampling")),
+            ("barrier", barrier and f"{barrier['kind']} at {barrier['level']:g} "
+                                    f"({barrier['monitoring']})"),
+            ("P(barrier touched)", touched.get("value")),
+            ("control variate", cv and f"{cv['control']}, β {num(cv['beta'])}"),
+            ("mean without it", cv and cv.get("sample_mean")),
+            ("variance reduction", cv and cv.get("variance_reduction"))]))
+    greeks = result.get("greeks") or {}
+    if greeks:
+        g = table("Greeks", "greek", "method", "value", "standard error")
+        for greek, methods in greeks.items():
+            for method, estimate in methods.items():
+                g.add_row(greek, method.replace("_", " "), num(estimate.get("value")),
+                          num(estimate.get("standard_error")))
+        out.append(g)
     return out
 
 

@@ -141,6 +141,12 @@ def _monte_carlo(result: dict) -> list[str]:
             ["threshold", "P(above)", "P(below)"],
             [[t.get("threshold"), t.get("p_above"), t.get("p_below")]
              for t in result["thresholds"]])]
+    greeks = result.get("greeks") or {}
+    if greeks:
+        out += ["", "### Greeks", "", table(
+            ["greek", "method", "value", "standard error"],
+            [[greek, method, e.get("value"), e.get("standard_error")]
+             for greek, methods in greeks.items() for method, e in methods.items()])]
     return out
 
 
