@@ -89,11 +89,14 @@ def occupied(store: JobStore, client: redis.Redis, chroma: Any | None) -> list[s
 
 
 def restore(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None,
-            force: bool = False, actor: Principal = audit.OPERATOR) -> dict[str, Any]:
-    """Restore a backup; returns what was restored. Verifies the whole file first."""
+            force: bool = False, actor: Principal = audit.OPERATOR,
+            knowledge: bool = True, audited: bool = True) -> dict[str, Any]:
+    """Restore a backup; returns what was restored. Verifies the whole file first.
+    ``knowledge=False`` leaves the collections of the backup out; ``audited=False`` (the
+    restore drill, into a scratch Redis) writes no ``system.restore`` entry."""
     reader = ArchiveReader(path)
     try:
-        if reader.manifest.get("knowledge_base") and chroma is None:
+        if reader.manifest.get("knowledge_base") and chroma is None and knowledge:
             raise RestoreRefused("the backup holds knowledge-base collections but no Chroma "
                                  "server is configured")
         busy = occupied(store, client, chroma)
@@ -113,13 +116,19 @@ def restore(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None
         restored, skipped = redis_state.restore_audit(client, reader.lines(AUDIT))
         knowledge = chroma_state.restore(chroma, reader.lines(CHROMA)) if chroma is not None \
             else {"collections": 0, "records": 0}
+        chroma_lines = reader.lines(CHROMA)
+        restored_kb = chroma_state.restore(chroma, chroma_lines) if chroma is not None \
+            else {"collections": 0, "records": 0}
         report = {"jobs": sum(states.values()), "jobs_by_state": dict(states), "keys": keys,
-                  "audit_entries": restored, "audit_entries_skipped": skipped, **knowledge,
+                  "audit_entries": restored, "audit_entries_skipped": skipped, **restored_kb,
                   "backup_created_at": reader.manifest["created_at"]}
+        if chroma is None:
+            report["knowledge_in_backup"] = chroma_state.tally(reader.lines(CHROMA))
     finally:
         reader.close()
-    audit.record("system.restore", actor, "backup", forced=force, jobs=report["jobs"],
-                 audit_entries=restored, collections=knowledge["collections"])
+    if audited:
+        audit.record("system.restore", actor, "backup", forced=force, jobs=report["jobs"],
+                     audit_entries=restored, collections=restored_kb["collections"])
     return report
 
 

@@ -77,6 +77,17 @@ def restore(client: ClientAPI, lines: Iterator[dict[str, Any]]) -> dict[str, int
     return counts
 
 
+def tally(lines: Iterator[dict[str, Any]]) -> dict[str, int]:
+    """Collections and records in a backup's knowledge-base lines (without restoring)."""
+    counts = {"collections": 0, "records": 0}
+    for line in lines:
+        if line["type"] == "collection":
+            counts["collections"] += 1
+        else:
+            counts["records"] += len(line["ids"])
+    return counts
+
+
 def _column(values: list[Any] | None, part: slice) -> list[Any] | None:
     """A column of a batch, or None when no record has it (manifests have no documents)."""
     values = (values or [])[part]

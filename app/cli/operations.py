@@ -110,9 +110,27 @@ def backup_cmd(path: Path, without_knowledge: bool) -> None:
               "same id or name, everything else stays")
 @click.option("--without-knowledge", is_flag=True,
               help="Leave the knowledge base (Chroma collections) untouched")
-def restore_cmd(path: Path, force: bool, without_knowledge: bool) -> None:
+@click.option("--verify", is_flag=True, help="A restore drill: restore into a scratch Redis "
+              "of its own, compare with the backup's manifest and checksums, report the "
+              "recovery point and time; the live DIA3 is not touched")
+def restore_cmd(path: Path, force: bool, without_knowledge: bool, verify: bool) -> None:
     """Restore a backup made by `dia3 backup` (the file is verified first)."""
     from app import backup
+    if verify:
+        runtime.ensure_redis()  # for the drill's own audit entry
+        from app.backup.drill import drill
+        from app.crypto.envelope import KeyMissing
+        from app.settings import get_settings
+        try:
+            report = drill(path, get_settings().master_key)
+        except (backup.RestoreRefused, backup.BadBackup, ValueError, KeyMissing) as exc:
+            raise click.ClickException(str(exc)) from None
+        console.print_json(json.dumps(report))
+        if not report["ok"]:
+            raise click.ClickException(f"the drill found {len(report['problems'])} problems")
+        console.print(f"drill passed: restorable, {report['recovery_point_seconds']:.0f} s "
+                      f"old, restored in {report['recovery_time_seconds']:.1f} s")
+        return
     try:
         report = backup.restore(path, *_stores(not without_knowledge), force=force)
     except (backup.RestoreRefused, backup.BadBackup) as exc:

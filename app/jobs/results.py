@@ -73,17 +73,21 @@ class ResultStore:
 
     def get(self, job_id: str, ref: dict[str, Any]) -> Any:
         """Load a result by its reference; raises LookupError when it is gone."""
+        return json.loads(self.body(job_id, ref))
+
+    def body(self, job_id: str, ref: dict[str, Any]) -> bytes:
+        """A result's JSON as stored (opened when sealed); raises LookupError when gone."""
         if ref.get("kind") == "file":
             path = self.file_path(ref)
             try:
-                body = path.read_bytes()
+                stored = path.read_bytes()
             except FileNotFoundError:
                 raise LookupError(f"result file of job {job_id} is missing") from None
         else:
-            body = self.r.get(self.key(job_id))
-            if body is None:
+            stored = self.r.get(self.key(job_id))
+            if stored is None:
                 raise LookupError(f"result of job {job_id} is missing")
-        return json.loads(self.envelope.open(body, f"result:{job_id}"))
+        return self.envelope.open(stored, f"result:{job_id}")
 
     def discard(self, job_id: str, ref: dict[str, Any] | None) -> None:
         self.r.delete(self.key(job_id))
