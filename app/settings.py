@@ -304,6 +304,9 @@ class Settings:
     job_retention_days: int = setting(
         0, "Finished jobs and their results are deleted this many days after they finished "
         "(by the workers' reaper); 0 keeps them forever", int)
+    backup_retention_days: int = setting(
+        14, "Days `dia3 backup --into DIR` keeps the backups of that folder (older ones are "
+        "deleted after each new backup); 0 keeps them all", int)
     retention_batch: int = setting(
         500, "Most jobs one retention pass deletes (the rest wait for the next pass)", int)
     # --- observability -----------------------------------------------------------------------

@@ -88,15 +88,32 @@ def audit_list(actor, tenant, action, target, outcome, since, until, limit, as_j
 
 
 @click.command("backup")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--into", "into", is_flag=True,
+              help="PATH is a folder: write dia3-<UTC time>.tar.gz there and delete its "
+                   "backups older than DIA3_BACKUP_RETENTION_DAYS (for scheduled runs)")
 @click.option("--without-knowledge", is_flag=True,
               help="Leave the knowledge base (Chroma collections) out")
-def backup_cmd(path: Path, without_knowledge: bool) -> None:
+def backup_cmd(path: Path, into: bool, without_knowledge: bool) -> None:
     """Back up jobs, results, API keys, the audit log and the knowledge base to PATH (one
     .tar.gz file), while DIA3 runs."""
     from app import backup
+    from app.backup import rotation
+    from app.settings import get_settings
+    folder = path if into else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = rotation.new_path(folder)
+    elif path.is_dir():
+        raise click.BadParameter(f"{path} is a folder: give a file, or --into",
+                                 param_hint="PATH")
     manifest = backup.backup(path, *_stores(not without_knowledge))
     console.print(f"backup written to {path}")
+    if folder is not None:
+        removed = rotation.prune(folder, get_settings().backup_retention_days, keep=path)
+        if removed:
+            console.print(f"{len(removed)} backups older than "
+                          f"{get_settings().backup_retention_days} days removed")
     console.print_json(json.dumps(manifest["counts"]))
     if manifest["missing_result_files"]:
         console.print(f"{len(manifest['missing_result_files'])} jobs had no result "

@@ -246,3 +246,23 @@ def test_the_restore_drill_restores_a_backup_aside_and_checks_it(make_client, tm
     assert job_store().count(None) == jobs_before  # nothing restored into the live DIA3
     entry = audit.query(action="system.restore_drill").items[0]
     assert entry.outcome == "ok" and entry.detail["problems"] == 0
+
+
+def test_scheduled_backups_go_into_a_folder_that_keeps_a_window_of_days(tmp_path, monkeypatch):
+    from app.backup import rotation
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    old = folder / "dia3-20200101T000000Z.tar.gz"
+    old.write_bytes(b"an old backup")
+    (folder / "README").write_text("not ours")
+    monkeypatch.setenv("DIA3_BACKUP_RETENTION_DAYS", "7")
+    get_settings.cache_clear()
+    try:
+        result = cli("backup", "--into", "--without-knowledge", str(folder))
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert "1 backups older than 7 days removed" in result.output
+    made = rotation.latest(folder)
+    assert made is not None and not old.exists() and (folder / "README").exists()
+    assert cli("restore", "--verify", str(made)).output.count("drill passed") == 1
