@@ -4,6 +4,7 @@ the precision benchmark (variance-reduction factors, barriers: ``montecarlo_prec
 
     python -m benchmarks.montecarlo [--paths 409600] [--steps 252] [--rounds 5]
                                     [--precision-paths 262144] [--no-precision]
+                                    [--plain-only]
 
 The machine may be shared, so every figure is the median (and the best) of ``--rounds``
 interleaved runs, with the 1-minute load average at the start of each round; the per-core
@@ -81,6 +82,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--precision-paths", type=int, default=1 << 18)
     parser.add_argument("--no-precision", action="store_true")
+    parser.add_argument("--plain-only", action="store_true",
+                        help="time plain GBM only (the targets), e.g. in a quiet moment")
     args = parser.parse_args()
     path_steps = args.paths * args.steps
     variants = {
@@ -94,6 +97,8 @@ def main() -> None:
         "gbm, Sobol": gbm_spec(args.paths, args.steps, sampling="sobol"),
         "bootstrap": bootstrap_spec(args.paths, args.steps),
     }
+    if args.plain_only:
+        variants = {"gbm": variants["gbm"]}
     raw_times, times = [], {name: [] for name in variants}
     pool_times, raw_pool_times, one_times, loads = [], [], [], []
     with mp.get_context("fork").Pool(2) as pool:
@@ -159,7 +164,7 @@ def main() -> None:
         two_process_speedup=speedup, raw_two_process_speedup=raw_speedup,
         load_averages=loads, load_average_at_end=os.getloadavg(),
     )
-    if not args.no_precision:
+    if not (args.no_precision or args.plain_only):
         results["precision"] = montecarlo_precision.run(args.precision_paths, 52)
     save("montecarlo", results)
 

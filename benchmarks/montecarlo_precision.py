@@ -11,7 +11,7 @@ same precision would take; "per CPU second" divides it by the method's extra cos
 figure is checked against Black–Scholes (error in standard errors), and each method's
 result is compared between 1 and 4 shards (seed stability). Barriers: a down-and-out and
 an up-and-out call and P(max ≥ 120), continuous (Brownian-bridge) and discrete monitoring,
-against their closed forms.
+against their closed forms; the Greeks of both calls against theirs.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import argparse
 import json
 import time
 
-from benchmarks.report import print_table
+from benchmarks.report import print_table, save
 from workers.monte_carlo.engine import simulate
 from workers.monte_carlo.engine.closed_forms import barrier_call, black_scholes, max_reaches
 
@@ -114,10 +114,40 @@ def barriers(paths: int, steps: int) -> dict:
     return out
 
 
+def greeks(paths: int, steps: int) -> dict:
+    """Delta and vega of the European call (both estimators) and of the down-and-out call
+    (pathwise), against Black-Scholes and the Reiner-Rubinstein price's slopes."""
+    bs = black_scholes(S0, K, RATE, SIGMA, 1.0)
+    barrier = {"kind": "down-and-out", "level": 90}
+
+    def slope(name: str) -> float:
+        args = {"s0": S0, "strike": K, "level": 90, "rate": RATE, "sigma": SIGMA, "t": 1.0}
+        up, down = {**args, name: args[name] + 1e-4}, {**args, name: args[name] - 1e-4}
+        return (barrier_call("down-and-out", **up) - barrier_call("down-and-out", **down)) / 2e-4
+
+    cases = [("European call", {"greeks": ["pathwise", "likelihood_ratio"]},
+              {"delta": bs["delta"], "vega": bs["vega"]}),
+             ("down-and-out call, H = 90", {"greeks": ["pathwise"], "barrier": barrier},
+              {"delta": slope("s0"), "vega": slope("sigma")})]
+    rows, out = [], {}
+    for name, params, truth in cases:
+        result, cpu = _timed(call_spec(paths, steps, params=params))
+        for greek, methods in result["greeks"].items():
+            for method, e in methods.items():
+                z = (e["value"] - truth[greek]) / e["standard_error"]
+                rows.append([name, greek, method, f"{e['value']:.4f}",
+                             f"{e['standard_error']:.4f}", f"{truth[greek]:.4f}", z])
+                out[f"{name}, {greek}, {method}"] = {**e, "closed_form": truth[greek], "z": z}
+    print_table(f"Greeks, {paths:,} paths x {steps} steps (pseudo-random), against closed forms",
+                ["option", "greek", "estimator", "estimate", "std error", "closed form",
+                 "error/SE"], rows)
+    return out
+
+
 def run(paths: int, steps: int) -> dict:
     return {"paths": paths, "steps": steps,
             "variance_reduction": variance_reduction(paths, steps),
-            "barriers": barriers(paths, steps)}
+            "barriers": barriers(paths, steps), "greeks": greeks(paths, steps)}
 
 
 def main() -> None:
@@ -125,7 +155,7 @@ def main() -> None:
     parser.add_argument("--paths", type=int, default=1 << 18)
     parser.add_argument("--steps", type=int, default=52)
     args = parser.parse_args()
-    run(args.paths, args.steps)
+    save("montecarlo_precision", run(args.paths, args.steps))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from app.cli.tables import ROWS, bullets, facts, more, num, pct, shorten, table, usage_line
-from app.reports import duration, forecast_series, sentiment_extremes, when
+from app.reports import anomaly_series, duration, forecast_series, sentiment_extremes, when
 
 Renderables = list[RenderableType]
 TREND_ROWS = 40
@@ -98,6 +98,22 @@ def forecast(result: dict, job: dict) -> Renderables:
         notes += [f"{name}: {fb['model']} fell back ({fb['reason']})"
                   for fb in series.get("fallbacks") or []]
     return [t, *([bullets("Fallbacks", notes)] if notes else [])]
+
+
+def anomaly(result: dict, job: dict) -> Renderables:
+    all_series = anomaly_series(result)
+    if not all_series:
+        raise ValueError("no anomaly series in this result")
+    t = table(f"Anomalies in {len(all_series)} series", "series", "mode", "anomalies",
+              "change points", f"first {FIRST_STEPS} (index kind score)",
+              caption="Every anomaly, change point and score with --json", text=(0, 1, 4))
+    for number, series in enumerate(all_series, 1):
+        found = series["anomalies"]
+        first = [f"{a['index']} {a['kind']} {num(a['score'])}" for a in found[:FIRST_STEPS]]
+        t.add_row(str(series.get("name") or number), str(series.get("mode", "?")),
+                  str(len(found)), str(len(series.get("change_points") or [])),
+                  "\n".join(first) or "none")
+    return [t]
 
 
 def first_steps(series: dict, level: str | None) -> list[str]:
@@ -262,6 +278,7 @@ def smoke(result: dict, job: dict) -> Renderables:
 
 RENDERERS: dict[str, Callable[[dict, dict], Renderables]] = {
     "sentiment": sentiment, "forecast": forecast, "scenario_forecast": scenario_forecast,
+    "anomaly": anomaly,
     "monte_carlo": monte_carlo, "ingest": ingest, "youtube": youtube,
     "strategic_analysis": strategic_analysis, "summarize": summarize, "smoke": smoke,
 }

@@ -36,3 +36,24 @@ def test_infinite_outcomes_are_invalid_not_statistics():
 
 def test_a_finite_result_has_no_non_finite_list():
     assert "non_finite" not in simulate(scenario("a"))
+
+
+def gbm(payoff: str) -> dict:
+    return {"model": "gbm", "n_simulations": 4_000, "seed": 2, "control_variate": True,
+            "params": {"s0": 100, "rate": 0.05, "volatility": 0.2, "steps": 4, "payoff": payoff,
+                       "greeks": ["pathwise", "likelihood_ratio"]}}
+
+
+def test_paths_whose_payoff_is_nan_are_left_out_of_the_control_variate_and_greeks():
+    result = simulate(gbm("log(S - 100)"))  # NaN below the strike
+    json.dumps(result, allow_nan=False)
+    assert 0 < result["n_invalid"] < 4_000 and "non_finite" not in result
+    assert result["control_variate"]["standard_error"] > 0
+    assert result["greeks"]["delta"]["pathwise"]["value"] > 0
+
+
+def test_a_payoff_that_is_nan_everywhere_gives_an_empty_but_storable_result():
+    result = simulate(gbm("log(S - 1e9)"))
+    json.dumps(result, allow_nan=False)
+    assert result["n_valid"] == 0 and result["mean"] is None
+    assert "greeks" not in result and "control_variate" not in result

@@ -132,7 +132,8 @@ def test_control_variate_keeps_the_price_and_cuts_the_variance():
     result = simulate(gbm(100_000, 4, control_variate=True))
     cv = result["control_variate"]
     assert within(result["mean"], result["standard_error"], BS["price"])
-    assert result["mean"] == cv["mean"] and cv["sample_mean"] == plain["mean"]
+    assert result["mean"] == cv["mean"]
+    assert cv["sample_mean"] == pytest.approx(plain["mean"], rel=1e-12)
     assert cv["expected"] == pytest.approx(S0 * math.exp(RATE))
     assert cv["variance_reduction"] > 4
     assert cv["variance_reduction"] == pytest.approx(
@@ -167,3 +168,17 @@ def test_sobol_scenario_mean_matches_its_closed_form():
     result = simulate(spec)
     assert within(result["mean"], result["standard_error"], 5.0)
     assert result["standard_error"] < 0.002  # pseudo-random: about 0.011
+
+
+def test_a_bootstrap_barrier_is_watched_at_the_steps_and_in_plus_out_is_vanilla():
+    def run(barrier: dict | None) -> dict:
+        return simulate({"model": "bootstrap", "n_simulations": 20_000, "seed": 4,
+                         "params": {"returns": [0.02, -0.015, 0.01, -0.03, 0.025], "s0": 100,
+                                    "steps": 30, "payoff": "max(S - 100, 0)",
+                                    "barrier": barrier}})  # fmt: skip
+    vanilla = run(None)["mean"]
+    out, knock_in = run({"kind": "down-and-out", "level": 95}), run({"kind": "down-and-in",
+                                                                     "level": 95})
+    assert out["barrier"]["monitoring"] == "discrete"
+    assert out["mean"] + knock_in["mean"] == pytest.approx(vanilla, rel=1e-12)
+    assert 0.2 < out["barrier"]["p_touched"]["value"] < 0.9

@@ -65,6 +65,8 @@ def _crossing_estimates(spec: dict, results: list[dict]) -> list[dict]:
     if not blocks:
         return []
     merged = tally.merge(blocks)
+    if not merged["n"]:
+        return [{"value": None, "standard_error": None}] * len(blocks[0][1])
     errors = tally.standard_errors(blocks, merged, spec["sampling"] == "sobol")
     return [tally.estimate(m, e) for m, e in zip(merged["mean"], errors, strict=True)]
 
@@ -88,6 +90,8 @@ def estimates(spec: dict, results: list[dict]) -> dict:
     if not names or not blocks:
         return {}
     merged = tally.merge(blocks)
+    if not merged["n"]:  # no path with a finite outcome
+        return {}
     sobol = spec["sampling"] == "sobol"
     errors = tally.standard_errors(blocks, merged, sobol)
     out: dict = {}

@@ -129,7 +129,7 @@ class PathOutcome:
     def _pathwise(self, paths: PathBlock, prices: np.ndarray, w: np.ndarray) -> list:
         p = self.spec["params"]
         sigma, horizon = p["volatility"], p["horizon"]
-        level, slope = (value_and_derivative(self.payoff, prices) if self.payoff
+        value, slope = (value_and_derivative(self.payoff, prices) if self.payoff
                         else (prices, np.ones_like(prices)))  # fmt: skip
         slope = slope * prices * self.discount
         delta, vega = slope / self.s0, slope * (w - sigma * horizon)
@@ -138,10 +138,10 @@ class PathOutcome:
         weight = paths.survival[-1]
         out = self.barrier["kind"].endswith("out")
         factor, sign = (weight, 1.0) if out else (1.0 - weight, -1.0)
-        level = level * self.discount * sign
+        value = value * self.discount * sign
         derivatives = paths.weight_derivatives
-        return [delta * factor + level * derivatives["s0"],
-                vega * factor + level * derivatives["volatility"]]
+        return [delta * factor + value * derivatives["s0"],
+                vega * factor + value * derivatives["volatility"]]
 
     def control_mean(self) -> float:
         p = self.spec["params"]

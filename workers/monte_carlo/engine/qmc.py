@@ -25,7 +25,16 @@ _TINY = np.finfo(float).tiny
 
 def sobol_normals(dimension: int, rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` scrambled Sobol points mapped to standard normals, shape (dimension, n)."""
-    return _normals(qmc.Sobol(dimension, scramble=True, rng=rng), n)
+    return _normals(scrambled_sobol(dimension, rng), n)
+
+
+def scrambled_sobol(dimension: int, rng: np.random.Generator) -> qmc.Sobol:
+    """A Sobol engine scrambled from ``rng`` (scipy ≥ 1.15 names the argument ``rng``,
+    earlier versions ``seed``)."""
+    try:
+        return qmc.Sobol(dimension, scramble=True, rng=rng)
+    except TypeError:
+        return qmc.Sobol(dimension, scramble=True, seed=rng)
 
 
 def _normals(engine: qmc.Sobol, n: int) -> np.ndarray:
@@ -62,7 +71,7 @@ class SobolPaths:
 
     def __init__(self, steps: int, rng: np.random.Generator) -> None:
         self.steps = steps
-        self.engine = qmc.Sobol(steps, scramble=True, rng=rng)
+        self.engine = scrambled_sobol(steps, rng)
         self.plan = bridge_plan(steps)
 
     def piece_sizes(self, size: int) -> list[int]:

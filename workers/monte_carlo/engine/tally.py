@@ -26,11 +26,18 @@ def units(columns: np.ndarray, half: int, antithetic: bool) -> np.ndarray:
 
 
 def block_tally(columns: np.ndarray, half: int, antithetic: bool, cross: bool) -> list:
-    """[n, means, n_units, unit means, unit co-moments (k×k if cross, else k)]."""
+    """[n, means, n_units, unit means, unit co-moments (k×k if cross, else k)], over the
+    paths (and units) whose every column is finite: a payoff that is NaN or infinite on some
+    paths leaves them out here as it does from the outcome's statistics."""
     u = units(columns, half, antithetic)
+    u = u[:, np.isfinite(u).all(axis=0)]
+    paths = columns[:, np.isfinite(columns).all(axis=0)]
+    k = columns.shape[0]
+    if u.shape[1] == 0 or paths.shape[1] == 0:
+        return [0, [0.0] * k, 0, [0.0] * k, np.zeros((k, k) if cross else k).tolist()]
     dev = u - u.mean(axis=1, keepdims=True)
     comoments = dev @ dev.T if cross else np.einsum("ij,ij->i", dev, dev)
-    return [int(columns.shape[1]), columns.mean(axis=1).tolist(), int(u.shape[1]),
+    return [int(paths.shape[1]), paths.mean(axis=1).tolist(), int(u.shape[1]),
             u.mean(axis=1).tolist(), comoments.tolist()]
 
 
@@ -68,6 +75,7 @@ def variances(merged: dict) -> np.ndarray:
 def replicate_errors(blocks: list[list], means: np.ndarray) -> np.ndarray | None:
     """Standard errors of the overall means from the spread of the block means (each block
     an independent replicate, weighted by its number of paths); None with one block."""
+    blocks = [b for b in blocks if b[0]]
     if len(blocks) < 2:
         return None
     weights = np.array([b[0] for b in blocks], dtype=float)
