@@ -26,7 +26,7 @@ healthcheck = load_healthcheck()
 
 ROLES = ("api", "worker", "ui", "chroma")
 # What only the workers compute with, the dashboard's libraries and Chroma's server.
-ANALYSIS = {"scipy", "statsmodels", "pandas", "vaderSentiment", "pypdf"}
+ANALYSIS = {"scipy", "statsmodels", "pandas", "scikit-learn", "vaderSentiment", "pypdf"}
 DASHBOARD = {"streamlit"}
 SERVER = {"chromadb"}
 

