@@ -7,7 +7,7 @@ series, so rolling-origin validation pays for each decomposition once per origin
   ETS (no trend or damped trend, by AICc) and Theta on the rest, on a log scale when the
   data are positive (multiplicative seasons);
 * ``benchmark_family``: seasonal naive (naive without a season), the reference every choice
-  is held to.
+  is held to, and naive.
 """
 
 from __future__ import annotations
@@ -95,11 +95,15 @@ def benchmark_name(m: int) -> str:
 
 
 def benchmark_family(m: int) -> Callable:
+    """Seasonal naive, and naive beside it (a strong benchmark on weekly data)."""
+
     def fit(y: np.ndarray) -> dict[str, SeriesModel]:
-        inner = SeasonalNaiveFit(y, m) if m > 1 else NaiveFit(y)
         if m > 1 and y.size < m:
             raise ValueError(f"seasonal naive needs {m} observations")
-        return {benchmark_name(m): SeriesModel(SeasonalAdjustment.identity(), False, inner,
-                                               y.size)}  # fmt: skip
+        identity = SeasonalAdjustment.identity()
+        out = {"naive": SeriesModel(identity, False, NaiveFit(y), y.size)}
+        if m > 1:
+            out["seasonal_naive"] = SeriesModel(identity, False, SeasonalNaiveFit(y, m), y.size)
+        return out
 
     return fit

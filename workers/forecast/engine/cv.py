@@ -5,7 +5,7 @@ earlier one ``h`` steps before the next, so the validation windows do not overla
 is as long as the job's horizon; an origin is used only when the data before it are at
 least ``min_train`` long. Every candidate is fitted again on the data before each origin
 (parameters and all), and scored by MASE (its in-sample scale from that prefix, so windows
-of different levels weigh alike).
+of different levels weigh alike; see ``error_scale`` for series whose scale is zero).
 
 Cost budget: the candidates are fitted in families that share a decomposition; the number
 of origins is cut so that (origins × families × observations) stays within ``CV_BUDGET``
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from workers.forecast.engine.metrics import mase
+from workers.forecast.engine.metrics import mase_scale
 
 MAX_ORIGINS = 3
 CV_BUDGET = 30_000
@@ -107,10 +107,21 @@ def cross_validate(y: np.ndarray, families: list[Family], h: int, ws: list[Windo
     return result
 
 
+def error_scale(prefix: np.ndarray, m: int) -> float:
+    """MASE's scale, the in-sample seasonal naive MAE; when the prefix repeats its season
+    exactly (scale 0), the lag-1 MAE, then the mean absolute value, then 1."""
+    for scale in (mase_scale(prefix, m), mase_scale(prefix, 1), float(np.mean(np.abs(prefix)))):
+        if np.isfinite(scale) and scale > 0:
+            return scale
+    return 1.0
+
+
 def score(y: np.ndarray, ws: list[Window], forecasts: list[WindowForecast], m: int) -> float:
-    values = [mase(w.actual, f.point, y[: w.start], m) for w, f in zip(ws, forecasts, strict=True)]
+    """Mean over the windows of the mean absolute error over ``error_scale``."""
+    values = [float(np.mean(np.abs(w.actual - f.point))) / error_scale(y[: w.start], m)
+              for w, f in zip(ws, forecasts, strict=True)]  # fmt: skip
     values = [v for v in values if np.isfinite(v)]
-    return float(np.mean(values)) if values else float("inf")
+    return float(np.mean(values)) if len(values) == len(ws) else float("inf")
 
 
 def ensemble_forecasts(members: list[list[WindowForecast]]) -> list[WindowForecast]:
