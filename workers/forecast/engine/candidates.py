@@ -4,8 +4,9 @@ A family decomposes the series once and fits every model of the family to the ad
 series, so rolling-origin validation pays for each decomposition once per origin:
 
 * ``decomposed_family("stl" | "fourier")``: STL/MSTL or Fourier-term seasonality, then
-  ETS (no trend or damped trend, by AICc) and Theta on the rest, on a log scale when the
-  data are positive (multiplicative seasons);
+  ETS (no trend or damped trend, by AICc) and Theta on the rest (its last ``WINDOW_CYCLES``
+  cycles of the longest period), on a log scale when the data are positive (multiplicative
+  seasons);
 * ``benchmark_family``: seasonal naive (naive without a season), the reference every choice
   is held to, and naive.
 """
@@ -17,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from workers.forecast.engine.base import FittedModel
-from workers.forecast.engine.decomposed import DecomposedFit
+from workers.forecast.engine.decomposed import DecomposedFit, recent
 from workers.forecast.engine.decomposition import (
     Seasonal,
     fourier_components,
@@ -31,6 +32,11 @@ from workers.forecast.engine.seasonality import SeasonalAdjustment
 from workers.forecast.engine.theta import ThetaFit, fit_theta
 
 LONG_SEASON = 24  # periods from here on (or several periods) get the decomposed families
+WINDOW_CYCLES = 4  # the adjusted series' models see the last 4 cycles of the longest period
+
+
+def inner_window(periods: tuple[float, ...]) -> int:
+    return int(np.ceil(WINDOW_CYCLES * max(periods)))
 
 INNER: dict[str, Callable[[np.ndarray], FittedModel]] = {
     "ets": lambda z: select_ets(z, ("N", "Ad")),
@@ -70,11 +76,12 @@ def decomposed_family(method: str, periods: tuple[float, ...], transform: str,
         log = transform != "none" and log_scale_suits(y)
         z = np.log(y) if log else y
         seasonal: Seasonal = decompose(z)
-        fits = _shared_inner(z - seasonal.past, inner)
+        window = inner_window(periods)
+        fits = _shared_inner(recent(z - seasonal.past, window), inner)
         out = {}
         for name in inner:
             fitted = DecomposedFit(z, f"{label}_{name}", decompose, INNER[name], seasonal,
-                                   fits[name])  # fmt: skip
+                                   fits[name], window)  # fmt: skip
             out[fitted.name] = SeriesModel(SeasonalAdjustment.identity(), log, fitted, y.size)
         return out
 

@@ -29,6 +29,11 @@ from workers.forecast.engine.metrics import mase_scale
 MAX_ORIGINS = 3
 CV_BUDGET = 30_000
 ENSEMBLE_SIZE = 3
+COMBINE = "mean"  # how the ensemble combines its members' point forecasts
+
+
+def combine(points: list[np.ndarray]) -> np.ndarray:
+    return np.mean(points, axis=0) if COMBINE == "mean" else np.median(points, axis=0)
 ENSEMBLE = "ensemble"
 REFERENCE_LEVEL = 95.0
 
@@ -128,7 +133,7 @@ def ensemble_forecasts(members: list[list[WindowForecast]]) -> list[WindowForeca
     """Median of the members' points; interval distances are the members' mean distances."""
     out = []
     for per_window in zip(*members, strict=True):
-        point = np.median([f.point for f in per_window], axis=0)
+        point = combine([f.point for f in per_window])
         below = np.mean([f.point - f.lower for f in per_window], axis=0)
         above = np.mean([f.upper - f.point for f in per_window], axis=0)
         out.append(WindowForecast(point, point - below, point + above))

@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm
 
-MIN_FACTOR = 0.5
+from workers.forecast.engine.cv import COMBINE, combine
+
+MIN_FACTOR = 1.0
 MAX_FACTOR = 5.0
 MIN_ERRORS = 8  # fewer pooled errors than this: the model's own intervals are kept
 
@@ -91,7 +93,7 @@ class EnsembleModel:
         self.members, self.names = members, names
 
     def point(self, h: int) -> np.ndarray:
-        return np.median([m.point(h) for m in self.members], axis=0)
+        return combine([m.point(h) for m in self.members])
 
     def fitted(self) -> np.ndarray:
         return np.mean([m.fitted() for m in self.members], axis=0)
@@ -122,6 +124,6 @@ class EnsembleModel:
         for key in ("transform", "seasonal_adjustment"):
             values = [d[key] for d in details]
             shared[key] = values[0] if all(v == values[0] for v in values) else "per member"
-        return {"name": "ensemble", "params": {"combine": "median", "members": [
+        return {"name": "ensemble", "params": {"combine": COMBINE, "members": [
             {"candidate": n, **d} for n, d in zip(self.names, details, strict=True)]},
                 **shared}  # fmt: skip
