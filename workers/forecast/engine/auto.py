@@ -3,7 +3,7 @@
 Candidates: the classical family of ``selection`` (ETS, Theta, ARIMA and their combination
 on classically adjusted data, plus the seasonally adjusted variants when a trend hides the
 season), seasonal naive, and for long or multiple seasons (``periods``) the STL/MSTL and
-Fourier families of ``candidates``. The winner (or the median ensemble of the best) is
+Fourier families of ``candidates``. The winner (or the mean of the best three) is
 refitted on the whole series, its intervals calibrated on its validation errors
 (``intervals``), and its validation forecasts kept for the backtest of the same windows.
 With too little data for one window, ``auto`` uses the combination, as before.
@@ -76,7 +76,7 @@ def _fit_named(names: tuple[str, ...], y: np.ndarray, fams: list[Callable],
             out.append(fitted[name])
             continue
         seasonal = name.startswith("seasonal ")
-        if seasonal:
+        if seasonal and not any("autocorrelation test missed" in n for n in report.notes):
             report.notes.append(f"auto: seasonal adjustment with period {m}: the "
                                 "autocorrelation test missed the season, the validation did "
                                 "not")  # fmt: skip
@@ -114,7 +114,8 @@ def fit_auto(y: np.ndarray, m: int, h: int, report: FitReport, transform: str,
         f"auto: rolling-origin validation, {len(ws)} windows of {hv} steps, mean MASE " +
         ", ".join(f"{k}={v:.3f}" for k, v in sorted(result.scores.items(), key=lambda kv: kv[1]))
         + f"; chose {result.choice}" +
-        (f" (median of {', '.join(result.members)})" if result.choice == cv.ENSEMBLE else ""))
+        (f" ({cv.COMBINE} of {', '.join(result.members)})" if result.choice == cv.ENSEMBLE
+         else ""))
     return model, result.choice
 
 

@@ -12,7 +12,7 @@ of origins is cut so that (origins × families × observations) stays within ``C
 observation-fits, at least one origin.
 
 Choice: the candidate with the lowest mean MASE over the windows, among those that fitted
-on every window; the median of the ``ENSEMBLE_SIZE`` best competes too. Seasonal naive (naive
+on every window; the mean of the ``ENSEMBLE_SIZE`` best competes too. Seasonal naive (naive
 without a season) is always a candidate and wins ties, so ``auto`` never picks a model that
 did worse than it on its validation windows.
 """

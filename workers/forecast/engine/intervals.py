@@ -1,4 +1,4 @@
-"""Prediction intervals calibrated on rolling-origin errors, and the median ensemble.
+"""Prediction intervals calibrated on rolling-origin errors, and the ensemble of candidates.
 
 The models' own intervals assume their error model is right; on hourly and weekly data it
 is not (the seasonal part is treated as known, parameters as exact), and 95% intervals
@@ -8,8 +8,9 @@ origin. Each error is divided by the distance from the point forecast to the mod
 bound on its side (``cv.standardised_errors``); the level-quantile of those ratios (the
 conformal rank ⌈(n+1)·level⌉ of n) rescales the model's interval at that level. Its widths
 keep their shape over the horizon and their asymmetry (log scale); only their scale is
-learned. The factor is kept within [``MIN_FACTOR``, ``MAX_FACTOR``] as a guard against a
-handful of windows.
+learned. The factor is kept within [``MIN_FACTOR``, ``MAX_FACTOR``]: a handful of windows
+can look calmer than the future (narrowing intervals below the model's own cost 6 points of
+coverage on M4 Weekly), and a guard against one wild window.
 """
 
 from __future__ import annotations
@@ -85,9 +86,9 @@ def calibrated(model: Any, ratios: np.ndarray) -> Any:
 
 
 class EnsembleModel:
-    """Median of several fitted models' point forecasts. Interval bounds sit at the members'
-    mean distances from their own points; paths are the first (best) member's, shifted to the
-    median."""
+    """Mean (``cv.COMBINE``) of several fitted models' point forecasts. Interval bounds sit at
+    the members' mean distances from their own points; paths are the first (best) member's,
+    shifted to the ensemble's point forecast."""
 
     def __init__(self, members: list[Any], names: list[str]) -> None:
         self.members, self.names = members, names
@@ -118,12 +119,14 @@ class EnsembleModel:
 
     def describe(self) -> dict:
         """Members' details; transform and seasonal adjustment at the top when the members
-        share them (``per member`` otherwise)."""
+        share them (``per member`` otherwise: a transform of ``per member``, an adjustment of
+        kind ``per member``)."""
         details = [m.describe() for m in self.members]
         shared = {}
-        for key in ("transform", "seasonal_adjustment"):
+        for key, mixed in (("transform", "per member"),
+                           ("seasonal_adjustment", {"kind": "per member"})):
             values = [d[key] for d in details]
-            shared[key] = values[0] if all(v == values[0] for v in values) else "per member"
+            shared[key] = values[0] if all(v == values[0] for v in values) else mixed
         return {"name": "ensemble", "params": {"combine": COMBINE, "members": [
             {"candidate": n, **d} for n, d in zip(self.names, details, strict=True)]},
                 **shared}  # fmt: skip
