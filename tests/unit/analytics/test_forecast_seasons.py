@@ -215,3 +215,21 @@ def test_msis_and_coverage():
     # widths 2 and 2; the second misses by 4: penalty 2 / 0.05 * 4 = 160
     assert msis(actual, lower, upper, insample, 1, 95) == pytest.approx((2 + 2 + 160) / 2)
     assert coverage(actual, lower, upper) == 0.5
+
+
+def test_a_default_candidate_is_kept_unless_a_benchmark_did_better():
+    y = np.arange(40, dtype=float)
+    ws = [Window(30, y[30:35]), Window(25, y[25:30])]
+
+    def result(default_error: float, naive_error: float) -> CvResult:
+        return CvResult(ws, forecasts={
+            "seasonal_naive": [_wf(y[30:35] + naive_error), _wf(y[25:30] + naive_error)],
+            "combination": [_wf(y[30:35] + default_error), _wf(y[25:30] + default_error)],
+            "best": [_wf(y[30:35] + 1.0), _wf(y[25:30] + 1.0)],
+        })
+
+    assert choose(y, result(1.5, 3.0), 1, "seasonal_naive", "combination").choice == \
+        "combination"  # another candidate did better, but no benchmark
+    assert choose(y, result(1.05, 1.02), 1, "seasonal_naive", "combination").choice == \
+        "best"  # worse than seasonal naive: not kept, the lowest score wins
+    assert choose(y, result(1.05, 1.02), 1, "seasonal_naive").choice == "best"  # no default

@@ -98,7 +98,8 @@ def fit_auto(y: np.ndarray, m: int, h: int, report: FitReport, transform: str,
             break
     else:
         return None
-    result = cv.choose(y, cv.cross_validate(y, fams, hv, ws), m, benchmark_name(m))
+    default = None if needs_long_season_models(periods) else "combination"
+    result = cv.choose(y, cv.cross_validate(y, fams, hv, ws), m, benchmark_name(m), default)
     if result.choice is None:
         return None
     names = result.members if result.choice == cv.ENSEMBLE else (result.choice,)

@@ -14,7 +14,11 @@ observation-fits, at least one origin.
 Choice: the candidate with the lowest mean MASE over the windows, among those that fitted
 on every window; the mean of the ``ENSEMBLE_SIZE`` best competes too. Seasonal naive (naive
 without a season) is always a candidate and wins ties, so ``auto`` never picks a model that
-did worse than it on its validation windows.
+did worse than it on its validation windows. On short seasons (the classical candidates only)
+the combination is the default: it is kept unless seasonal naive or naive did better on
+the windows. On M3, picking the lowest score among that many candidates on a few short
+windows did worse than the combination alone (quarterly sMAPE 9.85 against 9.29; 9.70 when
+the combination was kept unless beaten by more than 10%).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from workers.forecast.engine.metrics import mase_scale
 MAX_ORIGINS = 3
 CV_BUDGET = 30_000
 ENSEMBLE_SIZE = 3
+DEFAULT_MARGIN = float("inf")  # short seasons: only a benchmark displaces the default
+NAIVE = "naive"
 COMBINE = "mean"  # how the ensemble combines its members' point forecasts
 
 
@@ -140,9 +146,12 @@ def ensemble_forecasts(members: list[list[WindowForecast]]) -> list[WindowForeca
     return out
 
 
-def choose(y: np.ndarray, result: CvResult, m: int, benchmark: str) -> CvResult:
+def choose(y: np.ndarray, result: CvResult, m: int, benchmark: str,
+           default: str | None = None) -> CvResult:  # fmt: skip
     """Score the candidates and the ensemble of the best; pick the lowest, ties to
-    ``benchmark`` (seasonal naive)."""
+    ``benchmark`` (seasonal naive). A ``default`` candidate is kept unless a benchmark
+    (seasonal naive or naive) did better, or another candidate better by more than
+    ``DEFAULT_MARGIN``."""
     scores = {name: score(y, result.windows, f, m) for name, f in result.forecasts.items()}
     ranked = sorted((k for k in scores if k != benchmark and np.isfinite(scores[k])),
                     key=scores.get)  # fmt: skip
@@ -156,6 +165,10 @@ def choose(y: np.ndarray, result: CvResult, m: int, benchmark: str) -> CvResult:
     if finite:
         best = min(finite.values())
         result.choice = benchmark if finite.get(benchmark) == best else min(finite, key=finite.get)
+        kept = finite.get(default, float("inf"))
+        rivals = min(finite.get(b, float("inf")) for b in (benchmark, NAIVE))
+        if kept <= rivals and kept <= (1 + DEFAULT_MARGIN) * best:
+            result.choice = default
     return result
 
 
