@@ -228,8 +228,8 @@ def test_a_default_candidate_is_kept_unless_a_benchmark_did_better():
             "best": [_wf(y[30:35] + 1.0), _wf(y[25:30] + 1.0)],
         })
 
-    assert choose(y, result(1.5, 3.0), 1, "seasonal_naive", "combination").choice == \
+    assert choose(y, result(1.5, 3.0), 1, "seasonal_naive", ("combination",)).choice == \
         "combination"  # another candidate did better, but no benchmark
-    assert choose(y, result(1.05, 1.02), 1, "seasonal_naive", "combination").choice == \
+    assert choose(y, result(1.05, 1.02), 1, "seasonal_naive", ("combination",)).choice == \
         "best"  # worse than seasonal naive: not kept, the lowest score wins
     assert choose(y, result(1.05, 1.02), 1, "seasonal_naive").choice == "best"  # no default

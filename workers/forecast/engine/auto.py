@@ -35,6 +35,7 @@ from workers.forecast.engine.selection import (
 
 LONG_SEASON_CLASSICAL = ("ets", "theta")  # ARIMA's search is slow on long series
 CLASSICAL = 1  # index of the classical family in ``families``
+DEFAULTS = ("combination", "seasonal combination")  # on short seasons, see ``cv``
 
 
 def _classical_family(m: int, transform: str, members: tuple[str, ...] = COMBINED
@@ -98,7 +99,7 @@ def fit_auto(y: np.ndarray, m: int, h: int, report: FitReport, transform: str,
             break
     else:
         return None
-    default = None if needs_long_season_models(periods) else "combination"
+    default = () if needs_long_season_models(periods) else DEFAULTS
     result = cv.choose(y, cv.cross_validate(y, fams, hv, ws), m, benchmark_name(m), default)
     if result.choice is None:
         return None
