@@ -20,7 +20,8 @@ TABLE_ROWS = 50
 
 
 def result_kind(result: Any) -> str:
-    """``sentiment``, ``youtube``, ``monte_carlo``, ``forecast``, ``report`` or ``json``."""
+    """``sentiment``, ``youtube``, ``monte_carlo``, ``forecast``, ``anomaly``, ``report``,
+    ``topics`` or ``json``."""
     if not isinstance(result, dict):
         return "json"
     if isinstance(result.get("counts"), dict) and isinstance(result.get("items"), list):
@@ -29,10 +30,14 @@ def result_kind(result: Any) -> str:
         return "monte_carlo"
     if forecast_series(result):
         return "forecast"
+    if anomaly_series(result):
+        return "anomaly"
     if result.get("video_id") and isinstance(result.get("sentiment"), dict):
         return "youtube"
     if isinstance(result.get("markdown"), str) or isinstance(result.get("report"), str):
         return "report"
+    if isinstance(result.get("topics"), list) and isinstance(result.get("assignments"), list):
+        return "topics"
     return "json"
 
 
@@ -43,6 +48,16 @@ def forecast_series(result: dict) -> list[dict]:
     series = result.get("series")
     if isinstance(series, list) and series and all(
             isinstance(s, dict) and isinstance(s.get("forecast"), list) for s in series):
+        return series
+    return []
+
+
+def anomaly_series(result: dict) -> list[dict]:
+    """The series of an anomaly result (each with its ``anomalies`` and ``scores``)."""
+    series = result.get("series")
+    if isinstance(series, list) and series and all(
+            isinstance(s, dict) and isinstance(s.get("anomalies"), list)
+            and isinstance(s.get("scores"), list) for s in series):
         return series
     return []
 
@@ -141,6 +156,12 @@ def _monte_carlo(result: dict) -> list[str]:
             ["threshold", "P(above)", "P(below)"],
             [[t.get("threshold"), t.get("p_above"), t.get("p_below")]
              for t in result["thresholds"]])]
+    greeks = result.get("greeks") or {}
+    if greeks:
+        out += ["", "### Greeks", "", table(
+            ["greek", "method", "value", "standard error"],
+            [[greek, method, e.get("value"), e.get("standard_error")]
+             for greek, methods in greeks.items() for method, e in methods.items()])]
     return out
 
 
@@ -160,6 +181,21 @@ def _forecast(result: dict) -> list[str]:
             rows.append([label, point, *bounds])
         out += [f"### {md.inline(name)} ({md.inline(series.get('model', 'model'))})", "",
                 table(header, rows), ""]
+    return out
+
+
+def _anomaly(result: dict) -> list[str]:
+    out: list[str] = []
+    for number, series in enumerate(anomaly_series(result)):
+        name = series.get("name") or f"series {number + 1}"
+        anomalies = series["anomalies"]
+        out += [f"### {md.inline(name)} ({md.inline(series.get('mode', ''))}): "
+                f"{len(anomalies)} anomalies, {len(series.get('change_points') or [])} change "
+                "points", ""]
+        if anomalies:
+            out += [table(["index", "time", "kind", "score"],
+                          [[a.get("index"), a.get("timestamp", ""), a.get("kind"),
+                            a.get("score")] for a in anomalies[:TABLE_ROWS]]), ""]
     return out
 
 
@@ -186,6 +222,26 @@ def _youtube(result: dict) -> list[str]:
     return lines
 
 
+def _topics(result: dict) -> list[str]:
+    topics = result.get("topics") or []
+    lines = [f"{len(topics)} topics in {result.get('count', 0)} texts "
+             f"({result.get('method', '?')}, seed {result.get('seed', 0)}); "
+             f"{result.get('outliers', 0)} outliers.", "",
+             table(["topic", "label", "size", "keywords"],
+                   [[str(t["id"]), t["label"], t["size"], ", ".join(t.get("keywords") or [])]
+                    for t in topics])]
+    for topic in topics:
+        lines += ["", f"### {topic['id']}: {md.inline(topic['label'])}", ""]
+        lines += [f"- {md.inline(_source(item))}: {md.inline(item.get('text', ''))}"
+                  for item in topic.get("representatives") or []]
+    return lines
+
+
+def _source(item: dict) -> str:
+    """A representative text's name: its document id, else its place among the inputs."""
+    return str(item.get("document_id") or f"text {item.get('index')}")
+
+
 def _json_block(value: Any) -> list[str]:
     text = json.dumps(value, indent=1, default=str)
     if len(text) > JSON_LIMIT:
@@ -194,7 +250,8 @@ def _json_block(value: Any) -> list[str]:
 
 
 SECTIONS = {"sentiment": _sentiment, "monte_carlo": _monte_carlo, "forecast": _forecast,
-            "report": _report, "youtube": _youtube}
+            "anomaly": _anomaly,
+            "report": _report, "youtube": _youtube, "topics": _topics}
 
 
 def result_markdown(result: Any) -> str:

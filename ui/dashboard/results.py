@@ -10,7 +10,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.reports import forecast_series, job_markdown, result_kind, sentiment_extremes
+from app.reports import (
+    anomaly_series,
+    forecast_series,
+    job_markdown,
+    result_kind,
+    sentiment_extremes,
+)
 from app.reports import markup as md
 from ui.dashboard import charts
 
@@ -78,8 +84,9 @@ def monte_carlo(result: dict, job: dict) -> None:
 
 
 def observed_history(params: dict, count: int) -> list[list | None]:
-    """Each forecast series' observed values, from the job's params (``series`` is one
-    object for a scenario forecast, a list in result order otherwise); None where unknown."""
+    """Each forecast or anomaly series' observed values, from the job's params (``series``
+    is one object for a scenario forecast, a list in result order otherwise); None where
+    unknown."""
     series = params.get("series")
     series = [series] if isinstance(series, dict) else series
     if not isinstance(series, list) or len(series) != count:
@@ -97,6 +104,19 @@ def forecast(result: dict, job: dict) -> None:
         _chart(charts.mc_fan(series))
         for note in series.get("notes") or []:
             st.caption(md.inline(note))
+
+
+def anomaly(result: dict, job: dict) -> None:
+    all_series = anomaly_series(result)
+    history = observed_history(job.get("params") or {}, len(all_series))
+    for series, observed in zip(all_series, history, strict=True):
+        if series.get("name"):
+            st.markdown(f"**{md.inline(series['name'])}**")
+        _chart(charts.anomaly_chart(series, observed))
+        if series["anomalies"]:
+            st.dataframe(pd.DataFrame([{"index": a["index"], "time": a.get("timestamp", ""),
+                                        "kind": a["kind"], "score": a["score"]}
+                                       for a in series["anomalies"]]), hide_index=True)
 
 
 def youtube(result: dict, job: dict) -> None:
@@ -150,8 +170,25 @@ def citation_problems(problems: Any) -> None:
                             "problem": md.inline(p.get("problem", ""))} for p in rows]))
 
 
+def topics(result: dict, job: dict) -> None:
+    """Sizes as bars, then each topic's label, keywords and representative texts (labels,
+    keywords and texts come from the documents: through ``markup``)."""
+    cols = st.columns(3)
+    cols[0].metric("topics", f"{result.get('k', 0):,}")
+    cols[1].metric("texts", f"{result.get('count', 0):,}")
+    cols[2].metric("outliers", f"{result.get('outliers', 0):,}")
+    _chart(charts.topic_sizes(result))
+    for topic in result.get("topics") or []:
+        with st.expander(f"{topic['id']}: {topic['label']} ({topic['size']:,})"):
+            st.markdown("**Keywords:** " + md.inline(", ".join(topic.get("keywords") or [])))
+            for item in topic.get("representatives") or []:
+                source = item.get("document_id") or f"text {item.get('index')}"
+                st.markdown(f"- {md.inline(source)} · {item.get('similarity', 0):.2f}")
+                st.caption(md.paragraphs(item.get("text", "")[:TEXT_CHARS]))
+
+
 RENDERERS = {"sentiment": sentiment, "youtube": youtube, "monte_carlo": monte_carlo,
-             "forecast": forecast, "report": report}
+             "forecast": forecast, "anomaly": anomaly, "report": report, "topics": topics}
 
 
 def downloads(job: dict, result: Any) -> None:
