@@ -52,7 +52,7 @@ def families(m: int, transform: str, periods: tuple[float, ...]) -> list[Callabl
     and Fourier families (the classical one then without ARIMA, to stay in budget)."""
     long_season = needs_long_season_models(periods)
     classical = LONG_SEASON_CLASSICAL if long_season else COMBINED
-    out = [benchmark_family(m), _classical_family(m, transform, classical)]
+    out = [benchmark_family(m, long_season), _classical_family(m, transform, classical)]
     if long_season:
         out += [decomposed_family("stl", periods, transform),
                 decomposed_family("fourier", periods, transform)]  # fmt: skip

@@ -16,8 +16,9 @@ on every window; the mean of the ``ENSEMBLE_SIZE`` best competes too. Seasonal n
 without a season) is always a candidate and wins ties, so ``auto`` never picks a model that
 did worse than it on its validation windows. On short seasons (the classical candidates only)
 the combination is the default (on seasonally adjusted data when a trend hides the season
-and that scores better): it is kept unless seasonal naive or naive did better on the
-windows. On M3, picking the lowest score among that many candidates on a few short
+and that scores better): it is kept unless seasonal naive did better on the windows, and
+naive is no candidate (on M3 monthly it displaced the combination 149 times, sMAPE 14.00
+against 13.44). On M3, picking the lowest score among that many candidates on a few short
 windows did worse than the combination alone (quarterly sMAPE 9.85 against 9.29; 9.70 when
 the combination was kept unless beaten by more than 10%).
 """
@@ -35,7 +36,6 @@ MAX_ORIGINS = 3
 CV_BUDGET = 30_000
 ENSEMBLE_SIZE = 3
 DEFAULT_MARGIN = float("inf")  # short seasons: only a benchmark displaces the default
-NAIVE = "naive"
 COMBINE = "mean"  # how the ensemble combines its members' point forecasts
 
 
@@ -150,9 +150,8 @@ def ensemble_forecasts(members: list[list[WindowForecast]]) -> list[WindowForeca
 def choose(y: np.ndarray, result: CvResult, m: int, benchmark: str,
            default: tuple[str, ...] = ()) -> CvResult:  # fmt: skip
     """Score the candidates and the ensemble of the best; pick the lowest, ties to
-    ``benchmark`` (seasonal naive). The best of the ``default`` candidates is kept unless a
-    benchmark (seasonal naive or naive) did better, or another candidate better by more than
-    ``DEFAULT_MARGIN``."""
+    ``benchmark`` (seasonal naive). The best of the ``default`` candidates is kept unless the
+    benchmark did better, or another candidate better by more than ``DEFAULT_MARGIN``."""
     scores = {name: score(y, result.windows, f, m) for name, f in result.forecasts.items()}
     ranked = sorted((k for k in scores if k != benchmark and np.isfinite(scores[k])),
                     key=scores.get)  # fmt: skip
@@ -167,7 +166,7 @@ def choose(y: np.ndarray, result: CvResult, m: int, benchmark: str,
         best = min(finite.values())
         result.choice = benchmark if finite.get(benchmark) == best else min(finite, key=finite.get)
         kept = min((k for k in default if k in finite), key=finite.get, default=None)
-        rivals = min(finite.get(b, float("inf")) for b in (benchmark, NAIVE))
+        rivals = finite.get(benchmark, float("inf"))
         if kept is not None and finite[kept] <= rivals and \
                 finite[kept] <= (1 + DEFAULT_MARGIN) * best:
             result.choice = kept
