@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from app.workflows.forecast.validation import validate_series
+from workers.anomaly.engine.marks import residual_anomalies
 from workers.forecast.engine.backtest import rolling_origin
 from workers.forecast.engine.naive import NaiveFit
 from workers.forecast.engine.pipeline import SeriesModel
@@ -148,6 +149,8 @@ def forecast_series(spec: dict, path: str = "", fit_window: int | None = None) -
         "intervals": intervals,
         "timestamps": _future_timestamps(norm, ctx["frequency"], trailing, h),
         "fitted": fitted,
+        # points the fit could not explain: anomalies of observed minus fitted
+        "anomalies": residual_anomalies(norm["values"], fitted, norm["timestamps"]),
         "fit_window": ctx["fit_window"],
         "backtest": rolling_origin(model, ctx["y"], h, norm["backtest_origins"],
                                    ctx["season_length"]),  # fmt: skip
