@@ -49,11 +49,24 @@ def test_a_long_series_is_looked_at_over_its_recent_points_indexed_as_given():
     assert [a["index"] for a in series_anomalies(values)] == [len(values) - 100]
 
 
+def test_a_spike_smaller_than_what_matters_is_not_marked():
+    values = calm(40)
+    values[27] = 0.5  # six spreads off, but 0.3 from the median
+    assert [a["index"] for a in series_anomalies(values)] == [27]
+    assert series_anomalies(values, material=0.4) == []
+
+
+def test_a_straight_line_forecast_has_nothing_to_mark():
+    result = forecast_series({"values": [float(v) for v in range(1, 25)], "horizon": 4})
+    assert result["anomalies"] == []
+
+
 def test_residual_anomalies_skip_positions_missing_from_either_side():
     fitted = [None, None, *[0.2] * 38]
     observed = [*calm(39), None]
     observed[20] = 2.0
     assert [a["index"] for a in residual_anomalies(observed, fitted)] == [20]
+    assert residual_anomalies(observed, fitted, warm_up=21) == []
 
 
 def test_a_sentiment_trend_marks_the_bucket_that_stands_out():

@@ -13,11 +13,16 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from workers.anomaly.engine.engine import detect_series
 
 MIN_POINTS = 12  # observed points below which no anomaly is reported
 MAX_POINTS = 20_000  # the most recent points looked at
 DEFAULT_SENSITIVITY = 0.5
+#: the least a sentiment trend's mean must stand out by (compound score): the width of the
+#: neutral band's edge, below which a reader sees no difference in mood
+SENTIMENT_MATERIAL = 0.05
 
 
 def _number(value: Any) -> bool:
@@ -26,24 +31,56 @@ def _number(value: Any) -> bool:
 
 
 def series_anomalies(values: Sequence[float | None], timestamps: Sequence[Any] | None = None,
-                     sensitivity: float = DEFAULT_SENSITIVITY) -> list[dict]:
+                     sensitivity: float = DEFAULT_SENSITIVITY, material: float = 0.0
+                     ) -> list[dict]:
     """Anomalies (``index`` into ``values``, ``timestamp`` when given, ``score``, ``kind``)
-    of a series whose missing points are None; [] for fewer than :data:`MIN_POINTS`."""
+    of a series whose missing points are None; [] for fewer than :data:`MIN_POINTS`.
+
+    The detector is scale-free: on a series that barely moves it still finds the point that
+    moves most. ``material`` (in the series' units) is the least a spike must differ from the
+    median, or a change move the median or spread, to be worth a mark."""
     offset = max(0, len(values) - MAX_POINTS)
     window = [float(v) if _number(v) else None for v in values[offset:]]
-    if sum(v is not None for v in window) < MIN_POINTS:
+    observed = [v for v in window if v is not None]
+    if len(observed) < MIN_POINTS:
         return []
     stamps = list(timestamps[offset:]) if timestamps else None
     found = detect_series({"values": window, "timestamps": stamps, "mode": "batch",
                            "season_length": None, "sensitivity": sensitivity})
-    return [{**a, "index": a["index"] + offset} for a in found["anomalies"]]
+    middle = float(np.median(observed))
+    moves = {c["index"]: _move(c) for c in found["change_points"]}
+
+    def kept(a: dict) -> bool:
+        if a["kind"] == "spike":
+            return abs(window[a["index"]] - middle) >= material
+        return moves.get(a["index"], math.inf) >= material
+
+    return [{**a, "index": a["index"] + offset} for a in found["anomalies"] if kept(a)]
+
+
+def _move(change: dict) -> float:
+    """How far a change point moved the median or the spread."""
+    before, after = change["before"], change["after"]
+    if before["count"] == 0 or after["count"] == 0:
+        return 0.0
+    return max(abs(after["median"] - before["median"]), abs(after["std"] - before["std"]))
 
 
 def residual_anomalies(observed: Sequence[float | None], fitted: Sequence[float | None],
-                       timestamps: Sequence[Any] | None = None) -> list[dict]:
+                       timestamps: Sequence[Any] | None = None, warm_up: int = 0
+                       ) -> list[dict]:
     """Anomalies of observed minus fitted, indexed like ``observed``: a point the model
-    could not explain. Positions missing from either are left out."""
-    residuals = [o - f if _number(o) and _number(f) else None
-                 for o, f in zip(observed, fitted, strict=False)]
+    could not explain. Positions missing from either are left out, and so are the first
+    ``warm_up`` fitted ones: they come from the model's initial state, so their residuals
+    are near zero by construction and would stand out from the rest."""
+    residuals = [o - f if i >= warm_up and _number(o) and _number(f) else None
+                 for i, (o, f) in enumerate(zip(observed, fitted, strict=False))]
     stamps = list(timestamps[:len(residuals)]) if timestamps else None
-    return series_anomalies(residuals, stamps)
+    return series_anomalies(residuals, stamps, material=typical_step(observed))
+
+
+def typical_step(values: Sequence[float | None]) -> float:
+    """The median absolute change between neighbouring observed values: a residual smaller
+    than the series' usual step from one point to the next is no surprise."""
+    observed = np.array([v for v in values if _number(v)], dtype=float)
+    return float(np.median(np.abs(np.diff(observed)))) if len(observed) > 1 else 0.0

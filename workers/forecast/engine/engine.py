@@ -34,6 +34,8 @@ from workers.forecast.engine.seasonality import (
 )
 from workers.forecast.engine.selection import FitReport, fit_series
 
+WARM_UP = 3  # fitted values at the start that come from a model's initial state
+
 
 def _repair(values: list[float | None], report: FitReport) -> tuple[np.ndarray, int, int]:
     """Gap-free series, number of leading values dropped, trailing values to forecast."""
@@ -150,7 +152,8 @@ def forecast_series(spec: dict, path: str = "", fit_window: int | None = None) -
         "timestamps": _future_timestamps(norm, ctx["frequency"], trailing, h),
         "fitted": fitted,
         # points the fit could not explain: anomalies of observed minus fitted
-        "anomalies": residual_anomalies(norm["values"], fitted, norm["timestamps"]),
+        "anomalies": residual_anomalies(norm["values"], fitted, norm["timestamps"],
+                                        warm_up=ctx["lead"] + max(WARM_UP, ctx["season_length"])),
         "fit_window": ctx["fit_window"],
         "backtest": rolling_origin(model, ctx["y"], h, norm["backtest_origins"],
                                    ctx["season_length"]),  # fmt: skip

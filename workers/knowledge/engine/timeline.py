@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from workers.anomaly.engine.marks import series_anomalies
+from workers.anomaly.engine.marks import SENTIMENT_MATERIAL, series_anomalies
 from workers.knowledge.engine.chunking import TimedSegment
 from workers.sentiment.engine.vader import LABELS, label, score_texts
 
@@ -60,7 +60,8 @@ def sentiment_timeline(segments: Sequence[TimedSegment], window_seconds: float |
         "points": points,
         # windows whose mean stands out; ``timestamp`` is the window's start in seconds
         "anomalies": series_anomalies([p["mean"] for p in points],
-                                      [p["start"] for p in points]),
+                                      [p["start"] for p in points],
+                                      material=SENTIMENT_MATERIAL),
         "most_positive": [moment(p) for p in ranked[::-1][:EXTREMES] if p[1] > 0],
         "most_negative": [moment(p) for p in ranked[:EXTREMES] if p[1] < 0],
     }

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from workers.anomaly.engine.marks import series_anomalies
+from workers.anomaly.engine.marks import SENTIMENT_MATERIAL, series_anomalies
 
 POSITIVE_THRESHOLD = 0.05
 NEGATIVE_THRESHOLD = -0.05
@@ -90,7 +90,8 @@ def trend(items: Sequence[dict], timestamps: Sequence[float], bucket: str) -> di
             "counts": {lab: sum(1 for m in members if m["label"] == lab) for lab in LABELS},
         })
     # the buckets whose mean stands out (a spike) or where the mean moved for good
-    anomalies = series_anomalies([p["mean"] for p in points], [p["start"] for p in points])
+    anomalies = series_anomalies([p["mean"] for p in points], [p["start"] for p in points],
+                                 material=SENTIMENT_MATERIAL)
     return {"bucket": bucket, "points": points, "anomalies": anomalies}
 
 
