@@ -48,7 +48,8 @@ def series_anomalies(values: Sequence[float | None], timestamps: Sequence[Any] |
     found = detect_series({"values": window, "timestamps": stamps, "mode": "batch",
                            "season_length": None, "sensitivity": sensitivity})
     middle = float(np.median(observed))
-    moves = {c["index"]: _move(c) for c in found["change_points"]}
+    spikes = {a["index"] for a in found["anomalies"] if a["kind"] == "spike"}
+    moves = {c["index"]: _move(window, c, spikes) for c in found["change_points"]}
 
     def kept(a: dict) -> bool:
         if a["kind"] == "spike":
@@ -58,12 +59,19 @@ def series_anomalies(values: Sequence[float | None], timestamps: Sequence[Any] |
     return [{**a, "index": a["index"] + offset} for a in found["anomalies"] if kept(a)]
 
 
-def _move(change: dict) -> float:
-    """How far a change point moved the median or the spread."""
-    before, after = change["before"], change["after"]
-    if before["count"] == 0 or after["count"] == 0:
+def _move(window: list[float | None], change: dict, spikes: set[int]) -> float:
+    """How far a change point moved the median or the spread of the observed values of the
+    segments on either side, its spikes left out: a short segment that differs only by the
+    spike in it (binary segmentation can cut one out of a short series) moved nothing."""
+    positions = [i for i, v in enumerate(window) if v is not None]
+    at = positions.index(change["index"])
+    sides = (positions[at - change["before"]["count"]:at],
+             positions[at:at + change["after"]["count"]])
+    before, after = (np.array([window[i] for i in side if i not in spikes]) for side in sides)
+    if len(before) == 0 or len(after) == 0:
         return 0.0
-    return max(abs(after["median"] - before["median"]), abs(after["std"] - before["std"]))
+    return float(max(abs(np.median(after) - np.median(before)),
+                     abs(after.std() - before.std())))
 
 
 def residual_anomalies(observed: Sequence[float | None], fitted: Sequence[float | None],
