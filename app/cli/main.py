@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import click
 
-from app.cli import chroma, config, doctor, jobs, keys, knowledge, operations, stack, surfaces
+from app.cli import (
+    chroma,
+    config,
+    doctor,
+    jobs,
+    keys,
+    knowledge,
+    llm_server,
+    operations,
+    stack,
+    surfaces,
+)
 from app.runtime.private import prepare_process
 from app.settings import get_settings
 
@@ -17,7 +28,8 @@ def cli() -> None:
     prepare_process(get_settings().data_path)
 
 
-for _group in (stack, jobs, keys, knowledge, surfaces, chroma, operations, config, doctor):
+for _group in (stack, jobs, keys, knowledge, surfaces, chroma, llm_server, operations, config,
+               doctor):
     for _command in _group.COMMANDS:
         cli.add_command(_command)
 for _command in operations.JOBS_COMMANDS:  # `dia3 jobs purge` works on Redis directly

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from .backends.base import BackendReply, ChatBackend, StreamPiece
 from .cache import NO_CACHE, CacheEntry, ResponseCache
-from .errors import LLMPermanentError
+from .errors import LLMError, LLMPermanentError
 from .messages import Evidence, LLMRequest, Message, to_evidence, to_messages
 from .options import DEFAULT_OPTIONS, RequestOptions
 from .pricing import PriceTable
@@ -194,13 +194,18 @@ class LLMClient:
             sleep=self._sleep,
         )
         attempt = partial(operation, request)
-        result = self._retry.run(
-            partial(meter.measure, attempt),
-            backend=self.backend.name,
-            model=request.model,
-            before_attempt=meter.admit,
-            sleep=meter.pause,
-        )
+        try:
+            result = self._retry.run(
+                partial(meter.measure, attempt),
+                backend=self.backend.name,
+                model=request.model,
+                before_attempt=meter.admit,
+                sleep=meter.pause,
+            )
+        except LLMError as exc:
+            # What the failed call sent still counts (requests, waits, retries).
+            exc.usage = meter.failed() if exc.usage is None else exc.usage
+            raise
         return result, meter
 
 

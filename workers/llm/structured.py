@@ -105,7 +105,7 @@ def structured_reply(
             request.with_repair(repair_messages(reply.text, validation.problems))
         )
     except LLMError as exc:
-        exc.usage = usage
+        exc.usage = usage if exc.usage is None else usage.plus(exc.usage)
         raise
     usage = replace(usage.plus(repair_usage), repaired=True)
     validation = validate_reply(reply.text, schema)
