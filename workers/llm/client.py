@@ -120,16 +120,25 @@ class LLMClient:
         options: RequestOptions = DEFAULT_OPTIONS,
         *,
         schema_name: str = "response",
+        constraint: Mapping[str, Any] | None = None,
     ) -> StructuredResult:
         """A JSON object valid against ``schema``.
 
         Invalid output (bad JSON or schema violations) is sent back to the model once with
         the validation problems; if the second reply is still invalid, raises
-        :class:`LLMOutputError` listing the problems.
+        :class:`LLMOutputError` listing the problems. ``constraint``, a narrower schema, is
+        what the backend is asked to follow instead (servers that enforce a schema with a
+        grammar then cannot write what the caller would only have to clean up, such as ids
+        outside a known set); replies are still accepted by ``schema``.
         """
         check_schema(schema)
+        if constraint is not None:
+            check_schema(constraint)
         request = replace(
-            self._request(messages, options), json_schema=schema, schema_name=schema_name
+            self._request(messages, options),
+            json_schema=constraint if constraint is not None else schema,
+            accept_schema=schema if constraint is not None else None,
+            schema_name=schema_name,
         )
         entry = self._cache_entry("structured", request, options)
         if (hit := entry.load()) is not None:

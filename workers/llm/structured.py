@@ -89,7 +89,7 @@ def structured_reply(
     Invalid output is sent back once with its problems; if the second reply is still
     invalid, raises :class:`LLMOutputError` (carrying the usage of both calls).
     """
-    schema = request.json_schema or {}
+    schema = request.accept_schema or request.json_schema or {}
     reply, usage = call(request)
     validation = validate_reply(reply.text, schema)
     if validation.ok:

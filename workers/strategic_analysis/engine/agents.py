@@ -14,6 +14,18 @@ from workers.llm.options import RequestOptions
 from workers.strategic_analysis.engine import schemas
 
 
+def _ask(client, messages: list[dict], schema: dict, role: str, evidence: list[dict],
+         name: str):
+    """One structured call of an agent with its evidence. A model is asked to follow the
+    schema tightened for models (cited ids limited to the retrieved ones, bounded lengths);
+    the reply is accepted by the schema itself, so an id a model invents anyway is dropped
+    and listed by the citation check rather than failing the step."""
+    constraint = (schemas.for_model(schema, [e["id"] for e in evidence])
+                  if client.backend.method == "llm" else None)
+    return client.structured(messages, schema, _options(role, evidence), schema_name=name,
+                             constraint=constraint)
+
+
 def _options(role: str, evidence: list[dict]) -> RequestOptions:
     """The agent's role and its retrieved evidence, as the passages the model may cite."""
     return RequestOptions(role=role, evidence=[
@@ -30,8 +42,7 @@ def analyse_perspective(client, question: str, perspective: str, evidence: list[
             "evidence provided; cite evidence ids for every finding.")},
         {"role": "user", "content": f"{question} ({perspective} perspective)"},
     ]
-    result = client.structured(messages, schemas.PERSPECTIVE, _options("analyst", evidence),
-                               schema_name="perspective")
+    result = _ask(client, messages, schemas.PERSPECTIVE, "analyst", evidence, "perspective")
     return {"perspective": perspective, **result.data}, result.usage.to_dict()
 
 
@@ -44,8 +55,7 @@ def critique(client, question: str, analyses: list[dict], evidence: list[dict]
             "below, name gaps in the evidence, and cite evidence ids.")},
         {"role": "user", "content": question + "\n\nAnalyses:\n" + json.dumps(analyses)},
     ]
-    result = client.structured(messages, schemas.CRITIQUE, _options("critic", evidence),
-                               schema_name="critique")
+    result = _ask(client, messages, schemas.CRITIQUE, "critic", evidence, "critique")
     return result.data, result.usage.to_dict()
 
 
@@ -60,8 +70,7 @@ def synthesise(client, question: str, analyses: list[dict], review: dict,
         {"role": "user", "content": question + "\n\nAnalyses:\n" + json.dumps(analyses)
          + "\n\nCritique:\n" + json.dumps(review)},
     ]
-    result = client.structured(messages, schemas.REPORT, _options("synthesiser", evidence),
-                               schema_name="report")
+    result = _ask(client, messages, schemas.REPORT, "synthesiser", evidence, "report")
     return result.data, result.usage.to_dict()
 
 
