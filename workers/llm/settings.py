@@ -35,6 +35,7 @@ class LLMSettings:
     # The `embedded` backend: an OpenAI-compatible llama.cpp server (DIA3's own or any).
     embedded_base_url: str | None = None
     embedded_api_key: Secret | str | None = None
+    embedded_timeout_s: float = 600.0
 
     request_timeout_s: float = 60.0
     max_attempts: int = 4

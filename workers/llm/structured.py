@@ -50,7 +50,9 @@ def check_schema(schema: Mapping[str, Any]) -> None:
 def validate_reply(text: str, schema: Mapping[str, Any]) -> Validation:
     """Parse ``text`` as JSON and check it against ``schema``; problems are human readable."""
     try:
-        data = json.loads(_strip_code_fence(text))
+        # strict=False: a raw newline or tab inside a string (llama.cpp's JSON grammar lets
+        # models write them) is read as the character it is instead of failing the reply.
+        data = json.loads(_strip_code_fence(text), strict=False)
     except json.JSONDecodeError as exc:
         return Validation(None, (f"reply is not valid JSON: {exc.msg} at position {exc.pos}",))
     validator = validator_for(schema)(schema)

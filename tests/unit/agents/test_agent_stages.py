@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import jsonschema
 
+from workers.llm.grammar_schema import grammar_friendly
 from workers.llm.usage import UsageRecord, summarise_usage
 from workers.strategic_analysis.engine import schemas
 from workers.strategic_analysis.engine.citations import checked, split_problems
@@ -34,7 +35,7 @@ def test_the_model_schemas_allow_only_retrieved_ids_and_accept_a_subset() -> Non
     report = schemas.for_model(schemas.REPORT, IDS)
     assert report["$defs"]["Risk"]["properties"]["evidence_ids"]["items"]["enum"] == IDS
     assert report["properties"]["citations"]["items"]["properties"]["id"]["enum"] == IDS
-    assert report["$defs"]["Risk"]["properties"]["impact"]["enum"] == [1, 2, 3, 4, 5]
+    assert report["properties"]["key_risks"]["maxItems"] == schemas.MODEL_MAX_ITEMS
     valid = {"executive_summary": "x", "overall_confidence": 0.5,
              "swot": {k: ["y"] for k in ("strengths", "weaknesses", "opportunities",
                                          "threats")},
@@ -47,6 +48,17 @@ def test_the_model_schemas_allow_only_retrieved_ids_and_accept_a_subset() -> Non
     invented = {**valid, "citations": [{"id": "nope", "quote": "q"}]}
     assert not jsonschema.Draft202012Validator(report).is_valid(invented)
     assert jsonschema.Draft202012Validator(schemas.REPORT).is_valid(invented)
+
+
+def test_bounded_numbers_become_enums_a_grammar_enforces() -> None:
+    friendly = grammar_friendly(schemas.REPORT)
+    assert friendly["$defs"]["Risk"]["properties"]["impact"]["enum"] == [1, 2, 3, 4, 5]
+    confidence = friendly["properties"]["overall_confidence"]["enum"]
+    assert confidence[0] == 0 and confidence[-1] == 1 and len(confidence) == 11
+    compound = grammar_friendly({"type": "number", "minimum": -1, "maximum": 1})["enum"]
+    assert compound[:2] == [-1, -0.8] and 0 in compound
+    for value in confidence:
+        jsonschema.validate(value, schemas.REPORT["properties"]["overall_confidence"])
 
 
 def test_the_job_summary_keeps_the_estimated_flag_retries_and_repairs() -> None:

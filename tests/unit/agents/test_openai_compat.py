@@ -16,6 +16,7 @@ from tests.unit.agents.conftest import (
 from workers.llm import LLMPermanentError, LLMTransientError, RequestOptions
 from workers.llm.context import fit_request
 from workers.llm.context_window import window_from_model_list, window_from_props
+from workers.llm.grammar_schema import grammar_friendly
 from workers.llm.messages import Evidence, LLMRequest, Message
 from workers.llm.tokens import estimate_request_tokens
 
@@ -42,7 +43,8 @@ def test_auto_mode_switches_to_json_object_when_the_server_refuses_json_schema(
     assert first.usage.upstream_requests == 2  # the refused request counts too
     assert second.usage.upstream_requests == 1
     assert formats(server) == ["json_schema", "json_object", "json_object"]
-    assert server.requests[1].json["response_format"]["schema"] == PERSPECTIVE_SCHEMA
+    sent_schema = server.requests[1].json["response_format"]["schema"]
+    assert sent_schema == grammar_friendly(PERSPECTIVE_SCHEMA)  # bounds a grammar enforces
     assert client.backend.structured_output == "json_object"
 
 

@@ -30,6 +30,7 @@ from workers.llm.backends.base import BackendReply, StreamPiece
 from workers.llm.context import fit_request
 from workers.llm.context_window import discover_window
 from workers.llm.errors import LLMError, LLMOutputError, LLMPermanentError, LLMTransientError
+from workers.llm.grammar_schema import grammar_friendly
 from workers.llm.messages import LLMRequest
 from workers.llm.prompting import provider_messages
 from workers.llm.retry import parse_duration, parse_retry_after
@@ -191,7 +192,8 @@ class OpenAIBackend:
             if not self._format_refused(request, exc):
                 raise
             refusal = exc
-        retry = {**params, "response_format": self._json_object(request)}
+        retry = {**params, "response_format": self._json_object(request),
+                 "messages": provider_messages(request, outline_schema=True)}
         try:
             completion = self._sdk_call(self._client.chat.completions.create, **retry)
         except LLMError:
@@ -209,7 +211,7 @@ class OpenAIBackend:
     def _params(self, request: LLMRequest, max_tokens: int | None) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": request.model,
-            "messages": provider_messages(request),
+            "messages": provider_messages(request, outline_schema=self._mode == "json_object"),
         }
         if request.temperature is not None:
             params["temperature"] = request.temperature
@@ -238,7 +240,8 @@ class OpenAIBackend:
 
     @staticmethod
     def _json_object(request: LLMRequest) -> dict[str, Any]:
-        return {"type": "json_object", "schema": dict(request.json_schema or {})}
+        """The servers that take this form enforce the schema with a llama.cpp grammar."""
+        return {"type": "json_object", "schema": grammar_friendly(request.json_schema or {})}
 
     def _estimated_reply(self, request: LLMRequest, text: str, requests: int = 1
                          ) -> BackendReply:

@@ -98,8 +98,8 @@ REPORT: dict[str, Any] = {
 
 # A model (not the extractive filler) gets the schemas tightened so that a small one, whose
 # output a grammar constrains (llama.cpp turns the schema into one), can only cite retrieved
-# ids, writes a bounded amount and picks integers from their range (llama.cpp's grammar
-# ignores minimum/maximum). Every tightened schema accepts a subset of the original's values.
+# ids and writes a bounded amount. Every tightened schema accepts a subset of the original's
+# values.
 MODEL_MAX_ITEMS = 3
 MODEL_MAX_CITATIONS = 5
 MODEL_MAX_TEXT = 300
@@ -107,7 +107,7 @@ MODEL_MAX_TEXT = 300
 
 def for_model(schema: dict[str, Any], evidence_ids: list[str]) -> dict[str, Any]:
     """``schema`` for an LLM: cited ids restricted to ``evidence_ids``, lists and texts
-    bounded, bounded integers as enums."""
+    bounded."""
     ids = {"type": "string", "enum": list(evidence_ids)}
 
     def tighten(node: Any, name: str = "") -> Any:
@@ -127,8 +127,6 @@ def for_model(schema: dict[str, Any], evidence_ids: list[str]) -> dict[str, Any]
             out["maxItems"] = min(out.get("maxItems", limit), limit)
         if kind == "string" and "enum" not in out:
             out["maxLength"] = min(out.get("maxLength", MODEL_MAX_TEXT), MODEL_MAX_TEXT)
-        if kind == "integer" and "minimum" in out and "maximum" in out:
-            out["enum"] = list(range(out["minimum"], out["maximum"] + 1))
         return out
 
     return tighten(schema)
