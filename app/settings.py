@@ -195,6 +195,9 @@ class Settings:
         10_000, "Most recent observations of a series that forecast models are fitted, chosen "
         "and backtested on (older values are left out; the result's fit_window says which were "
         "used); 0 fits on every value", int)
+    anomaly_series_per_step: int = setting(
+        20, "Series one step of an anomaly job examines (about 0.1 s per 10,000 values in "
+        "streaming mode)", int)
     # --- knowledge base ---------------------------------------------------------------------
     chroma_url: str = setting(
         "", "Chroma server (http[s]://host:port); empty runs an embedded Chroma server on "

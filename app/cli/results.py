@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from app.cli.tables import ROWS, bullets, facts, more, num, pct, shorten, table, usage_line
-from app.reports import duration, forecast_series, sentiment_extremes, when
+from app.reports import anomaly_series, duration, forecast_series, sentiment_extremes, when
 
 Renderables = list[RenderableType]
 TREND_ROWS = 40
@@ -100,6 +100,22 @@ def forecast(result: dict, job: dict) -> Renderables:
     return [t, *([bullets("Fallbacks", notes)] if notes else [])]
 
 
+def anomaly(result: dict, job: dict) -> Renderables:
+    all_series = anomaly_series(result)
+    if not all_series:
+        raise ValueError("no anomaly series in this result")
+    t = table(f"Anomalies in {len(all_series)} series", "series", "mode", "anomalies",
+              "change points", f"first {FIRST_STEPS} (index kind score)",
+              caption="Every anomaly, change point and score with --json", text=(0, 1, 4))
+    for number, series in enumerate(all_series, 1):
+        found = series["anomalies"]
+        first = [f"{a['index']} {a['kind']} {num(a['score'])}" for a in found[:FIRST_STEPS]]
+        t.add_row(str(series.get("name") or number), str(series.get("mode", "?")),
+                  str(len(found)), str(len(series.get("change_points") or [])),
+                  "\n".join(first) or "none")
+    return [t]
+
+
 def first_steps(series: dict, level: str | None) -> list[str]:
     band = (series.get("intervals") or {}).get(level) or {}
     lower, upper = band.get("lower") or [], band.get("upper") or []
@@ -164,6 +180,31 @@ def monte_carlo(result: dict, job: dict) -> Renderables:
                        *([pct(row.get("p_hit_above")), pct(row.get("p_hit_below"))]
                          if crossing else []))
         out.append(th)
+    return out + monte_carlo_pricing(result)
+
+
+def monte_carlo_pricing(result: dict) -> Renderables:
+    """Barrier, control variate and Greeks of a priced payoff, when the result has them."""
+    out: Renderables = []
+    barrier, cv = result.get("barrier"), result.get("control_variate")
+    if barrier or cv or result.get("sampling") == "sobol":
+        touched = (barrier or {}).get("p_touched") or {}
+        out.append(facts("Pricing", [
+            ("sampling", result.get("sampling")),
+            ("barrier", barrier and f"{barrier['kind']} at {barrier['level']:g} "
+                                    f"({barrier['monitoring']})"),
+            ("P(barrier touched)", touched.get("value")),
+            ("control variate", cv and f"{cv['control']}, β {num(cv['beta'])}"),
+            ("mean without it", cv and cv.get("sample_mean")),
+            ("variance reduction", cv and cv.get("variance_reduction"))]))
+    greeks = result.get("greeks") or {}
+    if greeks:
+        g = table("Greeks", "greek", "method", "value", "standard error")
+        for greek, methods in greeks.items():
+            for method, estimate in methods.items():
+                g.add_row(greek, method.replace("_", " "), num(estimate.get("value")),
+                          num(estimate.get("standard_error")))
+        out.append(g)
     return out
 
 
@@ -237,6 +278,7 @@ def smoke(result: dict, job: dict) -> Renderables:
 
 RENDERERS: dict[str, Callable[[dict, dict], Renderables]] = {
     "sentiment": sentiment, "forecast": forecast, "scenario_forecast": scenario_forecast,
+    "anomaly": anomaly,
     "monte_carlo": monte_carlo, "ingest": ingest, "youtube": youtube,
     "strategic_analysis": strategic_analysis, "summarize": summarize, "smoke": smoke,
 }

@@ -20,7 +20,8 @@ TABLE_ROWS = 50
 
 
 def result_kind(result: Any) -> str:
-    """``sentiment``, ``youtube``, ``monte_carlo``, ``forecast``, ``report`` or ``json``."""
+    """``sentiment``, ``youtube``, ``monte_carlo``, ``forecast``, ``anomaly``, ``report`` or
+    ``json``."""
     if not isinstance(result, dict):
         return "json"
     if isinstance(result.get("counts"), dict) and isinstance(result.get("items"), list):
@@ -29,6 +30,8 @@ def result_kind(result: Any) -> str:
         return "monte_carlo"
     if forecast_series(result):
         return "forecast"
+    if anomaly_series(result):
+        return "anomaly"
     if result.get("video_id") and isinstance(result.get("sentiment"), dict):
         return "youtube"
     if isinstance(result.get("markdown"), str) or isinstance(result.get("report"), str):
@@ -43,6 +46,16 @@ def forecast_series(result: dict) -> list[dict]:
     series = result.get("series")
     if isinstance(series, list) and series and all(
             isinstance(s, dict) and isinstance(s.get("forecast"), list) for s in series):
+        return series
+    return []
+
+
+def anomaly_series(result: dict) -> list[dict]:
+    """The series of an anomaly result (each with its ``anomalies`` and ``scores``)."""
+    series = result.get("series")
+    if isinstance(series, list) and series and all(
+            isinstance(s, dict) and isinstance(s.get("anomalies"), list)
+            and isinstance(s.get("scores"), list) for s in series):
         return series
     return []
 
@@ -141,6 +154,12 @@ def _monte_carlo(result: dict) -> list[str]:
             ["threshold", "P(above)", "P(below)"],
             [[t.get("threshold"), t.get("p_above"), t.get("p_below")]
              for t in result["thresholds"]])]
+    greeks = result.get("greeks") or {}
+    if greeks:
+        out += ["", "### Greeks", "", table(
+            ["greek", "method", "value", "standard error"],
+            [[greek, method, e.get("value"), e.get("standard_error")]
+             for greek, methods in greeks.items() for method, e in methods.items()])]
     return out
 
 
@@ -160,6 +179,21 @@ def _forecast(result: dict) -> list[str]:
             rows.append([label, point, *bounds])
         out += [f"### {md.inline(name)} ({md.inline(series.get('model', 'model'))})", "",
                 table(header, rows), ""]
+    return out
+
+
+def _anomaly(result: dict) -> list[str]:
+    out: list[str] = []
+    for number, series in enumerate(anomaly_series(result)):
+        name = series.get("name") or f"series {number + 1}"
+        anomalies = series["anomalies"]
+        out += [f"### {md.inline(name)} ({md.inline(series.get('mode', ''))}): "
+                f"{len(anomalies)} anomalies, {len(series.get('change_points') or [])} change "
+                "points", ""]
+        if anomalies:
+            out += [table(["index", "time", "kind", "score"],
+                          [[a.get("index"), a.get("timestamp", ""), a.get("kind"),
+                            a.get("score")] for a in anomalies[:TABLE_ROWS]]), ""]
     return out
 
 
@@ -194,6 +228,7 @@ def _json_block(value: Any) -> list[str]:
 
 
 SECTIONS = {"sentiment": _sentiment, "monte_carlo": _monte_carlo, "forecast": _forecast,
+            "anomaly": _anomaly,
             "report": _report, "youtube": _youtube}
 
 

@@ -6,8 +6,8 @@ thin Celery wrappers, and ``engine/``, the plain functions they call). Importing
 ``app.workflows.<name>`` registers its workflows; workers import ``workers.<name>.tasks``.
 """
 
-CAPABILITIES = ("sentiment", "forecast", "monte_carlo", "knowledge", "strategic_analysis",
-                "summarize", "smoke")
+CAPABILITIES = ("sentiment", "forecast", "anomaly", "monte_carlo", "knowledge",
+                "strategic_analysis", "summarize", "smoke")
 
 
 def task_modules() -> list[str]:

@@ -1,7 +1,8 @@
 """Each result chart in a real browser, checked on what it drew (``tests/ui/vega.py``): bars
 that rise from zero on an axis that starts at 0, VaR labels that stand apart, quantiles in
-numeric order, a forecast with its observed history, the sentiment trend and extremes; a
-failed job's steps in final states that do not grow; nothing loaded from another host."""
+numeric order, a forecast with its observed history, anomalies marked on their series, the
+sentiment trend and extremes; a failed job's steps in final states that do not grow; nothing
+loaded from another host."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ TEXTS = ["I love this product, it is wonderful", "Terrible support, never again"
 DAYS = [1, 2, 3, 1, 2, 3]  # the 2nd of March has both negative texts
 MONTHLY = [112, 118, 132, 129, 121, 135, 148, 148, 136, 119, 104, 118,
            115, 126, 141, 135, 125, 149, 170, 170, 158, 133, 114, 140]
+LATENCY = [50.0 + (i % 7) * 0.5 + (30.0 if i == 60 else 0.0) + (12.0 if i >= 100 else 0.0)
+           for i in range(160)]
 QUANTILE_ORDER = ["p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99"]
 PX = 1.0  # tolerance of positions on the screen
 
@@ -52,6 +55,8 @@ def jobs(api_url, dia3_env) -> dict[str, str]:
             "series": {"values": MONTHLY, "frequency": "MS", "horizon": 6,
                        "season_length": 12}, "n_paths": 500, "seed": 1}),
         "youtube": client.submit("youtube", {"video": VIDEO, "collection": collection}),
+        "anomaly": client.submit("anomaly", {"series": [{"name": "latency",
+                                                         "values": LATENCY}]}),
         "failed": client.submit("smoke", {"start": 1, "fail_attempts": 1}),
     }
     out = {"key": key}
@@ -209,4 +214,20 @@ def test_a_failed_jobs_steps_end_in_final_states_without_growing(page, dashboard
     assert "None" not in page.get_by_test_id("stDataFrame").inner_text()
     expect(page.get_by_role("button", name="Retry from the failed step")).to_be_visible()
     shot(page, "failed-steps")
+    assert page.outside == [], page.outside
+
+
+def test_anomalies_are_marked_on_their_series(page, dashboard_url, jobs):
+    open_job(page, dashboard_url, jobs, "anomaly")
+    chart = vega.chart(page, "Anomalies (", prefix=True)
+    [line] = chart.marks("line")
+    assert line.vertices == len(LATENCY)
+    points = {int(float(p.data["t"])): p for p in chart.marks("symbol")}
+    assert points[60].data["kind"] == "spike"
+    assert float(points[60].data["value"]) == LATENCY[60]
+    assert all(points[60].box.y < p.box.y for t, p in points.items() if t != 60)  # the top
+    [rule] = chart.marks("rule")
+    assert int(float(rule.data["t"])) == 100  # the level shift's change point
+    assert line.box.x - PX <= rule.box.x <= line.box.x + line.box.width + PX
+    shot(page, "anomaly")
     assert page.outside == [], page.outside

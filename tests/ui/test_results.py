@@ -288,3 +288,45 @@ def test_steps_of_an_ended_job_keep_their_duration_and_pending_ones_show_a_dash(
     frame = steps_frame(job).set_index("step")
     assert frame["seconds"].to_dict() == {"a": "1.500", "b": "2.250", "c": "98.000", "d": "–"}
     assert frame.loc["d", "state"] == "not_run" and frame.loc["d", "started"] == ""
+
+
+ANOMALY_VALUES = [50.0 + (i % 7) * 0.5 + (30.0 if i == 60 else 0.0) + (12.0 if i >= 100 else 0.0)
+                  for i in range(160)]
+
+
+@pytest.fixture(scope="module")
+def anomaly() -> dict:
+    from workers.anomaly.engine import detect_series
+    found = detect_series({"values": ANOMALY_VALUES, "timestamps": None, "mode": "batch",
+                           "season_length": None, "sensitivity": 0.5})
+    return {"series": [{"name": "latency", **found}], "count": 1,
+            "anomalies": len(found["anomalies"])}
+
+
+def test_anomalies_are_marked_on_the_series_from_the_params(anomaly):
+    from ui.dashboard import charts, results
+    series = anomaly["series"][0]
+    assert result_kind(anomaly) == "anomaly"
+    assert {a["index"]: a["kind"] for a in series["anomalies"]}[60] == "spike"
+    assert [c["index"] for c in series["change_points"]] == [100]
+    [history] = results.observed_history({"series": [{"values": ANOMALY_VALUES}]}, 1)
+    spec = charts.anomaly_chart(series, history).to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "point", "rule"]
+    rows = {key: rows for key, rows in spec["datasets"].items()}
+    points = [r for data in rows.values() for r in data if "kind" in r and "value" in r]
+    assert {(p["t"], p["value"], p["kind"]) for p in points} >= {(60, ANOMALY_VALUES[60],
+                                                                  "spike")}
+    # without the values (params not at hand) the scores are the line
+    spec = charts.anomaly_chart(series, None).to_dict()
+    line = [r for data in spec["datasets"].values() for r in data if "kind" not in r]
+    assert len(line) == len(ANOMALY_VALUES) and "score" in line[0]
+
+
+def test_an_anomaly_result_gets_its_chart_table_and_report(anomaly):
+    at = rendered(anomaly)
+    assert at.session_state["kind"] == "anomaly"
+    [spec] = chart_specs(at)
+    assert "Anomalies (" in spec and marks(spec) == ["line", "point", "rule"]
+    assert 60 in list(at.dataframe[0].value["index"])
+    text = job_markdown(JOB, anomaly)
+    assert "### latency (batch)" in text and "| 60 |" in text and "spike" in text

@@ -59,3 +59,18 @@ def test_a_result_of_an_unknown_shape_is_shown_as_json_not_a_traceback():
     text = shown({"workflow": "forecast"}, odd)
     assert json.loads(text) == odd
     assert json.loads(shown({"workflow": "brand_new"}, [1, 2])) == [1, 2]
+
+
+def test_anomalies_are_counted_per_series_with_the_first_ones():
+    result = {"count": 2, "anomalies": 3, "series": [
+        {"name": "latency", "mode": "batch", "scores": [0.0] * 5, "change_points": [{}],
+         "anomalies": [{"index": 1, "kind": "spike", "score": 0.98765},
+                       {"index": 3, "kind": "level_shift", "score": 0.5}]},
+        {"name": "errors", "mode": "streaming", "scores": [0.0] * 5, "change_points": [],
+         "anomalies": []}]}
+    text = shown({"workflow": "anomaly"}, result)
+    assert "Anomalies in 2 series" in text
+    assert "1 spike 0.9877" in text and "3 level_shift 0.5" in text
+    latency, errors = (line for line in text.splitlines() if "latency" in line or "errors" in line)
+    assert "batch" in latency and "2" in latency
+    assert "streaming" in errors and "none" in errors

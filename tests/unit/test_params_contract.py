@@ -117,7 +117,7 @@ def test_monte_carlo_is_one_of_its_models_told_apart_by_model():
         assert {"model", "n_simulations", "params"} <= set(variant["required"])
         assert variant["additionalProperties"] is False
         params[model] = resolve(schema, variant["properties"]["params"]["allOf"][0]["$ref"])
-    assert set(params["gbm"]["required"]) == {"s0", "drift", "volatility"}
+    assert set(params["gbm"]["required"]) == {"s0", "volatility"}  # drift: or rate
     assert params["gbm"]["properties"]["s0"] == {
         "type": "number", "minimum": 0, "exclusiveMinimum": True,
         "description": "Price at time 0"}

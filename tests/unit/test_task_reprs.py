@@ -18,6 +18,7 @@ PLANTED = "planted-4f1e9c-secret-text"
 PARAMS = {
     "sentiment": {"texts": [f"{PLANTED} is great", "fine"], "ids": [PLANTED, "b"]},
     "forecast": {"series": [{"name": PLANTED, "values": [1.0, 2.0, 3.0, 4.0]}], "horizon": 2},
+    "anomaly": {"series": [{"name": PLANTED, "values": [1.0, 2.0, 3.0, 4.0] * 3}]},
     "summarize": {"text": f"{PLANTED}. " * 50, "focus": PLANTED},
     "monte_carlo": {"model": "scenario", "n_simulations": 1000, "params": {
         "variables": {"planted_4f1e9c": {"dist": "normal", "mean": 1, "std": 1}},

@@ -156,6 +156,41 @@ def forecast_chart(series: dict, observed: list | None = None) -> alt.LayerChart
     return alt.layer(*bands, lines).properties(title=title)
 
 
+ANOMALY_KINDS = {"spike": "#d62728", "level_shift": "#9467bd", "variance_change": "#ff7f0e"}
+
+
+def anomaly_chart(series: dict, observed: list | None = None) -> alt.LayerChart:
+    """The series (from the job's params: a result holds scores, not values) with each
+    anomaly marked as a point coloured by its kind and each change point as a rule; without
+    the values, the score per point takes the line's place."""
+    scores = series.get("scores") or []
+    values = observed if observed and len(observed) == len(scores) else None
+    field = "value" if values is not None else "score"
+    line_values = values if values is not None else scores
+    rows = [{"t": i, field: v} for i, v in enumerate(line_values) if isinstance(v, (int, float))]
+    line = alt.Chart(pd.DataFrame(rows)).mark_line(color="#333333").encode(
+        x=alt.X("t:Q", title="index"), y=alt.Y(f"{field}:Q", title=field),
+        tooltip=["t:Q", f"{field}:Q"])
+    marks = [{"t": a["index"], field: line_values[a["index"]], "kind": a["kind"],
+              "score": a.get("score")} for a in series.get("anomalies") or []
+             if 0 <= a.get("index", -1) < len(line_values)
+             and isinstance(line_values[a["index"]], (int, float))]
+    layers: list = [line]
+    if marks:
+        kinds = [k for k in ANOMALY_KINDS if any(m["kind"] == k for m in marks)]
+        layers.append(alt.Chart(pd.DataFrame(marks)).mark_point(filled=True, size=80).encode(
+            x="t:Q", y=f"{field}:Q", color=alt.Color("kind:N", title=None, scale=alt.Scale(
+                domain=kinds, range=[ANOMALY_KINDS[k] for k in kinds])),
+            tooltip=["t:Q", f"{field}:Q", "kind:N", "score:Q"]))
+    changes = [{"t": c["index"], "kind": c.get("kind")} for c in series.get("change_points")
+               or []]
+    if changes:
+        layers.append(alt.Chart(pd.DataFrame(changes)).mark_rule(strokeDash=[4, 4],
+                                                                  color="#9467bd").encode(
+            x="t:Q", tooltip=["t:Q", "kind:N"]))
+    return alt.layer(*layers).properties(title=f"Anomalies ({len(marks)})")
+
+
 def video_timeline(result: dict) -> alt.LayerChart | None:
     """Mean sentiment per window of video time (minutes), labelled by window."""
     points = (result.get("sentiment") or {}).get("points") or []

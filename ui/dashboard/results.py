@@ -10,7 +10,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.reports import forecast_series, job_markdown, result_kind, sentiment_extremes
+from app.reports import (
+    anomaly_series,
+    forecast_series,
+    job_markdown,
+    result_kind,
+    sentiment_extremes,
+)
 from app.reports import markup as md
 from ui.dashboard import charts
 
@@ -78,8 +84,9 @@ def monte_carlo(result: dict, job: dict) -> None:
 
 
 def observed_history(params: dict, count: int) -> list[list | None]:
-    """Each forecast series' observed values, from the job's params (``series`` is one
-    object for a scenario forecast, a list in result order otherwise); None where unknown."""
+    """Each forecast or anomaly series' observed values, from the job's params (``series``
+    is one object for a scenario forecast, a list in result order otherwise); None where
+    unknown."""
     series = params.get("series")
     series = [series] if isinstance(series, dict) else series
     if not isinstance(series, list) or len(series) != count:
@@ -97,6 +104,19 @@ def forecast(result: dict, job: dict) -> None:
         _chart(charts.mc_fan(series))
         for note in series.get("notes") or []:
             st.caption(md.inline(note))
+
+
+def anomaly(result: dict, job: dict) -> None:
+    all_series = anomaly_series(result)
+    history = observed_history(job.get("params") or {}, len(all_series))
+    for series, observed in zip(all_series, history, strict=True):
+        if series.get("name"):
+            st.markdown(f"**{md.inline(series['name'])}**")
+        _chart(charts.anomaly_chart(series, observed))
+        if series["anomalies"]:
+            st.dataframe(pd.DataFrame([{"index": a["index"], "time": a.get("timestamp", ""),
+                                        "kind": a["kind"], "score": a["score"]}
+                                       for a in series["anomalies"]]), hide_index=True)
 
 
 def youtube(result: dict, job: dict) -> None:
@@ -151,7 +171,7 @@ def citation_problems(problems: Any) -> None:
 
 
 RENDERERS = {"sentiment": sentiment, "youtube": youtube, "monte_carlo": monte_carlo,
-             "forecast": forecast, "report": report}
+             "forecast": forecast, "anomaly": anomaly, "report": report}
 
 
 def downloads(job: dict, result: Any) -> None:

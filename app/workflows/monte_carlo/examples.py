@@ -8,6 +8,18 @@ EXAMPLES = (
         "params": {"s0": 100, "drift": 0.05, "volatility": 0.2, "horizon": 1, "steps": 52,
                    "payoff": "max(S - 105, 0)"},
         "thresholds": [10]}),
+    Example("gbm: a down-and-out call priced risk-neutrally, the barrier watched continuously, "
+            "on Sobol paths with the terminal price as control variate", {
+        "model": "gbm", "n_simulations": 131_072, "seed": 7, "sampling": "sobol",
+        "control_variate": True,
+        "params": {"s0": 100, "rate": 0.05, "volatility": 0.2, "horizon": 1, "steps": 52,
+                   "payoff": "max(S - 100, 0)",
+                   "barrier": {"kind": "down-and-out", "level": 90}}}),
+    Example("gbm: a half-year call on a dividend payer, its delta and vega by both estimators", {
+        "model": "gbm", "n_simulations": 100_000, "seed": 7, "antithetic": True,
+        "params": {"s0": 100, "rate": 0.05, "dividend_yield": 0.02, "volatility": 0.2,
+                   "horizon": 0.5, "steps": 1, "payoff": "max(S - 100, 0)",
+                   "greeks": ["pathwise", "likelihood_ratio"]}}),
     Example("bootstrap: twenty steps resampled from a price history in blocks of two", {
         "model": "bootstrap", "n_simulations": 10_000, "seed": 11,
         "params": {"history": [100, 101.5, 99.8, 102.3, 103.1, 101.9, 104.6, 105.2, 103.8,

@@ -12,6 +12,12 @@ from marshmallow import Schema, fields, validate, validates_schema
 from app.workflows.fields import EngineErrors, Number, NumberList, discriminator
 from app.workflows.monte_carlo.distributions import PARAMETERS
 from app.workflows.monte_carlo.expression import FUNCTIONS, MAX_LENGTH
+from app.workflows.monte_carlo.pricing import (
+    BARRIER_KINDS,
+    GREEK_METHODS,
+    MONITORING,
+    PRICING_DEFAULTS,
+)
 from app.workflows.monte_carlo.validation import (
     MAX_STEPS,
     MAX_VARIABLES,
@@ -43,8 +49,19 @@ class ModelParams(Schema):
         errors.raise_any()
 
 
+class Barrier(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(BARRIER_KINDS), metadata={
+        "description": "up/down: the side the barrier lies on; in/out: the payoff counts only "
+                       "if the price touched it / never touched it"})
+    level = Number(required=True, validate=POSITIVE, metadata={
+        "description": "Barrier price: above s0 for up, below s0 for down"})
+
+
 class PathParams(ModelParams):
     """What both price-path models take."""
+
+    barrier = fields.Nested(Barrier, allow_none=True, metadata={
+        "description": "A knock-in or knock-out barrier applied to the payoff (no rebate)"})
 
     steps = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, MAX_STEPS),
                            metadata={"default": PATH_DEFAULTS["steps"],
@@ -56,7 +73,29 @@ class PathParams(ModelParams):
 class GbmParams(PathParams):
     engine_model = "gbm"
     s0 = Number(required=True, validate=POSITIVE, metadata={"description": "Price at time 0"})
-    drift = Number(required=True, metadata={"description": "Drift per unit of time (μ)"})
+    drift = Number(allow_none=True, metadata={
+        "description": "Drift per unit of time (μ); required unless rate is given, then it is "
+                       "rate − dividend_yield (risk-neutral)"})
+    rate = Number(allow_none=True, metadata={
+        "default": PRICING_DEFAULTS["rate"],
+        "description": "Continuously compounded risk-free rate per unit of time"})
+    dividend_yield = Number(allow_none=True, metadata={
+        "default": PRICING_DEFAULTS["dividend_yield"],
+        "description": "Continuous dividend yield per unit of time"})
+    discount = fields.Boolean(allow_none=True, metadata={
+        "default": PRICING_DEFAULTS["discount"],
+        "description": "Discount a payoff by exp(−rate·horizon) (a price S is never "
+                       "discounted)"})
+    monitoring = fields.String(allow_none=True, validate=validate.OneOf(MONITORING), metadata={
+        "default": PRICING_DEFAULTS["monitoring"],
+        "description": "Barriers and threshold crossings: continuous (Brownian-bridge "
+                       "correction between steps) or discrete (at the steps only)"})
+    greeks = fields.List(fields.String(validate=validate.OneOf(GREEK_METHODS)),
+                         allow_none=True, validate=validate.Length(max=len(GREEK_METHODS)),
+                         metadata={"default": PRICING_DEFAULTS["greeks"],
+                                   "description": "Estimators of delta and vega of the payoff, "
+                                                  "with standard errors (with a barrier: "
+                                                  "pathwise, continuous monitoring)"})
     volatility = Number(required=True, validate=validate.Range(min=0),
                         metadata={"description": "Volatility per unit of time (σ)"})
     horizon = Number(allow_none=True, validate=POSITIVE, metadata={

@@ -15,9 +15,18 @@ from app.workflows.monte_carlo.checks import boolean, choice, get, integer, join
 from app.workflows.monte_carlo.distributions import PARAMETERS, check_parameters, cholesky_factor
 from app.workflows.monte_carlo.errors import MonteCarloInputError
 from app.workflows.monte_carlo.expression import FUNCTIONS, compile_expression
+from app.workflows.monte_carlo.pricing import (
+    check_discounting,
+    read_barrier,
+    read_pricing,
+    read_rates,
+)
 from app.workflows.monte_carlo.reach import check_bootstrap, check_gbm
 
 MODELS = ("gbm", "bootstrap", "scenario")
+SAMPLING = ("pseudo", "sobol")
+#: the largest dimension scipy's Sobol generator has direction numbers for (one per step)
+MAX_SOBOL_DIMENSION = 21201
 MAX_SIMULATIONS = 1_000_000_000
 MAX_STEPS = 100_000
 MAX_SEED = 2**63 - 1
@@ -45,19 +54,23 @@ DEFAULTS = {
     "exact_limit": 20_000,
     "relative_accuracy": 0.001,
     "path_crossing": False,
+    "sampling": "pseudo",
+    "control_variate": False,
 }
 
 
 def _gbm(p: dict, path: str) -> dict:
     out = {
         "s0": number(get(p, "s0", path), join(path, "s0"), 0, lo_open=True),
-        "drift": number(get(p, "drift", path), join(path, "drift")),
+        **read_rates(p, path),
         "volatility": number(get(p, "volatility", path), join(path, "volatility"), 0),
         "horizon": number(get(p, "horizon", path, PATH_DEFAULTS["horizon"]),
                           join(path, "horizon"), 0, lo_open=True),
         "steps": _steps(p, path),
     }
+    check_discounting(out["rate"], out["horizon"], path)
     check_gbm(out, path)
+    out.update(read_pricing(p, path, out))
     return out
 
 
@@ -94,7 +107,8 @@ def _bootstrap(p: dict, path: str) -> dict:
                     join(path, "block_length"), 1, max(1, log_returns.size))
     s0 = number(get(p, "s0", path, s0_default), join(path, "s0"), 0, lo_open=True)
     check_bootstrap(log_returns.tolist(), s0, steps, block, path, source)
-    return {"log_returns": log_returns.tolist(), "s0": s0, "steps": steps, "block_length": block}
+    return {"log_returns": log_returns.tolist(), "s0": s0, "steps": steps, "block_length": block,
+            "barrier": read_barrier(p, path, s0)}
 
 
 def _variable(name: str, spec: dict, path: str) -> dict:
@@ -210,5 +224,29 @@ def validate_spec(spec: dict) -> dict:
     out["exact_limit"] = integer(opt["exact_limit"], "exact_limit", 0, 200_000)
     out["relative_accuracy"] = number(opt["relative_accuracy"], "relative_accuracy", 1e-5, 0.05)
     out["path_crossing"] = boolean(opt["path_crossing"], "path_crossing")
+    out["sampling"] = choice(opt["sampling"], "sampling", SAMPLING)
+    out["control_variate"] = boolean(opt["control_variate"], "control_variate")
     out["params"] = validate_params(model, get(spec, "params", ""))
+    _check_methods(out)
     return out
+
+
+def _check_methods(spec: dict) -> None:
+    """The sampling and variance-reduction options that do not go together."""
+    model = spec["model"]
+    if spec["control_variate"] and model != "gbm":
+        raise MonteCarloInputError("control_variate", "is available for the gbm model (its "
+                                                      "terminal price has a known mean)")
+    if spec["sampling"] != "sobol":
+        return
+    if model == "bootstrap":
+        raise MonteCarloInputError("sampling", "sobol is for the gbm and scenario models")
+    if spec["antithetic"]:
+        raise MonteCarloInputError("antithetic", "is not combined with sampling sobol")
+    size = spec["block_size"]
+    if size & (size - 1):
+        raise MonteCarloInputError("block_size", "must be a power of two with sampling sobol "
+                                                 "(each block is one scrambled Sobol sequence)")
+    if model == "gbm" and spec["params"]["steps"] > MAX_SOBOL_DIMENSION:
+        raise MonteCarloInputError("params.steps", f"must be at most {MAX_SOBOL_DIMENSION} "
+                                                   "with sampling sobol (one dimension a step)")

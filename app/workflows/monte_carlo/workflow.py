@@ -23,6 +23,7 @@ from app.workflows.monte_carlo.validation import (
     MAX_SIMULATIONS,
     MAX_THRESHOLDS,
     PERCENT_OPTIONS,
+    SAMPLING,
     validate_params,
     validate_spec,
 )
@@ -70,6 +71,14 @@ class Simulation(Schema):
     fan_points = integer_option("fan_points", "Time points of the fan chart")
     path_crossing = fields.Boolean(load_default=None, metadata={
         "description": "Threshold probabilities count any crossing along the path"})
+    sampling = fields.String(load_default=None, validate=validate.OneOf(SAMPLING), metadata={
+        "default": DEFAULTS["sampling"],
+        "description": "pseudo: independent random paths; sobol: randomized quasi-Monte Carlo "
+                       "(scrambled Sobol points, Brownian-bridge paths; gbm and scenario), "
+                       "one independent scramble per block"})
+    control_variate = fields.Boolean(load_default=None, metadata={
+        "default": DEFAULTS["control_variate"],
+        "description": "Adjust the mean by the terminal price, whose mean is known (gbm)"})
 
     @validates_schema(skip_on_field_errors=True)
     def _amount_of_work(self, data: dict, **kwargs) -> None:

@@ -28,6 +28,31 @@ SPECS = {
                  "params": {"variables": {"a": {"dist": "uniform", "low": -1, "high": 2},
                                           "b": {"dist": "pert", "low": 0, "mode": 1, "high": 4}},
                             "expression": "a * b"}},
+    "gbm_sobol_barrier_control": {
+        "model": "gbm", "n_simulations": 20_000, "seed": 4, "block_size": 1024,
+        "sampling": "sobol", "control_variate": True, "thresholds": [80, 100, 125],
+        "path_crossing": True,
+        "params": {"s0": 100, "rate": 0.03, "volatility": 0.25, "steps": 24,
+                   "payoff": "max(S - 100, 0)",
+                   "barrier": {"kind": "up-and-out", "level": 140}}},
+    "gbm_greeks_antithetic_control": {
+        "model": "gbm", "n_simulations": 30_001, "seed": 8, "block_size": 2048,
+        "antithetic": True, "control_variate": True,
+        "params": {"s0": 50, "rate": 0.02, "dividend_yield": 0.01, "volatility": 0.3,
+                   "steps": 6, "payoff": "max(45 - S, 0)",
+                   "greeks": ["pathwise", "likelihood_ratio"]}},
+    "gbm_barrier_greeks_antithetic": {
+        "model": "gbm", "n_simulations": 20_001, "seed": 9, "block_size": 1024,
+        "antithetic": True,
+        "params": {"s0": 100, "rate": 0.05, "volatility": 0.2, "steps": 10,
+                   "payoff": "max(S - 95, 0)", "barrier": {"kind": "down-and-in", "level": 85},
+                   "greeks": ["pathwise"]}},
+    "scenario_sobol": {
+        "model": "scenario", "n_simulations": 10_000, "seed": 2, "block_size": 512,
+        "sampling": "sobol",
+        "params": {"variables": {"a": {"dist": "lognormal", "mu": 0, "sigma": 0.5},
+                                 "b": {"dist": "triangular", "low": 0, "mode": 1, "high": 3}},
+                   "expression": "a - b"}},
 }  # fmt: skip
 
 

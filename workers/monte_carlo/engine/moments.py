@@ -16,9 +16,10 @@ EMPTY: Moments = (0, 0.0, 0.0)
 def block_moments(values: np.ndarray) -> Moments:
     if values.size == 0:
         return EMPTY
-    mean = float(values.mean())
-    dev = values - mean
-    return int(values.size), mean, float(dev @ dev)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: see engine/finite.py
+        mean = float(values.mean())
+        dev = values - mean
+        return int(values.size), mean, float(dev @ dev)
 
 
 def combine(a: Moments, b: Moments) -> Moments:

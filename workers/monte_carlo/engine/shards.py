@@ -16,14 +16,14 @@ from collections.abc import Callable
 import numpy as np
 
 from app.workflows.monte_carlo.errors import MonteCarloInputError
-from app.workflows.monte_carlo.expression import compile_expression
 from app.workflows.monte_carlo.planning import fingerprint, n_blocks, plan_shards  # noqa: F401
-from app.workflows.monte_carlo.validation import PAYOFF_NAMES
 from workers.monte_carlo.engine import moments
 from workers.monte_carlo.engine.paths import Recorder, step_grid, walk_block, walk_for
+from workers.monte_carlo.engine.payoffs import PathOutcome
 from workers.monte_carlo.engine.scenario import ScenarioModel
 from workers.monte_carlo.engine.sketch import QuantileSketch
 from workers.monte_carlo.engine.summary import summarise
+from workers.monte_carlo.engine.tally import block_tally
 
 
 def block_rng(seed: int, block: int) -> np.random.Generator:
@@ -45,8 +45,8 @@ class _ShardState:
         self.minimum, self.maximum = math.inf, -math.inf
         self.above = np.zeros(thresholds.size, dtype=np.int64)
         self.below = np.zeros(thresholds.size, dtype=np.int64)
-        self.hit_above = np.zeros(thresholds.size, dtype=np.int64)
-        self.hit_below = np.zeros(thresholds.size, dtype=np.int64)
+        self.crossings: list[list] = []  # per block: tally of touching the watched levels
+        self.estimates: list[list] = []  # per block: tally of control variate and Greeks
         self.invalid = 0
         self.fan: list[QuantileSketch] | None = None
         self.samples: np.ndarray | None = None
@@ -88,10 +88,15 @@ class _ShardState:
             "fan": [s.to_dict() for s in self.fan] if self.fan is not None else None,
             "samples": self.samples.tolist() if self.samples is not None else None,
         }
-        if self.spec["model"] != "scenario" and self.spec["path_crossing"]:
-            out["hit_above"] = self.hit_above.tolist()
-            out["hit_below"] = self.hit_below.tolist()
+        if self.spec["model"] != "scenario":
+            out["crossings"] = self.crossings
+            out["estimates"] = self.estimates
         return out
+
+    def tally(self, into: list[list], columns: np.ndarray | None, half: int,
+              cross: bool) -> None:  # fmt: skip
+        if columns is not None:
+            into.append(block_tally(columns, half, self.spec["antithetic"], cross))
 
 
 def _block_size(spec: dict, block: int) -> int:
@@ -104,9 +109,11 @@ BlockRunner = Callable[[int, np.random.Generator, int], int]  # (block, rng, siz
 
 def _scenario_runner(spec: dict, state: _ShardState) -> BlockRunner:
     scenario = ScenarioModel(spec["params"])
+    sobol = spec["sampling"] == "sobol"
 
     def run(block: int, rng: np.random.Generator, size: int) -> int:
-        state.add(scenario.block(rng, size, spec["antithetic"]), None, _half(spec, size))
+        values = scenario.block(rng, size, spec["antithetic"], sobol)
+        state.add(values, None, _half(spec, size))
         return 0
 
     return run
@@ -114,37 +121,33 @@ def _scenario_runner(spec: dict, state: _ShardState) -> BlockRunner:
 
 def _path_runner(spec: dict, state: _ShardState) -> BlockRunner:
     walk = walk_for(spec)
-    payoff = spec["params"].get("payoff")
-    payoff_fn = compile_expression(payoff, PAYOFF_NAMES) if payoff else None
+    outcome = PathOutcome(spec)
+    barrier_greeks = outcome.barrier_greeks(walk)
     grid = step_grid(walk.steps, spec["fan_points"])
     fan_blocks = math.ceil(spec["fan_sample"] / spec["block_size"])
     if spec["shard"]["block_start"] < fan_blocks:
         state.fan = [QuantileSketch(spec["relative_accuracy"]) for _ in grid]
-    thresholds_log = None
-    if spec["path_crossing"] and state.thresholds.size:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            thresholds_log = np.log(state.thresholds)  # <= 0 never crossed by a price
+    sobol = spec["sampling"] == "sobol"
 
     def run(block: int, rng: np.random.Generator, size: int) -> int:
         rec = Recorder(
             grid=grid,
             fan=state.fan if block < fan_blocks else None,
             n_sample=spec["sample_paths"] if block == 0 else 0,
-            thresholds_log=thresholds_log,
+            levels=outcome.levels,
+            barrier_greeks=barrier_greeks,
         )
-        logs = walk_block(walk, rng, size, spec["antithetic"], rec)
+        paths = walk_block(walk, rng, size, spec["antithetic"], rec, sobol)
         with np.errstate(over="ignore"):
-            prices = np.exp(logs)
-        if payoff_fn is None:
-            state.add(prices, logs, _half(spec, size))
-        else:
-            outcome = np.asarray(payoff_fn({"S": prices}), dtype=float)
-            state.add(np.broadcast_to(outcome, prices.shape).copy(), None, _half(spec, size))
+            prices = np.exp(paths.terminal)
+        half = _half(spec, size)
+        values = outcome.outcome(paths, prices)
+        state.add(values, paths.terminal if outcome.plain_price else None, half)
+        state.tally(state.crossings, outcome.touched(paths), half, cross=False)
+        state.tally(state.estimates, outcome.estimate_columns(paths, prices, values), half,
+                    cross=True)
         if rec.samples is not None:
             state.samples = rec.samples
-        if rec.hit_above is not None:
-            state.hit_above += rec.hit_above
-            state.hit_below += rec.hit_below
         return size * walk.steps
 
     return run
@@ -191,7 +194,8 @@ def merge_shards(shard_results: list[dict]) -> dict:
         expected = info["block_stop"]
     if expected != n_blocks(spec):
         raise MonteCarloInputError("shards", f"blocks from {expected} are missing")
-    return summarise(spec, ordered)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflows end as null: finite.py
+        return summarise(spec, ordered)
 
 
 def simulate(spec: dict, n_shards: int = 1) -> dict:

@@ -16,7 +16,8 @@ import math
 
 import numpy as np
 
-from workers.monte_carlo.engine import moments
+from workers.monte_carlo.engine import estimators, moments
+from workers.monte_carlo.engine.finite import finite_result
 from workers.monte_carlo.engine.paths import step_grid
 from workers.monte_carlo.engine.sketch import QuantileSketch
 
@@ -109,21 +110,6 @@ def _sample_paths(spec: dict, results: list[dict]) -> dict | None:
     return {"steps": [0, *grid.tolist()], "paths": [[s0, *p] for p in samples]}
 
 
-def _thresholds(spec: dict, results: list[dict], n: int) -> list[dict]:
-    out = []
-    crossing = spec["model"] != "scenario" and spec["path_crossing"]
-    for i, t in enumerate(spec["thresholds"]):
-        above = sum(r["above"][i] for r in results)
-        below = sum(r["below"][i] for r in results)
-        row = {"threshold": t, "p_above": above / n if n else None,
-               "p_below": below / n if n else None}  # fmt: skip
-        if crossing:
-            row["p_hit_above"] = sum(r["hit_above"][i] for r in results) / n if n else None
-            row["p_hit_below"] = sum(r["hit_below"][i] for r in results) / n if n else None
-        out.append(row)
-    return out
-
-
 def summarise(spec: dict, results: list[dict]) -> dict:
     """``results`` are shard outputs sorted by block, covering every block exactly once."""
     total = moments.combine_all([tuple(b) for r in results for b in r["blocks"]])
@@ -133,6 +119,12 @@ def summarise(spec: dict, results: list[dict]) -> dict:
         pairs = moments.combine_all([tuple(b) for r in results for b in r["pairs"]])
         if pairs[0] > 1:
             stats["standard_error"] = moments.summary(pairs)["standard_error"]
+    if spec["sampling"] == "sobol":
+        stats["standard_error"] = estimators.outcome_replicate_error(results)
+    extra = estimators.estimates(spec, results)
+    if "control_variate" in extra:
+        stats["mean"] = extra["control_variate"]["mean"]
+        stats["standard_error"] = extra["control_variate"]["standard_error"]
     sketch = _merged_sketch(results, "sketch")
     exact = results[0]["values"] is not None
     values = np.array([v for r in results for v in r["values"]]) if exact else None
@@ -141,13 +133,14 @@ def summarise(spec: dict, results: list[dict]) -> dict:
     lo, hi = (min(mins), max(maxs)) if mins else (None, None)
     qs = np.array(spec["quantiles"]) / 100
     qvals = _quantiles(values, sketch, lo, hi, qs) if n else np.full(qs.size, np.nan)
-    return {
+    return finite_result({
         "model": spec["model"],
         "n_simulations": spec["n_simulations"],
         "n_valid": n,
         "n_invalid": sum(r["invalid"] for r in results),
         "seed": spec["seed"],
         "antithetic": spec["antithetic"],
+        "sampling": spec["sampling"],
         **stats,
         "min": lo,
         "max": hi,
@@ -155,7 +148,9 @@ def summarise(spec: dict, results: list[dict]) -> dict:
                       for p, v in zip(spec["quantiles"], qvals, strict=True)},  # fmt: skip
         "quantile_method": "exact" if exact else "sketch",
         "quantile_relative_error": 0.0 if exact else spec["relative_accuracy"],
-        "thresholds": _thresholds(spec, results, n),
+        "thresholds": estimators.thresholds(spec, results),
+        "barrier": estimators.barrier(spec, results),
+        **extra,
         "risk": _risk(spec, values, sketch, n, lo, hi) if n else None,
         "histogram": _histogram(values, sketch, lo, hi, spec["histogram_bins"]),
         "fan_chart": _fan(spec, results),
@@ -163,4 +158,4 @@ def summarise(spec: dict, results: list[dict]) -> dict:
         "shards": len(results),
         "path_steps": sum(r["path_steps"] for r in results),
         "compute_seconds": sum(r["elapsed_seconds"] for r in results),
-    }
+    })

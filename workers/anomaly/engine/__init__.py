@@ -1,0 +1,6 @@
+"""The anomaly engine: plain numpy functions, no Celery (see :mod:`.engine`)."""
+
+from workers.anomaly.engine.engine import detect_series
+from workers.anomaly.engine.streaming import StreamConfig, StreamingDetector
+
+__all__ = ["StreamConfig", "StreamingDetector", "detect_series"]
