@@ -78,7 +78,9 @@ def run_jobs(stack: Stack, key: str, collection: str, backend: str, n: int,
         for job_id in ids:
             if job_id in jobs:
                 continue
-            job = session.get(f"{stack.api_url}/api/v1/jobs/{job_id}", timeout=30).json()
+            answer = session.get(f"{stack.api_url}/api/v1/jobs/{job_id}", timeout=30)
+            answer.raise_for_status()
+            job = answer.json()
             if job["state"] in ("succeeded", "failed", "cancelled"):
                 if job["state"] != "succeeded":
                     raise RuntimeError(f"job {job_id} {job['state']}: {job['error']}")
@@ -208,6 +210,8 @@ def embedded(args) -> dict:
         stack.env.update({"DIA3_CHROMA_URL": chroma.start(), "DIA3_EMBEDDER": "hashing",
                           "DIA3_LLM_CACHE_TTL_SECONDS": "0", "DIA3_LLM_SERVER_URL": url,
                           "DIA3_LLM_SERVER_KEY": llm.token,
+                          # minutes of polling per job: the analyst key's limit is off
+                          "DIA3_RATE_LIMIT_ANALYST": "",
                           "DIA3_LLM_REQUESTS_PER_MINUTE": "1000000",
                           "DIA3_LLM_TOKENS_PER_MINUTE": "1000000000"})
         key, collection = populate(stack)
