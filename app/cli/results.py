@@ -272,6 +272,17 @@ def summarize(result: dict, job: dict) -> Renderables:
     return [*out, *filter(None, [usage_line(result.get("usage"))])]
 
 
+def topics(result: dict, job: dict) -> Renderables:
+    out = table(f"{result['k']} topics in {result['count']:,} texts ({result['method']}, seed "
+                f"{result['seed']}; {result['outliers']:,} outliers)",
+                "topic", "size", "label", "first representative", text=(2, 3))
+    for topic in result["topics"]:
+        first = (topic.get("representatives") or [{}])[0]
+        out.add_row(str(topic["id"]), num(topic["size"]), topic["label"],
+                    shorten(first.get("text", ""), 60))
+    return [out]
+
+
 def smoke(result: dict, job: dict) -> Renderables:
     return [facts("Smoke test", result.items())]
 
@@ -281,6 +292,7 @@ RENDERERS: dict[str, Callable[[dict, dict], Renderables]] = {
     "anomaly": anomaly,
     "monte_carlo": monte_carlo, "ingest": ingest, "youtube": youtube,
     "strategic_analysis": strategic_analysis, "summarize": summarize, "smoke": smoke,
+    "topics": topics,
 }
 
 

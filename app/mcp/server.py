@@ -152,6 +152,18 @@ def search_knowledge(query: str, collection: str | None = None, k: int = 5) -> l
         return [SearchHit(**hit) for hit in hits]
 
 
+def find_topics(collection: str | None = None, texts: list[str] | None = None,
+                k: int | str = "auto", seed: int = 0,
+                where: dict[str, Any] | None = None) -> JobInfo:
+    """Find the topics of a knowledge-base collection (its documents; where: a metadata
+    filter as for search) or of a list of texts: k topics, or "auto". Submits a topics job;
+    poll get_job, then get_result gives each topic's label, keywords, size and
+    representative texts, and a topic per input (-1: an outlier of "auto")."""
+    params = {name: value for name, value in (("collection", collection), ("texts", texts),
+                                              ("where", where)) if value is not None}
+    return submit_job("topics", {**params, "k": k, "seed": seed})
+
+
 def job_report(job_id: str) -> str:
     """A Markdown report of the job: state, timings, error and (when succeeded) its result."""
     try:
@@ -167,7 +179,7 @@ def job_report(job_id: str) -> str:
 
 
 TOOLS = (list_workflows, submit_job, get_job, list_jobs, cancel_job, retry_job, get_result,
-         search_knowledge)
+         search_knowledge, find_topics)
 
 
 def submit_job_description() -> str:

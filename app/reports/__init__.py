@@ -20,8 +20,8 @@ TABLE_ROWS = 50
 
 
 def result_kind(result: Any) -> str:
-    """``sentiment``, ``youtube``, ``monte_carlo``, ``forecast``, ``anomaly``, ``report`` or
-    ``json``."""
+    """``sentiment``, ``youtube``, ``monte_carlo``, ``forecast``, ``anomaly``, ``report``,
+    ``topics`` or ``json``."""
     if not isinstance(result, dict):
         return "json"
     if isinstance(result.get("counts"), dict) and isinstance(result.get("items"), list):
@@ -36,6 +36,8 @@ def result_kind(result: Any) -> str:
         return "youtube"
     if isinstance(result.get("markdown"), str) or isinstance(result.get("report"), str):
         return "report"
+    if isinstance(result.get("topics"), list) and isinstance(result.get("assignments"), list):
+        return "topics"
     return "json"
 
 
@@ -220,6 +222,26 @@ def _youtube(result: dict) -> list[str]:
     return lines
 
 
+def _topics(result: dict) -> list[str]:
+    topics = result.get("topics") or []
+    lines = [f"{len(topics)} topics in {result.get('count', 0)} texts "
+             f"({result.get('method', '?')}, seed {result.get('seed', 0)}); "
+             f"{result.get('outliers', 0)} outliers.", "",
+             table(["topic", "label", "size", "keywords"],
+                   [[str(t["id"]), t["label"], t["size"], ", ".join(t.get("keywords") or [])]
+                    for t in topics])]
+    for topic in topics:
+        lines += ["", f"### {topic['id']}: {md.inline(topic['label'])}", ""]
+        lines += [f"- {md.inline(_source(item))}: {md.inline(item.get('text', ''))}"
+                  for item in topic.get("representatives") or []]
+    return lines
+
+
+def _source(item: dict) -> str:
+    """A representative text's name: its document id, else its place among the inputs."""
+    return str(item.get("document_id") or f"text {item.get('index')}")
+
+
 def _json_block(value: Any) -> list[str]:
     text = json.dumps(value, indent=1, default=str)
     if len(text) > JSON_LIMIT:
@@ -229,7 +251,7 @@ def _json_block(value: Any) -> list[str]:
 
 SECTIONS = {"sentiment": _sentiment, "monte_carlo": _monte_carlo, "forecast": _forecast,
             "anomaly": _anomaly,
-            "report": _report, "youtube": _youtube}
+            "report": _report, "youtube": _youtube, "topics": _topics}
 
 
 def result_markdown(result: Any) -> str:

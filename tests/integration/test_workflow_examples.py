@@ -11,7 +11,7 @@ import pytest
 from app.workflows.registry import all_workflows, get_workflow
 from tests.integration.kb_helpers import create_collection, ingest
 
-READ_DOCUMENTS = ("strategic_analysis", "summarize")
+READ_DOCUMENTS = ("strategic_analysis", "summarize", "topics")
 EXAMPLES = [pytest.param(workflow.name, example.params, id=f"{workflow.name}-{i + 1}")
             for workflow in all_workflows() for i, example in enumerate(workflow.examples)]
 

@@ -19,7 +19,7 @@ from tests.ui.processes import serving
 pytestmark = pytest.mark.integration
 
 TOOLS = {"list_workflows", "submit_job", "get_job", "list_jobs", "cancel_job", "retry_job",
-         "get_result", "search_knowledge"}
+         "get_result", "search_knowledge", "find_topics"}
 
 
 @pytest.fixture(scope="module")
@@ -256,4 +256,40 @@ def test_search_knowledge_finds_the_tenants_passages(mcp_url):
         hits = (await call(client, "search_knowledge", query="vacation days per year",
                            k=1))["result"]
         assert hits[0]["document_id"] == "leave" and hits[0]["collection"] == "handbook"
+    session(mcp_url, key, scenario)
+
+
+def test_find_topics_runs_a_topics_job_and_names_bad_fields(mcp_url):
+    from app.extensions import key_store
+    from app.workflows.knowledge import service as knowledge
+    from workers.knowledge.engine.ingest import ingest_text
+    key = new_key()
+    tenant = key_store().lookup(key).tenant
+    knowledge.create_collection(tenant, "news")
+    for i, text in enumerate(["The striker scored and the team won the cup match.",
+                              "The bank raised interest rates as inflation rose.",
+                              "The goalkeeper saved a penalty in the league match.",
+                              "Shares fell as the bank reported lower profit."]):
+        ingest_text(knowledge.open_collection(tenant, "news"), text, document_id=f"d{i}",
+                    metadata={"desk": "sport" if i % 2 == 0 else "money"})
+
+    async def scenario(client):
+        job = await call(client, "find_topics", collection="news", k=2, seed=4)
+        assert job["workflow"] == "topics"
+        done = await until_finished(client, job["id"])
+        assert done["state"] == "succeeded", done["error"]
+        result = (await call(client, "get_result", job_id=job["id"]))["result"]
+        assert result["document_ids"] == ["d0", "d1", "d2", "d3"] and result["k"] == 2
+        assert result["assignments"][0] == result["assignments"][2] != result["assignments"][1]
+        assert sum(t["size"] for t in result["topics"]) == 4
+
+        only_sport = await call(client, "find_topics", collection="news", k=1,
+                                where={"desk": "sport"})
+        done = await until_finished(client, only_sport["id"])
+        result = (await call(client, "get_result", job_id=only_sport["id"]))["result"]
+        assert result["document_ids"] == ["d0", "d2"]
+
+        assert "k" in await error_of(client, "find_topics", texts=["a", "b"], k=3)
+        assert "texts" in await error_of(client, "find_topics")
+        assert "collection" in await error_of(client, "find_topics", collection="missing")
     session(mcp_url, key, scenario)

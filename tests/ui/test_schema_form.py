@@ -149,7 +149,9 @@ def test_a_oneof_with_a_discriminator_is_a_choice_whose_fields_follow_the_shape(
     at.run()
     assert at.selectbox(key="t:model").options == ["gbm", "bootstrap", "scenario"]
     gbm = at.session_state["fields"]
-    assert gbm[:4] == ["n_simulations", "params.s0", "params.drift", "params.volatility"]
+    # required fields first (drift is optional: with a rate and no drift it is risk-neutral)
+    assert gbm[:3] == ["n_simulations", "params.s0", "params.volatility"]
+    assert "params.drift" in gbm and "params.rate" in gbm
     assert "model" not in gbm and "params.expression" not in gbm
     assert at.number_input(key="t:gbm:params.steps").value == 252  # the engine's default
     assert at.text_area(key="t:gbm:quantiles").value == "1, 5, 10, 25, 50, 75, 90, 95, 99"

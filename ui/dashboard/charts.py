@@ -204,3 +204,22 @@ def video_timeline(result: dict) -> alt.LayerChart | None:
         color=alt.value("#1f77b4"), tooltip=["minute:Q", "mean:Q", "count:Q", "label:N"])
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
     return line + zero
+
+
+def topic_sizes(result: dict) -> alt.Chart | None:
+    """Texts per topic, largest first, each bar named by the topic's label; the outliers of
+    ``auto`` as a grey bar of their own."""
+    rows = [{"topic": f"{t['id']}: {t['label']}", "texts": t["size"], "outlier": False}
+            for t in result.get("topics") or []]
+    if result.get("outliers"):
+        rows.append({"topic": "-1: outliers", "texts": result["outliers"], "outlier": True})
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows)
+    return alt.Chart(frame, title="Texts per topic").mark_bar().encode(
+        y=alt.Y("topic:N", sort=list(frame["topic"]), title=None),
+        x=alt.X("texts:Q", title="texts", axis=COUNT_AXIS),
+        color=alt.Color("outlier:N", scale=alt.Scale(domain=[False, True],
+                                                     range=["#1f77b4", "#bbbbbb"]),
+                        legend=None),
+        tooltip=["topic", "texts"])

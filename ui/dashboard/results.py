@@ -170,8 +170,25 @@ def citation_problems(problems: Any) -> None:
                             "problem": md.inline(p.get("problem", ""))} for p in rows]))
 
 
+def topics(result: dict, job: dict) -> None:
+    """Sizes as bars, then each topic's label, keywords and representative texts (labels,
+    keywords and texts come from the documents: through ``markup``)."""
+    cols = st.columns(3)
+    cols[0].metric("topics", f"{result.get('k', 0):,}")
+    cols[1].metric("texts", f"{result.get('count', 0):,}")
+    cols[2].metric("outliers", f"{result.get('outliers', 0):,}")
+    _chart(charts.topic_sizes(result))
+    for topic in result.get("topics") or []:
+        with st.expander(f"{topic['id']}: {topic['label']} ({topic['size']:,})"):
+            st.markdown("**Keywords:** " + md.inline(", ".join(topic.get("keywords") or [])))
+            for item in topic.get("representatives") or []:
+                source = item.get("document_id") or f"text {item.get('index')}"
+                st.markdown(f"- {md.inline(source)} · {item.get('similarity', 0):.2f}")
+                st.caption(md.paragraphs(item.get("text", "")[:TEXT_CHARS]))
+
+
 RENDERERS = {"sentiment": sentiment, "youtube": youtube, "monte_carlo": monte_carlo,
-             "forecast": forecast, "anomaly": anomaly, "report": report}
+             "forecast": forecast, "anomaly": anomaly, "report": report, "topics": topics}
 
 
 def downloads(job: dict, result: Any) -> None:

@@ -29,6 +29,7 @@ navigation = st.navigation([
     st.Page("views/job.py", title="Job", icon=":material/insights:", url_path="job"),
     st.Page("views/knowledge.py", title="Knowledge base", icon=":material/library_books:",
             url_path="knowledge"),
+    st.Page("views/topics.py", title="Topics", icon=":material/hub:", url_path="topics"),
     st.Page("views/audit.py", title="Audit log", icon=":material/policy:", url_path="audit"),
 ], position="sidebar" if signed_in else "hidden")
 if not signed_in:

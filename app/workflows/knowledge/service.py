@@ -186,6 +186,21 @@ def document_text(tenant: str, name: str, document_id: str | None = None) -> str
     return open_collection(tenant, name).document_text(document_id)
 
 
+def chunk_vectors(tenant: str, name: str, where: dict | None = None,
+                  limit: int | None = None) -> list[tuple[str, int, str, Any]]:
+    """Every chunk of the tenant's collection (those ``where`` selects) with its stored
+    vector: (document id, chunk index, text, vector). More than ``limit`` chunks is an
+    ``InputError`` on ``where``, found before they all are in memory."""
+    rows: list[tuple[str, int, str, Any]] = []
+    with reachable():
+        for row in open_collection(tenant, name).chunk_vectors(where):
+            if limit is not None and len(rows) >= limit:
+                raise InputError("where", f"more than {limit:,} chunks match; narrow them "
+                                 "with 'where'", reason="too_many_chunks")
+            rows.append(row)
+    return rows
+
+
 def search(tenant: str, name: str, query: str, k: int = 5, where: dict | None = None,
            embedder_kind: str | None = None) -> list[dict]:
     """The ``k`` chunks of the tenant's collection closest in meaning to ``query``: dicts with

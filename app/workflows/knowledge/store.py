@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -268,6 +268,28 @@ class KnowledgeCollection:
             parts.append(text)
             previous = (doc, int(meta.get("end_char", start + len(text))))
         return "".join(parts)
+
+    def chunk_vectors(self, where: dict[str, Any] | None = None, page: int = 1000
+                      ) -> Iterator[tuple[str, int, str, np.ndarray]]:
+        """Every chunk's (document id, chunk index, text, stored vector), those ``where``
+        selects only, a page at a time: topic discovery reads the vectors the collection
+        already holds instead of embedding its texts again."""
+        if where is not None:
+            check_where(where)
+        offset = 0
+        while True:
+            try:
+                found = self._chunks.get(where=where, limit=page, offset=offset,
+                                         include=["embeddings", "documents", "metadatas"])
+            except (ValueError, TypeError, chroma_errors().InvalidArgumentError) as error:
+                raise InputError("where", f"invalid filter: {error}") from error
+            for text, meta, vector in zip(found["documents"], found["metadatas"],
+                                          found["embeddings"], strict=True):
+                yield (str(meta["doc_id"]), int(meta["chunk_index"]), text,
+                       np.asarray(vector, dtype=np.float32))
+            if len(found["ids"]) < page:
+                return
+            offset += page
 
     def search(self, query: str, k: int = 5, where: dict[str, Any] | None = None
                ) -> list[SearchHit]:
