@@ -35,7 +35,7 @@ import redis
 
 from app import error_table, metrics, redis_keys
 from app.auth.keys import Principal
-from app.logs import request_id_var
+from app.logs import client_var, request_id_var
 from app.settings import get_settings
 
 log = logging.getLogger("dia3.audit")
@@ -46,9 +46,13 @@ SCAN_MAX = 5000  # entries one page may examine; a sparse filter then returns a 
 BATCH = 500
 STREAM_ID = re.compile(r"^[0-9]+-[0-9]+$")  # ASCII digits only: \d takes any script's
 
-# Actors that are not API keys: an operator using the CLI on DIA3's Redis, and retention.
+# Actors that are not API keys: an operator using the CLI on DIA3's Redis, retention, and a
+# caller whose key was refused.
 OPERATOR = Principal(key_id="cli", role="admin", tenant="*", name="operator (dia3 CLI)")
 RETENTION = Principal(key_id="retention", role="admin", tenant="*", name="job retention")
+ANONYMOUS = Principal(key_id="-", role="none", tenant="-", name="unauthenticated caller")
+#: actions that administer DIA3 rather than use it (``dia3_admin_actions_total``)
+ADMIN_ACTIONS = ("key.", "tenant.", "system.", "keys.")
 
 
 class AuditUnavailable(redis.ConnectionError):
@@ -67,6 +71,9 @@ class Entry:
     request_id: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     id: str | None = None
+    #: the client address of the API request (``DIA3_TRUSTED_PROXIES``), None elsewhere
+    client: str | None = None
+    role: str | None = None
 
     @property
     def time(self) -> float | None:
@@ -82,6 +89,7 @@ class Entry:
                 "tenant": self.tenant, "outcome": self.outcome,
                 "status": "" if self.status is None else str(self.status),
                 "error": self.error or "", "request_id": self.request_id or "",
+                "client": self.client or "", "role": self.role or "",
                 "detail": json.dumps(self.detail, separators=(",", ":"), default=str)}
 
     @classmethod
@@ -90,13 +98,14 @@ class Entry:
                    tenant=data["tenant"], outcome=data["outcome"],
                    status=int(data["status"]) if data.get("status") else None,
                    error=data.get("error") or None, request_id=data.get("request_id") or None,
-                   detail=json.loads(data.get("detail") or "{}"), id=entry_id)
+                   detail=json.loads(data.get("detail") or "{}"), id=entry_id,
+                   client=data.get("client") or None, role=data.get("role") or None)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "time": self.time, "actor": self.actor, "tenant": self.tenant,
                 "action": self.action, "target": self.target, "outcome": self.outcome,
                 "status": self.status, "error": self.error, "request_id": self.request_id,
-                "detail": self.detail}
+                "client": self.client, "role": self.role, "detail": self.detail}
 
 
 def classify(exc: BaseException) -> tuple[str, int]:
@@ -122,12 +131,22 @@ def write(entry: Entry, client: redis.Redis | None = None) -> str:
         log.error("audit entry not written", extra={"audit": entry.fields(),
                                                     "reason": type(exc).__name__})
         raise AuditUnavailable(f"the audit log (Redis) is unavailable: {exc}") from exc
+    _count(entry)
     return entry.id
+
+
+def _count(entry: Entry) -> None:
+    """The security metrics of an entry: refused actions by role, administration by action."""
+    if entry.outcome == DENIED and not entry.action.startswith("auth."):
+        metrics.DENIED_ACTIONS.labels(entry.role or "none", entry.action).inc()
+    if entry.role == "admin" and entry.action.startswith(ADMIN_ACTIONS):
+        metrics.ADMIN_ACTIONS.labels(entry.action).inc()
 
 
 def _entry(action: str, actor: Principal, target: str, detail: dict[str, Any]) -> Entry:
     return Entry(action=action, target=target, actor=actor.key_id, tenant=actor.tenant,
-                 request_id=request_id_var.get(), detail=dict(detail))
+                 request_id=request_id_var.get(), detail=dict(detail),
+                 client=client_var.get(), role=actor.role)
 
 
 def record(action: str, actor: Principal, target: str, *, outcome: str = OK,

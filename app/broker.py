@@ -27,6 +27,7 @@ from celery import Celery
 from kombu import Queue
 
 from app.broker_backend import backend_url
+from app.crypto.messages import serializer_config
 from app.redis_client import celery_url, redis_url, tls_options
 from app.settings import Settings, get_settings
 from app.workflows.steps import QUEUES, task_routes
@@ -50,9 +51,7 @@ def celery_config(settings: Settings, redis_url: str) -> dict:
             "timeout": 10.0}},
         "redis_socket_timeout": 10,
         "redis_socket_connect_timeout": 5,
-        "task_serializer": "json",
-        "result_serializer": "json",
-        "accept_content": ["json"],
+        **serializer_config(bool(settings.encryption_key or settings.encryption_key_file)),
         "task_default_queue": "default",
         "task_queues": [Queue(name) for name in QUEUES],
         "task_routes": task_routes(),
@@ -105,4 +104,7 @@ def create_celery() -> Celery:
     check_reliability(settings)
     app = Celery("dia3")
     app.conf.update(celery_config(settings, redis_url()))
+    # Control messages (revoke, inspect) carry task ids and commands, no user content: they
+    # stay plain JSON, so Flower works without the encryption key.
+    app.control.mailbox.serializer = "json"
     return app

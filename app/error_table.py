@@ -24,7 +24,7 @@ from app.auth.keys import KeyNotFound, KeyRejected
 from app.backpressure import RETRY_AFTER_SECONDS as QUEUE_RETRY_AFTER_SECONDS
 from app.backpressure import QueueFull
 from app.error_bounds import bounded
-from app.errors import Forbidden, InputError
+from app.errors import Conflict, Forbidden, InputError
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.workflows.fields import nested_error
 from app.workflows.knowledge import errors as kb
@@ -177,6 +177,7 @@ TABLE: dict[type[BaseException], Row] = {
     kb.NotFound: Row(404, _said),
     InvalidTransition: Row(409, _wrong_state),
     kb.Conflict: Row(409, _said),
+    Conflict: Row(409, _said),
     kb.EmbedderMismatch: Row(409, _other_embedder),
     ValidationError: Row(422, _invalid),
     InputError: Row(422, _invalid_field),

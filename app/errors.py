@@ -19,3 +19,7 @@ class InputError(ValueError):
 
 class Forbidden(Exception):
     """The caller's key may not do this (its role, or not an admin)."""
+
+
+class Conflict(Exception):
+    """The request contradicts the current state (HTTP 409), e.g. erasing one's own tenant."""

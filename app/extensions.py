@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from app.auth.keys import KeyStore
     from app.backpressure import DepthCache
     from app.cluster import WorkerRegistry
+    from app.crypto.envelope import Envelope
     from app.jobs.store import JobStore
 
 T = TypeVar("T")
@@ -71,9 +72,20 @@ def job_store() -> JobStore:
         from app.settings import get_settings
         from app.workflows.registry import on_delete_hook
         settings = get_settings()
-        results = ResultStore(get_redis(), settings.data_path, settings.result_inline_max_bytes)
-        return JobStore(get_redis(), results, on_delete_hook)
+        results = ResultStore(get_redis(), settings.data_path, settings.result_inline_max_bytes,
+                              envelope())
+        return JobStore(get_redis(), results, on_delete_hook, envelope())
     return process_local("jobs", make)
+
+
+def envelope() -> Envelope:
+    """Encryption at rest with the configured master key (off without one)."""
+    def make() -> Envelope:
+        from app.crypto.envelope import Envelope
+        from app.redis_client import get_bytes_redis
+        from app.settings import get_settings
+        return Envelope(get_bytes_redis(), get_settings().master_key)
+    return process_local("envelope", make)
 
 
 def worker_registry() -> WorkerRegistry:

@@ -18,6 +18,8 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("req
                                                                            default=None)
 job_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id", default=None)
 task_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("task_id", default=None)
+#: the client address of the current API request (for audit entries, not for log lines)
+client_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("client", default=None)
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 

@@ -46,6 +46,22 @@ BACKPRESSURE_REJECTIONS = Counter(
     "dia3_backpressure_rejections_total",
     "Jobs refused because their queue was over DIA3_QUEUE_MAX_DEPTH", ["queue"])
 
+# ---- security events (docs/operations.md, "Security events") ------------------------------
+AUTH_FAILURES = Counter(
+    "dia3_auth_failures_total", "Refused API keys by reason (missing, unknown, revoked, "
+    "rotated, expired) and surface (api, mcp)", ["reason", "surface"])
+BRUTEFORCE_SOURCES = Counter(
+    "dia3_auth_bruteforce_sources_total", "Client addresses that crossed "
+    "DIA3_AUTH_FAILURE_THRESHOLD failed authentications within the window")
+DENIED_ACTIONS = Counter("dia3_denied_actions_total", "Actions refused (403) by role",
+                         ["role", "action"])
+ADMIN_ACTIONS = Counter("dia3_admin_actions_total",
+                        "Administration actions (keys, tenants, backups) by admins", ["action"])
+RATE_LIMIT_REJECTIONS = Counter("dia3_rate_limit_rejections_total",
+                                "Requests refused by the per-key rate limit, by role", ["role"])
+VALIDATION_FAILURES = Counter("dia3_validation_failures_total",
+                              "Requests refused as invalid (400, 422) by route", ["route"])
+
 
 class RedisStateCollector:
     """Queue depths (and whether each is refusing new jobs) and live workers, read from Redis

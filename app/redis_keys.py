@@ -95,6 +95,10 @@ API_KEY = f"{PREFIX}apikey:"
 API_KEY_INDEX = f"{PREFIX}apikeys"
 API_KEY_LAST_USED = f"{PREFIX}apikeys:last-used"
 API_KEY_USE_GUARD = f"{PREFIX}apikey-use-guard:"
+#: revoked or rotated-out keys by hash (``<prefix><sha256>``: key id and cause), for a while
+API_KEY_RETIRED = f"{PREFIX}apikey-retired:"
+#: failed authentications per client address in the current window (``<prefix><address>``)
+AUTH_FAILURES = f"{PREFIX}authfail:"
 #: the audit log (a stream)
 AUDIT = f"{PREFIX}audit"
 #: flask-limiter's prefix for the API's per-key limits; quotas shared by workers (e.g.
@@ -108,6 +112,19 @@ WORKERS = f"{PREFIX}workers"
 HELD = f"{PREFIX}held:"
 #: the LLM layer's response cache and rate-limit buckets (``<prefix>:cache:…``, …)
 LLM = f"{PREFIX}llm"
+
+
+def llm_cache_of_job(job_id: str) -> str:
+    """The response-cache keys a job's steps stored (a set, expiring with the entries)."""
+    return f"{LLM}:cache-job:{job_id}"
+
+
+#: envelope encryption: data keys wrapped by the master key (a hash by key id), and the id
+#: of the one new values are sealed with
+DATA_KEYS = f"{PREFIX}datakeys"
+DATA_KEY_ACTIVE = f"{PREFIX}datakey:active"
+#: an admin's pending confirmation of a tenant's erasure: ``<prefix><tenant>``
+TENANT_ERASURE = f"{PREFIX}tenant-erasure:"
 #: cluster-wide locks of the reaper and retention passes
 REAPER_LOCK = f"{PREFIX}reaper:lock"
 RETENTION_LOCK = f"{PREFIX}retention:lock"

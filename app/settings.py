@@ -49,6 +49,26 @@ def rate_limit(text: str) -> str:
     return text
 
 
+def networks(text: str) -> str:
+    """Comma-separated addresses or CIDR networks, checked now."""
+    import ipaddress
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    for part in parts:
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ValueError(f"not an address or network: {part!r}") from None
+    return ",".join(parts)
+
+
+def master_key_text(text: str) -> str:
+    """A base64 master key of 32 bytes, checked now ("" is none)."""
+    if text.strip():
+        from app.crypto.master import parse_master_key
+        parse_master_key(text)
+    return text.strip()
+
+
 @dataclass(frozen=True)
 class Settings:
     """DIA3 configuration; field ``foo_bar`` is read from ``DIA3_FOO_BAR``."""
@@ -109,6 +129,18 @@ class Settings:
     rate_limit_anonymous: str = setting(
         "120/minute", "Requests per client address without an API key (the OpenAPI document "
         "and its docs page); empty or 0 disables", rate_limit)
+    trusted_proxies: str = setting(
+        "", "Addresses or networks (CIDR, comma-separated) of the reverse proxies in front of "
+        "the API; only a request from one of them has its client address taken from "
+        "X-Forwarded-For (for audit entries, rate limits and brute-force detection); empty "
+        "trusts none and uses the connection's address", networks)
+    auth_failure_threshold: int = setting(
+        20, "Failed authentications from one client address within "
+        "DIA3_AUTH_FAILURE_WINDOW_SECONDS that mark it as a brute-force source (counted in "
+        "dia3_auth_bruteforce_sources_total, audited as auth.bruteforce); later failures of "
+        "that window are counted but not audited one by one; 0 disables", int)
+    auth_failure_window_seconds: int = setting(
+        600, "Window of DIA3_AUTH_FAILURE_THRESHOLD (seconds)", int)
     queue_max_depth: int = setting(
         5000, "A job whose first step's queue holds more messages than this is refused with "
               "a 503 (backpressure); 0 disables", int)
@@ -203,6 +235,10 @@ class Settings:
         "", "Chroma server (http[s]://host:port); empty runs an embedded Chroma server on "
         "DIA3_CHROMA_PORT with its data under the data directory")
     chroma_port: int = setting(8010, "Port of the embedded Chroma server", int)
+    chroma_data_dir: str = setting(
+        "", "Directory of the Chroma server's database (chroma.sqlite3) when it is on this "
+        "host, so that a tenant erasure can VACUUM it; empty means the embedded server's "
+        "(<data_dir>/chroma) when DIA3_CHROMA_URL is empty, else none")
     chroma_token: str = setting(
         "", "Token the Chroma server requires and DIA3 sends (X-Chroma-Token); empty uses the "
         "embedded server's, generated into the data directory (`chroma-token`, mode 0600)",
@@ -290,6 +326,16 @@ class Settings:
         200_000, "LLM tokens per minute per provider, shared by all workers", int)
     llm_prices: str = setting(
         "", "Prices in USD per 1M tokens as JSON, e.g. {\"gpt-4o-mini\": [0.15, 0.6]}")
+    # --- encryption at rest ------------------------------------------------------------------
+    encryption_key: str = setting(
+        "", "Master key of the encryption at rest (32 random bytes, base64: openssl rand "
+        "-base64 32); set, job params, step outputs, results (in Redis and in files) and "
+        "staged uploads are stored encrypted with AES-GCM under data keys it wraps. Every "
+        "API and worker process needs the same key; empty (and no key file) stores them in "
+        "clear", master_key_text, secret=True)
+    encryption_key_file: str = setting(
+        "", "File holding the master key (a mounted secret); used when DIA3_ENCRYPTION_KEY "
+        "is empty")
     # --- audit, retention and backup ------------------------------------------------------
     audit_retention_days: int = setting(
         90, "Days audit entries are kept (older ones are trimmed as new ones are written); 0 "
@@ -297,6 +343,9 @@ class Settings:
     job_retention_days: int = setting(
         0, "Finished jobs and their results are deleted this many days after they finished "
         "(by the workers' reaper); 0 keeps them forever", int)
+    backup_retention_days: int = setting(
+        14, "Days `dia3 backup --into DIR` keeps the backups of that folder (older ones are "
+        "deleted after each new backup); 0 keeps them all", int)
     retention_batch: int = setting(
         500, "Most jobs one retention pass deletes (the rest wait for the next pass)", int)
     # --- observability -----------------------------------------------------------------------
@@ -320,6 +369,23 @@ class Settings:
     @property
     def models_path(self) -> Path:
         return Path(self.models_dir).resolve() if self.models_dir else self.data_path / "models"
+
+    @property
+    def master_key(self) -> bytes | None:
+        """The encryption master key (from the setting or its file), None when off."""
+        from app.crypto.master import parse_master_key
+        if self.encryption_key:
+            return parse_master_key(self.encryption_key)
+        if self.encryption_key_file:
+            try:
+                text = Path(self.encryption_key_file).read_text()
+            except OSError as exc:
+                raise ValueError(f"DIA3_ENCRYPTION_KEY_FILE: {exc}") from None
+            try:
+                return parse_master_key(text)
+            except ValueError as exc:
+                raise ValueError(f"DIA3_ENCRYPTION_KEY_FILE: {exc}") from None
+        return None
 
     @property
     def embedded_redis(self) -> bool:

@@ -14,7 +14,8 @@ from flask import Flask, Response, jsonify, request
 from app import error_table
 
 log = logging.getLogger("dia3.api")
-PATH_FIELDS = {"collection": "name", "document_id": "document_id"}  # field -> URL variable
+# field -> URL variable
+PATH_FIELDS = {"collection": "name", "document_id": "document_id", "tenant": "tenant"}
 
 
 def error_response(code: int, message: str, errors: dict | None = None,

@@ -2,7 +2,8 @@
 
 flask-limiter counts each authenticated request against its API key's budget (the limit of
 the key's role: ``DIA3_RATE_LIMIT_ADMIN``/``_ANALYST``/``_VIEWER``) and each request without a
-key against its client address (``DIA3_RATE_LIMIT_ANONYMOUS``). One budget covers every route
+key against its client address (``DIA3_RATE_LIMIT_ANONYMOUS``; behind a proxy listed in
+``DIA3_TRUSTED_PROXIES``, the address it forwards). One budget covers every route
 (an application-wide limit), so spreading calls over endpoints or replicas gains nothing.
 ``/healthz``, ``/readyz`` and ``/metrics`` are never limited: probes and scrapes must not be
 throttled.
@@ -22,7 +23,8 @@ import time
 from flask import Flask, Response, g, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 
-from app import redis_keys
+from app import metrics, redis_keys
+from app.api.client_address import client_address
 from app.api.errors import error_response
 from app.error_table import status_of
 from app.redis_client import CONNECT_TIMEOUT, SOCKET_TIMEOUT, tls_options
@@ -47,7 +49,7 @@ def identity() -> str:
     principal = g.get("principal")
     if principal is not None:
         return f"key:{principal.key_id}"
-    return f"addr:{request.remote_addr or 'unknown'}"
+    return f"addr:{g.get('client') or client_address()}"
 
 
 def current_limit() -> str:
@@ -104,7 +106,9 @@ def install(app: Flask, redis_url: str) -> Limiter:
         window = _window(limiter)
         period = exc.limit.limit.get_expiry()  # the window, an upper bound on the wait
         wait = min(period, max(1, math.ceil(window[2] - time.time()))) if window else period
-        who = "API key" if g.get("principal") is not None else "client address"
+        principal = g.get("principal")
+        metrics.RATE_LIMIT_REJECTIONS.labels(principal.role if principal else "anonymous").inc()
+        who = "API key" if principal is not None else "client address"
         message = f"Rate limit of {exc.limit.limit} per {who} exceeded; retry in {wait} s."
         return error_response(status_of(exc), message, {"limit": str(exc.limit.limit)},
                               headers={"Retry-After": str(wait)})

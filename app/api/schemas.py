@@ -215,6 +215,11 @@ class AuditEntrySchema(Schema):
         "description": "HTTP status of a denied or failed action"})
     error = fields.String(allow_none=True, metadata={"description": "Error type"})
     request_id = fields.String(allow_none=True)
+    client = fields.String(allow_none=True, metadata={
+        "description": "Client address of the API request (through DIA3_TRUSTED_PROXIES); "
+                       "null for the CLI, MCP and the workers"})
+    role = fields.String(allow_none=True, metadata={
+        "description": "Role of the actor's key (none for a refused key)"})
     detail = fields.Dict()
 
 
@@ -223,3 +228,37 @@ class AuditPageSchema(Schema):
     next_cursor = fields.String(allow_none=True, metadata={
         "description": "Pass as cursor for older entries; null at the end. A page with a "
                        "sparse filter may be shorter than limit and still have a cursor."})
+
+
+class TenantCountsSchema(Schema):
+    jobs = fields.Integer()
+    keys = fields.Integer()
+    collections = fields.Integer(metadata={"description": "Knowledge-base collections"})
+
+
+class TenantErasureRequestSchema(Schema):
+    tenant = fields.String()
+    confirm = fields.String(metadata={
+        "description": "Pass as confirm to DELETE /tenants/{tenant} within 10 minutes; "
+                       "works once, only with the key that asked for it"})
+    expires_at = EpochDateTime()
+    will_erase = fields.Nested(TenantCountsSchema)
+
+
+class TenantEraseQuerySchema(Schema):
+    confirm = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
+        "description": "The token of POST /tenants/{tenant}/erasure"})
+
+
+class TenantErasureReportSchema(Schema):
+    tenant = fields.String(metadata={"description": "The erased tenant's pseudonym, as the "
+                                                    "audit log names it from now on"})
+    jobs = fields.Integer()
+    keys = fields.Integer()
+    collections = fields.Integer(allow_none=True)
+    llm_cache_entries = fields.Integer()
+    rate_limit_counters = fields.Integer()
+    audit_entries_pseudonymised = fields.Integer()
+    chroma_vacuum = fields.String(metadata={"description": "done, or why not"})
+    redis_files = fields.String(metadata={
+        "description": "Whether Redis' append-only file and snapshot were rewritten"})

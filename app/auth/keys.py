@@ -29,7 +29,10 @@ PREFIX = redis_keys.API_KEY
 INDEX = redis_keys.API_KEY_INDEX
 LAST_USED = redis_keys.API_KEY_LAST_USED
 USE_GUARD = redis_keys.API_KEY_USE_GUARD
+RETIRED = redis_keys.API_KEY_RETIRED
 USE_RESOLUTION_SECONDS = 60
+#: how long a revoked or replaced key is still recognised as such (then it is just unknown)
+RETIRED_SECONDS = 90 * 86400
 
 
 class KeyRejected(Exception):
@@ -37,9 +40,13 @@ class KeyRejected(Exception):
     replaced by a rotation) or, when none was presented, ``missing``, so the API can say
     which."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, cause: str | None = None, key_id: str | None = None):
         super().__init__(reason)
         self.reason = reason
+        #: what the security metrics and the audit log see (never the caller): ``unknown``,
+        #: ``revoked`` or ``rotated`` for an invalid key, else the reason itself
+        self.cause = cause or reason
+        self.key_id = key_id
 
 
 class KeyNotFound(LookupError):
@@ -119,10 +126,12 @@ class KeyStore:
     def _resolve(self, key: str) -> Principal:
         data = self.r.hgetall(PREFIX + digest(key))
         if not data:
-            raise KeyRejected("invalid")
+            retired = self.r.hgetall(RETIRED + digest(key))
+            raise KeyRejected("invalid", retired.get("cause", "unknown"),
+                              retired.get("key_id"))
         expires_at = _epoch(data.get("expires_at"))
         if expires_at is not None and expires_at <= time.time():
-            raise KeyRejected("expired")
+            raise KeyRejected("expired", key_id=data["key_id"])
         return _principal(data)
 
     def lookup(self, key: str) -> Principal | None:
@@ -154,6 +163,7 @@ class KeyStore:
                 return None
             pipe.multi()
             pipe.delete(PREFIX + old)
+            _retire(pipe, old, key_id, "rotated")
             pipe.hset(PREFIX + digest(key), mapping=data)
             pipe.hset(INDEX, key_id, digest(key))
             return _principal(data)
@@ -182,7 +192,15 @@ class KeyStore:
             return False
         pipe = self.r.pipeline()
         pipe.delete(PREFIX + dig)
+        _retire(pipe, dig, key_id, "revoked")
         pipe.hdel(INDEX, key_id)
         pipe.hdel(LAST_USED, key_id)
         pipe.execute()
         return True
+
+
+def _retire(pipe, dig: str, key_id: str, cause: str) -> None:
+    """Remember for a while that the key of hash ``dig`` was revoked or replaced, so its
+    later use is told apart from a guess (a revoked key still in use is an alert)."""
+    pipe.hset(RETIRED + dig, mapping={"key_id": key_id, "cause": cause})
+    pipe.expire(RETIRED + dig, RETIRED_SECONDS)

@@ -24,6 +24,9 @@ from app.backup.archive import ArchiveReader, ArchiveWriter, BadBackup
 from app.jobs.store import JobStore
 
 JOBS, KEYS, AUDIT, CHROMA = "jobs.jsonl", "keys.jsonl", "audit.jsonl", "chroma.jsonl"
+#: the encryption's data keys, wrapped by the master key: a backup is restored (and read)
+#: only with that key, which is never in it
+DATA_KEYS = "data-keys.jsonl"
 
 
 class RestoreRefused(Exception):
@@ -51,6 +54,9 @@ def backup(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None,
         counts["jobs"] = writer.lines(JOBS, jobs())
         counts["jobs_by_state"] = dict(states)
         counts["keys"] = writer.lines(KEYS, redis_state.key_records(client))
+        counts["data_keys"] = writer.lines(DATA_KEYS, (
+            {"key_id": key_id, "wrapped": record}
+            for key_id, record in store.envelope.wrapped_keys().items()))
         counts["audit_entries"] = writer.lines(AUDIT, redis_state.audit_entries(client))
         if chroma is not None:
             counts.update(collections=0, chroma_records=0)
@@ -74,18 +80,23 @@ def backup(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None,
 
 
 def occupied(store: JobStore, client: redis.Redis, chroma: Any | None) -> list[str]:
-    """What a restore would mix with: jobs, audit entries, knowledge-base collections."""
-    found = {"jobs": redis_state.job_count(store), "audit entries": audit.count(client),
+    """What a restore would mix with: jobs, audit entries (refused authentications, which
+    clients of an empty DIA3 cause before the restore, do not count), collections."""
+    found = {"jobs": redis_state.job_count(store),
+             "audit entries": redis_state.data_entries(client),
              "collections": chroma_state.count(chroma) if chroma is not None else 0}
     return [f"{n} {what}" for what, n in found.items() if n]
 
 
 def restore(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None,
-            force: bool = False, actor: Principal = audit.OPERATOR) -> dict[str, Any]:
-    """Restore a backup; returns what was restored. Verifies the whole file first."""
+            force: bool = False, actor: Principal = audit.OPERATOR,
+            knowledge: bool = True, audited: bool = True) -> dict[str, Any]:
+    """Restore a backup; returns what was restored. Verifies the whole file first.
+    ``knowledge=False`` leaves the collections of the backup out; ``audited=False`` (the
+    restore drill, into a scratch Redis) writes no ``system.restore`` entry."""
     reader = ArchiveReader(path)
     try:
-        if reader.manifest.get("knowledge_base") and chroma is None:
+        if reader.manifest.get("knowledge_base") and chroma is None and knowledge:
             raise RestoreRefused("the backup holds knowledge-base collections but no Chroma "
                                  "server is configured")
         busy = occupied(store, client, chroma)
@@ -93,6 +104,8 @@ def restore(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None
             raise RestoreRefused("the target is not empty (" + ", ".join(busy) + "); restore "
                                  "into an empty DIA3, or pass force to replace what the "
                                  "backup holds and keep the rest")
+        store.envelope.restore_keys({line["key_id"]: line["wrapped"]
+                                     for line in reader.lines(DATA_KEYS)})
         now = time.time()
         states: Counter[str] = Counter(redis_state.restore_job(store, record, now)
                                        for record in reader.lines(JOBS))
@@ -103,13 +116,19 @@ def restore(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None
         restored, skipped = redis_state.restore_audit(client, reader.lines(AUDIT))
         knowledge = chroma_state.restore(chroma, reader.lines(CHROMA)) if chroma is not None \
             else {"collections": 0, "records": 0}
+        chroma_lines = reader.lines(CHROMA)
+        restored_kb = chroma_state.restore(chroma, chroma_lines) if chroma is not None \
+            else {"collections": 0, "records": 0}
         report = {"jobs": sum(states.values()), "jobs_by_state": dict(states), "keys": keys,
-                  "audit_entries": restored, "audit_entries_skipped": skipped, **knowledge,
+                  "audit_entries": restored, "audit_entries_skipped": skipped, **restored_kb,
                   "backup_created_at": reader.manifest["created_at"]}
+        if chroma is None:
+            report["knowledge_in_backup"] = chroma_state.tally(reader.lines(CHROMA))
     finally:
         reader.close()
-    audit.record("system.restore", actor, "backup", forced=force, jobs=report["jobs"],
-                 audit_entries=restored, collections=knowledge["collections"])
+    if audited:
+        audit.record("system.restore", actor, "backup", forced=force, jobs=report["jobs"],
+                     audit_entries=restored, collections=restored_kb["collections"])
     return report
 
 

@@ -10,9 +10,10 @@ while the backup runs may be in it partly; pause ingestion for an exact copy.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chromadb.api import ClientAPI
+if TYPE_CHECKING:  # the API process must not load chromadb until a request needs it
+    from chromadb.api import ClientAPI
 
 PAGE = 500
 INCLUDE = ["documents", "metadatas", "embeddings"]
@@ -28,20 +29,27 @@ def _space(collection: Any) -> str | None:
     return hnsw.get("space") if isinstance(hnsw, dict) else None
 
 
-def records(client: ClientAPI) -> Iterator[dict[str, Any]]:
-    """One ``collection`` line per collection, then its records in ``batch`` lines."""
+def records(client: ClientAPI, names: set[str] | None = None, embeddings: bool = True
+            ) -> Iterator[dict[str, Any]]:
+    """One ``collection`` line per collection (of ``names`` only, when given), then its
+    records in ``batch`` lines (without their vectors unless ``embeddings``)."""
+    include = INCLUDE if embeddings else INCLUDE[:2]
     for collection in dia3_collections(client):
+        if names is not None and collection.name not in names:
+            continue
         yield {"type": "collection", "name": collection.name, "metadata": collection.metadata,
                "space": _space(collection)}
         offset = 0
         while True:
-            page = collection.get(limit=PAGE, offset=offset, include=INCLUDE)
+            page = collection.get(limit=PAGE, offset=offset, include=include)
             if not page["ids"]:
                 break
             offset += len(page["ids"])
-            yield {"type": "batch", "name": collection.name, "ids": page["ids"],
-                   "documents": page["documents"], "metadatas": page["metadatas"],
-                   "embeddings": [list(map(float, e)) for e in page["embeddings"]]}
+            line = {"type": "batch", "name": collection.name, "ids": page["ids"],
+                    "documents": page["documents"], "metadatas": page["metadatas"]}
+            if embeddings:
+                line["embeddings"] = [list(map(float, e)) for e in page["embeddings"]]
+            yield line
 
 
 def restore(client: ClientAPI, lines: Iterator[dict[str, Any]]) -> dict[str, int]:
@@ -66,6 +74,17 @@ def restore(client: ClientAPI, lines: Iterator[dict[str, Any]]) -> dict[str, int
                        metadatas=_column(line["metadatas"], part),
                        embeddings=line["embeddings"][part])
         counts["records"] += len(line["ids"])
+    return counts
+
+
+def tally(lines: Iterator[dict[str, Any]]) -> dict[str, int]:
+    """Collections and records in a backup's knowledge-base lines (without restoring)."""
+    counts = {"collections": 0, "records": 0}
+    for line in lines:
+        if line["type"] == "collection":
+            counts["collections"] += 1
+        else:
+            counts["records"] += len(line["ids"])
     return counts
 
 

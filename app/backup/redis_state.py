@@ -64,7 +64,7 @@ def restore_job(store: JobStore, record: dict[str, Any], now: float) -> str:
     snap["hash"] = job
     ref = json.loads(job.get("result_ref") or "{}")
     if ref.get("kind") == "file" and record.get("result_file") is not None:
-        store.results.restore_file(ref, record["result_file"].encode())
+        store.results.restore_file(record["id"], ref, record["result_file"].encode())
     store.restore(record["id"], snap)
     return job["state"]
 
@@ -120,10 +120,33 @@ def audit_entries(client: redis.Redis) -> Iterator[list[Any]]:
         start = "(" + batch[-1][0]
 
 
+REFUSALS = ("auth.",)  # refused authentications: no data of anyone's
+REFUSALS_MAX = 10_000
+
+
+def refusals_only(client: redis.Redis) -> list[list[Any]] | None:
+    """The audit log's entries when all are refused authentications (as an empty DIA3 that
+    clients already call collects), else None."""
+    entries = client.xrange(audit.STREAM, count=REFUSALS_MAX + 1)
+    if len(entries) > REFUSALS_MAX or any(
+            not fields.get("action", "").startswith(REFUSALS) for _, fields in entries):
+        return None
+    return [[entry_id, fields] for entry_id, fields in entries]
+
+
+def data_entries(client: redis.Redis) -> int:
+    """Audit entries a restore would mix with (refused authentications do not count)."""
+    return 0 if refusals_only(client) is not None else audit.count(client)
+
+
 def restore_audit(client: redis.Redis, entries: Iterator[list[Any]]) -> tuple[int, int]:
     """Append entries with their original ids (so their times); (restored, skipped).
     Entries already present are skipped, as are ones older than the newest entry present
-    (a stream only grows at its end)."""
+    (a stream only grows at its end). A log holding only refused authentications is set
+    aside and put back after the restored entries, so it does not hide them."""
+    held = refusals_only(client) or []
+    if held:
+        client.delete(audit.STREAM)
     last = client.xrevrange(audit.STREAM, count=1)
     newest = _id(last[0][0]) if last else (0, 0)
     restored = skipped = 0
@@ -133,9 +156,14 @@ def restore_audit(client: redis.Redis, entries: Iterator[list[Any]]) -> tuple[in
             skipped += 1
             continue
         pipe.xadd(audit.STREAM, fields, id=entry_id)
+        newest = _id(entry_id)
         restored += 1
         if len(pipe) >= PAGE:
             pipe.execute()
+    for entry_id, fields in held:
+        if _id(entry_id) > newest:
+            pipe.xadd(audit.STREAM, fields, id=entry_id)
+            newest = _id(entry_id)
     pipe.execute()
     return restored, skipped
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from rich.table import Table
@@ -91,6 +92,36 @@ def keys_revoke(key_id: str) -> None:
     except admin.KeyNotFound:
         raise click.ClickException(f"no key {key_id}") from None
     console.print(f"key {key_id} revoked")
+
+
+@keys.command("rotate-master")
+@click.option("--new-key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="File holding the new master key (base64 of 32 bytes)")
+@click.option("--forget-previous", is_flag=True,
+              help="After every process runs with the new key: drop the old key's wrappings")
+def keys_rotate_master(new_key_file: Path | None, forget_previous: bool) -> None:
+    """Rotate the encryption master key online: run with the current key configured and
+    --new-key-file; give every process the new key (rolling restart); then run again with
+    the new key configured and --forget-previous."""
+    if bool(new_key_file) == forget_previous:
+        raise click.UsageError("give either --new-key-file or --forget-previous")
+    runtime.ensure_redis()
+    from app.crypto import rotation
+    from app.crypto.envelope import KeyMissing
+    from app.crypto.master import master_id, parse_master_key
+    from app.extensions import envelope
+    try:
+        if forget_previous:
+            done = rotation.forget_previous(envelope())
+            console.print(f"{done} data keys no longer open with the previous master key")
+            return
+        new = parse_master_key(new_key_file.read_text())
+        done = rotation.rotate_master(envelope(), new)
+    except (ValueError, KeyMissing) as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"{done} data keys wrapped under master key {master_id(new)} as well. Give "
+                  "every DIA3 process the new key, then run `dia3 keys rotate-master "
+                  "--forget-previous` with it.")
 
 
 COMMANDS = (keys,)

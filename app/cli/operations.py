@@ -88,15 +88,32 @@ def audit_list(actor, tenant, action, target, outcome, since, until, limit, as_j
 
 
 @click.command("backup")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--into", "into", is_flag=True,
+              help="PATH is a folder: write dia3-<UTC time>.tar.gz there and delete its "
+                   "backups older than DIA3_BACKUP_RETENTION_DAYS (for scheduled runs)")
 @click.option("--without-knowledge", is_flag=True,
               help="Leave the knowledge base (Chroma collections) out")
-def backup_cmd(path: Path, without_knowledge: bool) -> None:
+def backup_cmd(path: Path, into: bool, without_knowledge: bool) -> None:
     """Back up jobs, results, API keys, the audit log and the knowledge base to PATH (one
     .tar.gz file), while DIA3 runs."""
     from app import backup
+    from app.backup import rotation
+    from app.settings import get_settings
+    folder = path if into else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = rotation.new_path(folder)
+    elif path.is_dir():
+        raise click.BadParameter(f"{path} is a folder: give a file, or --into",
+                                 param_hint="PATH")
     manifest = backup.backup(path, *_stores(not without_knowledge))
     console.print(f"backup written to {path}")
+    if folder is not None:
+        removed = rotation.prune(folder, get_settings().backup_retention_days, keep=path)
+        if removed:
+            console.print(f"{len(removed)} backups older than "
+                          f"{get_settings().backup_retention_days} days removed")
     console.print_json(json.dumps(manifest["counts"]))
     if manifest["missing_result_files"]:
         console.print(f"{len(manifest['missing_result_files'])} jobs had no result "
@@ -110,9 +127,27 @@ def backup_cmd(path: Path, without_knowledge: bool) -> None:
               "same id or name, everything else stays")
 @click.option("--without-knowledge", is_flag=True,
               help="Leave the knowledge base (Chroma collections) untouched")
-def restore_cmd(path: Path, force: bool, without_knowledge: bool) -> None:
+@click.option("--verify", is_flag=True, help="A restore drill: restore into a scratch Redis "
+              "of its own, compare with the backup's manifest and checksums, report the "
+              "recovery point and time; the live DIA3 is not touched")
+def restore_cmd(path: Path, force: bool, without_knowledge: bool, verify: bool) -> None:
     """Restore a backup made by `dia3 backup` (the file is verified first)."""
     from app import backup
+    if verify:
+        runtime.ensure_redis()  # for the drill's own audit entry
+        from app.backup.drill import drill
+        from app.crypto.envelope import KeyMissing
+        from app.settings import get_settings
+        try:
+            report = drill(path, get_settings().master_key)
+        except (backup.RestoreRefused, backup.BadBackup, ValueError, KeyMissing) as exc:
+            raise click.ClickException(str(exc)) from None
+        console.print_json(json.dumps(report))
+        if not report["ok"]:
+            raise click.ClickException(f"the drill found {len(report['problems'])} problems")
+        console.print(f"drill passed: restorable, {report['recovery_point_seconds']:.0f} s "
+                      f"old, restored in {report['recovery_time_seconds']:.1f} s")
+        return
     try:
         report = backup.restore(path, *_stores(not without_knowledge), force=force)
     except (backup.RestoreRefused, backup.BadBackup) as exc:

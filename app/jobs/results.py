@@ -1,7 +1,10 @@
 """Durable job results: small ones in Redis, large ones as files in the data directory.
 
 Results never expire unless deleted with their job, so any API replica can read them at any
-time. File results are written atomically (temp file, fsync, rename) and carry a checksum.
+time. File results are written atomically (temp file, fsync, rename) and carry a checksum
+(of the result's JSON). With encryption at rest on, both are stored sealed (the ref says
+``sealed``); the size limit applies to the JSON, so a result does not move to a file because
+sealing made it longer.
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ from typing import Any
 import redis
 
 from app import redis_keys
+from app.crypto.envelope import Envelope
 
 
 class ResultStore:
-    def __init__(self, client: redis.Redis, data_dir: Path, inline_max_bytes: int):
+    def __init__(self, client: redis.Redis, data_dir: Path, inline_max_bytes: int,
+                 envelope: Envelope | None = None):
         self.r = client
         self.dir = Path(data_dir) / "results"
         self.inline_max = inline_max_bytes
+        self.envelope = envelope or Envelope(client, None)
 
     def _path(self, job_id: str) -> Path:
         return self.dir / job_id[:2] / f"{job_id}.json"
@@ -42,11 +48,14 @@ class ResultStore:
         for the caller to store in Redis (atomically with the job's state change)."""
         body = json.dumps(result, separators=(",", ":"), allow_nan=False).encode()
         ref: dict[str, Any] = {"bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+        stored = self.envelope.seal(body, f"result:{job_id}")
+        if self.envelope.enabled:
+            ref["sealed"] = True
         if len(body) <= self.inline_max:
             ref["kind"] = "redis"
-            return ref, body
+            return ref, stored
         path = self._path(job_id)
-        _write_atomically(path, body)
+        _write_atomically(path, stored)
         ref.update(kind="file", path=str(path.relative_to(self.dir.parent)))
         return ref, None
 
@@ -54,26 +63,31 @@ class ResultStore:
         """Where a file result lives (its ref's path is relative to the data directory)."""
         return self.dir.parent / ref["path"]
 
-    def restore_file(self, ref: dict[str, Any], body: bytes) -> None:
-        """Put back a file result from a backup; its checksum must match the ref."""
-        if hashlib.sha256(body).hexdigest() != ref.get("sha256"):
+    def restore_file(self, job_id: str, ref: dict[str, Any], body: bytes) -> None:
+        """Put back a file result from a backup as it was stored; its content must match the
+        ref's checksum (a sealed one is opened to check: a restore needs the key)."""
+        plain = self.envelope.open(body, f"result:{job_id}")
+        if hashlib.sha256(plain).hexdigest() != ref.get("sha256"):
             raise ValueError(f"result file {ref['path']} does not match its checksum")
         _write_atomically(self.file_path(ref), body)
 
     def get(self, job_id: str, ref: dict[str, Any]) -> Any:
         """Load a result by its reference; raises LookupError when it is gone."""
+        return json.loads(self.body(job_id, ref))
+
+    def body(self, job_id: str, ref: dict[str, Any]) -> bytes:
+        """A result's JSON as stored (opened when sealed); raises LookupError when gone."""
         if ref.get("kind") == "file":
             path = self.file_path(ref)
             try:
-                body = path.read_bytes()
+                stored = path.read_bytes()
             except FileNotFoundError:
                 raise LookupError(f"result file of job {job_id} is missing") from None
         else:
-            body = self.r.get(self.key(job_id))
-            if body is None:
+            stored = self.r.get(self.key(job_id))
+            if stored is None:
                 raise LookupError(f"result of job {job_id} is missing")
-            body = body.encode() if isinstance(body, str) else body
-        return json.loads(body)
+        return self.envelope.open(stored, f"result:{job_id}")
 
     def discard(self, job_id: str, ref: dict[str, Any] | None) -> None:
         self.r.delete(self.key(job_id))

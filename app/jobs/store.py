@@ -19,6 +19,7 @@ from typing import Any
 import redis
 
 from app import redis_keys as keys
+from app.crypto.envelope import Envelope
 from app.jobs import scripts
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, FINAL_STATES, QUEUED, Job
 from app.jobs.results import ResultStore
@@ -87,11 +88,15 @@ def _flat(fields: dict[str, Any]) -> list[str]:
 
 class JobStore:
     def __init__(self, client: redis.Redis, results: ResultStore,
-                 delete_hook: Callable[[str], DeleteHook | None] = lambda workflow: None):
+                 delete_hook: Callable[[str], DeleteHook | None] = lambda workflow: None,
+                 envelope: Envelope | None = None):
         """``delete_hook`` gives a workflow's clean-up by workflow name (asked only when one
-        of its jobs is deleted; the store knows no workflow itself)."""
+        of its jobs is deleted; the store knows no workflow itself). ``envelope`` seals
+        params and step outputs at rest (the results' own store seals results); the scripts
+        only ever move them as opaque strings."""
         self.r = client
         self.results = results
+        self.envelope = envelope or Envelope(client, None)
         self._delete_hook = delete_hook
         self._submit = client.register_script(scripts.SUBMIT)
         self._transition = client.register_script(scripts.TRANSITION)
@@ -122,7 +127,8 @@ class JobStore:
         }
         created, existing_id = self._submit(args=[
             keys.PREFIX, job_id, tenant, workflow, repr(now), idempotency_key or "",
-            json.dumps(params, separators=(",", ":")), *_flat(fields)])
+            self.envelope.seal_text(json.dumps(params, separators=(",", ":")),
+                                    f"params:{job_id}"), *_flat(fields)])
         if created:
             flat = _flat(fields)
             return Job.from_hash(dict(zip(flat[::2], flat[1::2]))), True
@@ -140,7 +146,7 @@ class JobStore:
 
     def params(self, job_id: str) -> dict[str, Any]:
         raw = self.r.get(keys.job(job_id, "params"))
-        return json.loads(raw) if raw else {}
+        return json.loads(self.envelope.open(raw, f"params:{job_id}")) if raw else {}
 
     def steps(self, job_id: str) -> dict[str, dict[str, Any]]:
         raw = self.r.hgetall(keys.job(job_id, "steps"))
@@ -218,6 +224,22 @@ class JobStore:
         for job_id in ids:
             pipe.hgetall(keys.job(job_id))
         return [Job.from_hash(data) for data in pipe.execute() if data]
+
+    def tenant_ids(self, tenant: str, page: int = 500) -> Iterable[str]:
+        """Every job id of one tenant, oldest first, read page by page (a job deleted
+        meanwhile shifts the pages, so each page starts after the last id seen)."""
+        low = "-inf"
+        seen: set[str] = set()
+        while True:
+            batch = self.r.zrangebyscore(keys.index(tenant), low, "+inf", start=0,
+                                         num=page, withscores=True)
+            fresh = [(job_id, score) for job_id, score in batch if job_id not in seen]
+            if not fresh:
+                return
+            for job_id, score in fresh:
+                seen.add(job_id)
+                low = repr(score)
+                yield job_id
 
     def count(self, tenant: str | None, state: str | None = None) -> int:
         """Jobs of a tenant (``None``: of every tenant), in one state or in all."""
@@ -357,19 +379,25 @@ class JobStore:
     def step_start(self, job_id: str, step: str, task_id: str, worker: str) -> StepStart:
         verdict, starts, memo = self._step_start(args=[
             keys.PREFIX, job_id, step, repr(time.time()), task_id or "", worker or ""])
-        return StepStart(verdict, int(starts), json.loads(memo) if memo else None)
+        return StepStart(verdict, int(starts),
+                         json.loads(self._open_step(job_id, step, memo)) if memo else None)
 
     def step_done(self, job_id: str, step: str, output: Any, runtime: float,
                   passed_on: bool = False) -> bool:
         """Mark a step done once. Its output is kept for later steps (``passed_on=False``)
         or, when the canvas passes it to the next step, as the memo a redelivery replays."""
-        body = "" if output is None else json.dumps(output, separators=(",", ":"))
+        body = "" if output is None else self.envelope.seal_text(
+            json.dumps(output, separators=(",", ":")), f"step:{job_id}:{step}")
         return self._step_done(args=[keys.PREFIX, job_id, step, repr(time.time()), body,
                                      repr(runtime), "memo" if passed_on else "out"]) == 1
 
     def step_outputs(self, job_id: str) -> dict[str, Any]:
         raw = self.r.hgetall(keys.job(job_id, "out"))
-        return {step: json.loads(value) for step, value in raw.items()}
+        return {step: json.loads(self._open_step(job_id, step, value))
+                for step, value in raw.items()}
+
+    def _open_step(self, job_id: str, step: str, stored: str) -> bytes:
+        return self.envelope.open(stored, f"step:{job_id}:{step}")
 
     def step_progress(self, job_id: str, step: str, **fields: Any) -> bool:
         """Merge progress fields (e.g. ``batches_done``) into a running step's record; a step

@@ -13,6 +13,7 @@ import anyio.to_thread
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 
+from app.auth import events
 from app.auth.keys import KeyRejected, Principal
 from app.extensions import key_store
 
@@ -21,7 +22,8 @@ def authenticated(token: str) -> Principal | None:
     """The token's principal, its use recorded like the REST API's; None if refused."""
     try:
         return key_store().authenticate(token)
-    except KeyRejected:
+    except KeyRejected as exc:
+        events.auth_failed(exc, None, "mcp")
         return None
 
 

@@ -14,6 +14,8 @@ for name in dia3_admin_api_key dia3_flower_password dia3_chroma_token grafana_ad
   [ -s "$dir/$name" ] || random > "$dir/$name"
 done
 [ -e "$dir/openai_api_key" ] || : > "$dir/openai_api_key"
+# The master key of the encryption at rest: keep a copy elsewhere, backups need it.
+[ -s "$dir/dia3_encryption_key" ] || openssl rand -base64 32 > "$dir/dia3_encryption_key"
 if [ ! -s "$dir/tls.crt" ] || [ ! -s "$dir/tls.key" ]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=$host" \
     -addext "subjectAltName=DNS:$host" \
@@ -45,6 +47,7 @@ fi
   issue redis-client dia3 clientAuth
 # Readable by the containers' users (the files are mounted read-only as Compose secrets).
 chmod 0644 "$dir"/dia3_admin_api_key "$dir"/dia3_flower_password "$dir"/dia3_chroma_token \
+  "$dir"/dia3_encryption_key \
   "$dir"/grafana_admin_password \
   "$dir"/openai_api_key "$dir"/tls.crt "$dir"/tls.key "$dir"/internal-ca.crt \
   "$dir"/redis.crt "$dir"/redis.key "$dir"/api.crt "$dir"/api.key \

@@ -170,6 +170,18 @@ def test_chroma_runs_dias_image_and_requires_the_token_secret(model):
         "dia3_flower_password", *REDIS_CLIENT_SECRETS}
 
 
+def test_what_reads_user_content_has_the_encryption_key(model):
+    """Encryption at rest is on in the stack: every component that reads or writes params,
+    results and documents gets the master key as a secret file; Flower (an operator's view
+    of task metadata) does not."""
+    services = model["services"]
+    for name in ("api", "worker-agents", "worker-analytics", "worker-ingest", "mcp"):
+        assert "dia3_encryption_key" in {s["source"] for s in services[name]["secrets"]}, name
+        assert services[name]["environment"]["DIA3_ENCRYPTION_KEY_FILE"] == \
+            "/run/secrets/dia3_encryption_key"
+    assert "dia3_encryption_key" not in {s["source"] for s in services["flower"]["secrets"]}
+
+
 def test_redis_is_append_only_on_a_volume(model):
     redis = model["services"]["redis"]
     command = redis["command"]
@@ -250,6 +262,8 @@ def test_dev_secrets_script_makes_every_secret_file(model, tmp_path):
     assert wanted <= {p.name for p in target.iterdir()}
     assert len((target / "dia3_flower_password").read_text().strip()) == 48
     assert "BEGIN CERTIFICATE" in (target / "tls.crt").read_text()
+    from app.crypto.master import parse_master_key  # a key the settings accept
+    assert len(parse_master_key((target / "dia3_encryption_key").read_text())) == 32
     first = (target / "dia3_admin_api_key").read_text()
     subprocess.run(["sh", str(COMPOSE_DIR / "secrets" / "make-dev-secrets.sh"), str(target)],
                    check=True, capture_output=True, timeout=60)

@@ -4,6 +4,7 @@ local secrets) is 0700 with 0600 files, and output redirected to a log holds no 
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -57,3 +58,52 @@ def test_dia3_up_keeps_its_data_private_and_its_secrets_out_of_its_output(tmp_pa
     for secret in ("local-api-key", "flower-password"):  # the Chroma token is never shown
         assert (data_dir / secret).read_text().strip() not in output, secret
         assert str(data_dir.resolve() / secret) in output  # where to find it instead
+
+
+def files_holding(root: Path, needle: bytes) -> list[str]:
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*")
+                  if path.is_file() and needle in path.read_bytes())
+
+
+@pytest.mark.timeout(400)
+def test_with_a_master_key_nothing_on_disk_holds_a_planted_text(tmp_path):
+    """Job params, step outputs, results in Redis and in files, staged uploads, step messages
+    and document texts in Chroma are sealed: the embedded Redis' append-only file and
+    snapshot, the result files and Chroma's database hold no plaintext of a planted text,
+    while the API gives it back to its tenant."""
+    import base64
+    import os
+    data_dir, port, log = tmp_path / "d", free_port(), tmp_path / "up.log"
+    planted = f"zebra{os.urandom(8).hex()}"
+    key = base64.b64encode(os.urandom(32)).decode()
+    proc = start_up(data_dir, port, log, DIA3_RESULT_INLINE_MAX_BYTES="1024",
+                    DIA3_ENCRYPTION_KEY=key)
+    try:
+        client = ready_client(proc, data_dir, port, log)
+        # the ids come back in the results, so results hold the planted text too
+        big = client.submit("sentiment", {"texts": [f"great {planted} {i}" for i in range(40)],
+                                          "ids": [f"{planted}-{i}" for i in range(40)]})
+        small = client.submit("sentiment", {"texts": [f"awful {planted}"],
+                                            "ids": [f"{planted}-small"]})
+        assert client.wait(big["id"], timeout=120)["state"] == "succeeded"
+        assert client.wait(small["id"], timeout=120)["state"] == "succeeded"
+        assert client.job(big["id"])["result_ref"]["kind"] == "file"
+        assert client.job(small["id"])["result_ref"]["kind"] == "redis"
+        assert planted in json.dumps(client.result(small["id"]))
+        assert planted in json.dumps(client.result(big["id"]))
+        assert client.job(big["id"])["params"]["texts"][0] == f"great {planted} 0"
+        client.create_collection("notes", embedder="hashing")
+        (tmp_path / "note.txt").write_text(f"Tides turn the sea into {planted}.")
+        ingest = client.upload_documents("notes", [tmp_path / "note.txt"])
+        assert client.wait(ingest["id"], timeout=120)["state"] == "succeeded"
+        hits = client.search("notes", "tides and the sea")["hits"]
+        assert planted in hits[0]["text"]
+        redis_files = [p for p in data_dir.rglob("*") if "appendonly" in p.name]
+        assert redis_files  # the scan below reads real Redis files
+    finally:
+        assert stop_up(proc) == []  # Redis saves its snapshot as it stops
+    assert (data_dir / "chroma" / "chroma.sqlite3").exists()
+    assert any("results" in path.parts for path in data_dir.rglob("*.json"))
+    assert files_holding(data_dir, planted.encode()) == []
+    assert files_holding(data_dir, b"Tides turn") == []
+    assert key.encode() not in log.read_bytes()

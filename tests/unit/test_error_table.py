@@ -19,7 +19,7 @@ from app.api import errors as api_errors
 from app.auth.keys import KeyNotFound, KeyRejected
 from app.backpressure import QueueFull
 from app.error_table import TABLE, failure_of, status_of
-from app.errors import Forbidden
+from app.errors import Conflict, Forbidden
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.mcp.server import tool_error
 from app.workflows.forecast.errors import ForecastInputError
@@ -41,6 +41,7 @@ EXPECTED: list[tuple[BaseException, int]] = [
     (MethodNotAllowed(valid_methods=["GET", "POST"]), 405),
     (InvalidTransition("j-1", "succeeded", "cancelled"), 409),
     (kb.Conflict("collection 'docs' already exists"), 409),
+    (Conflict("tenant 'acme' is the tenant of your own key"), 409),
     (kb.EmbedderMismatch("docs", "hashing:256", "hashing:128"), 409),
     (ValidationError({"workflow": ["Unknown workflow 'poetry'."]}), 422),
     (ForecastInputError("series.0.values", "must be a list of numbers"), 422),

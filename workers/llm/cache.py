@@ -5,6 +5,10 @@ schema, evidence and sampling parameters), so any change to those misses the cac
 cache is an optimisation: if Redis fails, a lookup counts as a miss and a store is skipped.
 A call works on its :class:`CacheEntry`, which also counts the hit/miss metrics; a call that
 must not be cached gets :data:`NO_CACHE`, which never hits and stores nothing.
+
+A reply stored while a job's step runs is also listed under that job
+(:func:`app.redis_keys.llm_cache_of_job`, as long as the entry lives), so erasing a tenant can
+remove the replies its jobs put in the cache.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 import redis
 
 from app import redis_keys
+from app.logs import job_id_var
 
 from . import metrics
 from .messages import LLMRequest
@@ -65,7 +70,14 @@ class ResponseCache:
         if self._ttl_s <= 0:
             return
         try:
-            self._redis.set(key, json.dumps(value), ex=self._ttl_s)
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.set(key, json.dumps(value), ex=self._ttl_s)
+            job_id = job_id_var.get()
+            if job_id:
+                owned = f"{self._prefix}-job:{job_id}"
+                pipe.sadd(owned, key)
+                pipe.expire(owned, self._ttl_s)
+            pipe.execute()
         except redis.RedisError as exc:
             log.warning("response cache unavailable, reply not stored: %s", exc)
 

@@ -22,6 +22,7 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 RESERVED_KEYS = frozenset({
     "doc_id", "chunk_index", "start_char", "end_char", "token_count", "start_time",
     "end_time", "title", "source", "media_type", "chunk_count", "created_at", "updated_at",
+    "kb_sealed_text",
 })
 
 

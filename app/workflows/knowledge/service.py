@@ -119,7 +119,9 @@ def connect():
 
 def store() -> KnowledgeStore:
     def make() -> KnowledgeStore:
-        return KnowledgeStore(connect(), embed_batch_size=get_settings().embed_batch_size)
+        from app.extensions import envelope
+        return KnowledgeStore(connect(), embed_batch_size=get_settings().embed_batch_size,
+                              envelope=envelope())
     return process_local("knowledge-store", make)
 
 

@@ -41,9 +41,13 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
+    from app.crypto.envelope import Envelope
+
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 MAX_K = 100
+#: the metadata key of a chunk's sealed text (encryption at rest)
+SEALED_TEXT = "kb_sealed_text"
 MAX_PAGE = 500
 MAX_OFFSET = 2**31 - 1  # Chroma reads offsets as unsigned 32-bit integers
 
@@ -59,9 +63,13 @@ def chroma_errors() -> ModuleType:
 class KnowledgeStore:
     """Creates, opens, lists and deletes the collections of each tenant."""
 
-    def __init__(self, client: ClientAPI, embed_batch_size: int = 256) -> None:
+    def __init__(self, client: ClientAPI, embed_batch_size: int = 256,
+                 envelope: Envelope | None = None) -> None:
+        """``envelope`` seals each chunk's text in Chroma (encryption at rest); vectors, ids
+        and metadata stay clear, since search and filters need them."""
         self._client = client
         self._embed_batch_size = embed_batch_size
+        self._envelope = envelope
 
     def create_collection(self, tenant: str, name: str, embedder: Embedder,
                           description: str | None = None) -> KnowledgeCollection:
@@ -91,7 +99,7 @@ class KnowledgeStore:
             embedding_function=None,
         )
         return KnowledgeCollection(chunks, manifest, embedder, self._embed_batch_size,
-                                   self._client.get_max_batch_size())
+                                   self._client.get_max_batch_size(), self._envelope)
 
     def open_collection(self, tenant: str, name: str, embedder: Embedder
                         ) -> KnowledgeCollection:
@@ -109,7 +117,7 @@ class KnowledgeStore:
             metadata={"kb_kind": "manifest", "kb_tenant": tenant}, embedding_function=None,
         )
         return KnowledgeCollection(chunks, manifest, embedder, self._embed_batch_size,
-                                   self._client.get_max_batch_size())
+                                   self._client.get_max_batch_size(), self._envelope)
 
     def ensure_collection(self, tenant: str, name: str, embedder: Embedder,
                           description: str | None = None) -> KnowledgeCollection:
@@ -175,11 +183,30 @@ class KnowledgeStore:
         return True
 
 
+def chunk_context(chunk: str) -> str:
+    """Where a sealed chunk text belongs (chunk ids are derived from the text's place)."""
+    return f"chunk:{chunk}"
+
+
+def chunk_text(envelope: Envelope | None, chunk: str, document: str | None,
+               metadata: dict[str, Any]) -> str:
+    """A chunk's text as stored: the document, or with encryption at rest the sealed text
+    in its metadata (taken out of ``metadata``, so callers never show it)."""
+    sealed = metadata.pop(SEALED_TEXT, None)
+    if sealed is None:
+        return document or ""
+    if envelope is None:
+        raise InputError("text", "the chunk's text is encrypted and no key is configured")
+    return envelope.open_text(sealed, chunk_context(chunk))
+
+
 class KnowledgeCollection:
     """One tenant's collection bound to its embedder: ingest, list, delete, search."""
 
     def __init__(self, chunks: Collection, manifest: Collection, embedder: Embedder,
-                 embed_batch_size: int, upsert_batch_size: int) -> None:
+                 embed_batch_size: int, upsert_batch_size: int,
+                 envelope: Envelope | None = None) -> None:
+        self._envelope = envelope
         self._chunks = chunks
         self._manifest = manifest
         self.embedder = embedder
@@ -255,7 +282,9 @@ class KnowledgeCollection:
                                   include=["documents", "metadatas"], limit=max_chunks)
         if document_id and not result["ids"]:
             raise NotFound(f"document {document_id!r} not found in collection {self.name!r}")
-        rows = sorted(zip(result["documents"], result["metadatas"], strict=True),
+        texts = [chunk_text(self._envelope, i, text, meta) for i, text, meta in zip(
+            result["ids"], result["documents"], result["metadatas"], strict=True)]
+        rows = sorted(zip(texts, result["metadatas"], strict=True),
                       key=lambda row: (str(row[1]["doc_id"]), int(row[1]["chunk_index"])))
         parts: list[str] = []
         previous: tuple[str, int] | None = None
@@ -309,7 +338,8 @@ class KnowledgeCollection:
         except (ValueError, TypeError, chroma_errors().InvalidArgumentError) as error:
             raise InputError("where", f"invalid filter: {error}") from error
         return [
-            SearchHit(chunk, str(meta["doc_id"]), round(1.0 - float(distance), 6), text, meta)
+            SearchHit(chunk, str(meta["doc_id"]), round(1.0 - float(distance), 6),
+                      chunk_text(self._envelope, chunk, text, meta), meta)
             for chunk, text, meta, distance in zip(
                 result["ids"][0], result["documents"][0], result["metadatas"][0],
                 result["distances"][0], strict=True,
@@ -320,11 +350,16 @@ class KnowledgeCollection:
                        document: DocumentInput, user_metadata: Metadata) -> None:
         for start in range(0, len(batch), self._upsert_batch_size):
             part = batch[start : start + self._upsert_batch_size]
+            metadatas = [_chunk_metadata(chunk, document, user_metadata) for _, chunk in part]
+            sealing = self._envelope is not None and self._envelope.enabled
+            if sealing:  # kept as metadata: Chroma's full-text index of documents is no use
+                for meta, (id_, chunk) in zip(metadatas, part, strict=True):
+                    meta[SEALED_TEXT] = self._envelope.seal_text(chunk.text, chunk_context(id_))
             self._chunks.upsert(
                 ids=[id_ for id_, _ in part],
                 embeddings=vectors[start : start + len(part)],
-                documents=[chunk.text for _, chunk in part],
-                metadatas=[_chunk_metadata(chunk, document, user_metadata) for _, chunk in part],
+                documents=None if sealing else [chunk.text for _, chunk in part],
+                metadatas=metadatas,
             )
 
     def _delete_ids(self, ids: list[str]) -> None:

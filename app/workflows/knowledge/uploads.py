@@ -7,7 +7,8 @@ The API stores each document once in Redis (``dia3:upload:<id>``); its step read
 job's last step removes them all once the job has succeeded (a step delivered again after a
 crash, or a retried job, still finds its document). Deleting or purging a failed or
 cancelled job removes its uploads too (:func:`staged_keys`, the ingest workflow's clean-up
-hook); a TTL cleans up after everything else.
+hook); a TTL cleans up after everything else. With encryption at rest on, documents are
+staged sealed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import uuid
 from typing import Any
 
 from app import redis_keys
+from app.extensions import envelope
 from app.redis_client import get_bytes_redis
 
 KEY_PREFIX = redis_keys.UPLOAD
@@ -25,13 +27,15 @@ TTL_SECONDS = 7 * 24 * 3600
 def stage(data: bytes) -> str:
     """Keep ``data`` for an ingest step; returns its reference."""
     ref = uuid.uuid4().hex
-    get_bytes_redis().set(KEY_PREFIX + ref, data, ex=TTL_SECONDS)
+    get_bytes_redis().set(KEY_PREFIX + ref, envelope().seal(data, f"upload:{ref}"),
+                          ex=TTL_SECONDS)
     return ref
 
 
 def fetch(ref: str) -> bytes | None:
     """The staged bytes, or None when they expired or were already consumed."""
-    return get_bytes_redis().get(KEY_PREFIX + ref)
+    stored = get_bytes_redis().get(KEY_PREFIX + ref)
+    return None if stored is None else envelope().open(stored, f"upload:{ref}")
 
 
 def discard(ref: str) -> None:

@@ -1,0 +1,1 @@
+"""Encryption of user content at rest (envelope encryption with AES-GCM)."""
