@@ -5,9 +5,11 @@
         [--data-dir DIR] [--profile N]
 
 sMAPE is the M3 definition (200|A-F|/(A+F), averaged over all forecast points of a group);
-MASE is averaged over series (m = 12/4/1/1). Published Naive2 and Theta figures are printed
-beside ours (Makridakis & Hibon 2000 via the data folder's PUBLISHED_BENCHMARKS.md; Theta
-"recomputed" is the original submission rescored on the same data). The data directory
+MASE and the MSIS of 95% intervals (M4's interval score, scaled like MASE) are averaged over
+series (m = 12/4/1/1), with the share of test points inside the intervals. Published Naive2
+and Theta figures are printed beside ours (Makridakis & Hibon 2000 via the data folder's
+PUBLISHED_BENCHMARKS.md; Theta "recomputed" is the original submission rescored on the same
+data). The data directory
 defaults to $DIA3_M3_DIR, else ../shared/data/m3 relative to the repository root.
 """
 
@@ -15,17 +17,14 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import multiprocessing as mp
 import os
 import pstats
-import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from benchmarks.forecast_scoring import run_all, run_one, scores
 from benchmarks.report import print_table, save
-from workers.forecast.engine import forecast_series, mase, smape
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = {"yearly": (6, 1), "quarterly": (8, 4), "monthly": (18, 12), "other": (8, 1)}
@@ -52,39 +51,13 @@ def load_group(data_dir: Path, group: str, limit: int | None) -> list[dict]:
     return series[:limit] if limit else series
 
 
-def run_one(task: tuple[dict, str, str, int, int]) -> tuple[str, list[float], float]:
-    series, model, transform, horizon, season = task
-    started = time.perf_counter()
-    result = forecast_series({"values": series["train"].tolist(), "horizon": horizon,
-                              "season_length": season, "model": model,
-                              "transform": transform})  # fmt: skip
-    return series["id"], result["forecast"], time.perf_counter() - started
-
-
 def evaluate(group: str, series: list[dict], model: str, transform: str, processes: int,
-             horizon: int, season: int, mase_season: int | None = None) -> dict:
-    """Forecast every series with ``season`` and score it; MASE uses ``mase_season``
-    (default ``season``), since M4 scores weekly series with m = 1."""
-    tasks = [(s, model, transform, horizon, season) for s in series]
-    started = time.perf_counter()
-    if processes > 1:
-        with mp.get_context("fork").Pool(processes) as pool:
-            outputs = pool.map(run_one, tasks, chunksize=4)
-    else:
-        outputs = [run_one(t) for t in tasks]
-    wall = time.perf_counter() - started
-    forecasts = {sid: np.array(f, dtype=float) for sid, f, _ in outputs}
-    actual = np.concatenate([s["test"] for s in series])
-    predicted = np.concatenate([forecasts[s["id"]] for s in series])
-    m = season if mase_season is None else mase_season
-    mases = [mase(s["test"], forecasts[s["id"]], s["train"], m) for s in series]
-    return {
-        "group": group, "series": len(series), "horizon": horizon,
-        "smape_m3": smape(actual, predicted), "smape_abs": smape(actual, predicted, "abs"),
-        "mase": float(np.nanmean(mases)), "wall_seconds": wall,
-        "series_per_second": len(series) / wall,
-        "cpu_seconds_per_series": float(np.mean([t for _, _, t in outputs])),
-    }  # fmt: skip
+             horizon: int, season: int) -> dict:
+    """Forecast every series with ``season`` and score points and 95% intervals."""
+    outputs, wall = run_all(series, model, transform, processes, horizon, season)
+    out = scores(series, outputs, season)
+    return {"group": group, "horizon": horizon, **out, "wall_seconds": wall,
+            "series_per_second": len(series) / wall}  # fmt: skip
 
 
 def profile(series: list[dict], group: str, model: str, transform: str) -> None:
@@ -110,6 +83,13 @@ def arguments(description: str, groups: list[str], model: str, data_dir: Path
     return parser
 
 
+def _overall(results: list[dict]) -> dict:
+    """sMAPE over every forecast point of the groups run (M3's "all series" figure)."""
+    points = sum(r["series"] * r["horizon"] for r in results)
+    total = sum(r["smape_m3"] * r["series"] * r["horizon"] for r in results)
+    return {"series": sum(r["series"] for r in results), "smape_m3": total / points}
+
+
 def main() -> None:
     parser = arguments(__doc__, list(GROUPS), "combination", default_data_dir())
     parser.add_argument("--profile", type=int, default=0, metavar="N",
@@ -129,18 +109,22 @@ def main() -> None:
                    published_theta=theta_pub)  # fmt: skip
         results.append(out)
         rows.append([group, out["series"], out["horizon"], out["smape_m3"], naive2, theta,
-                     theta_pub if theta_pub else "", out["mase"], out["wall_seconds"],
-                     out["series_per_second"], out["cpu_seconds_per_series"] * 1000])  # fmt: skip
+                     theta_pub if theta_pub else "", out["mase"], out["coverage_95"],
+                     out["msis"], out["wall_seconds"],
+                     out["cpu_seconds_per_series"] * 1000])  # fmt: skip
+    everything = _overall(results)
+    rows.append(["all", everything["series"], "", everything["smape_m3"], "", "", "", "", "",
+                 "", "", ""])  # fmt: skip
     print_table(
         f"M3, model={args.model}, transform={args.transform}, {args.processes} processes"
         + (f", first {args.limit} series per group" if args.limit else ""),
         ["group", "series", "h", "sMAPE", "Naive2 pub", "Theta recomp", "Theta pub", "MASE",
-         "wall s", "series/s", "ms/series"],
+         "cover 95", "MSIS", "wall s", "CPU ms/series"],
         rows,
     )  # fmt: skip
     save("forecast_m3", {"model": args.model, "transform": args.transform,
                          "processes": args.processes, "limit": args.limit,
-                         "groups": results})  # fmt: skip
+                         "groups": results, "all": everything})  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ COLLECTION_OPERATIONS = ("getCollectionByName", "getDocuments", "postDocuments",
                          "deleteCollectionByName")
 DOCUMENT_OPERATIONS = ("getDocumentById", "deleteDocumentById")
 KEY_OPERATIONS = ("postKeyRotation", "deleteKeyById")
+# A created key names its tenant: what an admin can do with the tenant as a whole.
+TENANT_OPERATIONS = ("getTenantExport", "postTenantErasureRequest", "deleteTenant")
 
 
 class OperationIds(BasePlugin):
@@ -35,11 +37,14 @@ class OperationIds(BasePlugin):
 
 
 def links(statuses: tuple[int, ...], operations: tuple[str, ...],
-          parameters: dict[str, str]) -> Callable:
+          parameters: dict[str, str], *more: tuple[tuple[str, ...], dict[str, str]]
+          ) -> Callable:
     """Decorator: each response of ``statuses`` links to each of ``operations`` (operationIds),
-    with ``parameters`` (runtime expressions such as ``$response.body#/id``)."""
-    declared = {operation: {"operationId": operation, "parameters": parameters}
-                for operation in operations}
+    with ``parameters`` (runtime expressions such as ``$response.body#/id``); ``more`` adds
+    further (operations, parameters) pairs to the same responses."""
+    declared = {operation: {"operationId": operation, "parameters": params}
+                for targets, params in ((operations, parameters), *more)
+                for operation in targets}
     return Blueprint.doc(responses={status: {"links": declared} for status in statuses})
 
 
@@ -60,5 +65,7 @@ def to_document(*statuses: int, at: str = "$response.body#/document_id") -> Call
 
 
 def to_key(*statuses: int) -> Callable:
-    """The response describes a key: link to what takes its id."""
-    return links(statuses, KEY_OPERATIONS, {"key_id": "$response.body#/key_id"})
+    """The response describes a key: link to what takes its id, and to its tenant's export and
+    erasure."""
+    return links(statuses, KEY_OPERATIONS, {"key_id": "$response.body#/key_id"},
+                 (TENANT_OPERATIONS, {"tenant": "$response.body#/tenant"}))

@@ -135,7 +135,8 @@ def test_every_create_operation_links_to_the_operations_taking_its_ids(spec):
     assert targets["postCollections"] == {"getCollectionByName", "getDocuments",
                                           "postDocuments", "postSearch",
                                           "deleteCollectionByName"}
-    assert targets["postKeys"] == {"postKeyRotation", "deleteKeyById"}
+    assert targets["postKeys"] == {"postKeyRotation", "deleteKeyById", "getTenantExport",
+                                   "postTenantErasureRequest", "deleteTenant"}
     assert targets["getDocuments"] == {"getDocumentById", "deleteDocumentById"}
     taking_ids = {op for op, (_, path) in operations(spec).items() if "{" in path}
     assert set().union(*targets.values()) == taking_ids

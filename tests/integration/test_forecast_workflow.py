@@ -41,6 +41,10 @@ def test_many_series_are_forecast_and_gathered_in_order(analyst, worker):
     ({"series": [{"values": [1, 2, 3]}], "horizon": 2, "model": "prophet"}, ["model"]),
     ({"series": [{"values": [1, 2, 3], "frequency": "fortnightly"}], "horizon": 2},
      ["series", "0", "frequency"]),
+    ({"series": [{"values": [1, 2, 3, 4, 5, 6], "seasonal_periods": [2, 5]}], "horizon": 2},
+     ["series", "0", "seasonal_periods", "1"]),
+    ({"series": [{"values": [1, 2, 3, 4]}], "horizon": 2, "seasonal_periods": [0.5]},
+     ["seasonal_periods", "0"]),
 ])
 def test_bad_series_are_field_level_422s(analyst, params, path):
     analyst.assert_param_error("forecast", params, path)

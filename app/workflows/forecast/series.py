@@ -13,6 +13,7 @@ from app.workflows.fields import EngineErrors, Number, NumberList
 from app.workflows.forecast.validation import (
     MAX_HORIZON,
     MAX_LEVELS,
+    MAX_PERIODS,
     MAX_VALUES,
     MODELS,
     TRANSFORMS,
@@ -25,6 +26,15 @@ PERCENT = validate.Range(0, 100, min_inclusive=False, max_inclusive=False)
 def horizon_field(**kwargs: Any) -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.Range(1, MAX_HORIZON), **kwargs,
                           metadata={"description": "Steps ahead"})
+
+
+def periods_field(**kwargs: Any) -> fields.List:
+    return fields.List(Number(validate=validate.Range(1, min_inclusive=False)),
+                       validate=validate.Length(1, MAX_PERIODS), **kwargs, metadata={
+                           "description": "Periods of long or multiple seasons, e.g. [24, 168] "
+                                          "for hourly data or [52.18] for weekly (default: the "
+                                          "season length, plus a second period when the "
+                                          "series is long enough)"})
 
 
 def levels_field(**kwargs: Any) -> fields.List:
@@ -55,6 +65,7 @@ class SeriesSpec(Schema):
     levels = levels_field(allow_none=True)
     backtest_origins = fields.Integer(strict=True, validate=validate.Range(0, 20), metadata={
         "description": "Rolling-origin backtest folds"})
+    seasonal_periods = periods_field(allow_none=True)
 
 
 class ScenarioSeries(SeriesSpec):

@@ -3,7 +3,8 @@
 Fields: ``values`` (numbers or null for missing), optional ``timestamps`` (ISO strings, one
 per value, strictly increasing) or ``frequency`` (pandas alias such as ``M``, ``D``, ``W``),
 ``horizon``, optional ``season_length``, ``model``, ``transform`` (``auto``/``log``/``none``),
-``levels`` (interval levels in percent) and ``backtest_origins``. Errors name the field,
+``levels`` (interval levels in percent), ``backtest_origins`` and ``seasonal_periods``
+(the periods of long or multiple seasons, e.g. [24, 168] or [52.18]). Errors name the field,
 e.g. ``series.0.values.3``.
 """
 
@@ -16,12 +17,14 @@ from typing import Any
 
 from app.workflows.forecast.errors import ForecastInputError
 
-MODELS = ("auto", "ets", "theta", "arima", "naive", "seasonal_naive", "combination")
+MODELS = ("auto", "ets", "theta", "arima", "naive", "seasonal_naive", "combination", "mstl",
+          "mstl_theta", "fourier", "fourier_theta")
 TRANSFORMS = ("auto", "log", "none")
 
 MAX_VALUES = 100_000
 MAX_HORIZON = 1_000
 MAX_LEVELS = 10
+MAX_PERIODS = 4
 MAX_MISSING_FRACTION = 0.5
 MAX_MAGNITUDE = 1e100  # squares of values must stay finite in float64
 DEFAULT_LEVELS = [80.0, 95.0]
@@ -127,6 +130,25 @@ def _levels(raw: Any, field: str) -> list[float]:
     return sorted(set(out))
 
 
+def _periods(raw: Any, n: int, field: str) -> list[float] | None:
+    """Up to MAX_PERIODS distinct periods, each above 1 and with two full cycles in the data."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list | tuple) or not 1 <= len(raw) <= MAX_PERIODS:
+        raise ForecastInputError(field, f"must be a list of 1 to {MAX_PERIODS} periods")
+    out = []
+    for i, v in enumerate(raw):
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ForecastInputError(_join(field, i), "must be a number")
+        if not 1 < v <= n / 2:
+            raise ForecastInputError(_join(field, i), f"must be above 1 and at most {n / 2:g} "
+                                     "(half the number of values: two full cycles)")
+        out.append(float(v))
+    if len(set(out)) != len(out):
+        raise ForecastInputError(field, "must not repeat a period")
+    return sorted(out)
+
+
 def validate_series(spec: Any, path: str = "") -> dict:
     """Check one series spec; returns the normalised spec or raises ForecastInputError."""
     if not isinstance(spec, dict):
@@ -140,6 +162,9 @@ def validate_series(spec: Any, path: str = "") -> dict:
     if model not in MODELS:
         raise ForecastInputError(_join(path, "model"), f"must be one of {', '.join(MODELS)}")
     season = _int(spec, "season_length", path, 1, max(1, len(values)), None)
+    periods = _periods(spec.get("seasonal_periods"), len(values), _join(path, "seasonal_periods"))
+    if season is None and periods:
+        season = max(2, round(periods[0]))
     transform = spec.get("transform", "auto")
     if transform not in TRANSFORMS:
         options = ", ".join(TRANSFORMS)
@@ -154,4 +179,5 @@ def validate_series(spec: Any, path: str = "") -> dict:
         "transform": transform,
         "levels": _levels(spec.get("levels"), _join(path, "levels")),
         "backtest_origins": _int(spec, "backtest_origins", path, 0, 20, 3),
+        "seasonal_periods": periods,
     }

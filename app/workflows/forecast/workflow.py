@@ -12,13 +12,13 @@ from app.workflows.fields import EngineErrors, nested_error
 from app.workflows.forecast import steps
 from app.workflows.forecast.errors import ForecastInputError
 from app.workflows.forecast.examples import FORECAST
-from app.workflows.forecast.series import SeriesSpec, check_series, levels_field
+from app.workflows.forecast.series import SeriesSpec, check_series, levels_field, periods_field
 from app.workflows.forecast.validation import MODELS, TRANSFORMS, validate_series
 from app.workflows.registry import Plan, Workflow, register
 
 MAX_SERIES = 2_000
 SERIES_DEFAULTS = ("horizon", "season_length", "model", "levels", "frequency",
-                   "backtest_origins", "transform")
+                   "backtest_origins", "transform", "seasonal_periods")
 
 
 class ForecastParams(Schema):
@@ -38,6 +38,7 @@ class ForecastParams(Schema):
     transform = fields.String(load_default=None, validate=validate.OneOf(TRANSFORMS),
                               metadata={"description": "Fit on a log scale (auto: when the "
                                                        "data are positive)"})
+    seasonal_periods = periods_field(load_default=None)
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _engine_checks(self, data: dict, original_data: dict, **kwargs) -> None:

@@ -23,15 +23,20 @@ import numpy as np
 import pandas as pd
 
 from app.workflows.forecast.validation import validate_series
+from workers.anomaly.engine.marks import residual_anomalies
+from workers.forecast.engine.auto import fit_model
 from workers.forecast.engine.backtest import rolling_origin
 from workers.forecast.engine.naive import NaiveFit
+from workers.forecast.engine.periods import seasonal_periods
 from workers.forecast.engine.pipeline import SeriesModel
 from workers.forecast.engine.seasonality import (
     SeasonalAdjustment,
     detect_season_length,
     season_length_from_frequency,
 )
-from workers.forecast.engine.selection import FitReport, fit_series
+from workers.forecast.engine.selection import FitReport
+
+WARM_UP = 3  # fitted values at the start that come from a model's initial state
 
 
 def _repair(values: list[float | None], report: FitReport) -> tuple[np.ndarray, int, int]:
@@ -114,8 +119,14 @@ def fit_series_model(spec: dict, path: str = "", fit_window: int | None = None
         report.notes.append("constant series: naive forecast with zero-width intervals")
         model = SeriesModel(SeasonalAdjustment.identity(), False, NaiveFit(y), y.size)
         name = "naive"
+        report.refit = lambda prefix: SeriesModel(SeasonalAdjustment.identity(), False,
+                                                  NaiveFit(prefix), prefix.size)  # fmt: skip
     else:
-        model, name = fit_series(y, m, norm["model"], h_total, report, norm["transform"])
+        periods = seasonal_periods(m, y.size, norm["seasonal_periods"])
+        if len(periods) > 1 or (periods and periods[0] != m):
+            report.notes.append("seasonal periods " + ", ".join(f"{p:g}" for p in periods))
+        model, name = fit_model(y, m, norm["model"], h_total, report, norm["transform"],
+                                periods)  # fmt: skip
     context = {"spec": norm, "y": y, "lead": lead, "trailing": trailing, "season_length": m,
                "frequency": frequency, "model_name": name, "report": report,
                "fit_window": {"first_index": lead, "observations": int(y.size),
@@ -148,9 +159,12 @@ def forecast_series(spec: dict, path: str = "", fit_window: int | None = None) -
         "intervals": intervals,
         "timestamps": _future_timestamps(norm, ctx["frequency"], trailing, h),
         "fitted": fitted,
+        # points the fit could not explain: anomalies of observed minus fitted
+        "anomalies": residual_anomalies(norm["values"], fitted, norm["timestamps"],
+                                        warm_up=ctx["lead"] + max(WARM_UP, ctx["season_length"])),
         "fit_window": ctx["fit_window"],
-        "backtest": rolling_origin(model, ctx["y"], h, norm["backtest_origins"],
-                                   ctx["season_length"]),  # fmt: skip
+        "backtest": rolling_origin(report.refit, ctx["y"], h, norm["backtest_origins"],
+                                   ctx["season_length"], report.cv),  # fmt: skip
         "notes": report.notes,
         "fallbacks": report.fallbacks,
     }

@@ -55,3 +55,25 @@ def mase(
     if not np.isfinite(scale) or scale == 0:
         return float("nan")
     return float(np.mean(np.abs(a - f)) / scale)
+
+
+def msis(actual: ArrayLike, lower: ArrayLike, upper: ArrayLike, insample: ArrayLike,
+         season_length: int = 1, level: float = 95.0) -> float:
+    """Mean scaled interval score (M4): the interval's width plus 2/α times how far the actual
+    value falls outside it, averaged over the horizon and scaled like MASE; NaN when the
+    scale is zero."""
+    a, lo, up = (np.asarray(v, dtype=float) for v in (actual, lower, upper))
+    if not a.shape == lo.shape == up.shape or a.size == 0:
+        raise ValueError("actual and bounds must be non-empty and of equal length")
+    alpha = 1 - level / 100
+    score = (up - lo) + 2 / alpha * (np.maximum(lo - a, 0) + np.maximum(a - up, 0))
+    scale = mase_scale(insample, season_length)
+    if not np.isfinite(scale) or scale == 0:
+        return float("nan")
+    return float(np.mean(score) / scale)
+
+
+def coverage(actual: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> float:
+    """Share of actual values inside [lower, upper]."""
+    a, lo, up = (np.asarray(v, dtype=float) for v in (actual, lower, upper))
+    return float(np.mean((a >= lo) & (a <= up)))

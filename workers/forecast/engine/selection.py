@@ -1,14 +1,13 @@
-"""Fit the requested model with fallbacks; ``auto`` picks a model on a holdout.
+"""Fit the requested model with fallbacks; the classical candidates of ``auto``.
 
 Fallback rule: a model that raises, or gives non-finite values, or needs more data than the
 series has, is replaced by simple exponential smoothing, and that by the naive forecast; each
 replacement is reported in ``fallbacks``. ``combination`` averages whichever of ETS, Theta and
-ARIMA fit. ``auto`` holds out the last min(h, n/4) points, scores ETS, Theta, ARIMA and the
-combination on them by sMAPE (|A|+|F| form), and refits the winner on the whole series; with
-too little data for a holdout it uses the combination. When the autocorrelation test finds no
+ARIMA fit. ``_holdout_candidates`` is the classical family ``auto`` validates (see ``auto``):
+ETS, Theta, ARIMA and the combination on one scale. When the autocorrelation test finds no
 season but the detrended series is strongly seasonal (a strong trend hides a season from the
 test), the same models fitted to seasonally adjusted data compete too, so a season the
-holdout shows to matter is not ignored.
+validation shows to matter is not ignored.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from workers.forecast.engine.arima import differencing_order, fit_arima
 from workers.forecast.engine.base import FittedModel
 from workers.forecast.engine.combination import CombinationFit
 from workers.forecast.engine.ets import fit_ets, select_ets
-from workers.forecast.engine.metrics import smape
 from workers.forecast.engine.naive import NaiveFit, SeasonalNaiveFit
 from workers.forecast.engine.pipeline import SeriesModel, log_scale_suits
 from workers.forecast.engine.seasonality import (
@@ -59,6 +57,8 @@ class FitReport:
     def __init__(self) -> None:
         self.notes: list[str] = []
         self.fallbacks: list[dict] = []
+        self.cv = None  # auto's rolling-origin validation (cv.CvResult), reused by backtests
+        self.refit = None  # prefix -> the fitted model's kind fitted afresh (backtests)
 
 
 def _checked(fitted: FittedModel) -> FittedModel:
@@ -103,8 +103,9 @@ def _model_scale(y: np.ndarray, m: int, report: FitReport, transform: str,
     return adjustment, log, np.log(z) if log else z
 
 
-def _fit_members(z: np.ndarray, report: FitReport) -> dict[str, FittedModel]:
-    fits = {name: _try_fit(name, z, report) for name in COMBINED}
+def _fit_members(z: np.ndarray, report: FitReport, members: tuple[str, ...] = COMBINED
+                 ) -> dict[str, FittedModel]:  # fmt: skip
+    fits = {name: _try_fit(name, z, report) for name in members}
     return {name: fit for name, fit in fits.items() if fit is not None}
 
 
@@ -147,11 +148,11 @@ class Choice:
         return f"seasonal {self.model}" if self.force_season else self.model
 
 
-def _candidates(train: np.ndarray, m: int, transform: str, force_season: bool
-                ) -> dict[Choice, SeriesModel]:  # fmt: skip
+def _candidates(train: np.ndarray, m: int, transform: str, force_season: bool,
+                members: tuple[str, ...] = COMBINED) -> dict[Choice, SeriesModel]:  # fmt: skip
     """The members and their combination fitted once to ``train`` on one scale."""
     adjustment, log, z = _model_scale(train, m, FitReport(), transform, force_season)
-    members = _fit_members(z, FitReport())
+    members = _fit_members(z, FitReport(), members)
     if not members:
         return {}
     fits = {**members, "combination": CombinationFit(z, list(members.values()))}
@@ -159,42 +160,19 @@ def _candidates(train: np.ndarray, m: int, transform: str, force_season: bool
             for name, fit in fits.items()}  # fmt: skip
 
 
-def _holdout_candidates(train: np.ndarray, m: int, transform: str) -> dict[Choice, SeriesModel]:
-    candidates = _candidates(train, m, transform, False)
+def _holdout_candidates(train: np.ndarray, m: int, transform: str,
+                        members: tuple[str, ...] = COMBINED) -> dict[Choice, SeriesModel]:
+    candidates = _candidates(train, m, transform, False, members)
     tested_seasonal = any(c.adjustment.kind != "none" for c in candidates.values())
     if m > 1 and not tested_seasonal and is_strongly_seasonal(train, m):
-        candidates |= _candidates(train, m, transform, True)
+        candidates |= _candidates(train, m, transform, True, members)
     return candidates
-
-
-def _holdout_choice(y: np.ndarray, m: int, h: int, report: FitReport, transform: str
-                    ) -> Choice:  # fmt: skip
-    """Score the candidates on the last points; each is fitted once, to the rest."""
-    hold = max(1, min(h, y.size // 4))
-    train, test = y[:-hold], y[-hold:]
-    if train.size < max(MIN_HOLDOUT_TRAIN, 2 * m if m > 1 else 0):
-        report.notes.append("auto: series too short for a holdout, using the combination")
-        return Choice("combination")
-    candidates = _holdout_candidates(train, m, transform)
-    if not candidates:
-        return Choice("combination")
-    scores = {c: smape(test, model.point(hold), "abs") for c, model in candidates.items()}
-    choice = min(scores, key=scores.get)
-    report.notes.append(f"auto: holdout of {hold} points, sMAPE " +
-                        ", ".join(f"{c.label}={v:.2f}" for c, v in scores.items()) +
-                        f"; chose {choice.label}")  # fmt: skip
-    return choice
 
 
 def fit_series(y: np.ndarray, m: int, model: str, h: int, report: FitReport,
                transform: str = "auto") -> tuple[SeriesModel, str]:  # fmt: skip
-    """Fit ``model`` to a gap-free, non-constant series; returns the model and its name."""
+    """Fit ``model`` (not ``auto``, see ``auto.fit_model``) to a gap-free, non-constant
+    series; returns the model and its name."""
     if model in ("naive", "seasonal_naive"):
         return _fit_raw(model, y, m, report)
-    if model != "auto":
-        return _fit_scaled(model, y, m, report, transform)
-    choice = _holdout_choice(y, m, h, report, transform)
-    if choice.force_season:
-        report.notes.append(f"auto: seasonal adjustment with period {m}: the autocorrelation "
-                            "test missed the season, the holdout did not")  # fmt: skip
-    return _fit_scaled(choice.model, y, m, report, transform, choice.force_season)
+    return _fit_scaled(model, y, m, report, transform)
