@@ -201,6 +201,8 @@ def test_a_daily_drilled_backup_into_its_own_volume_by_default(model, tmp_path):
     assert service["environment"]["DIA3_ENCRYPTION_KEY_FILE"] == \
         "/run/secrets/dia3_encryption_key"
     assert service["environment"]["DIA3_BACKUP_RETENTION_DAYS"] == "14"
+    # the drill's scratch Redis on the volume, not in the 256 MB /tmp tmpfs
+    assert service["environment"]["TMPDIR"] == folder
     assert service["stop_grace_period"] in ("10m", "10m0s")
     assert service["depends_on"]["redis"]["condition"] == "service_healthy"
     # The interval and the retention follow the environment.
