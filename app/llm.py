@@ -8,7 +8,19 @@ from pathlib import Path
 
 from app.settings import get_settings
 
-BACKENDS = ("local", "ollama", "openai")
+BACKENDS = ("local", "embedded", "ollama", "openai")
+
+
+def llm_server_key() -> str | None:
+    """The key of the `embedded` backend's server: DIA3_LLM_SERVER_KEY, else the embedded
+    server's generated token in the data directory (when ``dia3 up`` made one)."""
+    from app.runtime.embedded_llm import token_path
+
+    s = get_settings()
+    if s.llm_server_key:
+        return s.llm_server_key
+    path = token_path(s.data_path)
+    return path.read_text().strip() or None if path.exists() else None
 
 
 def openai_api_key() -> str | None:

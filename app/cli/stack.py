@@ -96,10 +96,11 @@ def worker_metrics_port(configured: int) -> tuple[int, str | None]:
 
 
 def start_stack(supervisor: Supervisor, port: int | None = None, quiet: bool = False,
-                concurrency: int | None = None, knowledge: bool = True) -> Stack:
-    """Embedded Redis and Chroma (if needed), one worker and the API, all under
-    ``supervisor`` (which stops them in the reverse order). ``knowledge=False`` leaves the
-    knowledge base (Chroma) out."""
+                concurrency: int | None = None, knowledge: bool = True,
+                llm: bool = True) -> Stack:
+    """Embedded Redis, Chroma and LLM server (if needed and possible), one worker and the
+    API, all under ``supervisor`` (which stops them in the reverse order). ``knowledge=False``
+    leaves the knowledge base (Chroma) out, ``llm=False`` the embedded LLM server."""
     from app.client import DIA3Client
 
     settings = get_settings()
@@ -108,7 +109,8 @@ def start_stack(supervisor: Supervisor, port: int | None = None, quiet: bool = F
         raise click.ClickException(f"the API port {port} on {settings.api_host} is in use; "
                                    "choose another with --port or DIA3_API_PORT")
     for name, server in (("Redis", runtime.ensure_redis()),
-                         ("Chroma", runtime.ensure_chroma() if knowledge else None)):
+                         ("Chroma", runtime.ensure_chroma() if knowledge else None),
+                         ("LLM", runtime.ensure_llm_server() if llm else None)):
         if server is not None:
             supervisor.adopt(name, server.stop)
     extra = [] if knowledge else ["--without-chroma"]
@@ -145,6 +147,13 @@ def _say(message: str) -> None:
         pass
 
 
+def _llm_link(settings) -> str:
+    """Where the ``embedded`` LLM backend is served, or why it is not."""
+    if settings.llm_server_url:
+        return f"{settings.llm_server_url} (backend embedded)"
+    return f"not running: {runtime.llm_server_problem()}"
+
+
 def _metrics_link(stack: Stack) -> str:
     if not stack.metrics_port:
         return "metrics off (DIA3_WORKER_METRICS_PORT=0)"
@@ -155,9 +164,10 @@ def _metrics_link(stack: Stack) -> str:
 @click.command()
 @click.option("--port", type=int, default=None, help="API port (DIA3_API_PORT)")
 def up(port: int | None) -> None:
-    """Run everything on this machine: embedded Redis and Chroma (unless DIA3_REDIS_URL,
-    DIA3_CHROMA_URL), a worker, the API, Flower, the dashboard, the landing page and the MCP
-    server. Ctrl-C (or SIGTERM) stops it all, in the reverse order of the start."""
+    """Run everything on this machine: embedded Redis, Chroma and, with the local-model extra,
+    an LLM server (unless DIA3_REDIS_URL, DIA3_CHROMA_URL, DIA3_LLM_SERVER_URL), a worker, the
+    API, Flower, the dashboard, the landing page and the MCP server. Ctrl-C (or SIGTERM) stops
+    it all, in the reverse order of the start."""
     from app.cli.processes import Supervisor, ignore_stop_signals, stop_on_signals
     runtime.setup_logging()
     supervisor = Supervisor(report=_say)
@@ -176,6 +186,7 @@ def up(port: int | None) -> None:
         console.print(styled(("DIA3 is up", "bold green"), f"\n  API        {url}/api/v1\n"
                       f"  API docs   {url}/api/v1/docs\n  metrics    {url}/metrics\n{shown}"
                       f"  Redis      {settings.redis_url}\n  Chroma     {settings.chroma_url}\n"
+                      f"  LLM        {_llm_link(settings)}\n"
                       f"  data dir   {settings.data_path} (dia3 commands run with this data "
                       "dir find this API and key)\n"
                       f"  API key    {key_shown}\n"
@@ -224,7 +235,7 @@ def demo() -> None:
     supervisor = Supervisor()
     stop_on_signals()
     try:
-        stack = start_stack(supervisor, port, quiet=True, knowledge=False)
+        stack = start_stack(supervisor, port, quiet=True, knowledge=False, llm=False)
         url, key = stack.url, stack.key
         from app.client import DIA3Client
         corpus = json.loads((Path(__file__).parents[1] / "data" / "sample_reviews.json")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from app.logs import configure_logging
 from app.runtime.embedded_chroma import EmbeddedChroma
+from app.runtime.embedded_llm import EmbeddedLLM
 from app.runtime.embedded_redis import EmbeddedRedis
 from app.runtime.lifetime import process_alive
 from app.runtime.private import write_private
@@ -48,6 +49,32 @@ def ensure_chroma() -> EmbeddedChroma | None:
         return None
     return _ensure_embedded(EmbeddedChroma(settings.data_path, settings.chroma_port),
                             "DIA3_CHROMA_URL")
+
+
+def ensure_llm_server() -> EmbeddedLLM | None:
+    """Make sure ``DIA3_LLM_SERVER_URL`` names a live LLM server for the ``embedded`` backend,
+    when this host can run one (the local-model extra is installed and a model file found).
+
+    With the variable unset, the embedded llama.cpp server of the data directory is started
+    (and stopped at exit, or by the kernel should this process die) unless a sibling ``dia3``
+    process already runs it. Returns the server when this process started it; ``None`` too
+    when it cannot run here (:func:`llm_server_problem` says why).
+    """
+    settings = get_settings()
+    if settings.llm_server_url or llm_server_problem():
+        return None
+    from app.runtime.llm_model import model_path
+    server = EmbeddedLLM(settings.data_path, settings.llm_server_port,
+                         model_path(settings.llm_model_path),
+                         n_ctx=settings.llm_server_context_tokens,
+                         threads=settings.llm_server_threads)
+    return _ensure_embedded(server, "DIA3_LLM_SERVER_URL")
+
+
+def llm_server_problem() -> str | None:
+    """Why no embedded LLM server can run on this host, or ``None`` when one can."""
+    from app.runtime.llm_model import unavailable_reason
+    return unavailable_reason(get_settings().llm_model_path)
 
 
 def _ensure_embedded(server, variable: str):

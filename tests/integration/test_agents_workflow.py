@@ -133,6 +133,9 @@ def test_invalid_structured_output_is_repaired_once_then_fails_clearly(
     assert job["error"]["step"] == "perspective-0"
     assert job["error"]["type"] == "LLMOutputError"
     assert ollama.request_count("chat") - before == 2  # the call and one repair
+    usage = analyst.get(f"/api/v1/jobs/{job['id']}").get_json()["usage"]
+    assert (usage["upstream_requests"], usage["repairs"]) == (2, 1)  # counted though failed
+    assert usage["input_tokens"] > 0
 
 
 def test_unknown_collection_is_a_422_at_submit(analyst):

@@ -1,5 +1,5 @@
-"""``dia3 up`` on the embedded Redis: everything starts, stops cleanly, and finished jobs
-and results are still there after a restart."""
+"""``dia3 up`` on the embedded Redis: everything starts (the embedded Chroma and LLM servers
+too), stops cleanly, and finished jobs and results are still there after a restart."""
 
 import os
 import re
@@ -156,8 +156,8 @@ def wait_up(proc: subprocess.Popen, log: Path) -> str:
 
 
 STOP_ORDER = ["stopping mcp", "stopping landing", "stopping ui", "stopping flower",
-              "stopping api", "stopping worker", "stopping Chroma", "stopping Redis",
-              "DIA3 stopped."]
+              "stopping api", "stopping worker", "stopping LLM", "stopping Chroma",
+              "stopping Redis", "DIA3 stopped."]
 # What the log shows when Redis or Chroma goes before the components that use them.
 LOST_SERVER = ("Connection to broker lost", "Cannot connect to", "Retry limit exceeded",
                "Error 2 connecting", "Failed to capture events", "CRITICAL")
@@ -211,6 +211,7 @@ def test_nothing_outlives_a_killed_dia3_up(tmp_path):
                   for p in psutil.Process(proc.pid).children(recursive=True)}
         commands = "\n".join(family.values())
         assert "redis-server" in commands and "chroma" in commands
+        assert "app.runtime.llm_server" in commands  # the embedded model's server
         worker = next(pid for pid, cmd in family.items() if "-m workers" in cmd)
         assert psutil.Process(worker).children(), "the worker has pool processes"
         proc.kill()  # SIGKILL: no chance to stop anything itself

@@ -6,6 +6,7 @@ loaded from another host."""
 
 from __future__ import annotations
 
+import math
 import uuid
 
 import pytest
@@ -26,6 +27,9 @@ MONTHLY = [112, 118, 132, 129, 121, 135, 148, 148, 136, 119, 104, 118,
            115, 126, 141, 135, 125, 149, 170, 170, 158, 133, 114, 140]
 LATENCY = [50.0 + (i % 7) * 0.5 + (30.0 if i == 60 else 0.0) + (12.0 if i >= 100 else 0.0)
            for i in range(160)]
+# a smooth series with one point its fit cannot explain
+SPIKED = [round(10 + math.sin(i / 3) + 0.05 * math.cos(7 * i) + (5.0 if i == 40 else 0.0), 4)
+          for i in range(60)]
 QUANTILE_ORDER = ["p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99"]
 PX = 1.0  # tolerance of positions on the screen
 
@@ -51,6 +55,8 @@ def jobs(api_url, dia3_env) -> dict[str, str]:
         "forecast": client.submit("forecast", {
             "series": [{"name": "sales", "values": MONTHLY, "frequency": "MS"}],
             "horizon": 6, "season_length": 12, "levels": [80, 95]}),
+        "spiked_forecast": client.submit("forecast", {
+            "series": [{"name": "spiked", "values": SPIKED, "model": "ets"}], "horizon": 4}),
         "scenario_forecast": client.submit("scenario_forecast", {
             "series": {"values": MONTHLY, "frequency": "MS", "horizon": 6,
                        "season_length": 12}, "n_paths": 500, "seed": 1}),
@@ -173,6 +179,19 @@ def test_a_forecast_shows_the_observed_history_before_its_forecast(page, dashboa
     assert page.outside == [], page.outside
 
 
+def test_a_forecasts_residual_anomalies_are_marked_on_its_history(page, dashboard_url, jobs):
+    open_job(page, dashboard_url, jobs, "spiked_forecast")
+    chart = vega.chart(page, "Forecast (", prefix=True)
+    observed, _ = observed_and_forecast(chart)
+    points = {int(float(p.data["t"])): p for p in chart.marks("symbol")}
+    assert points[40].data["kind"] == "spike"
+    assert float(points[40].data["value"]) == SPIKED[40]
+    assert all(points[40].box.y <= p.box.y for p in points.values())  # the top of the line
+    assert observed.box.y - PX <= points[40].box.y + points[40].box.height / 2
+    shot(page, "forecast-anomalies")
+    assert page.outside == [], page.outside
+
+
 def test_a_scenario_forecast_shows_history_forecast_and_fan(page, dashboard_url, jobs):
     open_job(page, dashboard_url, jobs, "scenario_forecast")
     chart = vega.chart(page, "Forecast (", prefix=True)
@@ -190,9 +209,13 @@ def test_a_video_gets_its_sentiment_over_video_time(page, dashboard_url, jobs, a
     chart = vega.chart(page, "Sentiment over the video")
     assert chart.axis("x").title == "video time (minutes)"
     assert (chart.axis("y").low, chart.axis("y").high) == (-1, 1)
-    points = chart.marks("symbol")
+    symbols = chart.marks("symbol")
+    points = [p for p in symbols if "kind" not in p.data]  # the line's; the rest are anomalies
     assert [float(p.data["minute"]) for p in points] == [
         w["start"] / 60 for w in windows["points"]]
+    marked = [p for p in symbols if "kind" in p.data]
+    assert [(float(p.data["minute"]), p.data["kind"]) for p in marked] == [
+        (windows["points"][a["index"]]["start"] / 60, a["kind"]) for a in windows["anomalies"]]
     assert [p.box.x for p in points] == sorted(p.box.x for p in points)
     [zero] = chart.marks("rule")
     for point, window in zip(points, windows["points"], strict=True):

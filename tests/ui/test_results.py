@@ -5,6 +5,7 @@ Markdown report that the dashboard downloads and the MCP server serves."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -330,3 +331,54 @@ def test_an_anomaly_result_gets_its_chart_table_and_report(anomaly):
     assert 60 in list(at.dataframe[0].value["index"])
     text = job_markdown(JOB, anomaly)
     assert "### latency (batch)" in text and "| 60 |" in text and "spike" in text
+
+
+def anomaly_marks(spec: dict) -> list[dict]:
+    """The rows drawn as anomaly points: those with a kind and a score."""
+    return [r for rows in spec["datasets"].values() for r in rows
+            if "score" in r and r.get("kind") in {"spike", "level_shift", "variance_change"}]
+
+
+def test_a_sentiment_trends_anomalies_are_marked_on_it():
+    from ui.dashboard import charts
+    points = [{"start": f"2024-01-{d:02d}T00:00:00+00:00", "count": 3, "mean": 0.2}
+              for d in range(1, 21)]
+    points[12]["mean"] = -0.8
+    result = {**SENTIMENT, "trend": {"bucket": "day", "points": points, "anomalies": [
+        {"index": 12, "timestamp": points[12]["start"], "score": 0.99, "kind": "spike"}]}}
+    spec = charts.sentiment_trend(result).to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]][-1] == "point"
+    [mark] = anomaly_marks(spec)
+    assert (mark["mean"], mark["kind"]) == (-0.8, "spike")
+    assert mark["start"].startswith("2024-01-13")
+    at = rendered(result)
+    assert "Mean sentiment per day" in chart_specs(at)[2]
+    assert marks(chart_specs(at)[2])[-1] == "point"
+    # a result stored before trends carried anomalies keeps its chart unmarked
+    assert not anomaly_marks(charts.sentiment_trend(SENTIMENT).to_dict())
+
+
+def test_a_video_timelines_anomalies_are_marked_at_their_minute():
+    from ui.dashboard import charts
+    timeline = {**YOUTUBE["sentiment"], "anomalies": [
+        {"index": 1, "timestamp": 60, "score": 0.9, "kind": "level_shift"}]}
+    spec = charts.video_timeline({**YOUTUBE, "sentiment": timeline}).to_dict()
+    [mark] = anomaly_marks(spec)
+    assert (mark["minute"], mark["mean"], mark["kind"]) == (1.0, -0.2, "level_shift")
+
+
+def test_a_forecasts_residual_anomalies_are_marked_on_the_observed_history():
+    from ui.dashboard import charts, results
+    values = [10 + math.sin(i / 3) + 0.05 * math.cos(7 * i) for i in range(60)]
+    values[40] += 5
+    series = {"name": "sales", **forecast_series({"values": values, "horizon": 4,
+                                                  "model": "ets"})}
+    assert 40 in [a["index"] for a in series["anomalies"]]
+    [history] = results.observed_history({"series": [{"values": values}]}, 1)
+    spec = charts.forecast_chart(series, history).to_dict()
+    assert {(m["t"], m["value"]) for m in anomaly_marks(spec)} >= {(40, values[40])}
+    # without the history the marks sit on the fitted values
+    spec = charts.forecast_chart(series, None).to_dict()
+    assert {(m["t"], m["value"]) for m in anomaly_marks(spec)} >= {(40, series["fitted"][40])}
+    at = rendered({"series": [series], "count": 1})
+    assert marks(chart_specs(at)[0]) == ["area", "area", "line", "point"]

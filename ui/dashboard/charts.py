@@ -6,6 +6,9 @@ and the pages only place them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import zip_longest
+
 import altair as alt
 import pandas as pd
 
@@ -50,7 +53,8 @@ def sentiment_trend(result: dict) -> alt.Chart | None:
                                                 scale=alt.Scale(domain=[-1, 1])),
         tooltip=["start:T", "mean:Q", "count:Q"])
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
-    return line + zero
+    return with_anomalies(line + zero, trend.get("anomalies"), list(frame["start"]),
+                          list(frame["mean"]), "start:T", "mean:Q")
 
 
 LABEL_ROW_PX = 16
@@ -153,10 +157,45 @@ def forecast_chart(series: dict, observed: list | None = None) -> alt.LayerChart
                              tooltip=[alt.Tooltip("lower:Q", title=f"lower {level}%"),
                                       alt.Tooltip("upper:Q", title=f"upper {level}%")]))
     title = f"Forecast ({series.get('model', 'model')})"
-    return alt.layer(*bands, lines).properties(title=title)
+    # residual anomalies sit on the observed value, or on the fitted one without the history
+    marked = [o if isinstance(o, (int, float)) else f for o, f in zip_longest(observed, fitted)]
+    return with_anomalies(alt.layer(*bands, lines), series.get("anomalies"),
+                          range(len(marked)), marked, "t:Q", "value:Q").properties(title=title)
 
 
 ANOMALY_KINDS = {"spike": "#d62728", "level_shift": "#9467bd", "variance_change": "#ff7f0e"}
+
+
+def anomaly_rows(anomalies: list | None, xs: Sequence, ys: Sequence, x: str, y: str
+                 ) -> list[dict]:
+    """One row per anomaly placed on a line: ``xs[index]``, ``ys[index]``; anomalies off the
+    line or at a point without a value are left out."""
+    return [{x: xs[a["index"]], y: ys[a["index"]], "kind": a["kind"], "score": a.get("score")}
+            for a in anomalies or []
+            if isinstance(a, dict) and isinstance(a.get("index"), int)
+            and 0 <= a["index"] < min(len(xs), len(ys))
+            and isinstance(ys[a["index"]], (int, float))]
+
+
+def anomaly_points(rows: list[dict], x: str, y: str) -> alt.Chart:
+    """The anomalies of :func:`anomaly_rows` as points coloured by their kind (``x`` and
+    ``y`` are encodings such as ``"t:Q"``)."""
+    kinds = [k for k in ANOMALY_KINDS if any(r["kind"] == k for r in rows)]
+    return alt.Chart(pd.DataFrame(rows)).mark_point(filled=True, size=80).encode(
+        x=x, y=y, color=alt.Color("kind:N", title=None, scale=alt.Scale(
+            domain=kinds, range=[ANOMALY_KINDS[k] for k in kinds])),
+        tooltip=[x, y, "kind:N", "score:Q"])
+
+
+def with_anomalies(chart: alt.LayerChart, anomalies: list | None, xs: Sequence,
+                   ys: Sequence, x: str, y: str) -> alt.LayerChart:
+    """``chart`` with the anomalies a result found in its line marked as the anomaly chart
+    marks them; colour scales stay apart so the marks' legend is their kinds only."""
+    rows = anomaly_rows(anomalies, xs, ys, x.split(":")[0], y.split(":")[0])
+    if not rows:
+        return chart
+    return alt.layer(*chart.layer, anomaly_points(rows, x, y)).resolve_scale(
+        color="independent")
 
 
 def anomaly_chart(series: dict, observed: list | None = None) -> alt.LayerChart:
@@ -171,17 +210,11 @@ def anomaly_chart(series: dict, observed: list | None = None) -> alt.LayerChart:
     line = alt.Chart(pd.DataFrame(rows)).mark_line(color="#333333").encode(
         x=alt.X("t:Q", title="index"), y=alt.Y(f"{field}:Q", title=field),
         tooltip=["t:Q", f"{field}:Q"])
-    marks = [{"t": a["index"], field: line_values[a["index"]], "kind": a["kind"],
-              "score": a.get("score")} for a in series.get("anomalies") or []
-             if 0 <= a.get("index", -1) < len(line_values)
-             and isinstance(line_values[a["index"]], (int, float))]
+    marks = anomaly_rows(series.get("anomalies"), range(len(line_values)), line_values,
+                         "t", field)
     layers: list = [line]
     if marks:
-        kinds = [k for k in ANOMALY_KINDS if any(m["kind"] == k for m in marks)]
-        layers.append(alt.Chart(pd.DataFrame(marks)).mark_point(filled=True, size=80).encode(
-            x="t:Q", y=f"{field}:Q", color=alt.Color("kind:N", title=None, scale=alt.Scale(
-                domain=kinds, range=[ANOMALY_KINDS[k] for k in kinds])),
-            tooltip=["t:Q", f"{field}:Q", "kind:N", "score:Q"]))
+        layers.append(anomaly_points(marks, "t:Q", f"{field}:Q"))
     changes = [{"t": c["index"], "kind": c.get("kind")} for c in series.get("change_points")
                or []]
     if changes:
@@ -203,7 +236,8 @@ def video_timeline(result: dict) -> alt.LayerChart | None:
         y=alt.Y("mean:Q", title="mean compound", scale=alt.Scale(domain=[-1, 1])),
         color=alt.value("#1f77b4"), tooltip=["minute:Q", "mean:Q", "count:Q", "label:N"])
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
-    return line + zero
+    return with_anomalies(line + zero, (result.get("sentiment") or {}).get("anomalies"),
+                          list(frame["minute"]), list(frame["mean"]), "minute:Q", "mean:Q")
 
 
 def topic_sizes(result: dict) -> alt.Chart | None:

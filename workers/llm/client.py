@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from .backends.base import BackendReply, ChatBackend, StreamPiece
 from .cache import NO_CACHE, CacheEntry, ResponseCache
-from .errors import LLMPermanentError
+from .errors import LLMError, LLMPermanentError
 from .messages import Evidence, LLMRequest, Message, to_evidence, to_messages
 from .options import DEFAULT_OPTIONS, RequestOptions
 from .pricing import PriceTable
@@ -120,16 +120,25 @@ class LLMClient:
         options: RequestOptions = DEFAULT_OPTIONS,
         *,
         schema_name: str = "response",
+        constraint: Mapping[str, Any] | None = None,
     ) -> StructuredResult:
         """A JSON object valid against ``schema``.
 
         Invalid output (bad JSON or schema violations) is sent back to the model once with
         the validation problems; if the second reply is still invalid, raises
-        :class:`LLMOutputError` listing the problems.
+        :class:`LLMOutputError` listing the problems. ``constraint``, a narrower schema, is
+        what the backend is asked to follow instead (servers that enforce a schema with a
+        grammar then cannot write what the caller would only have to clean up, such as ids
+        outside a known set); replies are still accepted by ``schema``.
         """
         check_schema(schema)
+        if constraint is not None:
+            check_schema(constraint)
         request = replace(
-            self._request(messages, options), json_schema=schema, schema_name=schema_name
+            self._request(messages, options),
+            json_schema=constraint if constraint is not None else schema,
+            accept_schema=schema if constraint is not None else None,
+            schema_name=schema_name,
         )
         entry = self._cache_entry("structured", request, options)
         if (hit := entry.load()) is not None:
@@ -194,13 +203,18 @@ class LLMClient:
             sleep=self._sleep,
         )
         attempt = partial(operation, request)
-        result = self._retry.run(
-            partial(meter.measure, attempt),
-            backend=self.backend.name,
-            model=request.model,
-            before_attempt=meter.admit,
-            sleep=meter.pause,
-        )
+        try:
+            result = self._retry.run(
+                partial(meter.measure, attempt),
+                backend=self.backend.name,
+                model=request.model,
+                before_attempt=meter.admit,
+                sleep=meter.pause,
+            )
+        except LLMError as exc:
+            # What the failed call sent still counts (requests, waits, retries).
+            exc.usage = meter.failed() if exc.usage is None else exc.usage
+            raise
         return result, meter
 
 

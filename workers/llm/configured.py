@@ -7,13 +7,22 @@ import json
 
 from app import redis_keys
 from app.extensions import process_local
-from app.llm import BACKENDS, openai_api_key
+from app.llm import BACKENDS, llm_server_key, openai_api_key
 from app.redis_client import get_redis
+from app.runtime.llm_model import default_model_name
 from app.settings import get_settings
 from workers.llm.factory import build_llm_client
 from workers.llm.settings import LLMSettings
 
 DEFAULT_MODELS = {"ollama": "llama3.2", "openai": "gpt-4o-mini", "local": "extractive-v1"}
+
+
+def default_model(backend: str) -> str:
+    """The model of ``backend`` when DIA3_LLM_MODEL does not name one (for `embedded`: the
+    name the server gives the GGUF file it serves)."""
+    if backend == "embedded":
+        return default_model_name(get_settings().llm_model_path)
+    return DEFAULT_MODELS[backend]
 
 
 def parse_role_models(text: str) -> dict[str, str]:
@@ -43,11 +52,16 @@ def llm_settings(backend: str):
     return LLMSettings(
         backend=backend,
         default_model=(s.llm_model if backend == s.llm_backend and s.llm_model else
-                       DEFAULT_MODELS[backend]),
+                       default_model(backend)),
         role_models=parse_role_models(s.llm_role_models) if backend == s.llm_backend else {},
         ollama_url=s.ollama_url,
         openai_api_key=openai_api_key(),
         openai_base_url=s.openai_base_url or None,
+        openai_structured_output=s.openai_structured_output,
+        context_tokens=s.llm_context_tokens or None,
+        embedded_base_url=f"{s.llm_server_url.rstrip('/')}/v1" if s.llm_server_url else None,
+        embedded_api_key=llm_server_key() if backend == "embedded" else None,
+        embedded_timeout_s=s.llm_server_timeout_seconds,
         request_timeout_s=s.llm_timeout_seconds,
         max_attempts=s.llm_max_attempts,
         cache_ttl_s=s.llm_cache_ttl_seconds,

@@ -31,15 +31,38 @@ def build_backend(settings: LLMSettings) -> ChatBackend:
             keep_alive=settings.ollama_keep_alive,
         )
     if settings.backend == "openai":
-        from workers.llm.backends.openai_backend import OpenAIBackend
+        from workers.llm.backends.openai_backend import DEFAULT_BASE_URL, OpenAIBackend
 
         return OpenAIBackend(
             api_key=settings.openai_api_key,
             api_key_file=settings.openai_api_key_file,
             base_url=settings.openai_base_url,
             timeout_s=settings.request_timeout_s,
-            strict_schema=settings.openai_strict_schema,
             max_tokens_param=settings.openai_max_tokens_param,
+            structured_output=settings.openai_structured_output,
+            context_tokens=settings.context_tokens,
+            # OpenAI publishes no context windows; other servers may.
+            discover_context=bool(settings.openai_base_url)
+            and settings.openai_base_url.rstrip("/") != DEFAULT_BASE_URL,
+        )
+    if settings.backend == "embedded":
+        # The same code path as any OpenAI-compatible server; llama.cpp's takes the schema
+        # as json_object and predates max_completion_tokens.
+        from workers.llm.backends.openai_backend import OpenAIBackend
+
+        if not settings.embedded_base_url:
+            raise LLMPermanentError(
+                "the embedded LLM server is not running: start DIA3 with `dia3 up` and the "
+                "local-llm extra installed, or set DIA3_LLM_SERVER_URL", backend="embedded")
+        return OpenAIBackend(
+            api_key=settings.embedded_api_key,
+            base_url=settings.embedded_base_url,
+            timeout_s=settings.embedded_timeout_s,
+            max_tokens_param="max_tokens",
+            structured_output="json_object",
+            context_tokens=settings.context_tokens,
+            discover_context=True,
+            name="embedded",
         )
     raise LLMPermanentError(f"unknown LLM backend {settings.backend!r}; use one of {BACKENDS}")
 

@@ -7,7 +7,7 @@ from dataclasses import fields
 
 from app.extensions import job_store
 from app.logs import job_id_var
-from workers.llm.errors import LLMTransientError
+from workers.llm.errors import LLMError, LLMTransientError
 from workers.llm.usage import UsageRecord, summarise_usage
 from workers.runtime.errors import TransientError
 
@@ -18,11 +18,20 @@ def usage_record(data: dict) -> UsageRecord:
 
 
 def llm_call(fn):
-    """Run ``fn``; LLM throttling and outages become transient (retried with backoff)."""
+    """Run ``fn``; LLM throttling and outages become transient (retried with backoff).
+
+    A failed call's usage (the requests it sent, its retries and waits, a first structured
+    reply before a failed repair) is recorded on the job and in its summary before the error
+    goes on, so a failed or retried job still shows what reached the provider."""
     try:
         return fn()
-    except LLMTransientError as exc:
-        raise TransientError(str(exc), retry_after=exc.retry_after) from None
+    except LLMError as exc:
+        if exc.usage is not None:
+            job_store().add_usage(job_id_var.get(), exc.usage.to_dict())
+            job_usage()
+        if isinstance(exc, LLMTransientError):
+            raise TransientError(str(exc), retry_after=exc.retry_after) from None
+        raise
 
 
 def call_agent(fn, *args):

@@ -48,6 +48,9 @@ class LLMRequest:
     messages: tuple[Message, ...]
     json_schema: Mapping[str, Any] | None = None
     schema_name: str = "response"
+    # What a reply is validated against when narrower ``json_schema`` is only what the
+    # provider is asked to follow (None: ``json_schema`` itself).
+    accept_schema: Mapping[str, Any] | None = None
     evidence: tuple[Evidence, ...] = ()
     temperature: float | None = None
     max_output_tokens: int | None = None
@@ -66,6 +69,7 @@ class LLMRequest:
             "messages": [m.to_dict() for m in self.messages],
             "json_schema": self.json_schema,
             "schema_name": self.schema_name,
+            "accept_schema": self.accept_schema,
             "evidence": [e.to_dict() for e in self.evidence],
             "temperature": self.temperature,
             "max_output_tokens": self.max_output_tokens,

@@ -19,7 +19,13 @@ def render_evidence(evidence: tuple[Evidence, ...]) -> str:
     return "\n".join(lines)
 
 
-def schema_instruction(request: LLMRequest) -> str:
+def schema_instruction(request: LLMRequest, outline: bool = False) -> str:
+    """The schema restated, or (``outline``) only its top-level fields: a server that
+    enforces the schema with a grammar needs no more, and small models copy schema text
+    (``"maxLength"``, ``"type: string"``) into their answers when they see it."""
+    if outline:
+        fields = ", ".join((request.json_schema or {}).get("properties", {}))
+        return f"Reply with only a JSON object ({request.schema_name}) with the fields: {fields}."
     schema = json.dumps(request.json_schema, sort_keys=True)
     return (
         f"Reply with only a JSON object ({request.schema_name}) that conforms to this "
@@ -27,14 +33,15 @@ def schema_instruction(request: LLMRequest) -> str:
     )
 
 
-def provider_messages(request: LLMRequest) -> list[dict[str, str]]:
-    """The message list to send upstream for ``request``."""
+def provider_messages(request: LLMRequest, outline_schema: bool = False) -> list[dict[str, str]]:
+    """The message list to send upstream for ``request`` (``outline_schema``: see
+    :func:`schema_instruction`)."""
     messages = [m.to_dict() for m in request.messages]
     context = []
     if request.evidence:
         context.append(render_evidence(request.evidence))
     if request.json_schema is not None:
-        context.append(schema_instruction(request))
+        context.append(schema_instruction(request, outline_schema))
     if context:
         messages.append({"role": "user", "content": "\n\n".join(context)})
     messages += [m.to_dict() for m in request.repair]

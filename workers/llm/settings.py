@@ -13,7 +13,7 @@ from app import redis_keys
 from workers.llm.pricing import ModelPrice
 from workers.llm.secrets import Secret
 
-BACKENDS = ("local", "ollama", "openai")
+BACKENDS = ("local", "embedded", "ollama", "openai")
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,15 @@ class LLMSettings:
     openai_api_key: Secret | str | None = None  # a plain string is wrapped on creation
     openai_api_key_file: str | None = None
     openai_base_url: str | None = None
-    openai_strict_schema: bool = False
     openai_max_tokens_param: str = "max_completion_tokens"
+    # auto | json_schema | json_object (see backends/openai_backend.py)
+    openai_structured_output: str = "auto"
+    # The model's context window; None reads it from the server (OpenAI-compatible backends).
+    context_tokens: int | None = None
+    # The `embedded` backend: an OpenAI-compatible llama.cpp server (DIA3's own or any).
+    embedded_base_url: str | None = None
+    embedded_api_key: Secret | str | None = None
+    embedded_timeout_s: float = 600.0
 
     request_timeout_s: float = 60.0
     max_attempts: int = 4
@@ -47,5 +54,6 @@ class LLMSettings:
     redis_key_prefix: str = redis_keys.LLM
 
     def __post_init__(self) -> None:
-        if isinstance(self.openai_api_key, str):
-            object.__setattr__(self, "openai_api_key", Secret(self.openai_api_key))
+        for name in ("openai_api_key", "embedded_api_key"):
+            if isinstance(getattr(self, name), str):
+                object.__setattr__(self, name, Secret(getattr(self, name)))

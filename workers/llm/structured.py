@@ -50,7 +50,9 @@ def check_schema(schema: Mapping[str, Any]) -> None:
 def validate_reply(text: str, schema: Mapping[str, Any]) -> Validation:
     """Parse ``text`` as JSON and check it against ``schema``; problems are human readable."""
     try:
-        data = json.loads(_strip_code_fence(text))
+        # strict=False: a raw newline or tab inside a string (llama.cpp's JSON grammar lets
+        # models write them) is read as the character it is instead of failing the reply.
+        data = json.loads(_strip_code_fence(text), strict=False)
     except json.JSONDecodeError as exc:
         return Validation(None, (f"reply is not valid JSON: {exc.msg} at position {exc.pos}",))
     validator = validator_for(schema)(schema)
@@ -89,7 +91,7 @@ def structured_reply(
     Invalid output is sent back once with its problems; if the second reply is still
     invalid, raises :class:`LLMOutputError` (carrying the usage of both calls).
     """
-    schema = request.json_schema or {}
+    schema = request.accept_schema or request.json_schema or {}
     reply, usage = call(request)
     validation = validate_reply(reply.text, schema)
     if validation.ok:
@@ -105,7 +107,7 @@ def structured_reply(
             request.with_repair(repair_messages(reply.text, validation.problems))
         )
     except LLMError as exc:
-        exc.usage = usage
+        exc.usage = usage if exc.usage is None else usage.plus(exc.usage)
         raise
     usage = replace(usage.plus(repair_usage), repaired=True)
     validation = validate_reply(reply.text, schema)

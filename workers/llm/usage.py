@@ -46,6 +46,7 @@ class UsageRecord:
     retry_wait_s: float = 0.0
     latency_s: float = 0.0
     repaired: bool = False
+    retries: int = 0
 
     @classmethod
     def cache_hit(cls, backend: ChatBackend, model: str) -> UsageRecord:
@@ -76,6 +77,7 @@ class UsageRecord:
             retry_wait_s=self.retry_wait_s + other.retry_wait_s,
             latency_s=self.latency_s + other.latency_s,
             repaired=self.repaired or other.repaired,
+            retries=self.retries + other.retries,
         )
 
 
@@ -93,6 +95,7 @@ class UsageMeter:
     rate_limit_wait_s: float = 0.0
     retry_wait_s: float = 0.0
     latency_s: float = 0.0
+    retries: int = 0
 
     def admit(self) -> None:
         """Wait for the rate limiter before an attempt, counting the wait."""
@@ -114,6 +117,7 @@ class UsageMeter:
         """Sleep before a retry, counting the wait."""
         self.sleep(seconds)
         self.retry_wait_s += seconds
+        self.retries += 1
 
     def record(self, reply: BackendReply) -> UsageRecord:
         """The call's usage once ``reply`` (the final one) has arrived."""
@@ -134,10 +138,27 @@ class UsageMeter:
             tokens_estimated=reply.tokens_estimated,
             cost_usd=cost or 0.0,
             priced=cost is not None,
+            upstream_requests=self.upstream_requests + max(0, reply.requests - 1),
+            rate_limit_wait_s=self.rate_limit_wait_s,
+            retry_wait_s=self.retry_wait_s,
+            latency_s=self.latency_s,
+            retries=self.retries,
+        )
+
+    def failed(self) -> UsageRecord:
+        """The usage of a call that failed: no reply, but every request it sent, its waits
+        and retries (a provider may bill a request whose answer never arrived)."""
+        return UsageRecord(
+            backend=self.backend.name,
+            model=self.model,
+            method=self.backend.method,
+            tokens_estimated=True,
+            priced=False,
             upstream_requests=self.upstream_requests,
             rate_limit_wait_s=self.rate_limit_wait_s,
             retry_wait_s=self.retry_wait_s,
             latency_s=self.latency_s,
+            retries=self.retries,
         )
 
     def _observe(self, outcome: str, started: float) -> None:
@@ -157,7 +178,12 @@ def _outcome(error: LLMError) -> str:
 
 
 def summarise_usage(records: Iterable[UsageRecord]) -> dict[str, Any]:
-    """Job-level totals: overall and per ``backend/model``."""
+    """Job-level totals: overall and per ``backend/model``.
+
+    ``tokens_estimated`` is True when any call's counts were estimated (a provider that
+    reported none); ``retries``, ``repairs`` and the waits show what the calls took besides
+    their answers, failed calls included.
+    """
     totals: dict[str, Any] = {
         "calls": 0,
         "cache_hits": 0,
@@ -166,19 +192,30 @@ def summarise_usage(records: Iterable[UsageRecord]) -> dict[str, Any]:
         "output_tokens": 0,
         "cost_usd": 0.0,
         "all_priced": True,
+        "tokens_estimated": False,
+        "retries": 0,
+        "repairs": 0,
+        "rate_limit_wait_s": 0.0,
+        "retry_wait_s": 0.0,
         "by_model": {},
     }
     for record in records:
         per_model = totals["by_model"].setdefault(
             f"{record.backend}/{record.model}",
-            {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0},
+            {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0,
+             "tokens_estimated": False},
         )
         for bucket in (totals, per_model):
             bucket["calls"] += 1
             bucket["input_tokens"] += record.input_tokens
             bucket["output_tokens"] += record.output_tokens
             bucket["cost_usd"] += record.cost_usd
+            bucket["tokens_estimated"] = bucket["tokens_estimated"] or record.tokens_estimated
         totals["cache_hits"] += int(record.cached)
         totals["upstream_requests"] += record.upstream_requests
         totals["all_priced"] = totals["all_priced"] and record.priced
+        totals["retries"] += record.retries
+        totals["repairs"] += int(record.repaired)
+        totals["rate_limit_wait_s"] += record.rate_limit_wait_s
+        totals["retry_wait_s"] += record.retry_wait_s
     return totals

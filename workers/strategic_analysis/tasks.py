@@ -12,7 +12,7 @@ from workers.llm.job_calls import call_agent, job_usage
 from workers.runtime.errors import PermanentError, TransientError
 from workers.runtime.job_step import job_task
 from workers.strategic_analysis.engine import agents
-from workers.strategic_analysis.engine.citations import verify_citations
+from workers.strategic_analysis.engine.citations import checked, split_problems, verify_citations
 from workers.strategic_analysis.engine.markdown import render_report
 
 
@@ -32,20 +32,35 @@ def _evidence(task) -> list[dict]:
     return task.outputs()["retrieve"]["evidence"]
 
 
+def _known(evidence: list[dict]) -> set[str]:
+    return {item["id"] for item in evidence}
+
+
+def _analyses(outputs: dict) -> tuple[list[dict], list[dict]]:
+    """The checked analyses of the perspective steps, in order, and what was removed."""
+    pairs = [split_problems(out) for step, out in sorted(outputs.items())
+             if step.startswith("perspective-")]
+    return [value for value, _ in pairs], [p for _, problems in pairs for p in problems]
+
+
 @job_task(steps.PERSPECTIVE, keep_output=True)
 def perspective(self, _previous, perspective: str, question: str, backend: str) -> dict:
-    return call_agent(agents.analyse_perspective, llm_client(backend), question, perspective,
-                      _evidence(self))
+    evidence = _evidence(self)
+    analysis = call_agent(agents.analyse_perspective, llm_client(backend), question,
+                          perspective, evidence)
+    index = self.current_step.rsplit("-", 1)[1]
+    return checked(analysis, _known(evidence), f"perspectives.{index}")
 
 
 @job_task(steps.CRITIC, keep_output=True)
 def critic(self, _header_results, n_perspectives: int, question: str, backend: str) -> dict:
-    analyses = [out for step, out in sorted(self.outputs().items())
-                if step.startswith("perspective-")]
+    outputs = self.outputs()
+    analyses, _ = _analyses(outputs)
     if len(analyses) != n_perspectives:
         raise TransientError(f"{len(analyses)} of {n_perspectives} analyses present")
-    return call_agent(agents.critique, llm_client(backend), question, analyses,
-                      _evidence(self))
+    evidence = outputs["retrieve"]["evidence"]
+    review = call_agent(agents.critique, llm_client(backend), question, analyses, evidence)
+    return checked(review, _known(evidence), "critique")
 
 
 @job_task(steps.SYNTHESISE, ignore_result=True,
@@ -53,13 +68,11 @@ def critic(self, _header_results, n_perspectives: int, question: str, backend: s
 def synthesise(self, _previous, question: str, backend: str) -> dict:
     outputs = self.outputs()
     evidence = outputs["retrieve"]["evidence"]
-    analyses = [out for step, out in sorted(outputs.items()) if step.startswith("perspective-")]
-    report = call_agent(agents.synthesise, llm_client(backend), question, analyses,
-                        outputs["critic"], evidence)
-    known = {item["id"] for item in evidence}
-    report, report_problems = verify_citations(report, known, "report")
-    analyses, analysis_problems = verify_citations(analyses, known, "perspectives")
-    review, critic_problems = verify_citations(outputs["critic"], known, "critique")
+    analyses, analysis_problems = _analyses(outputs)
+    review, critic_problems = split_problems(outputs["critic"])
+    report = call_agent(agents.synthesise, llm_client(backend), question, analyses, review,
+                        evidence)
+    report, report_problems = verify_citations(report, _known(evidence), "report")
     usage = job_usage()
     return {"question": question, "backend": backend, "report": report,
             "perspectives": analyses, "critique": review, "evidence": evidence,

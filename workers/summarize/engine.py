@@ -21,6 +21,20 @@ SUMMARY: dict[str, Any] = {
 }
 
 
+def bounded(max_points: int) -> dict[str, Any]:
+    """SUMMARY as a model is asked to follow it: at most ``max_points`` key points and a few
+    keywords, each of a bounded length (a small model under a grammar otherwise writes on
+    until its token limit cuts the JSON). Every value it allows, SUMMARY allows."""
+    props = SUMMARY["properties"]
+    text = {"type": "string", "minLength": 1, "maxLength": 300}
+    return {**SUMMARY, "properties": {
+        **props,
+        "summary": {**props["summary"], "maxLength": 800},
+        "key_points": {**props["key_points"], "items": text, "maxItems": max(1, max_points)},
+        "keywords": {**props["keywords"], "items": {"type": "string", "maxLength": 40},
+                     "maxItems": 8}}}
+
+
 def passages(text: str, prefix: str) -> list[dict]:
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     return [{"id": f"{prefix}{i}", "text": p} for i, p in enumerate(paragraphs, 1)]
@@ -36,7 +50,8 @@ def summarize_text(client, text: str, max_points: int, focus: str = "",
         [{"role": "system", "content": "You summarise documents faithfully."},
          {"role": "user", "content": ask}],
         SUMMARY, RequestOptions(role="summarizer", evidence=passages(text, prefix)),
-        schema_name="summary")
+        schema_name="summary",
+        constraint=bounded(max_points) if client.backend.method == "llm" else None)
     data = dict(result.data)
     data["key_points"] = data["key_points"][:max_points]
     return data, result.usage.to_dict()

@@ -15,7 +15,7 @@ from app.workflows.sentiment.examples import EXAMPLES
 MAX_TEXTS = 10_000
 MAX_TEXT_CHARS = 20_000
 BUCKETS = ("auto", "minute", "hour", "day", "week", "month")
-BACKENDS = ("vader", "local", "ollama", "openai")
+BACKENDS = ("vader", "local", "embedded", "ollama", "openai")
 
 
 class SentimentParams(Schema):

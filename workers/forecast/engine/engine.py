@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from app.workflows.forecast.validation import validate_series
+from workers.anomaly.engine.marks import residual_anomalies
 from workers.forecast.engine.auto import fit_model
 from workers.forecast.engine.backtest import rolling_origin
 from workers.forecast.engine.naive import NaiveFit
@@ -34,6 +35,8 @@ from workers.forecast.engine.seasonality import (
     season_length_from_frequency,
 )
 from workers.forecast.engine.selection import FitReport
+
+WARM_UP = 3  # fitted values at the start that come from a model's initial state
 
 
 def _repair(values: list[float | None], report: FitReport) -> tuple[np.ndarray, int, int]:
@@ -156,6 +159,9 @@ def forecast_series(spec: dict, path: str = "", fit_window: int | None = None) -
         "intervals": intervals,
         "timestamps": _future_timestamps(norm, ctx["frequency"], trailing, h),
         "fitted": fitted,
+        # points the fit could not explain: anomalies of observed minus fitted
+        "anomalies": residual_anomalies(norm["values"], fitted, norm["timestamps"],
+                                        warm_up=ctx["lead"] + max(WARM_UP, ctx["season_length"])),
         "fit_window": ctx["fit_window"],
         "backtest": rolling_origin(report.refit, ctx["y"], h, norm["backtest_origins"],
                                    ctx["season_length"], report.cv),  # fmt: skip

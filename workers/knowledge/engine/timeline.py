@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from workers.anomaly.engine.marks import SENTIMENT_MATERIAL, series_anomalies
 from workers.knowledge.engine.chunking import TimedSegment
 from workers.sentiment.engine.vader import LABELS, label, score_texts
 
@@ -31,8 +32,8 @@ def sentiment_timeline(segments: Sequence[TimedSegment], window_seconds: float |
     positive and negative segments with their times."""
     if not segments:
         return {"count": 0, "mean": 0.0, "counts": dict.fromkeys(LABELS, 0),
-                "window_seconds": window_seconds, "points": [], "most_positive": [],
-                "most_negative": []}
+                "window_seconds": window_seconds, "points": [], "anomalies": [],
+                "most_positive": [], "most_negative": []}
     scored = [(segment, scores[0]) for segment, scores
               in zip(segments, score_texts([s.text for s in segments]), strict=True)]
     duration = max(s.end for s in segments) - min(s.start for s in segments)
@@ -57,6 +58,10 @@ def sentiment_timeline(segments: Sequence[TimedSegment], window_seconds: float |
         "counts": {name: sum(1 for c in compounds if label(c) == name) for name in LABELS},
         "window_seconds": window,
         "points": points,
+        # windows whose mean stands out; ``timestamp`` is the window's start in seconds
+        "anomalies": series_anomalies([p["mean"] for p in points],
+                                      [p["start"] for p in points],
+                                      material=SENTIMENT_MATERIAL),
         "most_positive": [moment(p) for p in ranked[::-1][:EXTREMES] if p[1] > 0],
         "most_negative": [moment(p) for p in ranked[:EXTREMES] if p[1] < 0],
     }

@@ -19,6 +19,9 @@ class BackendReply:
     input_tokens: int
     output_tokens: int
     tokens_estimated: bool = False
+    #: HTTP requests this reply took (more than one when the backend had to find out how to
+    #: ask, e.g. a structured-output mode the server refused first).
+    requests: int = 1
 
 
 @dataclass(frozen=True)

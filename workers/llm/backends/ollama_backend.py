@@ -20,7 +20,7 @@ from workers.llm.messages import LLMRequest
 from workers.llm.prompting import provider_messages
 from workers.llm.retry import parse_retry_after
 from workers.llm.secrets import redact
-from workers.llm.tokens import estimate_message_tokens, estimate_text_tokens
+from workers.llm.tokens import estimate_request_tokens, estimate_text_tokens
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 _TRANSIENT_STATUSES = {408, 429}
@@ -107,7 +107,7 @@ class OllamaBackend:
         output_tokens = getattr(response, "eval_count", None)
         estimated = input_tokens is None or output_tokens is None
         if input_tokens is None:
-            input_tokens = estimate_message_tokens(request.messages)
+            input_tokens = estimate_request_tokens(request)  # evidence and schema too
         if output_tokens is None:
             output_tokens = estimate_text_tokens(text)
         return BackendReply(text, input_tokens, output_tokens, tokens_estimated=estimated)

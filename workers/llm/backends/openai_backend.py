@@ -2,11 +2,24 @@
 
 The SDK's own retries are off (``max_retries=0``): the shared client retries, so that
 rate-limit waits, backoff and metrics behave the same for every backend.
+
+OpenAI-compatible servers differ in how they take a JSON schema: OpenAI wants
+``response_format: {"type": "json_schema", "json_schema": {...}}``; llama.cpp's Python server
+answers that with a 500 and enforces ``{"type": "json_object", "schema": {...}}`` with a
+grammar (LM Studio and others take one or the other). ``structured_output="auto"`` sends
+``json_schema`` first and, when the server refuses it (a 4xx/5xx other than auth and rate
+limits) and accepts ``json_object``, uses ``json_object`` for the rest of the process.
+
+Requests are fitted into the model's context window (given, or read once from the server;
+:mod:`..context_window`): evidence is trimmed by token budget and the output allowance is
+what is left (:mod:`..context`).
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,19 +27,26 @@ from typing import Any
 import openai
 
 from workers.llm.backends.base import BackendReply, StreamPiece
+from workers.llm.context import fit_request
+from workers.llm.context_window import discover_window
 from workers.llm.errors import LLMError, LLMOutputError, LLMPermanentError, LLMTransientError
+from workers.llm.grammar_schema import grammar_friendly
 from workers.llm.messages import LLMRequest
 from workers.llm.prompting import provider_messages
 from workers.llm.retry import parse_duration, parse_retry_after
 from workers.llm.secrets import Secret, load_secret, redact
-from workers.llm.tokens import estimate_message_tokens, estimate_text_tokens
+from workers.llm.tokens import estimate_request_tokens, estimate_text_tokens
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _TRANSIENT_STATUSES = {408, 409, 429}
+STRUCTURED_MODES = ("auto", "json_schema", "json_object")
+# Statuses that say nothing about the request's shape: never a reason to change mode.
+_NOT_A_FORMAT_REFUSAL = {401, 403, 408, 409, 429}
 
 
 class OpenAIBackend:
-    name = "openai"
     method = "llm"
     remote = True
 
@@ -37,18 +57,34 @@ class OpenAIBackend:
         api_key_file: str | Path | None = None,
         base_url: str | None = None,
         timeout_s: float = 60.0,
-        strict_schema: bool = False,
         max_tokens_param: str = "max_completion_tokens",
+        structured_output: str = "auto",
+        context_tokens: int | None = None,
+        discover_context: bool = False,
+        name: str = "openai",
     ) -> None:
-        """``strict_schema`` turns on OpenAI strict mode, which needs every property required
-        and ``additionalProperties: false``; ``max_tokens_param`` may be ``"max_tokens"`` for
-        OpenAI-compatible servers that predate ``max_completion_tokens``."""
+        """``max_tokens_param`` may be ``"max_tokens"`` for OpenAI-compatible servers that
+        predate ``max_completion_tokens``; requests are fitted into ``context_tokens`` when
+        given, else (``discover_context``) into the window the server publishes, if any;
+        ``name`` is the backend's name in usage, metrics and rate limits (``"embedded"`` for
+        DIA3's own llama.cpp server)."""
+        if structured_output not in STRUCTURED_MODES:
+            raise LLMPermanentError(
+                f"structured_output must be one of {STRUCTURED_MODES}, got {structured_output!r}"
+            )
+        self.name = name
         secret = api_key if isinstance(api_key, Secret) else load_secret(api_key, api_key_file)
         if not secret:
-            raise LLMPermanentError("no OpenAI API key configured", backend=self.name)
+            who = "OpenAI" if name == "openai" else f"{name} LLM server"
+            raise LLMPermanentError(f"no {who} API key configured", backend=name)
         self._secret = secret
-        self._strict_schema = strict_schema
         self._max_tokens_param = max_tokens_param
+        self._mode = structured_output
+        self._timeout_s = timeout_s
+        self._windows: dict[str, int | None] = {}
+        self._configured_window = context_tokens or None
+        self._discover = discover_context
+        self._lock = threading.Lock()
         self._client = openai.OpenAI(
             api_key=secret.reveal(),
             base_url=base_url or DEFAULT_BASE_URL,
@@ -56,33 +92,52 @@ class OpenAIBackend:
             timeout=timeout_s,
         )
 
+    @property
+    def structured_output(self) -> str:
+        """The mode in use: ``auto`` until a server has refused ``json_schema``."""
+        return self._mode
+
     def __repr__(self) -> str:
         return f"OpenAIBackend(base_url={str(self._client.base_url)!r})"
 
     def generate(self, request: LLMRequest) -> BackendReply:
-        completion = self._sdk_call(self._client.chat.completions.create, **self._params(request))
+        request, params = self._prepared(request)
+        completion, requests = self._create(request, params)
         if not completion.choices:
-            raise LLMTransientError("openai returned no choices", backend=self.name)
+            raise LLMTransientError(f"{self.name} returned no choices", backend=self.name)
         message = completion.choices[0].message
-        if message.refusal:
+        if getattr(message, "refusal", None):
             raise LLMOutputError(f"model refused: {message.refusal}", backend=self.name)
         text = message.content or ""
         if completion.usage is None:
-            return self._estimated_reply(request, text)
+            return self._estimated_reply(request, text, requests)
         return BackendReply(
             text=text,
             input_tokens=completion.usage.prompt_tokens,
             output_tokens=completion.usage.completion_tokens,
+            requests=requests,
         )
 
     def stream(self, request: LLMRequest) -> Iterator[StreamPiece]:
+        request, params = self._prepared(request)
         chunks = self._sdk_call(
             self._client.chat.completions.create,
-            **self._params(request),
+            **params,
             stream=True,
             stream_options={"include_usage": True},
         )
         return self._pieces(request, chunks)
+
+    def context_window(self, model: str) -> int | None:
+        """The model's context window: configured, else read once from the server."""
+        if self._configured_window or not self._discover:
+            return self._configured_window
+        with self._lock:
+            if model not in self._windows:
+                self._windows[model] = discover_window(
+                    str(self._client.base_url), self._secret.reveal(), model,
+                    min(self._timeout_s, 10.0))
+            return self._windows[model]
 
     def close(self) -> None:
         self._client.close()
@@ -115,43 +170,96 @@ class OpenAIBackend:
             final = BackendReply(text, usage.prompt_tokens, usage.completion_tokens)
         yield StreamPiece("", final=final)
 
-    def _params(self, request: LLMRequest) -> dict[str, Any]:
+    def _prepared(self, request: LLMRequest) -> tuple[LLMRequest, dict[str, Any]]:
+        """``request`` fitted into the context window, and its parameters."""
+        max_tokens = request.max_output_tokens
+        window = self.context_window(request.model)
+        if window:
+            fitted = fit_request(request, window)
+            if fitted.dropped_evidence:
+                log.info("%s/%s: %d of %d evidence passages left out to fit a context window "
+                         "of %d tokens", self.name, request.model, fitted.dropped_evidence,
+                         len(request.evidence), window)
+            request, max_tokens = fitted.request, fitted.max_output_tokens
+        return request, self._params(request, max_tokens)
+
+    def _create(self, request: LLMRequest, params: dict[str, Any]):
+        """The completion and how many requests it took: in ``auto`` mode a refused
+        ``json_schema`` is asked again as ``json_object`` (and that mode kept)."""
+        try:
+            return self._sdk_call(self._client.chat.completions.create, **params), 1
+        except LLMError as exc:
+            if not self._format_refused(request, exc):
+                raise
+            refusal = exc
+        retry = {**params, "response_format": self._json_object(request),
+                 "messages": provider_messages(request, outline_schema=True)}
+        try:
+            completion = self._sdk_call(self._client.chat.completions.create, **retry)
+        except LLMError:
+            raise refusal from None
+        self._mode = "json_object"
+        log.warning("%s refused response_format json_schema (HTTP %s); using json_object "
+                    "with the schema from now on", self.name, refusal.status_code)
+        return completion, 2
+
+    def _format_refused(self, request: LLMRequest, exc: LLMError) -> bool:
+        return (self._mode == "auto" and request.json_schema is not None
+                and exc.status_code is not None and exc.status_code >= 400
+                and exc.status_code not in _NOT_A_FORMAT_REFUSAL)
+
+    def _params(self, request: LLMRequest, max_tokens: int | None) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": request.model,
-            "messages": provider_messages(request),
+            "messages": provider_messages(request, outline_schema=self._mode == "json_object"),
         }
         if request.temperature is not None:
             params["temperature"] = request.temperature
         if request.seed is not None:
             params["seed"] = request.seed
-        if request.max_output_tokens is not None:
-            params[self._max_tokens_param] = request.max_output_tokens
+        if max_tokens is not None:
+            params[self._max_tokens_param] = max_tokens
         if request.json_schema is not None:
-            params["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": _schema_name(request.schema_name),
-                    "schema": dict(request.json_schema),
-                    "strict": self._strict_schema,
-                },
-            }
+            params["response_format"] = (self._json_object(request)
+                                         if self._mode == "json_object"
+                                         else self._json_schema(request))
         if request.options:
             params["extra_body"] = dict(request.options)
         return params
 
-    def _estimated_reply(self, request: LLMRequest, text: str) -> BackendReply:
+    @staticmethod
+    def _json_schema(request: LLMRequest) -> dict[str, Any]:
+        return {
+            "type": "json_schema",
+            "json_schema": {
+                "name": _schema_name(request.schema_name),
+                "schema": dict(request.json_schema or {}),
+                "strict": False,
+            },
+        }
+
+    @staticmethod
+    def _json_object(request: LLMRequest) -> dict[str, Any]:
+        """The servers that take this form enforce the schema with a llama.cpp grammar."""
+        return {"type": "json_object", "schema": grammar_friendly(request.json_schema or {})}
+
+    def _estimated_reply(self, request: LLMRequest, text: str, requests: int = 1
+                         ) -> BackendReply:
+        """Counts for a provider that reported none: the whole prompt as sent (caller's
+        messages, evidence and schema turn, repair turn) and the reply."""
         return BackendReply(
             text=text,
-            input_tokens=estimate_message_tokens(request.messages),
+            input_tokens=estimate_request_tokens(request),
             output_tokens=estimate_text_tokens(text),
             tokens_estimated=True,
+            requests=requests,
         )
 
     def _translate(self, exc: openai.OpenAIError) -> LLMError:
         if isinstance(exc, openai.APITimeoutError):
-            return LLMTransientError("openai request timed out", backend=self.name)
+            return LLMTransientError(f"{self.name} request timed out", backend=self.name)
         if isinstance(exc, openai.APIConnectionError):
-            return LLMTransientError("could not connect to openai", backend=self.name)
+            return LLMTransientError(f"could not connect to {self.name}", backend=self.name)
         if isinstance(exc, openai.APIStatusError):
             return self._translate_status(exc)
         if isinstance(exc, openai.APIResponseValidationError):

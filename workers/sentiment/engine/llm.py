@@ -31,6 +31,16 @@ INSTRUCTIONS = (
 
 
 
+def one_item_per_text(n: int) -> dict[str, Any]:
+    """The schema with exactly one item per text, in order (``prefixItems``): a server that
+    enforces schemas with a grammar then cannot skip or repeat a text."""
+    item = SCHEMA["properties"]["items"]["items"]
+    tuple_items = [{**item, "properties": {**item["properties"], "index": {"const": i}}}
+                   for i in range(n)]
+    return {**SCHEMA, "properties": {"items": {"type": "array", "prefixItems": tuple_items,
+                                               "items": False}}}
+
+
 class IncompleteRatings(ValueError):
     """The model left texts unrated; asking again would not help (the step fails)."""
 
@@ -48,7 +58,9 @@ def score_with_llm(client, texts: Sequence[str], per_call: int = 20,
         result = client.structured(
             [{"role": "system", "content": INSTRUCTIONS},
              {"role": "user", "content": json.dumps(numbered, ensure_ascii=False)}],
-            SCHEMA, RequestOptions(role="sentiment", temperature=0), schema_name="sentiment")
+            SCHEMA, RequestOptions(role="sentiment", temperature=0), schema_name="sentiment",
+            constraint=one_item_per_text(len(group)) if client.backend.method == "llm"
+            else None)
         if on_usage is not None:
             on_usage(result.usage.to_dict())
         by_index = {item["index"]: item for item in result.data["items"]}

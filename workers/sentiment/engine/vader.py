@@ -9,6 +9,8 @@ from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from workers.anomaly.engine.marks import SENTIMENT_MATERIAL, series_anomalies
+
 POSITIVE_THRESHOLD = 0.05
 NEGATIVE_THRESHOLD = -0.05
 LABELS = ("positive", "neutral", "negative")
@@ -87,7 +89,10 @@ def trend(items: Sequence[dict], timestamps: Sequence[float], bucket: str) -> di
             "mean": sum(m["compound"] for m in members) / len(members),
             "counts": {lab: sum(1 for m in members if m["label"] == lab) for lab in LABELS},
         })
-    return {"bucket": bucket, "points": points}
+    # the buckets whose mean stands out (a spike) or where the mean moved for good
+    anomalies = series_anomalies([p["mean"] for p in points], [p["start"] for p in points],
+                                 material=SENTIMENT_MATERIAL)
+    return {"bucket": bucket, "points": points, "anomalies": anomalies}
 
 
 def summarise(items: Sequence[dict], timestamps: Sequence[float] | None = None,

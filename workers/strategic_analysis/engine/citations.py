@@ -58,3 +58,20 @@ def cited_ids(value: Any) -> set[str]:
         for child in value:
             found |= cited_ids(child)
     return found
+
+
+#: Where a stage's output keeps the citations removed from it, until the report lists them.
+PROBLEMS_KEY = "citation_problems"
+
+
+def checked(output: dict, known: set[str], where: str) -> dict:
+    """A stage's output with its unknown citations removed, listed under ``PROBLEMS_KEY``,
+    so that no later agent's prompt carries an id that was never retrieved."""
+    value, problems = verify_citations(output, known, where)
+    return {**value, PROBLEMS_KEY: problems}
+
+
+def split_problems(output: dict) -> tuple[dict, list[dict]]:
+    """(the output without its problem list, the problems) of a :func:`checked` output."""
+    value = {k: v for k, v in output.items() if k != PROBLEMS_KEY}
+    return value, list(output.get(PROBLEMS_KEY, []))

@@ -94,3 +94,39 @@ REPORT: dict[str, Any] = {
     "required": ["executive_summary", "swot", "key_risks", "recommendations",
                  "overall_confidence", "citations"],
 }
+
+
+# A model (not the extractive filler) gets the schemas tightened so that a small one, whose
+# output a grammar constrains (llama.cpp turns the schema into one), can only cite retrieved
+# ids and writes a bounded amount. Every tightened schema accepts a subset of the original's
+# values.
+MODEL_MAX_ITEMS = 3
+MODEL_MAX_CITATIONS = 5
+MODEL_MAX_TEXT = 300
+
+
+def for_model(schema: dict[str, Any], evidence_ids: list[str]) -> dict[str, Any]:
+    """``schema`` for an LLM: cited ids restricted to ``evidence_ids``, lists and texts
+    bounded."""
+    ids = {"type": "string", "enum": list(evidence_ids)}
+
+    def tighten(node: Any, name: str = "") -> Any:
+        if isinstance(node, list):
+            return [tighten(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {key: tighten(value, key) if key not in ("properties", "$defs") else
+               {k: tighten(v, k) for k, v in value.items()} for key, value in node.items()}
+        kind = out.get("type")
+        if name == "evidence_ids" and kind == "array":
+            out["items"] = ids
+        if name == "citations" and kind == "array":
+            out["items"]["properties"]["id"] = ids
+        if kind == "array":
+            limit = MODEL_MAX_CITATIONS if name == "citations" else MODEL_MAX_ITEMS
+            out["maxItems"] = min(out.get("maxItems", limit), limit)
+        if kind == "string" and "enum" not in out:
+            out["maxLength"] = min(out.get("maxLength", MODEL_MAX_TEXT), MODEL_MAX_TEXT)
+        return out
+
+    return tighten(schema)
