@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Container health check of a DIA3 image: finds the role from the container's command
 (``dia3 api``, ``dia3 worker …``, ``dia3 flower``, ``dia3 ui``, ``dia3 landing``, ``dia3 mcp``,
-``dia3 chroma``) and asks that component's own health endpoint on loopback. Exit 0 healthy,
-1 not."""
+``dia3 chroma``) and asks that component's own health endpoint on loopback; the scheduled
+backup (``dia3 backup --into DIR --every SECONDS``) serves nothing, so it is healthy while
+its newest backup is younger than one interval and an hour. Exit 0 healthy, 1 not."""
 
 from __future__ import annotations
 
+import glob
 import os
 import ssl
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -24,12 +27,29 @@ CHECKS = {
 }
 
 
+BACKUP = "backup"
+#: how late a scheduled backup may be (a large store takes a while) before it is unhealthy
+BACKUP_SLACK_SECONDS = 3600
+
+
 def role_of(argv: list[str]) -> str | None:
     """The DIA3 command in a process's argv, e.g. ['/opt/dia3/bin/dia3', 'worker', '-Q', 'x']."""
     for arg in argv:
-        if arg in CHECKS:
+        if arg in CHECKS or arg == BACKUP:
             return arg
     return None
+
+
+def backup_fresh(argv: list[str], now: float | None = None) -> bool:
+    """Whether the folder of ``dia3 backup … --every SECONDS DIR`` (DIR last) holds a backup
+    younger than SECONDS plus the slack."""
+    try:
+        every = float(argv[argv.index("--every") + 1])
+    except (ValueError, IndexError):
+        return False
+    times = [os.path.getmtime(p) for p in glob.glob(os.path.join(argv[-1], "dia3-*.tar.gz"))]
+    return bool(times) and (time.time() if now is None else now) - max(times) \
+        < every + BACKUP_SLACK_SECONDS
 
 
 # Components served under a path prefix behind the reverse proxy keep their endpoints there.
@@ -77,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     role = role_of(argv)
     if role is None:
         print(f"unknown DIA3 role in {argv!r}", file=sys.stderr)
+        return 1
+    if role == BACKUP:
+        if backup_fresh(argv):
+            return 0
+        print("backup: no backup within its interval", file=sys.stderr)
         return 1
     url, healthy = url_for(role, dict(os.environ))
     if probe(url, healthy):

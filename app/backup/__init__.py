@@ -114,11 +114,8 @@ def restore(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None
             redis_state.restore_key(client, record)
             keys += 1
         restored, skipped = redis_state.restore_audit(client, reader.lines(AUDIT))
-        knowledge = chroma_state.restore(chroma, reader.lines(CHROMA)) if chroma is not None \
-            else {"collections": 0, "records": 0}
-        chroma_lines = reader.lines(CHROMA)
-        restored_kb = chroma_state.restore(chroma, chroma_lines) if chroma is not None \
-            else {"collections": 0, "records": 0}
+        restored_kb = chroma_state.restore(chroma, reader.lines(CHROMA)) \
+            if chroma is not None and knowledge else {"collections": 0, "records": 0}
         report = {"jobs": sum(states.values()), "jobs_by_state": dict(states), "keys": keys,
                   "audit_entries": restored, "audit_entries_skipped": skipped, **restored_kb,
                   "backup_created_at": reader.manifest["created_at"]}

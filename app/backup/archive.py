@@ -64,7 +64,9 @@ class ArchiveWriter:
         manifest = {"format": FORMAT, "version": VERSION, **manifest, "files": files}
         (self.root / MANIFEST).write_text(json.dumps(manifest, indent=1))
         partial = self.target.with_name(self.target.name + ".partial")
-        with tarfile.open(partial, "w:gz") as tar:
+        # zlib's default level: tarfile's 9 took 2.8 times as long on 5,000 jobs' results
+        # for 3 % less size (benchmarks/backup_drill.py)
+        with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
             tar.add(self.root / MANIFEST, MANIFEST)
             for name in files:
                 tar.add(self.root / name, name)

@@ -94,30 +94,74 @@ def audit_list(actor, tenant, action, target, outcome, since, until, limit, as_j
                    "backups older than DIA3_BACKUP_RETENTION_DAYS (for scheduled runs)")
 @click.option("--without-knowledge", is_flag=True,
               help="Leave the knowledge base (Chroma collections) out")
-def backup_cmd(path: Path, into: bool, without_knowledge: bool) -> None:
+@click.option("--verify", is_flag=True,
+              help="Run the restore drill (as `dia3 restore --verify`) on the new backup")
+@click.option("--every", type=click.IntRange(min=60), default=None, metavar="SECONDS",
+              help="With --into: keep running, one backup now and one every SECONDS (86400 "
+                   "for daily) until SIGTERM, for stacks without a cron")
+def backup_cmd(path: Path, into: bool, without_knowledge: bool, verify: bool,
+               every: int | None) -> None:
     """Back up jobs, results, API keys, the audit log and the knowledge base to PATH (one
     .tar.gz file), while DIA3 runs."""
-    from app import backup
-    from app.backup import rotation
-    from app.settings import get_settings
-    folder = path if into else None
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        path = rotation.new_path(folder)
-    elif path.is_dir():
+    if every is not None and not into:
+        raise click.BadParameter("--every needs --into: scheduled backups go into a folder",
+                                 param_hint="--every")
+    if not into and path.is_dir():
         raise click.BadParameter(f"{path} is a folder: give a file, or --into",
                                  param_hint="PATH")
-    manifest = backup.backup(path, *_stores(not without_knowledge))
+    stores = _stores(not without_knowledge)
+
+    def make(target: Path) -> None:
+        _backup_once(target, stores, verify)
+
+    if not into:
+        make(path)
+    elif every is None:
+        _into(path, make)
+    else:
+        _every(path, make, every)
+
+
+def _backup_once(path: Path, stores, verify: bool) -> None:
+    """One backup to ``path``, its counts printed, then the drill if asked for."""
+    from app import backup
+    manifest = backup.backup(path, *stores)
     console.print(f"backup written to {path}")
-    if folder is not None:
-        removed = rotation.prune(folder, get_settings().backup_retention_days, keep=path)
-        if removed:
-            console.print(f"{len(removed)} backups older than "
-                          f"{get_settings().backup_retention_days} days removed")
     console.print_json(json.dumps(manifest["counts"]))
     if manifest["missing_result_files"]:
         console.print(f"{len(manifest['missing_result_files'])} jobs had no result "
                       "file in the data directory", style="yellow")
+    if verify:
+        _drill(path)
+
+
+def _into(folder: Path, make) -> None:
+    """One backup into ``folder``, then its backups older than the retention deleted."""
+    from app.backup import schedule
+    from app.settings import get_settings
+    days = get_settings().backup_retention_days
+    _, removed = schedule.into_folder(folder, make, days)
+    if removed:
+        console.print(f"{len(removed)} backups older than {days} days removed")
+
+
+def _every(folder: Path, make, seconds: int) -> None:
+    """``_into`` now and every ``seconds`` until SIGTERM or SIGINT; the backup in progress
+    when one arrives is finished first."""
+    import signal
+    import threading
+
+    from app.backup import schedule
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set())
+                for sig in (signal.SIGTERM, signal.SIGINT)}
+    console.print(f"backing up into {folder} every {seconds} s; SIGTERM stops")
+    try:
+        runs = schedule.every(seconds, lambda: _into(folder, make), stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    console.print(f"stopped after {runs} backups")
 
 
 @click.command("restore")
@@ -134,19 +178,7 @@ def restore_cmd(path: Path, force: bool, without_knowledge: bool, verify: bool) 
     """Restore a backup made by `dia3 backup` (the file is verified first)."""
     from app import backup
     if verify:
-        runtime.ensure_redis()  # for the drill's own audit entry
-        from app.backup.drill import drill
-        from app.crypto.envelope import KeyMissing
-        from app.settings import get_settings
-        try:
-            report = drill(path, get_settings().master_key)
-        except (backup.RestoreRefused, backup.BadBackup, ValueError, KeyMissing) as exc:
-            raise click.ClickException(str(exc)) from None
-        console.print_json(json.dumps(report))
-        if not report["ok"]:
-            raise click.ClickException(f"the drill found {len(report['problems'])} problems")
-        console.print(f"drill passed: restorable, {report['recovery_point_seconds']:.0f} s "
-                      f"old, restored in {report['recovery_time_seconds']:.1f} s")
+        _drill(path)
         return
     try:
         report = backup.restore(path, *_stores(not without_knowledge), force=force)
@@ -154,6 +186,24 @@ def restore_cmd(path: Path, force: bool, without_knowledge: bool, verify: bool) 
         raise click.ClickException(str(exc)) from None
     console.print(f"restored from {path}")
     console.print_json(json.dumps(report))
+
+
+def _drill(path: Path) -> None:
+    """The restore drill on ``path``: its report printed, a failure is a non-zero exit."""
+    from app import backup
+    runtime.ensure_redis()  # for the drill's own audit entry
+    from app.backup.drill import drill
+    from app.crypto.envelope import KeyMissing
+    from app.settings import get_settings
+    try:
+        report = drill(path, get_settings().master_key)
+    except (backup.RestoreRefused, backup.BadBackup, ValueError, KeyMissing) as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print_json(json.dumps(report))
+    if not report["ok"]:
+        raise click.ClickException(f"the drill found {len(report['problems'])} problems")
+    console.print(f"drill passed: restorable, {report['recovery_point_seconds']:.0f} s "
+                  f"old, restored in {report['recovery_time_seconds']:.1f} s")
 
 
 @click.command("purge")

@@ -16,7 +16,7 @@ from tests.deploy.tools import COMPOSE_DIR, compose_binary, run
 
 COMPOSE_FILE = COMPOSE_DIR / "docker-compose.yml"
 DIA3_SERVICES = {"api", "api-2", "worker-agents", "worker-analytics", "worker-ingest", "flower",
-                 "ui", "landing", "mcp"}
+                 "ui", "landing", "mcp", "backup"}
 REDIS_CLIENT_SECRETS = {"internal_ca", "redis_client_cert", "redis_client_key"}
 SERVICES = DIA3_SERVICES | {"redis", "chroma", "ollama", "prometheus", "grafana", "nginx",
                             "redis-exporter", "blackbox"}
@@ -185,6 +185,39 @@ def test_what_reads_user_content_has_the_encryption_key(model):
         assert services[name]["environment"]["DIA3_ENCRYPTION_KEY_FILE"] == \
             "/run/secrets/dia3_encryption_key"
     assert "dia3_encryption_key" not in {s["source"] for s in services["flower"]["secrets"]}
+
+
+def test_a_daily_drilled_backup_into_its_own_volume_by_default(model, tmp_path):
+    """The backup service: `dia3 backup --into --every 86400 --verify` on DIA3's image into
+    the dia3-backups volume, with the result files, the Redis client certificate, Chroma's
+    token and the encryption key (a backup restores only with it), the retention from the
+    environment, and a stop grace long enough to finish a backup in progress."""
+    service = model["services"]["backup"]
+    command = service["command"]
+    assert command[:2] == ["backup", "--into"] and "--verify" in command
+    assert command[command.index("--every") + 1] == "86400"
+    folder = command[-1]
+    mounts = {v["target"]: v["source"] for v in service["volumes"]}
+    assert mounts == {folder: "dia3-backups", "/var/lib/dia3": "dia3-data"}
+    assert model["volumes"]["dia3-backups"] == {"name": "dia3_dia3-backups"}
+    assert {s["source"] for s in service["secrets"]} == {
+        "dia3_chroma_token", "dia3_encryption_key", *REDIS_CLIENT_SECRETS}
+    assert "dia3_admin_api_key" not in {s["source"] for s in service["secrets"]}
+    assert service["environment"]["DIA3_ENCRYPTION_KEY_FILE"] == \
+        "/run/secrets/dia3_encryption_key"
+    assert service["environment"]["DIA3_BACKUP_RETENTION_DAYS"] == "14"
+    # the drill's scratch Redis on the volume, not in the 256 MB /tmp tmpfs
+    assert service["environment"]["TMPDIR"] == folder
+    assert service["stop_grace_period"] in ("10m", "10m0s")
+    assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+    # The interval and the retention follow the environment.
+    env = tmp_path / ".env"
+    env.write_text("BACKUP_EVERY_SECONDS=3600\nDIA3_BACKUP_RETENTION_DAYS=30\n")
+    result = compose("config", "--format", "json", env_file=env)
+    assert result.returncode == 0, result.stderr
+    hourly = json.loads(result.stdout)["services"]["backup"]
+    assert hourly["command"][hourly["command"].index("--every") + 1] == "3600"
+    assert hourly["environment"]["DIA3_BACKUP_RETENTION_DAYS"] == "30"
 
 
 def test_redis_is_append_only_on_a_volume(model):

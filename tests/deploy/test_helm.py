@@ -397,3 +397,82 @@ def test_tls_without_its_secrets_is_refused_with_the_reason(chart, missing):
     values = {"tls": {"enabled": True, **TLS_SECRETS, missing: ""}}
     with pytest.raises(Exception, match=f"tls.{missing} is required"):
         render(chart, values)
+
+
+def backup_pod(objects) -> dict:
+    return by_kind(objects, "CronJob")["dia3-backup"]["spec"]["jobTemplate"]["spec"][
+        "template"]["spec"]
+
+
+def test_a_daily_drilled_backup_by_default_into_a_volume_that_outlives_the_release(chart):
+    for name, values in COMBINATIONS.items():
+        objects = render(chart, values)
+        cron = by_kind(objects, "CronJob")["dia3-backup"]["spec"]
+        assert (cron["schedule"], cron["timeZone"]) == ("0 3 * * *", "Etc/UTC"), name
+        assert cron["concurrencyPolicy"] == "Forbid"  # never two backups at once
+        pod = backup_pod(objects)
+        assert pod["restartPolicy"] == "Never"
+        # locked down like every other DIA3 pod (a job has no probes)
+        assert pod["automountServiceAccountToken"] is False
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+        (container,) = pod["containers"]
+        context = container["securityContext"]
+        assert context["readOnlyRootFilesystem"] is True and \
+            context["allowPrivilegeEscalation"] is False and \
+            context["capabilities"]["drop"] == ["ALL"], name
+        assert container["resources"]["limits"], name
+        assert container["args"] == ["backup", "--into", "--verify", "/var/lib/dia3-backups"]
+        assert container["env"] == [{"name": "DIA3_BACKUP_RETENTION_DAYS", "value": "14"}]
+        # the Secret (encryption key, Redis URL, Chroma token) as every component gets it
+        assert {"secretRef": {"name": "dia3"}} in container["envFrom"]
+        mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+        assert mounts["backups"] == "/var/lib/dia3-backups" and mounts["tmp"] == "/tmp"
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert volumes["backups"]["persistentVolumeClaim"]["claimName"] == "dia3-backups"
+        claim = by_kind(objects, "PersistentVolumeClaim")["dia3-backups"]
+        assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+        assert claim["spec"]["resources"]["requests"]["storage"] == "20Gi"
+
+
+def test_the_backup_pod_reaches_only_redis_chroma_and_dns(chart):
+    """No policy of its own: default deny, and the backends policy (DNS, Redis, Chroma)
+    selects it; nothing may call it, and it calls nothing else."""
+    objects = render(chart)
+    labels = by_kind(objects, "CronJob")["dia3-backup"]["spec"]["jobTemplate"]["spec"][
+        "template"]["metadata"]["labels"]
+
+    def selects(policy):
+        selector = policy["spec"]["podSelector"]
+        if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
+            return False
+        for rule in selector.get("matchExpressions", []):
+            inside = labels.get(rule["key"]) in rule["values"]
+            if inside != (rule["operator"] == "In"):
+                return False
+        return True
+
+    chosen = {name for name, p in by_kind(objects, "NetworkPolicy").items() if selects(p)}
+    assert chosen == {"dia3-default-deny", "dia3-backends"}
+
+
+def test_backup_schedule_retention_and_volume_follow_the_values(chart):
+    objects = render(chart, {"backup": {"schedule": "30 1 * * 0", "retentionDays": 60,
+                                        "verify": False, "existingClaim": "offsite-backups",
+                                        "activeDeadlineSeconds": 7200}})
+    cron = by_kind(objects, "CronJob")["dia3-backup"]["spec"]
+    assert cron["schedule"] == "30 1 * * 0"
+    assert cron["jobTemplate"]["spec"]["activeDeadlineSeconds"] == 7200
+    container = backup_pod(objects)["containers"][0]
+    assert container["args"] == ["backup", "--into", "/var/lib/dia3-backups"]
+    assert container["env"][0]["value"] == "60"
+    claim = {v["name"]: v for v in backup_pod(objects)["volumes"]}["backups"]
+    assert claim["persistentVolumeClaim"]["claimName"] == "offsite-backups"
+    assert "dia3-backups" not in by_kind(objects, "PersistentVolumeClaim")
+    off = render(chart, {"backup": {"enabled": False}})
+    assert not by_kind(off, "CronJob") and "dia3-backups" not in by_kind(
+        off, "PersistentVolumeClaim")
+    for bad in ({"retentionDays": -1}, {"schedule": ""}, {"keepForever": True},
+                {"retentionDays": "14"}):
+        with pytest.raises(helm.HelmValuesError):
+            chart.validate_schema(with_token({"backup": bad}))

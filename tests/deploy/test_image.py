@@ -134,3 +134,17 @@ def test_healthcheck_picks_the_role_from_the_command():
     assert healthcheck.url_for("ui", {"STREAMLIT_SERVER_BASE_URL_PATH": "dashboard"})[0] == (
         "http://127.0.0.1:8501/dashboard/_stcore/health")
     assert healthcheck.main(["dia3", "nonsense"]) == 1
+
+
+def test_the_backup_service_is_healthy_while_its_backups_are_fresh(tmp_path):
+    argv = ["/sbin/docker-init", "--", "/bin/sh", "-c", "exec dia3 \"$@\"", "dia3", "backup",
+            "--into", "--every", "86400", "--verify", str(tmp_path)]
+    assert healthcheck.role_of(argv) == "backup"
+    assert not healthcheck.backup_fresh(argv)  # nothing written yet
+    made = tmp_path / "dia3-20260101T030000Z.tar.gz"
+    made.write_bytes(b"x")
+    (tmp_path / "dia3-notes.txt").write_bytes(b"x")
+    written = made.stat().st_mtime
+    assert healthcheck.backup_fresh(argv, now=written + 86400)
+    assert not healthcheck.backup_fresh(argv, now=written + 86400 + 3601)  # a day and an hour
+    assert not healthcheck.backup_fresh(argv[:-4] + [str(tmp_path)])  # no --every: no verdict

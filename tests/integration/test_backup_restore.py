@@ -266,3 +266,48 @@ def test_scheduled_backups_go_into_a_folder_that_keeps_a_window_of_days(tmp_path
     made = rotation.latest(folder)
     assert made is not None and not old.exists() and (folder / "README").exists()
     assert cli("restore", "--verify", str(made)).output.count("drill passed") == 1
+
+
+def test_the_backup_service_loops_until_sigterm_and_drills_each_backup(tmp_path, monkeypatch):
+    """``dia3 backup --into DIR --every 86400 --verify`` (the Compose service): a SIGTERM that
+    arrives during a backup lets it finish and be drilled, then the process exits 0 without
+    waiting out the day; the folder is pruned as after a single run."""
+    import os
+    import signal
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    old = folder / "dia3-20200101T000000Z.tar.gz"
+    old.write_bytes(b"an old backup")
+    real = backup.backup
+
+    def backup_then_sigterm(*args, **kwargs):
+        manifest = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # as `docker compose stop` does, mid-run
+        return manifest
+
+    monkeypatch.setattr(backup, "backup", backup_then_sigterm)
+    monkeypatch.setenv("DIA3_BACKUP_RETENTION_DAYS", "7")
+    get_settings.cache_clear()
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        result = cli("backup", "--into", "--every", "86400", "--verify",
+                     "--without-knowledge", str(folder))
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert "stopped after 1 backups" in result.output
+    assert "drill passed" in result.output
+    assert "1 backups older than 7 days removed" in result.output
+    from app.backup import rotation
+    made = [p for p in folder.iterdir() if rotation.taken_at(p) is not None]
+    assert made == [rotation.latest(folder)] and not old.exists()
+    assert signal.getsignal(signal.SIGTERM) == before  # the handler is put back
+
+
+def test_every_needs_a_folder_and_at_least_a_minute():
+    from app.cli.main import cli as dia3
+    for args in (["backup", "--every", "3600", "x.tar.gz"],
+                 ["backup", "--into", "--every", "5", "somewhere"]):
+        result = CliRunner().invoke(dia3, args)
+        assert result.exit_code == 2 and "--every" in result.output, result.output
