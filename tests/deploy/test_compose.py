@@ -22,6 +22,7 @@ SERVICES = DIA3_SERVICES | {"redis", "chroma", "ollama", "prometheus", "grafana"
                             "redis-exporter", "blackbox"}
 # The image of each DIA3 service: the control plane's, the workers', the dashboard's, Chroma's.
 ROLE_OF = {"api": "api", "api-2": "api", "flower": "api", "landing": "api", "mcp": "api",
+           "backup": "api",
            "worker-agents": "worker", "worker-analytics": "worker", "worker-ingest": "worker",
            "ui": "ui", "chroma": "chroma"}
 # The redis_exporter image has no shell or HTTP client; Prometheus's up{job="redis"} covers it.

@@ -422,6 +422,8 @@ def test_a_daily_drilled_backup_by_default_into_a_volume_that_outlives_the_relea
             context["allowPrivilegeEscalation"] is False and \
             context["capabilities"]["drop"] == ["ALL"], name
         assert container["resources"]["limits"], name
+        # the control-plane image (no analysis libraries), as the API runs
+        assert container["image"].split(":")[0].endswith("dia3-api"), container["image"]
         assert container["args"] == ["backup", "--into", "--verify", "/var/lib/dia3-backups"]
         assert container["env"] == [{"name": "DIA3_BACKUP_RETENTION_DAYS", "value": "14"}]
         # the Secret (encryption key, Redis URL, Chroma token) as every component gets it
