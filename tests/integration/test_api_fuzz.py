@@ -219,4 +219,4 @@ def test_sequences_that_follow_the_links_conform_and_reach_real_ids(schema, fuzz
     run_sequences(Sequences, EXAMPLES * 3, counted)
     reached = {param for op in schema.get_all_operations() if answers[op.ok().label] - {404}
                for param in re.findall(r"{(\w+)}", op.ok().path)}
-    assert reached == {"job_id", "key_id", "name", "document_id"}, dict(answers)
+    assert reached == {"job_id", "key_id", "name", "document_id", "tenant"}, dict(answers)
