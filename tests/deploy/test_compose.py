@@ -317,3 +317,15 @@ def test_every_mounted_file_ships_with_the_stack(model):
             if volume["type"] == "bind":
                 assert os.path.exists(volume["source"]), (name, volume["source"])
     assert (COMPOSE_DIR / "nginx" / "dia3.conf").exists()
+
+
+def test_every_named_volume_of_a_dia3_service_starts_owned_by_the_dia3_user(model):
+    """Docker fills a new named volume from the image's directory at its mount point, owner
+    included; a mount point the image does not create comes up owned by root, and the
+    non-root service cannot write to it (a backup service once failed so)."""
+    dockerfile = (COMPOSE_DIR / "Dockerfile").read_text()
+    owned = set(re.search(r"chown dia3:dia3 ([^\n]+)", dockerfile).group(1).split())
+    for name in DIA3_SERVICES:
+        for volume in model["services"][name].get("volumes", []):
+            if volume["type"] == "volume":
+                assert volume["target"] in owned, (name, volume["target"])
