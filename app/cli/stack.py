@@ -176,6 +176,9 @@ def up(port: int | None) -> None:
     try:
         stack = start_stack(supervisor, port)
         url, key = stack.url, stack.key
+        # the API answers from here on: client commands in other shells find it at once, not
+        # only once the slower surfaces (Flower, dashboard, MCP) have started
+        runtime.publish_local_url(url)
         settings = get_settings()
         links = surfaces.start_surfaces(supervisor, {"DIA3_REDIS_URL": settings.redis_url,
                                                      "DIA3_API_PORT": url.rsplit(":", 1)[1]})
@@ -192,7 +195,6 @@ def up(port: int | None) -> None:
                       f"  API key    {key_shown}\n"
                       f"  Flower     login {flower_user} / {password_shown}\n"
                       "(Ctrl-C to stop)"))
-        runtime.publish_local_url(url)  # client commands in other shells find it there
         while not (problem := supervisor.failed()):
             time.sleep(0.5)  # supervising children
         _say(f"{problem}; stopping")

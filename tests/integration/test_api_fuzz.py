@@ -216,7 +216,7 @@ def test_sequences_that_follow_the_links_conform_and_reach_real_ids(schema, fuzz
                                    recorder=self.recorder)
 
     assert schema.statistic.transitions.total >= 40
-    run_sequences(Sequences, EXAMPLES * 3, counted)
+    run_sequences(Sequences, EXAMPLES * 5, counted)
     reached = {param for op in schema.get_all_operations() if answers[op.ok().label] - {404}
                for param in re.findall(r"{(\w+)}", op.ok().path)}
     assert reached == {"job_id", "key_id", "name", "document_id", "tenant"}, dict(answers)

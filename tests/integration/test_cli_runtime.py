@@ -36,7 +36,8 @@ def ready_client(proc, data_dir: Path, port: int, log: Path) -> DIA3Client:
     def ready():
         if proc.poll() is not None:
             raise AssertionError(log.read_text()[-3000:])
-        if not key_file.exists():
+        # ready for client commands in other shells: the key and the API's URL are published
+        if not key_file.exists() or not (data_dir / "local-api-url").exists():
             return None
         client = DIA3Client(f"http://127.0.0.1:{port}", key_file.read_text().strip(), 30)
         try:
