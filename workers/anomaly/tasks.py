@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.workflows.anomaly import steps as anomaly_steps
 from workers.anomaly.engine import detect_series
-from workers.runtime.errors import TransientError
 from workers.runtime.job_step import job_task
+from workers.runtime.series_parts import gathered_series
 
 
 @job_task(anomaly_steps.SERIES_BATCH, keep_output=True)
@@ -21,10 +21,6 @@ def series_batch(self, series: list[dict], offset: int) -> dict:
 @job_task(anomaly_steps.GATHER, ignore_result=True,
           final=True, soft_time_limit=120, time_limit=180)
 def gather(self, _header_results, n_series: int) -> dict:
-    parts = sorted((out for step, out in self.outputs().items() if step.startswith("series-")),
-                   key=lambda part: part["offset"])
-    results = [r for part in parts for r in part["results"]]
-    if len(results) != n_series:
-        raise TransientError(f"{len(results)} of {n_series} series examined")
+    results = gathered_series(self.outputs(), n_series, "series examined")
     return {"series": results, "count": n_series,
             "anomalies": sum(len(r["anomalies"]) for r in results)}

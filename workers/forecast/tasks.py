@@ -6,8 +6,8 @@ from app.settings import get_settings
 from app.workflows.forecast import steps as forecast_steps
 from workers.forecast.engine import forecast_series
 from workers.forecast.engine.scenario_paths import scenario_forecast
-from workers.runtime.errors import TransientError
 from workers.runtime.job_step import job_task
+from workers.runtime.series_parts import gathered_series
 
 
 @job_task(forecast_steps.SERIES_BATCH, keep_output=True)
@@ -25,11 +25,7 @@ def series_batch(self, series: list[dict], offset: int) -> dict:
 @job_task(forecast_steps.GATHER, ignore_result=True,
           final=True, soft_time_limit=120, time_limit=180)
 def gather(self, _header_results, n_series: int) -> dict:
-    parts = sorted((out for step, out in self.outputs().items() if step.startswith("series-")),
-                   key=lambda part: part["offset"])
-    results = [r for part in parts for r in part["results"]]
-    if len(results) != n_series:
-        raise TransientError(f"{len(results)} of {n_series} series forecasts present")
+    results = gathered_series(self.outputs(), n_series, "series forecasts present")
     return {"series": results, "count": n_series}
 
 
