@@ -168,3 +168,19 @@ def test_streaming_with_a_season_judges_the_residuals():
     result = detect_series(spec(values, "streaming", season=24))
     assert [c["index"] for c in result["change_points"] if abs(c["index"] - 3000) <= 10]
     assert "level_shift" in kinds_near(result, 3000, 15)
+
+
+def test_streaming_detects_a_strong_season_in_its_warm_up_whatever_the_chunks():
+    """A clear daily cycle is found once, after the warm-up, and removed from then on; the
+    same season and scores however the series is cut; noise keeps no season."""
+    t = np.arange(3000)
+    values = 10 * np.sin(2 * np.pi * t / 96) + np.random.default_rng(3).normal(0, 0.5, 3000)
+    whole = StreamingDetector()
+    scores = whole.update(values).scores
+    assert whole.season_length == 96
+    chunked = StreamingDetector()
+    parts = [chunked.update(values[a:b]).scores for a, b in ((0, 700), (700, 751), (751, 3000))]
+    assert chunked.season_length == 96 and np.allclose(np.concatenate(parts), scores)
+    plain = StreamingDetector()
+    plain.update(noise(3000))
+    assert plain.season_length is None

@@ -66,7 +66,7 @@ def _streaming(values: np.ndarray, spec: dict) -> dict:
         if kind != "spike":
             changes.append((start, kind, max(0, start - longest), settled))
     return {"scores": out.scores, "anomalies": anomalies, "changes": changes,
-            "season_length": spec["season_length"]}
+            "season_length": detector.season_length}
 
 
 def _batch(values: np.ndarray, spec: dict) -> dict:

@@ -27,12 +27,20 @@ def detect_season(y: np.ndarray, max_season: int = 1000) -> int | None:
         return None
     window = max(3, n // 20) | 1
     detrended = y - rolling_median(y, window)
-    acf = autocorrelation(detrended, max_lag)
+    return strongest_period(detrended, max_lag, MIN_AUTOCORRELATION)
+
+
+def strongest_period(y: np.ndarray, max_lag: int, minimum: float) -> int | None:
+    """The lag (2 to ``max_lag``) of the highest autocorrelation peak, when it reaches
+    ``minimum``; else None."""
+    if max_lag < 4:
+        return None
+    acf = autocorrelation(y, max_lag)
     peaks = np.flatnonzero((acf[2:-1] > acf[1:-2]) & (acf[2:-1] >= acf[3:])) + 2
     if len(peaks) == 0:
         return None
     best = int(peaks[np.argmax(acf[peaks])])
-    return best if acf[best] >= MIN_AUTOCORRELATION else None
+    return best if acf[best] >= minimum else None
 
 
 def seasonal_component(y: np.ndarray, season: int,

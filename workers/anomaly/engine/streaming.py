@@ -10,6 +10,12 @@ the last few points) and a variance statistic (their spread). The largest, as a 
 probability, is the raw score; like NAB's HTM detector, the point's final score is the
 *likelihood* of the recent mean raw score under the long-run distribution of raw scores,
 which turns "this series is always noisy" into low scores and "this is new" into high ones.
+
+Without a given season the detector looks for one once, in a bounded warm-up: the highest
+autocorrelation peak of the first ``season_warmup`` values, kept only when it is strong (a
+clear cycle such as a daily one; noisy series whose peak is weak stay unseasonal). From then
+on the residuals are seasonal, and the residual history of the warm-up is rewritten as
+seasonal residuals too, so that the switch raises no alarm.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from workers.anomaly.engine.robust import (
     score_from_z,
     upper_tail_log10,
 )
+from workers.anomaly.engine.seasonal import strongest_period
 
 CHUNK = 4096  # points scored per vectorised pass (bounds the temporary arrays)
 
@@ -52,6 +59,8 @@ class StreamConfig:
     extreme_tolerance: float = 0.1  # a new high or low beyond this share of the range
     extreme_warmup: int = 288  # values seen before new extremes count
     extreme_score: float = 0.95  # the score of a new extreme (below 1: sensitivity 0 skips it)
+    season_warmup: int = 750  # values the season is detected on when none is given (0: never)
+    season_min_autocorrelation: float = 0.5  # a weaker cycle is not removed
 
 
 @dataclass
@@ -65,7 +74,8 @@ class StreamOutput:
 @dataclass
 class StreamingDetector:
     """Scores one series chunk by chunk. Memory: the last ``max(windows) + short`` residuals,
-    ``seasons * season_length`` values and ``likelihood_long`` raw scores."""
+    ``seasons * season_length`` values and ``likelihood_long`` raw scores (and, until the
+    season is decided, the ``season_warmup`` first values)."""
 
     season_length: int | None = None
     config: StreamConfig = field(default_factory=StreamConfig)
@@ -77,18 +87,56 @@ class StreamingDetector:
     _high: float = -np.inf
     _low: float = np.inf
     _observed: int = 0
+    _warm: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    _detecting: bool = field(default=False, repr=False)
     seen: int = 0
+
+    def __post_init__(self) -> None:
+        self._detecting = not self.season_length and self.config.season_warmup > 0
 
     def update(self, values: Sequence[float] | np.ndarray) -> StreamOutput:
         """Scores of the next points (NaN for a missing value scores 0 and is skipped)."""
         values = np.asarray(values, dtype=float)
-        parts = [self._chunk(values[i:i + CHUNK]) for i in range(0, len(values), CHUNK)]
+        parts = [part for i in range(0, len(values), CHUNK)
+                 for part in self._pieces(values[i:i + CHUNK])]
         if not parts:
             return StreamOutput(np.empty(0), np.empty(0), np.empty(0), np.empty(0))
         return StreamOutput(*(np.concatenate(arrays) for arrays in zip(
             *((p.scores, p.raw, p.z, p.residuals) for p in parts), strict=True)))
 
     # --- one chunk ---------------------------------------------------------------------------
+
+    def _pieces(self, values: np.ndarray) -> list[StreamOutput]:
+        """The chunk's scores, cut where the warm-up ends (the season is decided after its
+        last value, however the series is cut into chunks)."""
+        if not self._detecting:
+            return [self._chunk(values)]
+        need = self.config.season_warmup - len(self._warm)
+        cut = int(np.searchsorted(np.cumsum(np.isfinite(values)), need)) + 1
+        if cut > len(values):
+            return [self._chunk(values)]
+        first = self._chunk(values[:cut])
+        self._decide_season()
+        return [first, self._chunk(values[cut:])] if cut < len(values) else [first]
+
+    def _decide_season(self) -> None:
+        """The season of the warm-up values, if they have a strong one; the residual history
+        becomes seasonal (each value less the median of the same phase in the seasons on
+        either side within the warm-up)."""
+        cfg = self.config
+        warm, self._warm, self._detecting = self._warm, np.empty(0), False
+        season = strongest_period(warm, len(warm) // 2, cfg.season_min_autocorrelation)
+        if season is None:
+            return
+        self.season_length = season
+        self._values = warm[-season * cfg.seasons:]
+        offsets = season * np.concatenate([np.arange(-cfg.seasons, 0),
+                                           np.arange(1, cfg.seasons + 1)])
+        lags = np.arange(len(warm))[:, None] + offsets[None, :]
+        inside = (lags >= 0) & (lags < len(warm))
+        neighbours = np.where(inside, warm[np.clip(lags, 0, len(warm) - 1)], np.nan)
+        residuals = warm - np.nanmedian(neighbours, axis=1)
+        self._residuals = residuals[len(warm) - len(self._residuals):]
 
     def _chunk(self, values: np.ndarray) -> StreamOutput:
         n = len(values)
@@ -98,6 +146,8 @@ class StreamingDetector:
         residuals = np.full(n, np.nan)
         if observed.any():
             present = values[observed]
+            if self._detecting:
+                self._warm = np.concatenate([self._warm, present])
             residual = self._residual(present)
             z = self._features(residual)
             raw[observed] = score_from_z(z, self.config.raw_cap)
