@@ -26,6 +26,7 @@ from app.backpressure import QueueFull
 from app.error_bounds import bounded
 from app.errors import Conflict, Forbidden, InputError
 from app.jobs.store import InvalidTransition, JobNotFound
+from app.schedules.store import ScheduleNotFound
 from app.workflows.fields import nested_error
 from app.workflows.knowledge import errors as kb
 
@@ -109,6 +110,10 @@ def _no_job(exc: JobNotFound) -> Answer:
     return Answer(message=f"No job {exc.args[0]!s}.")
 
 
+def _no_schedule(exc: ScheduleNotFound) -> Answer:
+    return Answer(message=f"No schedule {exc.args[0]!s}.")
+
+
 def _wrong_state(exc: InvalidTransition) -> Answer:
     return Answer(message=str(exc), errors={"state": exc.current})
 
@@ -173,6 +178,7 @@ TABLE: dict[type[BaseException], Row] = {
     KeyRejected: Row(401, _rejected),
     Forbidden: Row(403, _said),
     JobNotFound: Row(404, _no_job),
+    ScheduleNotFound: Row(404, _no_schedule),
     KeyNotFound: Row(404, _said),
     kb.NotFound: Row(404, _said),
     InvalidTransition: Row(409, _wrong_state),

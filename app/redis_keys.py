@@ -52,6 +52,11 @@ def id_index(tenant: str | None) -> str:
 ID_INDEX_BUILT = f"{PREFIX}idx:ids-built"
 
 
+def schedule_jobs(schedule_id: str) -> str:
+    """The jobs a schedule made (its ticks and its runs on request), by creation time."""
+    return f"{PREFIX}idx-sch:{schedule_id}"
+
+
 #: The layout above for the job store's scripts, whose first argument is :data:`PREFIX`.
 LUA = "\nlocal JOB_PARTS = {" + ", ".join(f"'{part}'" for part in JOB_PARTS) + "}" + """
 local function job_key(p, id, part)
@@ -77,6 +82,8 @@ end
 local function id_index_keys(p, tenant)
   return {p .. 'idx:' .. tenant .. ':ids', p .. 'idx:*:ids'}
 end
+-- The jobs of one schedule (a job's optional ``schedule_id``), by creation time.
+local function schedule_jobs_key(p, sid) return p .. 'idx-sch:' .. sid end
 -- Every index a job of this tenant, state and workflow is in.
 local function index_keys(p, tenant, state, wf)
   local keys = {}
@@ -128,3 +135,21 @@ TENANT_ERASURE = f"{PREFIX}tenant-erasure:"
 #: cluster-wide locks of the reaper and retention passes
 REAPER_LOCK = f"{PREFIX}reaper:lock"
 RETENTION_LOCK = f"{PREFIX}retention:lock"
+
+# ---- schedules (app.schedules) ----------------------------------------------------------------
+
+
+def schedule(schedule_id: str) -> str:
+    """A schedule's hash (its params sealed like a job's)."""
+    return f"{PREFIX}schedule:{schedule_id}"
+
+
+def schedule_index(tenant: str | None) -> str:
+    """A tenant's schedules (``None``: every tenant's) by creation time."""
+    return f"{PREFIX}schedule-idx:{tenant or '*'}"
+
+
+#: enabled schedules by the time of their next tick (what the beat reads)
+SCHEDULES_DUE = f"{PREFIX}schedule-due"
+#: the one beat that runs the ticks holds this (ticks are still made once without it)
+SCHEDULE_BEAT_LOCK = f"{PREFIX}schedule-beat:lock"

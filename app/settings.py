@@ -187,8 +187,8 @@ class Settings:
         9808, "Port where a worker serves Prometheus metrics of all its processes; 0 disables. "
         "When it is taken, `dia3 up` gives its worker a free port and prints it", int)
     worker_metrics_host: str = setting(
-        "127.0.0.1", "Address a worker's metrics server binds to (the Compose stack and the "
-        "chart set 0.0.0.0 so Prometheus can scrape it)")
+        "127.0.0.1", "Address a worker's (and the beat's) metrics server binds to (the Compose "
+        "stack and the chart set 0.0.0.0 so Prometheus can scrape it)")
     # --- workers and reliability -------------------------------------------------------------
     worker_concurrency: int = setting(2, "Default prefork processes per worker", int)
     task_soft_time_limit: int = setting(
@@ -230,6 +230,24 @@ class Settings:
     anomaly_series_per_step: int = setting(
         20, "Series one step of an anomaly job examines (about 0.1 s per 10,000 values in "
         "streaming mode)", int)
+    # --- schedules and the beat ---------------------------------------------------------------
+    schedule_min_interval: int = setting(
+        60, "Shortest time between two runs a schedule may ask for (seconds): its "
+        "interval_seconds, or two consecutive fire times of its cron expression", int)
+    schedule_misfire_grace: float = setting(
+        60.0, "A tick the beat reaches later than this after its due time (seconds: the beat "
+        "was down) is missed: catchup none skips it, catchup one makes one run for all the "
+        "ticks missed in a row", float)
+    schedule_lock_seconds: float = setting(
+        30.0, "Lifetime of the beat's Redis lock (renewed on every pass): a second beat waits "
+        "until the holder has been gone this long. 0 runs without the lock, every beat making "
+        "ticks (each still gets one job, by its idempotency key)", float)
+    beat_max_interval: float = setting(
+        1.0, "Longest sleep of the beat between two passes over the due schedules (seconds); "
+        "a new or changed schedule is seen within it", float)
+    beat_metrics_port: int = setting(
+        9810, "Port where the beat serves its Prometheus metrics (runs, skipped ticks, lag); "
+        "0 disables", int)
     # --- knowledge base ---------------------------------------------------------------------
     chroma_url: str = setting(
         "", "Chroma server (http[s]://host:port); empty runs an embedded Chroma server on "

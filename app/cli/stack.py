@@ -76,6 +76,21 @@ def worker(queues: str, concurrency: int | None, name: str | None, pool: str,
     os.execv(sys.executable, argv)
 
 
+@click.command()
+def beat() -> None:
+    """Run the beat: it makes the jobs of the schedules as they fall due. Run one per
+    deployment (a second waits on the first's Redis lock; a tick still makes one job)."""
+    runtime.setup_logging()
+    runtime.ensure_redis()
+    runtime.prepare_metrics("beat")
+    from app import metrics
+    from app.schedules.beat import run
+    settings = get_settings()
+    metrics.serve(settings.beat_metrics_port, settings.worker_metrics_host,
+                  "DIA3_BEAT_METRICS_PORT")
+    run()
+
+
 @dataclass(frozen=True)
 class Stack:
     """What ``start_stack`` started: the API's URL, the local key, and where the worker serves
@@ -257,4 +272,4 @@ def demo() -> None:
         console.print("stopped DIA3.")
 
 
-COMMANDS = (api, worker, up, demo)
+COMMANDS = (api, worker, beat, up, demo)

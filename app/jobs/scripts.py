@@ -82,6 +82,8 @@ for _, key in ipairs(index_keys(p, tenant, 'queued', wf)) do
   redis.call('ZADD', key, score, id)
 end
 for _, key in ipairs(id_index_keys(p, tenant)) do redis.call('ZADD', key, 0, id) end
+local sid = redis.call('HGET', jk, 'schedule_id')
+if sid then redis.call('ZADD', schedule_jobs_key(p, sid), score, id) end
 redis.call('ZADD', active_key(p), score, id)
 return {1, id}
 """
@@ -241,7 +243,7 @@ DELETE = _HELPERS + """
 local p, id, states, before = ARGV[1], ARGV[2], ARGV[3] or '', ARGV[4] or ''
 local jk = job_key(p, id)
 local job = redis.call('HMGET', jk, 'tenant', 'workflow', 'state', 'idempotency_key',
-  'result_ref', 'finished_at')
+  'result_ref', 'finished_at', 'schedule_id')
 if not job[1] then return {0, ''} end
 if states ~= '' and not string.find(',' .. states .. ',', ',' .. job[3] .. ',', 1, true) then
   return {0, ''}
@@ -249,6 +251,7 @@ end
 if before ~= '' and not (job[6] and tonumber(job[6]) < tonumber(before)) then return {0, ''} end
 for _, key in ipairs(index_keys(p, job[1], job[3], job[2])) do redis.call('ZREM', key, id) end
 for _, key in ipairs(id_index_keys(p, job[1])) do redis.call('ZREM', key, id) end
+if job[7] then redis.call('ZREM', schedule_jobs_key(p, job[7]), id) end
 redis.call('ZREM', active_key(p), id)
 if job[4] and job[4] ~= '' then
   local ik = idem_key(p, job[1], job[4])
@@ -300,10 +303,11 @@ return {'ok', attempts}
 RESTORE = _HELPERS + """
 local p, id, doc = ARGV[1], ARGV[2], cjson.decode(ARGV[3])
 local jk = job_key(p, id)
-local old = redis.call('HMGET', jk, 'tenant', 'workflow', 'state')
+local old = redis.call('HMGET', jk, 'tenant', 'workflow', 'state', 'schedule_id')
 if old[1] then
   for _, key in ipairs(index_keys(p, old[1], old[3], old[2])) do redis.call('ZREM', key, id) end
   for _, key in ipairs(id_index_keys(p, old[1])) do redis.call('ZREM', key, id) end
+  if old[4] then redis.call('ZREM', schedule_jobs_key(p, old[4]), id) end
 end
 redis.call('ZREM', active_key(p), id)
 redis.call('DEL', unpack(owned_keys(p, id)))
@@ -322,6 +326,7 @@ for _, key in ipairs(index_keys(p, h.tenant, h.state, h.workflow)) do
   redis.call('ZADD', key, h.created_at, id)
 end
 for _, key in ipairs(id_index_keys(p, h.tenant)) do redis.call('ZADD', key, 0, id) end
+if h.schedule_id then redis.call('ZADD', schedule_jobs_key(p, h.schedule_id), h.created_at, id) end
 if h.state == 'queued' or h.state == 'running' then
   redis.call('ZADD', active_key(p), h.heartbeat_at or h.created_at, id)
 end

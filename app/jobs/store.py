@@ -58,7 +58,7 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-def _encode_cursor(score: float, job_id: str) -> str:
+def encode_cursor(score: float, job_id: str) -> str:
     return base64.urlsafe_b64encode(f"{score!r}|{job_id}".encode()).decode().rstrip("=")
 
 
@@ -114,16 +114,19 @@ class JobStore:
     # ---- creation and reading --------------------------------------------------------------
     def create(self, *, job_id: str, workflow: str, tenant: str, owner: str,
                params: dict[str, Any], steps_total: int, tasks: dict[str, str],
-               idempotency_key: str | None = None, request_id: str | None = None
+               idempotency_key: str | None = None, request_id: str | None = None,
+               schedule_id: str | None = None, scheduled_for: float | None = None
                ) -> tuple[Job, bool]:
-        """Create a queued job; with a known idempotency key return (existing job, False)."""
+        """Create a queued job; with a known idempotency key return (existing job, False).
+        A job of a schedule is listed under it too (``list(schedule_id=)``)."""
         now = time.time()
         fields = {
             "id": job_id, "workflow": workflow, "tenant": tenant, "owner": owner,
             "state": QUEUED, "created_at": repr(now), "updated_at": repr(now),
             "heartbeat_at": repr(now), "steps_total": steps_total, "steps_done": 0,
             "attempts": 1, "idempotency_key": idempotency_key, "request_id": request_id,
-            "tasks": tasks,
+            "tasks": tasks, "schedule_id": schedule_id,
+            "scheduled_for": None if scheduled_for is None else repr(scheduled_for),
         }
         created, existing_id = self._submit(args=[
             keys.PREFIX, job_id, tenant, workflow, repr(now), idempotency_key or "",
@@ -154,11 +157,15 @@ class JobStore:
 
     def list(self, tenant: str | None, *, state: str | None = None,
              workflow: str | None = None, limit: int = 50, cursor: str | None = None,
-             id_prefix: str | None = None) -> Page:
+             id_prefix: str | None = None, schedule_id: str | None = None) -> Page:
         """Newest first; ``tenant=None`` lists every tenant (admin). With ``id_prefix``, only
-        the jobs whose id starts with it, in id order (see :meth:`_list_by_id`)."""
+        the jobs whose id starts with it, in id order (see :meth:`_list_by_id`); with
+        ``schedule_id``, the jobs of that schedule (its own index, see
+        :meth:`_list_scheduled`)."""
         if id_prefix:
             return self._list_by_id(tenant, id_prefix, state, workflow, limit, cursor)
+        if schedule_id:
+            return self._list_scheduled(tenant, schedule_id, state, workflow, limit, cursor)
         key = keys.index(tenant, state, workflow)
         max_score, after_id = ("+inf", None)
         if cursor:
@@ -184,7 +191,7 @@ class JobStore:
         next_cursor = None
         if len(ids) > limit and jobs:
             tail = jobs[-1]
-            next_cursor = _encode_cursor(
+            next_cursor = encode_cursor(
                 self.r.zscore(key, tail.id) or last_score or tail.created_at, tail.id)
         return Page(items=jobs, next_cursor=next_cursor)
 
@@ -205,8 +212,37 @@ class JobStore:
             found += [job for job in self._load_many(ids)
                       if state in (None, job.state) and workflow in (None, job.workflow)]
         jobs = found[:limit]
-        next_cursor = _encode_cursor(0.0, jobs[-1].id) if len(found) > limit else None
+        next_cursor = encode_cursor(0.0, jobs[-1].id) if len(found) > limit else None
         return Page(items=jobs, next_cursor=next_cursor)
+
+    def _list_scheduled(self, tenant: str | None, schedule_id: str, state: str | None,
+                        workflow: str | None, limit: int, cursor: str | None) -> Page:
+        """A schedule's jobs, newest first: one sorted set per schedule, so the listing reads
+        only that schedule's jobs; they all have its tenant and workflow, and a state filter
+        skips the others of the page."""
+        key = keys.schedule_jobs(schedule_id)
+        high, after = ("+inf", None)
+        if cursor:
+            score, after = decode_cursor(cursor)
+            high = repr(score)
+        found: list[tuple[Job, float]] = []
+        offset = 0
+        while len(found) <= limit:
+            batch = self.r.zrevrangebyscore(key, high, "-inf", start=offset, num=limit + 1,
+                                            withscores=True)
+            if not batch:
+                break
+            offset += len(batch)
+            batch = [(job_id, score) for job_id, score in batch
+                     if after is None or repr(score) != high or job_id < after]
+            scores = dict(batch)
+            found += [(job, scores[job.id]) for job in self._load_many(j for j, _ in batch)
+                      if tenant in (None, job.tenant) and state in (None, job.state)
+                      and workflow in (None, job.workflow)]
+        page = found[:limit]
+        next_cursor = (encode_cursor(page[-1][1], page[-1][0].id)
+                       if len(found) > limit else None)
+        return Page(items=[job for job, _ in page], next_cursor=next_cursor)
 
     def _ensure_id_index(self, batch: int = 500) -> None:
         """Add the jobs created before the id indexes existed to them, once per Redis."""
