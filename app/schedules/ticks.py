@@ -115,7 +115,7 @@ def _run(schedule: Schedule, tick: float) -> Fired:
     finally:
         request_id_var.reset(token)
     log.info("scheduled job submitted", extra={"schedule": schedule.id, "tick": tick,
-                                               "job": job.id, "created": created})
+                                               "job": job.id, "new_job": created})
     return Fired("submitted", job.id, created)
 
 
