@@ -103,8 +103,8 @@ class Stack:
 
 
 def worker_metrics_port(configured: int) -> tuple[int, str | None]:
-    """The configured worker metrics port, or a free one (and why) when it is taken, so that
-    a second DIA3 on the machine still serves its worker's metrics somewhere known."""
+    """The configured worker (or beat) metrics port, or a free one (and why) when it is
+    taken, so that a second DIA3 on the machine still serves its metrics somewhere known."""
     if configured and not port_free(METRICS_HOST, configured):
         return free_port(METRICS_HOST), f"{configured} was in use"
     return configured, None
@@ -133,9 +133,11 @@ def start_stack(supervisor: Supervisor, port: int | None = None, quiet: bool = F
     settings = get_settings()
     metrics_port, metrics_note = worker_metrics_port(settings.worker_metrics_port)
     env = {"DIA3_REDIS_URL": settings.redis_url, "DIA3_API_PORT": str(port),
-           "DIA3_WORKER_METRICS_PORT": str(metrics_port)}
+           "DIA3_WORKER_METRICS_PORT": str(metrics_port),
+           "DIA3_BEAT_METRICS_PORT": str(worker_metrics_port(settings.beat_metrics_port)[0])}
     supervisor.start("worker", ["worker", *extra] + (["-c", str(concurrency)] if concurrency
                                                      else []), env=env, quiet=quiet)
+    supervisor.start("beat", ["beat"], env=env, quiet=quiet)
     supervisor.start("api", ["api", "--port", str(port), *extra], env=env, quiet=quiet)
     url = f"http://{settings.api_host}:{port}"
     client = DIA3Client(url, key, timeout=5)

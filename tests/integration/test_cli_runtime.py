@@ -157,7 +157,8 @@ def wait_up(proc: subprocess.Popen, log: Path) -> str:
 
 
 STOP_ORDER = ["stopping mcp", "stopping landing", "stopping ui", "stopping flower",
-              "stopping api", "stopping worker", "stopping LLM", "stopping Chroma",
+              "stopping api", "stopping beat", "stopping worker", "stopping LLM",
+              "stopping Chroma",
               "stopping Redis", "DIA3 stopped."]
 # What the log shows when Redis or Chroma goes before the components that use them.
 LOST_SERVER = ("Connection to broker lost", "Cannot connect to", "Retry limit exceeded",
