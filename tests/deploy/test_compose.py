@@ -16,13 +16,13 @@ from tests.deploy.tools import COMPOSE_DIR, compose_binary, run
 
 COMPOSE_FILE = COMPOSE_DIR / "docker-compose.yml"
 DIA3_SERVICES = {"api", "api-2", "worker-agents", "worker-analytics", "worker-ingest", "flower",
-                 "ui", "landing", "mcp", "backup"}
+                 "ui", "landing", "mcp", "backup", "beat"}
 REDIS_CLIENT_SECRETS = {"internal_ca", "redis_client_cert", "redis_client_key"}
 SERVICES = DIA3_SERVICES | {"redis", "chroma", "ollama", "prometheus", "grafana", "nginx",
                             "redis-exporter", "blackbox"}
 # The image of each DIA3 service: the control plane's, the workers', the dashboard's, Chroma's.
 ROLE_OF = {"api": "api", "api-2": "api", "flower": "api", "landing": "api", "mcp": "api",
-           "backup": "api",
+           "backup": "api", "beat": "api",
            "worker-agents": "worker", "worker-analytics": "worker", "worker-ingest": "worker",
            "ui": "ui", "chroma": "chroma"}
 # The redis_exporter image has no shell or HTTP client; Prometheus's up{job="redis"} covers it.
@@ -181,11 +181,23 @@ def test_what_reads_user_content_has_the_encryption_key(model):
     results and documents gets the master key as a secret file; Flower (an operator's view
     of task metadata) does not."""
     services = model["services"]
-    for name in ("api", "worker-agents", "worker-analytics", "worker-ingest", "mcp"):
+    for name in ("api", "worker-agents", "worker-analytics", "worker-ingest", "mcp", "beat"):
         assert "dia3_encryption_key" in {s["source"] for s in services[name]["secrets"]}, name
         assert services[name]["environment"]["DIA3_ENCRYPTION_KEY_FILE"] == \
             "/run/secrets/dia3_encryption_key"
     assert "dia3_encryption_key" not in {s["source"] for s in services["flower"]["secrets"]}
+
+
+def test_exactly_one_beat_serves_its_metrics_for_the_health_check(model):
+    """One beat (`dia3 beat`) on the control plane's image: one replica, no admin key, its
+    metrics on the port its health check asks."""
+    beats = [name for name, s in model["services"].items() if s.get("command") == ["beat"]]
+    assert beats == ["beat"]
+    service = model["services"]["beat"]
+    assert service["deploy"].get("replicas", 1) == 1
+    assert "dia3_admin_api_key" not in {s["source"] for s in service["secrets"]}
+    assert service["environment"]["DIA3_BEAT_METRICS_PORT"] == "9810"
+    assert service["depends_on"]["redis"]["condition"] == "service_healthy"
 
 
 def test_a_daily_drilled_backup_into_its_own_volume_by_default(model, tmp_path):
