@@ -130,6 +130,34 @@ class DIA3Client:
         return self.request("POST", f"/api/v1/collections/{segment(collection)}/search",
                             json=body)
 
+    # ---- schedules --------------------------------------------------------------------------
+    def create_schedule(self, workflow: str, params: dict, **fields: Any) -> dict:
+        """A new schedule: ``cron`` or ``interval_seconds``, and optionally ``timezone``,
+        ``enabled``, ``overlap``, ``catchup`` and ``name`` (None: the server's default)."""
+        body = {"workflow": workflow, "params": params,
+                **{k: v for k, v in fields.items() if v is not None}}
+        return self.request("POST", "/api/v1/schedules", json=body)
+
+    def schedules(self, **query) -> dict:
+        return self.request("GET", "/api/v1/schedules",
+                            params={k: v for k, v in query.items() if v is not None})
+
+    def schedule(self, schedule_id: str) -> dict:
+        return self.request("GET", f"/api/v1/schedules/{segment(schedule_id)}")
+
+    def update_schedule(self, schedule_id: str, **changes: Any) -> dict:
+        """Change any field; ``enabled=False`` pauses, ``enabled=True`` resumes."""
+        return self.request("PATCH", f"/api/v1/schedules/{segment(schedule_id)}",
+                            json=changes)
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        self.request("DELETE", f"/api/v1/schedules/{segment(schedule_id)}")
+
+    def run_schedule(self, schedule_id: str) -> dict:
+        """Run the schedule's workflow now; returns the job."""
+        return self.request("POST", f"/api/v1/schedules/{segment(schedule_id)}/run")
+
+    # ---- waiting -----------------------------------------------------------------------------
     def wait(self, job_id: str, timeout: float = 600.0, interval: float = 0.25,
              on_update: Callable[[dict], None] | None = None) -> dict:
         """Poll the job until it ends (or ``timeout`` passes, raising TimeoutError)."""
