@@ -253,6 +253,7 @@ class AuditPageSchema(Schema):
 
 class TenantCountsSchema(Schema):
     jobs = fields.Integer()
+    schedules = fields.Integer()
     keys = fields.Integer()
     collections = fields.Integer(metadata={"description": "Knowledge-base collections"})
 
@@ -275,6 +276,7 @@ class TenantErasureReportSchema(Schema):
     tenant = fields.String(metadata={"description": "The erased tenant's pseudonym, as the "
                                                     "audit log names it from now on"})
     jobs = fields.Integer()
+    schedules = fields.Integer()
     keys = fields.Integer()
     collections = fields.Integer(allow_none=True)
     llm_cache_entries = fields.Integer()

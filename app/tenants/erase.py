@@ -1,6 +1,7 @@
 """Erasing one tenant everywhere DIA3 keeps it, and off the disks too.
 
-In order: the tenant's keys are revoked (so nothing new arrives), its active jobs cancelled,
+In order: the tenant's keys are revoked and its schedules deleted (so nothing new arrives), its
+active jobs cancelled,
 then every job deleted with all it owns (params, steps, result and result file, staged
 uploads, idempotency key) after the LLM replies it cached; then its Chroma collections, the
 rate-limit counters of its keys, and its name in the audit log (pseudonymised). Deleting is
@@ -28,6 +29,7 @@ from app import redis_keys
 from app.auth.keys import KeyStore
 from app.jobs.model import ACTIVE_STATES, CANCELLED
 from app.jobs.store import InvalidTransition, JobNotFound, JobStore
+from app.schedules.store import ScheduleNotFound, ScheduleStore
 from app.tenants import audit_rewrite, data
 
 log = logging.getLogger("dia3.tenants")
@@ -52,6 +54,17 @@ def _jobs(store: JobStore, client: redis.Redis, tenant: str) -> dict[str, int]:
         except JobNotFound:
             pass
     return counts
+
+
+def _schedules(schedules: ScheduleStore, tenant: str) -> int:
+    count = 0
+    for schedule_id in list(data.schedule_ids(schedules, tenant)):
+        try:
+            schedules.delete(schedules.get(schedule_id, tenant=tenant))
+            count += 1
+        except ScheduleNotFound:
+            pass  # deleted meanwhile
+    return count
 
 
 def _keys(keys: KeyStore, client: redis.Redis, tenant: str) -> dict[str, int]:
@@ -128,6 +141,7 @@ def erase(tenant: str, store: JobStore, client: redis.Redis, keys: KeyStore,
     pseudonym = data.pseudonym(tenant)
     report: dict[str, Any] = {"tenant": pseudonym}
     report.update(_keys(keys, client, tenant))
+    report["schedules"] = _schedules(ScheduleStore(client, store.envelope), tenant)
     report.update(_jobs(store, client, tenant))
     if chroma is not None:
         report["collections"] = _collections(chroma, tenant)
