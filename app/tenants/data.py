@@ -1,7 +1,8 @@
 """Where one tenant's data lives, for its export and its erasure.
 
-A tenant owns its schedules, its jobs (with params, step outputs, usage, result and any result file, staged
-uploads and idempotency keys, which the job store deletes with the job), the LLM replies its
+A tenant owns its schedules, its jobs (with params, step outputs, usage, result and any result
+file, staged uploads and idempotency keys, which the job store deletes with the job), the LLM
+replies its
 jobs put in the response cache, its knowledge-base collections (two physical Chroma
 collections each, marked ``kb_tenant``), its API keys and their rate-limit counters, and the
 audit entries written by its keys. No metric carries a tenant label.
