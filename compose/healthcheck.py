@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Container health check of a DIA3 image: finds the role from the container's command
 (``dia3 api``, ``dia3 worker …``, ``dia3 beat``, ``dia3 flower``, ``dia3 ui``, ``dia3 landing``,
-``dia3 mcp``, ``dia3 chroma``) and asks that component's own health endpoint on loopback; the scheduled
-backup (``dia3 backup --into DIR --every SECONDS``) serves nothing, so it is healthy while
-its newest backup is younger than one interval and an hour. Exit 0 healthy, 1 not."""
+``dia3 mcp``, ``dia3 chroma``) and asks that component's own health endpoint on loopback;
+the scheduled backup (``dia3 backup --into DIR --every SECONDS``) serves nothing, so it is
+healthy while its newest backup is younger than one interval and an hour. Exit 0 healthy, 1 not."""
 
 from __future__ import annotations
 
