@@ -22,6 +22,7 @@ from app.error_table import TABLE, failure_of, status_of
 from app.errors import Conflict, Forbidden
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.mcp.server import tool_error
+from app.schedules.store import ScheduleNotFound
 from app.workflows.forecast.errors import ForecastInputError
 from app.workflows.knowledge import errors as kb
 from app.workflows.monte_carlo.errors import MonteCarloInputError
@@ -35,6 +36,7 @@ EXPECTED: list[tuple[BaseException, int]] = [
     (KeyRejected("missing"), 401),
     (Forbidden("role 'viewer' may only read"), 403),
     (JobNotFound("j-1"), 404),
+    (ScheduleNotFound("s-1"), 404),
     (KeyNotFound("k-1"), 404),
     (kb.NotFound("collection 'docs' does not exist"), 404),
     (NotFound(), 404),
