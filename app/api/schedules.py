@@ -80,7 +80,7 @@ class ScheduleRun(MethodView):
     @blp.response(202, JobSchema)
     @blp.alt_response(200, schema=JobSchema, description="Existing job (Idempotency-Key)")
     @errors(blp, 403, 404, 422)
-    @to_job(202, 200)
+    @to_job(202)
     def post(self, schedule_id):
         """Run the schedule's workflow now, as an ordinary job with its schedule_id
         (whatever its overlap rule)"""

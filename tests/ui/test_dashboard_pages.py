@@ -194,6 +194,37 @@ def test_jobs_page_filters_by_state_and_workflow(dashboard_settings, new_key):
     assert list(at.dataframe[0].value["workflow"]) == ["smoke"]
 
 
+def test_schedules_page_creates_lists_pauses_and_runs_a_schedule(dashboard_settings, new_key):
+    key = new_key("analyst")
+    client = DIA3Client(dashboard_settings.client_api_url, key)
+    at = signed_in(key, "views/schedules.py")
+    assert not at.exception and "No schedules yet." in [i.value for i in at.info]
+    at.selectbox(key="schedules:new:workflow").select("smoke")
+    at.text_area(key="schedules:new:params").input('{"start": "x"}')
+    at.button(key="FormSubmitter:schedules:new-Create schedule").click().run()
+    assert any("start" in e.value for e in at.error)  # the API's field errors, shown
+    at.text_area(key="schedules:new:params").input('{"start": 2}')
+    at.text_input(key="schedules:new:name").input("**nightly**")
+    at.button(key="FormSubmitter:schedules:new-Create schedule").click().run()
+    assert not at.exception and not at.error
+    [schedule] = client.schedules()["items"]
+    assert (schedule["params"], schedule["interval_seconds"]) == ({"start": 2}, 3600)
+    table = at.dataframe[0].value
+    assert list(table["id"]) == [schedule["id"]] and list(table["state"]) == ["active"]
+    assert list(table["name"]) == ["**nightly**"]  # a cell, not Markdown
+
+    at.button(key="schedules:toggle").click().run()
+    assert client.schedule(schedule["id"])["enabled"] is False
+    assert list(at.dataframe[0].value["state"]) == ["paused"]
+    at.button(key="schedules:run").click().run()
+    [job] = client.jobs(schedule_id=schedule["id"])["items"]
+    assert at.session_state["last_job"] == job["id"]
+    at.run()
+    assert list(at.dataframe[1].value["id"]) == [job["id"]]  # the jobs it made
+    at.button(key="schedules:delete").click().run()
+    assert client.schedules()["items"] == []
+
+
 def test_knowledge_page_mirrors_what_the_server_offers(dashboard_settings, new_key):
     """A server without the knowledge-base API gets a clear note instead of an error; one with
     it shows the tenant's (here: no) collections."""
