@@ -248,3 +248,26 @@ class ScheduleStore:
 
     def count(self, tenant: str | None) -> int:
         return int(self.r.zcard(keys.schedule_index(tenant)))
+
+    # ---- backup and restore ----------------------------------------------------------------
+    def snapshots(self) -> Iterator[dict[str, str]]:
+        """Every schedule as stored (params still sealed), for a backup."""
+        for schedule_id in self.r.zrange(keys.schedule_index(None), 0, -1):
+            stored = self.r.hgetall(keys.schedule(schedule_id))
+            if stored:  # not deleted since it was listed
+                yield stored
+
+    def restore(self, stored: dict[str, str]) -> None:
+        """Write a snapshot back with its indexes; a tick it missed meanwhile is then missed
+        like any other (its catchup rule)."""
+        pipe = self.r.pipeline(transaction=True)
+        sid, created = stored["id"], float(stored["created_at"])
+        pipe.delete(keys.schedule(sid))
+        pipe.hset(keys.schedule(sid), mapping=stored)
+        for scope in (stored["tenant"], None):
+            pipe.zadd(keys.schedule_index(scope), {sid: created})
+        if stored.get("enabled") == "1" and stored.get("next_run_at"):
+            pipe.zadd(keys.SCHEDULES_DUE, {sid: float(stored["next_run_at"])})
+        else:
+            pipe.zrem(keys.SCHEDULES_DUE, sid)
+        pipe.execute()
