@@ -100,9 +100,9 @@ class ScheduleBeat(Scheduler):
         except Exception:  # noqa: BLE001 - Redis away: beat keeps going and tries again
             log.warning("beat pass failed", exc_info=True)
             return longest
-        if upcoming is None:
-            return longest
-        return min(longest, max(0.01, upcoming - time.time()))
+        wait = longest if upcoming is None else upcoming - time.time()
+        # still due after the pass (a tick left for the next one, refused for now): no spin
+        return longest if wait <= 0 else min(longest, wait)
 
     def close(self) -> None:
         try:
