@@ -100,6 +100,8 @@ class Stack:
     key: str
     metrics_port: int
     metrics_note: str | None = None
+    #: where the beat serves its metrics (0: nowhere)
+    beat_metrics_port: int = 0
 
 
 def worker_metrics_port(configured: int) -> tuple[int, str | None]:
@@ -132,9 +134,10 @@ def start_stack(supervisor: Supervisor, port: int | None = None, quiet: bool = F
     key = runtime.ensure_local_key()
     settings = get_settings()
     metrics_port, metrics_note = worker_metrics_port(settings.worker_metrics_port)
+    beat_port = worker_metrics_port(settings.beat_metrics_port)[0]
     env = {"DIA3_REDIS_URL": settings.redis_url, "DIA3_API_PORT": str(port),
            "DIA3_WORKER_METRICS_PORT": str(metrics_port),
-           "DIA3_BEAT_METRICS_PORT": str(worker_metrics_port(settings.beat_metrics_port)[0])}
+           "DIA3_BEAT_METRICS_PORT": str(beat_port)}
     supervisor.start("worker", ["worker", *extra] + (["-c", str(concurrency)] if concurrency
                                                      else []), env=env, quiet=quiet)
     supervisor.start("beat", ["beat"], env=env, quiet=quiet)
@@ -153,7 +156,7 @@ def start_stack(supervisor: Supervisor, port: int | None = None, quiet: bool = F
             if time.monotonic() > deadline:
                 raise click.ClickException("DIA3 did not become ready within 90 s")
             time.sleep(0.3)  # waiting for child processes to come up
-    return Stack(url, key, metrics_port, metrics_note)
+    return Stack(url, key, metrics_port, metrics_note, beat_port)
 
 
 def _say(message: str) -> None:
@@ -200,6 +203,8 @@ def up(port: int | None) -> None:
         links = surfaces.start_surfaces(supervisor, {"DIA3_REDIS_URL": settings.redis_url,
                                                      "DIA3_API_PORT": url.rsplit(":", 1)[1]})
         links["worker"] = _metrics_link(stack)
+        links["beat"] = (f"http://127.0.0.1:{stack.beat_metrics_port}/metrics (schedules)"
+                         if stack.beat_metrics_port else "metrics off (DIA3_BEAT_METRICS_PORT=0)")
         flower_user, flower_password = surfaces.flower_credentials(settings)
         shown = "".join(f"  {name:<11}{link}\n" for name, link in links.items())
         key_shown, password_shown = secrets_shown(key, flower_password, settings)
