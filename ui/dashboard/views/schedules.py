@@ -54,7 +54,11 @@ if schedules:
             st.session_state["last_job"] = job["id"]
             st.success(f"Submitted job {job['id']}")
     if cols[2].button("Delete", key="schedules:delete"):
-        if session.call(client.delete_schedule, chosen) is None:
+        try:
+            client.delete_schedule(chosen)
+        except APIError as exc:
+            session.show_refusal("Not deleted", exc)
+        else:
             st.rerun()
     made = session.call(client.jobs, schedule_id=chosen, limit=20)
     if made and made["items"]:
