@@ -99,3 +99,15 @@ def test_two_beats_at_once_make_one_job_per_tick(every_second, tmp_path):
     for beat in beats:
         beat.stop()
     assert_one_job_per_tick(every_second.id)
+
+
+def test_with_the_lock_one_of_two_beats_makes_the_ticks(every_second, tmp_path):
+    beats = [Beat(tmp_path, DIA3_SCHEDULE_LOCK_SECONDS="2") for _ in range(2)]
+    start = len(ticks_made(every_second.id))
+    wait_for(lambda: len(ticks_made(every_second.id)) >= start + 3, timeout=60, interval=0.1,
+             what="three ticks with two beats")
+    holders = [b for b in beats if "beat lock taken" in b.log.read_text()]
+    assert len(holders) == 1, [b.log.read_text()[-2000:] for b in beats]
+    for beat in beats:
+        beat.stop()
+    assert_one_job_per_tick(every_second.id)
