@@ -126,6 +126,9 @@ def test_healthcheck_picks_the_role_from_the_command():
     assert healthcheck.url_for("worker", {"DIA3_WORKER_METRICS_PORT": "9900"}) == (
         "http://127.0.0.1:9900/metrics", (200,))
     assert healthcheck.url_for("mcp", {}) == ("http://127.0.0.1:8000/mcp", (401,))
+    assert healthcheck.role_of(["dia3", "beat"]) == "beat"
+    assert healthcheck.url_for("beat", {"DIA3_BEAT_METRICS_PORT": "9810"}) == (
+        "http://127.0.0.1:9810/metrics", (200,))
     assert healthcheck.role_of(["dia3", "chroma", "--host", "0.0.0.0"]) == "chroma"
     assert healthcheck.url_for("chroma", {"DIA3_CHROMA_PORT": "8000"}) == (
         "http://127.0.0.1:8000/api/v2/heartbeat", (200,))
