@@ -117,11 +117,20 @@ return 1
 """
 
 
+# KEYS: the schedule's hash, the due set. ARGV: id. Takes the schedule off the due set unless
+# it is enabled (again: a resume may have put it back since it was read).
+DROP_DUE = """
+if redis.call('HGET', KEYS[1], 'enabled') == '1' then return 0 end
+return redis.call('ZREM', KEYS[2], ARGV[1])
+"""
+
+
 class ScheduleStore:
     def __init__(self, client: redis.Redis, envelope: Envelope | None = None):
         self.r = client
         self.envelope = envelope or Envelope(client, None)
         self._advance = client.register_script(ADVANCE)
+        self._drop_due = client.register_script(DROP_DUE)
 
     # ---- writing ---------------------------------------------------------------------------
     def save(self, schedule: Schedule) -> Schedule:
@@ -189,7 +198,7 @@ class ScheduleStore:
 
     def drop_due(self, schedule_id: str) -> None:
         """Take a schedule that is gone or disabled off the beat's list."""
-        self.r.zrem(keys.SCHEDULES_DUE, schedule_id)
+        self._drop_due(keys=[keys.schedule(schedule_id), keys.SCHEDULES_DUE], args=[schedule_id])
 
     # ---- reading ---------------------------------------------------------------------------
     def get(self, schedule_id: str, tenant: str | None = None) -> Schedule:
