@@ -10,7 +10,10 @@ in name order alternate between the parts), into a *tune* part, the only one the
 settings and score threshold were chosen on, and a *check* part, never tuned on. The
 threshold of each detector is the one that maximises its NAB score on the tune part (NAB
 itself picks the best threshold on the files it scores; that "oracle" figure is printed for
-the check part too, for comparison with the published scoreboard only). Throughput is
+the check part too, for comparison with the published scoreboard only). Two more rows show
+whether a choice only fits the files it was made on: the roles swapped (the threshold best on
+the check part, scored on the tune part) and each folder left out in turn (scored at the
+threshold best on the other folders, ``benchmarks/nab_selection.py``). Throughput is
 points per CPU second of one process over every file. The data directory defaults to
 $DIA3_NAB_DIR, else ../shared/data/nab relative to the repository root.
 """
@@ -25,6 +28,7 @@ import numpy as np
 
 from benchmarks.nab_data import Series, default_data_dir, load, split
 from benchmarks.nab_scoring import summary
+from benchmarks.nab_selection import sweep
 from benchmarks.report import print_table, save
 from benchmarks.windowed_gaussian import windowed_gaussian
 from workers.anomaly.engine.alarms import DEFAULT_COOLDOWN, DEFAULT_THRESHOLD, alarm_indices
@@ -50,12 +54,6 @@ def evaluate(part: list[Series], scores: dict[str, np.ndarray], threshold: float
     return summary([s.labelled for s in part], alarms)
 
 
-def best_threshold(part: list[Series], scores: dict[str, np.ndarray], cooldown: int,
-                   thresholds: np.ndarray) -> float:
-    results = [evaluate(part, scores, float(t), cooldown)["nab"] for t in thresholds]
-    return float(thresholds[int(np.argmax(results))])
-
-
 def baseline_thresholds(scores: dict[str, np.ndarray]) -> np.ndarray:
     """Candidate thresholds for the baseline: quantiles of its scores (they crowd near 1)."""
     every = np.concatenate(list(scores.values()))
@@ -65,20 +63,34 @@ def baseline_thresholds(scores: dict[str, np.ndarray]) -> np.ndarray:
 def rows_for(name: str, parts: dict[str, list[Series]], scores: dict[str, np.ndarray],
              cooldown: int, thresholds: np.ndarray,
              fixed: float | None = None) -> tuple[list[list], dict]:
-    tuned = best_threshold(parts["tune"], scores, cooldown, thresholds)
+    """The detector's rows: tune, check and the whole half at the threshold chosen on the
+    tune part (or ``fixed``, the detector's default, itself chosen there), then the roles
+    swapped (the check part's best threshold on the tune part) and each folder left out."""
+    dev = parts["tune"] + parts["check"]
+    table = sweep(dev, scores, cooldown, thresholds)
+    rows_of = {label: table.rows(part) for label, part in
+               (("tune", parts["tune"]), ("check", parts["check"]), ("dev", dev))}
+    tuned = float(thresholds[table.best(rows_of["tune"])])
     threshold = tuned if fixed is None else fixed
-    results = {"threshold": threshold, "tune_best_threshold": tuned, "cooldown": cooldown}
+    swapped = float(thresholds[table.best(rows_of["check"])])
+    lofo, per_folder = table.leave_one_folder_out()
+    results = {"threshold": threshold, "tune_best_threshold": tuned, "cooldown": cooldown,
+               "check_best_threshold": swapped, "leave_one_folder_out_nab": lofo,
+               "leave_one_folder_out_thresholds": per_folder}
     rows = []
-    for label in ("tune", "check", "dev"):
-        part = parts["tune"] + parts["check"] if label == "dev" else parts[label]
-        result = evaluate(part, scores, threshold, cooldown)
-        oracle = best_threshold(part, scores, cooldown, thresholds)
-        result["oracle_nab"] = evaluate(part, scores, oracle, cooldown)["nab"]
-        result["oracle_threshold"] = oracle
+    for label, part, at in (("tune", parts["tune"], threshold),
+                            ("check", parts["check"], threshold), ("dev", dev, threshold),
+                            ("tune, thr. from check", parts["tune"], swapped)):
+        rows_here = rows_of[label.split(",")[0]]
+        result = evaluate(part, scores, at, cooldown)
+        result["threshold"] = at
+        result["oracle_nab"] = table.nab(rows_here, table.best(rows_here))
         results[label] = result
-        rows.append([name, label, len(part), result["windows"], result["nab"],
+        rows.append([name, label, at, len(part), result["windows"], result["nab"],
                      result["oracle_nab"], result["precision"], result["recall"],
                      result["f1"], result["fp"], result["mean_delay_rows"] or 0.0])
+    rows.append([name, "dev, leave one folder out", "per folder", len(dev),
+                 int(table.windows.sum()), lofo, "", "", "", "", "", ""])
     return rows, results
 
 
@@ -106,8 +118,8 @@ def main() -> None:
         table += rows
     print_table("NAB (development half) standard profile, streaming; threshold chosen on the "
                 "tune part" + (f", first {args.limit} files" if args.limit else ""),
-                ["detector", "part", "files", "windows", "NAB", "NAB oracle thr", "precision",
-                 "recall", "F1", "FP alarms", "mean delay rows"], table)
+                ["detector", "part", "threshold", "files", "windows", "NAB", "NAB oracle thr",
+                 "precision", "recall", "F1", "FP alarms", "mean delay rows"], table)
     around = [round(DEFAULT_THRESHOLD + d, 3) for d in (-0.1, -0.05, 0.0, 0.05, 0.1)]
     curve = [[t, *(evaluate(parts[label], ours, t, DEFAULT_COOLDOWN)["nab"]
                    for label in ("tune", "check"))] for t in around]
@@ -118,8 +130,6 @@ def main() -> None:
     save("anomaly_nab", {"profile": "standard", "throughput_points_per_cpu_second": throughput,
                          "parts": {k: [s.labelled.name for s in v] for k, v in parts.items()},
                          "detectors": results})
-
-
 
 
 if __name__ == "__main__":
