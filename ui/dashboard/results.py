@@ -5,6 +5,7 @@ from users, documents and models: they reach Markdown only through ``app.reports
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -94,12 +95,17 @@ def observed_history(params: dict, count: int) -> list[list | None]:
     return [s.get("values") if isinstance(s, dict) else None for s in series]
 
 
-def forecast(result: dict, job: dict) -> None:
-    all_series = forecast_series(result)
+def _named_series(all_series: list[dict], job: dict) -> Iterator[tuple[dict, list | None]]:
+    """Each series of a result with the values the job was given, under its name."""
     history = observed_history(job.get("params") or {}, len(all_series))
     for series, observed in zip(all_series, history, strict=True):
         if series.get("name"):
             st.markdown(f"**{md.inline(series['name'])}**")
+        yield series, observed
+
+
+def forecast(result: dict, job: dict) -> None:
+    for series, observed in _named_series(forecast_series(result), job):
         _chart(charts.forecast_chart(series, observed))
         _chart(charts.mc_fan(series))
         for note in series.get("notes") or []:
@@ -107,11 +113,7 @@ def forecast(result: dict, job: dict) -> None:
 
 
 def anomaly(result: dict, job: dict) -> None:
-    all_series = anomaly_series(result)
-    history = observed_history(job.get("params") or {}, len(all_series))
-    for series, observed in zip(all_series, history, strict=True):
-        if series.get("name"):
-            st.markdown(f"**{md.inline(series['name'])}**")
+    for series, observed in _named_series(anomaly_series(result), job):
         _chart(charts.anomaly_chart(series, observed))
         if series["anomalies"]:
             st.dataframe(pd.DataFrame([{"index": a["index"], "time": a.get("timestamp", ""),

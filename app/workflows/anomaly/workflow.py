@@ -5,8 +5,7 @@ it, as a monitor must); series fan out in groups gathered in order by a chord.""
 
 from __future__ import annotations
 
-from celery import chord, group
-from marshmallow import Schema, fields, post_load, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from app.settings import get_settings
 from app.workflows.anomaly import steps
@@ -20,8 +19,9 @@ from app.workflows.anomaly.validation import (
     MODES,
     validate_series,
 )
-from app.workflows.fields import EngineErrors, Number, NumberList, nested_error
+from app.workflows.fields import Number, NumberList
 from app.workflows.registry import Plan, Workflow, register
+from app.workflows.series_list import SeriesListParams, series_chord
 
 SERIES_DEFAULTS = ("mode", "season_length", "sensitivity")
 
@@ -63,7 +63,13 @@ class AnomalySeries(Schema):
     sensitivity = _sensitivity()
 
 
-class AnomalyParams(Schema):
+class AnomalyParams(SeriesListParams):
+    series_schema = AnomalySeries
+    series_defaults = SERIES_DEFAULTS
+    validate_series = validate_series
+    input_error = AnomalyInputError
+    null_means_default = True
+
     series = fields.List(fields.Nested(AnomalySeries), required=True,
                          validate=validate.Length(min=1, max=MAX_SERIES), metadata={
                              "description": "The series; each may override the defaults "
@@ -72,49 +78,10 @@ class AnomalyParams(Schema):
     season_length = _season(load_default=None)
     sensitivity = _sensitivity(load_default=None)
 
-    @validates_schema(skip_on_field_errors=False, pass_original=True)
-    def _engine_checks(self, data: dict, original_data: dict, **kwargs) -> None:
-        """The engine's checks of every series whose own fields are fine, reported together
-        with any field errors (not when a default is wrong: it would be blamed on them)."""
-        if "series" not in data or any(k in original_data and k not in data
-                                       for k in SERIES_DEFAULTS):
-            return
-        errors = EngineErrors()
-        for i, raw in enumerate(original_data["series"]):
-            if not AnomalySeries().validate(raw):
-                with errors.check():
-                    validate_series({**defaults(data), **_set(raw)}, f"series.{i}")
-        errors.raise_any()
-
-    @post_load
-    def normalise(self, data, **kwargs):
-        series = []
-        for i, raw in enumerate(data["series"]):
-            try:
-                normalised = validate_series({**defaults(data), **_set(raw)}, f"series.{i}")
-            except AnomalyInputError as exc:
-                raise nested_error(exc.field, exc.message) from None
-            series.append({"name": raw.get("name", str(i)), **normalised})
-        return {"series": series}
-
-
-def _set(raw: dict) -> dict:
-    """A series' own fields, without the nulls that stand for "the default"."""
-    return {k: v for k, v in raw.items() if v is not None or k not in SERIES_DEFAULTS}
-
-
-def defaults(data: dict) -> dict:
-    """What the series inherit from the top level unless they override it."""
-    return {k: data[k] for k in SERIES_DEFAULTS if data.get(k) is not None}
-
 
 def build(plan: Plan, params: dict):
-    series = params["series"]
-    size = get_settings().anomaly_series_per_step
-    header = group([plan.step(steps.SERIES_BATCH, f"series-{i // size:05d}",
-                              series[i:i + size], i, fan_in=True)
-                    for i in range(0, len(series), size)])
-    return chord(header, plan.step(steps.GATHER, "gather", n_series=len(series)))
+    return series_chord(plan, steps.SERIES_BATCH, steps.GATHER, params["series"],
+                        get_settings().anomaly_series_per_step)
 
 
 register(Workflow(name="anomaly",

@@ -23,6 +23,7 @@ from workers.llm import (
     RetryPolicy,
 )
 from workers.llm.backends.base import ChatBackend
+from workers.strategic_analysis.engine.schemas import PERSPECTIVE
 
 TEST_API_KEY = "sk-test-" + "a1b2c3d4e5f6"
 FAST_RETRIES = RetryPolicy(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05)
@@ -147,30 +148,8 @@ def ollama_provider() -> Iterator[Provider]:
         yield _ollama(server)
 
 
-# A perspective-analysis schema and a final-report schema shaped like the platform's.
-PERSPECTIVE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "summary": {"type": "string", "minLength": 1},
-        "findings": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "claim": {"type": "string", "minLength": 1},
-                    "evidence_ids": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-                },
-                "required": ["claim", "evidence_ids"],
-                "additionalProperties": False,
-            },
-        },
-        "risks": {"type": "array", "items": {"type": "string"}},
-        "opportunities": {"type": "array", "items": {"type": "string"}},
-        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-        "method": {"type": "string", "enum": ["llm", "extractive"]},
-    },
-    "required": ["summary", "findings", "risks", "opportunities", "confidence"],
-}
+# The platform's perspective-analysis schema, and a final-report schema shaped like its report.
+PERSPECTIVE_SCHEMA = PERSPECTIVE
 
 FINAL_REPORT_SCHEMA: dict[str, Any] = {
     "type": "object",
