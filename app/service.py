@@ -8,6 +8,7 @@ audit log (:mod:`app.audit`), refused and failed attempts included.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from marshmallow import ValidationError
@@ -17,7 +18,8 @@ from app.auth.keys import Principal
 from app.errors import Forbidden
 from app.extensions import celery as get_celery
 from app.extensions import job_store, queue_depths
-from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, Job
+from app.jobs import events
+from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, FINAL_STATES, Job
 from app.jobs.store import InvalidTransition, JobNotFound, new_job_id
 from app.logs import request_id_var
 from app.workflows.prechecks import precheck
@@ -168,6 +170,23 @@ def get(principal: Principal, job_id: str, with_params: bool = False) -> Job:
                            with_params=with_params)
 
 
+def wait(principal: Principal, job_id: str, timeout: float) -> Job:
+    """The job once it has ended, or as it is when ``timeout`` seconds have passed. Follows
+    the job's event stream (blocking reads that return when an event comes), not polling."""
+    job = get(principal, job_id)
+    deadline = time.monotonic() + timeout
+    after = "0-0"
+    while not job.finished and (left := deadline - time.monotonic()) > 0:
+        found = events.job_events(job_id, after, block_ms=max(1, int(left * 1000)))
+        if found:
+            after = found[-1][0]
+            if events.is_final(found[-1][1]):
+                break
+        elif job_store().state(job_id) in (None, *FINAL_STATES):
+            break
+    return get(principal, job_id)
+
+
 def steps(principal: Principal, job_id: str) -> dict:
     get(principal, job_id)
     return job_store().steps(job_id)
@@ -211,6 +230,6 @@ def delete(principal: Principal, job_id: str) -> None:
     log.info("job deleted", extra={"job": job_id})
 
 
-__all__ = ["submit", "get", "result", "list_jobs", "cancel", "delete", "retry", "redispatch",
-           "Forbidden", "JobNotFound", "InvalidTransition", "steps", "find_workflow",
+__all__ = ["submit", "get", "wait", "result", "list_jobs", "cancel", "delete", "retry",
+           "redispatch", "Forbidden", "JobNotFound", "InvalidTransition", "steps", "find_workflow",
            "load_params", "body_errors", "check_params", "require_write"]

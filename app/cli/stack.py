@@ -144,7 +144,7 @@ def start_stack(supervisor: Supervisor, port: int | None = None, quiet: bool = F
     supervisor.start("beat", ["beat"], env=env, quiet=quiet)
     supervisor.start("api", ["api", "--port", str(port), *extra], env=env, quiet=quiet)
     url = f"http://{settings.api_host}:{port}"
-    client = DIA3Client(url, key, timeout=5)
+    client = DIA3Client(url, key, timeout=5, retries=0)  # this loop tries again itself
     deadline = time.monotonic() + 90
     while True:
         problem = supervisor.failed()

@@ -72,7 +72,7 @@ def test_dia3_up_restart_keeps_finished_jobs_and_results(tmp_path):
     try:
         client = ready_client(proc, data_dir, port, log)
         job = client.submit("sentiment", {"texts": ["What a great day", "Awful service"]})
-        done = client.wait(job["id"], timeout=60, interval=0.1)
+        done = client.wait(job["id"], timeout=60)
         assert done["state"] == "succeeded"
         result = client.result(job["id"])
         assert (data_dir / "redis" / "redis.sock").exists()

@@ -90,7 +90,7 @@ def test_a_job_and_a_knowledge_search_run_through_the_chart_shaped_deployment(de
     client = DIA3Client(f"http://{deployment.address(api)}:8003", made.stdout.strip(),
                         timeout=30)
     job = client.submit("sentiment", {"texts": texts(24, "chart")})
-    job = client.wait(job["id"], timeout=240, interval=0.5)
+    job = client.wait(job["id"], timeout=240)
     assert job["state"] == "succeeded", job["error"]
     assert_each_text_once(client.result(job["id"])["result"], 24)
     # Chroma's StatefulSet (token, claim), the ingest worker and the local embedder.

@@ -257,3 +257,21 @@ def test_audit_page_shows_admins_the_log_and_refuses_others(dashboard_settings, 
 
     refused = signed_in(analyst_key, "views/audit.py")
     assert any("admin" in e.value for e in refused.error)
+
+
+def test_the_job_page_reads_an_active_job_again_only_when_its_events_say_so(
+        dashboard_settings, new_key):
+    from ui.dashboard import live
+    client = DIA3Client(dashboard_settings.client_api_url, new_key("analyst"))
+    job = client.submit("smoke", {"start": 1, "stall_seconds": 1})
+    state: dict = {}
+    watch = live.watch(state, client, job["id"])
+    watch.read(client.job(job["id"]))
+    wait_for(lambda: watch.follower.changes > watch.seen, timeout=60, what="an event")
+    assert watch.stale(refresh_seconds=3600)  # an event came: read again
+    watch.read(client.job(job["id"]))
+    wait_for(lambda: watch.follower.ended, timeout=60, what="the job's stream to end")
+    assert not watch.follower.failed and watch.follower.changes >= 5  # queued … succeeded
+    assert watch.stale(refresh_seconds=3600)
+    assert client.job(job["id"])["state"] == "succeeded"
+    assert live.watch(state, client, job["id"]) is not watch  # an ended stream is replaced

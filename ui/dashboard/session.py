@@ -39,7 +39,9 @@ def client() -> SurfaceClient | None:
         return None
     made = st.session_state.get(CLIENT)
     if made is None or made.session.headers.get("X-API-Key") != key:
-        made = SurfaceClient(get_settings().client_api_url, key, timeout=15)
+        # a page waits for at most one retry of a refused request (429, 503), briefly
+        made = SurfaceClient(get_settings().client_api_url, key, timeout=15, retries=1,
+                             max_wait=5)
         st.session_state[CLIENT] = made
     return made
 
