@@ -24,7 +24,7 @@ from app.auth.keys import KeyNotFound, KeyRejected
 from app.backpressure import RETRY_AFTER_SECONDS as QUEUE_RETRY_AFTER_SECONDS
 from app.backpressure import QueueFull
 from app.error_bounds import bounded
-from app.errors import Conflict, Forbidden, InputError
+from app.errors import Busy, Conflict, Forbidden, InputError
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.workflows.fields import nested_error
 from app.workflows.knowledge import errors as kb
@@ -144,6 +144,10 @@ def _queue_full(exc: QueueFull) -> Answer:
                   log="job refused: queue over its depth limit", log_extra=state)
 
 
+def _busy(exc: Busy) -> Answer:
+    return Answer(message=str(exc), headers=_retry_after(exc.retry_after))
+
+
 def _unreachable(exc: BaseException) -> Answer:
     return Answer(message=UNREACHABLE, headers=_retry_after(RETRY_AFTER_SECONDS),
                   log="backing store unreachable",
@@ -187,6 +191,7 @@ TABLE: dict[type[BaseException], Row] = {
     kb.NotInstalled: Row(503, _with_reason),  # installing it helps, not retrying
     kb.TransientError: Row(503, _retry_later),
     QueueFull: Row(503, _queue_full),
+    Busy: Row(503, _busy),
     redis.ConnectionError: Row(503, _unreachable),  # AuditUnavailable included
     redis.TimeoutError: Row(503, _unreachable),
     kombu.exceptions.OperationalError: Row(503, _unreachable),

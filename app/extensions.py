@@ -74,7 +74,8 @@ def job_store() -> JobStore:
         settings = get_settings()
         results = ResultStore(get_redis(), settings.data_path, settings.result_inline_max_bytes,
                               envelope())
-        return JobStore(get_redis(), results, on_delete_hook, envelope())
+        return JobStore(get_redis(), results, on_delete_hook, envelope(),
+                        settings.events_retention)
     return process_local("jobs", make)
 
 

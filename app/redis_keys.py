@@ -13,7 +13,7 @@ PREFIX = "dia3:"
 
 # ---- the job store's, for app.jobs only ------------------------------------------------------
 #: what a job owns besides its hash: ``<job>:<part>``
-JOB_PARTS = ("params", "steps", "out", "memo", "usage")
+JOB_PARTS = ("params", "steps", "out", "memo", "usage", "events")
 #: active (queued or running) jobs, scored by their last sign of life
 ACTIVE = f"{PREFIX}active"
 
@@ -48,6 +48,16 @@ def id_index(tenant: str | None) -> str:
     return f"{PREFIX}idx:{tenant or '*'}:ids"
 
 
+def job_events(job_id: str) -> str:
+    """A job's event stream (state and progress changes; see :mod:`app.jobs.events`)."""
+    return job(job_id, "events")
+
+
+def tenant_events(tenant: str) -> str:
+    """Every event of a tenant's jobs, one stream (bounded by DIA3_EVENTS_RETENTION)."""
+    return f"{PREFIX}events:{tenant}"
+
+
 #: set once every job created before the id indexes existed has been added to them
 ID_INDEX_BUILT = f"{PREFIX}idx:ids-built"
 
@@ -61,6 +71,7 @@ end
 local function result_key(p, id) return p .. 'result:' .. id end
 local function idem_key(p, tenant, key) return p .. 'idem:' .. tenant .. ':' .. key end
 local function active_key(p) return p .. 'active' end
+local function tenant_events_key(p, tenant) return p .. 'events:' .. tenant end
 -- A job's hash and every key it owns.
 local function owned_keys(p, id)
   local keys = {job_key(p, id)}

@@ -116,6 +116,16 @@ class Settings:
     cors_origins: str = setting(
         "", "Origins (scheme://host[:port], comma-separated) whose browser pages may call the "
         "API; empty sends no CORS headers and refuses every preflight")
+    # --- live events ---------------------------------------------------------------------
+    events_retention: int = setting(
+        100_000, "Events kept (about) in each tenant's event stream, which the tenant-wide "
+        "event stream resumes from; each job's own stream keeps its last 1000", int)
+    events_heartbeat: float = setting(
+        15.0, "Seconds between the comments an idle event stream sends, so that proxies do "
+        "not close it", float)
+    events_max_streams: int = setting(
+        500, "Event streams one REST API process serves at once (each holds a thread beside "
+        "the DIA3_API_THREADS of ordinary requests); one more is answered 503", int)
     # --- API protection ----------------------------------------------------------------------
     rate_limit_admin: str = setting(
         "1200/minute", "Requests per admin API key across all API replicas, in the limits "

@@ -16,8 +16,8 @@ from typing import Any
 from apispec import BasePlugin
 from flask_smorest import Blueprint
 
-JOB_OPERATIONS = ("getJobById", "getJobResult", "postJobCancel", "postJobRetry",
-                  "deleteJobById")
+JOB_OPERATIONS = ("getJobById", "getJobEvents", "getJobResult", "postJobCancel",
+                  "postJobRetry", "deleteJobById")
 COLLECTION_OPERATIONS = ("getCollectionByName", "getDocuments", "postDocuments", "postSearch",
                          "deleteCollectionByName")
 DOCUMENT_OPERATIONS = ("getDocumentById", "deleteDocumentById")

@@ -49,7 +49,8 @@ def api(host: str | None, port: int | None, without_chroma: bool) -> None:
     settings = get_settings()
     GunicornServer(host or settings.api_host, port or settings.api_port,
                    settings.api_workers, settings.api_threads,
-                   tls_options(settings.api_tls_cert_file, settings.api_tls_key_file)).run()
+                   tls_options(settings.api_tls_cert_file, settings.api_tls_key_file),
+                   streams=settings.events_max_streams).run()
 
 
 @click.command()

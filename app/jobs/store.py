@@ -89,27 +89,31 @@ def _flat(fields: dict[str, Any]) -> list[str]:
 class JobStore:
     def __init__(self, client: redis.Redis, results: ResultStore,
                  delete_hook: Callable[[str], DeleteHook | None] = lambda workflow: None,
-                 envelope: Envelope | None = None):
+                 envelope: Envelope | None = None, events_retention: int = 100_000):
         """``delete_hook`` gives a workflow's clean-up by workflow name (asked only when one
         of its jobs is deleted; the store knows no workflow itself). ``envelope`` seals
         params and step outputs at rest (the results' own store seals results); the scripts
-        only ever move them as opaque strings."""
+        only ever move them as opaque strings. Each tenant's event stream keeps about
+        ``events_retention`` events."""
         self.r = client
         self.results = results
         self.envelope = envelope or Envelope(client, None)
         self._delete_hook = delete_hook
-        self._submit = client.register_script(scripts.SUBMIT)
-        self._transition = client.register_script(scripts.TRANSITION)
-        self._step_start = client.register_script(scripts.STEP_START)
-        self._step_done = client.register_script(scripts.STEP_DONE)
-        self._step_progress = client.register_script(scripts.STEP_PROGRESS)
-        self._finish = client.register_script(scripts.FINISH)
-        self._heartbeat = client.register_script(scripts.HEARTBEAT)
-        self._count_resume = client.register_script(scripts.COUNT_RESUME)
-        self._delete = client.register_script(scripts.DELETE)
-        self._redo = client.register_script(scripts.REDO)
-        self._restore = client.register_script(scripts.RESTORE)
-        self._index_ids = client.register_script(scripts.INDEX_IDS)
+
+        def register(script: str):
+            return client.register_script(scripts.configured(script, events_retention))
+        self._submit = register(scripts.SUBMIT)
+        self._transition = register(scripts.TRANSITION)
+        self._step_start = register(scripts.STEP_START)
+        self._step_done = register(scripts.STEP_DONE)
+        self._step_progress = register(scripts.STEP_PROGRESS)
+        self._finish = register(scripts.FINISH)
+        self._heartbeat = register(scripts.HEARTBEAT)
+        self._count_resume = register(scripts.COUNT_RESUME)
+        self._delete = register(scripts.DELETE)
+        self._redo = register(scripts.REDO)
+        self._restore = register(scripts.RESTORE)
+        self._index_ids = register(scripts.INDEX_IDS)
 
     # ---- creation and reading --------------------------------------------------------------
     def create(self, *, job_id: str, workflow: str, tenant: str, owner: str,

@@ -1,17 +1,17 @@
 """Erasing one tenant everywhere DIA3 keeps it, and off the disks too.
 
 In order: the tenant's keys are revoked (so nothing new arrives), its active jobs cancelled,
-then every job deleted with all it owns (params, steps, result and result file, staged
-uploads, idempotency key) after the LLM replies it cached; then its Chroma collections, the
-rate-limit counters of its keys, and its name in the audit log (pseudonymised). Deleting is
-not enough for the disks: Redis' append-only file still holds every write until it is
-rewritten (``BGREWRITEAOF``, and a fresh RDB snapshot when snapshots are on), and Chroma's
-SQLite file keeps deleted rows in free pages until ``VACUUM``. Both are done and awaited;
-what could not be done (a managed Redis refusing the commands, a Chroma server elsewhere) is
-said in the report rather than hidden.
+then every job deleted with all it owns (params, steps, result and result file, staged uploads,
+idempotency key, events) after the LLM replies it cached, and its event stream; then its Chroma
+collections, the rate-limit counters of its keys, and its name in the audit log
+(pseudonymised). Deleting is not enough for the disks: Redis' append-only file still holds
+every write until it is rewritten (``BGREWRITEAOF``, and a fresh RDB snapshot when snapshots
+are on), and Chroma's SQLite file keeps deleted rows in free pages until ``VACUUM``. Both are
+done and awaited; what could not be done (a managed Redis refusing the commands, a Chroma
+server elsewhere) is said in the report rather than hidden.
 
-Nothing of another tenant is touched: every deletion goes by the tenant's own index, key
-list or ``kb_tenant`` mark.
+Nothing of another tenant is touched: every deletion goes by the tenant's own index, key list
+or ``kb_tenant`` mark.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import redis
 
 from app import redis_keys
 from app.auth.keys import KeyStore
+from app.jobs import events
 from app.jobs.model import ACTIVE_STATES, CANCELLED
 from app.jobs.store import InvalidTransition, JobNotFound, JobStore
 from app.tenants import audit_rewrite, data
@@ -51,6 +52,7 @@ def _jobs(store: JobStore, client: redis.Redis, tenant: str) -> dict[str, int]:
             counts["jobs"] += 1
         except JobNotFound:
             pass
+    events.drop_tenant(tenant)  # after the cancellations, which added to it
     return counts
 
 

@@ -131,7 +131,8 @@ def test_every_create_operation_links_to_the_operations_taking_its_ids(spec):
     targets = {source: {link["operationId"] for link in found.values()}
                for (source, _), found in links.items()}
     assert targets["postJobs"] == targets["postDocuments"] == {
-        "getJobById", "getJobResult", "postJobCancel", "postJobRetry", "deleteJobById"}
+        "getJobById", "getJobEvents", "getJobResult", "postJobCancel", "postJobRetry",
+        "deleteJobById"}
     assert targets["postCollections"] == {"getCollectionByName", "getDocuments",
                                           "postDocuments", "postSearch",
                                           "deleteCollectionByName"}
