@@ -132,6 +132,12 @@ HELD = f"{PREFIX}held:"
 LLM = f"{PREFIX}llm"
 
 
+def llm_structured_modes(prefix: str = LLM) -> str:
+    """How each OpenAI-compatible server takes a JSON schema, as detected (a hash: server
+    base URL -> json_schema or json_object)."""
+    return f"{prefix}:structured-modes"
+
+
 def llm_cache_of_job(job_id: str) -> str:
     """The response-cache keys a job's steps stored (a set, expiring with the entries)."""
     return f"{LLM}:cache-job:{job_id}"

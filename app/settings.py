@@ -319,8 +319,9 @@ class Settings:
     openai_structured_output: str = setting(
         "auto", "How the OpenAI backend asks for JSON: json_schema (OpenAI's response_format), "
         "json_object (a json_object response_format carrying the schema, as llama.cpp, LM "
-        "Studio and others take it), or auto (json_schema, switching to json_object for the "
-        "process when the server refuses it with a 4xx/5xx)", parse_structured_output)
+        "Studio and others take it), or auto (json_schema, switching to json_object when the "
+        "server refuses it with a 4xx/5xx; what is found is shared by all workers through "
+        "Redis, per server)", parse_structured_output)
     llm_context_tokens: int = setting(
         0, "Context window (tokens) of the OpenAI-compatible model; 0 reads it from the server "
         "(llama.cpp's /props, vLLM's and LM Studio's model list); a server that publishes none "

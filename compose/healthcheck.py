@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Container health check of a DIA3 image: finds the role from the container's command
 (``dia3 api``, ``dia3 worker …``, ``dia3 beat``, ``dia3 flower``, ``dia3 ui``, ``dia3 landing``,
-``dia3 mcp``, ``dia3 chroma``) and asks that component's own health endpoint on loopback;
-the scheduled backup (``dia3 backup --into DIR --every SECONDS``) serves nothing, so it is
-healthy while its newest backup is younger than one interval and an hour. Exit 0 healthy, 1 not."""
+``dia3 mcp``, ``dia3 chroma``, ``dia3 llm-server``) and asks that component's own health
+endpoint on loopback; the scheduled backup (``dia3 backup --into DIR --every SECONDS``) serves
+nothing, so it is healthy while its newest backup is younger than one interval and an hour.
+Exit 0 healthy, 1 not."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ CHECKS = {
     "landing": ("DIA3_LANDING_PORT", 8502, "/healthz", (200,)),
     "mcp": ("DIA3_MCP_PORT", 8000, "/mcp", (401,)),  # alive and asking for a key
     "chroma": ("DIA3_CHROMA_PORT", 8010, "/api/v2/heartbeat", (200,)),  # needs no token
+    # answers (without a token) once its model is loaded
+    "llm-server": ("DIA3_LLM_SERVER_PORT", 8020, "/props", (200,)),
 }
 
 

@@ -43,6 +43,15 @@ def model():
     return json.loads(result.stdout)
 
 
+@pytest.fixture(scope="module")
+def with_llm():
+    """The stack with the profile llm: DIA3's LLM server for the `embedded` backend."""
+    result = compose("--profile", "llm", "config", "--format", "json",
+                     env_file=COMPOSE_DIR / ".env.example")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def test_config_is_valid_with_defaults_and_with_the_example_env():
     for env_file in (None, COMPOSE_DIR / ".env.example"):
         result = compose("config", "-q", env_file=env_file)
@@ -341,3 +350,71 @@ def test_every_named_volume_of_a_dia3_service_starts_owned_by_the_dia3_user(mode
         for volume in model["services"][name].get("volumes", []):
             if volume["type"] == "volume":
                 assert volume["target"] in owned, (name, volume["target"])
+
+
+def test_the_llm_server_is_an_optional_locked_down_service_of_its_own_image(model, with_llm):
+    """`dia3 llm-server` (llama.cpp, the bundled model) in the profile llm: off by default,
+    DIA3's llm image, read-only and without capabilities, on the backend network only, with
+    only its key as a secret and GGUF files from a read-only mount."""
+    assert "llm" not in model["services"]
+    assert set(with_llm["services"]) == SERVICES | {"llm"}
+    llm = with_llm["services"]["llm"]
+    assert llm["profiles"] == ["llm"]
+    assert llm["image"] == "dia3-llm:latest" and llm["build"]["target"] == "llm"
+    assert llm["command"] == ["llm-server", "--host", "0.0.0.0"]
+    assert llm["healthcheck"]["test"] == ["CMD", "dia3-healthcheck"]
+    assert llm["read_only"] is True and llm["cap_drop"] == ["ALL"]
+    assert "no-new-privileges:true" in llm["security_opt"]
+    assert list(llm["networks"]) == ["backend"] and not llm.get("ports")
+    assert {s["source"] for s in llm["secrets"]} == {"dia3_llm_server_key"}
+    env = llm["environment"]
+    assert env["DIA3_LLM_SERVER_PORT"] == "8020"
+    assert not any(k.startswith(("DIA3_REDIS", "DIA3_ENCRYPTION")) for k in env)
+    limits = llm["deploy"]["resources"]["limits"]
+    assert float(limits["cpus"]) == float(env["DIA3_LLM_SERVER_THREADS"]) == 2
+    (models,) = llm["volumes"]
+    assert models["target"] == "/models" and models["read_only"] is True
+    assert models["source"] in with_llm["volumes"]
+
+
+def test_the_agents_reach_the_llm_server_by_url_with_its_key(model, with_llm, tmp_path):
+    for stack in (model, with_llm):
+        agents = stack["services"]["worker-agents"]
+        assert agents["environment"]["DIA3_LLM_SERVER_URL"] == "http://llm:8020"
+        assert "dia3_llm_server_key" in {s["source"] for s in agents["secrets"]}
+        # with the profile, the agents wait for the model to load; without, they start
+        assert agents["depends_on"]["llm"] == {"condition": "service_healthy",
+                                               "required": False}
+    port = with_llm["services"]["llm"]["environment"]["DIA3_LLM_SERVER_PORT"]
+    assert with_llm["services"]["worker-agents"]["environment"][
+        "DIA3_LLM_SERVER_URL"].endswith(f":{port}")
+    # A server on another machine instead, or a GGUF file of one's own from a host folder:
+    # the agents ask for the model by its file's name, so they get the path too.
+    env = tmp_path / ".env"
+    env.write_text("DIA3_LLM_SERVER_URL=https://gpu.example:8443\n"
+                   "DIA3_LLM_MODEL_PATH=/models/qwen.gguf\nDIA3_LLM_MODELS=/srv/gguf\n")
+    result = compose("--profile", "llm", "config", "--format", "json", env_file=env)
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    agents = services["worker-agents"]["environment"]
+    assert agents["DIA3_LLM_SERVER_URL"] == "https://gpu.example:8443"
+    assert agents["DIA3_LLM_MODEL_PATH"] == services["llm"]["environment"][
+        "DIA3_LLM_MODEL_PATH"] == "/models/qwen.gguf"
+    (models,) = services["llm"]["volumes"]
+    assert (models["type"], models["source"], models["read_only"]) == ("bind", "/srv/gguf", True)
+
+
+def test_the_llm_server_runs_in_the_ci_stack_with_the_profile(tmp_path):
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DIA3_", "COMPOSE_"))}
+    ci_files = [arg for name in ("ci", "standins")
+                for arg in ("-f", str(COMPOSE_DIR / "ci" / f"docker-compose.{name}.yml"))]
+    result = run([compose_binary(), "--project-directory", str(COMPOSE_DIR),
+                  "-f", str(COMPOSE_FILE), *ci_files, "--env-file",
+                  str(COMPOSE_DIR / "ci" / "ci.env"), "--profile", "llm", "config",
+                  "--format", "json"], env={**environ, "DIA3_YOUTUBE_ASSETS": str(assets)})
+    assert result.returncode == 0, result.stderr
+    llm = json.loads(result.stdout)["services"]["llm"]
+    assert llm["image"] == "dia3-llm:latest"
+    assert llm["healthcheck"]["interval"] == "5s"  # quick, like the other services there

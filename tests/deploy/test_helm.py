@@ -42,8 +42,10 @@ TLS = {"tls": {"enabled": True, **TLS_SECRETS}, "keda": {"enabled": True},
        "metrics": {"serviceMonitor": {"enabled": True}}}
 # The one value without a default: the token of the bundled Chroma server.
 TOKEN = {"secrets": {"chromaToken": "chroma-token-for-tests"}}
+# The LLM server of the `embedded` backend (tests/deploy/test_helm_llm.py).
+LLM = {"llm": {"enabled": True}, "secrets": {"llmServerKey": "llm-key-for-tests"}}
 COMBINATIONS = {"default": {}, "external-keda-monitoring": EXTERNAL, "minimal": MINIMAL,
-                "tls-keda-monitoring": TLS}
+                "tls-keda-monitoring": TLS, "llm-server": LLM}
 
 
 def with_token(values: dict | None) -> dict:
