@@ -119,9 +119,9 @@ ensure_checkov() {
 # container registry is needed), runs the Compose stack with compose/ci/docker-compose.ci.yml,
 # runs tests/stack against it and removes everything it started (docs/deploy.md).
 STACK_WORK=${DIA3_STACK_WORK:-/var/tmp/dia3-stack}
-BASE_IMAGE=dia3-base:bookworm
+BASE_IMAGE=dia3-base:bookworm-slim
 STANDINS=(redis nginx prometheus blackbox redis-exporter)  # Chroma runs from DIA3's image
-DIA3_ROLES=(api worker ui chroma)  # compose/Dockerfile's targets, images dia3-ROLE:latest
+DIA3_ROLES=(api worker ui chroma llm)  # compose/Dockerfile's targets, images dia3-ROLE:latest
 
 ensure_docker() {
   # Debian's docker.io, its daemon started in the background when none answers (and stopped
@@ -154,6 +154,16 @@ ensure_base_image() {
   as_root debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates \
     bookworm "$root" http://deb.debian.org/debian >"$STACK_WORK/debootstrap.log"
   as_root rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+  # Slim as Debian's own slim images (python:3.11-slim): no manuals, documentation (copyrights
+  # kept) or translations, now or from the stand-ins' later apt installs; about 50 MB.
+  printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
+    'path-exclude /usr/share/man/*' 'path-exclude /usr/share/info/*' \
+    'path-exclude /usr/share/locale/*' 'path-include /usr/share/locale/locale.alias' \
+    | as_root tee "$root/etc/dpkg/dpkg.cfg.d/slim" >/dev/null
+  as_root find "$root/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
+  as_root rm -rf "$root"/usr/share/man/* "$root"/usr/share/info/*
+  as_root find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias \
+    -exec rm -rf {} +
   as_root tar -C "$root" -c . | docker import -c 'CMD ["/bin/bash"]' - "$BASE_IMAGE" >/dev/null
   as_root rm -rf "$root"
 }
@@ -171,8 +181,22 @@ build_image() {
     "$@" >/dev/null
 }
 
+prebuilt_wheels() {
+  # The llama-cpp-python wheel pip built for this virtualenv (portable, CMAKE_ARGS above) goes
+  # into the llm image's build context, so the image does not compile llama.cpp again.
+  local version cache wheel
+  rm -f compose/wheels/*.whl
+  version=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("llama_cpp_python"))' 2>/dev/null) || return 0
+  cache=$("$VENV/bin/python" -m pip cache dir 2>/dev/null) || return 0
+  wheel=$(find "$cache/wheels" -name "llama_cpp_python-$version-*.whl" -printf '%T@ %p\n' \
+    2>/dev/null | sort -n | tail -1 | cut -d' ' -f2-)
+  [ -n "$wheel" ] && cp "$wheel" compose/wheels/
+  return 0
+}
+
 build_stack_images() {
   local started=$SECONDS target
+  prebuilt_wheels
   for target in "${DIA3_ROLES[@]}"; do
     build_image -f compose/Dockerfile --target "$target" -t "dia3-$target:latest" .
   done
@@ -188,6 +212,8 @@ stack_env() {
   export COMPOSE_PROJECT_NAME=dia3-ci
   export COMPOSE_FILE="$here/compose/docker-compose.yml:$here/compose/ci/docker-compose.ci.yml:$here/compose/ci/docker-compose.standins.yml"
   export COMPOSE_ENV_FILES="$here/compose/ci/ci.env"
+  # The LLM server too (tests/stack/test_15_llm_server.py runs the agents against it).
+  export COMPOSE_PROFILES=${COMPOSE_PROFILES:-llm}
   export DIA3_HTTPS_PORT=${DIA3_HTTPS_PORT:-$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
   export DIA3_PUBLIC_URL="https://localhost:$DIA3_HTTPS_PORT"
   export DIA3_SHARED_DIR=${DIA3_SHARED_DIR:-$(cd .. && pwd)/shared}
@@ -258,7 +284,8 @@ case "${1:-}" in
     ;;
   stack-test)
     shift
-    ensure_venv dev
+    # local-llm: the portable llama-cpp-python wheel pip builds for it is the llm image's too
+    ensure_venv dev,local-llm
     ensure_browser
     stack_test "$@"
     ;;

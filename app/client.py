@@ -1,9 +1,22 @@
-"""A small Python client of the DIA3 REST API (used by the CLI, dashboard and benchmarks)."""
+"""DIA3's Python client: submit jobs, follow them live, read results, manage collections and
+keys, over the REST API (docs/sdk.md). The CLI, the dashboard and the benchmarks use it.
+
+Results are typed: each is a :class:`Resource` (the JSON object as a ``dict``, its fields also
+as attributes) of a class naming its fields (:class:`Job`, :class:`Event`, …). Requests
+answered ``429`` or ``503`` are tried again after the server's ``Retry-After`` (else with
+exponential backoff and jitter), up to ``retries`` times; reads and submissions are also
+tried again after a connection error. A submission carries an idempotency key (a new one per
+call unless given), so a retried one never makes two jobs. :meth:`DIA3Client.wait` and
+:meth:`DIA3Client.events` follow a job's event stream (Server-Sent Events), resuming after
+the last event received when a connection breaks.
+"""
 
 from __future__ import annotations
 
 import json
+import random
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -13,6 +26,11 @@ from urllib.parse import quote
 import requests
 
 FINAL = ("succeeded", "failed", "cancelled")
+#: statuses that say "not now": tried again after Retry-After
+RETRIED_STATUSES = (429, 503)
+#: how long one read of an event stream may take before the client reconnects (the server
+#: sends a heartbeat every DIA3_EVENTS_HEARTBEAT seconds, 15 by default)
+STREAM_READ_TIMEOUT = 60.0
 
 
 def segment(value: str) -> str:
@@ -22,14 +40,112 @@ def segment(value: str) -> str:
 
 
 class APIError(Exception):
+    """The API's answer to a request it refused: ``status`` and its error ``body``
+    (``{code, status, message, errors}``)."""
+
     def __init__(self, status: int, body: dict):
         self.status = status
         self.body = body
         super().__init__(f"{status}: {body.get('message', body)}")
 
 
+# ---- typed results -------------------------------------------------------------------------
+class Resource(dict):
+    """A JSON object of the API: a ``dict`` (``job["state"]``) whose fields are also
+    attributes (``job.state``); the subclasses name the fields their objects have."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class Job(Resource):
+    """A job (``GET /jobs/<id>``; ``params`` and ``steps`` only in the full record)."""
+
+    id: str
+    workflow: str
+    tenant: str
+    state: str
+    progress: dict[str, Any]
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    error: dict[str, Any] | None
+    attempts: int
+    tasks: dict[str, str]
+    params: dict[str, Any] | None
+    steps: dict[str, dict[str, Any]]
+
+    @property
+    def finished(self) -> bool:
+        return self["state"] in FINAL
+
+
+class Event(Resource):
+    """One state or progress change of a job (docs/api.md, "Live events")."""
+
+    id: str
+    type: str
+    job_id: str
+    workflow: str
+    state: str
+    at: float
+    steps_done: int
+    steps_total: int
+    step: str
+    progress: dict[str, Any]
+    error_type: str
+
+    @property
+    def final(self) -> bool:
+        return self["state"] in FINAL
+
+
+class Result(Resource):
+    """A succeeded job's result."""
+
+    job_id: str
+    workflow: str
+    result: Any
+
+
+class Workflow(Resource):
+    name: str
+    description: str
+    queue: str
+    params_schema: dict[str, Any]
+    examples: list[dict[str, Any]]
+
+
+class Collection(Resource):
+    name: str
+    embedder: str
+    description: str | None
+    document_count: int
+    chunk_count: int
+
+
+class Key(Resource):
+    """An API key's description; ``key`` (the secret) only when it was created or rotated."""
+
+    key_id: str
+    role: str
+    tenant: str
+    name: str
+    key: str
+
+
+# ---- the client ----------------------------------------------------------------------------
 class DIA3Client:
-    def __init__(self, base_url: str, api_key: str | None, timeout: float = 30.0):
+    """A client of one DIA3 API with one API key."""
+
+    def __init__(self, base_url: str, api_key: str | None, timeout: float = 30.0,
+                 retries: int = 4, backoff: float = 0.5, max_wait: float = 30.0):
+        """``retries`` tries again after 429, 503 and (reads, submissions) connection
+        errors, waiting ``Retry-After`` or ``backoff`` doubling per try, at most
+        ``max_wait`` seconds each."""
         from app.settings import get_settings
         self.base = base_url.rstrip("/")
         self.session = requests.Session()
@@ -38,108 +154,292 @@ class DIA3Client:
         if api_key:
             self.session.headers["X-API-Key"] = api_key
         self.timeout = timeout
+        self.retries, self.backoff, self.max_wait = retries, backoff, max_wait
 
-    def request(self, method: str, path: str, **kwargs) -> Any:
-        response = self.session.request(method, self.base + path, timeout=self.timeout, **kwargs)
-        if response.status_code >= 400:
+    @classmethod
+    def from_env(cls, **options: Any) -> DIA3Client:
+        """A client of ``DIA3_API_URL`` with ``DIA3_API_KEY`` (as the CLI finds them)."""
+        from app.settings import get_settings
+        settings = get_settings()
+        return cls(settings.client_api_url, settings.api_key or None, **options)
+
+    def clone(self) -> DIA3Client:
+        """Another client of the same API with the same key and options, with a session of
+        its own (a ``requests`` session is not to be shared by threads)."""
+        other = type(self)(self.base, None, self.timeout, self.retries, self.backoff,
+                           self.max_wait)
+        other.session.headers.update(self.session.headers)
+        other.session.verify = self.session.verify
+        return other
+
+    # ---- plumbing --------------------------------------------------------------------------
+    def _pause(self, attempt: int, response: requests.Response | None) -> float:
+        """Seconds to wait before try ``attempt + 1``: the server's Retry-After, else
+        exponential backoff with full jitter."""
+        hint = response.headers.get("Retry-After") if response is not None else None
+        if hint and hint.strip().isdigit():
+            return min(float(hint), self.max_wait)
+        return min(self.backoff * 2 ** attempt, self.max_wait) * random.uniform(0.5, 1.0)
+
+    def _send(self, method: str, path: str, retries: int | None, reconnect: bool,
+              **kwargs: Any) -> requests.Response:
+        tries = self.retries if retries is None else retries
+        kwargs.setdefault("timeout", self.timeout)
+        for attempt in range(tries + 1):
             try:
-                body = response.json()
-            except ValueError:
-                body = {"message": response.text[:500]}
-            raise APIError(response.status_code, body)
+                response = self.session.request(method, self.base + path, **kwargs)
+            except requests.ConnectionError:
+                if not reconnect or attempt == tries:
+                    raise
+                time.sleep(self._pause(attempt, None))
+                continue
+            if response.status_code not in RETRIED_STATUSES or attempt == tries:
+                return response
+            response.close()
+            time.sleep(self._pause(attempt, response))
+        raise AssertionError("unreachable")
+
+    def request(self, method: str, path: str, retries: int | None = None, **kwargs: Any
+                ) -> Any:
+        """The JSON answer to a request (None for an empty one); an error status raises
+        :class:`APIError`. GETs, and requests with an ``Idempotency-Key`` header, are sent
+        again after a connection error."""
+        reconnect = method == "GET" or "Idempotency-Key" in (kwargs.get("headers") or {})
+        response = self._send(method, path, retries, reconnect, **kwargs)
+        if response.status_code >= 400:
+            raise APIError(response.status_code, _error_body(response))
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
 
-    def workflows(self) -> list[dict]:
-        return self.request("GET", "/api/v1/workflows")
-
-    def submit(self, workflow: str, params: dict, idempotency_key: str | None = None) -> dict:
-        """Submit a job; with a key, a repeat (by this client, or by a proxy after a
-        failure) returns the first job."""
-        body = {"workflow": workflow, "params": params}
-        headers = {}
-        if idempotency_key:
-            body["idempotency_key"] = idempotency_key
-            headers["Idempotency-Key"] = idempotency_key  # lets a proxy retry the POST
-        return self.request("POST", "/api/v1/jobs", json=body, headers=headers)
-
-    def job(self, job_id: str) -> dict:
-        return self.request("GET", f"/api/v1/jobs/{segment(job_id)}")
-
-    def jobs(self, **query) -> dict:
-        return self.request("GET", "/api/v1/jobs",
-                            params={k: v for k, v in query.items() if v is not None})
-
-    def iter_jobs(self, **query) -> Iterator[dict]:
+    def _pages(self, path: str, kind: type[Resource], query: dict[str, Any]
+               ) -> Iterator[Resource]:
+        """Every item of a cursor-paginated list, page after page."""
         cursor = None
         while True:
-            page = self.jobs(cursor=cursor, **query)
-            yield from page["items"]
+            page = self.request("GET", path, params=_present({**query, "cursor": cursor}))
+            yield from (kind(item) for item in page["items"])
             cursor = page.get("next_cursor")
             if not cursor:
                 return
 
-    def result(self, job_id: str) -> dict:
-        return self.request("GET", f"/api/v1/jobs/{segment(job_id)}/result")
+    # ---- workflows and jobs ----------------------------------------------------------------
+    def workflows(self) -> list[Workflow]:
+        return [Workflow(w) for w in self.request("GET", "/api/v1/workflows")]
 
-    def cancel(self, job_id: str) -> dict:
-        return self.request("POST", f"/api/v1/jobs/{segment(job_id)}/cancel")
+    def submit(self, workflow: str, params: dict, idempotency_key: str | None = None) -> Job:
+        """Submit a job. It carries ``idempotency_key`` (a new random one when None), so a
+        retry of this call, by this client or a proxy, returns the first job; pass your own
+        key to make a repeat of the same submission (e.g. after a crash) return it too."""
+        key = idempotency_key or f"sdk-{uuid.uuid4().hex}"
+        body = {"workflow": workflow, "params": params, "idempotency_key": key}
+        return Job(self.request("POST", "/api/v1/jobs", json=body,
+                                headers={"Idempotency-Key": key}))
 
-    def retry(self, job_id: str) -> dict:
-        return self.request("POST", f"/api/v1/jobs/{segment(job_id)}/retry")
+    def job(self, job_id: str) -> Job:
+        """The job with its params and per-step records."""
+        return Job(self.request("GET", f"/api/v1/jobs/{segment(job_id)}"))
+
+    def jobs(self, **query: Any) -> dict:
+        """One page of the tenant's jobs (``state``, ``workflow``, ``limit``, ``cursor``,
+        ``id_prefix``…): ``{"items": [Job…], "next_cursor": …}``."""
+        page = self.request("GET", "/api/v1/jobs", params=_present(query))
+        return {**page, "items": [Job(item) for item in page["items"]]}
+
+    def iter_jobs(self, **query: Any) -> Iterator[Job]:
+        """Every job that matches ``query``, newest first, page after page."""
+        return self._pages("/api/v1/jobs", Job, query)  # type: ignore[return-value]
+
+    def result(self, job_id: str) -> Result:
+        return Result(self.request("GET", f"/api/v1/jobs/{segment(job_id)}/result"))
+
+    def cancel(self, job_id: str) -> Job:
+        return Job(self.request("POST", f"/api/v1/jobs/{segment(job_id)}/cancel"))
+
+    def retry(self, job_id: str) -> Job:
+        return Job(self.request("POST", f"/api/v1/jobs/{segment(job_id)}/retry"))
 
     def delete(self, job_id: str) -> None:
         self.request("DELETE", f"/api/v1/jobs/{segment(job_id)}")
 
-    # ---- knowledge base ---------------------------------------------------------------------
-    def collections(self) -> list[dict]:
-        return self.request("GET", "/api/v1/collections")["items"]
+    # ---- live events -----------------------------------------------------------------------
+    def events(self, job_id: str | None = None, *, after: str | None = None,
+               workflow: str | None = None, state: str | None = None,
+               timeout: float | None = None) -> Iterator[Event]:
+        """A job's events from its first (or after the event id ``after``) until it ends;
+        without ``job_id``, every job's of the tenant from now on (optionally of one
+        ``workflow`` or ``state``), without end. A broken connection is resumed after the
+        last event received, so none is lost or repeated; ``timeout`` (seconds) raises
+        TimeoutError when the stream has not ended by then."""
+        path = f"/api/v1/jobs/{segment(job_id)}/events" if job_id else "/api/v1/events"
+        query = {} if job_id else _present({"workflow": workflow, "state": state})
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = STREAM_READ_TIMEOUT if deadline is None else deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"the event stream of {job_id or 'the tenant'} went on "
+                                   f"for more than {timeout} s")
+            headers = {"Accept": "text/event-stream", **({"Last-Event-ID": after}
+                                                          if after else {})}
+            response = self._send("GET", path, None, True, params=query, headers=headers,
+                                  stream=True,
+                                  timeout=(self.timeout, min(left, STREAM_READ_TIMEOUT)))
+            if response.status_code >= 400:
+                raise APIError(response.status_code, _error_body(response))
+            try:
+                with response:
+                    for event in _sse(response.iter_lines(decode_unicode=True)):
+                        after = event.id
+                        yield event
+                return  # the server ended the stream: the job ended
+            except (requests.ConnectionError, requests.Timeout,
+                    requests.exceptions.ChunkedEncodingError):
+                continue  # broken or silent: resumed after the last event received
 
-    def collection(self, name: str) -> dict:
-        return self.request("GET", f"/api/v1/collections/{segment(name)}")
+    def wait(self, job_id: str, timeout: float = 600.0,
+             on_update: Callable[[Job], None] | None = None) -> Job:
+        """Follow the job's events until it ends and return it (TimeoutError after
+        ``timeout`` seconds). ``on_update`` sees the job as it is now, then after each
+        event."""
+        job = self.job(job_id)
+        if on_update:
+            on_update(job)
+        if job.finished:
+            return job
+        for event in self.events(job_id, timeout=timeout):
+            job["state"] = event.state
+            job["progress"] = {**job["progress"], "done": event.steps_done,
+                               "total": event.steps_total}
+            if on_update:
+                on_update(job)
+        return self.job(job_id)
+
+    # ---- knowledge base --------------------------------------------------------------------
+    def collections(self) -> list[Collection]:
+        return [Collection(c) for c in self.request("GET", "/api/v1/collections")["items"]]
+
+    def collection(self, name: str) -> Collection:
+        return Collection(self.request("GET", f"/api/v1/collections/{segment(name)}"))
 
     def create_collection(self, name: str, embedder: str | None = None,
-                          description: str | None = None) -> dict:
+                          description: str | None = None) -> Collection:
         body = {"name": name, "embedder": embedder, "description": description}
-        return self.request("POST", "/api/v1/collections",
-                            json={k: v for k, v in body.items() if v is not None})
+        return Collection(self.request("POST", "/api/v1/collections", json=_present(body)))
 
     def delete_collection(self, name: str) -> None:
         self.request("DELETE", f"/api/v1/collections/{segment(name)}")
 
     def documents(self, collection: str, limit: int = 50, offset: int = 0) -> dict:
+        """One page of a collection's documents: ``{"items", "total", "limit", "offset"}``."""
         return self.request("GET", f"/api/v1/collections/{segment(collection)}/documents",
                             params={"limit": limit, "offset": offset})
 
+    def iter_documents(self, collection: str, page_size: int = 100) -> Iterator[Resource]:
+        """Every document of a collection, page after page."""
+        offset = 0
+        while True:
+            page = self.documents(collection, limit=page_size, offset=offset)
+            yield from (Resource(item) for item in page["items"])
+            offset += len(page["items"])
+            if not page["items"] or offset >= page["total"]:
+                return
+
+    def add_documents(self, collection: str, documents: list[dict]) -> Job:
+        """Add documents given as JSON (``{"text", "title"?, "source"?, "metadata"?}``);
+        returns the ingest job."""
+        key = f"sdk-{uuid.uuid4().hex}"
+        return Job(self.request("POST", f"/api/v1/collections/{segment(collection)}/documents",
+                                json={"documents": documents},
+                                headers={"Idempotency-Key": key}))
+
     def upload_documents(self, collection: str, paths: list[Path], title: str | None = None,
-                         source: str | None = None, metadata: dict | None = None) -> dict:
+                         source: str | None = None, metadata: dict | None = None) -> Job:
         """Multipart upload of files into a collection; returns the ingest job."""
         form = {"title": title, "source": source,
                 "metadata": json.dumps(metadata) if metadata else None}
         with ExitStack() as stack:
             files = [("file", (path.name, stack.enter_context(open(path, "rb")),
                                "application/octet-stream")) for path in paths]
-            return self.request("POST", f"/api/v1/collections/{segment(collection)}/documents",
-                                files=files,
-                                data={k: v for k, v in form.items() if v is not None})
+            return Job(self.request(
+                "POST", f"/api/v1/collections/{segment(collection)}/documents", retries=0,
+                files=files, data=_present(form)))
 
     def search(self, collection: str, query: str, k: int = 5, where: dict | None = None
                ) -> dict:
+        """The ``k`` chunks closest in meaning: ``{"collection", "query", "hits"}``."""
         body = {"query": query, "k": k, **({"where": where} if where else {})}
         return self.request("POST", f"/api/v1/collections/{segment(collection)}/search",
                             json=body)
 
-    def wait(self, job_id: str, timeout: float = 600.0, interval: float = 0.25,
-             on_update: Callable[[dict], None] | None = None) -> dict:
-        """Poll the job until it ends (or ``timeout`` passes, raising TimeoutError)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            job = self.job(job_id)
-            if on_update:
-                on_update(job)
-            if job["state"] in FINAL:
-                return job
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"job {job_id} still {job['state']} after {timeout} s")
-            time.sleep(interval)
+    # ---- API keys (admin) ------------------------------------------------------------------
+    def keys(self) -> list[Key]:
+        return [Key(k) for k in self.request("GET", "/api/v1/keys")]
+
+    def create_key(self, role: str, tenant: str, name: str = "",
+                   expires_in_days: int | None = None) -> Key:
+        """A new key; its secret (``key``) is in this answer only."""
+        body = {"role": role, "tenant": tenant, "name": name,
+                "expires_in_days": expires_in_days}
+        return Key(self.request("POST", "/api/v1/keys", json=_present(body)))
+
+    def rotate_key(self, key_id: str) -> Key:
+        """A new secret for the key (in this answer only); the old one stops working."""
+        return Key(self.request("POST", f"/api/v1/keys/{segment(key_id)}/rotate"))
+
+    def revoke_key(self, key_id: str) -> None:
+        self.request("DELETE", f"/api/v1/keys/{segment(key_id)}")
+
+    # ---- schedules, webhooks, pipelines ----------------------------------------------------
+    # Each area adds its methods in a section of its own here.
+    # ---- schedules --------------------------------------------------------------------------
+    def create_schedule(self, workflow: str, params: dict, **fields: Any) -> dict:
+        """A new schedule: ``cron`` or ``interval_seconds``, and optionally ``timezone``,
+        ``enabled``, ``overlap``, ``catchup`` and ``name`` (None: the server's default)."""
+        body = {"workflow": workflow, "params": params,
+                **{k: v for k, v in fields.items() if v is not None}}
+        return self.request("POST", "/api/v1/schedules", json=body)
+
+    def schedules(self, **query) -> dict:
+        return self.request("GET", "/api/v1/schedules",
+                            params={k: v for k, v in query.items() if v is not None})
+
+    def schedule(self, schedule_id: str) -> dict:
+        return self.request("GET", f"/api/v1/schedules/{segment(schedule_id)}")
+
+    def update_schedule(self, schedule_id: str, **changes: Any) -> dict:
+        """Change any field; ``enabled=False`` pauses, ``enabled=True`` resumes."""
+        return self.request("PATCH", f"/api/v1/schedules/{segment(schedule_id)}",
+                            json=changes)
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        self.request("DELETE", f"/api/v1/schedules/{segment(schedule_id)}")
+
+    def run_schedule(self, schedule_id: str) -> dict:
+        """Run the schedule's workflow now; returns the job."""
+        return self.request("POST", f"/api/v1/schedules/{segment(schedule_id)}/run")
+
+
+
+def _present(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _error_body(response: requests.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    return body if isinstance(body, dict) else {"message": response.text[:500]}
+
+
+def _sse(lines: Iterator[str]) -> Iterator[Event]:
+    """The events of a Server-Sent Events text (comments, ``retry:`` and frames without data
+    are skipped)."""
+    data: list[str] = []
+    for line in lines:
+        if line == "":
+            if data:
+                yield Event(json.loads("\n".join(data)))
+            data = []
+        elif line.startswith("data:"):
+            data.append(line[5:].removeprefix(" "))

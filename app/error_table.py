@@ -24,8 +24,9 @@ from app.auth.keys import KeyNotFound, KeyRejected
 from app.backpressure import RETRY_AFTER_SECONDS as QUEUE_RETRY_AFTER_SECONDS
 from app.backpressure import QueueFull
 from app.error_bounds import bounded
-from app.errors import Conflict, Forbidden, InputError
+from app.errors import Busy, Conflict, Forbidden, InputError
 from app.jobs.store import InvalidTransition, JobNotFound
+from app.schedules.store import ScheduleNotFound
 from app.workflows.fields import nested_error
 from app.workflows.knowledge import errors as kb
 
@@ -109,6 +110,10 @@ def _no_job(exc: JobNotFound) -> Answer:
     return Answer(message=f"No job {exc.args[0]!s}.")
 
 
+def _no_schedule(exc: ScheduleNotFound) -> Answer:
+    return Answer(message=f"No schedule {exc.args[0]!s}.")
+
+
 def _wrong_state(exc: InvalidTransition) -> Answer:
     return Answer(message=str(exc), errors={"state": exc.current})
 
@@ -144,6 +149,10 @@ def _queue_full(exc: QueueFull) -> Answer:
                   log="job refused: queue over its depth limit", log_extra=state)
 
 
+def _busy(exc: Busy) -> Answer:
+    return Answer(message=str(exc), headers=_retry_after(exc.retry_after))
+
+
 def _unreachable(exc: BaseException) -> Answer:
     return Answer(message=UNREACHABLE, headers=_retry_after(RETRY_AFTER_SECONDS),
                   log="backing store unreachable",
@@ -173,6 +182,7 @@ TABLE: dict[type[BaseException], Row] = {
     KeyRejected: Row(401, _rejected),
     Forbidden: Row(403, _said),
     JobNotFound: Row(404, _no_job),
+    ScheduleNotFound: Row(404, _no_schedule),
     KeyNotFound: Row(404, _said),
     kb.NotFound: Row(404, _said),
     InvalidTransition: Row(409, _wrong_state),
@@ -187,6 +197,7 @@ TABLE: dict[type[BaseException], Row] = {
     kb.NotInstalled: Row(503, _with_reason),  # installing it helps, not retrying
     kb.TransientError: Row(503, _retry_later),
     QueueFull: Row(503, _queue_full),
+    Busy: Row(503, _busy),
     redis.ConnectionError: Row(503, _unreachable),  # AuditUnavailable included
     redis.TimeoutError: Row(503, _unreachable),
     kombu.exceptions.OperationalError: Row(503, _unreachable),

@@ -23,3 +23,11 @@ class Forbidden(Exception):
 
 class Conflict(Exception):
     """The request contradicts the current state (HTTP 409), e.g. erasing one's own tenant."""
+
+
+class Busy(Exception):
+    """This process has no room for the request now (HTTP 503); retry after a while."""
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from app.cluster import WorkerRegistry
     from app.crypto.envelope import Envelope
     from app.jobs.store import JobStore
+    from app.schedules.store import ScheduleStore
 
 T = TypeVar("T")
 _lock = threading.RLock()
@@ -74,8 +75,17 @@ def job_store() -> JobStore:
         settings = get_settings()
         results = ResultStore(get_redis(), settings.data_path, settings.result_inline_max_bytes,
                               envelope())
-        return JobStore(get_redis(), results, on_delete_hook, envelope())
+        return JobStore(get_redis(), results, on_delete_hook, envelope(),
+                        settings.events_retention)
     return process_local("jobs", make)
+
+
+def schedule_store() -> ScheduleStore:
+    def make() -> ScheduleStore:
+        from app.redis_client import get_redis
+        from app.schedules.store import ScheduleStore
+        return ScheduleStore(get_redis(), envelope())
+    return process_local("schedules", make)
 
 
 def envelope() -> Envelope:

@@ -8,11 +8,19 @@ time by a custom collector, so they are exact and cost nothing between scrapes.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -45,6 +53,17 @@ JOBS_PURGED = Counter("dia3_jobs_purged_total", "Finished jobs deleted by retent
 BACKPRESSURE_REJECTIONS = Counter(
     "dia3_backpressure_rejections_total",
     "Jobs refused because their queue was over DIA3_QUEUE_MAX_DEPTH", ["queue"])
+
+# ---- schedules (the beat: docs/schedules.md) -------------------------------------------------
+SCHEDULE_RUNS = Counter("dia3_schedule_runs_total",
+                        "Ticks of schedules that made their job, by workflow", ["workflow"])
+SCHEDULE_SKIPPED = Counter(
+    "dia3_schedule_runs_skipped_total", "Ticks that made no job, by reason: overlap (the "
+    "schedule's previous run was still active), missed (the beat was down: catchup none, or "
+    "all but one with catchup one), error (the job was refused)", ["reason"])
+SCHEDULE_LAG = Histogram("dia3_schedule_lag_seconds",
+                         "How long after its due time a tick's job was submitted",
+                         buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600))
 
 # ---- security events (docs/operations.md, "Security events") ------------------------------
 AUTH_FAILURES = Counter(
@@ -118,6 +137,23 @@ def queue_depths(client, queues) -> dict[str, int]:
 def multiprocess_dir() -> Path | None:
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     return Path(path) if path else None
+
+
+def serve(port: int, host: str, setting: str) -> None:
+    """Serve the metrics of this process group (its multi-process directory) on
+    ``host:port`` from a thread; ``port`` 0, or no such directory: nowhere. A port in use is
+    logged (naming ``setting``, the env var that moves it) rather than fatal."""
+    path = multiprocess_dir()
+    if not port or path is None:
+        return
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(path))
+    try:
+        start_http_server(port, addr=host, registry=registry)
+    except OSError as exc:
+        logging.getLogger("dia3.metrics").error(
+            "metrics are not served: port %s is unavailable (set %s to a free port, or 0 for "
+            "none)", port, setting, extra={"reason": str(exc)})
 
 
 def render(extra_collectors=()) -> bytes:

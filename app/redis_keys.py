@@ -13,7 +13,7 @@ PREFIX = "dia3:"
 
 # ---- the job store's, for app.jobs only ------------------------------------------------------
 #: what a job owns besides its hash: ``<job>:<part>``
-JOB_PARTS = ("params", "steps", "out", "memo", "usage")
+JOB_PARTS = ("params", "steps", "out", "memo", "usage", "events")
 #: active (queued or running) jobs, scored by their last sign of life
 ACTIVE = f"{PREFIX}active"
 
@@ -48,8 +48,23 @@ def id_index(tenant: str | None) -> str:
     return f"{PREFIX}idx:{tenant or '*'}:ids"
 
 
+def job_events(job_id: str) -> str:
+    """A job's event stream (state and progress changes; see :mod:`app.jobs.events`)."""
+    return job(job_id, "events")
+
+
+def tenant_events(tenant: str) -> str:
+    """Every event of a tenant's jobs, one stream (bounded by DIA3_EVENTS_RETENTION)."""
+    return f"{PREFIX}events:{tenant}"
+
+
 #: set once every job created before the id indexes existed has been added to them
 ID_INDEX_BUILT = f"{PREFIX}idx:ids-built"
+
+
+def schedule_jobs(schedule_id: str) -> str:
+    """The jobs a schedule made (its ticks and its runs on request), by creation time."""
+    return f"{PREFIX}idx-sch:{schedule_id}"
 
 
 #: The layout above for the job store's scripts, whose first argument is :data:`PREFIX`.
@@ -61,6 +76,7 @@ end
 local function result_key(p, id) return p .. 'result:' .. id end
 local function idem_key(p, tenant, key) return p .. 'idem:' .. tenant .. ':' .. key end
 local function active_key(p) return p .. 'active' end
+local function tenant_events_key(p, tenant) return p .. 'events:' .. tenant end
 -- A job's hash and every key it owns.
 local function owned_keys(p, id)
   local keys = {job_key(p, id)}
@@ -77,6 +93,8 @@ end
 local function id_index_keys(p, tenant)
   return {p .. 'idx:' .. tenant .. ':ids', p .. 'idx:*:ids'}
 end
+-- The jobs of one schedule (a job's optional ``schedule_id``), by creation time.
+local function schedule_jobs_key(p, sid) return p .. 'idx-sch:' .. sid end
 -- Every index a job of this tenant, state and workflow is in.
 local function index_keys(p, tenant, state, wf)
   local keys = {}
@@ -114,6 +132,12 @@ HELD = f"{PREFIX}held:"
 LLM = f"{PREFIX}llm"
 
 
+def llm_structured_modes(prefix: str = LLM) -> str:
+    """How each OpenAI-compatible server takes a JSON schema, as detected (a hash: server
+    base URL -> json_schema or json_object)."""
+    return f"{prefix}:structured-modes"
+
+
 def llm_cache_of_job(job_id: str) -> str:
     """The response-cache keys a job's steps stored (a set, expiring with the entries)."""
     return f"{LLM}:cache-job:{job_id}"
@@ -128,3 +152,21 @@ TENANT_ERASURE = f"{PREFIX}tenant-erasure:"
 #: cluster-wide locks of the reaper and retention passes
 REAPER_LOCK = f"{PREFIX}reaper:lock"
 RETENTION_LOCK = f"{PREFIX}retention:lock"
+
+# ---- schedules (app.schedules) ----------------------------------------------------------------
+
+
+def schedule(schedule_id: str) -> str:
+    """A schedule's hash (its params sealed like a job's)."""
+    return f"{PREFIX}schedule:{schedule_id}"
+
+
+def schedule_index(tenant: str | None) -> str:
+    """A tenant's schedules (``None``: every tenant's) by creation time."""
+    return f"{PREFIX}schedule-idx:{tenant or '*'}"
+
+
+#: enabled schedules by the time of their next tick (what the beat reads)
+SCHEDULES_DUE = f"{PREFIX}schedule-due"
+#: the one beat that runs the ticks holds this (ticks are still made once without it)
+SCHEDULE_BEAT_LOCK = f"{PREFIX}schedule-beat:lock"

@@ -8,6 +8,7 @@ audit log (:mod:`app.audit`), refused and failed attempts included.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from marshmallow import ValidationError
@@ -17,7 +18,8 @@ from app.auth.keys import Principal
 from app.errors import Forbidden
 from app.extensions import celery as get_celery
 from app.extensions import job_store, queue_depths
-from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, Job
+from app.jobs import events
+from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, FINAL_STATES, Job
 from app.jobs.store import InvalidTransition, JobNotFound, new_job_id
 from app.logs import request_id_var
 from app.workflows.prechecks import precheck
@@ -69,20 +71,42 @@ def body_errors(body: Any) -> dict:
     return {"params": errors} if errors else {}
 
 
+def check_params(workflow_name: str, params: Any) -> None:
+    """Raise the ``ValidationError`` a job of these params would get at submission (keyed
+    like the request body), without loading them: loading an ingest job's params stages its
+    documents, which a schedule does at each of its runs instead."""
+    workflow = find_workflow(workflow_name)
+    if not isinstance(params, dict):
+        raise ValidationError({"params": ["Must be an object."]})
+    try:
+        schema = workflow.schema()
+        precheck(schema, params)
+    except ValidationError as exc:
+        raise ValidationError({"params": exc.messages}) from None
+    errors = schema.validate(params)
+    if errors:
+        raise ValidationError({"params": errors})
+
+
 def submit(principal: Principal, workflow_name: str, params: Any,
-           idempotency_key: str | None = None) -> tuple[Job, bool]:
+           idempotency_key: str | None = None, *, schedule_id: str | None = None,
+           scheduled_for: float | None = None) -> tuple[Job, bool]:
     """Validate, record and enqueue a job; returns (job, created). Audited as ``job.submit``
     on ``job:<id>`` (``workflow:<name>`` when no job came of it). Backpressure is checked
-    before the params: validating an ingest job already stages its documents."""
+    before the params: validating an ingest job already stages its documents. A schedule's
+    job carries its ``schedule_id`` (and the tick it is for, ``scheduled_for``)."""
+    detail = {"workflow": workflow_name, **({"schedule_id": schedule_id} if schedule_id
+                                            else {})}
     with audit.audited("job.submit", principal, f"workflow:{workflow_name}",
-                       workflow=workflow_name) as entry:
-        job, created = _submit(principal, workflow_name, params, idempotency_key)
+                       **detail) as entry:
+        job, created = _submit(principal, workflow_name, params, idempotency_key,
+                               {"schedule_id": schedule_id, "scheduled_for": scheduled_for})
         entry.target, entry.detail["created"] = f"job:{job.id}", created
         return job, created
 
 
 def _submit(principal: Principal, workflow_name: str, params: Any,
-            idempotency_key: str | None) -> tuple[Job, bool]:
+            idempotency_key: str | None, origin: dict[str, Any]) -> tuple[Job, bool]:
     require_write(principal)
     workflow = find_workflow(workflow_name)
     backpressure.admit(queue_depths(), workflow.queue)
@@ -98,7 +122,7 @@ def _submit(principal: Principal, workflow_name: str, params: Any,
     job, created = store.create(
         job_id=job_id, workflow=workflow.name, tenant=principal.tenant, owner=principal.key_id,
         params=validated, steps_total=plan.steps_total, tasks=plan.tasks,
-        idempotency_key=idempotency_key, request_id=request_id_var.get())
+        idempotency_key=idempotency_key, request_id=request_id_var.get(), **origin)
     if not created:
         return job, False
     try:
@@ -146,6 +170,23 @@ def get(principal: Principal, job_id: str, with_params: bool = False) -> Job:
                            with_params=with_params)
 
 
+def wait(principal: Principal, job_id: str, timeout: float) -> Job:
+    """The job once it has ended, or as it is when ``timeout`` seconds have passed. Follows
+    the job's event stream (blocking reads that return when an event comes), not polling."""
+    job = get(principal, job_id)
+    deadline = time.monotonic() + timeout
+    after = "0-0"
+    while not job.finished and (left := deadline - time.monotonic()) > 0:
+        found = events.job_events(job_id, after, block_ms=max(1, int(left * 1000)))
+        if found:
+            after = found[-1][0]
+            if events.is_final(found[-1][1]):
+                break
+        elif job_store().state(job_id) in (None, *FINAL_STATES):
+            break
+    return get(principal, job_id)
+
+
 def steps(principal: Principal, job_id: str) -> dict:
     get(principal, job_id)
     return job_store().steps(job_id)
@@ -189,6 +230,6 @@ def delete(principal: Principal, job_id: str) -> None:
     log.info("job deleted", extra={"job": job_id})
 
 
-__all__ = ["submit", "get", "result", "list_jobs", "cancel", "delete", "retry", "redispatch",
-           "Forbidden", "JobNotFound", "InvalidTransition", "steps", "find_workflow",
-           "load_params", "body_errors"]
+__all__ = ["submit", "get", "wait", "result", "list_jobs", "cancel", "delete", "retry",
+           "redispatch", "Forbidden", "JobNotFound", "InvalidTransition", "steps", "find_workflow",
+           "load_params", "body_errors", "check_params", "require_write"]

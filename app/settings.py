@@ -116,6 +116,16 @@ class Settings:
     cors_origins: str = setting(
         "", "Origins (scheme://host[:port], comma-separated) whose browser pages may call the "
         "API; empty sends no CORS headers and refuses every preflight")
+    # --- live events ---------------------------------------------------------------------
+    events_retention: int = setting(
+        100_000, "Events kept (about) in each tenant's event stream, which the tenant-wide "
+        "event stream resumes from; each job's own stream keeps its last 1000", int)
+    events_heartbeat: float = setting(
+        15.0, "Seconds between the comments an idle event stream sends, so that proxies do "
+        "not close it", float)
+    events_max_streams: int = setting(
+        500, "Event streams one REST API process serves at once (each holds a thread beside "
+        "the DIA3_API_THREADS of ordinary requests); one more is answered 503", int)
     # --- API protection ----------------------------------------------------------------------
     rate_limit_admin: str = setting(
         "1200/minute", "Requests per admin API key across all API replicas, in the limits "
@@ -187,8 +197,8 @@ class Settings:
         9808, "Port where a worker serves Prometheus metrics of all its processes; 0 disables. "
         "When it is taken, `dia3 up` gives its worker a free port and prints it", int)
     worker_metrics_host: str = setting(
-        "127.0.0.1", "Address a worker's metrics server binds to (the Compose stack and the "
-        "chart set 0.0.0.0 so Prometheus can scrape it)")
+        "127.0.0.1", "Address a worker's (and the beat's) metrics server binds to (the Compose "
+        "stack and the chart set 0.0.0.0 so Prometheus can scrape it)")
     # --- workers and reliability -------------------------------------------------------------
     worker_concurrency: int = setting(2, "Default prefork processes per worker", int)
     task_soft_time_limit: int = setting(
@@ -230,6 +240,24 @@ class Settings:
     anomaly_series_per_step: int = setting(
         20, "Series one step of an anomaly job examines (about 0.1 s per 10,000 values in "
         "streaming mode)", int)
+    # --- schedules and the beat ---------------------------------------------------------------
+    schedule_min_interval: int = setting(
+        60, "Shortest time between two runs a schedule may ask for (seconds): its "
+        "interval_seconds, or two consecutive fire times of its cron expression", int)
+    schedule_misfire_grace: float = setting(
+        60.0, "A tick the beat reaches later than this after its due time (seconds: the beat "
+        "was down) is missed: catchup none skips it, catchup one makes one run for all the "
+        "ticks missed in a row", float)
+    schedule_lock_seconds: float = setting(
+        30.0, "Lifetime of the beat's Redis lock (renewed on every pass): a second beat waits "
+        "until the holder has been gone this long. 0 runs without the lock, every beat making "
+        "ticks (each still gets one job, by its idempotency key)", float)
+    beat_max_interval: float = setting(
+        1.0, "Longest sleep of the beat between two passes over the due schedules (seconds); "
+        "a new or changed schedule is seen within it", float)
+    beat_metrics_port: int = setting(
+        9810, "Port where the beat serves its Prometheus metrics (runs, skipped ticks, lag); "
+        "0 disables", int)
     # --- knowledge base ---------------------------------------------------------------------
     chroma_url: str = setting(
         "", "Chroma server (http[s]://host:port); empty runs an embedded Chroma server on "
@@ -291,8 +319,9 @@ class Settings:
     openai_structured_output: str = setting(
         "auto", "How the OpenAI backend asks for JSON: json_schema (OpenAI's response_format), "
         "json_object (a json_object response_format carrying the schema, as llama.cpp, LM "
-        "Studio and others take it), or auto (json_schema, switching to json_object for the "
-        "process when the server refuses it with a 4xx/5xx)", parse_structured_output)
+        "Studio and others take it), or auto (json_schema, switching to json_object when the "
+        "server refuses it with a 4xx/5xx; what is found is shared by all workers through "
+        "Redis, per server)", parse_structured_output)
     llm_context_tokens: int = setting(
         0, "Context window (tokens) of the OpenAI-compatible model; 0 reads it from the server "
         "(llama.cpp's /props, vLLM's and LM Studio's model list); a server that publishes none "

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Container health check of a DIA3 image: finds the role from the container's command
-(``dia3 api``, ``dia3 worker …``, ``dia3 flower``, ``dia3 ui``, ``dia3 landing``, ``dia3 mcp``,
-``dia3 chroma``) and asks that component's own health endpoint on loopback; the scheduled
-backup (``dia3 backup --into DIR --every SECONDS``) serves nothing, so it is healthy while
-its newest backup is younger than one interval and an hour. Exit 0 healthy, 1 not."""
+(``dia3 api``, ``dia3 worker …``, ``dia3 beat``, ``dia3 flower``, ``dia3 ui``, ``dia3 landing``,
+``dia3 mcp``, ``dia3 chroma``, ``dia3 llm-server``) and asks that component's own health
+endpoint on loopback; the scheduled backup (``dia3 backup --into DIR --every SECONDS``) serves
+nothing, so it is healthy while its newest backup is younger than one interval and an hour.
+Exit 0 healthy, 1 not."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ import urllib.request
 CHECKS = {
     "api": ("DIA3_API_PORT", 8003, "/healthz", (200,)),
     "worker": ("DIA3_WORKER_METRICS_PORT", 9808, "/metrics", (200,)),
+    "beat": ("DIA3_BEAT_METRICS_PORT", 9810, "/metrics", (200,)),
     "flower": ("DIA3_FLOWER_PORT", 5555, "/healthcheck", (200,)),
     "ui": ("DIA3_UI_PORT", 8501, "/_stcore/health", (200,)),
     "landing": ("DIA3_LANDING_PORT", 8502, "/healthz", (200,)),
     "mcp": ("DIA3_MCP_PORT", 8000, "/mcp", (401,)),  # alive and asking for a key
     "chroma": ("DIA3_CHROMA_PORT", 8010, "/api/v2/heartbeat", (200,)),  # needs no token
+    # answers (without a token) once its model is loaded
+    "llm-server": ("DIA3_LLM_SERVER_PORT", 8020, "/props", (200,)),
 }
 
 

@@ -241,6 +241,9 @@ class ApiClient:
     def delete(self, path, **kw):
         return self.client.delete(path, headers=self._headers(kw.pop("headers", None)), **kw)
 
+    def patch(self, path, **kw):
+        return self.client.patch(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
     def submit(self, workflow, params, **extra):
         return self.post("/api/v1/jobs", json={"workflow": workflow, "params": params, **extra})
 

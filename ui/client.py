@@ -26,9 +26,10 @@ def items_of(body: Any, *names: str) -> list:
 
 class SurfaceClient(DIA3Client):
     def readyz(self) -> tuple[bool, dict]:
-        """(ready, body) of ``/readyz``; a 503 is an answer here, not an error."""
+        """(ready, body) of ``/readyz``; a 503 is an answer here, not an error (and not
+        tried again)."""
         try:
-            return True, self.request("GET", "/readyz")
+            return True, self.request("GET", "/readyz", retries=0)
         except APIError as exc:
             if exc.status == 503:
                 return False, exc.body

@@ -11,6 +11,7 @@ from app.api import (
     cors,
     docs_assets,
     errors,
+    events,
     health,
     jobs,
     json_body,
@@ -19,6 +20,7 @@ from app.api import (
     links,
     middleware,
     ratelimit,
+    schedules,
     tenants,
     workflows,
 )
@@ -75,7 +77,8 @@ def create_app() -> Flask:
     api.spec.options["security"] = [{"ApiKeyHeader": []}, {"Bearer": []}]
     for workflow in all_workflows():  # the params of each, as a named schema of the spec
         api.spec.components.schema(resolver(workflow.schema), schema=workflow.schema)
-    for blp in (jobs.blp, workflows.blp, keys.blp, knowledge.blp, audit.blp, tenants.blp):
+    for blp in (jobs.blp, events.blp, workflows.blp, schedules.blp, keys.blp, knowledge.blp,
+                audit.blp, tenants.blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs_assets.bp)

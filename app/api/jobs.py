@@ -33,13 +33,14 @@ class Jobs(MethodView):
     @errors(blp, 422)
     @to_job(200, at="$response.body#/items/0/id")
     def get(self, query):
-        """List the tenant's jobs, newest first (cursor pagination), or those whose id starts
-        with ``id_prefix``"""
+        """List the tenant's jobs, newest first (cursor pagination), those whose id starts
+        with ``id_prefix``, or those of one schedule (``schedule_id``)"""
         limit = min(query["limit"], get_settings().page_size_max)  # the default may be over it
         page = service.list_jobs(principal(), state=query["state"], workflow=query["workflow"],
                                  limit=limit, cursor=query["cursor"],
                                  all_tenants=query["all_tenants"],
-                                 id_prefix=query["id_prefix"])
+                                 id_prefix=query["id_prefix"],
+                                 schedule_id=query["schedule_id"])
         return {"items": [job.to_dict() for job in page.items], "next_cursor": page.next_cursor}
 
     @blp.arguments(JobSubmitSchema, examples=submission_examples())

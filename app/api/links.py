@@ -16,12 +16,14 @@ from typing import Any
 from apispec import BasePlugin
 from flask_smorest import Blueprint
 
-JOB_OPERATIONS = ("getJobById", "getJobResult", "postJobCancel", "postJobRetry",
-                  "deleteJobById")
+JOB_OPERATIONS = ("getJobById", "getJobEvents", "getJobResult", "postJobCancel",
+                  "postJobRetry", "deleteJobById")
 COLLECTION_OPERATIONS = ("getCollectionByName", "getDocuments", "postDocuments", "postSearch",
                          "deleteCollectionByName")
 DOCUMENT_OPERATIONS = ("getDocumentById", "deleteDocumentById")
 KEY_OPERATIONS = ("postKeyRotation", "deleteKeyById")
+SCHEDULE_OPERATIONS = ("getScheduleById", "patchScheduleById", "postScheduleRun",
+                       "deleteScheduleById")
 # A created key names its tenant: what an admin can do with the tenant as a whole.
 TENANT_OPERATIONS = ("getTenantExport", "postTenantErasureRequest", "deleteTenant")
 
@@ -62,6 +64,11 @@ def to_document(*statuses: int, at: str = "$response.body#/document_id") -> Call
     """``at`` (in the response) is the id of a document of the collection in the path."""
     return links(statuses, DOCUMENT_OPERATIONS,
                  {"name": "$request.path.name", "document_id": at})
+
+
+def to_schedule(*statuses: int, at: str = "$response.body#/id") -> Callable:
+    """``at`` (in the response; by default its ``id``) is a schedule's id."""
+    return links(statuses, SCHEDULE_OPERATIONS, {"schedule_id": at})
 
 
 def to_key(*statuses: int) -> Callable:

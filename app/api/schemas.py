@@ -55,25 +55,38 @@ def cursor_field(decode: Callable[[str], object]) -> fields.String:
                          metadata={"description": "next_cursor of the previous page"})
 
 
-class JobSubmitSchema(Schema):
-    workflow = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                             metadata={"description": "Name of a workflow from /workflows"})
-    params = fields.Dict(required=True, metadata={
+def workflow_field(**kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=100), **kwargs,
+                         metadata={"description": "Name of a workflow from /workflows"})
+
+
+def params_field(**kwargs: Any) -> fields.Dict:
+    return fields.Dict(**kwargs, metadata={
         "description": "Parameters, validated against the workflow's params schema: "
                        "params_schema in GET /workflows, <Workflow>Params in this spec's "
                        "components (e.g. MonteCarloParams)"})
+
+
+class WithParamsSchema(Schema):
+    """A body with ``workflow`` and ``params``: when another field is wrong, its workflow and
+    params are checked too, so that one answer lists every error (a valid body's are checked
+    when it is used)."""
+
+    workflow = workflow_field(required=True)
+    params = params_field(required=True)
+
+    def handle_error(self, error: ValidationError, data: Any, **kwargs: Any) -> None:
+        extra = body_errors(data)
+        if extra:
+            raise ValidationError(merge_errors(error.messages, extra)) from None
+
+
+class JobSubmitSchema(WithParamsSchema):
     idempotency_key = fields.String(
         load_default=None, validate=[validate.Length(min=1, max=200),
                                      validate.Regexp(r"^[\x21-\x7e]+$",
                                                      error="Printable ASCII without spaces.")],
         metadata={"description": "Resubmitting with the same key returns the same job"})
-
-    def handle_error(self, error: ValidationError, data: Any, **kwargs: Any) -> None:
-        """A body with a wrong field gets its workflow and params checked too, so that one
-        answer lists every error (a valid body's are checked when it is submitted)."""
-        extra = body_errors(data)
-        if extra:
-            raise ValidationError(merge_errors(error.messages, extra)) from None
 
 
 class ErrorInfoSchema(Schema):
@@ -109,6 +122,10 @@ class JobSchema(Schema):
     tasks = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
         "description": "Celery task id of each step (look them up in Flower)"})
     usage = fields.Dict(allow_none=True)
+    schedule_id = fields.String(allow_none=True, metadata={
+        "description": "The schedule that made the job (null: submitted directly)"})
+    scheduled_for = EpochDateTime(allow_none=True, metadata={
+        "description": "The schedule's tick the job was made for (null: run on request)"})
 
 
 class JobDetailSchema(JobSchema):
@@ -133,6 +150,10 @@ class JobListQuerySchema(Schema):
             r"^[0-9a-f]{1,32}$", error="1 to 32 lowercase hexadecimal characters."),
         metadata={"description": "Only jobs whose id starts with this (how a short id is "
                                  "resolved); these are listed in id order, not newest first"})
+    schedule_id = fields.String(
+        load_default=None, validate=validate.Regexp(
+            r"^[0-9a-f]{32}$", error="A schedule id: 32 lowercase hexadecimal characters."),
+        metadata={"description": "Only the jobs this schedule made"})
 
 
 class ResultSchema(Schema):
@@ -232,6 +253,7 @@ class AuditPageSchema(Schema):
 
 class TenantCountsSchema(Schema):
     jobs = fields.Integer()
+    schedules = fields.Integer()
     keys = fields.Integer()
     collections = fields.Integer(metadata={"description": "Knowledge-base collections"})
 
@@ -254,6 +276,7 @@ class TenantErasureReportSchema(Schema):
     tenant = fields.String(metadata={"description": "The erased tenant's pseudonym, as the "
                                                     "audit log names it from now on"})
     jobs = fields.Integer()
+    schedules = fields.Integer()
     keys = fields.Integer()
     collections = fields.Integer(allow_none=True)
     llm_cache_entries = fields.Integer()

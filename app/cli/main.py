@@ -14,6 +14,7 @@ from app.cli import (
     knowledge,
     llm_server,
     operations,
+    schedules,
     stack,
     surfaces,
     tenants,
@@ -29,8 +30,8 @@ def cli() -> None:
     prepare_process(get_settings().data_path)
 
 
-for _group in (stack, jobs, keys, knowledge, surfaces, chroma, llm_server, operations, tenants,
-               config, doctor):
+for _group in (stack, jobs, schedules, keys, knowledge, surfaces, chroma, llm_server, operations,
+               tenants, config, doctor):
     for _command in _group.COMMANDS:
         cli.add_command(_command)
 for _command in operations.JOBS_COMMANDS:  # `dia3 jobs purge` works on Redis directly

@@ -96,8 +96,8 @@ def api_call(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
 # ---- jobs ----------------------------------------------------------------------------------
 def wait_with_progress(client: DIA3Client, job: dict, timeout: float = 3600,
                        on: Console = console) -> dict:
-    """Poll ``job`` until it ends, drawing its steps as a progress bar on ``on``; the final
-    job."""
+    """Follow ``job``'s events until it ends, drawing its steps as a progress bar on ``on``;
+    the final job."""
     with Progress(TextColumn("{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
                   console=on, transient=False) as progress:

@@ -49,7 +49,8 @@ def api(host: str | None, port: int | None, without_chroma: bool) -> None:
     settings = get_settings()
     GunicornServer(host or settings.api_host, port or settings.api_port,
                    settings.api_workers, settings.api_threads,
-                   tls_options(settings.api_tls_cert_file, settings.api_tls_key_file)).run()
+                   tls_options(settings.api_tls_cert_file, settings.api_tls_key_file),
+                   streams=settings.events_max_streams).run()
 
 
 @click.command()
@@ -76,6 +77,21 @@ def worker(queues: str, concurrency: int | None, name: str | None, pool: str,
     os.execv(sys.executable, argv)
 
 
+@click.command()
+def beat() -> None:
+    """Run the beat: it makes the jobs of the schedules as they fall due. Run one per
+    deployment (a second waits on the first's Redis lock; a tick still makes one job)."""
+    runtime.setup_logging()
+    runtime.ensure_redis()
+    runtime.prepare_metrics("beat")
+    from app import metrics
+    from app.schedules.beat import run
+    settings = get_settings()
+    metrics.serve(settings.beat_metrics_port, settings.worker_metrics_host,
+                  "DIA3_BEAT_METRICS_PORT")
+    run()
+
+
 @dataclass(frozen=True)
 class Stack:
     """What ``start_stack`` started: the API's URL, the local key, and where the worker serves
@@ -85,11 +101,13 @@ class Stack:
     key: str
     metrics_port: int
     metrics_note: str | None = None
+    #: where the beat serves its metrics (0: nowhere)
+    beat_metrics_port: int = 0
 
 
 def worker_metrics_port(configured: int) -> tuple[int, str | None]:
-    """The configured worker metrics port, or a free one (and why) when it is taken, so that
-    a second DIA3 on the machine still serves its worker's metrics somewhere known."""
+    """The configured worker (or beat) metrics port, or a free one (and why) when it is
+    taken, so that a second DIA3 on the machine still serves its metrics somewhere known."""
     if configured and not port_free(METRICS_HOST, configured):
         return free_port(METRICS_HOST), f"{configured} was in use"
     return configured, None
@@ -117,13 +135,16 @@ def start_stack(supervisor: Supervisor, port: int | None = None, quiet: bool = F
     key = runtime.ensure_local_key()
     settings = get_settings()
     metrics_port, metrics_note = worker_metrics_port(settings.worker_metrics_port)
+    beat_port = worker_metrics_port(settings.beat_metrics_port)[0]
     env = {"DIA3_REDIS_URL": settings.redis_url, "DIA3_API_PORT": str(port),
-           "DIA3_WORKER_METRICS_PORT": str(metrics_port)}
+           "DIA3_WORKER_METRICS_PORT": str(metrics_port),
+           "DIA3_BEAT_METRICS_PORT": str(beat_port)}
     supervisor.start("worker", ["worker", *extra] + (["-c", str(concurrency)] if concurrency
                                                      else []), env=env, quiet=quiet)
+    supervisor.start("beat", ["beat"], env=env, quiet=quiet)
     supervisor.start("api", ["api", "--port", str(port), *extra], env=env, quiet=quiet)
     url = f"http://{settings.api_host}:{port}"
-    client = DIA3Client(url, key, timeout=5)
+    client = DIA3Client(url, key, timeout=5, retries=0)  # this loop tries again itself
     deadline = time.monotonic() + 90
     while True:
         problem = supervisor.failed()
@@ -136,7 +157,7 @@ def start_stack(supervisor: Supervisor, port: int | None = None, quiet: bool = F
             if time.monotonic() > deadline:
                 raise click.ClickException("DIA3 did not become ready within 90 s")
             time.sleep(0.3)  # waiting for child processes to come up
-    return Stack(url, key, metrics_port, metrics_note)
+    return Stack(url, key, metrics_port, metrics_note, beat_port)
 
 
 def _say(message: str) -> None:
@@ -183,6 +204,8 @@ def up(port: int | None) -> None:
         links = surfaces.start_surfaces(supervisor, {"DIA3_REDIS_URL": settings.redis_url,
                                                      "DIA3_API_PORT": url.rsplit(":", 1)[1]})
         links["worker"] = _metrics_link(stack)
+        links["beat"] = (f"http://127.0.0.1:{stack.beat_metrics_port}/metrics (schedules)"
+                         if stack.beat_metrics_port else "metrics off (DIA3_BEAT_METRICS_PORT=0)")
         flower_user, flower_password = surfaces.flower_credentials(settings)
         shown = "".join(f"  {name:<11}{link}\n" for name, link in links.items())
         key_shown, password_shown = secrets_shown(key, flower_password, settings)
@@ -257,4 +280,4 @@ def demo() -> None:
         console.print("stopped DIA3.")
 
 
-COMMANDS = (api, worker, up, demo)
+COMMANDS = (api, worker, beat, up, demo)

@@ -57,8 +57,8 @@ def tenants_export(tenant: str, path: Path, without_knowledge: bool) -> None:
 @click.option("--without-knowledge", is_flag=True,
               help="Leave the knowledge base alone (its collections of TENANT stay)")
 def tenants_erase(tenant: str, yes: bool, without_knowledge: bool) -> None:
-    """Erase TENANT everywhere: jobs, results, files, uploads, collections, keys, caches;
-    its audit entries are pseudonymised and Redis' and Chroma's files rewritten.
+    """Erase TENANT everywhere: schedules, jobs, results, files, uploads, collections, keys,
+    caches; its audit entries are pseudonymised and Redis' and Chroma's files rewritten.
     Irreversible."""
     chroma = _chroma(not without_knowledge)
     from app.audit import OPERATOR

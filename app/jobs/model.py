@@ -15,7 +15,8 @@ FINAL_STATES = (SUCCEEDED, FAILED, CANCELLED)
 # Job hash fields holding JSON rather than plain strings.
 JSON_FIELDS = ("error", "result_ref", "tasks", "usage")
 INT_FIELDS = ("steps_total", "steps_done", "attempts")
-FLOAT_FIELDS = ("created_at", "updated_at", "started_at", "finished_at", "heartbeat_at")
+FLOAT_FIELDS = ("created_at", "updated_at", "started_at", "finished_at", "heartbeat_at",
+                "scheduled_for")
 
 
 @dataclass
@@ -42,6 +43,9 @@ class Job:
     request_id: str | None = None
     tasks: dict[str, str] = field(default_factory=dict)
     usage: dict[str, Any] | None = None
+    #: the schedule that made the job, and the tick it was made for (None: run on request)
+    schedule_id: str | None = None
+    scheduled_for: float | None = None
     params: dict[str, Any] | None = None
 
     @classmethod

@@ -3,13 +3,55 @@
 Every state change goes through :data:`TRANSITION`, so the listing indexes (per tenant, state
 and workflow, plus ``*`` for all tenants) can never disagree with the job's state. Keys are
 named by the layout in :mod:`app.redis_keys` (every script's first argument is its prefix).
+
+Every change of a job's state or progress also appends one event to the job's stream and to
+its tenant's (:func:`emit`, see :mod:`app.jobs.events`) in the same script, so an event
+exists exactly when the change happened. The tenant stream's bound comes from
+:func:`configured`.
 """
 
 from app import redis_keys
 
+
+def configured(script: str, events_retention: int) -> str:
+    """``script`` with the tenant event streams trimmed to about ``events_retention``."""
+    return f"local EVENTS_RETENTION = {int(events_retention)}\n" + script
+
+
 # Shared Lua helpers: the key layout (see app.redis_keys), moving a job between state
-# indexes and the allowed-state check.
+# indexes, the allowed-state check and the events.
 _HELPERS = redis_keys.LUA + """
+-- Appends one event of the job (its new state; ``step`` and its record ``rec`` for a step's
+-- change) to the job's stream and its tenant's. What changed only: never params, results or
+-- messages (of an error, its type).
+local EVENT_OPTIONAL = {'step', 'progress', 'schedule_id', 'parent_id', 'error_type'}
+local function emit(p, id, jk, kind, step, rec)
+  local job = redis.call('HMGET', jk, 'tenant', 'workflow', 'state', 'steps_done',
+    'steps_total', 'schedule_id', 'parent_id', 'error')
+  local t = redis.call('TIME')
+  local fields = {'type', 'job.' .. kind, 'job_id', id, 'workflow', job[2], 'state', job[3],
+    'at', t[1] .. '.' .. string.format('%06d', tonumber(t[2])), 'steps_done', job[4] or '0',
+    'steps_total', job[5] or '0'}
+  local optional = {step = step, schedule_id = job[6], parent_id = job[7]}
+  if rec then
+    local shown = {}
+    for name, value in pairs(rec) do
+      if name ~= 'task_id' and name ~= 'worker' then shown[name] = value end
+    end
+    optional.progress = cjson.encode(shown)
+  end
+  if job[3] == 'failed' and job[8] then optional.error_type = cjson.decode(job[8]).type end
+  for _, name in ipairs(EVENT_OPTIONAL) do
+    local value = optional[name]
+    if value and value ~= '' and value ~= cjson.null then
+      fields[#fields + 1] = name
+      fields[#fields + 1] = tostring(value)
+    end
+  end
+  redis.call('XADD', job_key(p, id, 'events'), 'MAXLEN', '~', 1000, '*', unpack(fields))
+  redis.call('XADD', tenant_events_key(p, job[1]), 'MAXLEN', '~', EVENTS_RETENTION, '*',
+    unpack(fields))
+end
 local function move_state(p, id, jk, from, to)
   local job = redis.call('HMGET', jk, 'tenant', 'workflow', 'created_at')
   local tenant, wf, score = job[1], job[2], job[3]
@@ -82,7 +124,10 @@ for _, key in ipairs(index_keys(p, tenant, 'queued', wf)) do
   redis.call('ZADD', key, score, id)
 end
 for _, key in ipairs(id_index_keys(p, tenant)) do redis.call('ZADD', key, 0, id) end
+local sid = redis.call('HGET', jk, 'schedule_id')
+if sid then redis.call('ZADD', schedule_jobs_key(p, sid), score, id) end
 redis.call('ZADD', active_key(p), score, id)
+emit(p, id, jk, 'queued')
 return {1, id}
 """
 
@@ -105,6 +150,7 @@ if FINAL[to] then
     redis.call('HSET', jk, 'finished_at', now)
   end
 end
+if cur ~= to then emit(p, id, jk, to) end
 return {'ok', cur}
 """
 
@@ -136,6 +182,7 @@ if st == 'queued' then
 end
 redis.call('HSET', jk, 'current_step', step, 'heartbeat_at', now, 'updated_at', now)
 redis.call('ZADD', active_key(p), now, id)
+emit(p, id, jk, st == 'queued' and 'running' or 'progress', step, rec)
 return {'run', rec.starts, ''}
 """
 
@@ -161,6 +208,7 @@ if output ~= '' then redis.call('HSET', job_key(p, id, where), step, output) end
 redis.call('HINCRBY', jk, 'steps_done', 1)
 redis.call('HSET', jk, 'heartbeat_at', now, 'updated_at', now)
 if st == 'queued' or st == 'running' then redis.call('ZADD', active_key(p), now, id) end
+emit(p, id, jk, 'progress', step, rec)
 return 1
 """
 
@@ -176,6 +224,7 @@ local rec = cjson.decode(raw)
 if rec.state ~= 'running' then return 0 end
 for field, value in pairs(cjson.decode(fields)) do rec[field] = value end
 redis.call('HSET', sk, step, cjson.encode(rec))
+emit(p, id, job_key(p, id), 'progress', step, rec)
 return 1
 """
 
@@ -208,6 +257,7 @@ redis.call('HSET', jk, 'state', 'succeeded', 'updated_at', now, 'finished_at', n
   'result_ref', ref)
 redis.call('ZREM', active_key(p), id)
 redis.call('DEL', job_key(p, id, 'out'), job_key(p, id, 'memo'))
+emit(p, id, jk, 'succeeded', step, rec)
 return {1, job[2], job[3], st}
 """
 
@@ -241,7 +291,7 @@ DELETE = _HELPERS + """
 local p, id, states, before = ARGV[1], ARGV[2], ARGV[3] or '', ARGV[4] or ''
 local jk = job_key(p, id)
 local job = redis.call('HMGET', jk, 'tenant', 'workflow', 'state', 'idempotency_key',
-  'result_ref', 'finished_at')
+  'result_ref', 'finished_at', 'schedule_id')
 if not job[1] then return {0, ''} end
 if states ~= '' and not string.find(',' .. states .. ',', ',' .. job[3] .. ',', 1, true) then
   return {0, ''}
@@ -249,6 +299,7 @@ end
 if before ~= '' and not (job[6] and tonumber(job[6]) < tonumber(before)) then return {0, ''} end
 for _, key in ipairs(index_keys(p, job[1], job[3], job[2])) do redis.call('ZREM', key, id) end
 for _, key in ipairs(id_index_keys(p, job[1])) do redis.call('ZREM', key, id) end
+if job[7] then redis.call('ZREM', schedule_jobs_key(p, job[7]), id) end
 redis.call('ZREM', active_key(p), id)
 if job[4] and job[4] ~= '' then
   local ik = idem_key(p, job[1], job[4])
@@ -291,6 +342,7 @@ end
 local attempts = redis.call('HINCRBY', jk, 'attempts', 1)
 redis.call('HSET', jk, 'state', to, 'tasks', tasks, 'updated_at', now, 'heartbeat_at', now)
 redis.call('ZADD', active_key(p), now, id)
+emit(p, id, jk, 'retried')
 return {'ok', attempts}
 """
 
@@ -300,10 +352,11 @@ return {'ok', attempts}
 RESTORE = _HELPERS + """
 local p, id, doc = ARGV[1], ARGV[2], cjson.decode(ARGV[3])
 local jk = job_key(p, id)
-local old = redis.call('HMGET', jk, 'tenant', 'workflow', 'state')
+local old = redis.call('HMGET', jk, 'tenant', 'workflow', 'state', 'schedule_id')
 if old[1] then
   for _, key in ipairs(index_keys(p, old[1], old[3], old[2])) do redis.call('ZREM', key, id) end
   for _, key in ipairs(id_index_keys(p, old[1])) do redis.call('ZREM', key, id) end
+  if old[4] then redis.call('ZREM', schedule_jobs_key(p, old[4]), id) end
 end
 redis.call('ZREM', active_key(p), id)
 redis.call('DEL', unpack(owned_keys(p, id)))
@@ -322,6 +375,7 @@ for _, key in ipairs(index_keys(p, h.tenant, h.state, h.workflow)) do
   redis.call('ZADD', key, h.created_at, id)
 end
 for _, key in ipairs(id_index_keys(p, h.tenant)) do redis.call('ZADD', key, 0, id) end
+if h.schedule_id then redis.call('ZADD', schedule_jobs_key(p, h.schedule_id), h.created_at, id) end
 if h.state == 'queued' or h.state == 'running' then
   redis.call('ZADD', active_key(p), h.heartbeat_at or h.created_at, id)
 end

@@ -58,7 +58,7 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-def _encode_cursor(score: float, job_id: str) -> str:
+def encode_cursor(score: float, job_id: str) -> str:
     return base64.urlsafe_b64encode(f"{score!r}|{job_id}".encode()).decode().rstrip("=")
 
 
@@ -89,41 +89,48 @@ def _flat(fields: dict[str, Any]) -> list[str]:
 class JobStore:
     def __init__(self, client: redis.Redis, results: ResultStore,
                  delete_hook: Callable[[str], DeleteHook | None] = lambda workflow: None,
-                 envelope: Envelope | None = None):
+                 envelope: Envelope | None = None, events_retention: int = 100_000):
         """``delete_hook`` gives a workflow's clean-up by workflow name (asked only when one
         of its jobs is deleted; the store knows no workflow itself). ``envelope`` seals
         params and step outputs at rest (the results' own store seals results); the scripts
-        only ever move them as opaque strings."""
+        only ever move them as opaque strings. Each tenant's event stream keeps about
+        ``events_retention`` events."""
         self.r = client
         self.results = results
         self.envelope = envelope or Envelope(client, None)
         self._delete_hook = delete_hook
-        self._submit = client.register_script(scripts.SUBMIT)
-        self._transition = client.register_script(scripts.TRANSITION)
-        self._step_start = client.register_script(scripts.STEP_START)
-        self._step_done = client.register_script(scripts.STEP_DONE)
-        self._step_progress = client.register_script(scripts.STEP_PROGRESS)
-        self._finish = client.register_script(scripts.FINISH)
-        self._heartbeat = client.register_script(scripts.HEARTBEAT)
-        self._count_resume = client.register_script(scripts.COUNT_RESUME)
-        self._delete = client.register_script(scripts.DELETE)
-        self._redo = client.register_script(scripts.REDO)
-        self._restore = client.register_script(scripts.RESTORE)
-        self._index_ids = client.register_script(scripts.INDEX_IDS)
+
+        def register(script: str):
+            return client.register_script(scripts.configured(script, events_retention))
+        self._submit = register(scripts.SUBMIT)
+        self._transition = register(scripts.TRANSITION)
+        self._step_start = register(scripts.STEP_START)
+        self._step_done = register(scripts.STEP_DONE)
+        self._step_progress = register(scripts.STEP_PROGRESS)
+        self._finish = register(scripts.FINISH)
+        self._heartbeat = register(scripts.HEARTBEAT)
+        self._count_resume = register(scripts.COUNT_RESUME)
+        self._delete = register(scripts.DELETE)
+        self._redo = register(scripts.REDO)
+        self._restore = register(scripts.RESTORE)
+        self._index_ids = register(scripts.INDEX_IDS)
 
     # ---- creation and reading --------------------------------------------------------------
     def create(self, *, job_id: str, workflow: str, tenant: str, owner: str,
                params: dict[str, Any], steps_total: int, tasks: dict[str, str],
-               idempotency_key: str | None = None, request_id: str | None = None
+               idempotency_key: str | None = None, request_id: str | None = None,
+               schedule_id: str | None = None, scheduled_for: float | None = None
                ) -> tuple[Job, bool]:
-        """Create a queued job; with a known idempotency key return (existing job, False)."""
+        """Create a queued job; with a known idempotency key return (existing job, False).
+        A job of a schedule is listed under it too (``list(schedule_id=)``)."""
         now = time.time()
         fields = {
             "id": job_id, "workflow": workflow, "tenant": tenant, "owner": owner,
             "state": QUEUED, "created_at": repr(now), "updated_at": repr(now),
             "heartbeat_at": repr(now), "steps_total": steps_total, "steps_done": 0,
             "attempts": 1, "idempotency_key": idempotency_key, "request_id": request_id,
-            "tasks": tasks,
+            "tasks": tasks, "schedule_id": schedule_id,
+            "scheduled_for": None if scheduled_for is None else repr(scheduled_for),
         }
         created, existing_id = self._submit(args=[
             keys.PREFIX, job_id, tenant, workflow, repr(now), idempotency_key or "",
@@ -154,11 +161,15 @@ class JobStore:
 
     def list(self, tenant: str | None, *, state: str | None = None,
              workflow: str | None = None, limit: int = 50, cursor: str | None = None,
-             id_prefix: str | None = None) -> Page:
+             id_prefix: str | None = None, schedule_id: str | None = None) -> Page:
         """Newest first; ``tenant=None`` lists every tenant (admin). With ``id_prefix``, only
-        the jobs whose id starts with it, in id order (see :meth:`_list_by_id`)."""
+        the jobs whose id starts with it, in id order (see :meth:`_list_by_id`); with
+        ``schedule_id``, the jobs of that schedule (its own index, see
+        :meth:`_list_scheduled`)."""
         if id_prefix:
             return self._list_by_id(tenant, id_prefix, state, workflow, limit, cursor)
+        if schedule_id:
+            return self._list_scheduled(tenant, schedule_id, state, workflow, limit, cursor)
         key = keys.index(tenant, state, workflow)
         max_score, after_id = ("+inf", None)
         if cursor:
@@ -184,7 +195,7 @@ class JobStore:
         next_cursor = None
         if len(ids) > limit and jobs:
             tail = jobs[-1]
-            next_cursor = _encode_cursor(
+            next_cursor = encode_cursor(
                 self.r.zscore(key, tail.id) or last_score or tail.created_at, tail.id)
         return Page(items=jobs, next_cursor=next_cursor)
 
@@ -205,8 +216,37 @@ class JobStore:
             found += [job for job in self._load_many(ids)
                       if state in (None, job.state) and workflow in (None, job.workflow)]
         jobs = found[:limit]
-        next_cursor = _encode_cursor(0.0, jobs[-1].id) if len(found) > limit else None
+        next_cursor = encode_cursor(0.0, jobs[-1].id) if len(found) > limit else None
         return Page(items=jobs, next_cursor=next_cursor)
+
+    def _list_scheduled(self, tenant: str | None, schedule_id: str, state: str | None,
+                        workflow: str | None, limit: int, cursor: str | None) -> Page:
+        """A schedule's jobs, newest first: one sorted set per schedule, so the listing reads
+        only that schedule's jobs; they all have its tenant and workflow, and a state filter
+        skips the others of the page."""
+        key = keys.schedule_jobs(schedule_id)
+        high, after = ("+inf", None)
+        if cursor:
+            score, after = decode_cursor(cursor)
+            high = repr(score)
+        found: list[tuple[Job, float]] = []
+        offset = 0
+        while len(found) <= limit:
+            batch = self.r.zrevrangebyscore(key, high, "-inf", start=offset, num=limit + 1,
+                                            withscores=True)
+            if not batch:
+                break
+            offset += len(batch)
+            batch = [(job_id, score) for job_id, score in batch
+                     if after is None or repr(score) != high or job_id < after]
+            scores = dict(batch)
+            found += [(job, scores[job.id]) for job in self._load_many(j for j, _ in batch)
+                      if tenant in (None, job.tenant) and state in (None, job.state)
+                      and workflow in (None, job.workflow)]
+        page = found[:limit]
+        next_cursor = (encode_cursor(page[-1][1], page[-1][0].id)
+                       if len(found) > limit else None)
+        return Page(items=[job for job, _ in page], next_cursor=next_cursor)
 
     def _ensure_id_index(self, batch: int = 500) -> None:
         """Add the jobs created before the id indexes existed to them, once per Redis."""

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from marshmallow import ValidationError
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
@@ -48,7 +49,7 @@ from app.workflows.registry import all_workflows
 log = logging.getLogger("dia3.mcp")
 INSTRUCTIONS = """DIA3 runs analysis jobs (sentiment, Monte Carlo simulation, ...) on workers.
 Call list_workflows to see what can run and the JSON schema of each workflow's params, then
-submit_job and poll get_job until its state is succeeded, failed or cancelled; get_result
+submit_job and wait_job until its state is succeeded, failed or cancelled; get_result
 returns the result of a succeeded job and the resource in report_uri a Markdown report;
 retry_job runs a failed or cancelled job again from the steps it did not finish."""
 
@@ -113,6 +114,24 @@ def get_job(job_id: str) -> JobDetail:
         return JobDetail.of(detail)
 
 
+#: the longest a wait_job call may wait (a tool call should not hang its client for long)
+MAX_WAIT_SECONDS = 300
+
+
+def wait_job(job_id: str, timeout_seconds: float = 60) -> JobDetail:
+    """Wait until the job ends and return it with its progress and per-step records; after
+    timeout_seconds (up to 300) it is returned as it is then, still queued or running, and
+    wait_job can be called again. Follows the job's events rather than polling."""
+    with service_errors():
+        if not 0 < timeout_seconds <= MAX_WAIT_SECONDS:
+            raise ValidationError({"timeout_seconds": [
+                f"Must be more than 0 and at most {MAX_WAIT_SECONDS}."]})
+        principal = current_principal()
+        detail = service.wait(principal, job_id, timeout_seconds).to_dict()
+        detail["steps"] = service.steps(principal, job_id)
+        return JobDetail.of(detail)
+
+
 def list_jobs(state: str | None = None, workflow: str | None = None, limit: int = 20,
               cursor: str | None = None) -> JobPage:
     """The tenant's jobs, newest first; filter by state and workflow, page with cursor
@@ -157,7 +176,7 @@ def find_topics(collection: str | None = None, texts: list[str] | None = None,
                 where: dict[str, Any] | None = None) -> JobInfo:
     """Find the topics of a knowledge-base collection (its documents; where: a metadata
     filter as for search) or of a list of texts: k topics, or "auto". Submits a topics job;
-    poll get_job, then get_result gives each topic's label, keywords, size and
+    wait_job, then get_result gives each topic's label, keywords, size and
     representative texts, and a topic per input (-1: an outlier of "auto")."""
     params = {name: value for name, value in (("collection", collection), ("texts", texts),
                                               ("where", where)) if value is not None}
@@ -178,8 +197,8 @@ def job_report(job_id: str) -> str:
     return job_markdown(job.to_dict(), result)
 
 
-TOOLS = (list_workflows, submit_job, get_job, list_jobs, cancel_job, retry_job, get_result,
-         search_knowledge, find_topics)
+TOOLS = (list_workflows, submit_job, get_job, wait_job, list_jobs, cancel_job, retry_job,
+         get_result, search_knowledge, find_topics)
 
 
 def submit_job_description() -> str:

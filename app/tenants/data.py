@@ -1,7 +1,8 @@
 """Where one tenant's data lives, for its export and its erasure.
 
-A tenant owns its jobs (with params, step outputs, usage, result and any result file, staged
-uploads and idempotency keys, which the job store deletes with the job), the LLM replies its
+A tenant owns its schedules, its jobs (with params, step outputs, usage, result and any result
+file, staged uploads and idempotency keys, which the job store deletes with the job), the LLM
+replies its
 jobs put in the response cache, its knowledge-base collections (two physical Chroma
 collections each, marked ``kb_tenant``), its API keys and their rate-limit counters, and the
 audit entries written by its keys. No metric carries a tenant label.
@@ -22,6 +23,7 @@ from app.auth.keys import TENANT_PATTERN, KeyStore
 from app.backup import chroma_state
 from app.errors import InputError
 from app.jobs.store import JobStore
+from app.schedules.store import ScheduleStore
 
 PAGE = 200
 
@@ -42,6 +44,11 @@ def pseudonym(tenant: str) -> str:
 def job_ids(store: JobStore, tenant: str) -> Iterator[str]:
     """Every job id of the tenant, oldest first (a snapshot of the index, read by pages)."""
     yield from store.tenant_ids(tenant)
+
+
+def schedule_ids(schedules: ScheduleStore, tenant: str) -> list[str]:
+    """Every schedule id of the tenant (a snapshot of its index)."""
+    return list(schedules.tenant_ids(tenant))
 
 
 def keys_of(keys: KeyStore, tenant: str) -> list[dict[str, Any]]:

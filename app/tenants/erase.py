@@ -1,17 +1,17 @@
 """Erasing one tenant everywhere DIA3 keeps it, and off the disks too.
 
-In order: the tenant's keys are revoked (so nothing new arrives), its active jobs cancelled,
-then every job deleted with all it owns (params, steps, result and result file, staged
-uploads, idempotency key) after the LLM replies it cached; then its Chroma collections, the
-rate-limit counters of its keys, and its name in the audit log (pseudonymised). Deleting is
-not enough for the disks: Redis' append-only file still holds every write until it is
-rewritten (``BGREWRITEAOF``, and a fresh RDB snapshot when snapshots are on), and Chroma's
-SQLite file keeps deleted rows in free pages until ``VACUUM``. Both are done and awaited;
-what could not be done (a managed Redis refusing the commands, a Chroma server elsewhere) is
-said in the report rather than hidden.
+In order: the tenant's keys are revoked and its schedules deleted (so nothing new arrives), its
+active jobs cancelled, then every job deleted with all it owns (params, steps, result and
+result file, staged uploads, idempotency key, events) after the LLM replies it cached, and its
+event stream; then its Chroma collections, the rate-limit counters of its keys, and its name in
+the audit log (pseudonymised). Deleting is not enough for the disks: Redis' append-only file
+still holds every write until it is rewritten (``BGREWRITEAOF``, and a fresh RDB snapshot when
+snapshots are on), and Chroma's SQLite file keeps deleted rows in free pages until ``VACUUM``.
+Both are done and awaited; what could not be done (a managed Redis refusing the commands, a
+Chroma server elsewhere) is said in the report rather than hidden.
 
-Nothing of another tenant is touched: every deletion goes by the tenant's own index, key
-list or ``kb_tenant`` mark.
+Nothing of another tenant is touched: every deletion goes by the tenant's own index, key list
+or ``kb_tenant`` mark.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ import redis
 
 from app import redis_keys
 from app.auth.keys import KeyStore
+from app.jobs import events
 from app.jobs.model import ACTIVE_STATES, CANCELLED
 from app.jobs.store import InvalidTransition, JobNotFound, JobStore
+from app.schedules.store import ScheduleNotFound, ScheduleStore
 from app.tenants import audit_rewrite, data
 
 log = logging.getLogger("dia3.tenants")
@@ -51,7 +53,19 @@ def _jobs(store: JobStore, client: redis.Redis, tenant: str) -> dict[str, int]:
             counts["jobs"] += 1
         except JobNotFound:
             pass
+    events.drop_tenant(tenant)  # after the cancellations, which added to it
     return counts
+
+
+def _schedules(schedules: ScheduleStore, tenant: str) -> int:
+    count = 0
+    for schedule_id in list(data.schedule_ids(schedules, tenant)):
+        try:
+            schedules.delete(schedules.get(schedule_id, tenant=tenant))
+            count += 1
+        except ScheduleNotFound:
+            pass  # deleted meanwhile
+    return count
 
 
 def _keys(keys: KeyStore, client: redis.Redis, tenant: str) -> dict[str, int]:
@@ -128,6 +142,7 @@ def erase(tenant: str, store: JobStore, client: redis.Redis, keys: KeyStore,
     pseudonym = data.pseudonym(tenant)
     report: dict[str, Any] = {"tenant": pseudonym}
     report.update(_keys(keys, client, tenant))
+    report["schedules"] = _schedules(ScheduleStore(client, store.envelope), tenant)
     report.update(_jobs(store, client, tenant))
     if chroma is not None:
         report["collections"] = _collections(chroma, tenant)

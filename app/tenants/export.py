@@ -1,4 +1,5 @@
-"""A tenant's data as one archive: every job with its params and result, its collections
+"""A tenant's data as one archive: every job with its params and result, its schedules, its
+collections
 with their documents, its keys (metadata only) and the audit entries about it.
 
 The archive is the backup format's (a gzip tar of JSON-lines members whose checksums the
@@ -21,12 +22,14 @@ from app.backup import chroma_state
 from app.backup.archive import ArchiveWriter
 from app.crypto.envelope import Envelope
 from app.jobs.store import JobStore
+from app.schedules.store import ScheduleNotFound, ScheduleStore
 from app.tenants import data
 from app.workflows.knowledge.store import SEALED_TEXT, chunk_text
 
 FORMAT = "dia3-tenant-export"
 VERSION = 1
 JOBS, COLLECTIONS, KEYS, AUDIT = "jobs.jsonl", "collections.jsonl", "keys.jsonl", "audit.jsonl"
+SCHEDULES = "schedules.jsonl"
 
 
 def _jobs(store: JobStore, tenant: str, counts: dict[str, int]) -> Iterator[dict[str, Any]]:
@@ -44,6 +47,14 @@ def _jobs(store: JobStore, tenant: str, counts: dict[str, int]) -> Iterator[dict
                 record["result"] = None
                 counts["missing_results"] += 1
         yield record
+
+
+def _schedules(schedules: ScheduleStore, tenant: str) -> Iterator[dict[str, Any]]:
+    for schedule_id in data.schedule_ids(schedules, tenant):
+        try:
+            yield schedules.get(schedule_id, tenant=tenant).to_dict()
+        except ScheduleNotFound:
+            continue  # deleted since it was listed
 
 
 def _collections(chroma: Any, tenant: str, envelope: Envelope) -> Iterator[dict[str, Any]]:
@@ -70,6 +81,8 @@ def export(path: Path, tenant: str, store: JobStore, client: redis.Redis, keys: 
         started = time.time()
         counts: dict[str, int] = {"missing_results": 0}
         counts["jobs"] = writer.lines(JOBS, _jobs(store, tenant, counts))
+        counts["schedules"] = writer.lines(SCHEDULES, _schedules(
+            ScheduleStore(client, store.envelope), tenant))
         counts["keys"] = writer.lines(KEYS, data.keys_of(keys, tenant))
         counts["audit_entries"] = writer.lines(AUDIT, data.audit_entries(client, tenant))
         if chroma is not None:

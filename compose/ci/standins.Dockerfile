@@ -2,7 +2,7 @@
 # and PyPI on DIA3's offline base image where no container registry is reachable. Each target
 # behaves like its upstream image as far as docker-compose.yml relies on it (entrypoint,
 # paths, user, health-check tools). Selected by docker-compose.ci.yml; see docs/deploy.md.
-ARG BASE_IMAGE=dia3-base:bookworm
+ARG BASE_IMAGE=dia3-base:bookworm-slim
 
 FROM ${BASE_IMAGE} AS debian
 # Keep package scripts from starting services inside the build.

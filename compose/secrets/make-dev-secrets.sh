@@ -10,7 +10,8 @@ host=${DIA3_TLS_HOSTNAME:-localhost}
 umask 077
 mkdir -p "$dir"
 random() { openssl rand -hex 24; }
-for name in dia3_admin_api_key dia3_flower_password dia3_chroma_token grafana_admin_password; do
+for name in dia3_admin_api_key dia3_flower_password dia3_chroma_token dia3_llm_server_key \
+    grafana_admin_password; do
   [ -s "$dir/$name" ] || random > "$dir/$name"
 done
 [ -e "$dir/openai_api_key" ] || : > "$dir/openai_api_key"
@@ -47,7 +48,7 @@ fi
   issue redis-client dia3 clientAuth
 # Readable by the containers' users (the files are mounted read-only as Compose secrets).
 chmod 0644 "$dir"/dia3_admin_api_key "$dir"/dia3_flower_password "$dir"/dia3_chroma_token \
-  "$dir"/dia3_encryption_key \
+  "$dir"/dia3_encryption_key "$dir"/dia3_llm_server_key \
   "$dir"/grafana_admin_password \
   "$dir"/openai_api_key "$dir"/tls.crt "$dir"/tls.key "$dir"/internal-ca.crt \
   "$dir"/redis.crt "$dir"/redis.key "$dir"/api.crt "$dir"/api.key \

@@ -16,13 +16,13 @@ from tests.deploy.tools import COMPOSE_DIR, compose_binary, run
 
 COMPOSE_FILE = COMPOSE_DIR / "docker-compose.yml"
 DIA3_SERVICES = {"api", "api-2", "worker-agents", "worker-analytics", "worker-ingest", "flower",
-                 "ui", "landing", "mcp", "backup"}
+                 "ui", "landing", "mcp", "backup", "beat"}
 REDIS_CLIENT_SECRETS = {"internal_ca", "redis_client_cert", "redis_client_key"}
 SERVICES = DIA3_SERVICES | {"redis", "chroma", "ollama", "prometheus", "grafana", "nginx",
                             "redis-exporter", "blackbox"}
 # The image of each DIA3 service: the control plane's, the workers', the dashboard's, Chroma's.
 ROLE_OF = {"api": "api", "api-2": "api", "flower": "api", "landing": "api", "mcp": "api",
-           "backup": "api",
+           "backup": "api", "beat": "api",
            "worker-agents": "worker", "worker-analytics": "worker", "worker-ingest": "worker",
            "ui": "ui", "chroma": "chroma"}
 # The redis_exporter image has no shell or HTTP client; Prometheus's up{job="redis"} covers it.
@@ -39,6 +39,15 @@ def compose(*args: str, project_dir=COMPOSE_DIR, env_file=None):
 @pytest.fixture(scope="module")
 def model():
     result = compose("config", "--format", "json", env_file=COMPOSE_DIR / ".env.example")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def with_llm():
+    """The stack with the profile llm: DIA3's LLM server for the `embedded` backend."""
+    result = compose("--profile", "llm", "config", "--format", "json",
+                     env_file=COMPOSE_DIR / ".env.example")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -181,11 +190,23 @@ def test_what_reads_user_content_has_the_encryption_key(model):
     results and documents gets the master key as a secret file; Flower (an operator's view
     of task metadata) does not."""
     services = model["services"]
-    for name in ("api", "worker-agents", "worker-analytics", "worker-ingest", "mcp"):
+    for name in ("api", "worker-agents", "worker-analytics", "worker-ingest", "mcp", "beat"):
         assert "dia3_encryption_key" in {s["source"] for s in services[name]["secrets"]}, name
         assert services[name]["environment"]["DIA3_ENCRYPTION_KEY_FILE"] == \
             "/run/secrets/dia3_encryption_key"
     assert "dia3_encryption_key" not in {s["source"] for s in services["flower"]["secrets"]}
+
+
+def test_exactly_one_beat_serves_its_metrics_for_the_health_check(model):
+    """One beat (`dia3 beat`) on the control plane's image: one replica, no admin key, its
+    metrics on the port its health check asks."""
+    beats = [name for name, s in model["services"].items() if s.get("command") == ["beat"]]
+    assert beats == ["beat"]
+    service = model["services"]["beat"]
+    assert service["deploy"].get("replicas", 1) == 1
+    assert "dia3_admin_api_key" not in {s["source"] for s in service["secrets"]}
+    assert service["environment"]["DIA3_BEAT_METRICS_PORT"] == "9810"
+    assert service["depends_on"]["redis"]["condition"] == "service_healthy"
 
 
 def test_a_daily_drilled_backup_into_its_own_volume_by_default(model, tmp_path):
@@ -329,3 +350,71 @@ def test_every_named_volume_of_a_dia3_service_starts_owned_by_the_dia3_user(mode
         for volume in model["services"][name].get("volumes", []):
             if volume["type"] == "volume":
                 assert volume["target"] in owned, (name, volume["target"])
+
+
+def test_the_llm_server_is_an_optional_locked_down_service_of_its_own_image(model, with_llm):
+    """`dia3 llm-server` (llama.cpp, the bundled model) in the profile llm: off by default,
+    DIA3's llm image, read-only and without capabilities, on the backend network only, with
+    only its key as a secret and GGUF files from a read-only mount."""
+    assert "llm" not in model["services"]
+    assert set(with_llm["services"]) == SERVICES | {"llm"}
+    llm = with_llm["services"]["llm"]
+    assert llm["profiles"] == ["llm"]
+    assert llm["image"] == "dia3-llm:latest" and llm["build"]["target"] == "llm"
+    assert llm["command"] == ["llm-server", "--host", "0.0.0.0"]
+    assert llm["healthcheck"]["test"] == ["CMD", "dia3-healthcheck"]
+    assert llm["read_only"] is True and llm["cap_drop"] == ["ALL"]
+    assert "no-new-privileges:true" in llm["security_opt"]
+    assert list(llm["networks"]) == ["backend"] and not llm.get("ports")
+    assert {s["source"] for s in llm["secrets"]} == {"dia3_llm_server_key"}
+    env = llm["environment"]
+    assert env["DIA3_LLM_SERVER_PORT"] == "8020"
+    assert not any(k.startswith(("DIA3_REDIS", "DIA3_ENCRYPTION")) for k in env)
+    limits = llm["deploy"]["resources"]["limits"]
+    assert float(limits["cpus"]) == float(env["DIA3_LLM_SERVER_THREADS"]) == 2
+    (models,) = llm["volumes"]
+    assert models["target"] == "/models" and models["read_only"] is True
+    assert models["source"] in with_llm["volumes"]
+
+
+def test_the_agents_reach_the_llm_server_by_url_with_its_key(model, with_llm, tmp_path):
+    for stack in (model, with_llm):
+        agents = stack["services"]["worker-agents"]
+        assert agents["environment"]["DIA3_LLM_SERVER_URL"] == "http://llm:8020"
+        assert "dia3_llm_server_key" in {s["source"] for s in agents["secrets"]}
+        # with the profile, the agents wait for the model to load; without, they start
+        assert agents["depends_on"]["llm"] == {"condition": "service_healthy",
+                                               "required": False}
+    port = with_llm["services"]["llm"]["environment"]["DIA3_LLM_SERVER_PORT"]
+    assert with_llm["services"]["worker-agents"]["environment"][
+        "DIA3_LLM_SERVER_URL"].endswith(f":{port}")
+    # A server on another machine instead, or a GGUF file of one's own from a host folder:
+    # the agents ask for the model by its file's name, so they get the path too.
+    env = tmp_path / ".env"
+    env.write_text("DIA3_LLM_SERVER_URL=https://gpu.example:8443\n"
+                   "DIA3_LLM_MODEL_PATH=/models/qwen.gguf\nDIA3_LLM_MODELS=/srv/gguf\n")
+    result = compose("--profile", "llm", "config", "--format", "json", env_file=env)
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    agents = services["worker-agents"]["environment"]
+    assert agents["DIA3_LLM_SERVER_URL"] == "https://gpu.example:8443"
+    assert agents["DIA3_LLM_MODEL_PATH"] == services["llm"]["environment"][
+        "DIA3_LLM_MODEL_PATH"] == "/models/qwen.gguf"
+    (models,) = services["llm"]["volumes"]
+    assert (models["type"], models["source"], models["read_only"]) == ("bind", "/srv/gguf", True)
+
+
+def test_the_llm_server_runs_in_the_ci_stack_with_the_profile(tmp_path):
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DIA3_", "COMPOSE_"))}
+    ci_files = [arg for name in ("ci", "standins")
+                for arg in ("-f", str(COMPOSE_DIR / "ci" / f"docker-compose.{name}.yml"))]
+    result = run([compose_binary(), "--project-directory", str(COMPOSE_DIR),
+                  "-f", str(COMPOSE_FILE), *ci_files, "--env-file",
+                  str(COMPOSE_DIR / "ci" / "ci.env"), "--profile", "llm", "config",
+                  "--format", "json"], env={**environ, "DIA3_YOUTUBE_ASSETS": str(assets)})
+    assert result.returncode == 0, result.stderr
+    llm = json.loads(result.stdout)["services"]["llm"]
+    assert llm["image"] == "dia3-llm:latest"
+    assert llm["healthcheck"]["interval"] == "5s"  # quick, like the other services there

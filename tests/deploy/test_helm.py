@@ -42,8 +42,10 @@ TLS = {"tls": {"enabled": True, **TLS_SECRETS}, "keda": {"enabled": True},
        "metrics": {"serviceMonitor": {"enabled": True}}}
 # The one value without a default: the token of the bundled Chroma server.
 TOKEN = {"secrets": {"chromaToken": "chroma-token-for-tests"}}
+# The LLM server of the `embedded` backend (tests/deploy/test_helm_llm.py).
+LLM = {"llm": {"enabled": True}, "secrets": {"llmServerKey": "llm-key-for-tests"}}
 COMBINATIONS = {"default": {}, "external-keda-monitoring": EXTERNAL, "minimal": MINIMAL,
-                "tls-keda-monitoring": TLS}
+                "tls-keda-monitoring": TLS, "llm-server": LLM}
 
 
 def with_token(values: dict | None) -> dict:
@@ -122,7 +124,7 @@ def test_api_workers_and_surfaces(chart):
     assert api["spec"]["strategy"]["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": 1}
     assert set(deployments) == {"dia3-api", "dia3-worker-agents", "dia3-worker-analytics",
                                 "dia3-worker-ingest", "dia3-flower", "dia3-ui",
-                                "dia3-landing", "dia3-mcp"}
+                                "dia3-landing", "dia3-mcp", "dia3-beat"}
     pdbs, hpas = by_kind(objects, "PodDisruptionBudget"), by_kind(objects,
                                                                   "HorizontalPodAutoscaler")
     for group in WORKER_GROUPS:
@@ -171,10 +173,33 @@ def test_each_component_runs_its_roles_image(chart):
               for kind in ("Deployment", "StatefulSet")
               for name, obj in by_kind(objects, kind).items() if name != "dia3-redis"}
     roles = {"dia3-api": "api", "dia3-flower": "api", "dia3-landing": "api", "dia3-mcp": "api",
-             "dia3-ui": "ui", "dia3-chroma": "chroma",
+             "dia3-beat": "api", "dia3-ui": "ui", "dia3-chroma": "chroma",
              **{f"dia3-worker-{group}": "worker" for group in WORKER_GROUPS}}
     assert images == {name: f"registry.example.com/dia3-{role}:1.2.3"
                       for name, role in roles.items()}
+
+
+def test_exactly_one_beat_replaced_not_doubled(chart):
+    """One beat pod in every combination (replicas 1, Recreate: an upgrade stops the old one
+    first), probed on its metrics port, which monitoring scrapes; beat.enabled=false has
+    none."""
+    for name, values in COMBINATIONS.items():
+        objects = render(chart, values)
+        beats = [o for o in objects if o["kind"] in ("Deployment", "StatefulSet")
+                 and o["spec"]["template"]["spec"]["containers"][0].get("args") == ["beat"]]
+        assert [b["metadata"]["name"] for b in beats] == ["dia3-beat"], name
+        spec = beats[0]["spec"]
+        assert (spec["replicas"], spec["strategy"]) == (1, {"type": "Recreate"}), name
+        container = spec["template"]["spec"]["containers"][0]
+        assert {"name": "DIA3_BEAT_METRICS_PORT", "value": "9810"} in container["env"]
+        assert container["livenessProbe"]["httpGet"] == {"path": "/metrics", "port": "metrics"}
+        assert "HorizontalPodAutoscaler" not in {o["kind"] for o in objects
+                                                 if o["metadata"]["name"] == "dia3-beat"}
+    services = by_kind(render(chart, TLS), "Service")
+    assert services["dia3-beat-metrics"]["spec"]["ports"][0]["port"] == 9810
+    assert "dia3-beat" not in by_kind(render(chart, {"beat": {"enabled": False,
+                                                              "metricsPort": 9810}}),
+                                      "Deployment")
 
 
 def test_default_resources_are_one_cpu_two_gi(chart):
@@ -237,7 +262,7 @@ def test_network_policies_default_deny_and_needed_flows(chart):
     workers = policies["dia3-workers-egress"]["spec"]["egress"][0]["ports"]
     assert {p["port"] for p in workers} == {443, 11434}
     scrape = policies["dia3-from-monitoring"]["spec"]["ingress"][0]["ports"]
-    assert {p["port"] for p in scrape} == {8003, 9808, 5555}
+    assert {p["port"] for p in scrape} == {8003, 9808, 5555, 9810}  # 9810: the beat
     # Workers' metrics bind loopback unless told otherwise; in the cluster they are scraped.
     config = by_kind(render(chart), "ConfigMap")["dia3"]["data"]
     assert config["DIA3_WORKER_METRICS_HOST"] == "0.0.0.0"

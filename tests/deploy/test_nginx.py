@@ -2,7 +2,8 @@
 configuration passes `nginx -t`; a TLS 1.3 (HTTP/2-capable) request reaches a running DIA3 API
 (serving HTTPS itself, as in the stack) through the proxy with the security headers; an API
 certificate the proxy cannot verify gets no request through; TLS 1.2 is refused; bodies above
-the API's limit stop at the proxy. Everything listens on 127.0.0.1 only."""
+the API's limit stop at the proxy; event streams pass unbuffered. Everything listens on
+127.0.0.1 only."""
 
 from __future__ import annotations
 
@@ -105,6 +106,7 @@ def api_port(dia3_env, api_tls, tmp_path_factory):
     """A real DIA3 API (`dia3 api`, gunicorn) serving HTTPS on a free loopback port."""
     port = free_port()
     env = {**os.environ, "DIA3_API_WORKERS": "1", "DIA3_API_THREADS": "4",
+           "DIA3_EVENTS_HEARTBEAT": "0.3",
            "DIA3_API_TLS_CERT_FILE": str(api_tls[0]), "DIA3_API_TLS_KEY_FILE": str(api_tls[1])}
     log = (tmp_path_factory.mktemp("api") / "api.log").open("w")
     process = subprocess.Popen(
@@ -268,6 +270,29 @@ def test_keyed_submission_goes_through_the_retrying_location(proxy):
     assert response.status == 422, data
     assert "params" in json.loads(data)["errors"]["json"]
     assert response.getheader("Strict-Transport-Security")  # the server's headers still apply
+
+
+def test_event_streams_pass_the_proxy_as_they_come(proxy):
+    """A tenant's event stream through nginx: its heartbeats and an event arrive while the
+    stream is open (nothing is held back in a buffer until it ends)."""
+    from app.extensions import job_store
+    from app.jobs.store import new_job_id
+    connection = http.client.HTTPSConnection("127.0.0.1", proxy["port"], timeout=20,
+                                             context=tls_context(proxy["cert"]))
+    connection.request("GET", "/api/v1/events", headers={"X-API-Key": ADMIN_KEY})
+    response = connection.getresponse()
+    assert response.status == 200
+    assert response.getheader("Content-Type").startswith("text/event-stream")
+    assert response.readline() == b"retry: 2000\n"
+    assert b": heartbeat\n" in [response.readline() for _ in range(3)]
+    job, _ = job_store().create(job_id=new_job_id(), workflow="smoke", tenant="default",
+                                owner="admin", params={}, steps_total=1, tasks={})
+    try:
+        lines = [response.readline() for _ in range(12)]
+        assert f'"job_id":"{job.id}"'.encode() in b"".join(lines)
+    finally:
+        job_store().cancel(job.id)
+        connection.close()
 
 
 def test_the_api_refuses_plain_http(api_port):

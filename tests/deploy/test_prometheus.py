@@ -82,7 +82,7 @@ def test_every_component_is_scraped_or_probed():
         for static in job.get("static_configs", []):
             targets |= set(static["targets"])
     assert {"api:8003", "worker-agents:9808", "worker-analytics:9808", "worker-ingest:9808",
-            "flower:5555", "redis-exporter:9121"} <= targets
+            "flower:5555", "redis-exporter:9121", "beat:9810"} <= targets
     assert {"http://ui:8501/dashboard/_stcore/health", "http://landing:8502/healthz",
             "http://mcp:8000/mcp", "http://chroma:8000/api/v2/heartbeat",
             "http://ollama:11434/"} <= targets

@@ -48,10 +48,12 @@ FUZZ_SETTINGS = {"deadline": None, "derandomize": True, "database": None,
 
 
 class Ids:
-    """The job and key ids this run created; any other is made unknown before it is sent."""
+    """The job, schedule and key ids this run created; any other is made unknown before it is
+    sent."""
 
     def __init__(self) -> None:
-        self.mine: dict[str, set[str]] = {"job_id": set(), "key_id": set()}
+        self.mine: dict[str, set[str]] = {"job_id": set(), "key_id": set(),
+                                          "schedule_id": set()}
 
     def guard(self, case) -> None:
         params = case.path_parameters or {}
@@ -63,23 +65,30 @@ class Ids:
         if case.method != "POST" or response.status_code not in (200, 201, 202):
             return
         body = response.json()
-        if case.path in ("/api/v1/jobs", "/api/v1/collections/{name}/documents"):
+        if case.path in ("/api/v1/jobs", "/api/v1/collections/{name}/documents",
+                         "/api/v1/schedules/{schedule_id}/run"):
             self.mine["job_id"].add(body["id"])
+        elif case.path == "/api/v1/schedules":
+            self.mine["schedule_id"].add(body["id"])
         elif case.path == "/api/v1/keys":
             self.mine["key_id"].add(body["key_id"])
 
 
 def reset(principal, ids: Ids) -> None:
-    """The state every sequence starts from: a job and a collection with one document for
-    the links from lists to lead to (the fuzzer cannot guess a workflow's params, and no
-    worker ingests here), and no other collection or key of this run, so that lists stay
-    short and a sequence does not depend on the ones before it."""
+    """The state every sequence starts from: a job, a schedule and a collection with one
+    document for the links from lists to lead to (the fuzzer cannot guess a workflow's params,
+    and no worker ingests here), and no other collection or key of this run, so that lists
+    stay short and a sequence does not depend on the ones before it."""
     from app import service
-    from app.extensions import job_store, key_store
+    from app.extensions import job_store, key_store, schedule_store
+    from app.schedules import service as schedules
     from app.workflows.knowledge import service as knowledge
     from workers.knowledge.engine.ingest import ingest_text
     if not job_store().list(principal.tenant, limit=1).items:
         ids.mine["job_id"].add(service.submit(principal, "smoke", {})[0].id)
+    if not schedule_store().list(principal.tenant, limit=1).items:
+        ids.mine["schedule_id"].add(schedules.create(principal, {
+            "workflow": "smoke", "params": {}, "interval_seconds": 86400}).id)
     for key_id in ids.mine["key_id"]:
         key_store().revoke(key_id)
     ids.mine["key_id"].clear()
@@ -100,7 +109,7 @@ def reset(principal, ids: Ids) -> None:
 @pytest.fixture(scope="module")
 def fuzz_admin(flask_app):
     """(key, principal) of an admin of a fresh tenant; what it made is removed afterwards."""
-    from app.extensions import job_store, key_store
+    from app.extensions import job_store, key_store, schedule_store
     from app.workflows.knowledge import service as knowledge
     tenant = f"fuzz{uuid.uuid4().hex[:8]}"
     keys_before = {k["key_id"] for k in key_store().list()}
@@ -116,11 +125,17 @@ def fuzz_admin(flask_app):
     for job in page.items:
         if job.state in ("queued", "running"):
             store.cancel(job.id)
+    schedules = schedule_store()
+    for schedule in schedules.list(tenant, limit=1000).items:  # none fires after the run
+        schedules.delete(schedule)
 
 
 @pytest.fixture(scope="module")
 def schema(flask_app):
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", flask_app)
+    """Every operation but the event streams, which answer until their job ends (the tenant's
+    never): a fuzzer reads whole responses. test_job_events_api.py tests them."""
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", flask_app).exclude(
+        path_regex=r"/events$")
 
 
 def fuzz(operation, key: str, ids: Ids) -> str | None:
@@ -219,4 +234,5 @@ def test_sequences_that_follow_the_links_conform_and_reach_real_ids(schema, fuzz
     run_sequences(Sequences, EXAMPLES * 5, counted)
     reached = {param for op in schema.get_all_operations() if answers[op.ok().label] - {404}
                for param in re.findall(r"{(\w+)}", op.ok().path)}
-    assert reached == {"job_id", "key_id", "name", "document_id", "tenant"}, dict(answers)
+    assert reached == {"job_id", "key_id", "name", "document_id", "tenant", "schedule_id"}, \
+        dict(answers)

@@ -19,7 +19,10 @@ STALLING = {"workflow": "smoke", "params": {"stall_seconds": 1}}
 DOCUMENT = "Employees get thirty vacation days per year."
 # A request body for targets that need one (the others take only path parameters).
 TARGET_BODIES = {"postDocuments": {"documents": [text_doc("Another document.")]},
-                 "postSearch": {"query": "vacation days"}}
+                 "postSearch": {"query": "vacation days"},
+                 "patchScheduleById": {"name": "renamed"}}
+SCHEDULES = "/api/v1/schedules"
+SCHEDULE = {"workflow": "smoke", "params": {}, "interval_seconds": 3600}
 KEY = {"role": "viewer", "tenant": "links"}
 
 
@@ -81,6 +84,11 @@ class Sources:
             assert self.client.post(f"{JOBS}/{job_id}/cancel").status_code == 200
         return job_id
 
+    def schedule(self) -> str:
+        response = self.client.post(SCHEDULES, json=SCHEDULE)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
     def collection(self) -> str:
         """A collection with one document, ``leave`` (added as a worker would)."""
         from app.workflows.knowledge import service as knowledge
@@ -119,6 +127,14 @@ class Sources:
             "postSearch": lambda: ("POST", COLLECTIONS + "/{name}/search",
                                    {"name": self.collection()}, {"query": "vacation days"}),
             "postKeys": lambda: ("POST", "/api/v1/keys", {}, KEY),
+            "postSchedules": lambda: ("POST", SCHEDULES, {}, SCHEDULE),
+            "getSchedules": lambda: ("GET", SCHEDULES, {"schedule_id": self.schedule()}, None),
+            "getScheduleById": lambda: ("GET", SCHEDULES + "/{schedule_id}",
+                                        {"schedule_id": self.schedule()}, None),
+            "patchScheduleById": lambda: ("PATCH", SCHEDULES + "/{schedule_id}",
+                                          {"schedule_id": self.schedule()}, {"name": "x"}),
+            "postScheduleRun": lambda: ("POST", SCHEDULES + "/{schedule_id}/run",
+                                        {"schedule_id": self.schedule()}, None),
             "postKeyRotation": lambda: ("POST", "/api/v1/keys/{key_id}/rotate", {
                 "key_id": self.client.post("/api/v1/keys", json=KEY).get_json()["key_id"]},
                 None),
@@ -131,13 +147,17 @@ def test_every_create_operation_links_to_the_operations_taking_its_ids(spec):
     targets = {source: {link["operationId"] for link in found.values()}
                for (source, _), found in links.items()}
     assert targets["postJobs"] == targets["postDocuments"] == {
-        "getJobById", "getJobResult", "postJobCancel", "postJobRetry", "deleteJobById"}
+        "getJobById", "getJobEvents", "getJobResult", "postJobCancel", "postJobRetry",
+        "deleteJobById"}
     assert targets["postCollections"] == {"getCollectionByName", "getDocuments",
                                           "postDocuments", "postSearch",
                                           "deleteCollectionByName"}
     assert targets["postKeys"] == {"postKeyRotation", "deleteKeyById", "getTenantExport",
                                    "postTenantErasureRequest", "deleteTenant"}
     assert targets["getDocuments"] == {"getDocumentById", "deleteDocumentById"}
+    assert targets["postSchedules"] == {"getScheduleById", "patchScheduleById",
+                                        "postScheduleRun", "deleteScheduleById"}
+    assert targets["postScheduleRun"] == targets["postJobs"]
     taking_ids = {op for op, (_, path) in operations(spec).items() if "{" in path}
     assert set().union(*targets.values()) == taking_ids
     assert len(set(operations(spec))) == sum(

@@ -72,7 +72,7 @@ def test_dia3_up_restart_keeps_finished_jobs_and_results(tmp_path):
     try:
         client = ready_client(proc, data_dir, port, log)
         job = client.submit("sentiment", {"texts": ["What a great day", "Awful service"]})
-        done = client.wait(job["id"], timeout=60, interval=0.1)
+        done = client.wait(job["id"], timeout=60)
         assert done["state"] == "succeeded"
         result = client.result(job["id"])
         assert (data_dir / "redis" / "redis.sock").exists()
@@ -157,7 +157,8 @@ def wait_up(proc: subprocess.Popen, log: Path) -> str:
 
 
 STOP_ORDER = ["stopping mcp", "stopping landing", "stopping ui", "stopping flower",
-              "stopping api", "stopping worker", "stopping LLM", "stopping Chroma",
+              "stopping api", "stopping beat", "stopping worker", "stopping LLM",
+              "stopping Chroma",
               "stopping Redis", "DIA3 stopped."]
 # What the log shows when Redis or Chroma goes before the components that use them.
 LOST_SERVER = ("Connection to broker lost", "Cannot connect to", "Retry limit exceeded",

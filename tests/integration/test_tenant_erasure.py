@@ -1,6 +1,6 @@
 """Tenant export and erasure: the export holds one tenant's data and nothing of another's;
-the erasure needs a confirmation token, removes the tenant's jobs, results, files, uploads,
-collections, keys, LLM cache entries and rate-limit counters, pseudonymises its audit
+the erasure needs a confirmation token, removes the tenant's schedules, jobs, results, files,
+uploads, collections, keys, LLM cache entries and rate-limit counters, pseudonymises its audit
 entries and leaves another tenant untouched; afterwards Redis, the result files and Chroma's
 database are scanned for leftovers."""
 
@@ -59,6 +59,9 @@ def plant(make_client, tenant: str, text: str) -> dict:
                 document_id="n1")
     submitted = client.submit("smoke", {"start": 1})  # audited as the tenant's key
     assert submitted.status_code == 202
+    scheduled = client.post("/api/v1/schedules", json={
+        "workflow": "smoke", "params": {"start": 1}, "interval_seconds": 3600, "name": text})
+    assert scheduled.status_code == 201, scheduled.get_json()
     return {"client": client, "jobs": {inline, big, pending, submitted.get_json()["id"]},
             "upload": staged, "file": store.results.file_path(store.get(big).result_ref)}
 
@@ -115,6 +118,9 @@ def test_export_holds_the_tenant_and_nothing_of_another(two_tenants):
     manifest = json.loads(members["manifest.json"])
     assert (manifest["format"], manifest["tenant"]) == ("dia3-tenant-export", a)
     assert manifest["counts"]["jobs"] == 4 and manifest["counts"]["collections"] == 1
+    assert manifest["counts"]["schedules"] == 1
+    [schedule] = [json.loads(line) for line in members["schedules.jsonl"].splitlines()]
+    assert (schedule["name"], schedule["tenant"]) == (texts[a], a)
     assert manifest["counts"]["keys"] == 2  # the analyst's and the viewer the admin made
     jobs = [json.loads(line) for line in members["jobs.jsonl"].splitlines()]
     assert {job["id"] for job in jobs} == planted[a]["jobs"]
@@ -138,7 +144,8 @@ def test_erasure_needs_its_token_and_leaves_nothing_of_the_tenant(two_tenants):
     assert "confirm" in refused.get_json()["errors"]["query"]
     asked = admin.post(f"/api/v1/tenants/{a}/erasure")
     assert asked.status_code == 201, asked.get_json()
-    assert asked.get_json()["will_erase"] == {"jobs": 4, "keys": 2, "collections": 1}
+    assert asked.get_json()["will_erase"] == {"jobs": 4, "keys": 2, "collections": 1,
+                                              "schedules": 1}
     token = asked.get_json()["confirm"]
     other_admin = ApiClient(admin.client.application,
                             key_store().create("admin", "elsewhere")[0])
@@ -149,7 +156,7 @@ def test_erasure_needs_its_token_and_leaves_nothing_of_the_tenant(two_tenants):
     report = done.get_json()
     assert report["tenant"] == pseudonym(a)
     assert (report["jobs"], report["keys"], report["collections"],
-            report["llm_cache_entries"]) == (4, 2, 1, 1)
+            report["llm_cache_entries"], report["schedules"]) == (4, 2, 1, 1, 1)
     assert report["chroma_vacuum"] == "done"
     assert admin.delete(f"/api/v1/tenants/{a}?confirm={asked.get_json()['confirm']}"
                         ).status_code == 422  # a token works once
@@ -173,6 +180,8 @@ def test_erasure_needs_its_token_and_leaves_nothing_of_the_tenant(two_tenants):
     assert uploads.fetch(planted[b]["upload"]) is not None
     assert [c.name for c in knowledge.list_collections(b)] == ["notes"]
     assert planted[b]["client"].get("/api/v1/jobs").status_code == 200
+    assert [s["name"] for s in planted[b]["client"].get("/api/v1/schedules").get_json()[
+        "items"]] == [texts[b]]
 
 
 def test_an_admin_cannot_erase_its_own_tenant_and_names_are_checked(make_client):
@@ -225,7 +234,7 @@ def test_the_cli_exports_and_erases_after_confirmation(make_client, tmp_path):
         assert json.loads(tar.extractfile("manifest.json").read())["counts"]["jobs"] == 1
     refused = dia3_cli("tenants", "erase", tenant, stdin="not-it\n")
     assert refused.returncode != 0 and "nothing was erased" in refused.stderr
-    assert "1 jobs, 1 keys, 0 collections" in refused.stderr
+    assert "1 jobs, 1 keys, 0 schedules" in refused.stderr
     assert client.get("/api/v1/jobs").status_code == 200
     confirmed = dia3_cli("tenants", "erase", tenant, stdin=f"{tenant}\n")
     assert confirmed.returncode == 0, confirmed.stderr

@@ -18,8 +18,8 @@ from tests.ui.processes import serving
 
 pytestmark = pytest.mark.integration
 
-TOOLS = {"list_workflows", "submit_job", "get_job", "list_jobs", "cancel_job", "retry_job",
-         "get_result", "search_knowledge", "find_topics"}
+TOOLS = {"list_workflows", "submit_job", "get_job", "wait_job", "list_jobs", "cancel_job",
+         "retry_job", "get_result", "search_knowledge", "find_topics"}
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +55,10 @@ async def error_of(client, tool: str, **arguments) -> str:
 
 
 async def until_finished(client, job_id: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = await call(client, "get_job", job_id=job_id)
-        if job["state"] in ("succeeded", "failed", "cancelled"):
-            return job
-        assert time.monotonic() < deadline, f"job still {job['state']}"
-        await asyncio.sleep(0.1)
+    """The job once it ended, by wait_job (which follows its events)."""
+    job = await call(client, "wait_job", job_id=job_id, timeout_seconds=timeout)
+    assert job["state"] in ("succeeded", "failed", "cancelled"), f"job still {job['state']}"
+    return job
 
 
 def test_tools_are_listed_with_json_output_schemas(mcp_url):
@@ -139,6 +136,10 @@ def test_errors_say_what_to_change(mcp_url):
         assert "No job" in await error_of(client, "get_job",
                                           job_id=other_tenant_job["id"])
         assert "No job" in await error_of(client, "get_job", job_id="nope")
+        assert "No job" in await error_of(client, "wait_job", job_id=other_tenant_job["id"])
+        assert "timeout_seconds" in await error_of(client, "wait_job",
+                                                   job_id=other_tenant_job["id"],
+                                                   timeout_seconds=3600)
         message = await error_of(client, "submit_job", workflow="sentiment",
                                  params={"texts": []})
         assert "Invalid request" in message and "texts" in message

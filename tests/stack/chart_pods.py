@@ -39,9 +39,10 @@ LABEL = "dia3.chart-pods"
 NETWORK = "dia3-chart-pods"
 PREFIX = "dia3-chart-"
 WORKLOADS = ("Deployment", "StatefulSet", "Job")
-# The built images stand in for the registry's: DIA3's role images as ./run.sh stack-test and
-# `docker compose build` tag them, and the Redis stand-in of compose/ci/standins.Dockerfile for
-# redis:7.4-alpine where it was built (where images cannot be pulled).
+# The built images stand in for the registry's: DIA3's role images (the LLM server's too, for
+# values with llm.enabled) as ./run.sh stack-test and `docker compose build` tag them, and the
+# Redis stand-in of compose/ci/standins.Dockerfile for redis:7.4-alpine where it was built
+# (where images cannot be pulled).
 LOCAL_IMAGES = {"image": {"repository": "dia3", "tag": "latest", "pullPolicy": "Never"}}
 REDIS_STAND_IN = "dia3-ci/redis:local"
 

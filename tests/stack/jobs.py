@@ -29,7 +29,7 @@ def seasonal_series(n: int = 60) -> list[float]:
 def run(client: DIA3Client, workflow: str, params: dict, timeout: float = 240) -> tuple[dict, dict]:
     """Submit, wait until the job ends, and read its result; the job must succeed."""
     job = client.submit(workflow, params)
-    job = client.wait(job["id"], timeout=timeout, interval=0.5)
+    job = client.wait(job["id"], timeout=timeout)
     assert job["state"] == "succeeded", (workflow, job["error"])
     return job, client.result(job["id"])["result"]
 
@@ -41,7 +41,7 @@ def collection_with_documents(client: DIA3Client, documents: dict[str, str]) -> 
     body = {"documents": [{"text": text, "document_id": doc_id, "title": doc_id}
                           for doc_id, text in documents.items()]}
     job = client.request("POST", f"/api/v1/collections/{name}/documents", json=body)
-    job = client.wait(job["id"], timeout=240, interval=0.5)
+    job = client.wait(job["id"], timeout=240)
     assert job["state"] == "succeeded", job["error"]
     return name, client.result(job["id"])["result"]
 

@@ -55,8 +55,8 @@ class Load:
             with self._lock:
                 self.jobs.append(job["id"])
             while not self._stop.is_set():
-                job = self._call(self.client.job, job["id"])
-                if job and job["state"] in ("succeeded", "failed", "cancelled"):
+                polled = self._call(self.client.job, job["id"])  # None: recorded, poll again
+                if polled and polled["state"] in ("succeeded", "failed", "cancelled"):
                     break
                 time.sleep(0.2)
 

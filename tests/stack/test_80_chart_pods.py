@@ -1,8 +1,9 @@
 """The Helm chart's pods, run as containers from the built images (chart_pods.py): with the
-chart's default values and with production values as docs/deploy.md installs them, every
-container starts as the chart declares it (command, environment from the ConfigMap and the
-Secret, user, read-only root, volumes, limits, Service names) and passes its liveness,
-readiness and startup probes; and a job runs through the chart-shaped deployment."""
+chart's default values and with production values as docs/deploy.md installs them (these with
+the LLM server), every container starts as the chart declares it (command, environment from
+the ConfigMap and the Secret, user, read-only root, volumes, limits, Service names) and passes
+its liveness, readiness and startup probes; and jobs run through the chart-shaped deployment,
+on the bundled model too where the LLM server runs."""
 
 from __future__ import annotations
 
@@ -25,13 +26,19 @@ PRODUCTION = {  # docs/deploy.md, "Helm chart": the bundled Redis and Chroma, se
     "secrets": {"adminApiKey": f"dia3_{secrets.token_hex(16)}",
                 "flowerPassword": secrets.token_hex(12),
                 "chromaToken": secrets.token_hex(24),
-                "uiSessionSecret": secrets.token_hex(32)},
+                "uiSessionSecret": secrets.token_hex(32),
+                "llmServerKey": secrets.token_hex(24)},
+    # the `embedded` backend's server, which the agents reach at its Service
+    "llm": {"enabled": True},
 }
 VALUES = {
     "default": chart_pods.merge(LOCAL_LLM, {"secrets": {"chromaToken": secrets.token_hex(24)}}),
     "production": chart_pods.merge(LOCAL_LLM, PRODUCTION),
 }
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
+WORKLOADS = {"dia3-api", "dia3-worker-agents", "dia3-worker-analytics", "dia3-worker-ingest",
+             "dia3-flower", "dia3-ui", "dia3-landing", "dia3-mcp", "dia3-redis", "dia3-chroma"}
+LLM_POD = "dia3-llm-0"
 
 
 @pytest.fixture(scope="module", params=list(VALUES))
@@ -49,12 +56,11 @@ def running(deployment, container) -> None:
         container.docker_name, state.get("ExitCode"), deployment.logs(container))
 
 
-@pytest.mark.timeout(900)  # ten pods start on a shared machine
+@pytest.mark.timeout(900)  # ten or eleven pods start on a shared machine
 def test_every_container_runs_and_passes_its_probes(deployment):
     workloads = {c.pod.rsplit("-", 1)[0] for c in deployment.containers}
-    assert workloads == {"dia3-api", "dia3-worker-agents", "dia3-worker-analytics",
-                         "dia3-worker-ingest", "dia3-flower", "dia3-ui", "dia3-landing",
-                         "dia3-mcp", "dia3-redis", "dia3-chroma"}
+    llm = deployment.values.get("llm", {}).get("enabled", False)
+    assert workloads == WORKLOADS | ({"dia3-llm"} if llm else set())
     for container in deployment.containers:
         declared = [p for p in PROBES if p in container.spec]
         assert "readinessProbe" in declared and "livenessProbe" in declared, container.name
@@ -90,7 +96,7 @@ def test_a_job_and_a_knowledge_search_run_through_the_chart_shaped_deployment(de
     client = DIA3Client(f"http://{deployment.address(api)}:8003", made.stdout.strip(),
                         timeout=30)
     job = client.submit("sentiment", {"texts": texts(24, "chart")})
-    job = client.wait(job["id"], timeout=240, interval=0.5)
+    job = client.wait(job["id"], timeout=240)
     assert job["state"] == "succeeded", job["error"]
     assert_each_text_once(client.result(job["id"])["result"], 24)
     # Chroma's StatefulSet (token, claim), the ingest worker and the local embedder.
@@ -98,3 +104,12 @@ def test_a_job_and_a_knowledge_search_run_through_the_chart_shaped_deployment(de
     assert result["totals"]["documents"] == 3, result
     hits = client.search(name, "battery production costs", k=1)["hits"]
     assert hits[0]["document_id"] == "technology"
+    if any(c.pod == LLM_POD for c in deployment.containers):
+        # The agents' worker pod reaches the LLM server at its Service, with the Secret's key.
+        job = client.submit("sentiment", {"texts": ["I love it", "It broke at once"],
+                                          "backend": "embedded"})
+        job = client.wait(job["id"], timeout=300, interval=0.5)
+        assert job["state"] == "succeeded", job["error"]
+        rated = client.result(job["id"])["result"]
+        assert rated["analyser"] == "embedded" and len(rated["items"]) == 2
+        assert rated["usage"]["tokens_estimated"] is False

@@ -194,6 +194,37 @@ def test_jobs_page_filters_by_state_and_workflow(dashboard_settings, new_key):
     assert list(at.dataframe[0].value["workflow"]) == ["smoke"]
 
 
+def test_schedules_page_creates_lists_pauses_and_runs_a_schedule(dashboard_settings, new_key):
+    key = new_key("analyst")
+    client = DIA3Client(dashboard_settings.client_api_url, key)
+    at = signed_in(key, "views/schedules.py")
+    assert not at.exception and "No schedules yet." in [i.value for i in at.info]
+    at.selectbox(key="schedules:new:workflow").select("smoke")
+    at.text_area(key="schedules:new:params").input('{"start": "x"}')
+    at.button(key="FormSubmitter:schedules:new-Create schedule").click().run()
+    assert any("start" in e.value for e in at.error)  # the API's field errors, shown
+    at.text_area(key="schedules:new:params").input('{"start": 2}')
+    at.text_input(key="schedules:new:name").input("**nightly**")
+    at.button(key="FormSubmitter:schedules:new-Create schedule").click().run()
+    assert not at.exception and not at.error
+    [schedule] = client.schedules()["items"]
+    assert (schedule["params"], schedule["interval_seconds"]) == ({"start": 2}, 3600)
+    table = at.dataframe[0].value
+    assert list(table["id"]) == [schedule["id"]] and list(table["state"]) == ["active"]
+    assert list(table["name"]) == ["**nightly**"]  # a cell, not Markdown
+
+    at.button(key="schedules:toggle").click().run()
+    assert client.schedule(schedule["id"])["enabled"] is False
+    assert list(at.dataframe[0].value["state"]) == ["paused"]
+    at.button(key="schedules:run").click().run()
+    [job] = client.jobs(schedule_id=schedule["id"])["items"]
+    assert at.session_state["last_job"] == job["id"]
+    at.run()
+    assert list(at.dataframe[1].value["id"]) == [job["id"]]  # the jobs it made
+    at.button(key="schedules:delete").click().run()
+    assert client.schedules()["items"] == []
+
+
 def test_knowledge_page_mirrors_what_the_server_offers(dashboard_settings, new_key):
     """A server without the knowledge-base API gets a clear note instead of an error; one with
     it shows the tenant's (here: no) collections."""
@@ -226,3 +257,21 @@ def test_audit_page_shows_admins_the_log_and_refuses_others(dashboard_settings, 
 
     refused = signed_in(analyst_key, "views/audit.py")
     assert any("admin" in e.value for e in refused.error)
+
+
+def test_the_job_page_reads_an_active_job_again_only_when_its_events_say_so(
+        dashboard_settings, new_key):
+    from ui.dashboard import live
+    client = DIA3Client(dashboard_settings.client_api_url, new_key("analyst"))
+    job = client.submit("smoke", {"start": 1, "stall_seconds": 1})
+    state: dict = {}
+    watch = live.watch(state, client, job["id"])
+    watch.read(client.job(job["id"]))
+    wait_for(lambda: watch.follower.changes > watch.seen, timeout=60, what="an event")
+    assert watch.stale(refresh_seconds=3600)  # an event came: read again
+    watch.read(client.job(job["id"]))
+    wait_for(lambda: watch.follower.ended, timeout=60, what="the job's stream to end")
+    assert not watch.follower.failed and watch.follower.changes >= 5  # queued … succeeded
+    assert watch.stale(refresh_seconds=3600)
+    assert client.job(job["id"])["state"] == "succeeded"
+    assert live.watch(state, client, job["id"]) is not watch  # an ended stream is replaced

@@ -60,3 +60,21 @@ def test_doctor_checks_the_embedded_llm_backend(settings_env, monkeypatch):
     result = CliRunner().invoke(cli, ["doctor"])
     assert result.exit_code == 1
     assert "✗ llm (embedded)" in result.output and "-DGGML_NATIVE=OFF" in result.output
+
+
+def test_doctor_lists_how_the_workers_found_each_server_to_take_a_schema(settings_env):
+    """What the OpenAI backend's ``auto`` mode detected and shares in Redis."""
+    from app import redis_keys
+    from app.redis_client import make_client
+    from app.settings import get_settings
+    settings_env(DIA3_EMBEDDER="hashing")
+    client = make_client(get_settings().redis_url)
+    key = redis_keys.llm_structured_modes()
+    client.hset(key, "http://llm.example:8020/v1/", "json_object")
+    try:
+        result = CliRunner().invoke(cli, ["doctor"])
+    finally:
+        client.hdel(key, "http://llm.example:8020/v1/")
+    assert result.exit_code == 0, result.output
+    assert "structured output of http://llm.example:8020/v1/: json_object (detected)" in \
+        result.output

@@ -19,9 +19,10 @@ from app.api import errors as api_errors
 from app.auth.keys import KeyNotFound, KeyRejected
 from app.backpressure import QueueFull
 from app.error_table import TABLE, failure_of, status_of
-from app.errors import Conflict, Forbidden
+from app.errors import Busy, Conflict, Forbidden
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.mcp.server import tool_error
+from app.schedules.store import ScheduleNotFound
 from app.workflows.forecast.errors import ForecastInputError
 from app.workflows.knowledge import errors as kb
 from app.workflows.monte_carlo.errors import MonteCarloInputError
@@ -35,6 +36,7 @@ EXPECTED: list[tuple[BaseException, int]] = [
     (KeyRejected("missing"), 401),
     (Forbidden("role 'viewer' may only read"), 403),
     (JobNotFound("j-1"), 404),
+    (ScheduleNotFound("s-1"), 404),
     (KeyNotFound("k-1"), 404),
     (kb.NotFound("collection 'docs' does not exist"), 404),
     (NotFound(), 404),
@@ -53,6 +55,7 @@ EXPECTED: list[tuple[BaseException, int]] = [
     (kb.NotInstalled("the local embedder's model is not installed",
                      reason="model_not_installed"), 503),
     (QueueFull("agents", 9, 3), 503),
+    (Busy("as many event streams as it may", retry_after=5), 503),
     (redis.ConnectionError("down"), 503),
     (redis.TimeoutError("slow"), 503),
     (audit.AuditUnavailable("the audit log (Redis) is unavailable"), 503),

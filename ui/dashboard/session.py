@@ -39,7 +39,9 @@ def client() -> SurfaceClient | None:
         return None
     made = st.session_state.get(CLIENT)
     if made is None or made.session.headers.get("X-API-Key") != key:
-        made = SurfaceClient(get_settings().client_api_url, key, timeout=15)
+        # a page waits for at most one retry of a refused request (429, 503), briefly
+        made = SurfaceClient(get_settings().client_api_url, key, timeout=15, retries=1,
+                             max_wait=5)
         st.session_state[CLIENT] = made
     return made
 
@@ -85,6 +87,25 @@ def sign_in_form() -> None:
         st.session_state[REMEMBER] = True
         st.session_state.pop(SIGNED_OUT, None)
         st.rerun()
+
+
+def flatten(errors: Any, path: str = "") -> list[str]:
+    """``{"json": {"params": {"texts": {"3": ["Too long."]}}}}`` → ``["texts.3: Too long."]``."""
+    if isinstance(errors, list):
+        return [f"{path or 'request'}: {message}" for message in errors]
+    out: list[str] = []
+    for name, value in (errors or {}).items():
+        inner = path if name in ("json", "params") and not path else \
+            f"{path}.{name}" if path else str(name)
+        out += flatten(value, inner)
+    return out
+
+
+def show_refusal(what: str, exc: APIError) -> None:
+    """The API's refusal of a form: its message, then each field's error."""
+    st.error(f"{what}: {md.inline(exc.body.get('message', exc))}")
+    for line in flatten(exc.body.get("errors")):
+        st.error(md.inline(line))
 
 
 def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:

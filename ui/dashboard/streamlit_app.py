@@ -27,6 +27,8 @@ navigation = st.navigation([
             default=True),
     st.Page("views/jobs.py", title="Jobs", icon=":material/list:", url_path="jobs"),
     st.Page("views/job.py", title="Job", icon=":material/insights:", url_path="job"),
+    st.Page("views/schedules.py", title="Schedules", icon=":material/schedule:",
+            url_path="schedules"),
     st.Page("views/knowledge.py", title="Knowledge base", icon=":material/library_books:",
             url_path="knowledge"),
     st.Page("views/topics.py", title="Topics", icon=":material/hub:", url_path="topics"),

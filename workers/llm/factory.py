@@ -13,10 +13,12 @@ from workers.llm.pricing import PriceTable
 from workers.llm.rate_limit import RateLimits, RedisRateLimiter
 from workers.llm.retry import RetryPolicy
 from workers.llm.settings import BACKENDS, LLMSettings
+from workers.llm.structured_mode import ModeMemory
 
 
-def build_backend(settings: LLMSettings) -> ChatBackend:
-    """The backend named by ``settings.backend``.
+def build_backend(settings: LLMSettings, mode_memory: ModeMemory | None = None) -> ChatBackend:
+    """The backend named by ``settings.backend``; an OpenAI one shares the structured-output
+    mode it detects through ``mode_memory``.
 
     Provider SDKs are imported here, on demand, so unused ones cost no import time.
     """
@@ -44,6 +46,7 @@ def build_backend(settings: LLMSettings) -> ChatBackend:
             # OpenAI publishes no context windows; other servers may.
             discover_context=bool(settings.openai_base_url)
             and settings.openai_base_url.rstrip("/") != DEFAULT_BASE_URL,
+            mode_memory=mode_memory,
         )
     if settings.backend == "embedded":
         # The same code path as any OpenAI-compatible server; llama.cpp's takes the schema
@@ -72,7 +75,9 @@ def build_llm_client(settings: LLMSettings, redis_client: redis.Redis | None = N
 
     Without Redis there is no cache and no cross-process rate limit (fine for local runs).
     """
-    backend = build_backend(settings)
+    memory = ModeMemory(redis_client, key_prefix=settings.redis_key_prefix) \
+        if redis_client is not None else None
+    backend = build_backend(settings, memory)
     cache = limiter = None
     if redis_client is not None:
         if settings.cache_ttl_s > 0:

@@ -38,6 +38,12 @@ RETRIES = Counter(
     "Upstream requests repeated after a transient error.",
     ["backend", "model"],
 )
+STRUCTURED_MODE = Counter(
+    "dia3_llm_structured_mode_total",
+    "How OpenAI-compatible servers take a JSON schema (mode json_schema or json_object), by "
+    "source: detected from the server's answers, or recalled from another process's detection.",
+    ["backend", "mode", "source"],
+)
 REPAIRS = Counter(
     "dia3_llm_structured_repairs_total",
     "Structured-output repair attempts, by whether the repair produced valid output.",

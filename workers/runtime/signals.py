@@ -77,17 +77,8 @@ def _worker_ready(sender=None, **kwargs):
     reaper = Reaper()
     reaper.start()
     _state.update(beat=beat, reaper=reaper, hostname=hostname)
-    if settings.worker_metrics_port and metrics.multiprocess_dir() is not None:
-        from prometheus_client import CollectorRegistry, multiprocess, start_http_server
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=str(metrics.multiprocess_dir()))
-        try:
-            start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host,
-                              registry=registry)
-        except OSError as exc:
-            log.error("worker metrics are not served: port %s is unavailable (set "
-                      "DIA3_WORKER_METRICS_PORT to a free port, or 0 for none)",
-                      settings.worker_metrics_port, extra={"reason": str(exc)})
+    metrics.serve(settings.worker_metrics_port, settings.worker_metrics_host,
+                  "DIA3_WORKER_METRICS_PORT")
     log.info("worker ready", extra={"hostname": hostname, "queues": queues})
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 from ui.dashboard import session
 
 ACTIONS = ["(all)", "job.submit", "job.cancel", "job.retry", "job.delete", "job.purge",
+           "schedule.create", "schedule.update", "schedule.delete", "schedule.run",
            "key.create", "key.rotate", "key.revoke", "collection.create", "collection.delete",
            "document.add", "document.delete", "system.backup", "system.restore"]
 OUTCOMES = ["(all)", "ok", "denied", "error"]

@@ -1,9 +1,9 @@
-"""One job: live progress while it runs (auto-refreshing), then its result."""
+"""One job: live progress while it runs (following its events), then its result."""
 
 import streamlit as st
 
 from app.settings import get_settings
-from ui.dashboard import job_view, results, session
+from ui.dashboard import job_view, live, results, session
 
 client = session.client()
 st.title("Job")
@@ -15,12 +15,17 @@ if not job_id:
 st.query_params["job"] = job_id
 
 
-def live() -> None:
-    """Re-drawn every few seconds while the job is active; hands over to a full page run
-    (which then shows the result) as soon as the job ends."""
-    job = session.call(client.job, job_id)
-    if job is None:
-        return
+def follow_job() -> None:
+    """Redrawn every moment while the job is active, from the job as last read, which is read
+    again when its event stream brings a change; hands over to a full page run (which then
+    shows the result) as soon as the job ends."""
+    current = st.session_state["job:watch"]
+    if current.stale(get_settings().ui_refresh_seconds):
+        job = session.call(client.job, job_id)
+        if job is None:
+            return
+        current.read(job)
+    job = current.job
     if job["state"] not in job_view.ACTIVE:
         st.rerun(scope="app")
     job_view.show(client, job)
@@ -32,7 +37,8 @@ job = session.call(client.job, job_id)
 if job is None:
     st.stop()
 if job["state"] in job_view.ACTIVE:
-    st.fragment(live, run_every=get_settings().ui_refresh_seconds)()
+    live.watch(st.session_state, client, job_id).read(job)
+    st.fragment(follow_job, run_every=live.TICK)()
     st.stop()
 job_view.show(client, job)
 if job_view.retry_button(client, job):

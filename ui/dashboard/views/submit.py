@@ -9,25 +9,11 @@ from app.reports import markup as md
 from ui.dashboard import schema_form, session
 
 
-def flatten(errors, path: str = "") -> list[str]:
-    """``{"json": {"params": {"texts": {"3": ["Too long."]}}}}`` → ``["texts.3: Too long."]``."""
-    if isinstance(errors, list):
-        return [f"{path or 'request'}: {message}" for message in errors]
-    out: list[str] = []
-    for name, value in (errors or {}).items():
-        inner = path if name in ("json", "params") and not path else \
-            f"{path}.{name}" if path else str(name)
-        out += flatten(value, inner)
-    return out
-
-
 def submit(client, workflow: str, params: dict, idempotency_key: str | None) -> None:
     try:
         job = client.submit(workflow, params, idempotency_key or None)
     except APIError as exc:
-        st.error(f"Not submitted: {md.inline(exc.body.get('message', exc))}")
-        for line in flatten(exc.body.get("errors")):
-            st.error(md.inline(line))
+        session.show_refusal("Not submitted", exc)
         return
     st.session_state["last_job"] = job["id"]
     st.switch_page("views/job.py", query_params={"job": job["id"]})

@@ -8,7 +8,10 @@ OpenAI-compatible servers differ in how they take a JSON schema: OpenAI wants
 answers that with a 500 and enforces ``{"type": "json_object", "schema": {...}}`` with a
 grammar (LM Studio and others take one or the other). ``structured_output="auto"`` sends
 ``json_schema`` first and, when the server refuses it (a 4xx/5xx other than auth and rate
-limits) and accepts ``json_object``, uses ``json_object`` for the rest of the process.
+limits) and accepts ``json_object``, uses ``json_object`` from then on; a server that answers
+``json_schema`` keeps it. Either finding is kept for the process and, with a
+:class:`~workers.llm.structured_mode.ModeMemory`, shared with every other process by the
+server's URL: they ask the right way from their first request.
 
 Requests are fitted into the model's context window (given, or read once from the server;
 :mod:`..context_window`): evidence is trimmed by token budget and the output allowance is
@@ -26,6 +29,7 @@ from typing import Any
 
 import openai
 
+from workers.llm import metrics
 from workers.llm.backends.base import BackendReply, StreamPiece
 from workers.llm.context import fit_request
 from workers.llm.context_window import discover_window
@@ -35,6 +39,7 @@ from workers.llm.messages import LLMRequest
 from workers.llm.prompting import provider_messages
 from workers.llm.retry import parse_duration, parse_retry_after
 from workers.llm.secrets import Secret, load_secret, redact
+from workers.llm.structured_mode import ModeMemory
 from workers.llm.tokens import estimate_request_tokens, estimate_text_tokens
 
 log = logging.getLogger(__name__)
@@ -62,12 +67,13 @@ class OpenAIBackend:
         context_tokens: int | None = None,
         discover_context: bool = False,
         name: str = "openai",
+        mode_memory: ModeMemory | None = None,
     ) -> None:
         """``max_tokens_param`` may be ``"max_tokens"`` for OpenAI-compatible servers that
         predate ``max_completion_tokens``; requests are fitted into ``context_tokens`` when
         given, else (``discover_context``) into the window the server publishes, if any;
         ``name`` is the backend's name in usage, metrics and rate limits (``"embedded"`` for
-        DIA3's own llama.cpp server)."""
+        DIA3's own llama.cpp server); ``mode_memory`` shares what ``auto`` finds out."""
         if structured_output not in STRUCTURED_MODES:
             raise LLMPermanentError(
                 f"structured_output must be one of {STRUCTURED_MODES}, got {structured_output!r}"
@@ -80,6 +86,7 @@ class OpenAIBackend:
         self._secret = secret
         self._max_tokens_param = max_tokens_param
         self._mode = structured_output
+        self._memory = mode_memory
         self._timeout_s = timeout_s
         self._windows: dict[str, int | None] = {}
         self._configured_window = context_tokens or None
@@ -94,8 +101,14 @@ class OpenAIBackend:
 
     @property
     def structured_output(self) -> str:
-        """The mode in use: ``auto`` until a server has refused ``json_schema``."""
+        """The mode in use: ``auto`` until the server's answers (or another process's
+        finding, recalled) have told which one it takes."""
         return self._mode
+
+    @property
+    def server(self) -> str:
+        """The server's base URL: what a found mode is remembered by."""
+        return str(self._client.base_url)
 
     def __repr__(self) -> str:
         return f"OpenAIBackend(base_url={str(self._client.base_url)!r})"
@@ -172,6 +185,11 @@ class OpenAIBackend:
 
     def _prepared(self, request: LLMRequest) -> tuple[LLMRequest, dict[str, Any]]:
         """``request`` fitted into the context window, and its parameters."""
+        if self._mode == "auto" and request.json_schema is not None and self._memory:
+            recalled = self._memory.recall(self.server)
+            if recalled:
+                self._mode = recalled
+                metrics.STRUCTURED_MODE.labels(self.name, recalled, "recalled").inc()
         max_tokens = request.max_output_tokens
         window = self.context_window(request.model)
         if window:
@@ -186,22 +204,34 @@ class OpenAIBackend:
     def _create(self, request: LLMRequest, params: dict[str, Any]):
         """The completion and how many requests it took: in ``auto`` mode a refused
         ``json_schema`` is asked again as ``json_object`` (and that mode kept)."""
+        asked_schema = params.get("response_format", {}).get("type") == "json_schema"
         try:
-            return self._sdk_call(self._client.chat.completions.create, **params), 1
+            completion = self._sdk_call(self._client.chat.completions.create, **params)
         except LLMError as exc:
             if not self._format_refused(request, exc):
                 raise
             refusal = exc
+        else:
+            if asked_schema and self._mode == "auto":
+                self._found("json_schema")
+            return completion, 1
         retry = {**params, "response_format": self._json_object(request),
                  "messages": provider_messages(request, outline_schema=True)}
         try:
             completion = self._sdk_call(self._client.chat.completions.create, **retry)
         except LLMError:
             raise refusal from None
-        self._mode = "json_object"
+        self._found("json_object")
         log.warning("%s refused response_format json_schema (HTTP %s); using json_object "
                     "with the schema from now on", self.name, refusal.status_code)
         return completion, 2
+
+    def _found(self, mode: str) -> None:
+        """The server's answers said how it takes a schema: use and share that."""
+        self._mode = mode
+        metrics.STRUCTURED_MODE.labels(self.name, mode, "detected").inc()
+        if self._memory:
+            self._memory.remember(self.server, mode)
 
     def _format_refused(self, request: LLMRequest, exc: LLMError) -> bool:
         return (self._mode == "auto" and request.json_schema is not None
