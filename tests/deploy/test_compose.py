@@ -404,7 +404,8 @@ def test_the_agents_reach_the_llm_server_by_url_with_its_key(model, with_llm, tm
     assert (models["type"], models["source"], models["read_only"]) == ("bind", "/srv/gguf", True)
 
 
-def test_the_llm_server_runs_in_the_ci_stack_with_the_profile(tmp_path):
+def ci_config(tmp_path, *options: str) -> dict:
+    """The CI stack's Compose model (compose/ci/ over the production file), as JSON."""
     assets = tmp_path / "assets"
     assets.mkdir()
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("DIA3_", "COMPOSE_"))}
@@ -412,9 +413,13 @@ def test_the_llm_server_runs_in_the_ci_stack_with_the_profile(tmp_path):
                 for arg in ("-f", str(COMPOSE_DIR / "ci" / f"docker-compose.{name}.yml"))]
     result = run([compose_binary(), "--project-directory", str(COMPOSE_DIR),
                   "-f", str(COMPOSE_FILE), *ci_files, "--env-file",
-                  str(COMPOSE_DIR / "ci" / "ci.env"), "--profile", "llm", "config",
-                  "--format", "json"], env={**environ, "DIA3_YOUTUBE_ASSETS": str(assets)})
+                  str(COMPOSE_DIR / "ci" / "ci.env"), *options, "config", "--format", "json"],
+                 env={**environ, "DIA3_YOUTUBE_ASSETS": str(assets)})
     assert result.returncode == 0, result.stderr
-    llm = json.loads(result.stdout)["services"]["llm"]
+    return json.loads(result.stdout)
+
+
+def test_the_llm_server_runs_in_the_ci_stack_with_the_profile(tmp_path):
+    llm = ci_config(tmp_path, "--profile", "llm")["services"]["llm"]
     assert llm["image"] == "dia3-llm:latest"
     assert llm["healthcheck"]["interval"] == "5s"  # quick, like the other services there
