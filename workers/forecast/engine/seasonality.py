@@ -123,6 +123,8 @@ def classical_adjustment(y: np.ndarray, m: int, multiplicative: bool | None = No
     multiplicative by default when every value is positive."""
     multiplicative = bool(np.all(y > 0)) if multiplicative is None else multiplicative
     detrended, positions = _detrended(y, m, multiplicative)
+    if detrended.size < m:  # too short for a moving average to cover every season position
+        return SeasonalAdjustment.identity()
     indices = _position_means(detrended, positions, m)
     if multiplicative:
         indices = indices / indices.mean()
