@@ -146,17 +146,7 @@ def test_two_api_instances_answer_to_one_name(model):
 def test_the_ci_override_swaps_only_third_party_images(model, tmp_path):
     """compose/ci/ (./run.sh stack-test) replaces the upstream images with local stand-ins and
     leaves DIA3's services as they are, apart from test settings."""
-    assets = tmp_path / "assets"
-    assets.mkdir()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DIA3_", "COMPOSE_"))}
-    ci_files = [arg for name in ("ci", "standins")
-                for arg in ("-f", str(COMPOSE_DIR / "ci" / f"docker-compose.{name}.yml"))]
-    result = run([compose_binary(), "--project-directory", str(COMPOSE_DIR),
-                  "-f", str(COMPOSE_FILE), *ci_files, "--env-file",
-                  str(COMPOSE_DIR / "ci" / "ci.env"), "config", "--format", "json"],
-                 env={**environ, "DIA3_YOUTUBE_ASSETS": str(assets)})
-    assert result.returncode == 0, result.stderr
-    ci = json.loads(result.stdout)["services"]
+    ci = ci_config(tmp_path)["services"]
     assert set(ci) == SERVICES - {"grafana", "ollama"}  # not in Debian; in a profile
     for name in ci.keys() - DIA3_SERVICES - {"chroma"}:
         assert ci[name]["image"] == f"dia3-ci/{name}:local", name
