@@ -24,6 +24,8 @@ DOCUMENT_OPERATIONS = ("getDocumentById", "deleteDocumentById")
 KEY_OPERATIONS = ("postKeyRotation", "deleteKeyById")
 SCHEDULE_OPERATIONS = ("getScheduleById", "patchScheduleById", "postScheduleRun",
                        "deleteScheduleById")
+WEBHOOK_OPERATIONS = ("getWebhookById", "patchWebhookById", "deleteWebhookById",
+                      "postWebhookSecretRotation", "getWebhookDeliveries")
 # A created key names its tenant: what an admin can do with the tenant as a whole.
 TENANT_OPERATIONS = ("getTenantExport", "postTenantErasureRequest", "deleteTenant")
 
@@ -69,6 +71,11 @@ def to_document(*statuses: int, at: str = "$response.body#/document_id") -> Call
 def to_schedule(*statuses: int, at: str = "$response.body#/id") -> Callable:
     """``at`` (in the response; by default its ``id``) is a schedule's id."""
     return links(statuses, SCHEDULE_OPERATIONS, {"schedule_id": at})
+
+
+def to_webhook(*statuses: int, at: str = "$response.body#/id") -> Callable:
+    """``at`` (in the response; by default its ``id``) is a webhook's id."""
+    return links(statuses, WEBHOOK_OPERATIONS, {"webhook_id": at})
 
 
 def to_key(*statuses: int) -> Callable:
