@@ -6,7 +6,7 @@ from flask import url_for
 from flask.views import MethodView
 
 from app.api.json_body import Blueprint
-from app.api.links import to_webhook
+from app.api.links import to_delivery, to_webhook
 from app.api.middleware import principal
 from app.api.responses import errors
 from app.api.webhook_schemas import (
@@ -92,6 +92,7 @@ class WebhookDeliveries(MethodView):
     @blp.arguments(DeliveryListQuerySchema, location="query")
     @blp.response(200, DeliveryPageSchema)
     @errors(blp, 404, 422)
+    @to_delivery(200)
     def get(self, query, webhook_id):
         """The webhook's deliveries, newest first: state, attempts, last answer, next attempt"""
         limit = min(query["limit"], get_settings().page_size_max)

@@ -47,6 +47,8 @@ def post(url: str, body: bytes, headers: dict[str, str], settings: Settings
                 headers={**headers, "Host": target.host_header, "User-Agent": USER_AGENT})
             response.close()
             return response.status, None
+    except urllib3.exceptions.NewConnectionError as exc:  # before: it is a TimeoutError too
+        return None, f"no connection ({exc.__class__.__name__})"
     except urllib3.exceptions.TimeoutError:
         return None, "timeout"
     except urllib3.exceptions.HTTPError as exc:
