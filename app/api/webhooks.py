@@ -8,6 +8,7 @@ from flask.views import MethodView
 from app.api.json_body import Blueprint
 from app.api.links import to_delivery, to_webhook
 from app.api.middleware import principal
+from app.api.pages import page_body, page_limit
 from app.api.responses import errors
 from app.api.webhook_schemas import (
     DeliveryListQuerySchema,
@@ -20,7 +21,6 @@ from app.api.webhook_schemas import (
     WebhookSchema,
     WebhookWithSecretSchema,
 )
-from app.settings import get_settings
 from app.webhooks import service
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks",
@@ -36,9 +36,9 @@ class Webhooks(MethodView):
     @to_webhook(200, at="$response.body#/items/0/id")
     def get(self, query):
         """List the tenant's webhooks, newest first (cursor pagination; no secrets)"""
-        limit = min(query["limit"], get_settings().page_size_max)
-        page = service.list_webhooks(principal(), limit, query["cursor"], query["all_tenants"])
-        return {"items": [h.to_dict() for h in page.items], "next_cursor": page.next_cursor}
+        page = service.list_webhooks(principal(), page_limit(query["limit"]), query["cursor"],
+                                     query["all_tenants"])
+        return page_body(page)
 
     @blp.arguments(WebhookCreateSchema)
     @blp.response(201, WebhookWithSecretSchema)
@@ -95,9 +95,9 @@ class WebhookDeliveries(MethodView):
     @to_delivery(200)
     def get(self, query, webhook_id):
         """The webhook's deliveries, newest first: state, attempts, last answer, next attempt"""
-        limit = min(query["limit"], get_settings().page_size_max)
-        page = service.deliveries(principal(), webhook_id, limit, query["cursor"])
-        return {"items": [d.to_dict() for d in page.items], "next_cursor": page.next_cursor}
+        page = service.deliveries(principal(), webhook_id, page_limit(query["limit"]),
+                                  query["cursor"])
+        return page_body(page)
 
 
 @blp.route("/<string:webhook_id>/deliveries/<string:delivery_id>/redeliver")
