@@ -92,8 +92,9 @@ def schedule_store() -> ScheduleStore:
 def webhook_store() -> WebhookStore:
     def make() -> WebhookStore:
         from app.redis_client import get_redis
+        from app.settings import get_settings
         from app.webhooks.store import WebhookStore
-        return WebhookStore(get_redis(), envelope())
+        return WebhookStore(get_redis(), envelope(), get_settings().webhook_deliveries_kept)
     return process_local("webhooks", make)
 
 

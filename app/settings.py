@@ -278,6 +278,9 @@ class Settings:
         False, "Allow webhook URLs whose host resolves to loopback, private, link-local or "
         "other non-public addresses (tests, private deployments); off refuses them at "
         "creation and at every attempt", parse_bool)
+    webhook_deliveries_kept: int = setting(
+        1000, "Deliveries each webhook keeps listed: a new one deletes the oldest finished ones "
+        "beyond this number (pending ones stay until they finish)", int)
     webhook_lock_seconds: float = setting(
         30.0, "Lifetime of the webhook dispatcher's Redis lock (renewed on every pass): one "
         "worker in the cluster turns job events into deliveries; another takes over once the "

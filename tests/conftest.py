@@ -179,6 +179,8 @@ def dia3_env(redis_url, chroma_url, chroma_token, fake_llms, youtube_replay_dir,
         "DIA3_WEBHOOK_RETRY_BASE_SECONDS": "0.3",
         "DIA3_WEBHOOK_RETRY_MAX_SECONDS": "2",
         "DIA3_WEBHOOK_TIMEOUT_SECONDS": "3",
+        # a worker killed by a test holds the dispatcher's lock this long at most
+        "DIA3_WEBHOOK_LOCK_SECONDS": "5",
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

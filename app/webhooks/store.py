@@ -136,8 +136,9 @@ end
 """
 
 # KEYS: delivery, chain, due, the webhook's deliveries. ARGV: id, now, delivery prefix, the
-# delivery's fields (JSON). Writes a new delivery at the end of its chain (due now if it is
-# first); 0 when it exists already.
+# delivery's fields (JSON), how many deliveries a webhook keeps. Writes a new delivery at the
+# end of its chain (due now if it is first), and deletes the webhook's oldest finished ones
+# beyond the number kept; 0 when it exists already.
 CREATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 for name, value in pairs(cjson.decode(ARGV[4])) do redis.call('HSET', KEYS[1], name, value) end
@@ -145,6 +146,16 @@ redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
 if redis.call('RPUSH', KEYS[2], ARGV[1]) == 1 then
   redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
   redis.call('HSET', KEYS[1], 'next_attempt_at', ARGV[2])
+end
+local extra = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[5])
+if extra > 0 then
+  for _, old in ipairs(redis.call('ZRANGE', KEYS[4], 0, extra - 1)) do
+    local state = redis.call('HGET', ARGV[3] .. old, 'state')
+    if state ~= 'pending' then
+      redis.call('DEL', ARGV[3] .. old)
+      redis.call('ZREM', KEYS[4], old)
+    end
+  end
 end
 return 1
 """
@@ -209,9 +220,11 @@ def _text(value: Any) -> str:
 
 
 class WebhookStore:
-    def __init__(self, client: redis.Redis, envelope: Envelope | None = None):
+    def __init__(self, client: redis.Redis, envelope: Envelope | None = None,
+                 deliveries_kept: int = 1000):
         self.r = client
         self.envelope = envelope or Envelope(client, None)
+        self.deliveries_kept = deliveries_kept
         self._create = client.register_script(CREATE)
         self._finish = client.register_script(FINISH)
         self._redeliver = client.register_script(REDELIVER)
@@ -322,7 +335,8 @@ class WebhookStore:
                   if value is not None}
         return self._create(
             keys=[*self._keys(delivery), keys.webhook_deliveries(delivery.webhook_id)],
-            args=[delivery.id, repr(now), keys.WEBHOOK_DELIVERY, json.dumps(values)]) == 1
+            args=[delivery.id, repr(now), keys.WEBHOOK_DELIVERY, json.dumps(values),
+                  self.deliveries_kept]) == 1
 
     def get_delivery(self, delivery_id_: str, webhook_id: str | None = None) -> Delivery:
         data = self.r.hgetall(keys.webhook_delivery(delivery_id_))

@@ -5,6 +5,7 @@ their deliveries listed and redelivered, against the real Redis."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -12,8 +13,8 @@ import pytest
 from app import audit
 from app.extensions import webhook_store
 from app.webhooks.dispatch import delivery_of
-from app.webhooks.store import FAILED, SUCCEEDED
-from tests.conftest import ApiClient
+from app.webhooks.store import FAILED, SUCCEEDED, WebhookStore
+from tests.conftest import ApiClient, wait_for
 
 pytestmark = pytest.mark.integration
 HOOK = {"url": "http://127.0.0.1:9/hook", "events": ["job.succeeded", "job.failed"]}
@@ -190,3 +191,60 @@ def test_deliveries_are_listed_in_order_of_their_job_and_redelivered(analyst):
     assert analyst.delete(f"/api/v1/webhooks/{wid}").status_code == 204
     assert store.r.zscore("dia3:webhook-due", first.id) is None
     assert not store.r.exists(f"dia3:webhook-delivery:{first.id}")
+
+
+def test_a_webhook_keeps_its_newest_deliveries_and_every_pending_one(analyst):
+    wid = create(analyst)["id"]
+    shared = webhook_store()
+    store = WebhookStore(shared.r, shared.envelope, deliveries_kept=2)
+    hook, later = store.get(wid), time.time() + 3600  # not due: no worker makes them
+    made = []
+    for n in range(4):
+        delivery = delivery_of(hook, f"{n}-0", event(f"job{n}", "job.succeeded"), later + n)
+        assert store.add_delivery(delivery, now=later + n)
+        made.append(delivery)
+        if n in (1, 2):
+            assert store.finish(store.get_delivery(delivery.id), SUCCEEDED, 200, None)
+    listed = [d["id"] for d in analyst.get(f"/api/v1/webhooks/{wid}/deliveries"
+                                           ).get_json()["items"]]
+    assert listed == [made[3].id, made[2].id, made[0].id]  # the first is still pending
+    assert not store.r.exists(f"dia3:webhook-delivery:{made[1].id}")
+    analyst.delete(f"/api/v1/webhooks/{wid}")
+
+
+def test_events_read_but_not_acknowledged_before_a_restart_still_make_deliveries(analyst):
+    from app import redis_keys
+    from app.webhooks.dispatch import CONSUMER, Dispatcher
+    r = webhook_store().r
+    r.set(redis_keys.WEBHOOK_DISPATCH_LOCK, "this test", px=30000)  # no worker dispatches
+    try:
+        hook = create(analyst)
+        stream = redis_keys.tenant_events(hook["tenant"])
+        # a worker's dispatcher that read the new stream before the lock was taken has had
+        # its last (blocking, at most 1 s) read by now
+        wait_for(lambda: all(c["idle"] > 1500 for c in r.xinfo_consumers(
+            stream, redis_keys.WEBHOOK_GROUP)), timeout=10, what="no other dispatcher")
+        succeeded = event("j9", "job.succeeded")
+        done = r.xadd(stream, succeeded)
+        r.xadd(stream, event("j9", "job.running"))  # not one the webhook wants
+        # a dispatcher read both and wrote the first one's delivery, then died before it
+        # acknowledged them
+        read = r.xreadgroup(redis_keys.WEBHOOK_GROUP, CONSUMER, {stream: ">"}, count=10)
+        assert len(read[0][1]) == 2
+        store = webhook_store()
+        assert store.add_delivery(delivery_of(store.get(hook["id"]), done, succeeded,
+                                              time.time()))
+        restarted = Dispatcher()
+        assert restarted.read_events(10) == 2  # the unacknowledged ones first
+        assert restarted.read_events(10) == 0 and restarted.backlog_done
+        assert r.xpending(stream, redis_keys.WEBHOOK_GROUP)["pending"] == 0
+        [delivery] = store.deliveries(hook["id"]).items  # one, though made twice
+        assert (delivery.event_id, delivery.event_type, delivery.job_id) == (
+            done, "job.succeeded", "j9")
+        body = json.loads(delivery.body)
+        assert body["type"] == "job.succeeded" and body["data"] == {
+            "job_id": "j9", "workflow": "smoke", "state": "succeeded", "steps_done": 2,
+            "steps_total": 2}
+    finally:
+        r.delete(redis_keys.WEBHOOK_DISPATCH_LOCK)
+    analyst.delete(f"/api/v1/webhooks/{hook['id']}")

@@ -91,6 +91,8 @@ def _worker_shutdown(**kwargs):
     for name in ("beat", "reaper", "dispatcher"):
         if name in _state:
             _state[name].stopping.set()
+    if "dispatcher" in _state:  # it frees its lock, so another worker takes over at once
+        _state["dispatcher"].join(timeout=3)
     if "hostname" in _state:
         try:
             worker_registry().leave(get_redis(), _state["hostname"])
