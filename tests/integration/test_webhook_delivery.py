@@ -132,6 +132,8 @@ def test_a_finished_job_is_delivered_signed(analyst, worker, receiver):
     assert (delivery["attempts"], delivery["last_status"]) == (1, 200)
     assert delivery["message_id"] == request.headers["webhook-id"]
     assert delivery["next_attempt_at"] is None
+    assert hook["secret"] not in worker.log_text()
+    assert request.headers["webhook-signature"] not in worker.log_text()
     analyst.delete(f"/api/v1/webhooks/{hook['id']}")
 
 
