@@ -36,7 +36,13 @@ def spec(flask_app) -> dict:
 
 @pytest.fixture
 def admin(make_client):
-    return make_client("admin")
+    """An admin of a fresh tenant; the webhooks made for the links are deleted afterwards
+    (their deliveries to nowhere would keep the session's worker busy)."""
+    from app.extensions import key_store, webhook_store
+    client = make_client("admin")
+    yield client
+    for hook in webhook_store().of_tenant(key_store().lookup(client.key).tenant):
+        webhook_store().delete(hook)
 
 
 def operations(spec: dict) -> dict[str, tuple[str, str]]:

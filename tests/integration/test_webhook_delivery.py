@@ -105,7 +105,11 @@ def delivered(receiver: Receiver, job_id: str, kind: str, count: int = 1):
         found = [r for r in receiver.of_job(job_id)
                  if r.status == 200 and r.event["type"] == kind]
         return found if len(found) >= count else None
-    return wait_for(accepted, timeout=30, interval=0.05, what=f"{kind} of {job_id}")
+    try:
+        return wait_for(accepted, timeout=30, interval=0.05, what=f"{kind} of {job_id}")
+    except AssertionError as exc:
+        got = [(r.event["type"], r.status) for r in receiver.of_job(job_id)]
+        raise AssertionError(f"{exc}; received {got}") from None
 
 
 def test_a_finished_job_is_delivered_signed(analyst, worker, receiver):
@@ -138,6 +142,7 @@ def test_a_finished_job_is_delivered_signed(analyst, worker, receiver):
 
 
 def test_a_receiver_that_was_down_gets_every_event_in_order(analyst, worker, receiver):
+    worker.wait_idle()  # the retries this counts are not queued behind earlier tests' work
     kinds = ["job.queued", "job.running", "job.succeeded"]
     hook = create(analyst, receiver.url, kinds)
     receiver.down = 3  # the first three attempts fail: all at the job's first event
