@@ -31,3 +31,13 @@ class Busy(Exception):
     def __init__(self, message: str, retry_after: float):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class NotReplicated(Exception):
+    """Fewer Redis replicas than required acknowledged a write in time (HTTP 503): the write
+    may not survive the loss of the primary, so it is not acknowledged either."""
+
+    def __init__(self, acknowledged: int, required: int):
+        super().__init__(f"{acknowledged} of {required} Redis replicas acknowledged the write")
+        self.acknowledged = acknowledged
+        self.required = required

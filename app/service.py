@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from app import audit, backpressure, metrics
+from app import audit, backpressure, metrics, replication
 from app.auth.keys import Principal
 from app.errors import Forbidden
 from app.extensions import celery as get_celery
@@ -22,6 +22,7 @@ from app.jobs import events
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, FINAL_STATES, Job
 from app.jobs.store import InvalidTransition, JobNotFound, new_job_id
 from app.logs import request_id_var
+from app.redis_client import get_redis
 from app.workflows.prechecks import precheck
 from app.workflows.registry import Plan, Workflow, all_workflows, get_workflow
 
@@ -124,6 +125,7 @@ def _submit(principal: Principal, workflow_name: str, params: Any,
         params=validated, steps_total=plan.steps_total, tasks=plan.tasks,
         idempotency_key=idempotency_key, request_id=request_id_var.get(), **origin)
     if not created:
+        replication.confirm(get_redis())  # a retry after a 503 is acknowledged once it is
         return job, False
     try:
         canvas.apply_async()
@@ -131,6 +133,9 @@ def _submit(principal: Principal, workflow_name: str, params: Any,
         # Nothing half-written: a job that could not be enqueued is removed again.
         store.delete(job_id)
         raise
+    # Not acknowledged before replicas have it. When they do not in time (503), the job is
+    # kept and runs: a retry with the same idempotency key returns it.
+    replication.confirm(get_redis())
     metrics.JOBS_SUBMITTED.labels(workflow.name).inc()
     log.info("job submitted", extra={"job": job_id, "workflow": workflow.name,
                                      "steps": plan.steps_total})
