@@ -125,7 +125,7 @@ def make_client(url: str, **kwargs) -> redis.Redis:
     if url.startswith("unix://"):
         options.pop("socket_connect_timeout", None)
     if is_sentinel(url):
-        sentinel = process_local(f"sentinel:{url}", lambda: _sentinel(url))
+        sentinel = _sentinel(url)  # each client its own: made once per process (get_redis)
         if "ssl_cert_reqs" in options:  # from_url infers TLS from rediss://; here it is said
             options["ssl"] = True
         return sentinel.master_for(get_settings().redis_master_name, redis_class=redis.Redis,
