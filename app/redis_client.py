@@ -11,7 +11,21 @@ primary of ``DIA3_REDIS_MASTER_NAME``: :func:`redis_url` is then Celery's spelli
 Sentinels (``sentinel://h1:p1;sentinel://h2:p2``, no password: it also names the process's
 clients), :func:`make_client` asks the Sentinels for the primary (and again after a failover),
 and :func:`sentinel_options` gives Celery's broker and result backend the same master name and
-Sentinel credentials.
+Sentinel credentials. What Celery, kombu and redis-py do not do by themselves, and is done
+here for every client alike:
+
+- kombu's Sentinel transport and Celery's Sentinel result backend read ``master_name`` from
+  their own transport options each; without it in ``result_backend_transport_options`` the
+  backend fails at its first write (celery/celery#3945, #5142), so both get it.
+- Both take the primary's password only from the URL (its first ``sentinel://`` part), not
+  from options: :func:`with_password` puts ``DIA3_REDIS_PASSWORD`` into the URLs Celery gets
+  (URL-quoted, as ``;``, ``@`` and ``+`` would otherwise split it) and nowhere else, so the
+  URL DIA3 logs or keys clients by carries none.
+- redis-py copies only the ``socket_*`` options to its Sentinel connections: the Sentinels'
+  password and TLS go in ``sentinel_kwargs`` explicitly (:func:`sentinel_kwargs`), or a
+  Sentinel with ``requirepass`` or TLS refuses every client.
+- ``redis.sentinel`` infers no TLS from a scheme (there is no ``rediss`` for Sentinels):
+  ``ssl=True`` is said explicitly, with the same CA and client certificate as ``rediss://``.
 """
 
 from __future__ import annotations
