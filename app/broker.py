@@ -26,6 +26,7 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Queue
 
+from app import broker_transport
 from app.broker_backend import backend_url
 from app.crypto.messages import serializer_config
 from app.redis_client import celery_url, redis_url, sentinel_options, tls_options
@@ -104,6 +105,7 @@ def create_celery() -> Celery:
     process's one app)."""
     settings = get_settings()
     check_reliability(settings)
+    broker_transport.install()  # sentinel:// URLs: kombu's transport, fixed for failovers
     app = Celery("dia3")
     app.conf.update(celery_config(settings, redis_url()))
     # Control messages (revoke, inspect) carry task ids and commands, no user content: they

@@ -5,12 +5,16 @@ tests/integration/test_redis_failover.py."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
+import redis
 import redis.sentinel
 
 from app.api.ratelimit import storage_options, storage_uri
 from app.broker import celery_config, create_celery
 from app.broker_backend import NoWaitSentinelBackend
+from app.broker_transport import SentinelChannel, SentinelTransport
 from app.redis_client import make_client, redis_url
 from app.settings import get_settings, load_settings
 
@@ -88,3 +92,13 @@ def test_sentinel_tls_verifies_the_sentinels_and_the_primary(settings_env, tmp_p
     config = celery_config(get_settings(), redis_url())
     assert config["broker_use_ssl"]["ssl_ca_certs"] == str(tmp_path / "ca.crt")
     assert config["broker_transport_options"]["sentinel_kwargs"]["ssl"] is True
+
+
+def test_sentinel_urls_get_the_transport_that_survives_closing_a_lost_connection(sentinel_env):
+    connection = create_celery().connection_for_write()
+    assert connection.transport_cls == "sentinel"
+    assert isinstance(connection.transport, SentinelTransport)
+    closing = SentinelChannel.__new__(SentinelChannel)  # as kombu leaves it: client cleared
+    closing.connection = SimpleNamespace(client=None)
+    with pytest.raises(redis.ConnectionError):  # ignored by kombu while closing
+        closing._connparams()
