@@ -254,6 +254,7 @@ class FailoverStats:
     refusal_window_seconds: float = 0.0  # first refused submission -> last refused
     submit_p50_ms: float = 0.0  # before the kill
     submit_p95_ms: float = 0.0
+    processes_exited: list[str] = field(default_factory=list)  # API or worker gone by the end
 
     def rows(self) -> list[tuple[str, Any]]:
         return [("jobs accepted", self.accepted), ("items", self.items),
@@ -300,6 +301,8 @@ def run_failover(min_replicas: int = 1, texts: int = 30, warmup_jobs: int = 15,
                                             - min(r.at for r in refused))
         stats.errors = submitter.errors
         _check_jobs(cluster, submitter.accepted, stats, drain_timeout)
+        stats.processes_exited = [" ".join(p.args[2:5]) for p in cluster.procs
+                                  if p.poll() is not None]
         return stats
     except Exception:
         print(cluster.logs(), file=sys.stderr)
