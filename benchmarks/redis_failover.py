@@ -7,7 +7,8 @@ failover refused must have been answered 503 with ``Retry-After``.
 
 measures the failover time (primary killed → first submission accepted again), the refusal
 window (first to last refused submission) and what ``DIA3_REDIS_MIN_REPLICAS=1`` costs a
-submission (p50 with and without it, same run), prints them and writes
+submission (p50 with and without it, one submission at a time on a quiet cluster, alternated
+rounds of the same run), prints them and writes
 ``benchmarks/results/redis_failover.json``; ``tests/integration/test_redis_failover.py`` runs
 one failover of the same harness.
 """
@@ -252,6 +253,7 @@ class FailoverStats:
     failover_seconds: float = 0.0  # primary killed -> first submission accepted again
     promotion_seconds: float = 0.0  # primary killed -> the Sentinels name a new one
     refusal_window_seconds: float = 0.0  # first refused submission -> last refused
+    longest_submit_seconds: float = 0.0  # the slowest answer (accepted or refused) after the kill
     submit_p50_ms: float = 0.0  # before the kill
     submit_p95_ms: float = 0.0
     processes_exited: list[str] = field(default_factory=list)  # API or worker gone by the end
@@ -265,6 +267,7 @@ class FailoverStats:
                 ("primary killed -> new primary named (s)", round(self.promotion_seconds, 2)),
                 ("primary killed -> first accepted submit (s)", round(self.failover_seconds, 2)),
                 ("refusal window (s)", round(self.refusal_window_seconds, 2)),
+                ("slowest answer after the kill (s)", round(self.longest_submit_seconds, 2)),
                 ("submit p50 before the kill (ms)", round(self.submit_p50_ms, 1))]
 
 
@@ -299,6 +302,9 @@ def run_failover(min_replicas: int = 1, texts: int = 30, warmup_jobs: int = 15,
         if refused:
             stats.refusal_window_seconds = (max(r.at + r.seconds for r in refused)
                                             - min(r.at for r in refused))
+        stats.longest_submit_seconds = max(
+            [r.seconds for r in refused] + [a.attempts[-1].seconds for a in submitter.accepted
+                                            if a.attempts[-1].at + a.attempts[-1].seconds > killed])
         stats.errors = submitter.errors
         _check_jobs(cluster, submitter.accepted, stats, drain_timeout)
         stats.processes_exited = [" ".join(p.args[2:5]) for p in cluster.procs
@@ -309,6 +315,31 @@ def run_failover(min_replicas: int = 1, texts: int = 30, warmup_jobs: int = 15,
         raise
     finally:
         submitter.stopping.set()
+        cluster.stop()
+
+
+def submit_latency(min_replicas: int, jobs: int) -> list[float]:
+    """Seconds per submission, one at a time, on a quiet cluster (the API alone: nothing
+    else competes for the CPU) with ``DIA3_REDIS_MIN_REPLICAS=min_replicas``."""
+    cluster = FailoverCluster(min_replicas)
+    try:
+        cluster.spawn(sys.executable, "-m", "app.cli", "api", "--without-chroma")
+        cluster._wait_ready("/healthz")
+        session = requests.Session()
+        session.headers["X-API-Key"] = cluster.key
+        seconds = []
+        for n in range(jobs + 10):
+            body = {"workflow": "smoke", "params": {"start": n},
+                    "idempotency_key": uuid.uuid4().hex}
+            began = time.perf_counter()
+            response = session.post(f"{cluster.api_url}/api/v1/jobs", json=body, timeout=10)
+            elapsed = time.perf_counter() - began
+            if response.status_code != 202:
+                raise RuntimeError(f"submit answered {response.status_code}: {response.text}")
+            if n >= 10:  # the first ones warm the API up
+                seconds.append(elapsed)
+        return seconds
+    finally:
         cluster.stop()
 
 
@@ -348,7 +379,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=40, help="jobs before and after the kill")
     parser.add_argument("--rounds", type=int, default=2, help="failovers per setting")
+    parser.add_argument("--latency-jobs", type=int, default=300,
+                        help="submissions per setting and round for the WAIT cost")
     args = parser.parse_args(argv)
+    latency: dict[str, list[float]] = {"0": [], "1": []}
+    for _ in range(3):  # alternated rounds, the same machine for both settings
+        for replicas in ("0", "1"):
+            latency[replicas] += submit_latency(int(replicas), args.latency_jobs)
+    cost = [(replicas, len(values), percentile(values, 50) * 1000,
+             percentile(values, 95) * 1000) for replicas, values in latency.items()]
+    print_table("Submit latency, one at a time (3 alternated rounds)",
+                ["min replicas", "submissions", "p50 (ms)", "p95 (ms)"], cost)
     runs: dict[str, list[FailoverStats]] = {"0": [], "1": []}
     for _ in range(args.rounds):  # alternated, so both settings see the same machine
         for replicas in ("0", "1"):
@@ -367,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
                 ["min replicas", "submit p50 (ms)", "kill -> accepted (s)",
                  "refusal window (s)", "jobs accepted", "jobs lost", "items wrong"], summary)
     save("redis_failover", {"rounds": args.rounds, "jobs": args.jobs,
+                            "submit_latency": [dict(zip(["min_replicas", "submissions",
+                                                         "p50_ms", "p95_ms"], row))
+                                               for row in cost],
                             "runs": {k: [vars(s) for s in v] for k, v in runs.items()},
                             "summary": [dict(zip(["min_replicas", "submit_p50_ms",
                                                   "failover_seconds", "refusal_window_seconds",
