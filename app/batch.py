@@ -79,9 +79,9 @@ def submit_many(principal: Principal, items: Sequence[Any], load: Loader,
     _send(ready, records, outcomes)
     ordered = [outcomes[index] for index in range(len(outcomes))]
     _audit(entries, ordered[:allowed])
-    log.info("batch submitted", extra={"jobs": len(items),
-                                       "created": sum(o.created for o in ordered),
-                                       "failed": sum(o.error is not None for o in ordered)})
+    log.info("batch submitted", extra={
+        "jobs": len(ordered), "jobs_created": sum(o.created for o in ordered),
+        "jobs_refused": sum(o.error is not None for o in ordered)})
     return ordered
 
 

@@ -60,12 +60,13 @@ def respond(exc: BaseException) -> Response:
     return _response(failure.body(_location(failure.path)), failure.headers)
 
 
-def item_error(exc: BaseException) -> dict:
-    """The error body of ``exc`` raised for one item of a bulk request: its field errors are
-    those of the item (``{"params": {...}}``), which the item's index locates."""
+def item_error(exc: BaseException) -> tuple[dict, dict[str, str]]:
+    """The error body of ``exc`` raised for one item of a bulk request, and the headers its
+    own response would have had. Its field errors are those of the item
+    (``{"params": {...}}``), which the item's index locates."""
     failure = _logged(exc)
     fields = failure.fields if failure.fields is not None else failure.errors
-    return error_table.error_body(failure.status, failure.message, fields)
+    return error_table.error_body(failure.status, failure.message, fields), failure.headers
 
 
 def register(app: Flask) -> None:

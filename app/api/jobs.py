@@ -12,7 +12,7 @@ from app.api.idempotency import idempotency_key
 from app.api.json_body import Blueprint
 from app.api.links import to_job
 from app.api.middleware import principal
-from app.api.responses import errors
+from app.api.responses import RETRY_AFTER, errors
 from app.api.schemas import (
     JobBatchResultSchema,
     JobBatchSchema,
@@ -71,22 +71,31 @@ class Jobs(MethodView):
 @blp.route("/batch")
 class JobBatch(MethodView):
     @blp.arguments(JobBatchSchema, examples=BATCH_EXAMPLES)
-    @blp.response(200, JobBatchResultSchema)
+    @blp.response(200, JobBatchResultSchema, headers={"Retry-After": RETRY_AFTER})
     @errors(blp, 403, body=True)
     def post(self, body):
         """Submit up to DIA3_BATCH_MAX_JOBS jobs in one request, each answered on its own as
         ``POST /jobs`` would answer it (``items[].status``): one bad job never fails the
         others. Every job counts against the key's rate limit, and those past it get 429. An
         ``Idempotency-Key`` header gives each job without a key of its own the key
-        ``<header>/<index>``, so a repeated request returns the jobs of the first"""
+        ``<header>/<index>``, so a repeated request returns the jobs of the first. When jobs
+        were refused for now (429, 503), ``Retry-After`` says when to send them again"""
         outcomes = batch.submit_many(principal(), body["jobs"],
                                      _loader(idempotency_key(None)), ratelimit.budget)
-        items = [{"index": o.index, "status": o.status,
-                  **({"job": o.job.to_dict()} if o.job else {"error": item_error(o.error)})}
-                 for o in outcomes]
-        return {"items": items, "created": sum(o.created for o in outcomes),
-                "replayed": sum(o.job is not None and not o.created for o in outcomes),
-                "failed": sum(o.error is not None for o in outcomes)}
+        items, waits = [], []
+        for outcome in outcomes:
+            item = {"index": outcome.index, "status": outcome.status}
+            if outcome.job is not None:
+                item["job"] = outcome.job.to_dict()
+            else:
+                item["error"], headers = item_error(outcome.error)  # type: ignore[arg-type]
+                waits += [int(headers["Retry-After"])] if "Retry-After" in headers else []
+            items.append(item)
+        answer = {"items": items, "created": sum(o.created for o in outcomes),
+                  "replayed": sum(o.job is not None and not o.created for o in outcomes),
+                  "failed": sum(o.error is not None for o in outcomes)}
+        # jobs refused for now (rate limit, backpressure) may be sent again after this
+        return answer, 200, ({"Retry-After": str(max(waits))} if waits else {})
 
 
 def _loader(batch_key: str | None) -> batch.Loader:

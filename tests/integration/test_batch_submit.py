@@ -44,6 +44,7 @@ def test_valid_and_invalid_jobs_are_answered_each_on_its_own(analyst):
         if "error" in item:
             assert item["error"]["code"] == item["status"] == 422
             assert item["error"]["message"] == "The request has invalid fields; see 'errors'."
+    assert "Retry-After" not in analyst.post(BATCH, json={"jobs": jobs}).headers  # none to retry
     created = [items[i]["job"] for i in (0, 2, 7)]
     for job, start in zip(created, (1, 2, 4)):
         assert job["state"] == "queued" and job["workflow"] == "smoke"
@@ -140,6 +141,7 @@ def test_rate_limits_count_jobs_and_refuse_the_ones_past_the_budget(make_client,
     assert refused["code"] == 429 and "Rate limit of 5 per 1 minute per API key" in \
         refused["message"] and refused["errors"] == {"limit": "5 per 1 minute"}
     assert response.headers["X-RateLimit-Remaining"] == "0"
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
     assert (body["created"], body["failed"]) == (5, 2)
     over = client.post(BATCH, json={"jobs": [smoke(1)]})  # the budget is spent: the request
     assert over.status_code == 429 and "Retry-After" in over.headers
@@ -148,8 +150,10 @@ def test_rate_limits_count_jobs_and_refuse_the_ones_past_the_budget(make_client,
 def test_backpressure_counts_the_jobs_of_the_batch_before_them(analyst, private_queue):  # noqa: F811
     workflow, queue = private_queue
     fill(queue, 1)  # limit 3: room for three more messages
-    body = submit_batch(analyst, [{"workflow": workflow, "params": {"start": i}}
-                                  for i in range(5)])
+    response = analyst.post(BATCH, json={"jobs": [{"workflow": workflow, "params": {"start": i}}
+                                                  for i in range(5)]})
+    body = response.get_json()
+    assert response.headers["Retry-After"] == "10"
     assert [item["status"] for item in body["items"]] == [202, 202, 202, 503, 503], body
     refused = body["items"][3]["error"]
     assert "DIA3_QUEUE_MAX_DEPTH" in refused["message"]
