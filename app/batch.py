@@ -4,8 +4,9 @@ One bad item never fails the others: each is loaded, refused or created as a sin
 submission would be (:func:`app.service.prepare`), and gets the status a single
 ``POST /jobs`` would have answered. What a batch shares is done once: the role check, the
 job records (one pipelined round trip, :meth:`~app.jobs.store.JobStore.create_many`), the
-Celery messages (one producer) and the audit entries (one pipelined round trip, one
-``job.submit`` entry per item, as single submissions have).
+Celery messages (one producer, one pipelined round trip: :func:`app.broker.publishing`) and
+the audit entries (one pipelined round trip, one ``job.submit`` entry per item, as single
+submissions have).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app import audit, error_table, service
+from app import audit, broker, error_table, service
 from app.auth.keys import Principal
 from app.extensions import celery as get_celery
 from app.extensions import job_store
@@ -102,30 +103,34 @@ def _entry(principal: Principal, item: Any) -> audit.Entry:
 
 def _send(ready: list[tuple[int, service.Prepared]], records: list[tuple[Job | None, bool]],
           outcomes: dict[int, Outcome]) -> None:
-    """Enqueue the new jobs through one producer. Once the broker is unreachable (a 503)
-    the jobs left are not tried but removed again, each answered with that error."""
-    unsent: dict[str, BaseException] = {}
-    broken: BaseException | None = None
-    with get_celery().producer_or_acquire() as producer:
-        for (index, prepared), (job, created) in zip(ready, records):
-            if job is None:  # the job of its idempotency key was deleted meanwhile
-                outcomes[index] = Outcome(index, error=JobNotFound(prepared.job_id))
-            elif not created:  # a replay, maybe of a job of this batch that was not sent
-                outcomes[index] = Outcome(index, error=unsent[job.id]) if job.id in unsent \
-                    else Outcome(index, job=job)
-            elif broken is not None:
-                _forget(prepared.job_id)
-                unsent[job.id] = broken
-                outcomes[index] = Outcome(index, error=broken)
-            else:
+    """Enqueue the new jobs through one producer, their messages sent in one pipelined
+    round trip at the end. If that fails, none of the batch's jobs is known to be sent: each
+    is removed again and answered with the error (a message that did arrive finds no job
+    and is dropped by the worker)."""
+    failed: dict[str, BaseException] = {}  # job id: why its canvas was not sent
+    new = [(prepared, job) for (_, prepared), (job, created) in zip(ready, records) if created]
+    try:
+        with broker.publishing(get_celery()):
+            for prepared, _ in new:
                 try:
-                    service.enqueue(prepared, producer)
-                except Exception as exc:
-                    unsent[job.id] = exc
-                    outcomes[index] = Outcome(index, error=exc)
-                    broken = exc if error_table.status_of(exc) == 503 else None
-                    continue
-                outcomes[index] = Outcome(index, job=job, created=True)
+                    service.send(prepared)
+                except Exception as exc:  # this job's own: it was removed again
+                    failed[prepared.job_id] = exc
+    except Exception as exc:
+        for prepared, _ in new:
+            if prepared.job_id not in failed:
+                _forget(prepared.job_id)
+                failed[prepared.job_id] = exc
+    for prepared, _ in new:
+        if prepared.job_id not in failed:
+            service.submitted(prepared)
+    for (index, prepared), (job, created) in zip(ready, records):
+        if job is None:  # the job of its idempotency key was deleted meanwhile
+            outcomes[index] = Outcome(index, error=JobNotFound(prepared.job_id))
+        elif job.id in failed:  # a replay of a job of this batch too
+            outcomes[index] = Outcome(index, error=failed[job.id])
+        else:
+            outcomes[index] = Outcome(index, job=job, created=created)
 
 
 def _forget(job_id: str) -> None:

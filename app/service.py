@@ -146,14 +146,18 @@ def prepare(principal: Principal, workflow_name: str, params: Any,
     return Prepared(workflow, plan, canvas, record)
 
 
-def enqueue(prepared: Prepared, producer: Any = None) -> None:
-    """Send a recorded job's canvas (through ``producer`` when given, e.g. one for a whole
-    batch). Nothing half-written: a job that could not be enqueued is removed again."""
+def send(prepared: Prepared) -> None:
+    """Send a recorded job's canvas. Nothing half-written: a job that could not be enqueued
+    is removed again."""
     try:
-        prepared.canvas.apply_async(**({"producer": producer} if producer else {}))
+        prepared.canvas.apply_async()
     except Exception:
         job_store().delete(prepared.job_id)
         raise
+
+
+def submitted(prepared: Prepared) -> None:
+    """Count and log a job whose canvas was sent."""
     metrics.JOBS_SUBMITTED.labels(prepared.workflow.name).inc()
     log.info("job submitted", extra={"job": prepared.job_id, "workflow": prepared.workflow.name,
                                      "steps": prepared.plan.steps_total})
@@ -165,7 +169,8 @@ def _submit(principal: Principal, workflow_name: str, params: Any,
     prepared = prepare(principal, workflow_name, params, idempotency_key, origin)
     job, created = job_store().create(**prepared.record)
     if created:
-        enqueue(prepared)
+        send(prepared)
+        submitted(prepared)
     return job, created
 
 
@@ -264,5 +269,5 @@ def delete(principal: Principal, job_id: str) -> None:
 
 __all__ = ["submit", "get", "wait", "result", "list_jobs", "cancel", "delete", "retry",
            "redispatch", "Forbidden", "JobNotFound", "InvalidTransition", "steps", "find_workflow",
-           "load_params", "body_errors", "check_params", "require_write", "prepare", "enqueue",
-           "Prepared"]
+           "load_params", "body_errors", "check_params", "require_write", "prepare", "send",
+           "submitted", "Prepared"]
