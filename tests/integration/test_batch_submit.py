@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import uuid
 
+import redis
+
 from app import audit
 from app.extensions import job_store
 from tests.conftest import ApiClient
@@ -168,3 +170,21 @@ def test_a_batch_runs_to_success_on_a_real_worker(analyst, worker):
         assert job["state"] == "succeeded", job
         result = analyst.get(f"/api/v1/jobs/{job['id']}/result").get_json()["result"]
         assert result["value"] == i + 2, result
+
+
+def test_when_the_messages_cannot_be_sent_no_job_of_the_batch_is_kept(analyst, monkeypatch):
+    from kombu.transport.redis import PublishBatch
+
+    def broken(self):
+        raise redis.ConnectionError("the broker went away")
+    monkeypatch.setattr(PublishBatch, "flush", broken)
+    key = f"k-{uuid.uuid4().hex}"
+    body = submit_batch(analyst, [smoke(1, idempotency_key=key), smoke(2),
+                                  smoke(3, idempotency_key=key), {"workflow": "nope"}])
+    assert [item["status"] for item in body["items"]] == [503, 503, 503, 422], body
+    assert body["items"][0]["error"]["message"] == \
+        "The job store (Redis) is unreachable; retry shortly."
+    assert analyst.get("/api/v1/jobs").get_json()["items"] == []  # nothing half-written
+    monkeypatch.undo()
+    again = submit_batch(analyst, [smoke(1, idempotency_key=key)])  # the retry makes it
+    assert again["items"][0]["status"] == 202
