@@ -49,10 +49,11 @@ from workers.runtime import held
 
 log = logging.getLogger("dia3.reaper")
 LOCK = redis_keys.REAPER_LOCK
-#: messages one Lua call reads (about 8 ms of Redis per MB: some 20 ms at 1.2 kB a message)
-SCAN_SLICE = 2000
+#: messages one Lua call reads, while Redis waits: about 10 ms per MB, so some 25 ms for
+#: smoke step messages of 2.4 kB (benchmarks/reaper_sweep.py)
+SCAN_SLICE = 1000
 #: slices one pass reads at most; a deeper backlog takes several passes
-SLICES_PER_PASS = 5
+SLICES_PER_PASS = 10
 SWEEP, SWEEP_JOBS, SWEEP_FOUND = (redis_keys.REAPER_SWEEP, redis_keys.REAPER_SWEEP_JOBS,
                                   redis_keys.REAPER_SWEEP_FOUND)
 
