@@ -24,7 +24,7 @@ from app.auth.keys import KeyNotFound, KeyRejected
 from app.backpressure import RETRY_AFTER_SECONDS as QUEUE_RETRY_AFTER_SECONDS
 from app.backpressure import QueueFull
 from app.error_bounds import bounded
-from app.errors import Busy, Conflict, Forbidden, InputError, NotReplicated
+from app.errors import Busy, Conflict, Forbidden, InputError, NotReplicated, OverBudget
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.replication import RETRY_AFTER_SECONDS as REPLICA_RETRY_AFTER_SECONDS
 from app.schedules.store import ScheduleNotFound
@@ -156,6 +156,11 @@ def _busy(exc: Busy) -> Answer:
     return Answer(message=str(exc), headers=_retry_after(exc.retry_after))
 
 
+def _over_budget(exc: OverBudget) -> Answer:
+    return Answer(message=str(exc), errors={"limit": exc.limit},
+                  headers=_retry_after(exc.retry_after))
+
+
 def _unreachable(exc: BaseException) -> Answer:
     return Answer(message=UNREACHABLE, headers=_retry_after(RETRY_AFTER_SECONDS),
                   log="backing store unreachable",
@@ -204,6 +209,7 @@ TABLE: dict[type[BaseException], Row] = {
     kb.InputError: Row(422, _invalid_field),
     kb.PermanentError: Row(422, _with_reason),
     kb.RateLimited: Row(429, _retry_later),
+    OverBudget: Row(429, _over_budget),
     kb.NotInstalled: Row(503, _with_reason),  # installing it helps, not retrying
     kb.TransientError: Row(503, _retry_later),
     QueueFull: Row(503, _queue_full),

@@ -154,6 +154,12 @@ REAPER_LOCK = f"{PREFIX}reaper:lock"
 #: written before each Redis WAIT, so the WAIT covers every earlier write (app.replication)
 REPLICATION_MARK = f"{PREFIX}replication:mark"
 RETENTION_LOCK = f"{PREFIX}retention:lock"
+#: the reaper's lost-job sweep in progress over several passes: its cursor (a hash: the
+#: queue key and offset it reached, when it began), the jobs it looks for (a hash: id →
+#: heartbeat when the sweep began) and those it found a message of (a set)
+REAPER_SWEEP = f"{PREFIX}reaper:sweep"
+REAPER_SWEEP_JOBS = f"{PREFIX}reaper:sweep:jobs"
+REAPER_SWEEP_FOUND = f"{PREFIX}reaper:sweep:found"
 
 # ---- schedules (app.schedules) ----------------------------------------------------------------
 

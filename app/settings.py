@@ -152,6 +152,9 @@ class Settings:
         "DIA3_API_URL against; empty uses the system's CAs")
     max_body_bytes: int = setting(10 * 1024 * 1024, "Largest accepted request body (bytes)", int)
     page_size_max: int = setting(200, "Largest page a list endpoint returns", int)
+    batch_max_jobs: int = setting(
+        1000, "Most jobs one bulk submission (POST /api/v1/jobs/batch) may hold; more is a 422",
+        int)
     admin_api_key: str = setting("", "Bootstrap admin API key (stored hashed on start)",
                                  secret=True)
     public_url: str = setting("", "External base URL of the API used in Location headers; "
