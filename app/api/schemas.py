@@ -302,6 +302,8 @@ class TenantErasureReportSchema(Schema):
                                                     "audit log names it from now on"})
     jobs = fields.Integer()
     schedules = fields.Integer()
+    webhooks = fields.Integer(metadata={"description": "Webhooks deleted, with their "
+                                                       "deliveries"})
     keys = fields.Integer()
     collections = fields.Integer(allow_none=True)
     llm_cache_entries = fields.Integer()

@@ -75,6 +75,23 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
     return value, job_id
 
 
+def index_page(client: redis.Redis, key: str, limit: int, cursor: str | None,
+               load: Callable[[str], Any], created: Callable[[Any], float]) -> Page:
+    """A page of the records of a sorted-set index scored by creation time, newest first:
+    ``load`` reads one by id (None when it is gone meanwhile), ``created`` is its score."""
+    high, after = "+inf", None
+    if cursor:
+        score, after = decode_cursor(cursor)
+        high = repr(score)
+    ids = [rid for rid, score in client.zrevrangebyscore(
+        key, high, "-inf", start=0, num=limit + 2, withscores=True)
+        if after is None or repr(score) != high or rid < after][:limit + 1]
+    found = [item for item in (load(rid) for rid in ids[:limit]) if item is not None]
+    next_cursor = (encode_cursor(created(found[-1]), found[-1].id)
+                   if len(ids) > limit and found else None)
+    return Page(items=found, next_cursor=next_cursor)
+
+
 def _flat(fields: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for key, value in fields.items():
