@@ -7,7 +7,7 @@ thin Celery wrappers, and ``engine/``, the plain functions they call). Importing
 """
 
 CAPABILITIES = ("sentiment", "forecast", "anomaly", "monte_carlo", "knowledge",
-                "strategic_analysis", "summarize", "smoke", "topics")
+                "strategic_analysis", "summarize", "smoke", "topics", "pipeline")
 
 
 def task_modules() -> list[str]:
