@@ -8,10 +8,10 @@ from flask.views import MethodView
 from app import audit
 from app.api.json_body import Blueprint
 from app.api.middleware import principal
+from app.api.pages import page_body, page_limit
 from app.api.responses import errors
 from app.api.schemas import AuditPageSchema, AuditQuerySchema
 from app.errors import Forbidden
-from app.settings import get_settings
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit",
                 description="Audit log of every change, refused and failed ones included "
@@ -29,8 +29,8 @@ class AuditLog(MethodView):
             raise Forbidden("only admin keys may read the audit log")
         cursor = query.pop("cursor")
         since, until = query.pop("since"), query.pop("until")
-        limit = min(query.pop("limit"), get_settings().page_size_max)
+        limit = page_limit(query.pop("limit"))
         page = audit.query(**query, since=since.timestamp() if since else None,
                            until=until.timestamp() if until else None, limit=limit,
                            cursor=cursor)
-        return {"items": [e.to_dict() for e in page.items], "next_cursor": page.next_cursor}
+        return page_body(page)

@@ -10,6 +10,7 @@ from app.api.idempotency import idempotency_key
 from app.api.json_body import Blueprint
 from app.api.links import to_job
 from app.api.middleware import principal
+from app.api.pages import page_body, page_limit
 from app.api.responses import errors
 from app.api.schemas import (
     JobDetailSchema,
@@ -20,7 +21,6 @@ from app.api.schemas import (
     ResultSchema,
 )
 from app.api.workflows import submission_examples
-from app.settings import get_settings
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
                 description="Analysis jobs: submit a workflow, follow it, read its result")
@@ -36,14 +36,14 @@ class Jobs(MethodView):
         """List the tenant's jobs, newest first (cursor pagination), those whose id starts
         with ``id_prefix``, those of one schedule (``schedule_id``) or the child jobs of one
         job (``parent_id``: a pipeline's stages)"""
-        limit = min(query["limit"], get_settings().page_size_max)  # the default may be over it
+        limit = page_limit(query["limit"])
         page = service.list_jobs(principal(), state=query["state"], workflow=query["workflow"],
                                  limit=limit, cursor=query["cursor"],
                                  all_tenants=query["all_tenants"],
                                  id_prefix=query["id_prefix"],
                                  schedule_id=query["schedule_id"],
                                  parent_id=query["parent_id"])
-        return {"items": [job.to_dict() for job in page.items], "next_cursor": page.next_cursor}
+        return page_body(page)
 
     @blp.arguments(JobSubmitSchema, examples=submission_examples())
     @blp.response(202, JobSchema)

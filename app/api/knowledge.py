@@ -30,9 +30,9 @@ from app.api.knowledge_schemas import (
 from app.api.knowledge_uploads import INGEST_REQUEST_BODY, documents_from_request
 from app.api.links import to_collection, to_document, to_job
 from app.api.middleware import principal
+from app.api.pages import page_limit
 from app.api.responses import errors
 from app.api.schemas import JobSchema
-from app.settings import get_settings
 from app.workflows.knowledge import changes as knowledge_service
 from app.workflows.knowledge import service as knowledge
 
@@ -91,7 +91,7 @@ class Documents(MethodView):
     @to_document(200, at="$response.body#/items/0/document_id")
     def get(self, query, name):
         """The collection's documents (offset pagination)"""
-        limit = min(query["limit"], get_settings().page_size_max)  # the default may be over it
+        limit = page_limit(query["limit"])
         return knowledge.list_documents(tenant(), name, limit, query["offset"])
 
     @blp.doc(requestBody=INGEST_REQUEST_BODY)

@@ -9,6 +9,7 @@ from app.api.idempotency import idempotency_key
 from app.api.json_body import Blueprint
 from app.api.links import to_job, to_schedule
 from app.api.middleware import principal
+from app.api.pages import page_body, page_limit
 from app.api.responses import errors
 from app.api.schedule_schemas import (
     ScheduleCreateSchema,
@@ -19,7 +20,6 @@ from app.api.schedule_schemas import (
 )
 from app.api.schemas import JobSchema
 from app.schedules import service
-from app.settings import get_settings
 
 blp = Blueprint("schedules", __name__, url_prefix="/api/v1/schedules",
                 description="Schedules: a workflow run on a cron expression or an interval, "
@@ -34,10 +34,10 @@ class Schedules(MethodView):
     @to_schedule(200, at="$response.body#/items/0/id")
     def get(self, query):
         """List the tenant's schedules, newest first (cursor pagination)"""
-        limit = min(query["limit"], get_settings().page_size_max)
+        limit = page_limit(query["limit"])
         page = service.list_schedules(principal(), limit, query["cursor"],
                                       query["all_tenants"])
-        return {"items": [s.to_dict() for s in page.items], "next_cursor": page.next_cursor}
+        return page_body(page)
 
     @blp.arguments(ScheduleCreateSchema)
     @blp.response(201, ScheduleSchema)
