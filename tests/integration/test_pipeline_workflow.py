@@ -3,6 +3,8 @@ processes run the advance and every stage's child job."""
 
 from __future__ import annotations
 
+import time
+
 from app.extensions import job_store
 from tests.conftest import wait_for
 
@@ -86,3 +88,25 @@ def test_a_mapped_input_of_the_wrong_type_is_a_422_naming_it(analyst):
         {"name": "mood", "workflow": "sentiment",
          "inputs": {"texts": {"from": "count", "path": "value"}}}]}
     analyst.assert_param_error("pipeline", params, ["stages", "1", "inputs", "texts"])
+
+
+def test_repeated_advances_and_the_reaper_make_no_second_child(analyst, worker, dia3_env):
+    from app.workflows.pipeline import runner
+    from workers.runtime import reaper
+    params = {"stages": [{"name": "slow", "workflow": "smoke", "params": {"stall_seconds": 30}},
+                         {"name": "next", "workflow": "smoke", "after": ["slow"]}]}
+    parent = analyst.submit("pipeline", params).get_json()["id"]
+    child = wait_for(lambda: job_store().steps(parent).get("slow", {}).get("job_id"),
+                     timeout=60, what="the slow stage to start")
+    assert runner.advance(parent) == runner.advance(parent) == "running"
+    assert set(children(analyst, parent)) == {"slow"}
+    # Much later, with the pipeline quiet: it is nudged, not re-dispatched as lost.
+    before = job_store().get(parent).heartbeat_at
+    later = time.time() + float(dia3_env.get("DIA3_JOB_HEARTBEAT_TIMEOUT", 120)) + 5
+    resumed, failed = reaper.resume_lost_jobs(now=later)
+    assert parent not in resumed and parent not in failed
+    wait_for(lambda: job_store().get(parent).heartbeat_at > before, timeout=30,
+             what="the nudged advance to run")
+    assert job_store().get(parent).attempts == 1
+    assert [c["id"] for c in children(analyst, parent).values()] == [child]
+    analyst.post(f"/api/v1/jobs/{parent}/cancel")
