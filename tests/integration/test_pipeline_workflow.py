@@ -3,10 +3,22 @@ processes run the advance and every stage's child job."""
 
 from __future__ import annotations
 
+import json
 import time
 
+import pytest
+
 from app.extensions import job_store
+from app.workflows.registry import get_workflow
 from tests.conftest import wait_for
+
+
+@pytest.fixture(scope="module")
+def example_file(tmp_path_factory):
+    """The first published pipeline example (three smoke stages) as a params file."""
+    path = tmp_path_factory.mktemp("pipeline") / "params.json"
+    path.write_text(json.dumps(get_workflow("pipeline").examples[0].params))
+    return path
 
 
 def chained(*stage_params: dict) -> dict:
@@ -110,3 +122,18 @@ def test_repeated_advances_and_the_reaper_make_no_second_child(analyst, worker, 
     assert job_store().get(parent).attempts == 1
     assert [c["id"] for c in children(analyst, parent).values()] == [child]
     analyst.post(f"/api/v1/jobs/{parent}/cancel")
+
+
+def test_the_cli_lists_a_pipelines_stages_and_shows_its_result(dia3, example_file):
+    submitted = dia3("submit", "pipeline", "--params-file", str(example_file), "--wait",
+                     "--json")
+    assert submitted.returncode == 0, submitted.stderr
+    job = json.loads(submitted.stdout)
+    assert job["state"] == "succeeded" and job["result"]["results"]["third"] == {"value": 7}
+    parent = job["id"]
+    listed = dia3("jobs", "list", "--parent", parent[:12])
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.count("smoke") == 3 and "succeeded" in listed.stdout
+    shown = dia3("jobs", "show", parent[:12])
+    assert shown.returncode == 0, shown.stderr
+    assert "third" in shown.stdout
