@@ -78,6 +78,9 @@ class Job(Resource):
     tasks: dict[str, str]
     params: dict[str, Any] | None
     steps: dict[str, dict[str, Any]]
+    schedule_id: str | None
+    #: the pipeline whose stage the job is (docs/pipelines.md)
+    parent_id: str | None
 
     @property
     def finished(self) -> bool:

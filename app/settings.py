@@ -138,6 +138,9 @@ class Settings:
     result_inline_max_bytes: int = setting(
         256 * 1024, "Results larger than this are written to the data directory instead of Redis",
         int)
+    pipeline_results_max_bytes: int = setting(
+        1024 * 1024, "Most bytes of stage results a pipeline's result holds; the stages' "
+        "results past it are left out (read them from the stages' jobs)", int)
     # --- API -----------------------------------------------------------------------------
     api_host: str = setting("127.0.0.1", "Address the REST API binds to")
     api_port: int = setting(8003, "Port of the REST API", int)
