@@ -34,6 +34,7 @@ import requests
 from benchmarks.chaos import FAST_RECOVERY, count_units, redis_server_binary
 from benchmarks.report import percentile, print_table, save
 from benchmarks.stack import Stack, free_port
+from workers.runtime.held import UNACKED
 
 MASTER = "dia3"
 #: Sentinel timings of the test: a primary silent for 1 s is down, a failover takes < 3 s
@@ -283,6 +284,10 @@ def run_failover(min_replicas: int = 1, texts: int = 30, warmup_jobs: int = 15,
         _wait(lambda: len(submitter.accepted) >= warmup_jobs, 60, "the first submissions")
         before = [a.attempts[-1].seconds * 1000 for a in submitter.accepted]
         stats.submit_p50_ms, stats.submit_p95_ms = percentile(before, 50), percentile(before, 95)
+        # killed while the worker holds step messages it has not acknowledged: what the
+        # consumer must give back when its connection is lost
+        primary = cluster.group.client(cluster.group.primary())
+        _wait(lambda: primary.hlen(UNACKED) >= 2, 30, "steps in flight")
         old = cluster.group.kill_primary()
         killed = time.monotonic()
         cluster.group.wait_promoted(old)
