@@ -221,6 +221,8 @@ class FailoverCluster(Stack):
                          "DIA3_REDIS_MASTER_NAME": MASTER,
                          "DIA3_REDIS_MIN_REPLICAS": str(min_replicas),
                          "DIA3_REDIS_REPLICA_TIMEOUT_MS": "500",
+                         # a step message lost with the primary is found within seconds
+                         "DIA3_JOB_HEARTBEAT_TIMEOUT": "10",
                          "DIA3_SENTIMENT_BATCH_SIZE": "10", "DIA3_API_WORKERS": "1",
                          "DIA3_QUEUE_MAX_DEPTH": "0", "DIA3_LOG_LEVEL": "INFO"})
 
