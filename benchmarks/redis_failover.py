@@ -16,6 +16,7 @@ one failover of the same harness.
 from __future__ import annotations
 
 import argparse
+import shutil
 import signal
 import subprocess
 import sys
@@ -139,6 +140,7 @@ class SentinelGroup:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)  # logs were printed on failure
 
 
 @dataclass
