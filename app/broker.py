@@ -23,8 +23,12 @@ Reliability choices (see also docs/architecture.md):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from celery import Celery
-from kombu import Queue
+from kombu import Producer, Queue
 
 from app import broker_transport
 from app.broker_backend import backend_url
@@ -100,13 +104,41 @@ def check_reliability(settings: Settings) -> None:
         raise ValueError("DIA3_TASK_SOFT_TIME_LIMIT must be below DIA3_TASK_TIME_LIMIT")
 
 
+#: the producer every message of this thread (or task) goes through, inside :func:`publishing`
+_PUBLISHING: ContextVar[Producer | None] = ContextVar("dia3_publishing", default=None)
+#: Redis commands a publish batch may buffer: more than any one request sends, so that it is
+#: flushed once, at its end
+PUBLISH_BATCH_MAX = 1_000_000
+
+
+class DIA3Celery(Celery):
+    """Celery whose messages sent inside :func:`publishing` all go through its producer,
+    those of canvases too (a chain hands its first step no producer of the caller's)."""
+
+    def producer_or_acquire(self, producer: Producer | None = None):
+        return super().producer_or_acquire(producer or _PUBLISHING.get())
+
+
+@contextmanager
+def publishing(app: Celery) -> Iterator[Producer]:
+    """Send every message of the block through one producer, buffered in a kombu publish
+    batch (one pipelined Redis round trip) and flushed when the block ends: raises then if
+    they could not be sent, and which of them reached Redis is unknown."""
+    with app.producer_or_acquire() as producer, producer.batch(max_size=PUBLISH_BATCH_MAX):
+        token = _PUBLISHING.set(producer)
+        try:
+            yield producer
+        finally:
+            _PUBLISHING.reset(token)
+
+
 def create_celery() -> Celery:
     """A Celery app configured from settings (use :func:`app.extensions.celery`, the
     process's one app)."""
     settings = get_settings()
     check_reliability(settings)
     broker_transport.install()  # sentinel:// URLs: kombu's transport, fixed for failovers
-    app = Celery("dia3")
+    app = DIA3Celery("dia3")
     app.conf.update(celery_config(settings, redis_url()))
     # Control messages (revoke, inspect) carry task ids and commands, no user content: they
     # stay plain JSON, so Flower works without the encryption key.

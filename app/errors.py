@@ -41,3 +41,12 @@ class NotReplicated(Exception):
         super().__init__(f"{acknowledged} of {required} Redis replicas acknowledged the write")
         self.acknowledged = acknowledged
         self.required = required
+
+
+class OverBudget(Exception):
+    """The caller's rate limit has no room left for this part of a request (HTTP 429), e.g.
+    the jobs of a bulk submission past its key's budget; retry after a while."""
+
+    def __init__(self, message: str, limit: str, retry_after: float):
+        super().__init__(message)
+        self.limit, self.retry_after = limit, retry_after

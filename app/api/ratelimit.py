@@ -20,13 +20,15 @@ import logging
 import math
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+from limits import RateLimitItem
 
 from app import metrics, redis_keys
 from app.api.client_address import client_address
 from app.api.errors import error_response
 from app.error_table import status_of
+from app.errors import OverBudget
 from app.redis_client import (
     CONNECT_TIMEOUT,
     SENTINEL,
@@ -110,6 +112,42 @@ def _window(limiter: Limiter) -> tuple[int, int, int] | None:
     return window
 
 
+def _refusal(item: RateLimitItem, window: tuple[int, int, int] | None,
+             count: int) -> OverBudget:
+    """The refusal of ``count`` requests (or jobs) over the budget of ``item`` (counted)."""
+    period = item.get_expiry()  # the window, an upper bound on the wait
+    wait = min(period, max(1, math.ceil(window[2] - time.time()))) if window else period
+    principal = g.get("principal")
+    metrics.RATE_LIMIT_REJECTIONS.labels(principal.role if principal else "anonymous").inc(count)
+    who = "API key" if principal is not None else "client address"
+    return OverBudget(f"Rate limit of {item} per {who} exceeded; retry in {wait} s.",
+                      str(item), wait)
+
+
+def budget(count: int) -> tuple[int, OverBudget | None]:
+    """Spend the rest of ``count`` units (the request spent one) of the request's budget, for
+    requests that count what they hold (the jobs of a bulk submission); returns how many
+    fit, and the refusal of the others. Fails open, as the limiter does."""
+    limiter = next(iter(current_app.extensions.get("limiter", ())), None)
+    current = limiter.current_limit if limiter is not None else None
+    window = _window(limiter) if current is not None else None
+    if count <= 1 or window is None:
+        return count, None
+    amount, remaining, reset = window
+    extra = min(count - 1, remaining)
+    try:
+        if extra and not limiter.limiter.hit(current.limit, *current.request_args, cost=extra):
+            extra = 0  # another request took the rest meanwhile
+    except Exception as exc:  # the storage failed: open, as for requests
+        log.warning("rate limit not counted", extra={"reason": exc.__class__.__name__})
+        return count, None
+    g.rate_window = amount, remaining - extra, reset  # the headers say what is left
+    allowed = 1 + extra
+    if allowed == count:
+        return count, None
+    return allowed, _refusal(current.limit, g.rate_window, count - allowed)
+
+
 def install(app: Flask, redis_url: str) -> Limiter:
     """Rate-limit ``app`` on ``redis_url``; call after the authentication middleware so the
     principal is known when the limit is checked."""
@@ -126,15 +164,9 @@ def install(app: Flask, redis_url: str) -> Limiter:
 
     @app.errorhandler(RateLimitExceeded)
     def too_many_requests(exc: RateLimitExceeded) -> Response:
-        window = _window(limiter)
-        period = exc.limit.limit.get_expiry()  # the window, an upper bound on the wait
-        wait = min(period, max(1, math.ceil(window[2] - time.time()))) if window else period
-        principal = g.get("principal")
-        metrics.RATE_LIMIT_REJECTIONS.labels(principal.role if principal else "anonymous").inc()
-        who = "API key" if principal is not None else "client address"
-        message = f"Rate limit of {exc.limit.limit} per {who} exceeded; retry in {wait} s."
-        return error_response(status_of(exc), message, {"limit": str(exc.limit.limit)},
-                              headers={"Retry-After": str(wait)})
+        refusal = _refusal(exc.limit.limit, _window(limiter), 1)
+        return error_response(status_of(exc), str(refusal), {"limit": refusal.limit},
+                              headers={"Retry-After": str(refusal.retry_after)})
 
     @app.after_request
     def rate_limit_headers(response: Response) -> Response:

@@ -19,10 +19,11 @@ from app.api import errors as api_errors
 from app.auth.keys import KeyNotFound, KeyRejected
 from app.backpressure import QueueFull
 from app.error_table import TABLE, failure_of, status_of
-from app.errors import Busy, Conflict, Forbidden, NotReplicated
+from app.errors import Busy, Conflict, Forbidden, NotReplicated, OverBudget
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.mcp.server import tool_error
 from app.schedules.store import ScheduleNotFound
+from app.webhooks.store import DeliveryNotFound, WebhookNotFound
 from app.workflows.forecast.errors import ForecastInputError
 from app.workflows.knowledge import errors as kb
 from app.workflows.monte_carlo.errors import MonteCarloInputError
@@ -37,6 +38,8 @@ EXPECTED: list[tuple[BaseException, int]] = [
     (Forbidden("role 'viewer' may only read"), 403),
     (JobNotFound("j-1"), 404),
     (ScheduleNotFound("s-1"), 404),
+    (WebhookNotFound("w-1"), 404),
+    (DeliveryNotFound("d-1"), 404),
     (KeyNotFound("k-1"), 404),
     (kb.NotFound("collection 'docs' does not exist"), 404),
     (NotFound(), 404),
@@ -51,6 +54,8 @@ EXPECTED: list[tuple[BaseException, int]] = [
     (kb.InputError("query", "must be a non-empty string"), 422),
     (kb.PermanentError("the model does not exist", reason="model_missing"), 422),
     (kb.RateLimited("embeddings", 2.5), 429),
+    (OverBudget("Rate limit of 5 per 1 minute per API key exceeded; retry in 7 s.",
+                "5 per 1 minute", 7), 429),
     (kb.TransientError("Chroma is unreachable", reason="store_unreachable"), 503),
     (kb.NotInstalled("the local embedder's model is not installed",
                      reason="model_not_installed"), 503),
