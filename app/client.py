@@ -17,8 +17,9 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -77,6 +78,9 @@ class Job(Resource):
     tasks: dict[str, str]
     params: dict[str, Any] | None
     steps: dict[str, dict[str, Any]]
+    schedule_id: str | None
+    #: the pipeline whose stage the job is (docs/pipelines.md)
+    parent_id: str | None
 
     @property
     def finished(self) -> bool:
@@ -109,6 +113,41 @@ class Result(Resource):
     job_id: str
     workflow: str
     result: Any
+
+
+class BatchItem(Resource):
+    """One job of :meth:`DIA3Client.submit_many`: ``status`` as ``POST /jobs`` would have
+    answered (202 created, 200 the existing job of its idempotency key) with the ``job``, or
+    the ``error`` body (``{code, status, message, errors}``, field paths within the job)."""
+
+    index: int
+    status: int
+    job: Job
+    error: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return "job" in self
+
+
+@dataclass
+class Batch:
+    """What :meth:`DIA3Client.submit_many` made: one item per job given, in order, and the
+    counts of ``created``, ``replayed`` and ``failed`` jobs (``to_dict()``: the API's JSON)."""
+
+    items: list[BatchItem]
+    created: int
+    replayed: int
+    failed: int
+
+    @property
+    def jobs(self) -> list[Job]:
+        """The jobs made or found, in the order they were given (refused ones left out)."""
+        return [item.job for item in self.items if item.ok]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "created": self.created, "replayed": self.replayed,
+                "failed": self.failed}
 
 
 class Workflow(Resource):
@@ -235,6 +274,47 @@ class DIA3Client:
         body = {"workflow": workflow, "params": params, "idempotency_key": key}
         return Job(self.request("POST", "/api/v1/jobs", json=body,
                                 headers={"Idempotency-Key": key}))
+
+    def submit_many(self, jobs: Iterable[dict], chunk_size: int = 1000) -> Batch:
+        """Submit many jobs (each ``{"workflow", "params", "idempotency_key"?}``) with
+        ``POST /jobs/batch``, ``chunk_size`` per request (at most the server's
+        DIA3_BATCH_MAX_JOBS, 1000 by default). One refused job does not stop the others: each
+        has its item. Jobs without a key get a new random one, so a retried request never
+        makes two; jobs refused for now (429, 503) are sent again after the answer's
+        ``Retry-After``, up to ``retries`` times."""
+        keyed = [{**job, "idempotency_key": job.get("idempotency_key")
+                  or f"sdk-{uuid.uuid4().hex}"} if isinstance(job, dict) else job
+                 for job in jobs]
+        items: list[BatchItem | None] = [None] * len(keyed)
+        for start in range(0, len(keyed), chunk_size):
+            self._submit_chunk(keyed, list(range(start, min(start + chunk_size, len(keyed)))),
+                               items)
+        done = [item for item in items if item is not None]
+        return Batch(items=done, created=sum(item.status == 202 for item in done),
+                     replayed=sum(item.status == 200 for item in done),
+                     failed=sum(not item.ok for item in done))
+
+    def _submit_chunk(self, jobs: list, indices: list[int], items: list) -> None:
+        """Submit ``jobs[i]`` for ``i`` in ``indices`` into ``items[i]``, again for those
+        refused for now."""
+        for attempt in range(self.retries + 1):
+            key = f"sdk-{uuid.uuid4().hex}"  # lets a proxy or this client send it again
+            response = self._send("POST", "/api/v1/jobs/batch", None, True,
+                                  json={"jobs": [jobs[i] for i in indices]},
+                                  headers={"Idempotency-Key": key})
+            if response.status_code >= 400:
+                raise APIError(response.status_code, _error_body(response))
+            later = []
+            for item in response.json()["items"]:
+                index = indices[item["index"]]
+                items[index] = BatchItem({**item, "index": index, **(
+                    {"job": Job(item["job"])} if "job" in item else {})})
+                if item["status"] in RETRIED_STATUSES:
+                    later.append(index)
+            if not later or attempt == self.retries:
+                return
+            indices = later
+            time.sleep(self._pause(attempt, response))
 
     def job(self, job_id: str) -> Job:
         """The job with its params and per-step records."""

@@ -72,12 +72,14 @@ def job_store() -> JobStore:
         from app.jobs.store import JobStore
         from app.redis_client import get_redis
         from app.settings import get_settings
+        from app.workflows.pipeline.steps import advance_when_child_ends
         from app.workflows.registry import on_delete_hook
         settings = get_settings()
         results = ResultStore(get_redis(), settings.data_path, settings.result_inline_max_bytes,
                               envelope())
         return JobStore(get_redis(), results, on_delete_hook, envelope(),
-                        settings.events_retention)
+                        settings.events_retention, child_ended=advance_when_child_ends,
+                        job_events_ttl=settings.job_events_ttl)
     return process_local("jobs", make)
 
 

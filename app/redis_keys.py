@@ -67,6 +67,11 @@ def schedule_jobs(schedule_id: str) -> str:
     return f"{PREFIX}idx-sch:{schedule_id}"
 
 
+def parent_jobs(parent_id: str) -> str:
+    """The child jobs of one job (a pipeline's stages), by creation time."""
+    return f"{PREFIX}idx-par:{parent_id}"
+
+
 #: The layout above for the job store's scripts, whose first argument is :data:`PREFIX`.
 LUA = "\nlocal JOB_PARTS = {" + ", ".join(f"'{part}'" for part in JOB_PARTS) + "}" + """
 local function job_key(p, id, part)
@@ -95,6 +100,15 @@ local function id_index_keys(p, tenant)
 end
 -- The jobs of one schedule (a job's optional ``schedule_id``), by creation time.
 local function schedule_jobs_key(p, sid) return p .. 'idx-sch:' .. sid end
+-- The child jobs of one job (a job's optional ``parent_id``), by creation time.
+local function parent_jobs_key(p, pid) return p .. 'idx-par:' .. pid end
+-- The per-origin indexes a job is listed in: of its schedule and of its parent.
+local function origin_index_keys(p, sid, pid)
+  local keys = {}
+  if sid and sid ~= '' then keys[#keys + 1] = schedule_jobs_key(p, sid) end
+  if pid and pid ~= '' then keys[#keys + 1] = parent_jobs_key(p, pid) end
+  return keys
+end
 -- Every index a job of this tenant, state and workflow is in.
 local function index_keys(p, tenant, state, wf)
   local keys = {}
@@ -151,7 +165,15 @@ DATA_KEY_ACTIVE = f"{PREFIX}datakey:active"
 TENANT_ERASURE = f"{PREFIX}tenant-erasure:"
 #: cluster-wide locks of the reaper and retention passes
 REAPER_LOCK = f"{PREFIX}reaper:lock"
+#: written before each Redis WAIT, so the WAIT covers every earlier write (app.replication)
+REPLICATION_MARK = f"{PREFIX}replication:mark"
 RETENTION_LOCK = f"{PREFIX}retention:lock"
+#: the reaper's lost-job sweep in progress over several passes: its cursor (a hash: the
+#: queue key and offset it reached, when it began), the jobs it looks for (a hash: id →
+#: heartbeat when the sweep began) and those it found a message of (a set)
+REAPER_SWEEP = f"{PREFIX}reaper:sweep"
+REAPER_SWEEP_JOBS = f"{PREFIX}reaper:sweep:jobs"
+REAPER_SWEEP_FOUND = f"{PREFIX}reaper:sweep:found"
 
 # ---- schedules (app.schedules) ----------------------------------------------------------------
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from celery.canvas import Signature
 from marshmallow import ValidationError
 
-from app import audit, backpressure, metrics
+from app import audit, backpressure, metrics, replication
 from app.auth.keys import Principal
 from app.errors import Forbidden
 from app.extensions import celery as get_celery
@@ -22,6 +25,7 @@ from app.jobs import events
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, FINAL_STATES, Job
 from app.jobs.store import InvalidTransition, JobNotFound, new_job_id
 from app.logs import request_id_var
+from app.redis_client import get_redis
 from app.workflows.prechecks import precheck
 from app.workflows.registry import Plan, Workflow, all_workflows, get_workflow
 
@@ -90,28 +94,47 @@ def check_params(workflow_name: str, params: Any) -> None:
 
 def submit(principal: Principal, workflow_name: str, params: Any,
            idempotency_key: str | None = None, *, schedule_id: str | None = None,
-           scheduled_for: float | None = None) -> tuple[Job, bool]:
+           scheduled_for: float | None = None, parent_id: str | None = None
+           ) -> tuple[Job, bool]:
     """Validate, record and enqueue a job; returns (job, created). Audited as ``job.submit``
     on ``job:<id>`` (``workflow:<name>`` when no job came of it). Backpressure is checked
     before the params: validating an ingest job already stages its documents. A schedule's
-    job carries its ``schedule_id`` (and the tick it is for, ``scheduled_for``)."""
-    detail = {"workflow": workflow_name, **({"schedule_id": schedule_id} if schedule_id
-                                            else {})}
+    job carries its ``schedule_id`` (and the tick it is for, ``scheduled_for``), a
+    pipeline's stage its ``parent_id``."""
+    origin = {"schedule_id": schedule_id, "parent_id": parent_id}
+    detail = {"workflow": workflow_name, **{k: v for k, v in origin.items() if v}}
     with audit.audited("job.submit", principal, f"workflow:{workflow_name}",
                        **detail) as entry:
         job, created = _submit(principal, workflow_name, params, idempotency_key,
-                               {"schedule_id": schedule_id, "scheduled_for": scheduled_for})
+                               {**origin, "scheduled_for": scheduled_for})
         entry.target, entry.detail["created"] = f"job:{job.id}", created
         return job, created
 
 
-def _submit(principal: Principal, workflow_name: str, params: Any,
-            idempotency_key: str | None, origin: dict[str, Any]) -> tuple[Job, bool]:
-    require_write(principal)
+@dataclass
+class Prepared:
+    """A job validated and built but not yet recorded: what submitting it stores (``record``,
+    the job store's ``create`` arguments) and sends (``canvas``)."""
+
+    workflow: Workflow
+    plan: Plan
+    canvas: Signature
+    record: dict[str, Any]
+
+    @property
+    def job_id(self) -> str:
+        return self.plan.job_id
+
+
+def prepare(principal: Principal, workflow_name: str, params: Any,
+            idempotency_key: str | None, origin: dict[str, Any], *,
+            pending: Mapping[str, int] | None = None) -> Prepared:
+    """Check backpressure (counting the ``pending`` messages, by queue, that a batch is
+    about to send), validate the params and build the canvas of one job; raises what its
+    submission is refused with. The caller has checked the role."""
     workflow = find_workflow(workflow_name)
-    backpressure.admit(queue_depths(), workflow.queue)
+    backpressure.admit(queue_depths(), workflow.queue, (pending or {}).get(workflow.queue, 0))
     validated = load_params(workflow, params)
-    store = job_store()
     job_id = new_job_id()
     plan = Plan(job_id=job_id, request_id=request_id_var.get(), app=get_celery(),
                 tenant=principal.tenant)
@@ -119,22 +142,43 @@ def _submit(principal: Principal, workflow_name: str, params: Any,
         canvas = workflow.build(plan, validated)
     except ValidationError as exc:
         raise ValidationError({"params": exc.messages}) from None
-    job, created = store.create(
-        job_id=job_id, workflow=workflow.name, tenant=principal.tenant, owner=principal.key_id,
-        params=validated, steps_total=plan.steps_total, tasks=plan.tasks,
-        idempotency_key=idempotency_key, request_id=request_id_var.get(), **origin)
-    if not created:
-        return job, False
+    record = dict(job_id=job_id, workflow=workflow.name, tenant=principal.tenant,
+                  owner=principal.key_id, params=validated, steps_total=plan.steps_total,
+                  tasks=plan.tasks, idempotency_key=idempotency_key,
+                  request_id=request_id_var.get(), **origin)
+    return Prepared(workflow, plan, canvas, record)
+
+
+def send(prepared: Prepared) -> None:
+    """Send a recorded job's canvas. Nothing half-written: a job that could not be enqueued
+    is removed again."""
     try:
-        canvas.apply_async()
+        prepared.canvas.apply_async()
     except Exception:
-        # Nothing half-written: a job that could not be enqueued is removed again.
-        store.delete(job_id)
+        job_store().delete(prepared.job_id)
         raise
-    metrics.JOBS_SUBMITTED.labels(workflow.name).inc()
-    log.info("job submitted", extra={"job": job_id, "workflow": workflow.name,
-                                     "steps": plan.steps_total})
-    return job, True
+
+
+def submitted(prepared: Prepared) -> None:
+    """Count and log a job whose canvas was sent."""
+    metrics.JOBS_SUBMITTED.labels(prepared.workflow.name).inc()
+    log.info("job submitted", extra={"job": prepared.job_id, "workflow": prepared.workflow.name,
+                                     "steps": prepared.plan.steps_total})
+
+
+def _submit(principal: Principal, workflow_name: str, params: Any,
+            idempotency_key: str | None, origin: dict[str, Any]) -> tuple[Job, bool]:
+    require_write(principal)
+    prepared = prepare(principal, workflow_name, params, idempotency_key, origin)
+    job, created = job_store().create(**prepared.record)
+    if created:
+        send(prepared)
+    # Not acknowledged before replicas have it. When they do not in time (503), the job is
+    # kept and runs: a retry with the same idempotency key returns it, acknowledged then.
+    replication.confirm(get_redis())
+    if created:
+        submitted(prepared)
+    return job, created
 
 
 def redispatch(job_id: str, allowed: tuple[str, ...]) -> Job:
@@ -151,11 +195,37 @@ def redispatch(job_id: str, allowed: tuple[str, ...]) -> Job:
     return store.get(job_id)
 
 
+def children(job_id: str, states: tuple[str, ...] | None = None) -> list[Job]:
+    """The child jobs of a job (a pipeline's stages), in those states if given."""
+    store, found, cursor = job_store(), [], None
+    while True:
+        page = store.list(None, parent_id=job_id, limit=100, cursor=cursor)
+        found += [job for job in page.items if states is None or job.state in states]
+        if not (cursor := page.next_cursor):
+            return found
+
+
+def cancel_children(job_id: str) -> None:
+    """Cancel the child jobs of a job that are still queued or running."""
+    for child in children(job_id, ACTIVE_STATES):
+        try:
+            _cancel(child)
+        except (InvalidTransition, JobNotFound):  # it ended meanwhile
+            continue
+
+
 @audit.audits("job.retry", lambda job_id: f"job:{job_id}")
 def retry(principal: Principal, job_id: str) -> Job:
-    """Run a failed or cancelled job again from the steps it did not finish."""
+    """Run a failed or cancelled job again from the steps it did not finish; its failed or
+    cancelled child jobs first (a pipeline goes on from its failed stage)."""
     require_write(principal)
     before = get(principal, job_id)
+    if before.state in (FAILED, CANCELLED):
+        for child in children(job_id, (FAILED, CANCELLED)):
+            try:
+                redispatch(child.id, (FAILED, CANCELLED))
+            except (InvalidTransition, JobNotFound):  # retried or deleted meanwhile
+                continue
     try:
         job = redispatch(job_id, (FAILED, CANCELLED))
     except ValidationError as exc:  # its params no longer build, e.g. a deleted collection
@@ -208,16 +278,21 @@ def list_jobs(principal: Principal, **filters: Any):
 
 @audit.audits("job.cancel", lambda job_id: f"job:{job_id}")
 def cancel(principal: Principal, job_id: str) -> Job:
+    """Cancel an active job, and its child jobs with it (a pipeline's running stages)."""
     require_write(principal)
     job = get(principal, job_id)
-    store = job_store()
-    store.cancel(job_id)
+    _cancel(job)
+    cancel_children(job_id)
+    return job_store().get(job_id)
+
+
+def _cancel(job: Job) -> None:
+    job_store().cancel(job.id)
     metrics.observe_job_end(job.workflow, "cancelled", job.created_at)
     if job.tasks:
         # Queued steps are dropped by workers; running steps stop at their next batch.
         get_celery().control.revoke(list(job.tasks.values()))
-    log.info("job cancelled", extra={"job": job_id})
-    return store.get(job_id)
+    log.info("job cancelled", extra={"job": job.id})
 
 
 @audit.audits("job.delete", lambda job_id: f"job:{job_id}")
@@ -232,4 +307,5 @@ def delete(principal: Principal, job_id: str) -> None:
 
 __all__ = ["submit", "get", "wait", "result", "list_jobs", "cancel", "delete", "retry",
            "redispatch", "Forbidden", "JobNotFound", "InvalidTransition", "steps", "find_workflow",
-           "load_params", "body_errors", "check_params", "require_write"]
+           "load_params", "body_errors", "check_params", "require_write", "prepare", "send",
+           "submitted", "Prepared", "children", "cancel_children"]

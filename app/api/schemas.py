@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow.error_store import merge_errors
 
@@ -89,6 +90,30 @@ class JobSubmitSchema(WithParamsSchema):
         metadata={"description": "Resubmitting with the same key returns the same job"})
 
 
+def at_most_batch_max_jobs(value: list) -> None:
+    """The size of a bulk submission is checked against the setting when it comes in."""
+    limit = get_settings().batch_max_jobs
+    if len(value) > limit:
+        raise ValidationError(f"At most {limit} jobs per request (DIA3_BATCH_MAX_JOBS); got "
+                              f"{len(value)}.")
+
+
+class Unloaded(fields.Nested):
+    """Documented as its nested schema but loaded as it came: each job of a bulk submission
+    is validated on its own, so that a bad one is refused alone."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class JobBatchSchema(Schema):
+    jobs = fields.List(
+        Unloaded(JobSubmitSchema), required=True,
+        validate=[validate.Length(min=1), at_most_batch_max_jobs],
+        metadata={"description": "1 to DIA3_BATCH_MAX_JOBS (default 1000) job submissions, "
+                                 "each as the body of POST /jobs"})
+
+
 class ErrorInfoSchema(Schema):
     type = fields.String()
     message = fields.String()
@@ -126,6 +151,8 @@ class JobSchema(Schema):
         "description": "The schedule that made the job (null: submitted directly)"})
     scheduled_for = EpochDateTime(allow_none=True, metadata={
         "description": "The schedule's tick the job was made for (null: run on request)"})
+    parent_id = fields.String(allow_none=True, metadata={
+        "description": "The pipeline whose stage this job is (null: a job of its own)"})
 
 
 class JobDetailSchema(JobSchema):
@@ -154,6 +181,10 @@ class JobListQuerySchema(Schema):
         load_default=None, validate=validate.Regexp(
             r"^[0-9a-f]{32}$", error="A schedule id: 32 lowercase hexadecimal characters."),
         metadata={"description": "Only the jobs this schedule made"})
+    parent_id = fields.String(
+        load_default=None, validate=validate.Regexp(
+            r"^[0-9a-f]{32}$", error="A job id: 32 lowercase hexadecimal characters."),
+        metadata={"description": "Only the child jobs of this job (a pipeline's stages)"})
 
 
 class ResultSchema(Schema):
@@ -287,3 +318,22 @@ class TenantErasureReportSchema(Schema):
     chroma_vacuum = fields.String(metadata={"description": "done, or why not"})
     redis_files = fields.String(metadata={
         "description": "Whether Redis' append-only file and snapshot were rewritten"})
+
+
+class BatchItemSchema(Schema):
+    index = fields.Integer(metadata={"description": "Position of the job in the request"})
+    status = fields.Integer(metadata={
+        "description": "What POST /jobs would have answered: 202 created, 200 the existing job "
+                       "of its idempotency key, else the status of its error"})
+    job = fields.Nested(JobSchema, metadata={"description": "With status 202 or 200"})
+    error = fields.Nested(ErrorSchema, metadata={
+        "description": "Otherwise: DIA3's error body; field paths are within the item"})
+
+
+class JobBatchResultSchema(Schema):
+    items = fields.List(fields.Nested(BatchItemSchema), metadata={
+        "description": "One per job of the request, in its order"})
+    created = fields.Integer(metadata={"description": "Jobs created"})
+    replayed = fields.Integer(metadata={"description": "Existing jobs returned for their "
+                                                       "idempotency keys"})
+    failed = fields.Integer(metadata={"description": "Items refused"})

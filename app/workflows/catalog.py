@@ -7,7 +7,7 @@ thin Celery wrappers, and ``engine/``, the plain functions they call). Importing
 """
 
 CAPABILITIES = ("sentiment", "forecast", "anomaly", "monte_carlo", "knowledge",
-                "strategic_analysis", "summarize", "smoke", "topics")
+                "strategic_analysis", "summarize", "smoke", "topics", "pipeline")
 
 #: What workers run besides workflows' steps: ``app.<name>.steps`` declares their tasks,
 #: ``workers.<name>.tasks`` registers them (webhook deliveries).
