@@ -41,7 +41,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 NOT_OURS = "fuzz-"  # real job ids are 32 hex digits, key ids 12 hex digits or "admin"
 # A collection of the fuzzer's tenant with one document; "0" is listed first (names sort).
 SEEDED = ("0", "handbook")
-STEPS = 8  # calls per sequence at most
+STEPS = 10  # calls per sequence at most
 MAX_SUITES = 20
 FUZZ_SETTINGS = {"deadline": None, "derandomize": True, "database": None,
                  "suppress_health_check": list(HealthCheck)}
