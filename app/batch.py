@@ -17,12 +17,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app import audit, broker, error_table, service
+from app import audit, broker, error_table, replication, service
 from app.auth.keys import Principal
+from app.errors import NotReplicated
 from app.extensions import celery as get_celery
 from app.extensions import job_store
 from app.jobs.model import Job
 from app.jobs.store import JobNotFound
+from app.redis_client import get_redis
 
 log = logging.getLogger("dia3.service")
 CREATED, REPLAYED = 202, 200  # as a single submission answers
@@ -83,6 +85,7 @@ def submit_many(principal: Principal, items: Sequence[Any], load: Loader,
             _forget(prepared.job_id)
         raise
     _send(ready, records, outcomes)
+    _confirm([outcome for outcome in outcomes.values() if outcome.job is not None])
     ordered = [outcomes[index] for index in range(len(outcomes))]
     _audit(entries, ordered[:allowed])
     log.info("batch submitted", extra={
@@ -136,6 +139,19 @@ def _send(ready: list[tuple[int, service.Prepared]], records: list[tuple[Job | N
             outcomes[index] = Outcome(index, error=failed[job.id])
         else:
             outcomes[index] = Outcome(index, job=job, created=created)
+
+
+def _confirm(answered: list[Outcome]) -> None:
+    """Acknowledge no job before the required replicas have the batch (one ``WAIT``). When
+    they do not in time, each job is answered 503 but kept, and runs: a retry with the same
+    idempotency keys returns them, acknowledged then."""
+    if not answered:
+        return
+    try:
+        replication.confirm(get_redis())
+    except NotReplicated as exc:
+        for outcome in answered:
+            outcome.job, outcome.created, outcome.error = None, False, exc
 
 
 def _forget(job_id: str) -> None:

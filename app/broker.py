@@ -30,9 +30,10 @@ from contextvars import ContextVar
 from celery import Celery
 from kombu import Producer, Queue
 
+from app import broker_transport
 from app.broker_backend import backend_url
 from app.crypto.messages import serializer_config
-from app.redis_client import celery_url, redis_url, tls_options
+from app.redis_client import celery_url, redis_url, sentinel_options, tls_options
 from app.settings import Settings, get_settings
 from app.workflows.steps import QUEUES, task_routes
 
@@ -40,6 +41,7 @@ from app.workflows.steps import QUEUES, task_routes
 def celery_config(settings: Settings, redis_url: str) -> dict:
     url = celery_url(redis_url)
     tls = tls_options(redis_url)  # rediss://: the broker and the backend verify Redis alike
+    sentinel = sentinel_options(redis_url)  # the same master name and Sentinel credentials
     return {
         **({"broker_use_ssl": tls, "redis_backend_use_ssl": tls} if tls else {}),
         "broker_url": url,
@@ -50,9 +52,10 @@ def celery_config(settings: Settings, redis_url: str) -> dict:
             "socket_timeout": 10,
             "socket_connect_timeout": 5,
             "health_check_interval": 30,
+            **sentinel,
         },
         "result_backend_transport_options": {"socket_timeout": 10, "retry_policy": {
-            "timeout": 10.0}},
+            "timeout": 10.0}, **sentinel},
         "redis_socket_timeout": 10,
         "redis_socket_connect_timeout": 5,
         **serializer_config(bool(settings.encryption_key or settings.encryption_key_file)),
@@ -134,6 +137,7 @@ def create_celery() -> Celery:
     process's one app)."""
     settings = get_settings()
     check_reliability(settings)
+    broker_transport.install()  # sentinel:// URLs: kombu's transport, fixed for failovers
     app = DIA3Celery("dia3")
     app.conf.update(celery_config(settings, redis_url()))
     # Control messages (revoke, inspect) carry task ids and commands, no user content: they

@@ -24,8 +24,9 @@ from app.auth.keys import KeyNotFound, KeyRejected
 from app.backpressure import RETRY_AFTER_SECONDS as QUEUE_RETRY_AFTER_SECONDS
 from app.backpressure import QueueFull
 from app.error_bounds import bounded
-from app.errors import Busy, Conflict, Forbidden, InputError, OverBudget
+from app.errors import Busy, Conflict, Forbidden, InputError, NotReplicated, OverBudget
 from app.jobs.store import InvalidTransition, JobNotFound
+from app.replication import RETRY_AFTER_SECONDS as REPLICA_RETRY_AFTER_SECONDS
 from app.schedules.store import ScheduleNotFound
 from app.workflows.fields import nested_error
 from app.workflows.knowledge import errors as kb
@@ -34,6 +35,8 @@ RETRY_AFTER_SECONDS = 5  # for an unreachable dependency that gives no better hi
 INVALID = "The request has invalid fields; see 'errors'."
 INTERNAL = "Internal error; it has been logged with the request id."
 UNREACHABLE = "The job store (Redis) is unreachable; retry shortly."
+NOT_REPLICATED = ("The request was written but not yet copied to enough Redis replicas to "
+                  "survive a failover; retry it (with the same idempotency key) shortly.")
 TOO_LARGE = "Request body is larger than the limit of the API (DIA3_MAX_BODY_BYTES)."
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="dia3"'}
 REJECTIONS = {  # KeyRejected.reason -> message
@@ -164,6 +167,13 @@ def _unreachable(exc: BaseException) -> Answer:
                   log_extra={"reason": exc.__class__.__name__})
 
 
+def _not_replicated(exc: NotReplicated) -> Answer:
+    state = {"acknowledged": exc.acknowledged, "required": exc.required}
+    return Answer(message=NOT_REPLICATED, errors={"replicas": state},
+                  headers=_retry_after(REPLICA_RETRY_AFTER_SECONDS),
+                  log="write not acknowledged by enough Redis replicas", log_extra=state)
+
+
 def _http(exc: HTTPException) -> Answer:
     """werkzeug's and flask-smorest's HTTP errors (``abort``, webargs' 422, routing)."""
     data = getattr(exc, "data", None) or {}
@@ -204,6 +214,8 @@ TABLE: dict[type[BaseException], Row] = {
     kb.TransientError: Row(503, _retry_later),
     QueueFull: Row(503, _queue_full),
     Busy: Row(503, _busy),
+    NotReplicated: Row(503, _not_replicated),
+    redis.ReadOnlyError: Row(503, _unreachable),  # a demoted primary, before clients move on
     redis.ConnectionError: Row(503, _unreachable),  # AuditUnavailable included
     redis.TimeoutError: Row(503, _unreachable),
     kombu.exceptions.OperationalError: Row(503, _unreachable),

@@ -40,3 +40,13 @@ class OverBudget(Exception):
     def __init__(self, message: str, limit: str, retry_after: float):
         super().__init__(message)
         self.limit, self.retry_after = limit, retry_after
+
+
+class NotReplicated(Exception):
+    """Fewer Redis replicas than required acknowledged a write in time (HTTP 503): the write
+    may not survive the loss of the primary, so it is not acknowledged either."""
+
+    def __init__(self, acknowledged: int, required: int):
+        super().__init__(f"{acknowledged} of {required} Redis replicas acknowledged the write")
+        self.acknowledged = acknowledged
+        self.required = required

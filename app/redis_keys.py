@@ -151,6 +151,8 @@ DATA_KEY_ACTIVE = f"{PREFIX}datakey:active"
 TENANT_ERASURE = f"{PREFIX}tenant-erasure:"
 #: cluster-wide locks of the reaper and retention passes
 REAPER_LOCK = f"{PREFIX}reaper:lock"
+#: written before each Redis WAIT, so the WAIT covers every earlier write (app.replication)
+REPLICATION_MARK = f"{PREFIX}replication:mark"
 RETENTION_LOCK = f"{PREFIX}retention:lock"
 #: the reaper's lost-job sweep in progress over several passes: its cursor (a hash: the
 #: queue key and offset it reached, when it began), the jobs it looks for (a hash: id →

@@ -16,7 +16,7 @@ from typing import Any
 from celery.canvas import Signature
 from marshmallow import ValidationError
 
-from app import audit, backpressure, metrics
+from app import audit, backpressure, metrics, replication
 from app.auth.keys import Principal
 from app.errors import Forbidden
 from app.extensions import celery as get_celery
@@ -25,6 +25,7 @@ from app.jobs import events
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, FINAL_STATES, Job
 from app.jobs.store import InvalidTransition, JobNotFound, new_job_id
 from app.logs import request_id_var
+from app.redis_client import get_redis
 from app.workflows.prechecks import precheck
 from app.workflows.registry import Plan, Workflow, all_workflows, get_workflow
 
@@ -170,6 +171,10 @@ def _submit(principal: Principal, workflow_name: str, params: Any,
     job, created = job_store().create(**prepared.record)
     if created:
         send(prepared)
+    # Not acknowledged before replicas have it. When they do not in time (503), the job is
+    # kept and runs: a retry with the same idempotency key returns it, acknowledged then.
+    replication.confirm(get_redis())
+    if created:
         submitted(prepared)
     return job, created
 

@@ -29,7 +29,14 @@ from app.api.client_address import client_address
 from app.api.errors import error_response
 from app.error_table import status_of
 from app.errors import OverBudget
-from app.redis_client import CONNECT_TIMEOUT, SOCKET_TIMEOUT, tls_options
+from app.redis_client import (
+    CONNECT_TIMEOUT,
+    SENTINEL,
+    SOCKET_TIMEOUT,
+    is_sentinel,
+    sentinel_kwargs,
+    tls_options,
+)
 from app.settings import get_settings
 
 log = logging.getLogger("dia3.api")
@@ -40,10 +47,30 @@ HEADER_RESET = "X-RateLimit-Reset"
 
 
 def storage_uri(redis_url: str) -> str:
-    """DIA3's Redis URL in the spelling of the ``limits`` library (unix sockets differ)."""
+    """DIA3's Redis URL in the spelling of the ``limits`` library (unix sockets and
+    Sentinels differ)."""
     if redis_url.startswith("unix://"):
         return "redis+unix://" + redis_url[len("unix://"):]
+    if is_sentinel(redis_url):
+        hosts = ",".join(part[len(SENTINEL):] for part in redis_url.split(";"))
+        return f"redis+sentinel://{hosts}/{get_settings().redis_master_name}"
     return redis_url
+
+
+def storage_options(redis_url: str) -> dict:
+    """The ``limits`` storage's client options: DIA3's timeouts, TLS and password; with
+    Sentinels their credentials, and counting on the primary only (replicas lag)."""
+    options: dict = {"socket_timeout": SOCKET_TIMEOUT, "key_prefix": KEY_PREFIX,
+                     **tls_options(redis_url)}
+    if not redis_url.startswith("unix://"):
+        options["socket_connect_timeout"] = CONNECT_TIMEOUT
+    password = get_settings().redis_auth
+    if password:
+        options["password"] = password
+    if is_sentinel(redis_url):
+        options.update(sentinel_kwargs=sentinel_kwargs(redis_url), use_replicas=False,
+                       **({"ssl": True} if "ssl_cert_reqs" in options else {}))
+    return options
 
 
 def identity() -> str:
@@ -124,15 +151,11 @@ def budget(count: int) -> tuple[int, OverBudget | None]:
 def install(app: Flask, redis_url: str) -> Limiter:
     """Rate-limit ``app`` on ``redis_url``; call after the authentication middleware so the
     principal is known when the limit is checked."""
-    options: dict = {"socket_timeout": SOCKET_TIMEOUT, "key_prefix": KEY_PREFIX,
-                     **tls_options(redis_url)}
-    if not redis_url.startswith("unix://"):
-        options["socket_connect_timeout"] = CONNECT_TIMEOUT
     limiter = Limiter(
         identity,
         application_limits=[ApplicationLimit(limit_provider=current_limit, exempt_when=exempt)],
         storage_uri=storage_uri(redis_url),
-        storage_options=options,
+        storage_options=storage_options(redis_url),
         strategy="sliding-window-counter",
         swallow_errors=True,  # fail open when Redis is unreachable (logged)
         headers_enabled=False,  # written below: Retry-After only on a 429

@@ -188,3 +188,19 @@ def test_when_the_messages_cannot_be_sent_no_job_of_the_batch_is_kept(analyst, m
     monkeypatch.undo()
     again = submit_batch(analyst, [smoke(1, idempotency_key=key)])  # the retry makes it
     assert again["items"][0]["status"] == 202
+
+
+def test_jobs_no_replica_acknowledged_are_503s_kept_for_their_retry(analyst, settings_env):
+    settings_env(DIA3_REDIS_MIN_REPLICAS="1", DIA3_REDIS_REPLICA_TIMEOUT_MS="20")  # none here
+    keys = [f"r-{uuid.uuid4().hex}" for _ in range(2)]
+    jobs = [smoke(1, idempotency_key=keys[0]), smoke(2, idempotency_key=keys[1]),
+            {"workflow": "nope", "params": {}}]
+    response = analyst.post(BATCH, json={"jobs": jobs})
+    body = response.get_json()
+    assert [item["status"] for item in body["items"]] == [503, 503, 422], body
+    assert body["items"][0]["error"]["errors"] == {"replicas": {"acknowledged": 0,
+                                                                "required": 1}}
+    assert response.headers["Retry-After"] == "2"
+    settings_env(DIA3_REDIS_MIN_REPLICAS="0")
+    again = submit_batch(analyst, jobs[:2])  # the jobs first written, acknowledged now
+    assert [item["status"] for item in again["items"]] == [200, 200]

@@ -19,7 +19,7 @@ from app.api import errors as api_errors
 from app.auth.keys import KeyNotFound, KeyRejected
 from app.backpressure import QueueFull
 from app.error_table import TABLE, failure_of, status_of
-from app.errors import Busy, Conflict, Forbidden, OverBudget
+from app.errors import Busy, Conflict, Forbidden, NotReplicated, OverBudget
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.mcp.server import tool_error
 from app.schedules.store import ScheduleNotFound
@@ -58,7 +58,9 @@ EXPECTED: list[tuple[BaseException, int]] = [
                      reason="model_not_installed"), 503),
     (QueueFull("agents", 9, 3), 503),
     (Busy("as many event streams as it may", retry_after=5), 503),
+    (NotReplicated(0, 1), 503),
     (redis.ConnectionError("down"), 503),
+    (redis.ReadOnlyError("READONLY You can't write against a read only replica."), 503),
     (redis.TimeoutError("slow"), 503),
     (audit.AuditUnavailable("the audit log (Redis) is unavailable"), 503),
     (kombu.exceptions.OperationalError("broker down"), 503),
@@ -129,6 +131,9 @@ def test_the_body_shape_and_field_errors():
     rate = failure_of(kb.RateLimited("embeddings", 2.5))
     assert rate.headers == {"Retry-After": "3"} and rate.errors == {"reason": "rate_limited"}
     assert failure_of(KeyRejected("invalid")).headers["WWW-Authenticate"].startswith("Bearer")
+    short = failure_of(NotReplicated(0, 1))
+    assert short.headers == {"Retry-After": "2"}
+    assert short.errors == {"replicas": {"acknowledged": 0, "required": 1}}
 
 
 # ---- nothing else maps errors to statuses -------------------------------------------------
