@@ -85,13 +85,25 @@ def submit_many(principal: Principal, items: Sequence[Any], load: Loader,
             _forget(prepared.job_id)
         raise
     _send(ready, records, outcomes)
-    _confirm([outcome for outcome in outcomes.values() if outcome.job is not None])
+    _confirm_replicated(outcomes)
     ordered = [outcomes[index] for index in range(len(outcomes))]
     _audit(entries, ordered[:allowed])
     log.info("batch submitted", extra={
         "jobs": len(ordered), "jobs_created": sum(o.created for o in ordered),
         "jobs_refused": sum(o.error is not None for o in ordered)})
     return ordered
+
+
+def _confirm_replicated(outcomes: dict[int, Outcome]) -> None:
+    """As for a single submission, the batch's jobs are acknowledged only once the required
+    replicas have them; if they do not in time, each job's item is a 503 (the jobs are kept
+    and run: a retry with the same keys returns them)."""
+    try:
+        replication.confirm(get_redis())
+    except NotReplicated as exc:
+        for index, outcome in outcomes.items():
+            if outcome.job is not None:
+                outcomes[index] = Outcome(index, error=exc)
 
 
 def _require_write(principal: Principal, size: int) -> None:
@@ -139,19 +151,6 @@ def _send(ready: list[tuple[int, service.Prepared]], records: list[tuple[Job | N
             outcomes[index] = Outcome(index, error=failed[job.id])
         else:
             outcomes[index] = Outcome(index, job=job, created=created)
-
-
-def _confirm(answered: list[Outcome]) -> None:
-    """Acknowledge no job before the required replicas have the batch (one ``WAIT``). When
-    they do not in time, each job is answered 503 but kept, and runs: a retry with the same
-    idempotency keys returns them, acknowledged then."""
-    if not answered:
-        return
-    try:
-        replication.confirm(get_redis())
-    except NotReplicated as exc:
-        for outcome in answered:
-            outcome.job, outcome.created, outcome.error = None, False, exc
 
 
 def _forget(job_id: str) -> None:

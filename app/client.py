@@ -78,6 +78,9 @@ class Job(Resource):
     tasks: dict[str, str]
     params: dict[str, Any] | None
     steps: dict[str, dict[str, Any]]
+    schedule_id: str | None
+    #: the pipeline whose stage the job is (docs/pipelines.md)
+    parent_id: str | None
 
     @property
     def finished(self) -> bool:
@@ -494,6 +497,49 @@ class DIA3Client:
     def run_schedule(self, schedule_id: str) -> dict:
         """Run the schedule's workflow now; returns the job."""
         return self.request("POST", f"/api/v1/schedules/{segment(schedule_id)}/run")
+
+    # ---- webhooks ---------------------------------------------------------------------------
+    def create_webhook(self, url: str, events: list[str], description: str | None = None
+                       ) -> Resource:
+        """A new webhook; its signing secret (``secret``, ``whsec_…``) is in this answer only."""
+        body = _present({"url": url, "events": events, "description": description})
+        return Resource(self.request("POST", "/api/v1/webhooks", json=body))
+
+    def webhooks(self, **query: Any) -> dict:
+        """One page of the tenant's webhooks: ``{"items", "next_cursor"}``."""
+        return self.request("GET", "/api/v1/webhooks", params=_present(query))
+
+    def iter_webhooks(self, **query: Any) -> Iterator[Resource]:
+        """Every webhook of the tenant, newest first."""
+        return self._pages("/api/v1/webhooks", Resource, query)
+
+    def webhook(self, webhook_id: str) -> Resource:
+        return Resource(self.request("GET", f"/api/v1/webhooks/{segment(webhook_id)}"))
+
+    def update_webhook(self, webhook_id: str, **changes: Any) -> Resource:
+        """Change its ``url``, ``events`` or ``description``."""
+        return Resource(self.request("PATCH", f"/api/v1/webhooks/{segment(webhook_id)}",
+                                     json=changes))
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self.request("DELETE", f"/api/v1/webhooks/{segment(webhook_id)}")
+
+    def rotate_webhook_secret(self, webhook_id: str) -> Resource:
+        """A new secret (in this answer only); the old one signs too for a grace period."""
+        return Resource(self.request(
+            "POST", f"/api/v1/webhooks/{segment(webhook_id)}/rotate-secret"))
+
+    def iter_deliveries(self, webhook_id: str, **query: Any) -> Iterator[Resource]:
+        """Every delivery of a webhook, newest first: state, attempts, last status, next
+        attempt."""
+        return self._pages(f"/api/v1/webhooks/{segment(webhook_id)}/deliveries", Resource,
+                           query)
+
+    def redeliver(self, webhook_id: str, delivery_id: str) -> Resource:
+        """Deliver a finished delivery again (same ``webhook-id``)."""
+        return Resource(self.request(
+            "POST", f"/api/v1/webhooks/{segment(webhook_id)}/deliveries/"
+                    f"{segment(delivery_id)}/redeliver"))
 
 
 

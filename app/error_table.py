@@ -28,6 +28,7 @@ from app.errors import Busy, Conflict, Forbidden, InputError, NotReplicated, Ove
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.replication import RETRY_AFTER_SECONDS as REPLICA_RETRY_AFTER_SECONDS
 from app.schedules.store import ScheduleNotFound
+from app.webhooks.store import DeliveryNotFound, WebhookNotFound
 from app.workflows.fields import nested_error
 from app.workflows.knowledge import errors as kb
 
@@ -117,6 +118,14 @@ def _no_schedule(exc: ScheduleNotFound) -> Answer:
     return Answer(message=f"No schedule {exc.args[0]!s}.")
 
 
+def _no_webhook(exc: WebhookNotFound) -> Answer:
+    return Answer(message=f"No webhook {exc.args[0]!s}.")
+
+
+def _no_delivery(exc: DeliveryNotFound) -> Answer:
+    return Answer(message=f"No delivery {exc.args[0]!s} of this webhook.")
+
+
 def _wrong_state(exc: InvalidTransition) -> Answer:
     return Answer(message=str(exc), errors={"state": exc.current})
 
@@ -198,6 +207,8 @@ TABLE: dict[type[BaseException], Row] = {
     Forbidden: Row(403, _said),
     JobNotFound: Row(404, _no_job),
     ScheduleNotFound: Row(404, _no_schedule),
+    WebhookNotFound: Row(404, _no_webhook),
+    DeliveryNotFound: Row(404, _no_delivery),
     KeyNotFound: Row(404, _said),
     kb.NotFound: Row(404, _said),
     InvalidTransition: Row(409, _wrong_state),

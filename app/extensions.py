@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from app.crypto.envelope import Envelope
     from app.jobs.store import JobStore
     from app.schedules.store import ScheduleStore
+    from app.webhooks.store import WebhookStore
 
 T = TypeVar("T")
 _lock = threading.RLock()
@@ -71,12 +72,13 @@ def job_store() -> JobStore:
         from app.jobs.store import JobStore
         from app.redis_client import get_redis
         from app.settings import get_settings
+        from app.workflows.pipeline.steps import advance_when_child_ends
         from app.workflows.registry import on_delete_hook
         settings = get_settings()
         results = ResultStore(get_redis(), settings.data_path, settings.result_inline_max_bytes,
                               envelope())
         return JobStore(get_redis(), results, on_delete_hook, envelope(),
-                        settings.events_retention)
+                        settings.events_retention, child_ended=advance_when_child_ends)
     return process_local("jobs", make)
 
 
@@ -86,6 +88,15 @@ def schedule_store() -> ScheduleStore:
         from app.schedules.store import ScheduleStore
         return ScheduleStore(get_redis(), envelope())
     return process_local("schedules", make)
+
+
+def webhook_store() -> WebhookStore:
+    def make() -> WebhookStore:
+        from app.redis_client import get_redis
+        from app.settings import get_settings
+        from app.webhooks.store import WebhookStore
+        return WebhookStore(get_redis(), envelope(), get_settings().webhook_deliveries_kept)
+    return process_local("webhooks", make)
 
 
 def envelope() -> Envelope:

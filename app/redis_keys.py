@@ -67,6 +67,11 @@ def schedule_jobs(schedule_id: str) -> str:
     return f"{PREFIX}idx-sch:{schedule_id}"
 
 
+def parent_jobs(parent_id: str) -> str:
+    """The child jobs of one job (a pipeline's stages), by creation time."""
+    return f"{PREFIX}idx-par:{parent_id}"
+
+
 #: The layout above for the job store's scripts, whose first argument is :data:`PREFIX`.
 LUA = "\nlocal JOB_PARTS = {" + ", ".join(f"'{part}'" for part in JOB_PARTS) + "}" + """
 local function job_key(p, id, part)
@@ -95,6 +100,15 @@ local function id_index_keys(p, tenant)
 end
 -- The jobs of one schedule (a job's optional ``schedule_id``), by creation time.
 local function schedule_jobs_key(p, sid) return p .. 'idx-sch:' .. sid end
+-- The child jobs of one job (a job's optional ``parent_id``), by creation time.
+local function parent_jobs_key(p, pid) return p .. 'idx-par:' .. pid end
+-- The per-origin indexes a job is listed in: of its schedule and of its parent.
+local function origin_index_keys(p, sid, pid)
+  local keys = {}
+  if sid and sid ~= '' then keys[#keys + 1] = schedule_jobs_key(p, sid) end
+  if pid and pid ~= '' then keys[#keys + 1] = parent_jobs_key(p, pid) end
+  return keys
+end
 -- Every index a job of this tenant, state and workflow is in.
 local function index_keys(p, tenant, state, wf)
   local keys = {}
@@ -178,3 +192,43 @@ def schedule_index(tenant: str | None) -> str:
 SCHEDULES_DUE = f"{PREFIX}schedule-due"
 #: the one beat that runs the ticks holds this (ticks are still made once without it)
 SCHEDULE_BEAT_LOCK = f"{PREFIX}schedule-beat:lock"
+
+# ---- webhooks (app.webhooks) ------------------------------------------------------------------
+
+
+def webhook(webhook_id: str) -> str:
+    """A webhook's hash (its secrets sealed at rest)."""
+    return f"{PREFIX}webhook:{webhook_id}"
+
+
+def webhook_index(tenant: str | None) -> str:
+    """A tenant's webhooks (``None``: every tenant's) by creation time."""
+    return f"{PREFIX}webhook-idx:{tenant or '*'}"
+
+
+#: tenants that have at least one webhook (whose event streams the dispatcher reads)
+WEBHOOK_TENANTS = f"{PREFIX}webhook-tenants"
+#: the consumer group of the tenant event streams that the dispatcher reads with
+WEBHOOK_GROUP = "dia3-webhooks"
+#: the one dispatcher in the cluster holds this
+WEBHOOK_DISPATCH_LOCK = f"{PREFIX}webhook-dispatch:lock"
+#: deliveries to attempt, by the time of their next attempt
+WEBHOOK_DUE = f"{PREFIX}webhook-due"
+#: a delivery's hash is ``<prefix><delivery id>``
+WEBHOOK_DELIVERY = f"{PREFIX}webhook-delivery:"
+
+
+def webhook_delivery(delivery_id: str) -> str:
+    """One delivery of one event to one webhook (its attempts so far)."""
+    return f"{WEBHOOK_DELIVERY}{delivery_id}"
+
+
+def webhook_deliveries(webhook_id: str) -> str:
+    """A webhook's deliveries by creation time."""
+    return f"{PREFIX}webhook-deliveries:{webhook_id}"
+
+
+def webhook_chain(webhook_id: str, job_id: str) -> str:
+    """The unfinished deliveries of one job's events to one webhook, oldest first: only the
+    first is attempted, so a job's events arrive in order."""
+    return f"{PREFIX}webhook-chain:{webhook_id}:{job_id}"

@@ -94,17 +94,19 @@ def check_params(workflow_name: str, params: Any) -> None:
 
 def submit(principal: Principal, workflow_name: str, params: Any,
            idempotency_key: str | None = None, *, schedule_id: str | None = None,
-           scheduled_for: float | None = None) -> tuple[Job, bool]:
+           scheduled_for: float | None = None, parent_id: str | None = None
+           ) -> tuple[Job, bool]:
     """Validate, record and enqueue a job; returns (job, created). Audited as ``job.submit``
     on ``job:<id>`` (``workflow:<name>`` when no job came of it). Backpressure is checked
     before the params: validating an ingest job already stages its documents. A schedule's
-    job carries its ``schedule_id`` (and the tick it is for, ``scheduled_for``)."""
-    detail = {"workflow": workflow_name, **({"schedule_id": schedule_id} if schedule_id
-                                            else {})}
+    job carries its ``schedule_id`` (and the tick it is for, ``scheduled_for``), a
+    pipeline's stage its ``parent_id``."""
+    origin = {"schedule_id": schedule_id, "parent_id": parent_id}
+    detail = {"workflow": workflow_name, **{k: v for k, v in origin.items() if v}}
     with audit.audited("job.submit", principal, f"workflow:{workflow_name}",
                        **detail) as entry:
         job, created = _submit(principal, workflow_name, params, idempotency_key,
-                               {"schedule_id": schedule_id, "scheduled_for": scheduled_for})
+                               {**origin, "scheduled_for": scheduled_for})
         entry.target, entry.detail["created"] = f"job:{job.id}", created
         return job, created
 
@@ -193,11 +195,37 @@ def redispatch(job_id: str, allowed: tuple[str, ...]) -> Job:
     return store.get(job_id)
 
 
+def children(job_id: str, states: tuple[str, ...] | None = None) -> list[Job]:
+    """The child jobs of a job (a pipeline's stages), in those states if given."""
+    store, found, cursor = job_store(), [], None
+    while True:
+        page = store.list(None, parent_id=job_id, limit=100, cursor=cursor)
+        found += [job for job in page.items if states is None or job.state in states]
+        if not (cursor := page.next_cursor):
+            return found
+
+
+def cancel_children(job_id: str) -> None:
+    """Cancel the child jobs of a job that are still queued or running."""
+    for child in children(job_id, ACTIVE_STATES):
+        try:
+            _cancel(child)
+        except (InvalidTransition, JobNotFound):  # it ended meanwhile
+            continue
+
+
 @audit.audits("job.retry", lambda job_id: f"job:{job_id}")
 def retry(principal: Principal, job_id: str) -> Job:
-    """Run a failed or cancelled job again from the steps it did not finish."""
+    """Run a failed or cancelled job again from the steps it did not finish; its failed or
+    cancelled child jobs first (a pipeline goes on from its failed stage)."""
     require_write(principal)
     before = get(principal, job_id)
+    if before.state in (FAILED, CANCELLED):
+        for child in children(job_id, (FAILED, CANCELLED)):
+            try:
+                redispatch(child.id, (FAILED, CANCELLED))
+            except (InvalidTransition, JobNotFound):  # retried or deleted meanwhile
+                continue
     try:
         job = redispatch(job_id, (FAILED, CANCELLED))
     except ValidationError as exc:  # its params no longer build, e.g. a deleted collection
@@ -250,16 +278,21 @@ def list_jobs(principal: Principal, **filters: Any):
 
 @audit.audits("job.cancel", lambda job_id: f"job:{job_id}")
 def cancel(principal: Principal, job_id: str) -> Job:
+    """Cancel an active job, and its child jobs with it (a pipeline's running stages)."""
     require_write(principal)
     job = get(principal, job_id)
-    store = job_store()
-    store.cancel(job_id)
+    _cancel(job)
+    cancel_children(job_id)
+    return job_store().get(job_id)
+
+
+def _cancel(job: Job) -> None:
+    job_store().cancel(job.id)
     metrics.observe_job_end(job.workflow, "cancelled", job.created_at)
     if job.tasks:
         # Queued steps are dropped by workers; running steps stop at their next batch.
         get_celery().control.revoke(list(job.tasks.values()))
-    log.info("job cancelled", extra={"job": job_id})
-    return store.get(job_id)
+    log.info("job cancelled", extra={"job": job.id})
 
 
 @audit.audits("job.delete", lambda job_id: f"job:{job_id}")
@@ -275,4 +308,4 @@ def delete(principal: Principal, job_id: str) -> None:
 __all__ = ["submit", "get", "wait", "result", "list_jobs", "cancel", "delete", "retry",
            "redispatch", "Forbidden", "JobNotFound", "InvalidTransition", "steps", "find_workflow",
            "load_params", "body_errors", "check_params", "require_write", "prepare", "send",
-           "submitted", "Prepared"]
+           "submitted", "Prepared", "children", "cancel_children"]

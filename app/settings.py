@@ -138,6 +138,9 @@ class Settings:
     result_inline_max_bytes: int = setting(
         256 * 1024, "Results larger than this are written to the data directory instead of Redis",
         int)
+    pipeline_results_max_bytes: int = setting(
+        1024 * 1024, "Most bytes of stage results a pipeline's result holds; the stages' "
+        "results past it are left out (read them from the stages' jobs)", int)
     # --- API -----------------------------------------------------------------------------
     api_host: str = setting("127.0.0.1", "Address the REST API binds to")
     api_port: int = setting(8003, "Port of the REST API", int)
@@ -309,6 +312,33 @@ class Settings:
     beat_metrics_port: int = setting(
         9810, "Port where the beat serves its Prometheus metrics (runs, skipped ticks, lag); "
         "0 disables", int)
+    # --- webhooks ------------------------------------------------------------------------------
+    webhook_timeout_seconds: float = setting(
+        10.0, "Seconds a webhook receiver has to answer one delivery attempt (connecting "
+        "included); a slower answer counts as a failed attempt", float)
+    webhook_max_attempts: int = setting(
+        10, "Attempts at one webhook delivery before it is given up as failed (with the "
+        "default backoff about 21 hours in all)", int)
+    webhook_retry_base_seconds: float = setting(
+        30.0, "Wait before the first retry of a failed webhook delivery (seconds); each "
+        "further wait is three times the one before, up to DIA3_WEBHOOK_RETRY_MAX_SECONDS, "
+        "each with +-20 % jitter", float)
+    webhook_retry_max_seconds: float = setting(
+        21600.0, "Longest wait between two attempts at a webhook delivery (seconds)", float)
+    webhook_secret_grace_seconds: int = setting(
+        86400, "After a webhook's secret is rotated, deliveries are signed with the old secret "
+        "too for this long (seconds), so receivers can switch without missing one", int)
+    webhook_allow_private: bool = setting(
+        False, "Allow webhook URLs whose host resolves to loopback, private, link-local or "
+        "other non-public addresses (tests, private deployments); off refuses them at "
+        "creation and at every attempt", parse_bool)
+    webhook_deliveries_kept: int = setting(
+        1000, "Deliveries each webhook keeps listed: a new one deletes the oldest finished ones "
+        "beyond this number (pending ones stay until they finish)", int)
+    webhook_lock_seconds: float = setting(
+        30.0, "Lifetime of the webhook dispatcher's Redis lock (renewed on every pass): one "
+        "worker in the cluster turns job events into deliveries; another takes over once the "
+        "holder has been gone this long", float)
     # --- knowledge base ---------------------------------------------------------------------
     chroma_url: str = setting(
         "", "Chroma server (http[s]://host:port); empty runs an embedded Chroma server on "

@@ -45,13 +45,15 @@ class Jobs(MethodView):
     @to_job(200, at="$response.body#/items/0/id")
     def get(self, query):
         """List the tenant's jobs, newest first (cursor pagination), those whose id starts
-        with ``id_prefix``, or those of one schedule (``schedule_id``)"""
+        with ``id_prefix``, those of one schedule (``schedule_id``) or the child jobs of one
+        job (``parent_id``: a pipeline's stages)"""
         limit = page_limit(query["limit"])
         page = service.list_jobs(principal(), state=query["state"], workflow=query["workflow"],
                                  limit=limit, cursor=query["cursor"],
                                  all_tenants=query["all_tenants"],
                                  id_prefix=query["id_prefix"],
-                                 schedule_id=query["schedule_id"])
+                                 schedule_id=query["schedule_id"],
+                                 parent_id=query["parent_id"])
         return page_body(page)
 
     @blp.arguments(JobSubmitSchema, examples=submission_examples())

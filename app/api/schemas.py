@@ -151,6 +151,8 @@ class JobSchema(Schema):
         "description": "The schedule that made the job (null: submitted directly)"})
     scheduled_for = EpochDateTime(allow_none=True, metadata={
         "description": "The schedule's tick the job was made for (null: run on request)"})
+    parent_id = fields.String(allow_none=True, metadata={
+        "description": "The pipeline whose stage this job is (null: a job of its own)"})
 
 
 class JobDetailSchema(JobSchema):
@@ -179,6 +181,10 @@ class JobListQuerySchema(Schema):
         load_default=None, validate=validate.Regexp(
             r"^[0-9a-f]{32}$", error="A schedule id: 32 lowercase hexadecimal characters."),
         metadata={"description": "Only the jobs this schedule made"})
+    parent_id = fields.String(
+        load_default=None, validate=validate.Regexp(
+            r"^[0-9a-f]{32}$", error="A job id: 32 lowercase hexadecimal characters."),
+        metadata={"description": "Only the child jobs of this job (a pipeline's stages)"})
 
 
 class ResultSchema(Schema):
@@ -302,6 +308,8 @@ class TenantErasureReportSchema(Schema):
                                                     "audit log names it from now on"})
     jobs = fields.Integer()
     schedules = fields.Integer()
+    webhooks = fields.Integer(metadata={"description": "Webhooks deleted, with their "
+                                                       "deliveries"})
     keys = fields.Integer()
     collections = fields.Integer(allow_none=True)
     llm_cache_entries = fields.Integer()

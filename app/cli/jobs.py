@@ -134,8 +134,13 @@ def jobs() -> None:
 @click.option("--state", default=None)
 @click.option("--workflow", default=None)
 @click.option("--limit", type=int, default=20)
-def jobs_list(state: str | None, workflow: str | None, limit: int) -> None:
-    page = api_call(api_client().jobs, state=state, workflow=workflow, limit=limit)
+@click.option("--parent", "parent", default=None, metavar="JOB_ID",
+              help="Only the child jobs of this job (a pipeline's stages)")
+def jobs_list(state: str | None, workflow: str | None, limit: int, parent: str | None) -> None:
+    client = api_client()
+    parent_id = resolve(client, parent) if parent else None
+    page = api_call(client.jobs, state=state, workflow=workflow, limit=limit,
+                    parent_id=parent_id)
     # An id is never cut, however narrow the terminal: only the time folds (onto two lines).
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
     table.add_column("id", no_wrap=True, min_width=32)

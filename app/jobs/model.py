@@ -46,6 +46,8 @@ class Job:
     #: the schedule that made the job, and the tick it was made for (None: run on request)
     schedule_id: str | None = None
     scheduled_for: float | None = None
+    #: the job whose stage this job is (a pipeline's child job; None: a job of its own)
+    parent_id: str | None = None
     params: dict[str, Any] | None = None
 
     @classmethod

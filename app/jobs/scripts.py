@@ -124,8 +124,10 @@ for _, key in ipairs(index_keys(p, tenant, 'queued', wf)) do
   redis.call('ZADD', key, score, id)
 end
 for _, key in ipairs(id_index_keys(p, tenant)) do redis.call('ZADD', key, 0, id) end
-local sid = redis.call('HGET', jk, 'schedule_id')
-if sid then redis.call('ZADD', schedule_jobs_key(p, sid), score, id) end
+local origin = redis.call('HMGET', jk, 'schedule_id', 'parent_id')
+for _, key in ipairs(origin_index_keys(p, origin[1], origin[2])) do
+  redis.call('ZADD', key, score, id)
+end
 redis.call('ZADD', active_key(p), score, id)
 emit(p, id, jk, 'queued')
 return {1, id}
@@ -133,7 +135,8 @@ return {1, id}
 
 # ARGV: prefix, id, target state, now, comma-separated allowed current states, the failed
 #       step ('' for none, '*' for every running one; see end_steps), then field/value pairs
-#       to set with the change.
+#       to set with the change. Returns {'ok', state before, parent id or ''} or
+#       {'missing'|'conflict', state}.
 TRANSITION = _HELPERS + """
 local p, id, to, now, allowed, failed_step = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5],
   ARGV[6]
@@ -151,7 +154,7 @@ if FINAL[to] then
   end
 end
 if cur ~= to then emit(p, id, jk, to) end
-return {'ok', cur}
+return {'ok', cur, redis.call('HGET', jk, 'parent_id') or ''}
 """
 
 # ARGV: prefix, id, step, now, task id, worker.
@@ -231,7 +234,8 @@ return 1
 # The last step of a job: ARGV: prefix, id, step, now, runtime, result ref JSON, inline
 # result body or ''.
 # Marks the step done and the job succeeded in one round trip.
-# Returns {1 if the job became succeeded else 0, workflow, created_at, state before}.
+# Returns {1 if the job became succeeded else 0, workflow, created_at, state before, and
+# when it became succeeded its parent id or ''}.
 FINISH = _HELPERS + """
 local p, id, step, now, runtime, ref = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local body = ARGV[7]
@@ -258,7 +262,7 @@ redis.call('HSET', jk, 'state', 'succeeded', 'updated_at', now, 'finished_at', n
 redis.call('ZREM', active_key(p), id)
 redis.call('DEL', job_key(p, id, 'out'), job_key(p, id, 'memo'))
 emit(p, id, jk, 'succeeded', step, rec)
-return {1, job[2], job[3], st}
+return {1, job[2], job[3], st, redis.call('HGET', jk, 'parent_id') or ''}
 """
 
 # ARGV: prefix, id, now. Refreshes the heartbeat of an active job only.
@@ -291,7 +295,7 @@ DELETE = _HELPERS + """
 local p, id, states, before = ARGV[1], ARGV[2], ARGV[3] or '', ARGV[4] or ''
 local jk = job_key(p, id)
 local job = redis.call('HMGET', jk, 'tenant', 'workflow', 'state', 'idempotency_key',
-  'result_ref', 'finished_at', 'schedule_id')
+  'result_ref', 'finished_at', 'schedule_id', 'parent_id')
 if not job[1] then return {0, ''} end
 if states ~= '' and not string.find(',' .. states .. ',', ',' .. job[3] .. ',', 1, true) then
   return {0, ''}
@@ -299,7 +303,7 @@ end
 if before ~= '' and not (job[6] and tonumber(job[6]) < tonumber(before)) then return {0, ''} end
 for _, key in ipairs(index_keys(p, job[1], job[3], job[2])) do redis.call('ZREM', key, id) end
 for _, key in ipairs(id_index_keys(p, job[1])) do redis.call('ZREM', key, id) end
-if job[7] then redis.call('ZREM', schedule_jobs_key(p, job[7]), id) end
+for _, key in ipairs(origin_index_keys(p, job[7], job[8])) do redis.call('ZREM', key, id) end
 redis.call('ZREM', active_key(p), id)
 if job[4] and job[4] ~= '' then
   local ik = idem_key(p, job[1], job[4])
@@ -352,11 +356,11 @@ return {'ok', attempts}
 RESTORE = _HELPERS + """
 local p, id, doc = ARGV[1], ARGV[2], cjson.decode(ARGV[3])
 local jk = job_key(p, id)
-local old = redis.call('HMGET', jk, 'tenant', 'workflow', 'state', 'schedule_id')
+local old = redis.call('HMGET', jk, 'tenant', 'workflow', 'state', 'schedule_id', 'parent_id')
 if old[1] then
   for _, key in ipairs(index_keys(p, old[1], old[3], old[2])) do redis.call('ZREM', key, id) end
   for _, key in ipairs(id_index_keys(p, old[1])) do redis.call('ZREM', key, id) end
-  if old[4] then redis.call('ZREM', schedule_jobs_key(p, old[4]), id) end
+  for _, key in ipairs(origin_index_keys(p, old[4], old[5])) do redis.call('ZREM', key, id) end
 end
 redis.call('ZREM', active_key(p), id)
 redis.call('DEL', unpack(owned_keys(p, id)))
@@ -375,7 +379,9 @@ for _, key in ipairs(index_keys(p, h.tenant, h.state, h.workflow)) do
   redis.call('ZADD', key, h.created_at, id)
 end
 for _, key in ipairs(id_index_keys(p, h.tenant)) do redis.call('ZADD', key, 0, id) end
-if h.schedule_id then redis.call('ZADD', schedule_jobs_key(p, h.schedule_id), h.created_at, id) end
+for _, key in ipairs(origin_index_keys(p, h.schedule_id, h.parent_id)) do
+  redis.call('ZADD', key, h.created_at, id)
+end
 if h.state == 'queued' or h.state == 'running' then
   redis.call('ZADD', active_key(p), h.heartbeat_at or h.created_at, id)
 end

@@ -75,6 +75,23 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
     return value, job_id
 
 
+def index_page(client: redis.Redis, key: str, limit: int, cursor: str | None,
+               load: Callable[[str], Any], created: Callable[[Any], float]) -> Page:
+    """A page of the records of a sorted-set index scored by creation time, newest first:
+    ``load`` reads one by id (None when it is gone meanwhile), ``created`` is its score."""
+    high, after = "+inf", None
+    if cursor:
+        score, after = decode_cursor(cursor)
+        high = repr(score)
+    ids = [rid for rid, score in client.zrevrangebyscore(
+        key, high, "-inf", start=0, num=limit + 2, withscores=True)
+        if after is None or repr(score) != high or rid < after][:limit + 1]
+    found = [item for item in (load(rid) for rid in ids[:limit]) if item is not None]
+    next_cursor = (encode_cursor(created(found[-1]), found[-1].id)
+                   if len(ids) > limit and found else None)
+    return Page(items=found, next_cursor=next_cursor)
+
+
 def _flat(fields: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for key, value in fields.items():
@@ -94,9 +111,12 @@ def _created(flat: list[str]) -> Job:
 class JobStore:
     def __init__(self, client: redis.Redis, results: ResultStore,
                  delete_hook: Callable[[str], DeleteHook | None] = lambda workflow: None,
-                 envelope: Envelope | None = None, events_retention: int = 100_000):
+                 envelope: Envelope | None = None, events_retention: int = 100_000,
+                 child_ended: Callable[[str], None] = lambda parent_id: None):
         """``delete_hook`` gives a workflow's clean-up by workflow name (asked only when one
-        of its jobs is deleted; the store knows no workflow itself). ``envelope`` seals
+        of its jobs is deleted; the store knows no workflow itself). ``child_ended`` is
+        called with the parent's id whenever a job that has one reaches a final state (so
+        the parent, a pipeline, advances). ``envelope`` seals
         params and step outputs at rest (the results' own store seals results); the scripts
         only ever move them as opaque strings. Each tenant's event stream keeps about
         ``events_retention`` events."""
@@ -104,6 +124,7 @@ class JobStore:
         self.results = results
         self.envelope = envelope or Envelope(client, None)
         self._delete_hook = delete_hook
+        self._child_ended = child_ended
 
         def register(script: str):
             return client.register_script(scripts.configured(script, events_retention))
@@ -124,14 +145,16 @@ class JobStore:
     def create(self, *, job_id: str, workflow: str, tenant: str, owner: str,
                params: dict[str, Any], steps_total: int, tasks: dict[str, str],
                idempotency_key: str | None = None, request_id: str | None = None,
-               schedule_id: str | None = None, scheduled_for: float | None = None
-               ) -> tuple[Job, bool]:
+               schedule_id: str | None = None, scheduled_for: float | None = None,
+               parent_id: str | None = None) -> tuple[Job, bool]:
         """Create a queued job; with a known idempotency key return (existing job, False).
-        A job of a schedule is listed under it too (``list(schedule_id=)``)."""
+        A job of a schedule is listed under it too (``list(schedule_id=)``), a child job
+        under its parent (``list(parent_id=)``)."""
         args, flat = self._submission(
             job_id=job_id, workflow=workflow, tenant=tenant, owner=owner, params=params,
             steps_total=steps_total, tasks=tasks, idempotency_key=idempotency_key,
-            request_id=request_id, schedule_id=schedule_id, scheduled_for=scheduled_for)
+            request_id=request_id, schedule_id=schedule_id, scheduled_for=scheduled_for,
+            parent_id=parent_id)
         created, existing_id = self._submit(args=args)
         if created:
             return _created(flat), True
@@ -158,8 +181,8 @@ class JobStore:
     def _submission(self, *, job_id: str, workflow: str, tenant: str, owner: str,
                     params: dict[str, Any], steps_total: int, tasks: dict[str, str],
                     idempotency_key: str | None = None, request_id: str | None = None,
-                    schedule_id: str | None = None, scheduled_for: float | None = None
-                    ) -> tuple[list[str], list[str]]:
+                    schedule_id: str | None = None, scheduled_for: float | None = None,
+                    parent_id: str | None = None) -> tuple[list[str], list[str]]:
         """The SUBMIT script's arguments for a new job, and the job hash's fields (flat)."""
         now = time.time()
         fields = {
@@ -169,6 +192,7 @@ class JobStore:
             "attempts": 1, "idempotency_key": idempotency_key, "request_id": request_id,
             "tasks": tasks, "schedule_id": schedule_id,
             "scheduled_for": None if scheduled_for is None else repr(scheduled_for),
+            "parent_id": parent_id,
         }
         flat = _flat(fields)
         args = [keys.PREFIX, job_id, tenant, workflow, repr(now), idempotency_key or "",
@@ -196,15 +220,20 @@ class JobStore:
 
     def list(self, tenant: str | None, *, state: str | None = None,
              workflow: str | None = None, limit: int = 50, cursor: str | None = None,
-             id_prefix: str | None = None, schedule_id: str | None = None) -> Page:
+             id_prefix: str | None = None, schedule_id: str | None = None,
+             parent_id: str | None = None) -> Page:
         """Newest first; ``tenant=None`` lists every tenant (admin). With ``id_prefix``, only
         the jobs whose id starts with it, in id order (see :meth:`_list_by_id`); with
-        ``schedule_id``, the jobs of that schedule (its own index, see
-        :meth:`_list_scheduled`)."""
+        ``schedule_id`` or ``parent_id``, the jobs of that schedule or the child jobs of that
+        job (their own indexes, see :meth:`_list_origin`)."""
         if id_prefix:
             return self._list_by_id(tenant, id_prefix, state, workflow, limit, cursor)
         if schedule_id:
-            return self._list_scheduled(tenant, schedule_id, state, workflow, limit, cursor)
+            return self._list_origin(keys.schedule_jobs(schedule_id), tenant, state, workflow,
+                                     limit, cursor)
+        if parent_id:
+            return self._list_origin(keys.parent_jobs(parent_id), tenant, state, workflow,
+                                     limit, cursor)
         key = keys.index(tenant, state, workflow)
         max_score, after_id = ("+inf", None)
         if cursor:
@@ -254,12 +283,11 @@ class JobStore:
         next_cursor = encode_cursor(0.0, jobs[-1].id) if len(found) > limit else None
         return Page(items=jobs, next_cursor=next_cursor)
 
-    def _list_scheduled(self, tenant: str | None, schedule_id: str, state: str | None,
-                        workflow: str | None, limit: int, cursor: str | None) -> Page:
-        """A schedule's jobs, newest first: one sorted set per schedule, so the listing reads
-        only that schedule's jobs; they all have its tenant and workflow, and a state filter
-        skips the others of the page."""
-        key = keys.schedule_jobs(schedule_id)
+    def _list_origin(self, key: str, tenant: str | None, state: str | None,
+                     workflow: str | None, limit: int, cursor: str | None) -> Page:
+        """A schedule's jobs or a parent's child jobs, newest first: one sorted set per
+        schedule or parent, so the listing reads only those jobs; filters on tenant, state
+        and workflow skip the others of the page."""
         high, after = ("+inf", None)
         if cursor:
             score, after = decode_cursor(cursor)
@@ -330,13 +358,15 @@ class JobStore:
         """Change state if the current one is in ``allowed``; returns the previous state.
         Failing or cancelling also ends the job's unfinished steps (``failed``, ``stopped``,
         ``not_run``; ``failed_step`` names the running step that failed, ``*`` all of them)."""
-        verdict, current = self._transition(args=[
+        verdict, current, *parent = self._transition(args=[
             keys.PREFIX, job_id, to, repr(time.time()), ",".join(allowed), failed_step,
             *_flat(fields)])
         if verdict == "missing":
             raise JobNotFound(job_id)
         if verdict == "conflict":
             raise InvalidTransition(job_id, current, to)
+        if to in FINAL_STATES and current != to and parent and parent[0]:
+            self._child_ended(parent[0])
         return current
 
     def cancel(self, job_id: str) -> str:
@@ -370,11 +400,13 @@ class JobStore:
         """The last step's bookkeeping in one round trip after storing the result durably:
         step done, job succeeded. Returns (succeeded now, workflow, created_at)."""
         ref, inline = self.results.prepare(job_id, result)
-        ok, workflow, created, before = self._finish(args=[
+        ok, workflow, created, before, *parent = self._finish(args=[
             keys.PREFIX, job_id, step, repr(time.time()), repr(runtime),
             json.dumps(ref, separators=(",", ":")), inline or b""])
         if not ok and ref["kind"] == "file" and before != "succeeded":
             self.results.discard(job_id, ref)  # cancelled or failed meanwhile: drop it
+        if ok and parent and parent[0]:
+            self._child_ended(parent[0])
         return bool(ok), workflow, float(created)
 
     def result(self, job_id: str, job: Job) -> Any:
@@ -478,7 +510,7 @@ class JobStore:
     def _open_step(self, job_id: str, step: str, stored: str) -> bytes:
         return self.envelope.open(stored, f"step:{job_id}:{step}")
 
-    def step_progress(self, job_id: str, step: str, **fields: Any) -> bool:
+    def step_progress(self, job_id: str, step: str, /, **fields: Any) -> bool:
         """Merge progress fields (e.g. ``batches_done``) into a running step's record; a step
         that is no longer running is left alone (False)."""
         return self._step_progress(args=[keys.PREFIX, job_id, step, json.dumps(

@@ -33,6 +33,9 @@ class Plan:
     #: task ids revoked when the job failed or was cancelled
     attempt: int = 1
     tasks: dict[str, str] = field(default_factory=dict)
+    #: steps whose work runs elsewhere (a pipeline's stages run as child jobs): they count
+    #: in the job's progress but have no task of their own
+    external_steps: int = 0
 
     def step(self, task: Step, step: str, *args: Any, fan_in: bool = False,
              **kwargs: Any) -> Signature:
@@ -55,7 +58,7 @@ class Plan:
 
     @property
     def steps_total(self) -> int:
-        return len(self.tasks)
+        return len(self.tasks) + self.external_steps
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,15 @@ class Workflow:
     #: from the job's params: what its steps leave behind when the job does not succeed
     on_delete: Callable[[dict[str, Any]], Iterable[str]] | None = None
     examples: tuple[Example, ...] = field(default=(), compare=False)
+    #: the JSON type of values in its result, by path (``value``, ``summary[*].text``), as
+    #: far as it is known: a pipeline checks a stage input mapped from them at submission.
+    #: Types are ``integer``, ``number``, ``string``, ``boolean``, ``object``, ``array`` and
+    #: ``array<type>``
+    result_types: dict[str, str] = field(default_factory=dict, compare=False)
+    #: for a workflow whose jobs wait on child jobs rather than run steps of their own: what
+    #: the reaper calls with such a job's id when it has shown no sign of life for a while
+    #: (instead of re-dispatching it as lost)
+    supervise: Callable[[str], None] | None = field(default=None, compare=False)
 
     @property
     def queue(self) -> str:

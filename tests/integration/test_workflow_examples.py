@@ -2,7 +2,8 @@
 success on real workers, exactly as published.
 
 The knowledge examples name a collection: it is created first in the test's own tenant, and
-for the workflows that read it, filled with the ``ingest`` example's documents."""
+for the workflows that read it, filled with the ``ingest`` example's documents. A pipeline's
+stages are prepared the same way, each collection once."""
 
 from __future__ import annotations
 
@@ -17,6 +18,14 @@ EXAMPLES = [pytest.param(workflow.name, example.params, id=f"{workflow.name}-{i 
 
 
 def prepare_collection(client, workflow: str, params: dict) -> None:
+    if workflow == "pipeline":
+        prepared = set()
+        for stage in params["stages"]:
+            name = stage.get("params", {}).get("collection")
+            if name and name not in prepared:
+                prepare_collection(client, stage["workflow"], stage["params"])
+                prepared.add(name)
+        return
     if "collection" not in params:
         return
     create_collection(client, name=params["collection"])

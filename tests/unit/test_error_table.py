@@ -23,6 +23,7 @@ from app.errors import Busy, Conflict, Forbidden, NotReplicated, OverBudget
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.mcp.server import tool_error
 from app.schedules.store import ScheduleNotFound
+from app.webhooks.store import DeliveryNotFound, WebhookNotFound
 from app.workflows.forecast.errors import ForecastInputError
 from app.workflows.knowledge import errors as kb
 from app.workflows.monte_carlo.errors import MonteCarloInputError
@@ -37,6 +38,8 @@ EXPECTED: list[tuple[BaseException, int]] = [
     (Forbidden("role 'viewer' may only read"), 403),
     (JobNotFound("j-1"), 404),
     (ScheduleNotFound("s-1"), 404),
+    (WebhookNotFound("w-1"), 404),
+    (DeliveryNotFound("d-1"), 404),
     (KeyNotFound("k-1"), 404),
     (kb.NotFound("collection 'docs' does not exist"), 404),
     (NotFound(), 404),

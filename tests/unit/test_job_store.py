@@ -359,3 +359,36 @@ def test_jobs_from_before_the_id_index_are_added_on_the_first_prefix_lookup(tena
     assert prefixed(store, tenant, job.id[:8]) == [job.id]
     assert store.r.exists(redis_keys.ID_INDEX_BUILT)
     assert prefixed(store, None, job.id) == [job.id]
+
+
+def test_child_jobs_are_listed_under_their_parent_which_hears_of_each_end(tenant):
+    from app.jobs.store import JobStore
+    from app.redis_client import get_redis
+    ended: list[str] = []
+    store = JobStore(get_redis(), job_store().results, child_ended=ended.append)
+    parent, _ = create(tenant, workflow="pipeline")
+
+    def child(workflow="smoke"):
+        return store.create(job_id=new_job_id(), workflow=workflow, tenant=tenant, owner="k1",
+                            params={}, steps_total=1, tasks={}, parent_id=parent.id)[0]
+    first, second, third = child(), child("sentiment"), child()
+    assert first.parent_id == parent.id == store.get(first.id).parent_id
+    listed = store.list(tenant, parent_id=parent.id)
+    assert [j.id for j in listed.items] == [third.id, second.id, first.id]
+    assert [j.id for j in store.list(tenant, parent_id=parent.id, workflow="sentiment").items
+            ] == [second.id]
+    assert store.list(tenant + "x", parent_id=parent.id).items == []
+
+    store.step_start(first.id, "s", "t", "w")
+    assert ended == []
+    assert store.finish(first.id, "s", {"value": 1}, 0.0)[0]
+    store.fail(second.id, error_type="X", message="no", step="s")
+    store.cancel(third.id)
+    assert ended == [parent.id] * 3
+    store.fail(second.id, error_type="X", message="again", step="s")  # already ended
+    store.cancel(parent.id)  # a job without a parent tells no one
+    assert ended == [parent.id] * 3
+
+    store.delete(third.id)
+    assert [j.id for j in store.list(tenant, parent_id=parent.id).items] == [
+        second.id, first.id]

@@ -11,7 +11,10 @@ cluster. Each pass:
    no step message anywhere (queued, held or waiting for a retry): their progress was lost
    (e.g. a message acknowledged while Redis restarted). Such a job is re-dispatched: finished
    steps replay their recorded outputs and the others run again. A job lost more than
-   ``DIA3_MAX_RESUMES`` times is failed with the reason.
+   ``DIA3_MAX_RESUMES`` times is failed with the reason. A job whose workflow supervises
+   child jobs instead (a pipeline waiting on its stages) is not lost: its workflow's
+   ``supervise`` is called (a pipeline gets a new advance message), so a lost message never
+   strands it.
 
    The queues are searched by a sweep that goes on over as many passes as their depth
    needs: each pass reads at most ``SLICES_PER_PASS`` slices of ``SCAN_SLICE`` messages (one
@@ -45,6 +48,7 @@ from app.jobs.store import InvalidTransition, JobNotFound
 from app.metrics import queue_keys
 from app.redis_client import get_redis
 from app.settings import get_settings
+from app.workflows.registry import get_workflow
 from workers.runtime import held
 
 log = logging.getLogger("dia3.reaper")
@@ -205,6 +209,9 @@ def resume_lost_jobs(now: float | None = None) -> tuple[list[str], list[str]]:
     lost = sweep(now)
     if lost is None:  # the sweep goes on at the next pass
         return [], []
+    supervised = [job_id for job_id in lost if _supervise(job_id)]
+    store.mark_alive(supervised, now)  # not scanned for again until another timeout
+    lost = [job_id for job_id in lost if job_id not in supervised]
     resumed, failed = [], []
     for job_id in lost:
         resumes = store.count_resume(job_id)
@@ -230,6 +237,21 @@ def resume_lost_jobs(now: float | None = None) -> tuple[list[str], list[str]]:
                     extra={"job": job_id, "step": job.current_step, "resume": resumes})
         resumed.append(job_id)
     return resumed, failed
+
+
+def _supervise(job_id: str) -> bool:
+    """Nudge a quiet job whose workflow supervises child jobs; False for any other job."""
+    try:
+        supervise = get_workflow(job_store().get(job_id).workflow).supervise
+    except (JobNotFound, KeyError):
+        return False
+    if supervise is None:
+        return False
+    try:
+        supervise(job_id)
+    except Exception:  # noqa: BLE001 - tried again at the next timeout
+        log.warning("supervised job not nudged", extra={"job": job_id}, exc_info=True)
+    return True
 
 
 def _give_up(job, message: str) -> bool:

@@ -69,4 +69,8 @@ register(Workflow(name="youtube",
                               "summary; YouTube requests share one rate limit across workers.",
                   schema=YouTubeParams, build=build,
                   steps=(steps.YOUTUBE_TRANSCRIPT, steps.YOUTUBE_INDEX, steps.YOUTUBE_ANALYSE,
-                         steps.YOUTUBE_REPORT), category="knowledge", examples=YOUTUBE))
+                         steps.YOUTUBE_REPORT), category="knowledge", examples=YOUTUBE,
+                  result_types={"video_id": "string", "collection": "string",
+                                "segments": "integer", "duration_seconds": "number",
+                                "summary": "array<object>", "summary[*].text": "array<string>",
+                                "summary[*].start": "array<number>"}))

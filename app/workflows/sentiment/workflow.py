@@ -78,4 +78,6 @@ register(Workflow(name="sentiment",
                   description="Sentiment (VADER compound score and label) of up to 10,000 "
                               "texts, with label counts, mean and a time trend.",
                   schema=SentimentParams, build=build, steps=(steps.SCORE_BATCH, steps.AGGREGATE),
-                  examples=EXAMPLES))
+                  examples=EXAMPLES,
+                  result_types={"count": "integer", "mean": "number", "counts": "object",
+                                "items": "array<object>", "analyser": "string"}))

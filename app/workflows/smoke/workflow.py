@@ -69,4 +69,5 @@ def build(plan: Plan, params: dict):
 register(Workflow(name="smoke", description="Three chained trivial steps (adds 1 twice); "
                   "checks the pipeline end to end.", schema=SmokeParams, build=build,
                   steps=(steps.ADD_ONE, steps.FINISH),
-                  category="diagnostics", examples=EXAMPLES))
+                  category="diagnostics", examples=EXAMPLES,
+                  result_types={"value": "integer"}))
