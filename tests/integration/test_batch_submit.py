@@ -30,15 +30,16 @@ def smoke(start: int, **extra) -> dict:
 def test_valid_and_invalid_jobs_are_answered_each_on_its_own(analyst):
     jobs = [smoke(1), {"workflow": "nope", "params": {}}, smoke(2),
             {"workflow": "smoke", "params": {"start": "x"}}, "not an object",
-            {"workflow": "smoke"}, smoke(3, idempotency_key="has space"), smoke(4)]
+            {"workflow": "smoke"}, smoke(3, idempotency_key="has space"), smoke(4), None]
     body = submit_batch(analyst, jobs)
     items = body["items"]
     assert [item["index"] for item in items] == list(range(len(jobs)))
-    assert [item["status"] for item in items] == [202, 422, 202, 422, 422, 422, 422, 202]
-    assert (body["created"], body["replayed"], body["failed"]) == (3, 0, 5)
+    assert [item["status"] for item in items] == [202, 422, 202, 422, 422, 422, 422, 202, 422]
+    assert (body["created"], body["replayed"], body["failed"]) == (3, 0, 6)
     assert "Unknown workflow 'nope'" in items[1]["error"]["errors"]["workflow"][0]
     assert "start" in items[3]["error"]["errors"]["params"]  # field paths within the item
     assert items[4]["error"]["errors"] == {"_schema": ["Invalid input type."]}
+    assert items[8]["error"]["errors"] == {"_schema": ["Invalid input type."]}
     assert "params" in items[5]["error"]["errors"]
     assert "idempotency_key" in items[6]["error"]["errors"]
     for item in items:
