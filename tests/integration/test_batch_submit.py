@@ -205,3 +205,16 @@ def test_jobs_no_replica_acknowledged_are_503s_kept_for_their_retry(analyst, set
     settings_env(DIA3_REDIS_MIN_REPLICAS="0")
     again = submit_batch(analyst, jobs[:2])  # the jobs first written, acknowledged now
     assert [item["status"] for item in again["items"]] == [200, 200]
+
+
+def test_when_the_records_fail_midway_none_is_kept(analyst, monkeypatch):
+    from app.jobs.store import JobStore
+    write = JobStore.create_many
+
+    def written_then_lost(self, records):
+        write(self, records[:1])  # the first reached Redis, then the connection broke
+        raise redis.ConnectionError("Redis went away")
+    monkeypatch.setattr(JobStore, "create_many", written_then_lost)
+    response = analyst.post(BATCH, json={"jobs": [smoke(1), smoke(2)]})
+    assert response.status_code == 503, response.get_json()
+    assert analyst.get("/api/v1/jobs").get_json()["items"] == []  # the written one removed
