@@ -137,3 +137,15 @@ def test_the_cli_lists_a_pipelines_stages_and_shows_its_result(dia3, example_fil
     shown = dia3("jobs", "show", parent[:12])
     assert shown.returncode == 0, shown.stderr
     assert "third" in shown.stdout
+
+
+def test_an_input_path_missing_from_the_result_fails_its_stage(analyst, worker):
+    params = {"stages": [
+        {"name": "s0", "workflow": "smoke"},
+        {"name": "s1", "workflow": "smoke",
+         "inputs": {"start": {"from": "s0", "path": "totals[0]"}}}]}
+    job = analyst.wait(analyst.submit("pipeline", params).get_json()["id"])
+    assert job["state"] == "failed"
+    assert job["error"] == {"type": "StageFailed", "step": "s1", "message":
+                            "stage s1 failed: input 'start' from stage s0: the result has no "
+                            "key 'totals'."}

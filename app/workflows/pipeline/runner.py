@@ -15,10 +15,12 @@ import json
 import logging
 from typing import Any
 
+import redis
 from marshmallow import ValidationError
 
 from app import metrics
 from app.auth.keys import Principal
+from app.backpressure import QueueFull
 from app.extensions import job_store
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, SUCCEEDED, Job
 from app.jobs.store import JobNotFound
@@ -134,6 +136,11 @@ def _submit(parent: Job, stage: dict[str, Any], children: dict[str, Job]) -> Job
     except ValidationError as error:
         raise StageFailed(stage["name"], "its params are not valid with its inputs filled "
                                          f"in: {json.dumps(error.messages)[:1500]}") from None
+    except (QueueFull, redis.RedisError):
+        raise  # for later: the advance is retried
+    except Exception as error:  # noqa: BLE001 - e.g. params this version cannot build
+        raise StageFailed(stage["name"], f"its job could not be submitted: "
+                                         f"{error.__class__.__name__}: {error}"[:2000]) from None
     log.info("pipeline stage started", extra={"job": parent.id, "stage": stage["name"],
                                                "child": child.id})
     return child
