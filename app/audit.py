@@ -26,7 +26,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,18 +121,29 @@ def _client() -> redis.Redis:
 
 def write(entry: Entry, client: redis.Redis | None = None) -> str:
     """Append ``entry``, trimming entries older than the retention; raises AuditUnavailable."""
+    write_many([entry], client)
+    return entry.id  # type: ignore[return-value]
+
+
+def write_many(entries: Sequence[Entry], client: redis.Redis | None = None) -> None:
+    """Append ``entries`` in one pipelined round trip (a batch of jobs has one per job), each
+    getting its ``id``; raises AuditUnavailable when they could not all be written."""
     days = get_settings().audit_retention_days
     minid = str(int((time.time() - days * 86400) * 1000)) if days > 0 else None
     try:
-        entry.id = (client or _client()).xadd(STREAM, entry.fields(), minid=minid,
-                                              approximate=True)
+        pipe = (client or _client()).pipeline(transaction=False)
+        for entry in entries:
+            pipe.xadd(STREAM, entry.fields(), minid=minid, approximate=True)
+        ids = pipe.execute()
     except redis.RedisError as exc:
-        metrics.AUDIT_WRITE_FAILURES.inc()
-        log.error("audit entry not written", extra={"audit": entry.fields(),
-                                                    "reason": type(exc).__name__})
+        metrics.AUDIT_WRITE_FAILURES.inc(len(entries))
+        for entry in entries:
+            log.error("audit entry not written", extra={"audit": entry.fields(),
+                                                        "reason": type(exc).__name__})
         raise AuditUnavailable(f"the audit log (Redis) is unavailable: {exc}") from exc
-    _count(entry)
-    return entry.id
+    for entry, entry_id in zip(entries, ids):
+        entry.id = entry_id
+        _count(entry)
 
 
 def _count(entry: Entry) -> None:
@@ -147,6 +158,12 @@ def _entry(action: str, actor: Principal, target: str, detail: dict[str, Any]) -
     return Entry(action=action, target=target, actor=actor.key_id, tenant=actor.tenant,
                  request_id=request_id_var.get(), detail=dict(detail),
                  client=client_var.get(), role=actor.role)
+
+
+def new_entry(action: str, actor: Principal, target: str, **detail: Any) -> Entry:
+    """A new ``ok`` entry of the current request, to write later (e.g. with others in
+    :func:`write_many`)."""
+    return _entry(action, actor, target, detail)
 
 
 def record(action: str, actor: Principal, target: str, *, outcome: str = OK,
@@ -166,13 +183,19 @@ def audited(action: str, actor: Principal, target: str, **detail: Any) -> Iterat
     try:
         yield entry
     except Exception as exc:
-        entry.failed(exc)
-        try:
-            write(entry)
-        except AuditUnavailable:
-            pass  # logged and counted by write(); the caller gets the action's own error
+        write_failed(entry, exc)
         raise
     write(entry)
+
+
+def write_failed(entry: Entry, exc: BaseException) -> None:
+    """Record that the action of ``entry`` raised ``exc``. A lost entry is only logged and
+    counted: the caller answers with the action's own error."""
+    entry.failed(exc)
+    try:
+        write(entry)
+    except AuditUnavailable:
+        pass  # logged and counted by write_many()
 
 
 def audits(action: str, target: Callable[..., str]) -> Callable:

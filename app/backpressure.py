@@ -55,12 +55,13 @@ class DepthCache:
             return self._depths[queue]
 
 
-def admit(cache: DepthCache, queue: str) -> None:
-    """Raise :class:`QueueFull` (and count it) when ``queue`` is over the limit."""
+def admit(cache: DepthCache, queue: str, pending: int = 0) -> None:
+    """Raise :class:`QueueFull` (and count it) when ``queue`` is over the limit, counting
+    ``pending`` messages about to be sent to it (the jobs admitted before in one batch)."""
     limit = get_settings().queue_max_depth
     if limit <= 0:
         return
-    depth = cache.depth(queue)
+    depth = cache.depth(queue) + pending
     if depth > limit:
         metrics.BACKPRESSURE_REJECTIONS.labels(queue).inc()
         raise QueueFull(queue, depth, limit)

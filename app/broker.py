@@ -23,12 +23,17 @@ Reliability choices (see also docs/architecture.md):
 
 from __future__ import annotations
 
-from celery import Celery
-from kombu import Queue
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from celery import Celery
+from kombu import Producer, Queue
+
+from app import broker_transport
 from app.broker_backend import backend_url
 from app.crypto.messages import serializer_config
-from app.redis_client import celery_url, redis_url, tls_options
+from app.redis_client import celery_url, redis_url, sentinel_options, tls_options
 from app.settings import Settings, get_settings
 from app.workflows.steps import QUEUES, task_routes
 
@@ -36,6 +41,7 @@ from app.workflows.steps import QUEUES, task_routes
 def celery_config(settings: Settings, redis_url: str) -> dict:
     url = celery_url(redis_url)
     tls = tls_options(redis_url)  # rediss://: the broker and the backend verify Redis alike
+    sentinel = sentinel_options(redis_url)  # the same master name and Sentinel credentials
     return {
         **({"broker_use_ssl": tls, "redis_backend_use_ssl": tls} if tls else {}),
         "broker_url": url,
@@ -46,9 +52,10 @@ def celery_config(settings: Settings, redis_url: str) -> dict:
             "socket_timeout": 10,
             "socket_connect_timeout": 5,
             "health_check_interval": 30,
+            **sentinel,
         },
         "result_backend_transport_options": {"socket_timeout": 10, "retry_policy": {
-            "timeout": 10.0}},
+            "timeout": 10.0}, **sentinel},
         "redis_socket_timeout": 10,
         "redis_socket_connect_timeout": 5,
         **serializer_config(bool(settings.encryption_key or settings.encryption_key_file)),
@@ -97,12 +104,41 @@ def check_reliability(settings: Settings) -> None:
         raise ValueError("DIA3_TASK_SOFT_TIME_LIMIT must be below DIA3_TASK_TIME_LIMIT")
 
 
+#: the producer every message of this thread (or task) goes through, inside :func:`publishing`
+_PUBLISHING: ContextVar[Producer | None] = ContextVar("dia3_publishing", default=None)
+#: Redis commands a publish batch may buffer: more than any one request sends, so that it is
+#: flushed once, at its end
+PUBLISH_BATCH_MAX = 1_000_000
+
+
+class DIA3Celery(Celery):
+    """Celery whose messages sent inside :func:`publishing` all go through its producer,
+    those of canvases too (a chain hands its first step no producer of the caller's)."""
+
+    def producer_or_acquire(self, producer: Producer | None = None):
+        return super().producer_or_acquire(producer or _PUBLISHING.get())
+
+
+@contextmanager
+def publishing(app: Celery) -> Iterator[Producer]:
+    """Send every message of the block through one producer, buffered in a kombu publish
+    batch (one pipelined Redis round trip) and flushed when the block ends: raises then if
+    they could not be sent, and which of them reached Redis is unknown."""
+    with app.producer_or_acquire() as producer, producer.batch(max_size=PUBLISH_BATCH_MAX):
+        token = _PUBLISHING.set(producer)
+        try:
+            yield producer
+        finally:
+            _PUBLISHING.reset(token)
+
+
 def create_celery() -> Celery:
     """A Celery app configured from settings (use :func:`app.extensions.celery`, the
     process's one app)."""
     settings = get_settings()
     check_reliability(settings)
-    app = Celery("dia3")
+    broker_transport.install()  # sentinel:// URLs: kombu's transport, fixed for failovers
+    app = DIA3Celery("dia3")
     app.conf.update(celery_config(settings, redis_url()))
     # Control messages (revoke, inspect) carry task ids and commands, no user content: they
     # stay plain JSON, so Flower works without the encryption key.

@@ -17,8 +17,9 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -112,6 +113,41 @@ class Result(Resource):
     job_id: str
     workflow: str
     result: Any
+
+
+class BatchItem(Resource):
+    """One job of :meth:`DIA3Client.submit_many`: ``status`` as ``POST /jobs`` would have
+    answered (202 created, 200 the existing job of its idempotency key) with the ``job``, or
+    the ``error`` body (``{code, status, message, errors}``, field paths within the job)."""
+
+    index: int
+    status: int
+    job: Job
+    error: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return "job" in self
+
+
+@dataclass
+class Batch:
+    """What :meth:`DIA3Client.submit_many` made: one item per job given, in order, and the
+    counts of ``created``, ``replayed`` and ``failed`` jobs (``to_dict()``: the API's JSON)."""
+
+    items: list[BatchItem]
+    created: int
+    replayed: int
+    failed: int
+
+    @property
+    def jobs(self) -> list[Job]:
+        """The jobs made or found, in the order they were given (refused ones left out)."""
+        return [item.job for item in self.items if item.ok]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "created": self.created, "replayed": self.replayed,
+                "failed": self.failed}
 
 
 class Workflow(Resource):
@@ -238,6 +274,47 @@ class DIA3Client:
         body = {"workflow": workflow, "params": params, "idempotency_key": key}
         return Job(self.request("POST", "/api/v1/jobs", json=body,
                                 headers={"Idempotency-Key": key}))
+
+    def submit_many(self, jobs: Iterable[dict], chunk_size: int = 1000) -> Batch:
+        """Submit many jobs (each ``{"workflow", "params", "idempotency_key"?}``) with
+        ``POST /jobs/batch``, ``chunk_size`` per request (at most the server's
+        DIA3_BATCH_MAX_JOBS, 1000 by default). One refused job does not stop the others: each
+        has its item. Jobs without a key get a new random one, so a retried request never
+        makes two; jobs refused for now (429, 503) are sent again after the answer's
+        ``Retry-After``, up to ``retries`` times."""
+        keyed = [{**job, "idempotency_key": job.get("idempotency_key")
+                  or f"sdk-{uuid.uuid4().hex}"} if isinstance(job, dict) else job
+                 for job in jobs]
+        items: list[BatchItem | None] = [None] * len(keyed)
+        for start in range(0, len(keyed), chunk_size):
+            self._submit_chunk(keyed, list(range(start, min(start + chunk_size, len(keyed)))),
+                               items)
+        done = [item for item in items if item is not None]
+        return Batch(items=done, created=sum(item.status == 202 for item in done),
+                     replayed=sum(item.status == 200 for item in done),
+                     failed=sum(not item.ok for item in done))
+
+    def _submit_chunk(self, jobs: list, indices: list[int], items: list) -> None:
+        """Submit ``jobs[i]`` for ``i`` in ``indices`` into ``items[i]``, again for those
+        refused for now."""
+        for attempt in range(self.retries + 1):
+            key = f"sdk-{uuid.uuid4().hex}"  # lets a proxy or this client send it again
+            response = self._send("POST", "/api/v1/jobs/batch", None, True,
+                                  json={"jobs": [jobs[i] for i in indices]},
+                                  headers={"Idempotency-Key": key})
+            if response.status_code >= 400:
+                raise APIError(response.status_code, _error_body(response))
+            later = []
+            for item in response.json()["items"]:
+                index = indices[item["index"]]
+                items[index] = BatchItem({**item, "index": index, **(
+                    {"job": Job(item["job"])} if "job" in item else {})})
+                if item["status"] in RETRIED_STATUSES:
+                    later.append(index)
+            if not later or attempt == self.retries:
+                return
+            indices = later
+            time.sleep(self._pause(attempt, response))
 
     def job(self, job_id: str) -> Job:
         """The job with its params and per-step records."""
@@ -420,6 +497,49 @@ class DIA3Client:
     def run_schedule(self, schedule_id: str) -> dict:
         """Run the schedule's workflow now; returns the job."""
         return self.request("POST", f"/api/v1/schedules/{segment(schedule_id)}/run")
+
+    # ---- webhooks ---------------------------------------------------------------------------
+    def create_webhook(self, url: str, events: list[str], description: str | None = None
+                       ) -> Resource:
+        """A new webhook; its signing secret (``secret``, ``whsec_…``) is in this answer only."""
+        body = _present({"url": url, "events": events, "description": description})
+        return Resource(self.request("POST", "/api/v1/webhooks", json=body))
+
+    def webhooks(self, **query: Any) -> dict:
+        """One page of the tenant's webhooks: ``{"items", "next_cursor"}``."""
+        return self.request("GET", "/api/v1/webhooks", params=_present(query))
+
+    def iter_webhooks(self, **query: Any) -> Iterator[Resource]:
+        """Every webhook of the tenant, newest first."""
+        return self._pages("/api/v1/webhooks", Resource, query)
+
+    def webhook(self, webhook_id: str) -> Resource:
+        return Resource(self.request("GET", f"/api/v1/webhooks/{segment(webhook_id)}"))
+
+    def update_webhook(self, webhook_id: str, **changes: Any) -> Resource:
+        """Change its ``url``, ``events`` or ``description``."""
+        return Resource(self.request("PATCH", f"/api/v1/webhooks/{segment(webhook_id)}",
+                                     json=changes))
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self.request("DELETE", f"/api/v1/webhooks/{segment(webhook_id)}")
+
+    def rotate_webhook_secret(self, webhook_id: str) -> Resource:
+        """A new secret (in this answer only); the old one signs too for a grace period."""
+        return Resource(self.request(
+            "POST", f"/api/v1/webhooks/{segment(webhook_id)}/rotate-secret"))
+
+    def iter_deliveries(self, webhook_id: str, **query: Any) -> Iterator[Resource]:
+        """Every delivery of a webhook, newest first: state, attempts, last status, next
+        attempt."""
+        return self._pages(f"/api/v1/webhooks/{segment(webhook_id)}/deliveries", Resource,
+                           query)
+
+    def redeliver(self, webhook_id: str, delivery_id: str) -> Resource:
+        """Deliver a finished delivery again (same ``webhook-id``)."""
+        return Resource(self.request(
+            "POST", f"/api/v1/webhooks/{segment(webhook_id)}/deliveries/"
+                    f"{segment(delivery_id)}/redeliver"))
 
 
 

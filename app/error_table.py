@@ -24,9 +24,11 @@ from app.auth.keys import KeyNotFound, KeyRejected
 from app.backpressure import RETRY_AFTER_SECONDS as QUEUE_RETRY_AFTER_SECONDS
 from app.backpressure import QueueFull
 from app.error_bounds import bounded
-from app.errors import Busy, Conflict, Forbidden, InputError
+from app.errors import Busy, Conflict, Forbidden, InputError, NotReplicated, OverBudget
 from app.jobs.store import InvalidTransition, JobNotFound
+from app.replication import RETRY_AFTER_SECONDS as REPLICA_RETRY_AFTER_SECONDS
 from app.schedules.store import ScheduleNotFound
+from app.webhooks.store import DeliveryNotFound, WebhookNotFound
 from app.workflows.fields import nested_error
 from app.workflows.knowledge import errors as kb
 
@@ -34,6 +36,8 @@ RETRY_AFTER_SECONDS = 5  # for an unreachable dependency that gives no better hi
 INVALID = "The request has invalid fields; see 'errors'."
 INTERNAL = "Internal error; it has been logged with the request id."
 UNREACHABLE = "The job store (Redis) is unreachable; retry shortly."
+NOT_REPLICATED = ("The request was written but not yet copied to enough Redis replicas to "
+                  "survive a failover; retry it (with the same idempotency key) shortly.")
 TOO_LARGE = "Request body is larger than the limit of the API (DIA3_MAX_BODY_BYTES)."
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="dia3"'}
 REJECTIONS = {  # KeyRejected.reason -> message
@@ -114,6 +118,14 @@ def _no_schedule(exc: ScheduleNotFound) -> Answer:
     return Answer(message=f"No schedule {exc.args[0]!s}.")
 
 
+def _no_webhook(exc: WebhookNotFound) -> Answer:
+    return Answer(message=f"No webhook {exc.args[0]!s}.")
+
+
+def _no_delivery(exc: DeliveryNotFound) -> Answer:
+    return Answer(message=f"No delivery {exc.args[0]!s} of this webhook.")
+
+
 def _wrong_state(exc: InvalidTransition) -> Answer:
     return Answer(message=str(exc), errors={"state": exc.current})
 
@@ -153,10 +165,22 @@ def _busy(exc: Busy) -> Answer:
     return Answer(message=str(exc), headers=_retry_after(exc.retry_after))
 
 
+def _over_budget(exc: OverBudget) -> Answer:
+    return Answer(message=str(exc), errors={"limit": exc.limit},
+                  headers=_retry_after(exc.retry_after))
+
+
 def _unreachable(exc: BaseException) -> Answer:
     return Answer(message=UNREACHABLE, headers=_retry_after(RETRY_AFTER_SECONDS),
                   log="backing store unreachable",
                   log_extra={"reason": exc.__class__.__name__})
+
+
+def _not_replicated(exc: NotReplicated) -> Answer:
+    state = {"acknowledged": exc.acknowledged, "required": exc.required}
+    return Answer(message=NOT_REPLICATED, errors={"replicas": state},
+                  headers=_retry_after(REPLICA_RETRY_AFTER_SECONDS),
+                  log="write not acknowledged by enough Redis replicas", log_extra=state)
 
 
 def _http(exc: HTTPException) -> Answer:
@@ -183,6 +207,8 @@ TABLE: dict[type[BaseException], Row] = {
     Forbidden: Row(403, _said),
     JobNotFound: Row(404, _no_job),
     ScheduleNotFound: Row(404, _no_schedule),
+    WebhookNotFound: Row(404, _no_webhook),
+    DeliveryNotFound: Row(404, _no_delivery),
     KeyNotFound: Row(404, _said),
     kb.NotFound: Row(404, _said),
     InvalidTransition: Row(409, _wrong_state),
@@ -194,10 +220,13 @@ TABLE: dict[type[BaseException], Row] = {
     kb.InputError: Row(422, _invalid_field),
     kb.PermanentError: Row(422, _with_reason),
     kb.RateLimited: Row(429, _retry_later),
+    OverBudget: Row(429, _over_budget),
     kb.NotInstalled: Row(503, _with_reason),  # installing it helps, not retrying
     kb.TransientError: Row(503, _retry_later),
     QueueFull: Row(503, _queue_full),
     Busy: Row(503, _busy),
+    NotReplicated: Row(503, _not_replicated),
+    redis.ReadOnlyError: Row(503, _unreachable),  # a demoted primary, before clients move on
     redis.ConnectionError: Row(503, _unreachable),  # AuditUnavailable included
     redis.TimeoutError: Row(503, _unreachable),
     kombu.exceptions.OperationalError: Row(503, _unreachable),

@@ -31,3 +31,22 @@ class Busy(Exception):
     def __init__(self, message: str, retry_after: float):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class NotReplicated(Exception):
+    """Fewer Redis replicas than required acknowledged a write in time (HTTP 503): the write
+    may not survive the loss of the primary, so it is not acknowledged either."""
+
+    def __init__(self, acknowledged: int, required: int):
+        super().__init__(f"{acknowledged} of {required} Redis replicas acknowledged the write")
+        self.acknowledged = acknowledged
+        self.required = required
+
+
+class OverBudget(Exception):
+    """The caller's rate limit has no room left for this part of a request (HTTP 429), e.g.
+    the jobs of a bulk submission past its key's budget; retry after a while."""
+
+    def __init__(self, message: str, limit: str, retry_after: float):
+        super().__init__(message)
+        self.limit, self.retry_after = limit, retry_after

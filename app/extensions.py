@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from app.crypto.envelope import Envelope
     from app.jobs.store import JobStore
     from app.schedules.store import ScheduleStore
+    from app.webhooks.store import WebhookStore
 
 T = TypeVar("T")
 _lock = threading.RLock()
@@ -87,6 +88,15 @@ def schedule_store() -> ScheduleStore:
         from app.schedules.store import ScheduleStore
         return ScheduleStore(get_redis(), envelope())
     return process_local("schedules", make)
+
+
+def webhook_store() -> WebhookStore:
+    def make() -> WebhookStore:
+        from app.redis_client import get_redis
+        from app.settings import get_settings
+        from app.webhooks.store import WebhookStore
+        return WebhookStore(get_redis(), envelope(), get_settings().webhook_deliveries_kept)
+    return process_local("webhooks", make)
 
 
 def envelope() -> Envelope:

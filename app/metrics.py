@@ -65,6 +65,17 @@ SCHEDULE_LAG = Histogram("dia3_schedule_lag_seconds",
                          "How long after its due time a tick's job was submitted",
                          buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600))
 
+# ---- webhooks (docs/webhooks.md) -------------------------------------------------------------
+WEBHOOK_ATTEMPTS = Counter(
+    "dia3_webhook_attempts_total", "Webhook delivery attempts by outcome: succeeded (a 2xx "
+    "answer), retry (no 2xx answer; tried again later), failed (no 2xx answer at the last "
+    "attempt: given up)", ["outcome"])
+WEBHOOK_ATTEMPT_DURATION = Histogram(
+    "dia3_webhook_attempt_duration_seconds", "Time of one webhook delivery attempt, from the "
+    "address check to the receiver's answer (or the timeout)", buckets=LATENCY_BUCKETS)
+WEBHOOK_DELIVERIES = Counter("dia3_webhook_deliveries_total",
+                             "Deliveries made of job events, one per event and webhook")
+
 # ---- security events (docs/operations.md, "Security events") ------------------------------
 AUTH_FAILURES = Counter(
     "dia3_auth_failures_total", "Refused API keys by reason (missing, unknown, revoked, "

@@ -165,7 +165,15 @@ DATA_KEY_ACTIVE = f"{PREFIX}datakey:active"
 TENANT_ERASURE = f"{PREFIX}tenant-erasure:"
 #: cluster-wide locks of the reaper and retention passes
 REAPER_LOCK = f"{PREFIX}reaper:lock"
+#: written before each Redis WAIT, so the WAIT covers every earlier write (app.replication)
+REPLICATION_MARK = f"{PREFIX}replication:mark"
 RETENTION_LOCK = f"{PREFIX}retention:lock"
+#: the reaper's lost-job sweep in progress over several passes: its cursor (a hash: the
+#: queue key and offset it reached, when it began), the jobs it looks for (a hash: id →
+#: heartbeat when the sweep began) and those it found a message of (a set)
+REAPER_SWEEP = f"{PREFIX}reaper:sweep"
+REAPER_SWEEP_JOBS = f"{PREFIX}reaper:sweep:jobs"
+REAPER_SWEEP_FOUND = f"{PREFIX}reaper:sweep:found"
 
 # ---- schedules (app.schedules) ----------------------------------------------------------------
 
@@ -184,3 +192,43 @@ def schedule_index(tenant: str | None) -> str:
 SCHEDULES_DUE = f"{PREFIX}schedule-due"
 #: the one beat that runs the ticks holds this (ticks are still made once without it)
 SCHEDULE_BEAT_LOCK = f"{PREFIX}schedule-beat:lock"
+
+# ---- webhooks (app.webhooks) ------------------------------------------------------------------
+
+
+def webhook(webhook_id: str) -> str:
+    """A webhook's hash (its secrets sealed at rest)."""
+    return f"{PREFIX}webhook:{webhook_id}"
+
+
+def webhook_index(tenant: str | None) -> str:
+    """A tenant's webhooks (``None``: every tenant's) by creation time."""
+    return f"{PREFIX}webhook-idx:{tenant or '*'}"
+
+
+#: tenants that have at least one webhook (whose event streams the dispatcher reads)
+WEBHOOK_TENANTS = f"{PREFIX}webhook-tenants"
+#: the consumer group of the tenant event streams that the dispatcher reads with
+WEBHOOK_GROUP = "dia3-webhooks"
+#: the one dispatcher in the cluster holds this
+WEBHOOK_DISPATCH_LOCK = f"{PREFIX}webhook-dispatch:lock"
+#: deliveries to attempt, by the time of their next attempt
+WEBHOOK_DUE = f"{PREFIX}webhook-due"
+#: a delivery's hash is ``<prefix><delivery id>``
+WEBHOOK_DELIVERY = f"{PREFIX}webhook-delivery:"
+
+
+def webhook_delivery(delivery_id: str) -> str:
+    """One delivery of one event to one webhook (its attempts so far)."""
+    return f"{WEBHOOK_DELIVERY}{delivery_id}"
+
+
+def webhook_deliveries(webhook_id: str) -> str:
+    """A webhook's deliveries by creation time."""
+    return f"{PREFIX}webhook-deliveries:{webhook_id}"
+
+
+def webhook_chain(webhook_id: str, job_id: str) -> str:
+    """The unfinished deliveries of one job's events to one webhook, oldest first: only the
+    first is attempted, so a job's events arrive in order."""
+    return f"{PREFIX}webhook-chain:{webhook_id}:{job_id}"

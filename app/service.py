@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from celery.canvas import Signature
 from marshmallow import ValidationError
 
-from app import audit, backpressure, metrics
+from app import audit, backpressure, metrics, replication
 from app.auth.keys import Principal
 from app.errors import Forbidden
 from app.extensions import celery as get_celery
@@ -22,6 +25,7 @@ from app.jobs import events
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, FINAL_STATES, Job
 from app.jobs.store import InvalidTransition, JobNotFound, new_job_id
 from app.logs import request_id_var
+from app.redis_client import get_redis
 from app.workflows.prechecks import precheck
 from app.workflows.registry import Plan, Workflow, all_workflows, get_workflow
 
@@ -107,13 +111,30 @@ def submit(principal: Principal, workflow_name: str, params: Any,
         return job, created
 
 
-def _submit(principal: Principal, workflow_name: str, params: Any,
-            idempotency_key: str | None, origin: dict[str, Any]) -> tuple[Job, bool]:
-    require_write(principal)
+@dataclass
+class Prepared:
+    """A job validated and built but not yet recorded: what submitting it stores (``record``,
+    the job store's ``create`` arguments) and sends (``canvas``)."""
+
+    workflow: Workflow
+    plan: Plan
+    canvas: Signature
+    record: dict[str, Any]
+
+    @property
+    def job_id(self) -> str:
+        return self.plan.job_id
+
+
+def prepare(principal: Principal, workflow_name: str, params: Any,
+            idempotency_key: str | None, origin: dict[str, Any], *,
+            pending: Mapping[str, int] | None = None) -> Prepared:
+    """Check backpressure (counting the ``pending`` messages, by queue, that a batch is
+    about to send), validate the params and build the canvas of one job; raises what its
+    submission is refused with. The caller has checked the role."""
     workflow = find_workflow(workflow_name)
-    backpressure.admit(queue_depths(), workflow.queue)
+    backpressure.admit(queue_depths(), workflow.queue, (pending or {}).get(workflow.queue, 0))
     validated = load_params(workflow, params)
-    store = job_store()
     job_id = new_job_id()
     plan = Plan(job_id=job_id, request_id=request_id_var.get(), app=get_celery(),
                 tenant=principal.tenant)
@@ -121,22 +142,43 @@ def _submit(principal: Principal, workflow_name: str, params: Any,
         canvas = workflow.build(plan, validated)
     except ValidationError as exc:
         raise ValidationError({"params": exc.messages}) from None
-    job, created = store.create(
-        job_id=job_id, workflow=workflow.name, tenant=principal.tenant, owner=principal.key_id,
-        params=validated, steps_total=plan.steps_total, tasks=plan.tasks,
-        idempotency_key=idempotency_key, request_id=request_id_var.get(), **origin)
-    if not created:
-        return job, False
+    record = dict(job_id=job_id, workflow=workflow.name, tenant=principal.tenant,
+                  owner=principal.key_id, params=validated, steps_total=plan.steps_total,
+                  tasks=plan.tasks, idempotency_key=idempotency_key,
+                  request_id=request_id_var.get(), **origin)
+    return Prepared(workflow, plan, canvas, record)
+
+
+def send(prepared: Prepared) -> None:
+    """Send a recorded job's canvas. Nothing half-written: a job that could not be enqueued
+    is removed again."""
     try:
-        canvas.apply_async()
+        prepared.canvas.apply_async()
     except Exception:
-        # Nothing half-written: a job that could not be enqueued is removed again.
-        store.delete(job_id)
+        job_store().delete(prepared.job_id)
         raise
-    metrics.JOBS_SUBMITTED.labels(workflow.name).inc()
-    log.info("job submitted", extra={"job": job_id, "workflow": workflow.name,
-                                     "steps": plan.steps_total})
-    return job, True
+
+
+def submitted(prepared: Prepared) -> None:
+    """Count and log a job whose canvas was sent."""
+    metrics.JOBS_SUBMITTED.labels(prepared.workflow.name).inc()
+    log.info("job submitted", extra={"job": prepared.job_id, "workflow": prepared.workflow.name,
+                                     "steps": prepared.plan.steps_total})
+
+
+def _submit(principal: Principal, workflow_name: str, params: Any,
+            idempotency_key: str | None, origin: dict[str, Any]) -> tuple[Job, bool]:
+    require_write(principal)
+    prepared = prepare(principal, workflow_name, params, idempotency_key, origin)
+    job, created = job_store().create(**prepared.record)
+    if created:
+        send(prepared)
+    # Not acknowledged before replicas have it. When they do not in time (503), the job is
+    # kept and runs: a retry with the same idempotency key returns it, acknowledged then.
+    replication.confirm(get_redis())
+    if created:
+        submitted(prepared)
+    return job, created
 
 
 def redispatch(job_id: str, allowed: tuple[str, ...]) -> Job:
@@ -265,5 +307,5 @@ def delete(principal: Principal, job_id: str) -> None:
 
 __all__ = ["submit", "get", "wait", "result", "list_jobs", "cancel", "delete", "retry",
            "redispatch", "Forbidden", "JobNotFound", "InvalidTransition", "steps", "find_workflow",
-           "load_params", "body_errors", "check_params", "require_write", "children",
-           "cancel_children"]
+           "load_params", "body_errors", "check_params", "require_write", "prepare", "send",
+           "submitted", "Prepared", "children", "cancel_children"]

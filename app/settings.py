@@ -61,6 +61,26 @@ def networks(text: str) -> str:
     return ",".join(parts)
 
 
+def sentinel_addresses(text: str) -> str:
+    """Comma-separated host:port pairs, checked now ("" is none)."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    for part in parts:
+        host, _, port = part.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected host:port, got {part!r}")
+    return ",".join(parts)
+
+
+def secret_text(value: str, path: str, name: str) -> str:
+    """A secret given directly or, when empty, read from its file ("" when neither)."""
+    if value or not path:
+        return value
+    try:
+        return Path(path).read_text().strip()
+    except OSError as exc:
+        raise ValueError(f"{name}_FILE: {exc}") from None
+
+
 def master_key_text(text: str) -> str:
     """A base64 master key of 32 bytes, checked now ("" is none)."""
     if text.strip():
@@ -85,6 +105,34 @@ class Settings:
         "(redis-server --tls-auth-clients yes); empty presents none")
     redis_tls_key_file: str = setting(
         "", "Private key of DIA3_REDIS_TLS_CERT_FILE")
+    redis_password: str = setting(
+        "", "Password of the Redis server (AUTH; with Sentinel, of the primary and its "
+        "replicas); empty uses the one in DIA3_REDIS_URL, if any", secret=True)
+    redis_password_file: str = setting(
+        "", "File holding DIA3_REDIS_PASSWORD (a mounted secret); used when it is empty")
+    redis_sentinels: str = setting(
+        "", "Redis Sentinels (host:port, comma-separated) that name the current primary of "
+        "DIA3_REDIS_MASTER_NAME; set, every client of DIA3 and Celery follows failovers and "
+        "DIA3_REDIS_URL is not used; empty is off", sentinel_addresses)
+    redis_master_name: str = setting(
+        "dia3", "Name the Sentinels monitor DIA3's Redis primary under")
+    redis_sentinel_password: str = setting(
+        "", "Password of the Sentinels themselves (their requirepass); empty sends none",
+        secret=True)
+    redis_sentinel_password_file: str = setting(
+        "", "File holding DIA3_REDIS_SENTINEL_PASSWORD (a mounted secret); used when it is "
+        "empty")
+    redis_sentinel_tls: bool = setting(
+        False, "Talk TLS to the Sentinels and to the primary they name (verified with "
+        "DIA3_REDIS_TLS_CA_FILE, presenting DIA3_REDIS_TLS_CERT_FILE when set)", parse_bool)
+    redis_min_replicas: int = setting(
+        0, "Replicas that must have a submitted job's records (Redis WAIT) before the API "
+        "acknowledges it; fewer within DIA3_REDIS_REPLICA_TIMEOUT_MS is answered 503 with "
+        "Retry-After. 0 does not wait; with Sentinel 1 is recommended, so that an accepted "
+        "job survives the loss of the primary", int)
+    redis_replica_timeout_ms: int = setting(
+        500, "Longest wait for DIA3_REDIS_MIN_REPLICAS replicas to acknowledge a submission "
+        "(milliseconds)", int)
     data_dir: str = setting("./var", "Directory for the embedded Redis, large results and "
                             "local state; must be shared by API replicas for file results")
     result_inline_max_bytes: int = setting(
@@ -107,6 +155,9 @@ class Settings:
         "DIA3_API_URL against; empty uses the system's CAs")
     max_body_bytes: int = setting(10 * 1024 * 1024, "Largest accepted request body (bytes)", int)
     page_size_max: int = setting(200, "Largest page a list endpoint returns", int)
+    batch_max_jobs: int = setting(
+        1000, "Most jobs one bulk submission (POST /api/v1/jobs/batch) may hold; more is a 422",
+        int)
     admin_api_key: str = setting("", "Bootstrap admin API key (stored hashed on start)",
                                  secret=True)
     public_url: str = setting("", "External base URL of the API used in Location headers; "
@@ -261,6 +312,33 @@ class Settings:
     beat_metrics_port: int = setting(
         9810, "Port where the beat serves its Prometheus metrics (runs, skipped ticks, lag); "
         "0 disables", int)
+    # --- webhooks ------------------------------------------------------------------------------
+    webhook_timeout_seconds: float = setting(
+        10.0, "Seconds a webhook receiver has to answer one delivery attempt (connecting "
+        "included); a slower answer counts as a failed attempt", float)
+    webhook_max_attempts: int = setting(
+        10, "Attempts at one webhook delivery before it is given up as failed (with the "
+        "default backoff about 21 hours in all)", int)
+    webhook_retry_base_seconds: float = setting(
+        30.0, "Wait before the first retry of a failed webhook delivery (seconds); each "
+        "further wait is three times the one before, up to DIA3_WEBHOOK_RETRY_MAX_SECONDS, "
+        "each with +-20 % jitter", float)
+    webhook_retry_max_seconds: float = setting(
+        21600.0, "Longest wait between two attempts at a webhook delivery (seconds)", float)
+    webhook_secret_grace_seconds: int = setting(
+        86400, "After a webhook's secret is rotated, deliveries are signed with the old secret "
+        "too for this long (seconds), so receivers can switch without missing one", int)
+    webhook_allow_private: bool = setting(
+        False, "Allow webhook URLs whose host resolves to loopback, private, link-local or "
+        "other non-public addresses (tests, private deployments); off refuses them at "
+        "creation and at every attempt", parse_bool)
+    webhook_deliveries_kept: int = setting(
+        1000, "Deliveries each webhook keeps listed: a new one deletes the oldest finished ones "
+        "beyond this number (pending ones stay until they finish)", int)
+    webhook_lock_seconds: float = setting(
+        30.0, "Lifetime of the webhook dispatcher's Redis lock (renewed on every pass): one "
+        "worker in the cluster turns job events into deliveries; another takes over once the "
+        "holder has been gone this long", float)
     # --- knowledge base ---------------------------------------------------------------------
     chroma_url: str = setting(
         "", "Chroma server (http[s]://host:port); empty runs an embedded Chroma server on "
@@ -421,7 +499,25 @@ class Settings:
 
     @property
     def embedded_redis(self) -> bool:
-        return not self.redis_url
+        return not self.redis_url and not self.redis_sentinels
+
+    @property
+    def sentinel_hosts(self) -> list[tuple[str, int]]:
+        """(host, port) of each configured Sentinel; empty when Sentinel is off."""
+        pairs = [part.rpartition(":") for part in self.redis_sentinels.split(",") if part]
+        return [(host, int(port)) for host, _, port in pairs]
+
+    @property
+    def redis_auth(self) -> str:
+        """The Redis password, from the setting or its file ("" when none)."""
+        return secret_text(self.redis_password, self.redis_password_file,
+                           "DIA3_REDIS_PASSWORD")
+
+    @property
+    def sentinel_auth(self) -> str:
+        """The Sentinels' password, from the setting or its file ("" when none)."""
+        return secret_text(self.redis_sentinel_password, self.redis_sentinel_password_file,
+                           "DIA3_REDIS_SENTINEL_PASSWORD")
 
     def redacted(self) -> dict[str, Any]:
         """Settings as a dict with secrets masked, safe to log or show."""

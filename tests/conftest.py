@@ -173,6 +173,14 @@ def dia3_env(redis_url, chroma_url, chroma_token, fake_llms, youtube_replay_dir,
         "DIA3_RATE_LIMIT_VIEWER": "",
         "DIA3_RATE_LIMIT_ANONYMOUS": "",
         "DIA3_QUEUE_MAX_DEPTH": "0",
+        # Webhook receivers of the tests listen on 127.0.0.1 and are down for a few seconds
+        # at most: private addresses allowed, retries within seconds.
+        "DIA3_WEBHOOK_ALLOW_PRIVATE": "true",
+        "DIA3_WEBHOOK_RETRY_BASE_SECONDS": "0.3",
+        "DIA3_WEBHOOK_RETRY_MAX_SECONDS": "2",
+        "DIA3_WEBHOOK_TIMEOUT_SECONDS": "3",
+        # a worker killed by a test holds the dispatcher's lock this long at most
+        "DIA3_WEBHOOK_LOCK_SECONDS": "5",
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

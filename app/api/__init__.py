@@ -22,6 +22,7 @@ from app.api import (
     ratelimit,
     schedules,
     tenants,
+    webhooks,
     workflows,
 )
 from app.api.spec import Plugin
@@ -78,7 +79,7 @@ def create_app() -> Flask:
     for workflow in all_workflows():  # the params of each, as a named schema of the spec
         api.spec.components.schema(resolver(workflow.schema), schema=workflow.schema)
     for blp in (jobs.blp, events.blp, workflows.blp, schedules.blp, keys.blp, knowledge.blp,
-                audit.blp, tenants.blp):
+                webhooks.blp, audit.blp, tenants.blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs_assets.bp)

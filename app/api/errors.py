@@ -44,14 +44,29 @@ def _location(field: str | None) -> str:
     return "query" if request.method in ("GET", "DELETE") else "json"
 
 
-def respond(exc: BaseException) -> Response:
-    """The answer to ``exc``; an unexpected error is logged with its traceback."""
+def _logged(exc: BaseException) -> error_table.Failure:
+    """How ``exc`` is answered; an unexpected error is logged with its traceback."""
     failure = error_table.failure_of(exc)
     if failure.internal:
-        log.exception("unhandled error")
+        log.error("unhandled error", exc_info=exc)
     elif failure.log:
         log.warning(failure.log, extra=failure.log_extra)
+    return failure
+
+
+def respond(exc: BaseException) -> Response:
+    """The answer to ``exc``."""
+    failure = _logged(exc)
     return _response(failure.body(_location(failure.path)), failure.headers)
+
+
+def item_error(exc: BaseException) -> tuple[dict, dict[str, str]]:
+    """The error body of ``exc`` raised for one item of a bulk request, and the headers its
+    own response would have had. Its field errors are those of the item
+    (``{"params": {...}}``), which the item's index locates."""
+    failure = _logged(exc)
+    fields = failure.fields if failure.fields is not None else failure.errors
+    return error_table.error_body(failure.status, failure.message, fields), failure.headers
 
 
 def register(app: Flask) -> None:

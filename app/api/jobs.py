@@ -5,14 +5,18 @@ from __future__ import annotations
 from flask import url_for
 from flask.views import MethodView
 
-from app import service
+from app import batch, service
+from app.api import ratelimit
+from app.api.errors import item_error
 from app.api.idempotency import idempotency_key
 from app.api.json_body import Blueprint
 from app.api.links import to_job
 from app.api.middleware import principal
 from app.api.pages import page_body, page_limit
-from app.api.responses import errors
+from app.api.responses import RETRY_AFTER, errors
 from app.api.schemas import (
+    JobBatchResultSchema,
+    JobBatchSchema,
     JobDetailSchema,
     JobListQuerySchema,
     JobPageSchema,
@@ -21,6 +25,13 @@ from app.api.schemas import (
     ResultSchema,
 )
 from app.api.workflows import submission_examples
+
+BATCH_EXAMPLES = {"smoke": {"summary": "Two smoke jobs, the first with an idempotency key",
+                            "value": {"jobs": [
+                                {"workflow": "smoke", "params": {"start": 1},
+                                 "idempotency_key": "nightly-2026-01-05-1"},
+                                {"workflow": "smoke", "params": {"start": 2}}]}}}
+
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
                 description="Analysis jobs: submit a workflow, follow it, read its result")
@@ -57,6 +68,49 @@ class Jobs(MethodView):
                                       idempotency_key(body["idempotency_key"]))
         location = url_for("jobs.JobById", job_id=job.id)
         return job.to_dict(), (202 if created else 200), {"Location": location}
+
+
+@blp.route("/batch")
+class JobBatch(MethodView):
+    @blp.arguments(JobBatchSchema, examples=BATCH_EXAMPLES)
+    @blp.response(200, JobBatchResultSchema, headers={"Retry-After": RETRY_AFTER})
+    @errors(blp, 403, body=True)
+    def post(self, body):
+        """Submit up to DIA3_BATCH_MAX_JOBS jobs in one request, each answered on its own as
+        ``POST /jobs`` would answer it (``items[].status``): one bad job never fails the
+        others. Every job counts against the key's rate limit, and those past it get 429. An
+        ``Idempotency-Key`` header gives each job without a key of its own the key
+        ``<header>/<index>``, so a repeated request returns the jobs of the first. When jobs
+        were refused for now (429, 503), ``Retry-After`` says when to send them again"""
+        outcomes = batch.submit_many(principal(), body["jobs"],
+                                     _loader(idempotency_key(None)), ratelimit.budget)
+        items, waits = [], []
+        for outcome in outcomes:
+            item = {"index": outcome.index, "status": outcome.status}
+            if outcome.job is not None:
+                item["job"] = outcome.job.to_dict()
+            else:
+                item["error"], headers = item_error(outcome.error)  # type: ignore[arg-type]
+                waits += [int(headers["Retry-After"])] if "Retry-After" in headers else []
+            items.append(item)
+        answer = {"items": items, "created": sum(o.created for o in outcomes),
+                  "replayed": sum(o.job is not None and not o.created for o in outcomes),
+                  "failed": sum(o.error is not None for o in outcomes)}
+        # jobs refused for now (rate limit, backpressure) may be sent again after this
+        return answer, 200, ({"Retry-After": str(max(waits))} if waits else {})
+
+
+def _loader(batch_key: str | None) -> batch.Loader:
+    """Each job as the body of ``POST /jobs``; without a key of its own, one made of the
+    request's ``Idempotency-Key`` (if any) and the job's index."""
+    schema = JobSubmitSchema()
+
+    def load(index: int, item: object) -> dict:
+        body = schema.load(item)  # type: ignore[arg-type]
+        if body["idempotency_key"] is None and batch_key is not None:
+            body["idempotency_key"] = f"{batch_key}/{index}"
+        return body
+    return load
 
 
 @blp.route("/<string:job_id>")

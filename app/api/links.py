@@ -24,6 +24,9 @@ DOCUMENT_OPERATIONS = ("getDocumentById", "deleteDocumentById")
 KEY_OPERATIONS = ("postKeyRotation", "deleteKeyById")
 SCHEDULE_OPERATIONS = ("getScheduleById", "patchScheduleById", "postScheduleRun",
                        "deleteScheduleById")
+WEBHOOK_OPERATIONS = ("getWebhookById", "patchWebhookById", "deleteWebhookById",
+                      "postWebhookSecretRotation", "getWebhookDeliveries")
+DELIVERY_OPERATIONS = ("postWebhookRedelivery",)
 # A created key names its tenant: what an admin can do with the tenant as a whole.
 TENANT_OPERATIONS = ("getTenantExport", "postTenantErasureRequest", "deleteTenant")
 
@@ -69,6 +72,17 @@ def to_document(*statuses: int, at: str = "$response.body#/document_id") -> Call
 def to_schedule(*statuses: int, at: str = "$response.body#/id") -> Callable:
     """``at`` (in the response; by default its ``id``) is a schedule's id."""
     return links(statuses, SCHEDULE_OPERATIONS, {"schedule_id": at})
+
+
+def to_webhook(*statuses: int, at: str = "$response.body#/id") -> Callable:
+    """``at`` (in the response; by default its ``id``) is a webhook's id."""
+    return links(statuses, WEBHOOK_OPERATIONS, {"webhook_id": at})
+
+
+def to_delivery(*statuses: int, at: str = "$response.body#/items/0/id") -> Callable:
+    """``at`` (in the response) is a delivery of the webhook in the path."""
+    return links(statuses, DELIVERY_OPERATIONS,
+                 {"webhook_id": "$request.path.webhook_id", "delivery_id": at})
 
 
 def to_key(*statuses: int) -> Callable:

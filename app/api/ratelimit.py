@@ -20,14 +20,23 @@ import logging
 import math
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+from limits import RateLimitItem
 
 from app import metrics, redis_keys
 from app.api.client_address import client_address
 from app.api.errors import error_response
 from app.error_table import status_of
-from app.redis_client import CONNECT_TIMEOUT, SOCKET_TIMEOUT, tls_options
+from app.errors import OverBudget
+from app.redis_client import (
+    CONNECT_TIMEOUT,
+    SENTINEL,
+    SOCKET_TIMEOUT,
+    is_sentinel,
+    sentinel_kwargs,
+    tls_options,
+)
 from app.settings import get_settings
 
 log = logging.getLogger("dia3.api")
@@ -38,10 +47,30 @@ HEADER_RESET = "X-RateLimit-Reset"
 
 
 def storage_uri(redis_url: str) -> str:
-    """DIA3's Redis URL in the spelling of the ``limits`` library (unix sockets differ)."""
+    """DIA3's Redis URL in the spelling of the ``limits`` library (unix sockets and
+    Sentinels differ)."""
     if redis_url.startswith("unix://"):
         return "redis+unix://" + redis_url[len("unix://"):]
+    if is_sentinel(redis_url):
+        hosts = ",".join(part[len(SENTINEL):] for part in redis_url.split(";"))
+        return f"redis+sentinel://{hosts}/{get_settings().redis_master_name}"
     return redis_url
+
+
+def storage_options(redis_url: str) -> dict:
+    """The ``limits`` storage's client options: DIA3's timeouts, TLS and password; with
+    Sentinels their credentials, and counting on the primary only (replicas lag)."""
+    options: dict = {"socket_timeout": SOCKET_TIMEOUT, "key_prefix": KEY_PREFIX,
+                     **tls_options(redis_url)}
+    if not redis_url.startswith("unix://"):
+        options["socket_connect_timeout"] = CONNECT_TIMEOUT
+    password = get_settings().redis_auth
+    if password:
+        options["password"] = password
+    if is_sentinel(redis_url):
+        options.update(sentinel_kwargs=sentinel_kwargs(redis_url), use_replicas=False,
+                       **({"ssl": True} if "ssl_cert_reqs" in options else {}))
+    return options
 
 
 def identity() -> str:
@@ -83,18 +112,50 @@ def _window(limiter: Limiter) -> tuple[int, int, int] | None:
     return window
 
 
+def _refusal(item: RateLimitItem, window: tuple[int, int, int] | None,
+             count: int) -> OverBudget:
+    """The refusal of ``count`` requests (or jobs) over the budget of ``item`` (counted)."""
+    period = item.get_expiry()  # the window, an upper bound on the wait
+    wait = min(period, max(1, math.ceil(window[2] - time.time()))) if window else period
+    principal = g.get("principal")
+    metrics.RATE_LIMIT_REJECTIONS.labels(principal.role if principal else "anonymous").inc(count)
+    who = "API key" if principal is not None else "client address"
+    return OverBudget(f"Rate limit of {item} per {who} exceeded; retry in {wait} s.",
+                      str(item), wait)
+
+
+def budget(count: int) -> tuple[int, OverBudget | None]:
+    """Spend the rest of ``count`` units (the request spent one) of the request's budget, for
+    requests that count what they hold (the jobs of a bulk submission); returns how many
+    fit, and the refusal of the others. Fails open, as the limiter does."""
+    limiter = next(iter(current_app.extensions.get("limiter", ())), None)
+    current = limiter.current_limit if limiter is not None else None
+    window = _window(limiter) if current is not None else None
+    if count <= 1 or window is None:
+        return count, None
+    amount, remaining, reset = window
+    extra = min(count - 1, remaining)
+    try:
+        if extra and not limiter.limiter.hit(current.limit, *current.request_args, cost=extra):
+            extra = 0  # another request took the rest meanwhile
+    except Exception as exc:  # the storage failed: open, as for requests
+        log.warning("rate limit not counted", extra={"reason": exc.__class__.__name__})
+        return count, None
+    g.rate_window = amount, remaining - extra, reset  # the headers say what is left
+    allowed = 1 + extra
+    if allowed == count:
+        return count, None
+    return allowed, _refusal(current.limit, g.rate_window, count - allowed)
+
+
 def install(app: Flask, redis_url: str) -> Limiter:
     """Rate-limit ``app`` on ``redis_url``; call after the authentication middleware so the
     principal is known when the limit is checked."""
-    options: dict = {"socket_timeout": SOCKET_TIMEOUT, "key_prefix": KEY_PREFIX,
-                     **tls_options(redis_url)}
-    if not redis_url.startswith("unix://"):
-        options["socket_connect_timeout"] = CONNECT_TIMEOUT
     limiter = Limiter(
         identity,
         application_limits=[ApplicationLimit(limit_provider=current_limit, exempt_when=exempt)],
         storage_uri=storage_uri(redis_url),
-        storage_options=options,
+        storage_options=storage_options(redis_url),
         strategy="sliding-window-counter",
         swallow_errors=True,  # fail open when Redis is unreachable (logged)
         headers_enabled=False,  # written below: Retry-After only on a 429
@@ -103,15 +164,9 @@ def install(app: Flask, redis_url: str) -> Limiter:
 
     @app.errorhandler(RateLimitExceeded)
     def too_many_requests(exc: RateLimitExceeded) -> Response:
-        window = _window(limiter)
-        period = exc.limit.limit.get_expiry()  # the window, an upper bound on the wait
-        wait = min(period, max(1, math.ceil(window[2] - time.time()))) if window else period
-        principal = g.get("principal")
-        metrics.RATE_LIMIT_REJECTIONS.labels(principal.role if principal else "anonymous").inc()
-        who = "API key" if principal is not None else "client address"
-        message = f"Rate limit of {exc.limit.limit} per {who} exceeded; retry in {wait} s."
-        return error_response(status_of(exc), message, {"limit": str(exc.limit.limit)},
-                              headers={"Retry-After": str(wait)})
+        refusal = _refusal(exc.limit.limit, _window(limiter), 1)
+        return error_response(status_of(exc), str(refusal), {"limit": refusal.limit},
+                              headers={"Retry-After": str(refusal.retry_after)})
 
     @app.after_request
     def rate_limit_headers(response: Response) -> Response:

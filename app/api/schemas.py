@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow.error_store import merge_errors
 
@@ -87,6 +88,30 @@ class JobSubmitSchema(WithParamsSchema):
                                      validate.Regexp(r"^[\x21-\x7e]+$",
                                                      error="Printable ASCII without spaces.")],
         metadata={"description": "Resubmitting with the same key returns the same job"})
+
+
+def at_most_batch_max_jobs(value: list) -> None:
+    """The size of a bulk submission is checked against the setting when it comes in."""
+    limit = get_settings().batch_max_jobs
+    if len(value) > limit:
+        raise ValidationError(f"At most {limit} jobs per request (DIA3_BATCH_MAX_JOBS); got "
+                              f"{len(value)}.")
+
+
+class Unloaded(fields.Nested):
+    """Documented as its nested schema but loaded as it came: each job of a bulk submission
+    is validated on its own, so that a bad one is refused alone."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class JobBatchSchema(Schema):
+    jobs = fields.List(
+        Unloaded(JobSubmitSchema), required=True,
+        validate=[validate.Length(min=1), at_most_batch_max_jobs],
+        metadata={"description": "1 to DIA3_BATCH_MAX_JOBS (default 1000) job submissions, "
+                                 "each as the body of POST /jobs"})
 
 
 class ErrorInfoSchema(Schema):
@@ -283,6 +308,8 @@ class TenantErasureReportSchema(Schema):
                                                     "audit log names it from now on"})
     jobs = fields.Integer()
     schedules = fields.Integer()
+    webhooks = fields.Integer(metadata={"description": "Webhooks deleted, with their "
+                                                       "deliveries"})
     keys = fields.Integer()
     collections = fields.Integer(allow_none=True)
     llm_cache_entries = fields.Integer()
@@ -291,3 +318,22 @@ class TenantErasureReportSchema(Schema):
     chroma_vacuum = fields.String(metadata={"description": "done, or why not"})
     redis_files = fields.String(metadata={
         "description": "Whether Redis' append-only file and snapshot were rewritten"})
+
+
+class BatchItemSchema(Schema):
+    index = fields.Integer(metadata={"description": "Position of the job in the request"})
+    status = fields.Integer(metadata={
+        "description": "What POST /jobs would have answered: 202 created, 200 the existing job "
+                       "of its idempotency key, else the status of its error"})
+    job = fields.Nested(JobSchema, metadata={"description": "With status 202 or 200"})
+    error = fields.Nested(ErrorSchema, metadata={
+        "description": "Otherwise: DIA3's error body; field paths are within the item"})
+
+
+class JobBatchResultSchema(Schema):
+    items = fields.List(fields.Nested(BatchItemSchema), metadata={
+        "description": "One per job of the request, in its order"})
+    created = fields.Integer(metadata={"description": "Jobs created"})
+    replayed = fields.Integer(metadata={"description": "Existing jobs returned for their "
+                                                       "idempotency keys"})
+    failed = fields.Integer(metadata={"description": "Items refused"})

@@ -24,11 +24,13 @@ def redis_problem() -> str | None:
         return None  # dia3 up, api and worker start the embedded one
     import redis
 
-    from app.redis_client import make_client
+    from app.redis_client import make_client, redis_url
+    url = redis_url()
     try:
-        make_client(settings.redis_url, socket_connect_timeout=2).ping()
+        make_client(url, socket_connect_timeout=2).ping()
     except (redis.RedisError, OSError) as exc:
-        return f"{settings.redis_url} does not answer ({exc}); start it or fix DIA3_REDIS_URL"
+        fix = "DIA3_REDIS_SENTINELS" if settings.redis_sentinels else "DIA3_REDIS_URL"
+        return f"{url} does not answer ({exc}); start it or fix {fix}"
     return None
 
 
@@ -51,9 +53,9 @@ def known_structured_modes() -> dict[str, str]:
     import redis
 
     from app.llm import structured_modes
-    from app.redis_client import make_client
+    from app.redis_client import make_client, redis_url
     try:
-        return structured_modes(make_client(settings.redis_url, socket_connect_timeout=2))
+        return structured_modes(make_client(redis_url(), socket_connect_timeout=2))
     except (redis.RedisError, OSError):
         return {}
 

@@ -18,6 +18,7 @@ from app.cli import (
     stack,
     surfaces,
     tenants,
+    webhooks,
 )
 from app.runtime.private import prepare_process
 from app.settings import get_settings
@@ -30,8 +31,8 @@ def cli() -> None:
     prepare_process(get_settings().data_path)
 
 
-for _group in (stack, jobs, schedules, keys, knowledge, surfaces, chroma, llm_server, operations,
-               tenants, config, doctor):
+for _group in (stack, jobs, schedules, webhooks, keys, knowledge, surfaces, chroma, llm_server,
+               operations, tenants, config, doctor):
     for _command in _group.COMMANDS:
         cli.add_command(_command)
 for _command in operations.JOBS_COMMANDS:  # `dia3 jobs purge` works on Redis directly

@@ -52,14 +52,28 @@ def json_object(text: str, source: str) -> dict:
 def read_params(path: Path) -> dict:
     """The params object in the file at ``path``, with a clear message when the file cannot
     be read or is not a JSON object."""
+    return json_object(_read_text(path, "a params file holds JSON"), str(path))
+
+
+def read_jsonl(path: Path) -> list[tuple[int, dict]]:
+    """(line number, object) of each non-blank line of a JSON Lines file, with a clear
+    message naming the line when one is not a JSON object."""
+    text = _read_text(path, "a JSON Lines file holds one JSON object per line")
+    found = [(number, json_object(line, f"{path}, line {number}"))
+             for number, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if not found:
+        raise click.ClickException(f"{path} holds no jobs: expected one JSON object per line")
+    return found
+
+
+def _read_text(path: Path, holds: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{path} is not UTF-8 text (byte {exc.start}): a params "
-                                   "file holds JSON") from None
+        raise click.ClickException(f"{path} is not UTF-8 text (byte {exc.start}): "
+                                   f"{holds}") from None
     except OSError as exc:
         raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
-    return json_object(text, str(path))
 
 
 def _kind(value: Any) -> str:

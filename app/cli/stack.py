@@ -19,6 +19,7 @@ from app.cli.output import console, show_outcome, styled, wait_with_progress
 from app.runtime import process as runtime
 from app.runtime.ports import free_port, port_free
 from app.settings import get_settings
+from app.workflows.steps import QUEUES
 
 if TYPE_CHECKING:
     from app.cli.processes import Supervisor
@@ -54,7 +55,7 @@ def api(host: str | None, port: int | None, without_chroma: bool) -> None:
 
 
 @click.command()
-@click.option("-Q", "--queues", default="default,ingest,agents,analytics", show_default=True,
+@click.option("-Q", "--queues", default=",".join(QUEUES), show_default=True,
               help="Comma-separated queues to consume")
 @click.option("-c", "--concurrency", type=int, default=None,
               help="Prefork processes (DIA3_WORKER_CONCURRENCY)")

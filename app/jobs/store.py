@@ -12,7 +12,7 @@ import json
 import math
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +75,23 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
     return value, job_id
 
 
+def index_page(client: redis.Redis, key: str, limit: int, cursor: str | None,
+               load: Callable[[str], Any], created: Callable[[Any], float]) -> Page:
+    """A page of the records of a sorted-set index scored by creation time, newest first:
+    ``load`` reads one by id (None when it is gone meanwhile), ``created`` is its score."""
+    high, after = "+inf", None
+    if cursor:
+        score, after = decode_cursor(cursor)
+        high = repr(score)
+    ids = [rid for rid, score in client.zrevrangebyscore(
+        key, high, "-inf", start=0, num=limit + 2, withscores=True)
+        if after is None or repr(score) != high or rid < after][:limit + 1]
+    found = [item for item in (load(rid) for rid in ids[:limit]) if item is not None]
+    next_cursor = (encode_cursor(created(found[-1]), found[-1].id)
+                   if len(ids) > limit and found else None)
+    return Page(items=found, next_cursor=next_cursor)
+
+
 def _flat(fields: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for key, value in fields.items():
@@ -84,6 +101,11 @@ def _flat(fields: dict[str, Any]) -> list[str]:
             value = json.dumps(value, separators=(",", ":"))
         out += [key, str(value)]
     return out
+
+
+def _created(flat: list[str]) -> Job:
+    """The job just created from its hash's fields (without reading it back)."""
+    return Job.from_hash(dict(zip(flat[::2], flat[1::2])))
 
 
 class JobStore:
@@ -128,6 +150,40 @@ class JobStore:
         """Create a queued job; with a known idempotency key return (existing job, False).
         A job of a schedule is listed under it too (``list(schedule_id=)``), a child job
         under its parent (``list(parent_id=)``)."""
+        args, flat = self._submission(
+            job_id=job_id, workflow=workflow, tenant=tenant, owner=owner, params=params,
+            steps_total=steps_total, tasks=tasks, idempotency_key=idempotency_key,
+            request_id=request_id, schedule_id=schedule_id, scheduled_for=scheduled_for,
+            parent_id=parent_id)
+        created, existing_id = self._submit(args=args)
+        if created:
+            return _created(flat), True
+        return self.get(existing_id), False
+
+    def create_many(self, records: Sequence[dict[str, Any]]
+                    ) -> list[tuple[Job | None, bool]]:
+        """:meth:`create` for many jobs (each record its keyword arguments) in one pipelined
+        round trip, in order: a later record with the idempotency key of an earlier one gets
+        the earlier job. Replayed jobs are read in one more round trip (None for one deleted
+        in between)."""
+        if not records:
+            return []
+        submissions = [self._submission(**record) for record in records]
+        pipe = self.r.pipeline(transaction=False)
+        for args, _ in submissions:
+            self._submit(args=args, client=pipe)
+        answers = pipe.execute()
+        replayed = [existing for created, existing in answers if not created]
+        earlier = dict(zip(replayed, self._load_all(replayed)))
+        return [(_created(flat), True) if created else (earlier[existing], False)
+                for (created, existing), (_, flat) in zip(answers, submissions)]
+
+    def _submission(self, *, job_id: str, workflow: str, tenant: str, owner: str,
+                    params: dict[str, Any], steps_total: int, tasks: dict[str, str],
+                    idempotency_key: str | None = None, request_id: str | None = None,
+                    schedule_id: str | None = None, scheduled_for: float | None = None,
+                    parent_id: str | None = None) -> tuple[list[str], list[str]]:
+        """The SUBMIT script's arguments for a new job, and the job hash's fields (flat)."""
         now = time.time()
         fields = {
             "id": job_id, "workflow": workflow, "tenant": tenant, "owner": owner,
@@ -138,14 +194,11 @@ class JobStore:
             "scheduled_for": None if scheduled_for is None else repr(scheduled_for),
             "parent_id": parent_id,
         }
-        created, existing_id = self._submit(args=[
-            keys.PREFIX, job_id, tenant, workflow, repr(now), idempotency_key or "",
-            self.envelope.seal_text(json.dumps(params, separators=(",", ":")),
-                                    f"params:{job_id}"), *_flat(fields)])
-        if created:
-            flat = _flat(fields)
-            return Job.from_hash(dict(zip(flat[::2], flat[1::2]))), True
-        return self.get(existing_id), False
+        flat = _flat(fields)
+        args = [keys.PREFIX, job_id, tenant, workflow, repr(now), idempotency_key or "",
+                self.envelope.seal_text(json.dumps(params, separators=(",", ":")),
+                                        f"params:{job_id}"), *flat]
+        return args, flat
 
     def get(self, job_id: str, tenant: str | None = None, with_params: bool = False) -> Job:
         """Load a job; a job of another tenant is reported as not found."""
@@ -269,11 +322,15 @@ class JobStore:
         self.r.set(keys.ID_INDEX_BUILT, "1")
 
     def _load_many(self, ids: Iterable[str]) -> list[Job]:
+        """The jobs of ``ids`` that exist, in one round trip."""
+        return [job for job in self._load_all(ids) if job is not None]
+
+    def _load_all(self, ids: Iterable[str]) -> list[Job | None]:
+        """The job of each id (None for a missing one), in one round trip."""
         pipe = self.r.pipeline(transaction=False)
-        ids = list(ids)
         for job_id in ids:
             pipe.hgetall(keys.job(job_id))
-        return [Job.from_hash(data) for data in pipe.execute() if data]
+        return [Job.from_hash(data) if data else None for data in pipe.execute()]
 
     def tenant_ids(self, tenant: str, page: int = 500) -> Iterable[str]:
         """Every job id of one tenant, oldest first, read page by page (a job deleted

@@ -52,10 +52,12 @@ return 0
 
 
 class BeatLock:
-    """The lock that lets one beat make ticks; ``seconds=0``: no lock (every beat does)."""
+    """The lock that lets one beat make ticks; ``seconds=0``: no lock (every beat does).
+    ``key`` names another lock of the same kind (the webhook dispatcher's)."""
 
-    def __init__(self, seconds: float):
-        self.seconds = seconds
+    def __init__(self, seconds: float, key: str = redis_keys.SCHEDULE_BEAT_LOCK,
+                 name: str = "beat"):
+        self.seconds, self.key, self.name = seconds, key, name
         self.token = f"{uuid.uuid4().hex}"
         client = get_redis()
         self._hold, self._release = (client.register_script(HOLD),
@@ -65,16 +67,17 @@ class BeatLock:
     def hold(self) -> bool:
         if self.seconds <= 0:
             return True
-        held = self._hold(keys=[redis_keys.SCHEDULE_BEAT_LOCK],
+        held = self._hold(keys=[self.key],
                           args=[self.token, int(self.seconds * 1000)]) == 1
         if held != self.held:
-            log.info("beat lock " + ("taken" if held else "lost"), extra={"token": self.token})
+            log.info(f"{self.name} lock " + ("taken" if held else "lost"),
+                     extra={"token": self.token})
         self.held = held
         return held
 
     def release(self) -> None:
         if self.seconds > 0 and self.held:
-            self._release(keys=[redis_keys.SCHEDULE_BEAT_LOCK], args=[self.token])
+            self._release(keys=[self.key], args=[self.token])
             self.held = False
 
 

@@ -21,7 +21,7 @@ import redis
 
 from app import redis_keys as keys
 from app.crypto.envelope import Envelope
-from app.jobs.store import Page, decode_cursor, encode_cursor
+from app.jobs.store import Page, index_page
 from app.schedules.timing import Timing
 
 OVERLAPS = ("skip", "allow")
@@ -229,19 +229,9 @@ class ScheduleStore:
 
     def list(self, tenant: str | None, limit: int = 50, cursor: str | None = None) -> Page:
         """Newest first; ``tenant=None``: every tenant's."""
-        key = keys.schedule_index(tenant)
-        high, after = "+inf", None
-        if cursor:
-            score, after = decode_cursor(cursor)
-            high = repr(score)
-        ids = [sid for sid, score in self.r.zrevrangebyscore(
-            key, high, "-inf", start=0, num=limit + 2, withscores=True)
-            if after is None or repr(score) != high or sid < after][:limit + 1]
-        found = [s for s in (self._decode(self.r.hgetall(keys.schedule(sid)))
-                             for sid in ids[:limit]) if s is not None]
-        next_cursor = (encode_cursor(found[-1].created_at, found[-1].id)
-                       if len(ids) > limit and found else None)
-        return Page(items=found, next_cursor=next_cursor)  # type: ignore[arg-type]
+        return index_page(self.r, keys.schedule_index(tenant), limit, cursor,
+                          lambda sid: self._decode(self.r.hgetall(keys.schedule(sid))),
+                          lambda schedule: schedule.created_at)
 
     def tenant_ids(self, tenant: str) -> Iterator[str]:
         """Every schedule id of a tenant (a snapshot of its index)."""

@@ -1,6 +1,7 @@
 """Erasing one tenant everywhere DIA3 keeps it, and off the disks too.
 
-In order: the tenant's keys are revoked and its schedules deleted (so nothing new arrives), its
+In order: the tenant's keys are revoked and its schedules and webhooks (with their
+deliveries) deleted (so nothing new arrives or leaves), its
 active jobs cancelled, then every job deleted with all it owns (params, steps, result and
 result file, staged uploads, idempotency key, events) after the LLM replies it cached, and its
 event stream; then its Chroma collections, the rate-limit counters of its keys, and its name in
@@ -31,6 +32,7 @@ from app.jobs.model import ACTIVE_STATES, CANCELLED
 from app.jobs.store import InvalidTransition, JobNotFound, JobStore
 from app.schedules.store import ScheduleNotFound, ScheduleStore
 from app.tenants import audit_rewrite, data
+from app.webhooks.store import WebhookStore
 
 log = logging.getLogger("dia3.tenants")
 PERSISTENCE_TIMEOUT = 300.0
@@ -66,6 +68,13 @@ def _schedules(schedules: ScheduleStore, tenant: str) -> int:
         except ScheduleNotFound:
             pass  # deleted meanwhile
     return count
+
+
+def _webhooks(webhooks: WebhookStore, tenant: str) -> int:
+    found = webhooks.of_tenant(tenant)
+    for hook in found:
+        webhooks.delete(hook)
+    return len(found)
 
 
 def _keys(keys: KeyStore, client: redis.Redis, tenant: str) -> dict[str, int]:
@@ -143,6 +152,7 @@ def erase(tenant: str, store: JobStore, client: redis.Redis, keys: KeyStore,
     report: dict[str, Any] = {"tenant": pseudonym}
     report.update(_keys(keys, client, tenant))
     report["schedules"] = _schedules(ScheduleStore(client, store.envelope), tenant)
+    report["webhooks"] = _webhooks(WebhookStore(client, store.envelope), tenant)
     report.update(_jobs(store, client, tenant))
     if chroma is not None:
         report["collections"] = _collections(chroma, tenant)

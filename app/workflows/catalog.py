@@ -9,7 +9,12 @@ thin Celery wrappers, and ``engine/``, the plain functions they call). Importing
 CAPABILITIES = ("sentiment", "forecast", "anomaly", "monte_carlo", "knowledge",
                 "strategic_analysis", "summarize", "smoke", "topics", "pipeline")
 
+#: What workers run besides workflows' steps: ``app.<name>.steps`` declares their tasks,
+#: ``workers.<name>.tasks`` registers them (webhook deliveries).
+SERVICES = ("webhooks",)
+
 
 def task_modules() -> list[str]:
-    """The modules that register every capability's tasks (the worker's ``include``)."""
-    return [f"workers.{capability}.tasks" for capability in CAPABILITIES]
+    """The modules that register every capability's and service's tasks (the worker's
+    ``include``)."""
+    return [f"workers.{name}.tasks" for name in (*CAPABILITIES, *SERVICES)]

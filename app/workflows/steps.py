@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: The queues workers consume; a step's queue must be one of them.
-QUEUES = ("default", "ingest", "agents", "analytics")
+QUEUES = ("default", "ingest", "agents", "analytics", "webhooks")
 
 _DECLARED: dict[str, Step] = {}
 
@@ -39,8 +39,13 @@ def declare(name: str, queue: str = "default") -> Step:
 
 def declared_steps() -> list[Step]:
     """Every step of the built-in workflows, by name."""
+    import importlib
+
+    from app.workflows.catalog import SERVICES
     from app.workflows.registry import load_builtin
     load_builtin()
+    for service in SERVICES:
+        importlib.import_module(f"app.{service}.steps")
     return sorted(_DECLARED.values(), key=lambda s: s.name)
 
 

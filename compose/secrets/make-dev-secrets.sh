@@ -23,7 +23,8 @@ if [ ! -s "$dir/tls.crt" ] || [ ! -s "$dir/tls.key" ]; then
     -keyout "$dir/tls.key" -out "$dir/tls.crt" 2>/dev/null
 fi
 # Traffic inside the stack is TLS too: a private CA (internal-ca.crt; its key stays here)
-# signs Redis's server certificate (redis.crt, for the name redis), the API's (api.crt, for
+# signs Redis's server certificate (redis.crt, for the name redis and, in the high-availability
+# override docker-compose.ha.yml, its replicas and Sentinels), the API's (api.crt, for
 # the name api) and the client certificate the components present to Redis (redis-client.crt).
 ca() { openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=DIA3 internal CA" \
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
@@ -41,7 +42,8 @@ if [ ! -s "$dir/internal-ca.crt" ] || [ ! -s "$dir/internal-ca.key" ]; then
   ca; rm -f "$dir/redis.crt" "$dir/api.crt" "$dir/redis-client.crt"
 fi
 [ -s "$dir/redis.crt" ] && [ -s "$dir/redis.key" ] || \
-  issue redis redis serverAuth,clientAuth "DNS:redis,DNS:localhost,IP:127.0.0.1"
+  issue redis redis serverAuth,clientAuth \
+    "DNS:redis,DNS:redis-replica-1,DNS:redis-replica-2,DNS:redis-sentinel-1,DNS:redis-sentinel-2,DNS:redis-sentinel-3,DNS:localhost,IP:127.0.0.1"
 [ -s "$dir/api.crt" ] && [ -s "$dir/api.key" ] || \
   issue api api serverAuth "DNS:api,DNS:localhost,IP:127.0.0.1"
 [ -s "$dir/redis-client.crt" ] && [ -s "$dir/redis-client.key" ] || \

@@ -106,7 +106,7 @@ def test_each_dia3_component_runs_its_roles_image(model):
         assert services[name]["build"]["target"] == role, name
     assert services["api"]["command"] == ["api"]
     assert services["worker-agents"]["command"][:7] == [
-        "worker", "-Q", "agents", "-c", "8", "-P", "threads"]
+        "worker", "-Q", "agents,webhooks", "-c", "8", "-P", "threads"]
     assert services["worker-analytics"]["command"][:3] == ["worker", "-Q", "analytics,default"]
     assert services["worker-ingest"]["command"][:3] == ["worker", "-Q", "ingest"]
     for name in DIA3_SERVICES:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable
 
 import pytest
 import requests
+from werkzeug.serving import make_server
 
 from tests.conftest import ROOT, free_port, wait_for
 
@@ -61,3 +63,14 @@ def tenant_key() -> str:
 def dia3(api_url, tenant_key) -> Dia3:
     """Run ``dia3`` as an analyst of a fresh tenant against the API server."""
     return cli_as(api_url, tenant_key)
+
+
+@pytest.fixture
+def served_app(flask_app):
+    """The API app served over real HTTP from this process (so a test can change its
+    settings with settings_env)."""
+    server = make_server("127.0.0.1", 0, flask_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

@@ -48,12 +48,13 @@ FUZZ_SETTINGS = {"deadline": None, "derandomize": True, "database": None,
 
 
 class Ids:
-    """The job, schedule and key ids this run created; any other is made unknown before it is
-    sent."""
+    """The job, schedule, webhook, delivery and key ids this run created; any other is made
+    unknown before it is sent."""
 
     def __init__(self) -> None:
         self.mine: dict[str, set[str]] = {"job_id": set(), "key_id": set(),
-                                          "schedule_id": set()}
+                                          "schedule_id": set(), "webhook_id": set(),
+                                          "delivery_id": set()}
 
     def guard(self, case) -> None:
         params = case.path_parameters or {}
@@ -70,13 +71,16 @@ class Ids:
             self.mine["job_id"].add(body["id"])
         elif case.path == "/api/v1/schedules":
             self.mine["schedule_id"].add(body["id"])
+        elif case.path == "/api/v1/webhooks":
+            self.mine["webhook_id"].add(body["id"])
         elif case.path == "/api/v1/keys":
             self.mine["key_id"].add(body["key_id"])
 
 
 def reset(principal, ids: Ids) -> None:
-    """The state every sequence starts from: a job, a schedule and a collection with one
-    document for the links from lists to lead to (the fuzzer cannot guess a workflow's params,
+    """The state every sequence starts from: a job, a schedule, a webhook with a delivery
+    (due in a day: no worker makes it) and a collection with one document for the links from
+    lists to lead to (the fuzzer cannot guess a workflow's params,
     and no worker ingests here), and no other collection or key of this run, so that lists
     stay short and a sequence does not depend on the ones before it."""
     from app import service
@@ -89,6 +93,7 @@ def reset(principal, ids: Ids) -> None:
     if not schedule_store().list(principal.tenant, limit=1).items:
         ids.mine["schedule_id"].add(schedules.create(principal, {
             "workflow": "smoke", "params": {}, "interval_seconds": 86400}).id)
+    seed_webhook(principal, ids)
     for key_id in ids.mine["key_id"]:
         key_store().revoke(key_id)
     ids.mine["key_id"].clear()
@@ -104,6 +109,31 @@ def reset(principal, ids: Ids) -> None:
     if seeded is None or seeded.document_count == 0:
         ingest_text(knowledge.open_collection(principal.tenant, name),
                     "Employees get thirty vacation days per year.", document_id=document)
+
+
+def seed_webhook(principal, ids: Ids) -> None:
+    """The tenant's first webhook with a delivery, made unless it has one with deliveries."""
+    import time
+
+    from app.extensions import webhook_store
+    from app.webhooks import service as webhooks
+    from app.webhooks.dispatch import delivery_of
+    store = webhook_store()
+    for hook in store.list(principal.tenant, limit=1).items:
+        delivered = store.deliveries(hook.id, limit=1).items
+        if delivered:
+            ids.mine["webhook_id"].add(hook.id)
+            ids.mine["delivery_id"].add(delivered[0].id)
+            return
+    hook, _ = webhooks.create(principal, {"url": "http://127.0.0.1:9/fuzz",
+                                          "events": ["job.succeeded"]})
+    later = time.time() + 86400
+    event = {"type": "job.succeeded", "job_id": "fuzz", "workflow": "smoke",
+             "state": "succeeded", "at": repr(later)}
+    delivery = delivery_of(hook, "1-0", event, later)
+    store.add_delivery(delivery, later)
+    ids.mine["webhook_id"].add(hook.id)
+    ids.mine["delivery_id"].add(delivery.id)
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +158,9 @@ def fuzz_admin(flask_app):
     schedules = schedule_store()
     for schedule in schedules.list(tenant, limit=1000).items:  # none fires after the run
         schedules.delete(schedule)
+    from app.extensions import webhook_store
+    for hook in webhook_store().of_tenant(tenant):  # none is called after the run
+        webhook_store().delete(hook)
 
 
 @pytest.fixture(scope="module")
@@ -234,5 +267,7 @@ def test_sequences_that_follow_the_links_conform_and_reach_real_ids(schema, fuzz
     run_sequences(Sequences, EXAMPLES * 5, counted)
     reached = {param for op in schema.get_all_operations() if answers[op.ok().label] - {404}
                for param in re.findall(r"{(\w+)}", op.ok().path)}
-    assert reached == {"job_id", "key_id", "name", "document_id", "tenant", "schedule_id"}, \
+    # a delivery is two links from the seeded webhook: a run reaches it or not, by chance
+    assert reached - {"delivery_id"} == {"job_id", "key_id", "name", "document_id", "tenant",
+                                         "schedule_id", "webhook_id"}, \
         dict(answers)

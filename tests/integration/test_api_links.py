@@ -20,10 +20,13 @@ DOCUMENT = "Employees get thirty vacation days per year."
 # A request body for targets that need one (the others take only path parameters).
 TARGET_BODIES = {"postDocuments": {"documents": [text_doc("Another document.")]},
                  "postSearch": {"query": "vacation days"},
-                 "patchScheduleById": {"name": "renamed"}}
+                 "patchScheduleById": {"name": "renamed"},
+                 "patchWebhookById": {"description": "renamed"}}
 SCHEDULES = "/api/v1/schedules"
 SCHEDULE = {"workflow": "smoke", "params": {}, "interval_seconds": 3600}
 KEY = {"role": "viewer", "tenant": "links"}
+WEBHOOKS = "/api/v1/webhooks"
+WEBHOOK = {"url": "http://127.0.0.1:9/links", "events": ["job.succeeded"]}
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +92,22 @@ class Sources:
         assert response.status_code == 201, response.get_json()
         return response.get_json()["id"]
 
+    def webhook(self, delivered: bool = False) -> str:
+        """A webhook; ``delivered``: with a delivery (due in an hour, so no worker makes it)."""
+        import time
+
+        from app.extensions import webhook_store
+        from app.webhooks.dispatch import delivery_of
+        response = self.client.post(WEBHOOKS, json=WEBHOOK)
+        assert response.status_code == 201, response.get_json()
+        webhook_id = response.get_json()["id"]
+        if delivered:
+            store, later = webhook_store(), time.time() + 3600
+            event = {"type": "job.succeeded", "job_id": "j", "workflow": "smoke",
+                     "state": "succeeded", "at": repr(later)}
+            store.add_delivery(delivery_of(store.get(webhook_id), "1-0", event, later), later)
+        return webhook_id
+
     def collection(self) -> str:
         """A collection with one document, ``leave`` (added as a worker would)."""
         from app.workflows.knowledge import service as knowledge
@@ -135,6 +154,16 @@ class Sources:
                                           {"schedule_id": self.schedule()}, {"name": "x"}),
             "postScheduleRun": lambda: ("POST", SCHEDULES + "/{schedule_id}/run",
                                         {"schedule_id": self.schedule()}, None),
+            "postWebhooks": lambda: ("POST", WEBHOOKS, {}, WEBHOOK),
+            "getWebhooks": lambda: ("GET", WEBHOOKS, {"webhook_id": self.webhook()}, None),
+            "getWebhookById": lambda: ("GET", WEBHOOKS + "/{webhook_id}",
+                                       {"webhook_id": self.webhook()}, None),
+            "patchWebhookById": lambda: ("PATCH", WEBHOOKS + "/{webhook_id}",
+                                         {"webhook_id": self.webhook()}, {"description": "x"}),
+            "postWebhookSecretRotation": lambda: ("POST", WEBHOOKS + "/{webhook_id}/rotate-secret",
+                                                  {"webhook_id": self.webhook()}, None),
+            "getWebhookDeliveries": lambda: ("GET", WEBHOOKS + "/{webhook_id}/deliveries",
+                                             {"webhook_id": self.webhook(delivered=True)}, None),
             "postKeyRotation": lambda: ("POST", "/api/v1/keys/{key_id}/rotate", {
                 "key_id": self.client.post("/api/v1/keys", json=KEY).get_json()["key_id"]},
                 None),
@@ -158,6 +187,10 @@ def test_every_create_operation_links_to_the_operations_taking_its_ids(spec):
     assert targets["postSchedules"] == {"getScheduleById", "patchScheduleById",
                                         "postScheduleRun", "deleteScheduleById"}
     assert targets["postScheduleRun"] == targets["postJobs"]
+    assert targets["postWebhooks"] == {"getWebhookById", "patchWebhookById",
+                                       "deleteWebhookById", "postWebhookSecretRotation",
+                                       "getWebhookDeliveries"}
+    assert targets["getWebhookDeliveries"] == {"postWebhookRedelivery"}
     taking_ids = {op for op, (_, path) in operations(spec).items() if "{" in path}
     assert set().union(*targets.values()) == taking_ids
     assert len(set(operations(spec))) == sum(

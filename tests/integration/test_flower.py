@@ -47,7 +47,7 @@ def test_flower_shows_dias_worker_and_a_jobs_tasks(flower, worker, analyst):
     workers = get("/api/workers", refresh="true")
     assert "dia3.sentiment.score_batch" in workers[worker.name]["registered"]
     assert {q["name"] for q in workers[worker.name]["active_queues"]} == {
-        "default", "ingest", "agents", "analytics"}
+        "default", "ingest", "agents", "analytics", "webhooks"}
 
     response = analyst.submit("sentiment", {"texts": ["good", "bad"]})
     job = analyst.wait(response.get_json()["id"])

@@ -4,12 +4,10 @@ retries that honour Retry-After on a real 429."""
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.client import APIError, DIA3Client, Event, Job
 from app.extensions import key_store
@@ -71,17 +69,6 @@ def test_errors_are_api_errors_with_the_body(client):
     with pytest.raises(APIError) as caught:
         list(client.events("0" * 32))
     assert caught.value.status == 404
-
-
-@pytest.fixture
-def served_app(flask_app):
-    """The API app served over real HTTP from this process (so a test can change its rate
-    limits with settings_env)."""
-    server = make_server("127.0.0.1", 0, flask_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def test_a_429_is_tried_again_after_retry_after(served_app, settings_env):

@@ -62,6 +62,9 @@ def plant(make_client, tenant: str, text: str) -> dict:
     scheduled = client.post("/api/v1/schedules", json={
         "workflow": "smoke", "params": {"start": 1}, "interval_seconds": 3600, "name": text})
     assert scheduled.status_code == 201, scheduled.get_json()
+    hooked = client.post("/api/v1/webhooks", json={
+        "url": "http://127.0.0.1:9/erased", "events": ["job.succeeded"], "description": text})
+    assert hooked.status_code == 201, hooked.get_json()
     return {"client": client, "jobs": {inline, big, pending, submitted.get_json()["id"]},
             "upload": staged, "file": store.results.file_path(store.get(big).result_ref)}
 
@@ -156,7 +159,8 @@ def test_erasure_needs_its_token_and_leaves_nothing_of_the_tenant(two_tenants):
     report = done.get_json()
     assert report["tenant"] == pseudonym(a)
     assert (report["jobs"], report["keys"], report["collections"],
-            report["llm_cache_entries"], report["schedules"]) == (4, 2, 1, 1, 1)
+            report["llm_cache_entries"], report["schedules"], report["webhooks"]
+            ) == (4, 2, 1, 1, 1, 1)
     assert report["chroma_vacuum"] == "done"
     assert admin.delete(f"/api/v1/tenants/{a}?confirm={asked.get_json()['confirm']}"
                         ).status_code == 422  # a token works once
@@ -181,6 +185,8 @@ def test_erasure_needs_its_token_and_leaves_nothing_of_the_tenant(two_tenants):
     assert [c.name for c in knowledge.list_collections(b)] == ["notes"]
     assert planted[b]["client"].get("/api/v1/jobs").status_code == 200
     assert [s["name"] for s in planted[b]["client"].get("/api/v1/schedules").get_json()[
+        "items"]] == [texts[b]]
+    assert [h["description"] for h in planted[b]["client"].get("/api/v1/webhooks").get_json()[
         "items"]] == [texts[b]]
 
 

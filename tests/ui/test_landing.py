@@ -31,7 +31,7 @@ def test_page_shows_live_health_queues_and_links(dashboard_settings, worker):
     for name in ("Dashboard", "Flower", "MCP server"):
         assert 'class="down">down' in row(html, name)
     assert set(re.findall(r'data-queue="(\w+)"', html)) == {"default", "ingest", "agents",
-                                                            "analytics"}
+                                                            "analytics", "webhooks"}
     status = client.get("/status.json").get_json()
     assert status["workers_up"] >= 1
     assert status["links"]["Grafana"] == "http://grafana.example:3000"

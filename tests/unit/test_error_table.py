@@ -19,10 +19,11 @@ from app.api import errors as api_errors
 from app.auth.keys import KeyNotFound, KeyRejected
 from app.backpressure import QueueFull
 from app.error_table import TABLE, failure_of, status_of
-from app.errors import Busy, Conflict, Forbidden
+from app.errors import Busy, Conflict, Forbidden, NotReplicated, OverBudget
 from app.jobs.store import InvalidTransition, JobNotFound
 from app.mcp.server import tool_error
 from app.schedules.store import ScheduleNotFound
+from app.webhooks.store import DeliveryNotFound, WebhookNotFound
 from app.workflows.forecast.errors import ForecastInputError
 from app.workflows.knowledge import errors as kb
 from app.workflows.monte_carlo.errors import MonteCarloInputError
@@ -37,6 +38,8 @@ EXPECTED: list[tuple[BaseException, int]] = [
     (Forbidden("role 'viewer' may only read"), 403),
     (JobNotFound("j-1"), 404),
     (ScheduleNotFound("s-1"), 404),
+    (WebhookNotFound("w-1"), 404),
+    (DeliveryNotFound("d-1"), 404),
     (KeyNotFound("k-1"), 404),
     (kb.NotFound("collection 'docs' does not exist"), 404),
     (NotFound(), 404),
@@ -51,12 +54,16 @@ EXPECTED: list[tuple[BaseException, int]] = [
     (kb.InputError("query", "must be a non-empty string"), 422),
     (kb.PermanentError("the model does not exist", reason="model_missing"), 422),
     (kb.RateLimited("embeddings", 2.5), 429),
+    (OverBudget("Rate limit of 5 per 1 minute per API key exceeded; retry in 7 s.",
+                "5 per 1 minute", 7), 429),
     (kb.TransientError("Chroma is unreachable", reason="store_unreachable"), 503),
     (kb.NotInstalled("the local embedder's model is not installed",
                      reason="model_not_installed"), 503),
     (QueueFull("agents", 9, 3), 503),
     (Busy("as many event streams as it may", retry_after=5), 503),
+    (NotReplicated(0, 1), 503),
     (redis.ConnectionError("down"), 503),
+    (redis.ReadOnlyError("READONLY You can't write against a read only replica."), 503),
     (redis.TimeoutError("slow"), 503),
     (audit.AuditUnavailable("the audit log (Redis) is unavailable"), 503),
     (kombu.exceptions.OperationalError("broker down"), 503),
@@ -127,6 +134,9 @@ def test_the_body_shape_and_field_errors():
     rate = failure_of(kb.RateLimited("embeddings", 2.5))
     assert rate.headers == {"Retry-After": "3"} and rate.errors == {"reason": "rate_limited"}
     assert failure_of(KeyRejected("invalid")).headers["WWW-Authenticate"].startswith("Bearer")
+    short = failure_of(NotReplicated(0, 1))
+    assert short.headers == {"Retry-After": "2"}
+    assert short.errors == {"replicas": {"acknowledged": 0, "required": 1}}
 
 
 # ---- nothing else maps errors to statuses -------------------------------------------------

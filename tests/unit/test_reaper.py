@@ -2,6 +2,7 @@
 nowhere — leaving alone jobs with a message queued or held."""
 
 import json
+import math
 import time
 import uuid
 
@@ -55,7 +56,6 @@ def test_a_job_with_a_message_held_or_queued_is_left_alone(no_lock):
     tag = uuid.uuid4().hex
     client.hset(held.UNACKED, tag, envelope(job_id, "nowhere-q"))
     try:
-        assert reaper.jobs_with_messages([job_id, "other"]) == {job_id}
         later = time.time() + 10_000
         resumed, _ = reaper.resume_lost_jobs(now=later)
         assert job_id not in resumed
@@ -135,9 +135,70 @@ def test_only_one_reaper_pass_runs_at_a_time(no_lock):
     assert reaper.reap_once(now=time.time()) is not None
 
 
-def test_the_lost_job_check_is_skipped_behind_a_deep_backlog(no_lock, monkeypatch):
-    job_id = running_job("reap" + uuid.uuid4().hex[:6])
-    monkeypatch.setattr(reaper, "SCAN_MAX_BYTES", -1)  # any backlog is "deep"
-    assert reaper.jobs_with_messages([job_id]) is None
-    assert reaper.resume_lost_jobs(now=time.time() + 10_000) == ([], [])
-    assert job_store().get(job_id).attempts == 1
+@pytest.fixture
+def backlog(monkeypatch):
+    """``fill(n)``: a queue of its own, the only one the sweep reads, holding ``n`` cheap
+    messages of no job the sweep looks for; returns its name."""
+    client, queue = get_redis(), "backlog-" + uuid.uuid4().hex[:6]
+    monkeypatch.setattr(reaper, "QUEUES", (queue,))
+
+    def fill(n: int) -> str:
+        filler = [f'{{"headers": {{"dia3_job_id": "filler-{i % 997}"}}}}' for i in range(n)]
+        for start in range(0, n, 10_000):
+            client.lpush(queue, *filler[start:start + 10_000])
+        return queue
+    yield fill
+    client.delete(queue, reaper.SWEEP, reaper.SWEEP_JOBS, reaper.SWEEP_FOUND)
+
+
+def long_silent(*job_ids: str) -> None:
+    """The jobs' last sign of life long ago: the first a sweep looks for, whatever else the
+    session left active."""
+    job_store().mark_alive(job_ids, 1.0)
+
+
+def sweep_passes(later: float) -> tuple[list[str], int]:
+    """Reaper passes until one completes a sweep: (jobs it resumed, passes it took)."""
+    for passes in range(1, 1000):
+        resumed, _ = reaper.resume_lost_jobs(now=later)
+        if not get_redis().exists(reaper.SWEEP):
+            return resumed, passes
+        assert resumed == []  # nothing is declared lost before the sweep is complete
+    raise AssertionError("the sweep never completed")
+
+
+def test_behind_a_deep_backlog_lost_jobs_are_still_found_over_several_passes(no_lock, backlog):
+    tenant = "reap" + uuid.uuid4().hex[:6]
+    lost, waiting = running_job(tenant), running_job(tenant)
+    long_silent(lost, waiting)
+    queue = backlog(25_000)
+    get_redis().lpush(queue, envelope(waiting, queue))  # in the middle of 50,000 messages
+    backlog(24_999)
+    later = time.time() + 10_000
+    resumed, passes = sweep_passes(later)
+    assert passes == math.ceil(50_000 / (reaper.SCAN_SLICE * reaper.SLICES_PER_PASS)) > 1
+    assert lost in resumed and waiting not in resumed
+    assert job_store().get(lost).attempts == 2 and job_store().get(waiting).attempts == 1
+    assert get_redis().zscore("dia3:active", waiting) == pytest.approx(later)
+
+
+def test_messages_moving_during_a_sweep_are_still_found(no_lock, backlog):
+    client, tenant = get_redis(), "reap" + uuid.uuid4().hex[:6]
+    taken, requeued, alive = (running_job(tenant) for _ in range(3))
+    long_silent(taken, requeued, alive)
+    queue = backlog(30_000)
+    message = envelope(taken, queue)
+    client.rpush(queue, message)  # at the tail, where the sweep ends
+    later = time.time() + 10_000
+    assert reaper.resume_lost_jobs(now=later) == ([], [])  # the sweep has begun
+    tag = uuid.uuid4().hex
+    client.lrem(queue, 1, message)  # a worker takes it: unacknowledged, searched last
+    client.hset(held.UNACKED, tag, message)
+    reaper.seen([requeued])  # this reaper put a message of it back, behind the cursor
+    job_store().heartbeat(alive)  # a step of it ran meanwhile
+    try:
+        resumed, _ = sweep_passes(later)
+        assert not {taken, requeued, alive} & set(resumed)
+        assert all(job_store().get(j).attempts == 1 for j in (taken, requeued, alive))
+    finally:
+        client.hdel(held.UNACKED, tag)

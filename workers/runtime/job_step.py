@@ -187,10 +187,29 @@ class JobStep(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         if isinstance(exc, (Ignore, Retry)):
             return
+        if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)) \
+                and _done(kwargs.get("job_id"), kwargs.get("step")):
+            # The step's work is recorded; what failed is Celery's bookkeeping after it (its
+            # chord counting in the result backend) while Redis was away: a failover or a
+            # restart. Its message was not acknowledged, so it is delivered again (the reaper
+            # requeues it) and the step replays its output; failing the job would lose work.
+            log.warning("step done, its bookkeeping failed: left to redelivery",
+                        extra={"step": kwargs.get("step"), "reason": str(exc)[:500]})
+            return
         metrics.TASKS.labels(self.name, "failed").inc()
         limits = getattr(self.request, "timelimit", None) or (None, None)  # per call: (hard, soft)
         record_failure(kwargs.get("job_id"), kwargs.get("step"), exc, self.app,
                        limits[1] or self.soft_time_limit)
+
+
+def _done(job_id: str | None, step: str | None) -> bool:
+    """Whether the job store has ``step`` of ``job_id`` done (False when it cannot say)."""
+    if not job_id or not step:
+        return False
+    try:
+        return job_store().steps(job_id).get(step, {}).get("state") == "done"
+    except redis.RedisError:
+        return False
 
 
 def job_task(step: Step, **options):

@@ -8,15 +8,26 @@ cluster. Each pass:
    worker died, or lost its connection and dropped them): Redis alone would wait for the
    visibility timeout;
 2. finds active jobs without a heartbeat for ``DIA3_JOB_HEARTBEAT_TIMEOUT`` seconds and with
-   no step message anywhere (queued, held or waiting for a retry; one scan of the queues
-   per pass, and a job found waiting is not looked for again for another timeout, so a deep
-   backlog costs Redis little): their progress was lost
+   no step message anywhere (queued, held or waiting for a retry): their progress was lost
    (e.g. a message acknowledged while Redis restarted). Such a job is re-dispatched: finished
    steps replay their recorded outputs and the others run again. A job lost more than
    ``DIA3_MAX_RESUMES`` times is failed with the reason. A job whose workflow supervises
    child jobs instead (a pipeline waiting on its stages) is not lost: its workflow's
    ``supervise`` is called (a pipeline gets a new advance message), so a lost message never
    strands it.
+
+   The queues are searched by a sweep that goes on over as many passes as their depth
+   needs: each pass reads at most ``SLICES_PER_PASS`` slices of ``SCAN_SLICE`` messages (one
+   short Lua call each, so Redis never waits long), and its cursor is kept in Redis, so any
+   worker's next pass goes on from it. A job is declared lost only once a complete sweep
+   found no message of it and it showed no sign of life meanwhile (its heartbeat unchanged).
+   Messages move while a sweep goes on: new ones are pushed at the head of a list, behind
+   the cursor, but the next step of a job is only sent by a step that ran, which is a sign
+   of life; a message taken by a worker moves to the unacknowledged hash, searched last; one
+   this reaper puts back counts as found. (One a stopping worker puts back meanwhile can be
+   missed: its job is then sent again while the message waits, and the job store makes the
+   second delivery count once.) A job found waiting is not looked for again for another
+   timeout, so a deep backlog costs Redis little.
 
 The same thread applies job retention (:mod:`app.retention`).
 """
@@ -42,26 +53,38 @@ from workers.runtime import held
 
 log = logging.getLogger("dia3.reaper")
 LOCK = redis_keys.REAPER_LOCK
-#: most bytes of waiting messages the lost-job check scans (a Lua script, so Redis waits
-#: meanwhile: about 8 ms per MB, measured with 50,000 messages of 1.2 kB)
-SCAN_MAX_BYTES = 16 * 1024 * 1024
+#: messages one Lua call reads, while Redis waits: about 10 ms per MB, so some 25 ms for
+#: smoke step messages of 2.4 kB (benchmarks/reaper_sweep.py)
+SCAN_SLICE = 1000
+#: slices one pass reads at most; a deeper backlog takes several passes
+SLICES_PER_PASS = 10
+SWEEP, SWEEP_JOBS, SWEEP_FOUND = (redis_keys.REAPER_SWEEP, redis_keys.REAPER_SWEEP_JOBS,
+                                  redis_keys.REAPER_SWEEP_FOUND)
 
-# Ids of the given jobs that have a step message in one of the lists (queues) or in the
-# unacked hash. KEYS: the unacked hash, then queue lists; ARGV: job ids. Messages are kombu
-# JSON envelopes whose headers carry ``dia3_job_id``.
-_JOBS_WITH_MESSAGES = """
-local wanted, found, out = {}, {}, {}
-for _, id in ipairs(ARGV) do wanted[id] = true end
+# Messages are kombu JSON envelopes whose headers carry ``dia3_job_id``; ``look`` adds the id
+# of each message of a job the sweep looks for (KEYS[1], a hash) to the found set (KEYS[2]).
+_LOOK = """
 local function look(msg)
   local at = string.find(msg, '"dia3_job_id"', 1, true)
   local id = at and string.match(msg, '^"dia3_job_id":%s*"([^"]+)"', at)
-  if id and wanted[id] and not found[id] then found[id] = true; out[#out + 1] = id end
+  if id and redis.call('HEXISTS', KEYS[1], id) == 1 then redis.call('SADD', KEYS[2], id) end
 end
-for _, msg in ipairs(redis.call('HVALS', KEYS[1])) do look(msg) end
-for i = 2, #KEYS do
-  for _, msg in ipairs(redis.call('LRANGE', KEYS[i], 0, -1)) do look(msg) end
+"""
+# One slice of a queue list (KEYS[3]) from ARGV[1] to ARGV[2]; returns the list's length.
+_SCAN_SLICE = _LOOK + """
+for _, msg in ipairs(redis.call('LRANGE', KEYS[3], ARGV[1], ARGV[2])) do look(msg) end
+return redis.call('LLEN', KEYS[3])
+"""
+# The jobs of ARGV that the sweep looks for (KEYS[1]) are found (KEYS[2]).
+_SEEN = """
+for _, id in ipairs(ARGV) do
+  if redis.call('HEXISTS', KEYS[1], id) == 1 then redis.call('SADD', KEYS[2], id) end
 end
-return out
+"""
+# The unacknowledged hash (KEYS[3]): the messages workers hold, a few per process.
+_SCAN_UNACKED = _LOOK + """
+for _, msg in ipairs(redis.call('HVALS', KEYS[3])) do look(msg) end
+return 0
 """
 
 
@@ -80,16 +103,16 @@ def restore_orphans(now: float | None = None) -> int:
     from app.extensions import celery as get_celery
     with get_celery().connection_for_write() as conn:
         channel = conn.default_channel
-        for tag in orphans:
-            requeue_under_new_tag(channel, tag)
+        moved = [requeue_under_new_tag(channel, tag) for tag in orphans]
+    seen([job_id for job_id in moved if job_id])
     metrics.MESSAGES_RESTORED.inc(len(orphans))
     log.warning("step messages of lost workers requeued", extra={"count": len(orphans)})
     return len(orphans)
 
 
-def requeue_under_new_tag(channel, tag: str) -> bool:
+def requeue_under_new_tag(channel, tag: str) -> str | None:
     """Move one unacknowledged message back to its queue with a new delivery tag; returns
-    whether it was still unacknowledged.
+    its job's id ("" for a message of no job) when it was still unacknowledged, else None.
 
     kombu's own ``restore_by_tag`` keeps the tag. If the worker was not dead after all (its
     heartbeats were late, e.g. a busy machine starving its beat thread) it still runs the
@@ -110,27 +133,71 @@ def requeue_under_new_tag(channel, tag: str) -> bool:
             message, exchange, routing_key = json.loads(raw)
             message.setdefault("properties", {})["delivery_tag"] = uuid.uuid4().hex
             channel._do_restore_message(message, exchange, routing_key, pipe)
-            restored.append(tag)
+            restored.append(str((message.get("headers") or {}).get("dia3_job_id") or ""))
 
     with channel.conn_or_acquire() as client:
         client.transaction(move, held.UNACKED)
-    return bool(restored)
+    return restored[0] if restored else None
 
 
-def jobs_with_messages(job_ids: list[str]) -> set[str] | None:
-    """The given jobs that have a step message queued or unacknowledged; ``None`` when the
-    waiting messages are more than SCAN_MAX_BYTES, so the scan (which blocks Redis) is
-    skipped: behind a backlog that deep, stale jobs are most likely waiting in it."""
-    if not job_ids:
-        return set()
-    client = get_redis()
-    keys = [held.UNACKED] + [key for queue in QUEUES for key in queue_keys(queue)]
+def seen(job_ids: list[str]) -> None:
+    """Count messages put back at the head of a queue (behind the cursor of the sweep in
+    progress) as found by the sweep, when it looks for their jobs."""
+    if job_ids:
+        get_redis().eval(_SEEN, 2, SWEEP_JOBS, SWEEP_FOUND, *job_ids)
+
+
+def sweep(now: float) -> list[str] | None:
+    """Go on with the lost-job sweep (beginning one for the jobs stale at ``now`` if none
+    is in progress); the jobs it found no message and no sign of life of once it is
+    complete, None while it goes on."""
+    client, store = get_redis(), job_store()
+    if not client.exists(SWEEP):
+        stale = store.stale_active(now - get_settings().job_heartbeat_timeout)
+        if not stale:
+            return []
+        pipe = client.pipeline(transaction=True)
+        pipe.delete(SWEEP_JOBS, SWEEP_FOUND)
+        pipe.hset(SWEEP_JOBS, mapping=dict(zip(stale, _heartbeats(stale))))
+        pipe.hset(SWEEP, mapping={"key": 0, "offset": 0, "began": repr(now)})
+        pipe.execute()
+    cursor = client.hgetall(SWEEP)
+    lists = [key for queue in QUEUES for key in queue_keys(queue)]
     pipe = client.pipeline(transaction=False)
-    for key in keys:
-        pipe.memory_usage(key, samples=5)  # an estimate from 5 elements: cheap
-    if sum(size or 0 for size in pipe.execute()) > SCAN_MAX_BYTES:
+    for key in lists:
+        pipe.llen(key)
+    lengths = pipe.execute()
+    index, offset, budget = int(cursor["key"]), int(cursor["offset"]), SLICES_PER_PASS
+    while index < len(lists):
+        if offset >= lengths[index]:  # this list is done (or empty)
+            index, offset = index + 1, 0
+            continue
+        if not budget:
+            break
+        lengths[index] = client.eval(_SCAN_SLICE, 3, SWEEP_JOBS, SWEEP_FOUND, lists[index],
+                                     offset, offset + SCAN_SLICE - 1)
+        offset, budget = offset + SCAN_SLICE, budget - 1
+    if index < len(lists):
+        client.hset(SWEEP, mapping={"key": index, "offset": offset})
         return None
-    return set(client.eval(_JOBS_WITH_MESSAGES, len(keys), *keys, *job_ids))
+    client.eval(_SCAN_UNACKED, 3, SWEEP_JOBS, SWEEP_FOUND, held.UNACKED)
+    pipe = client.pipeline(transaction=True)
+    pipe.hgetall(SWEEP_JOBS)
+    pipe.smembers(SWEEP_FOUND)
+    pipe.delete(SWEEP, SWEEP_JOBS, SWEEP_FOUND)
+    looked_for, found, _ = pipe.execute()
+    store.mark_alive(found, now)  # not scanned for again until another timeout has passed
+    missing = [job_id for job_id in looked_for if job_id not in found]
+    return [job_id for job_id, beat in zip(missing, _heartbeats(missing))
+            if beat == looked_for[job_id]]  # no sign of life during the sweep
+
+
+def _heartbeats(job_ids: list[str]) -> list[str]:
+    """Each active job's last heartbeat as stored ("" for one no longer active)."""
+    pipe = get_redis().pipeline(transaction=False)
+    for job_id in job_ids:
+        pipe.zscore(redis_keys.ACTIVE, job_id)
+    return ["" if score is None else repr(score) for score in pipe.execute()]
 
 
 def resume_lost_jobs(now: float | None = None) -> tuple[list[str], list[str]]:
@@ -139,15 +206,11 @@ def resume_lost_jobs(now: float | None = None) -> tuple[list[str], list[str]]:
     settings = get_settings()
     store = job_store()
     now = time.time() if now is None else now
-    stale = store.stale_active(now - settings.job_heartbeat_timeout)
-    waiting = jobs_with_messages(stale)
-    if waiting is None:
-        log.info("lost-job check skipped: deep backlog", extra={"stale": len(stale)})
+    lost = sweep(now)
+    if lost is None:  # the sweep goes on at the next pass
         return [], []
-    lost = [job_id for job_id in stale if job_id not in waiting]
     supervised = [job_id for job_id in lost if _supervise(job_id)]
-    # not scanned for again until another timeout has passed
-    store.mark_alive([*waiting, *supervised], now)
+    store.mark_alive(supervised, now)  # not scanned for again until another timeout
     lost = [job_id for job_id in lost if job_id not in supervised]
     resumed, failed = [], []
     for job_id in lost:

@@ -1,4 +1,5 @@
-"""Worker process lifecycle: logging, metrics server, worker heartbeat and reaper."""
+"""Worker process lifecycle: logging, metrics server, worker heartbeat, reaper and webhook
+dispatcher."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from app.runtime.lifetime import die_with_parent
 from app.settings import get_settings
 from workers.runtime import held
 from workers.runtime.reaper import Reaper
+from workers.runtime.webhooks import WebhookDispatcher
 
 log = logging.getLogger("dia3.worker")
 _state: dict = {}
@@ -76,7 +78,9 @@ def _worker_ready(sender=None, **kwargs):
     beat.start()
     reaper = Reaper()
     reaper.start()
-    _state.update(beat=beat, reaper=reaper, hostname=hostname)
+    dispatcher = WebhookDispatcher()
+    dispatcher.start()
+    _state.update(beat=beat, reaper=reaper, dispatcher=dispatcher, hostname=hostname)
     metrics.serve(settings.worker_metrics_port, settings.worker_metrics_host,
                   "DIA3_WORKER_METRICS_PORT")
     log.info("worker ready", extra={"hostname": hostname, "queues": queues})
@@ -84,9 +88,11 @@ def _worker_ready(sender=None, **kwargs):
 
 @signals.worker_shutdown.connect
 def _worker_shutdown(**kwargs):
-    for name in ("beat", "reaper"):
+    for name in ("beat", "reaper", "dispatcher"):
         if name in _state:
             _state[name].stopping.set()
+    if "dispatcher" in _state:  # it frees its lock, so another worker takes over at once
+        _state["dispatcher"].join(timeout=3)
     if "hostname" in _state:
         try:
             worker_registry().leave(get_redis(), _state["hostname"])

@@ -14,11 +14,12 @@ import os
 from app.runtime import process
 from app.runtime.private import prepare_process
 from app.settings import get_settings
+from app.workflows.steps import QUEUES
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m workers")
-    parser.add_argument("-Q", "--queues", default="default,ingest,agents,analytics")
+    parser.add_argument("-Q", "--queues", default=",".join(QUEUES))
     parser.add_argument("-c", "--concurrency", type=int, default=None)
     parser.add_argument("-n", "--name", default=None)
     parser.add_argument("-P", "--pool", choices=("prefork", "threads", "solo"),

@@ -159,3 +159,14 @@ volumeMounts:
     readOnly: true
 {{- end }}
 {{- end -}}
+
+{{/* The distinct ports of redis.sentinel.addresses besides 6379, comma-separated (the egress
+the Sentinels need). */}}
+{{- define "dia3.sentinelPorts" -}}
+{{- $ports := list -}}
+{{- range $address := splitList "," .Values.redis.sentinel.addresses | compact -}}
+{{- $port := last (splitList ":" (trim $address)) -}}
+{{- if ne $port "6379" -}}{{- $ports = append $ports $port -}}{{- end -}}
+{{- end -}}
+{{- $ports | uniq | join "," -}}
+{{- end }}

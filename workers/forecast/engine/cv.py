@@ -170,7 +170,22 @@ def choose(y: np.ndarray, result: CvResult, m: int, benchmark: str,
         if kept is not None and finite[kept] <= rivals and \
                 finite[kept] <= (1 + DEFAULT_MARGIN) * best:
             result.choice = kept
+        elif result.choice == benchmark and (kept or ranked):
+            _blend_with_benchmark(y, result, m, benchmark, kept or ranked[0])
     return result
+
+
+def _blend_with_benchmark(y: np.ndarray, result: CvResult, m: int, benchmark: str,
+                          partner: str) -> None:
+    """Where seasonal naive won, its mean with ``partner`` (the default, else the best other
+    candidate) replaces the ensemble and is chosen if it did no worse than seasonal naive on
+    the windows: a mean of two forecasts is steadier out of sample than either."""
+    members = (partner, benchmark)
+    blend = ensemble_forecasts([result.forecasts[k] for k in members])
+    blend_score = score(y, result.windows, blend, m)
+    if blend_score <= result.scores[benchmark]:
+        result.forecasts[ENSEMBLE], result.scores[ENSEMBLE] = blend, blend_score
+        result.members, result.choice = members, ENSEMBLE
 
 
 def standardised_errors(result: CvResult, name: str) -> np.ndarray:
