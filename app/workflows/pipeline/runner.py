@@ -87,8 +87,8 @@ def _follow(parent: Job, stage: dict[str, Any], record: dict[str, Any],
     if record.get("job_id"):
         try:
             child = store.get(record["job_id"])
-        except JobNotFound:
-            raise StageFailed(name, "its job was deleted") from None
+        except JobNotFound:  # deleted (with its idempotency key): the stage runs again
+            child = None
     if child is None:
         child = _submit(parent, stage, children)
         if store.state(parent.id) not in ACTIVE_STATES:  # cancelled meanwhile
