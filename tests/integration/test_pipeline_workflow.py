@@ -9,6 +9,7 @@ import time
 import pytest
 
 from app.extensions import job_store
+from app.jobs import events
 from app.workflows.registry import get_workflow
 from tests.conftest import wait_for
 
@@ -51,6 +52,8 @@ def test_three_smoke_stages_run_in_order_with_mapped_inputs(analyst, worker):
     assert {name: child["id"] for name, child in stages.items()} == {
         name: stage["job_id"] for name, stage in result["stages"].items()}
     assert all(child["state"] == "succeeded" for child in stages.values())
+    child_events = events.job_events(stages["s1"]["id"])
+    assert child_events and all(fields["parent_id"] == job["id"] for _, fields in child_events)
     steps = analyst.get(f"/api/v1/jobs/{job['id']}").get_json()["steps"]
     assert {name: step["state"] for name, step in steps.items()} == dict.fromkeys(
         ("s0", "s1", "s2"), "done")
