@@ -152,3 +152,19 @@ def test_an_input_path_missing_from_the_result_fails_its_stage(analyst, worker):
     assert job["error"] == {"type": "StageFailed", "step": "s1", "message":
                             "stage s1 failed: input 'start' from stage s0: the result has no "
                             "key 'totals'."}
+
+
+def test_independent_stages_run_side_by_side_and_a_join_waits_for_both(analyst, worker):
+    params = {"stages": [
+        {"name": "left", "workflow": "smoke", "params": {"start": 10}},
+        {"name": "right", "workflow": "smoke", "params": {"start": 20}},
+        {"name": "join", "workflow": "smoke", "after": ["right"],
+         "inputs": {"start": {"from": "left", "path": "value"}}}]}
+    job = analyst.wait(analyst.submit("pipeline", params).get_json()["id"])
+    assert job["state"] == "succeeded", job["error"]
+    stages = children(analyst, job["id"])
+    assert stages["join"]["created_at"] >= max(stages["left"]["finished_at"],
+                                               stages["right"]["finished_at"])
+    result = analyst.get(f"/api/v1/jobs/{job['id']}/result").get_json()["result"]
+    assert result["results"] == {"left": {"value": 12}, "right": {"value": 22},
+                                 "join": {"value": 14}}
