@@ -9,7 +9,6 @@ import uuid
 
 from app.client import Batch, DIA3Client, Job
 from app.extensions import key_store
-from tests.integration.test_sdk import served_app  # noqa: F401
 
 
 def test_submit_many_keys_every_job_and_reports_each(api_url, tenant_key):
@@ -34,7 +33,7 @@ def test_submit_many_keys_every_job_and_reports_each(api_url, tenant_key):
         assert client.wait(job.id, timeout=120).state == "succeeded"
 
 
-def test_submit_many_sends_the_jobs_refused_for_now_again(served_app, settings_env):  # noqa: F811
+def test_submit_many_sends_the_jobs_refused_for_now_again(served_app, settings_env):
     settings_env(DIA3_RATE_LIMIT_ANALYST="3/second")
     client = DIA3Client(served_app, key_store().create("analyst", f"t{uuid.uuid4().hex[:8]}")[0])
     started = time.monotonic()

@@ -125,9 +125,26 @@ def test_choice_never_beats_seasonal_naive_by_losing_to_it():
     # the ensemble of the two worse ones is not better either
     assert chosen.choice == "seasonal_naive"
     result.forecasts["tie"] = [_wf(y[30:35] - 1), _wf(y[25:30] + 1)]
-    assert choose(y, result, 1, "seasonal_naive").choice == "seasonal_naive"  # ties go to it
+    tied = choose(y, result, 1, "seasonal_naive")
+    # a tie goes to seasonal naive, not to the candidate; but their mean errs less than
+    # either (opposite errors on the first window), so the blend of the two is chosen
+    assert tied.choice == "ensemble" and tied.members == ("tie", "seasonal_naive")
+    assert tied.scores["ensemble"] < tied.scores["seasonal_naive"] == tied.scores["tie"]
     result.forecasts["better"] = [_wf(y[30:35]), _wf(y[25:30] + 0.5)]
     assert choose(y, result, 1, "seasonal_naive").choice in ("better", "ensemble")
+
+
+def test_seasonal_naive_blends_with_the_default_only_when_that_does_no_worse():
+    y = np.arange(40, dtype=float)
+    ws = [Window(30, y[30:35]), Window(25, y[25:30])]
+    same_side = CvResult(ws, forecasts={"seasonal_naive": [_wf(y[30:35] + 1), _wf(y[25:30] + 1)],
+                                        "combination": [_wf(y[30:35] + 3), _wf(y[25:30] + 3)]})
+    assert choose(y, same_side, 1, "seasonal_naive", ("combination",)).choice == "seasonal_naive"
+    opposite = CvResult(ws, forecasts={"seasonal_naive": [_wf(y[30:35] + 1), _wf(y[25:30] + 1)],
+                                       "combination": [_wf(y[30:35] - 2), _wf(y[25:30] - 2)]})
+    chosen = choose(y, opposite, 1, "seasonal_naive", ("combination",))
+    assert chosen.choice == "ensemble" and chosen.members == ("combination", "seasonal_naive")
+    assert np.allclose(chosen.forecasts["ensemble"][0].point, y[30:35] - 0.5)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
