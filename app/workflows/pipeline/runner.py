@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 import redis
+from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 
 from app import metrics
@@ -28,6 +29,8 @@ from app.settings import get_settings
 from app.workflows.pipeline import dag, paths
 
 log = logging.getLogger("dia3.pipeline")
+#: errors that pass: backpressure on a stage's queue, Redis or the broker away for a moment
+RETRIED = (QueueFull, redis.RedisError, OperationalError)
 
 
 def child_key(parent_id: str, stage: str) -> str:
@@ -136,7 +139,7 @@ def _submit(parent: Job, stage: dict[str, Any], children: dict[str, Job]) -> Job
     except ValidationError as error:
         raise StageFailed(stage["name"], "its params are not valid with its inputs filled "
                                          f"in: {json.dumps(error.messages)[:1500]}") from None
-    except (QueueFull, redis.RedisError):
+    except RETRIED:
         raise  # for later: the advance is retried
     except Exception as error:  # noqa: BLE001 - e.g. params this version cannot build
         raise StageFailed(stage["name"], f"its job could not be submitted: "
