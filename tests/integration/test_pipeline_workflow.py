@@ -79,9 +79,9 @@ def test_a_failed_stage_fails_the_pipeline_and_retry_goes_on_from_it(analyst, wo
     assert result["results"]["s2"] == {"value": 6}
 
 
-def test_cancelling_the_pipeline_cancels_its_running_stage(analyst, worker):
+def test_cancelling_the_pipeline_cancels_its_running_stage_and_retry_resumes(analyst, worker):
     params = {"stages": [
-        {"name": "slow", "workflow": "smoke", "params": {"stall_seconds": 60}},
+        {"name": "slow", "workflow": "smoke", "params": {"stall_seconds": 4}},
         {"name": "next", "workflow": "smoke", "after": ["slow"]}]}
     parent = analyst.submit("pipeline", params).get_json()["id"]
 
@@ -95,6 +95,12 @@ def test_cancelling_the_pipeline_cancels_its_running_stage(analyst, worker):
     assert response.get_json()["state"] == "cancelled"
     assert analyst.wait(child)["state"] == "cancelled"
     assert set(children(analyst, parent)) == {"slow"}
+
+    assert analyst.post(f"/api/v1/jobs/{parent}/retry").status_code == 202
+    assert analyst.wait(parent)["state"] == "succeeded"
+    stages = children(analyst, parent)
+    assert stages["slow"]["id"] == child and stages["slow"]["attempts"] == 2
+    assert stages["next"]["state"] == "succeeded"
 
 
 def test_a_mapped_input_of_the_wrong_type_is_a_422_naming_it(analyst):
