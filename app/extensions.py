@@ -78,7 +78,8 @@ def job_store() -> JobStore:
         results = ResultStore(get_redis(), settings.data_path, settings.result_inline_max_bytes,
                               envelope())
         return JobStore(get_redis(), results, on_delete_hook, envelope(),
-                        settings.events_retention, child_ended=advance_when_child_ends)
+                        settings.events_retention, child_ended=advance_when_child_ends,
+                        job_events_ttl=settings.job_events_ttl)
     return process_local("jobs", make)
 
 

@@ -174,6 +174,10 @@ class Settings:
     events_retention: int = setting(
         100_000, "Events kept (about) in each tenant's event stream, which the tenant-wide "
         "event stream resumes from; each job's own stream keeps its last 1000", int)
+    job_events_ttl: int = setting(
+        3600, "Seconds a finished job's own event stream is kept (a stream costs about 4 KB "
+        "of Redis however short); afterwards its event stream replays only the final event, "
+        "rebuilt from the job's record. The tenant's stream keeps every event longer", int)
     events_heartbeat: float = setting(
         15.0, "Seconds between the comments an idle event stream sends, so that proxies do "
         "not close it", float)

@@ -16,6 +16,7 @@ one failover of the same harness.
 from __future__ import annotations
 
 import argparse
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,6 +35,7 @@ import requests
 from benchmarks.chaos import FAST_RECOVERY, count_units, redis_server_binary
 from benchmarks.report import percentile, print_table, save
 from benchmarks.stack import Stack, free_port
+from workers.runtime.held import UNACKED
 
 MASTER = "dia3"
 #: Sentinel timings of the test: a primary silent for 1 s is down, a failover takes < 3 s
@@ -138,6 +140,7 @@ class SentinelGroup:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)  # logs were printed on failure
 
 
 @dataclass
@@ -220,6 +223,8 @@ class FailoverCluster(Stack):
                          "DIA3_REDIS_MASTER_NAME": MASTER,
                          "DIA3_REDIS_MIN_REPLICAS": str(min_replicas),
                          "DIA3_REDIS_REPLICA_TIMEOUT_MS": "500",
+                         # a step message lost with the primary is found within seconds
+                         "DIA3_JOB_HEARTBEAT_TIMEOUT": "10",
                          "DIA3_SENTIMENT_BATCH_SIZE": "10", "DIA3_API_WORKERS": "1",
                          "DIA3_QUEUE_MAX_DEPTH": "0", "DIA3_LOG_LEVEL": "INFO"})
 
@@ -283,6 +288,10 @@ def run_failover(min_replicas: int = 1, texts: int = 30, warmup_jobs: int = 15,
         _wait(lambda: len(submitter.accepted) >= warmup_jobs, 60, "the first submissions")
         before = [a.attempts[-1].seconds * 1000 for a in submitter.accepted]
         stats.submit_p50_ms, stats.submit_p95_ms = percentile(before, 50), percentile(before, 95)
+        # killed while the worker holds step messages it has not acknowledged: what the
+        # consumer must give back when its connection is lost
+        primary = cluster.group.client(cluster.group.primary())
+        _wait(lambda: primary.hlen(UNACKED) >= 2, 30, "steps in flight")
         old = cluster.group.kill_primary()
         killed = time.monotonic()
         cluster.group.wait_promoted(old)

@@ -104,6 +104,14 @@ def follow(read: Callable[[str, int], list[events.Event]], after: str,
             yield ": heartbeat\n\n"
 
 
+def _before(entry_id: str, other: str) -> bool:
+    """Stream entry ids in order (``<ms>-<seq>``)."""
+    def key(value: str) -> tuple[int, int]:
+        ms, _, seq = value.partition("-")
+        return int(ms), int(seq or 0)
+    return key(entry_id) < key(other)
+
+
 def stream(body: Iterator[str]) -> Response:
     """The streaming response, holding one of the process's stream slots until it closes."""
     slots = _slots()
@@ -130,8 +138,14 @@ class JobEvents(MethodView):
 
         def ended() -> bool:
             return store.state(job.id) in (None, *FINAL_STATES)
-        return stream(follow(lambda after, block: events.job_events(job.id, after, block),
-                             headers["last_event_id"] or "0-0", ended=ended))
+
+        def read(after: str, block_ms: int) -> list[events.Event]:
+            found = events.job_events(job.id, after, block_ms)
+            if found or not job.finished:
+                return found
+            final = events.final_event(job)  # its own stream has expired
+            return [final] if final and _before(after, final[0]) else []
+        return stream(follow(read, headers["last_event_id"] or "0-0", ended=ended))
 
 
 @blp.route("/events")

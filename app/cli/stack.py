@@ -202,6 +202,7 @@ def up(port: int | None) -> None:
         # only once the slower surfaces (Flower, dashboard, MCP) have started
         runtime.publish_local_url(url)
         settings = get_settings()
+        from app.redis_client import redis_url
         links = surfaces.start_surfaces(supervisor, {"DIA3_REDIS_URL": settings.redis_url,
                                                      "DIA3_API_PORT": url.rsplit(":", 1)[1]})
         links["worker"] = _metrics_link(stack)
@@ -212,7 +213,7 @@ def up(port: int | None) -> None:
         key_shown, password_shown = secrets_shown(key, flower_password, settings)
         console.print(styled(("DIA3 is up", "bold green"), f"\n  API        {url}/api/v1\n"
                       f"  API docs   {url}/api/v1/docs\n  metrics    {url}/metrics\n{shown}"
-                      f"  Redis      {settings.redis_url}\n  Chroma     {settings.chroma_url}\n"
+                      f"  Redis      {redis_url()}\n  Chroma     {settings.chroma_url}\n"
                       f"  LLM        {_llm_link(settings)}\n"
                       f"  data dir   {settings.data_path} (dia3 commands run with this data "
                       "dir find this API and key)\n"

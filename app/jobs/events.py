@@ -4,10 +4,12 @@ The job store's scripts append each event to two Redis streams in the same scrip
 the change (:mod:`app.jobs.scripts`): the job's own (its last 1000 events, deleted with the
 job) and its tenant's (about ``DIA3_EVENTS_RETENTION`` events). An event's stream entry id is
 its position: reading "after" an id resumes exactly where a reader stopped, which is what the
-SSE endpoints' ``Last-Event-ID`` is. Fields are strings: ``type`` (``job.queued``,
-``job.running``, ``job.progress``, ``job.succeeded``, ``job.failed``, ``job.cancelled``,
-``job.retried``), ``job_id``, ``workflow``, ``state``, ``at`` (epoch seconds),
-``steps_done``, ``steps_total`` and, when they apply, ``step``, ``progress`` (the step's
+SSE endpoints' ``Last-Event-ID`` is. A finished job's own stream expires after
+``DIA3_JOB_EVENTS_TTL``; its final event is then rebuilt from the record
+(:func:`final_event`). Fields are strings: ``type`` (``job.queued``, ``job.running``,
+``job.progress``, ``job.succeeded``, ``job.failed``, ``job.cancelled``, ``job.retried``),
+``job_id``, ``workflow``, ``state``, ``at`` (epoch seconds), ``steps_done``, ``steps_total``
+and, when they apply, ``step``, ``progress`` (the step's
 record as JSON), ``schedule_id``, ``parent_id`` and ``error_type``. Never params, results or
 messages.
 """
@@ -21,7 +23,7 @@ from typing import Any
 import redis
 
 from app import redis_keys
-from app.jobs.model import FINAL_STATES
+from app.jobs.model import FINAL_STATES, Job
 
 Event = tuple[str, dict[str, str]]
 
@@ -48,6 +50,22 @@ def job_events(job_id: str, after: str = "0-0", block_ms: int = 0, count: int = 
     """The job's events after ``after`` (from its first with ``0-0``), at most ``count``;
     with ``block_ms``, waits that long (at most :data:`MAX_BLOCK_MS`) for one to come."""
     return _read(redis_keys.job_events(job_id), after, block_ms, count)
+
+
+def final_event(job: Job) -> Event | None:
+    """The final event of a finished job whose own stream has expired
+    (``DIA3_JOB_EVENTS_TTL``), rebuilt from its record, with an id at its finish time; None
+    for an active job or one whose stream is still there."""
+    if job.state not in FINAL_STATES or _client().exists(redis_keys.job_events(job.id)):
+        return None
+    at = job.finished_at or job.updated_at or job.created_at
+    fields = {"type": f"job.{job.state}", "job_id": job.id, "workflow": job.workflow,
+              "state": job.state, "at": f"{at:.6f}", "steps_done": str(job.steps_done),
+              "steps_total": str(job.steps_total)}
+    origin = {"schedule_id": job.schedule_id, "parent_id": job.parent_id,
+              "error_type": (job.error or {}).get("type")}
+    fields |= {name: str(value) for name, value in origin.items() if value}
+    return f"{int(at * 1000)}-0", fields
 
 
 def tenant_events(tenant: str, after: str = "$", block_ms: int = 0, count: int = 100

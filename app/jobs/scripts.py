@@ -6,16 +6,18 @@ named by the layout in :mod:`app.redis_keys` (every script's first argument is i
 
 Every change of a job's state or progress also appends one event to the job's stream and to
 its tenant's (:func:`emit`, see :mod:`app.jobs.events`) in the same script, so an event
-exists exactly when the change happened. The tenant stream's bound comes from
-:func:`configured`.
+exists exactly when the change happened. The tenant stream's bound and the time a finished
+job's own stream is kept come from :func:`configured`.
 """
 
 from app import redis_keys
 
 
-def configured(script: str, events_retention: int) -> str:
-    """``script`` with the tenant event streams trimmed to about ``events_retention``."""
-    return f"local EVENTS_RETENTION = {int(events_retention)}\n" + script
+def configured(script: str, events_retention: int, job_events_ttl: int = 3600) -> str:
+    """``script`` with the tenant event streams trimmed to about ``events_retention``, and a
+    finished job's own stream expiring ``job_events_ttl`` seconds after its final event."""
+    return (f"local EVENTS_RETENTION = {int(events_retention)}\n"
+            f"local JOB_EVENTS_TTL = {max(1, int(job_events_ttl))}\n" + script)
 
 
 # Shared Lua helpers: the key layout (see app.redis_keys), moving a job between state
@@ -48,7 +50,15 @@ local function emit(p, id, jk, kind, step, rec)
       fields[#fields + 1] = tostring(value)
     end
   end
-  redis.call('XADD', job_key(p, id, 'events'), 'MAXLEN', '~', 1000, '*', unpack(fields))
+  local own = job_key(p, id, 'events')
+  redis.call('XADD', own, 'MAXLEN', '~', 1000, '*', unpack(fields))
+  -- A stream costs kilobytes however short: a finished job's expires (its final event is
+  -- rebuilt from the job's record afterwards, see app.jobs.events); a retry keeps it again.
+  if job[3] == 'succeeded' or job[3] == 'failed' or job[3] == 'cancelled' then
+    redis.call('EXPIRE', own, JOB_EVENTS_TTL)
+  else
+    redis.call('PERSIST', own)
+  end
   redis.call('XADD', tenant_events_key(p, job[1]), 'MAXLEN', '~', EVENTS_RETENTION, '*',
     unpack(fields))
 end

@@ -112,14 +112,16 @@ class JobStore:
     def __init__(self, client: redis.Redis, results: ResultStore,
                  delete_hook: Callable[[str], DeleteHook | None] = lambda workflow: None,
                  envelope: Envelope | None = None, events_retention: int = 100_000,
-                 child_ended: Callable[[str], None] = lambda parent_id: None):
+                 child_ended: Callable[[str], None] = lambda parent_id: None,
+                 job_events_ttl: int = 3600):
         """``delete_hook`` gives a workflow's clean-up by workflow name (asked only when one
         of its jobs is deleted; the store knows no workflow itself). ``child_ended`` is
         called with the parent's id whenever a job that has one reaches a final state (so
         the parent, a pipeline, advances). ``envelope`` seals
         params and step outputs at rest (the results' own store seals results); the scripts
         only ever move them as opaque strings. Each tenant's event stream keeps about
-        ``events_retention`` events."""
+        ``events_retention`` events; a finished job's own stream is kept ``job_events_ttl``
+        seconds."""
         self.r = client
         self.results = results
         self.envelope = envelope or Envelope(client, None)
@@ -127,7 +129,8 @@ class JobStore:
         self._child_ended = child_ended
 
         def register(script: str):
-            return client.register_script(scripts.configured(script, events_retention))
+            return client.register_script(scripts.configured(script, events_retention,
+                                                             job_events_ttl))
         self._submit = register(scripts.SUBMIT)
         self._transition = register(scripts.TRANSITION)
         self._step_start = register(scripts.STEP_START)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import requests
 
+from app import redis_keys
 from app.extensions import job_store, key_store
 from app.jobs.store import new_job_id
 
@@ -168,3 +169,18 @@ def test_the_streams_are_in_the_openapi_document(flask_app):
         assert "text/event-stream" in operation["responses"]["200"]["content"]
         assert any(p["name"] == "Last-Event-ID" and p["in"] == "header"
                    for p in operation["parameters"])
+
+
+def test_a_finished_job_whose_stream_expired_replays_its_final_event_once(make_client):
+    tenant = f"t{uuid.uuid4().hex[:10]}"
+    client = make_client("viewer", tenant)
+    job_id = queued_job(tenant)
+    job_store().cancel(job_id)
+    job_store().r.delete(redis_keys.job_events(job_id))  # DIA3_JOB_EVENTS_TTL has passed
+    response = client.get(f"/api/v1/jobs/{job_id}/events", buffered=False)
+    frames = [frame for frame in parse(chunks(response)) if "event" in frame]
+    assert [frame["event"] for frame in frames] == ["job.cancelled"]
+    assert frames[0]["data"]["state"] == "cancelled" and frames[0]["data"]["job_id"] == job_id
+    after = client.get(f"/api/v1/jobs/{job_id}/events", buffered=False,
+                       headers={"Last-Event-ID": frames[0]["id"]})
+    assert [frame for frame in parse(chunks(after)) if "event" in frame] == []

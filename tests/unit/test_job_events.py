@@ -123,3 +123,34 @@ def test_the_tenant_stream_is_bounded(tenant):
         store.delete(job.id)
     # trimmed approximately: whole nodes of 100 entries go once over the bound
     assert 10 <= base.r.xlen(redis_keys.tenant_events(tenant)) <= 110
+
+
+def test_a_finished_jobs_own_stream_expires_and_a_retry_keeps_it_again(tenant):
+    base = job_store()
+    store = JobStore(base.r, base.results, job_events_ttl=120)
+    job = create(tenant, store)
+    key = redis_keys.job_events(job.id)
+    store.step_start(job.id, "a", "t-a", "w")
+    assert base.r.ttl(key) == -1  # active: kept
+    store.fail(job.id, error_type="ValueError", message=SECRET, step="a")
+    assert 0 < base.r.ttl(key) <= 120
+    store.redo(job.id, ("failed",), {"a": "t-a2"})
+    assert base.r.ttl(key) == -1
+    store.cancel(job.id)
+    assert 0 < base.r.ttl(key) <= 120
+
+
+def test_the_final_event_is_rebuilt_once_the_stream_has_expired(tenant):
+    store = job_store()
+    job = create(tenant)
+    store.step_start(job.id, "a", "t-a", "w")
+    store.fail(job.id, error_type="ValueError", message=SECRET, step="a")
+    recorded = events.job_events(job.id)[-1][1]
+    assert events.final_event(store.get(job.id)) is None  # its stream is still there
+    store.r.delete(redis_keys.job_events(job.id))  # as when DIA3_JOB_EVENTS_TTL has passed
+    entry_id, rebuilt = events.final_event(store.get(job.id))
+    assert events.ENTRY_ID.match(entry_id) and events.is_final(rebuilt)
+    same = ("type", "job_id", "workflow", "state", "steps_done", "steps_total", "error_type")
+    assert {k: rebuilt[k] for k in same} == {k: recorded[k] for k in same}
+    assert float(rebuilt["at"]) == pytest.approx(float(recorded["at"]), abs=0.01)
+    assert events.final_event(create(tenant)) is None  # an active job has none
