@@ -8,9 +8,10 @@ this store's alone, and fills it through the job store's own code: jobs recorded
 (``create_many``, as a bulk submission does) and finished with a small inline result, spread
 over 10 tenants and 3 workflows. Memory per job is the growth of Redis's ``used_memory`` over
 the jobs added (each with its params, step record and indexes; results aside, they are a few
-bytes here), once their own event streams have expired (``DIA3_JOB_EVENTS_TTL``). Lists are a tenant's newest page, a filtered page and a page five cursors
-deep, 50 jobs each. The submit rate is single submissions one after another; the purge rate
-is retention's purge of the oldest jobs (refilled afterwards, so the sizes stay as stated).
+bytes here), once their own event streams have expired (``DIA3_JOB_EVENTS_TTL``). Lists are
+a tenant's newest page, a filtered page and a page five cursors deep, 50 jobs each. The
+submit rate is single submissions one after another; the purge rate is retention's purge of
+the oldest jobs (refilled afterwards, so the sizes stay as stated).
 """
 
 from __future__ import annotations
