@@ -78,7 +78,12 @@ def submit_many(principal: Principal, items: Sequence[Any], load: Loader,
             continue
         pending[prepared.workflow.queue] += 1
         ready.append((index, prepared))
-    records = job_store().create_many([prepared.record for _, prepared in ready])
+    try:
+        records = job_store().create_many([prepared.record for _, prepared in ready])
+    except Exception:  # some may have been written: none is sent, so none is kept
+        for _, prepared in ready:
+            _forget(prepared.job_id)
+        raise
     _send(ready, records, outcomes)
     _confirm_replicated(outcomes)
     ordered = [outcomes[index] for index in range(len(outcomes))]
@@ -123,20 +128,20 @@ def _send(ready: list[tuple[int, service.Prepared]], records: list[tuple[Job | N
     is removed again and answered with the error (a message that did arrive finds no job
     and is dropped by the worker)."""
     failed: dict[str, BaseException] = {}  # job id: why its canvas was not sent
-    new = [(prepared, job) for (_, prepared), (job, created) in zip(ready, records) if created]
+    new = [prepared for (_, prepared), (_, created) in zip(ready, records) if created]
     try:
         with broker.publishing(get_celery()):
-            for prepared, _ in new:
+            for prepared in new:
                 try:
                     service.send(prepared)
                 except Exception as exc:  # this job's own: it was removed again
                     failed[prepared.job_id] = exc
     except Exception as exc:
-        for prepared, _ in new:
+        for prepared in new:
             if prepared.job_id not in failed:
                 _forget(prepared.job_id)
                 failed[prepared.job_id] = exc
-    for prepared, _ in new:
+    for prepared in new:
         if prepared.job_id not in failed:
             service.submitted(prepared)
     for (index, prepared), (job, created) in zip(ready, records):
@@ -153,6 +158,8 @@ def _forget(job_id: str) -> None:
     failed; a record left behind is found by the reaper's lost-job check)."""
     try:
         job_store().delete(job_id)
+    except JobNotFound:
+        pass  # never written
     except Exception as exc:
         log.warning("unsent job not removed", extra={"job": job_id,
                                                      "reason": type(exc).__name__})

@@ -541,6 +541,15 @@ class DIA3Client:
             "POST", f"/api/v1/webhooks/{segment(webhook_id)}/deliveries/"
                     f"{segment(delivery_id)}/redeliver"))
 
+    # ---- pipelines --------------------------------------------------------------------------
+    def stages(self, job_id: str) -> dict[str, Job]:
+        """A pipeline's stages that have started, by name: each one's child job
+        (docs/pipelines.md)."""
+        names = {step["job_id"]: name for name, step in self.job(job_id).steps.items()
+                 if step.get("job_id")}
+        return {names[child.id]: child for child in self.iter_jobs(parent_id=job_id)
+                if child.id in names}
+
 
 
 def _present(values: dict[str, Any]) -> dict[str, Any]:

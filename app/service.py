@@ -236,7 +236,7 @@ def retry(principal: Principal, job_id: str) -> Job:
 
 
 def get(principal: Principal, job_id: str, with_params: bool = False) -> Job:
-    return job_store().get(job_id, tenant=None if principal.is_admin else principal.tenant,
+    return job_store().get(job_id, tenant=principal.readable_tenant,
                            with_params=with_params)
 
 
@@ -270,9 +270,7 @@ def result(principal: Principal, job_id: str) -> tuple[Job, Any]:
 
 
 def list_jobs(principal: Principal, **filters: Any):
-    tenant = None if principal.is_admin and filters.pop("all_tenants", False) else \
-        principal.tenant
-    filters.pop("all_tenants", None)
+    tenant = principal.listed_tenant(filters.pop("all_tenants", False))
     return job_store().list(tenant, **filters)
 
 

@@ -108,7 +108,7 @@ class Unloaded(fields.Nested):
 
 class JobBatchSchema(Schema):
     jobs = fields.List(
-        Unloaded(JobSubmitSchema), required=True,
+        Unloaded(JobSubmitSchema, allow_none=True), required=True,
         validate=[validate.Length(min=1), at_most_batch_max_jobs],
         metadata={"description": "1 to DIA3_BATCH_MAX_JOBS (default 1000) job submissions, "
                                  "each as the body of POST /jobs"})

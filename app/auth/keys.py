@@ -70,6 +70,16 @@ class Principal:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def readable_tenant(self) -> str | None:
+        """The tenant whose records this key may read one by one (None: any, for admins)."""
+        return None if self.is_admin else self.tenant
+
+    def listed_tenant(self, all_tenants: bool = False) -> str | None:
+        """The tenant a list shows: the key's own, or every tenant's (None) when an admin
+        asks for ``all_tenants``."""
+        return None if self.is_admin and all_tenants else self.tenant
+
 
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()

@@ -61,6 +61,9 @@ class EmbeddedRedis:
             "--appendonly", "yes",
             "--appendfsync", "everysec",
             "--save", "300 1",
+            # a job's record holds values of 64-256 bytes (task ids, result reference): kept
+            # compact (listpack) it takes a third of the memory (docs/operations.md)
+            "--hash-max-ziplist-value", "256",
             "--daemonize", "no",
             "--logfile", str(self.dir / "redis.log"),
         ]

@@ -87,14 +87,13 @@ def create(principal: Principal, body: dict[str, Any]) -> Schedule:
 
 
 def get(principal: Principal, schedule_id: str) -> Schedule:
-    return schedule_store().get(schedule_id,
-                                tenant=None if principal.is_admin else principal.tenant)
+    return schedule_store().get(schedule_id, tenant=principal.readable_tenant)
 
 
 def list_schedules(principal: Principal, limit: int, cursor: str | None,
                    all_tenants: bool = False) -> Page:
-    tenant = None if principal.is_admin and all_tenants else principal.tenant
-    return schedule_store().list(tenant, limit=limit, cursor=cursor)
+    return schedule_store().list(principal.listed_tenant(all_tenants), limit=limit,
+                               cursor=cursor)
 
 
 @audit.audits("schedule.update", lambda schedule_id, changes: f"schedule:{schedule_id}")

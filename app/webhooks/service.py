@@ -40,14 +40,13 @@ def create(principal: Principal, body: dict[str, Any]) -> tuple[Webhook, str]:
 
 
 def get(principal: Principal, webhook_id: str) -> Webhook:
-    return webhook_store().get(webhook_id,
-                               tenant=None if principal.is_admin else principal.tenant)
+    return webhook_store().get(webhook_id, tenant=principal.readable_tenant)
 
 
 def list_webhooks(principal: Principal, limit: int, cursor: str | None,
                   all_tenants: bool = False) -> Page:
-    tenant = None if principal.is_admin and all_tenants else principal.tenant
-    return webhook_store().list(tenant, limit=limit, cursor=cursor)
+    return webhook_store().list(principal.listed_tenant(all_tenants), limit=limit,
+                               cursor=cursor)
 
 
 @audit.audits("webhook.update", lambda webhook_id, changes: f"webhook:{webhook_id}")

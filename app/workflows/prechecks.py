@@ -23,7 +23,8 @@ def precheck(schema: Schema, params: dict[str, Any]) -> None:
         raise ValidationError(error.messages()) from None
     variants = getattr(schema, "variants", None)  # a oneOf schema: its variant's fields
     if variants is not None:
-        variant = variants.get(params.get(schema.discriminator)) or schema.common
+        kind = params.get(schema.discriminator)  # any JSON value: a list is no dict key
+        variant = (variants.get(kind) if isinstance(kind, str) else None) or schema.common
         if variant is None:
             return
         schema = variant()

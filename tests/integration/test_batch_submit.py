@@ -30,15 +30,16 @@ def smoke(start: int, **extra) -> dict:
 def test_valid_and_invalid_jobs_are_answered_each_on_its_own(analyst):
     jobs = [smoke(1), {"workflow": "nope", "params": {}}, smoke(2),
             {"workflow": "smoke", "params": {"start": "x"}}, "not an object",
-            {"workflow": "smoke"}, smoke(3, idempotency_key="has space"), smoke(4)]
+            {"workflow": "smoke"}, smoke(3, idempotency_key="has space"), smoke(4), None]
     body = submit_batch(analyst, jobs)
     items = body["items"]
     assert [item["index"] for item in items] == list(range(len(jobs)))
-    assert [item["status"] for item in items] == [202, 422, 202, 422, 422, 422, 422, 202]
-    assert (body["created"], body["replayed"], body["failed"]) == (3, 0, 5)
+    assert [item["status"] for item in items] == [202, 422, 202, 422, 422, 422, 422, 202, 422]
+    assert (body["created"], body["replayed"], body["failed"]) == (3, 0, 6)
     assert "Unknown workflow 'nope'" in items[1]["error"]["errors"]["workflow"][0]
     assert "start" in items[3]["error"]["errors"]["params"]  # field paths within the item
     assert items[4]["error"]["errors"] == {"_schema": ["Invalid input type."]}
+    assert items[8]["error"]["errors"] == {"_schema": ["Invalid input type."]}
     assert "params" in items[5]["error"]["errors"]
     assert "idempotency_key" in items[6]["error"]["errors"]
     for item in items:
@@ -188,3 +189,32 @@ def test_when_the_messages_cannot_be_sent_no_job_of_the_batch_is_kept(analyst, m
     monkeypatch.undo()
     again = submit_batch(analyst, [smoke(1, idempotency_key=key)])  # the retry makes it
     assert again["items"][0]["status"] == 202
+
+
+def test_jobs_no_replica_acknowledged_are_503s_kept_for_their_retry(analyst, settings_env):
+    settings_env(DIA3_REDIS_MIN_REPLICAS="1", DIA3_REDIS_REPLICA_TIMEOUT_MS="20")  # none here
+    keys = [f"r-{uuid.uuid4().hex}" for _ in range(2)]
+    jobs = [smoke(1, idempotency_key=keys[0]), smoke(2, idempotency_key=keys[1]),
+            {"workflow": "nope", "params": {}}]
+    response = analyst.post(BATCH, json={"jobs": jobs})
+    body = response.get_json()
+    assert [item["status"] for item in body["items"]] == [503, 503, 422], body
+    assert body["items"][0]["error"]["errors"] == {"replicas": {"acknowledged": 0,
+                                                                "required": 1}}
+    assert response.headers["Retry-After"] == "2"
+    settings_env(DIA3_REDIS_MIN_REPLICAS="0")
+    again = submit_batch(analyst, jobs[:2])  # the jobs first written, acknowledged now
+    assert [item["status"] for item in again["items"]] == [200, 200]
+
+
+def test_when_the_records_fail_midway_none_is_kept(analyst, monkeypatch):
+    from app.jobs.store import JobStore
+    write = JobStore.create_many
+
+    def written_then_lost(self, records):
+        write(self, records[:1])  # the first reached Redis, then the connection broke
+        raise redis.ConnectionError("Redis went away")
+    monkeypatch.setattr(JobStore, "create_many", written_then_lost)
+    response = analyst.post(BATCH, json={"jobs": [smoke(1), smoke(2)]})
+    assert response.status_code == 503, response.get_json()
+    assert analyst.get("/api/v1/jobs").get_json()["items"] == []  # the written one removed

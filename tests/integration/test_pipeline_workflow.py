@@ -9,6 +9,7 @@ import time
 import pytest
 
 from app.extensions import job_store
+from app.jobs import events
 from app.workflows.registry import get_workflow
 from tests.conftest import wait_for
 
@@ -51,6 +52,8 @@ def test_three_smoke_stages_run_in_order_with_mapped_inputs(analyst, worker):
     assert {name: child["id"] for name, child in stages.items()} == {
         name: stage["job_id"] for name, stage in result["stages"].items()}
     assert all(child["state"] == "succeeded" for child in stages.values())
+    child_events = events.job_events(stages["s1"]["id"])
+    assert child_events and all(fields["parent_id"] == job["id"] for _, fields in child_events)
     steps = analyst.get(f"/api/v1/jobs/{job['id']}").get_json()["steps"]
     assert {name: step["state"] for name, step in steps.items()} == dict.fromkeys(
         ("s0", "s1", "s2"), "done")
@@ -76,9 +79,9 @@ def test_a_failed_stage_fails_the_pipeline_and_retry_goes_on_from_it(analyst, wo
     assert result["results"]["s2"] == {"value": 6}
 
 
-def test_cancelling_the_pipeline_cancels_its_running_stage(analyst, worker):
+def test_cancelling_the_pipeline_cancels_its_running_stage_and_retry_resumes(analyst, worker):
     params = {"stages": [
-        {"name": "slow", "workflow": "smoke", "params": {"stall_seconds": 60}},
+        {"name": "slow", "workflow": "smoke", "params": {"stall_seconds": 4}},
         {"name": "next", "workflow": "smoke", "after": ["slow"]}]}
     parent = analyst.submit("pipeline", params).get_json()["id"]
 
@@ -92,6 +95,12 @@ def test_cancelling_the_pipeline_cancels_its_running_stage(analyst, worker):
     assert response.get_json()["state"] == "cancelled"
     assert analyst.wait(child)["state"] == "cancelled"
     assert set(children(analyst, parent)) == {"slow"}
+
+    assert analyst.post(f"/api/v1/jobs/{parent}/retry").status_code == 202
+    assert analyst.wait(parent)["state"] == "succeeded"
+    stages = children(analyst, parent)
+    assert stages["slow"]["id"] == child and stages["slow"]["attempts"] == 2
+    assert stages["next"]["state"] == "succeeded"
 
 
 def test_a_mapped_input_of_the_wrong_type_is_a_422_naming_it(analyst):
@@ -137,3 +146,31 @@ def test_the_cli_lists_a_pipelines_stages_and_shows_its_result(dia3, example_fil
     shown = dia3("jobs", "show", parent[:12])
     assert shown.returncode == 0, shown.stderr
     assert "third" in shown.stdout
+
+
+def test_an_input_path_missing_from_the_result_fails_its_stage(analyst, worker):
+    params = {"stages": [
+        {"name": "s0", "workflow": "smoke"},
+        {"name": "s1", "workflow": "smoke",
+         "inputs": {"start": {"from": "s0", "path": "totals[0]"}}}]}
+    job = analyst.wait(analyst.submit("pipeline", params).get_json()["id"])
+    assert job["state"] == "failed"
+    assert job["error"] == {"type": "StageFailed", "step": "s1", "message":
+                            "stage s1 failed: input 'start' from stage s0: the result has no "
+                            "key 'totals'."}
+
+
+def test_independent_stages_run_side_by_side_and_a_join_waits_for_both(analyst, worker):
+    params = {"stages": [
+        {"name": "left", "workflow": "smoke", "params": {"start": 10}},
+        {"name": "right", "workflow": "smoke", "params": {"start": 20}},
+        {"name": "join", "workflow": "smoke", "after": ["right"],
+         "inputs": {"start": {"from": "left", "path": "value"}}}]}
+    job = analyst.wait(analyst.submit("pipeline", params).get_json()["id"])
+    assert job["state"] == "succeeded", job["error"]
+    stages = children(analyst, job["id"])
+    assert stages["join"]["created_at"] >= max(stages["left"]["finished_at"],
+                                               stages["right"]["finished_at"])
+    result = analyst.get(f"/api/v1/jobs/{job['id']}/result").get_json()["result"]
+    assert result["results"] == {"left": {"value": 12}, "right": {"value": 22},
+                                 "join": {"value": 14}}

@@ -2,6 +2,7 @@
 a failed job from its failed step (REST API and ``dia3 jobs retry``)."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -78,7 +79,8 @@ def test_dia3_jobs_retry_reruns_a_failed_job(analyst, worker, tmp_path):
             env={**os.environ, "DIA3_API_URL": url, "DIA3_API_KEY": ADMIN_KEY},
             capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert f"job {job_id} queued (attempt 2)" in out.stdout
+    # the answer shows the job as it is then: a quick worker may have started or finished it
+    assert re.search(rf"job {job_id} (queued|running|succeeded) \(attempt 2\)", out.stdout)
     assert analyst.wait(job_id)["state"] == "succeeded"
 
 

@@ -389,6 +389,10 @@ def test_child_jobs_are_listed_under_their_parent_which_hears_of_each_end(tenant
     store.cancel(parent.id)  # a job without a parent tells no one
     assert ended == [parent.id] * 3
 
+    saved = store.snapshot(third.id)
     store.delete(third.id)
     assert [j.id for j in store.list(tenant, parent_id=parent.id).items] == [
         second.id, first.id]
+    store.restore(third.id, saved)  # a backup's job is listed under its parent again
+    assert [j.id for j in store.list(tenant, parent_id=parent.id).items] == [
+        third.id, second.id, first.id]

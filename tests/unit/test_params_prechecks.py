@@ -50,3 +50,10 @@ def test_check_shape_limits_and_paths():
     with pytest.raises(ShapeError) as error:
         check_shape([{}, {"k": {str(i): 0 for i in range(1001)}}])
     assert error.value.path == ("1", "k") and not error.value.too_deep
+
+
+@pytest.mark.parametrize("model", [["gbm"], {"a": 1}])
+def test_a_discriminator_that_is_no_string_is_a_field_error(model):
+    with pytest.raises(ValidationError) as raised:
+        load_params(get_workflow("monte_carlo"), {"model": model})
+    assert "model" in raised.value.messages["params"]

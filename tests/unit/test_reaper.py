@@ -11,6 +11,7 @@ import pytest
 from app.extensions import job_store, worker_registry
 from app.jobs.store import new_job_id
 from app.redis_client import get_redis
+from tests.conftest import wait_for
 from workers.runtime import held, reaper
 
 
@@ -141,6 +142,10 @@ def backlog(monkeypatch):
     messages of no job the sweep looks for; returns its name."""
     client, queue = get_redis(), "backlog-" + uuid.uuid4().hex[:6]
     monkeypatch.setattr(reaper, "QUEUES", (queue,))
+    # the session's workers run reaper passes too: they hold off while the test has the lock
+    wait_for(lambda: client.set(reaper.LOCK, "test", nx=True, px=300_000), timeout=30,
+             what="the reaper lock")
+    client.delete(reaper.SWEEP, reaper.SWEEP_JOBS, reaper.SWEEP_FOUND)
 
     def fill(n: int) -> str:
         filler = [f'{{"headers": {{"dia3_job_id": "filler-{i % 997}"}}}}' for i in range(n)]
@@ -148,7 +153,7 @@ def backlog(monkeypatch):
             client.lpush(queue, *filler[start:start + 10_000])
         return queue
     yield fill
-    client.delete(queue, reaper.SWEEP, reaper.SWEEP_JOBS, reaper.SWEEP_FOUND)
+    client.delete(queue, reaper.SWEEP, reaper.SWEEP_JOBS, reaper.SWEEP_FOUND, reaper.LOCK)
 
 
 def long_silent(*job_ids: str) -> None:

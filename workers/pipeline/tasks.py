@@ -2,8 +2,8 @@
 :func:`app.workflows.pipeline.runner.advance`.
 
 Acknowledged late, so a worker lost mid-advance leaves the message for another; an advance
-is safe to repeat. Redis errors and backpressure on a stage's queue are retried with
-backoff; beyond that the reaper's nudge of a quiet pipeline takes over.
+is safe to repeat. Redis and broker errors and backpressure on a stage's queue are retried
+with backoff; beyond that the reaper's nudge of a quiet pipeline takes over.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import logging
 
 from celery import shared_task
 
-from app.backpressure import QueueFull
 from app.logs import job_id_var
 from app.workflows.pipeline import runner
 from app.workflows.pipeline import steps as pipeline_steps
@@ -27,7 +26,7 @@ def advance(self, job_id: str) -> str:
     token = job_id_var.set(job_id)
     try:
         return runner.advance(job_id)
-    except (QueueFull, *TRANSIENT) as exc:
+    except (*runner.RETRIED, *TRANSIENT) as exc:
         if self.request.retries >= self.max_retries:
             log.warning("pipeline advance given up; the reaper sends another",
                         extra={"job": job_id})

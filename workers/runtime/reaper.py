@@ -159,7 +159,7 @@ def sweep(now: float) -> list[str] | None:
         pipe = client.pipeline(transaction=True)
         pipe.delete(SWEEP_JOBS, SWEEP_FOUND)
         pipe.hset(SWEEP_JOBS, mapping=dict(zip(stale, _heartbeats(stale))))
-        pipe.hset(SWEEP, mapping={"key": 0, "offset": 0, "began": repr(now)})
+        pipe.hset(SWEEP, mapping={"list": "", "offset": 0, "began": repr(now)})
         pipe.execute()
     cursor = client.hgetall(SWEEP)
     lists = [key for queue in QUEUES for key in queue_keys(queue)]
@@ -167,7 +167,10 @@ def sweep(now: float) -> list[str] | None:
     for key in lists:
         pipe.llen(key)
     lengths = pipe.execute()
-    index, offset, budget = int(cursor["key"]), int(cursor["offset"]), SLICES_PER_PASS
+    # by name: a worker of another version (a rolling update) may list other queues
+    at = cursor.get("list", "")
+    index, offset = (lists.index(at), int(cursor["offset"])) if at in lists else (0, 0)
+    budget = SLICES_PER_PASS
     while index < len(lists):
         if offset >= lengths[index]:  # this list is done (or empty)
             index, offset = index + 1, 0
@@ -178,7 +181,7 @@ def sweep(now: float) -> list[str] | None:
                                      offset, offset + SCAN_SLICE - 1)
         offset, budget = offset + SCAN_SLICE, budget - 1
     if index < len(lists):
-        client.hset(SWEEP, mapping={"key": index, "offset": offset})
+        client.hset(SWEEP, mapping={"list": lists[index], "offset": offset})
         return None
     client.eval(_SCAN_UNACKED, 3, SWEEP_JOBS, SWEEP_FOUND, held.UNACKED)
     pipe = client.pipeline(transaction=True)

@@ -132,7 +132,8 @@ def _stage_errors(stage: dict[str, Any], workflows: dict[str, Any]) -> Errors:
     for target, source in stage["inputs"].items():
         tokens = paths.parse(target, wildcards=False)
         field = types.field_at(schema, tokens)
-        if field is None and len(tokens) == 1:
+        # params of several shapes (oneOf): a field depends on the variant, so not checked here
+        if field is None and len(tokens) == 1 and not getattr(schema, "variants", None):
             errors.setdefault("inputs", {})[target] = [
                 f"Workflow '{workflow.name}' has no param '{target}'."]
             continue

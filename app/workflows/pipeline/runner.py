@@ -15,10 +15,13 @@ import json
 import logging
 from typing import Any
 
+import redis
+from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 
 from app import metrics
 from app.auth.keys import Principal
+from app.backpressure import QueueFull
 from app.extensions import job_store
 from app.jobs.model import ACTIVE_STATES, CANCELLED, FAILED, SUCCEEDED, Job
 from app.jobs.store import JobNotFound
@@ -26,6 +29,8 @@ from app.settings import get_settings
 from app.workflows.pipeline import dag, paths
 
 log = logging.getLogger("dia3.pipeline")
+#: errors that pass: backpressure on a stage's queue, Redis or the broker away for a moment
+RETRIED = (QueueFull, redis.RedisError, OperationalError)
 
 
 def child_key(parent_id: str, stage: str) -> str:
@@ -85,8 +90,8 @@ def _follow(parent: Job, stage: dict[str, Any], record: dict[str, Any],
     if record.get("job_id"):
         try:
             child = store.get(record["job_id"])
-        except JobNotFound:
-            raise StageFailed(name, "its job was deleted") from None
+        except JobNotFound:  # deleted (with its idempotency key): the stage runs again
+            child = None
     if child is None:
         child = _submit(parent, stage, children)
         if store.state(parent.id) not in ACTIVE_STATES:  # cancelled meanwhile
@@ -134,6 +139,11 @@ def _submit(parent: Job, stage: dict[str, Any], children: dict[str, Job]) -> Job
     except ValidationError as error:
         raise StageFailed(stage["name"], "its params are not valid with its inputs filled "
                                          f"in: {json.dumps(error.messages)[:1500]}") from None
+    except RETRIED:
+        raise  # for later: the advance is retried
+    except Exception as error:  # noqa: BLE001 - e.g. params this version cannot build
+        raise StageFailed(stage["name"], f"its job could not be submitted: "
+                                         f"{error.__class__.__name__}: {error}"[:2000]) from None
     log.info("pipeline stage started", extra={"job": parent.id, "stage": stage["name"],
                                                "child": child.id})
     return child

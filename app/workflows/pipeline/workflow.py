@@ -3,13 +3,22 @@ inputs come from the results of stages before it (see docs/pipelines.md)."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from app.workflows.pipeline import dag, steps
 from app.workflows.pipeline.examples import EXAMPLES
 from app.workflows.registry import Plan, Workflow, get_workflow, register
 
 MAX_STAGES = 20
+MAX_INPUTS = 50
 STAGE_NAME = r"^[A-Za-z0-9_\-]{1,64}$"
 
 
@@ -34,14 +43,18 @@ class StageSchema(Schema):
         "description": "The stage's params, without those its inputs fill in"})
     inputs = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=500)),
-        values=fields.Nested(InputSource), load_default=dict,
-        validate=validate.Length(max=50), metadata={
-            "description": "Param path (dotted keys, [N]) -> {from: stage, path: path into its "
-                           "result}"})
+        values=fields.Nested(InputSource), load_default=dict, metadata={
+            "description": f"Param path (dotted keys, [N]) -> {{from: stage, path: path into "
+                           f"its result}}; at most {MAX_INPUTS}", "maxProperties": MAX_INPUTS})
     after = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
                         load_default=list, validate=validate.Length(max=MAX_STAGES), metadata={
                             "description": "Stages that must succeed first (besides those "
                                            "the inputs come from)"})
+
+    @validates("inputs")
+    def _few_inputs(self, value: dict, **kwargs) -> None:
+        if len(value) > MAX_INPUTS:
+            raise ValidationError(f"At most {MAX_INPUTS} inputs.")
 
 
 class PipelineParams(Schema):
