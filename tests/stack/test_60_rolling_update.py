@@ -21,6 +21,7 @@ def wait_running(client, job_id: str, step: str) -> None:
     wait_for(running, 60, what=f"step {step} to run")
 
 
+@pytest.mark.timeout(900)  # five containers recreated one by one, then every job read back
 def test_recreating_each_container_under_load_fails_nothing(stack, analyst):
     with Load(analyst, threads=4) as load:
         load.wait_for_jobs(8)

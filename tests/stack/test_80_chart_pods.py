@@ -37,7 +37,8 @@ VALUES = {
 }
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 WORKLOADS = {"dia3-api", "dia3-worker-agents", "dia3-worker-analytics", "dia3-worker-ingest",
-             "dia3-flower", "dia3-ui", "dia3-landing", "dia3-mcp", "dia3-redis", "dia3-chroma"}
+             "dia3-flower", "dia3-ui", "dia3-landing", "dia3-mcp", "dia3-redis", "dia3-chroma",
+             "dia3-beat"}
 LLM_POD = "dia3-llm-0"
 
 
@@ -108,7 +109,7 @@ def test_a_job_and_a_knowledge_search_run_through_the_chart_shaped_deployment(de
         # The agents' worker pod reaches the LLM server at its Service, with the Secret's key.
         job = client.submit("sentiment", {"texts": ["I love it", "It broke at once"],
                                           "backend": "embedded"})
-        job = client.wait(job["id"], timeout=300, interval=0.5)
+        job = client.wait(job["id"], timeout=300)
         assert job["state"] == "succeeded", job["error"]
         rated = client.result(job["id"])["result"]
         assert rated["analyser"] == "embedded" and len(rated["items"]) == 2
