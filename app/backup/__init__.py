@@ -1,5 +1,5 @@
-"""Backup and restore of everything DIA3 keeps: jobs and results, schedules, API keys, the audit
-log and the knowledge base's Chroma collections, into one checksummed file.
+"""Backup and restore of everything DIA3 keeps: jobs and results, schedules, webhooks, API keys,
+the audit log and the knowledge base's Chroma collections, into one checksummed file.
 
 Backups are taken while DIA3 runs: each job is copied in one Redis transaction with all it
 owns, keys in one transaction, the audit log up to its newest entry when the backup began.
@@ -23,9 +23,10 @@ from app.backup import chroma_state, redis_state
 from app.backup.archive import ArchiveReader, ArchiveWriter, BadBackup
 from app.jobs.store import JobStore
 from app.schedules.store import ScheduleStore
+from app.webhooks.store import WebhookStore
 
 JOBS, KEYS, AUDIT, CHROMA = "jobs.jsonl", "keys.jsonl", "audit.jsonl", "chroma.jsonl"
-SCHEDULES = "schedules.jsonl"
+SCHEDULES, WEBHOOKS = "schedules.jsonl", "webhooks.jsonl"
 #: the encryption's data keys, wrapped by the master key: a backup is restored (and read)
 #: only with that key, which is never in it
 DATA_KEYS = "data-keys.jsonl"
@@ -57,6 +58,8 @@ def backup(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None,
         counts["jobs_by_state"] = dict(states)
         counts["keys"] = writer.lines(KEYS, redis_state.key_records(client))
         counts["schedules"] = writer.lines(SCHEDULES, ScheduleStore(
+            client, store.envelope).snapshots())
+        counts["webhooks"] = writer.lines(WEBHOOKS, WebhookStore(
             client, store.envelope).snapshots())
         counts["data_keys"] = writer.lines(DATA_KEYS, (
             {"key_id": key_id, "wrapped": record}
@@ -121,11 +124,15 @@ def restore(path: Path, store: JobStore, client: redis.Redis, chroma: Any | None
         for stored in reader.lines(SCHEDULES):  # none in a backup from before schedules
             schedules.restore(stored)
             restored_schedules += 1
+        webhooks, restored_webhooks = WebhookStore(client, store.envelope), 0
+        for stored in reader.lines(WEBHOOKS):  # none in a backup from before webhooks
+            webhooks.restore(stored)
+            restored_webhooks += 1
         restored, skipped = redis_state.restore_audit(client, reader.lines(AUDIT))
         restored_kb = chroma_state.restore(chroma, reader.lines(CHROMA)) \
             if chroma is not None and knowledge else {"collections": 0, "records": 0}
         report = {"jobs": sum(states.values()), "jobs_by_state": dict(states), "keys": keys,
-                  "schedules": restored_schedules,
+                  "schedules": restored_schedules, "webhooks": restored_webhooks,
                   "audit_entries": restored, "audit_entries_skipped": skipped, **restored_kb,
                   "backup_created_at": reader.manifest["created_at"]}
         if chroma is None:

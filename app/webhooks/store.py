@@ -323,6 +323,29 @@ class WebhookStore:
             pipe.execute()
         self.r.delete(index)
 
+    # ---- backup and restore ----------------------------------------------------------------
+    def snapshots(self) -> Iterator[dict[str, str]]:
+        """Every webhook as stored (secrets still sealed), for a backup. Deliveries are not
+        in it: they are a log of attempts made, and the events a restore brings back are
+        old ones."""
+        for webhook_id in self.r.zrange(keys.webhook_index(None), 0, -1):
+            stored = self.r.hgetall(keys.webhook(webhook_id))
+            if stored:  # not deleted since it was listed
+                yield stored
+
+    def restore(self, stored: dict[str, str]) -> None:
+        """Write a snapshot back with its indexes; its tenant's events are delivered from
+        the restore on."""
+        pipe = self.r.pipeline(transaction=True)
+        key, tenant = keys.webhook(stored["id"]), stored["tenant"]
+        pipe.delete(key)
+        pipe.hset(key, mapping=stored)
+        for scope in (tenant, None):
+            pipe.zadd(keys.webhook_index(scope), {stored["id"]: float(stored["created_at"])})
+        pipe.sadd(keys.WEBHOOK_TENANTS, tenant)
+        pipe.execute()
+        self.ensure_group(tenant)
+
     # ---- deliveries ------------------------------------------------------------------------
     def _keys(self, delivery: Delivery) -> list[str]:
         return [keys.webhook_delivery(delivery.id),

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from app import audit, backup
-from app.extensions import job_store, schedule_store
+from app.extensions import job_store, schedule_store, webhook_store
 from app.jobs.store import new_job_id
 from app.redis_client import get_redis
 from app.settings import get_settings
@@ -96,6 +96,9 @@ def test_restore_drill(flask_app, make_client, worker, tmp_path):
     schedule = analyst.post("/api/v1/schedules", json={
         "workflow": "smoke", "params": {"start": 2}, "cron": "0 6 * * *",
         "timezone": "Europe/Berlin"}).get_json()
+    made_hook = analyst.post("/api/v1/webhooks", json={
+        "url": "http://127.0.0.1:9/dia3", "events": ["job.succeeded"]}).get_json()
+    hook = analyst.get(f"/api/v1/webhooks/{made_hook['id']}").get_json()
     name = create_collection(analyst)
     ingest(analyst, name, [text_doc("Employees get thirty vacation days per year.",
                                     document_id="leave"),
@@ -114,7 +117,7 @@ def test_restore_drill(flask_app, make_client, worker, tmp_path):
     assert "jobs" in made.output and analyst.key not in made.output
     with tarfile.open(path) as tar:
         assert {"manifest.json", "jobs.jsonl", "keys.jsonl", "audit.jsonl",
-                "chroma.jsonl", "schedules.jsonl"} <= set(tar.getnames())
+                "chroma.jsonl", "schedules.jsonl", "webhooks.jsonl"} <= set(tar.getnames())
     wipe()
     assert analyst.get("/api/v1/jobs").status_code == 401  # the key is gone too
     cli("restore", str(path))
@@ -122,6 +125,10 @@ def test_restore_drill(flask_app, make_client, worker, tmp_path):
     assert state_of(analyst, job_ids) == before
     assert analyst.get(f"/api/v1/schedules/{schedule['id']}").get_json() == schedule
     assert schedule["id"] in schedule_store().due(float("inf"))  # the beat sees it again
+    assert analyst.get(f"/api/v1/webhooks/{hook['id']}").get_json() == hook
+    restored_hook = webhook_store().get(hook["id"])
+    assert restored_hook.secret == made_hook["secret"]  # it signs as before
+    assert restored_hook.tenant in webhook_store().tenants()  # the dispatcher reads its events
     relisted = analyst.get("/api/v1/jobs", query_string={"limit": 50}).get_json()["items"]
     assert [j["id"] for j in relisted] == [j["id"] for j in listed]
     restored_queued = analyst.get(f"/api/v1/jobs/{queued.id}").get_json()
