@@ -5,14 +5,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.api.schemas import (
+    CursorQuerySchema,
     EpochDateTime,
     WithParamsSchema,
-    cursor_field,
-    page_size_field,
+    cursor_page,
     params_field,
     workflow_field,
 )
-from app.jobs.store import decode_cursor
 from app.schedules.store import CATCHUPS, OVERLAPS
 
 INTERVAL_MAX = 366 * 86400
@@ -100,13 +99,9 @@ class ScheduleSchema(Schema):
     errors = fields.Integer(metadata={"description": "Ticks whose job was refused"})
 
 
-class SchedulePageSchema(Schema):
-    items = fields.List(fields.Nested(ScheduleSchema))
-    next_cursor = fields.String(allow_none=True)
+SchedulePageSchema = cursor_page(ScheduleSchema, "SchedulePageSchema")
 
 
-class ScheduleListQuerySchema(Schema):
-    limit = page_size_field()
-    cursor = cursor_field(decode_cursor)
+class ScheduleListQuerySchema(CursorQuerySchema):
     all_tenants = fields.Boolean(load_default=False, metadata={
         "description": "Admins only: list every tenant's schedules"})

@@ -56,6 +56,19 @@ def cursor_field(decode: Callable[[str], object]) -> fields.String:
                          metadata={"description": "next_cursor of the previous page"})
 
 
+class CursorQuerySchema(Schema):
+    """``limit`` and ``cursor`` of a list paged by the stores' cursors."""
+
+    limit = page_size_field()
+    cursor = cursor_field(decode_cursor)
+
+
+def cursor_page(item: type[Schema], name: str) -> type[Schema]:
+    """The schema ``name`` of a page of ``item``: ``{items, next_cursor}`` (null at the end)."""
+    return Schema.from_dict({"items": fields.List(fields.Nested(item)),
+                             "next_cursor": fields.String(allow_none=True)}, name=name)
+
+
 def workflow_field(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=100), **kwargs,
                          metadata={"description": "Name of a workflow from /workflows"})
@@ -160,9 +173,7 @@ class JobDetailSchema(JobSchema):
     steps = fields.Dict(metadata={"description": "Per-step state, deliveries and timings"})
 
 
-class JobPageSchema(Schema):
-    items = fields.List(fields.Nested(JobSchema))
-    next_cursor = fields.String(allow_none=True)
+JobPageSchema = cursor_page(JobSchema, "JobPageSchema")
 
 
 class JobListQuerySchema(Schema):

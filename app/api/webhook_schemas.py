@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.api.schemas import EpochDateTime, cursor_field, page_size_field
-from app.jobs.store import decode_cursor
+from app.api.schemas import CursorQuerySchema, EpochDateTime, cursor_page
 from app.webhooks.store import DELIVERY_STATES, EVENT_TYPES
 
 URL = {"description": "http(s) URL that receives the events (POST, JSON, signed); its host "
@@ -55,14 +54,10 @@ class WebhookWithSecretSchema(WebhookSchema):
         "description": "whsec_<base64>: the signing secret, shown only in this answer"})
 
 
-class WebhookPageSchema(Schema):
-    items = fields.List(fields.Nested(WebhookSchema))
-    next_cursor = fields.String(allow_none=True)
+WebhookPageSchema = cursor_page(WebhookSchema, "WebhookPageSchema")
 
 
-class WebhookListQuerySchema(Schema):
-    limit = page_size_field()
-    cursor = cursor_field(decode_cursor)
+class WebhookListQuerySchema(CursorQuerySchema):
     all_tenants = fields.Boolean(load_default=False, metadata={
         "description": "Admins only: list every tenant's webhooks"})
 
@@ -86,11 +81,8 @@ class DeliverySchema(Schema):
         "description": "null while it waits for an earlier event of its job, or once done"})
 
 
-class DeliveryPageSchema(Schema):
-    items = fields.List(fields.Nested(DeliverySchema))
-    next_cursor = fields.String(allow_none=True)
+DeliveryPageSchema = cursor_page(DeliverySchema, "DeliveryPageSchema")
 
 
-class DeliveryListQuerySchema(Schema):
-    limit = page_size_field()
-    cursor = cursor_field(decode_cursor)
+class DeliveryListQuerySchema(CursorQuerySchema):
+    """A webhook's deliveries, newest first."""
