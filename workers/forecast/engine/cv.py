@@ -11,17 +11,17 @@ Cost budget: the candidates are fitted in families that share a decomposition; t
 of origins is cut so that (origins × families × observations) stays within ``CV_BUDGET``
 observation-fits, at least one origin.
 
-Choice: the candidate with the lowest mean MASE over the windows, among those that fitted
-on every window; the mean of the ``ENSEMBLE_SIZE`` best competes too. Seasonal naive (naive
+Choice: the candidate with the lowest mean MASE over the windows, among those that fitted on
+every window; the mean of the ``ENSEMBLE_SIZE`` best competes too. Seasonal naive (naive
 without a season) is always a candidate and wins ties, so ``auto`` never picks a model that
 did worse than it on its validation windows; where it wins, its mean with the default (else
 the best other candidate) is chosen instead if that mean did no worse. On short seasons (the
-classical candidates only) the combination is the default (on seasonally adjusted data when a trend hides the season
-and that scores better): it is kept unless seasonal naive did better on the windows, and
-naive is no candidate (on M3 monthly it displaced the combination 149 times, sMAPE 14.00
-against 13.44). On M3, picking the lowest score among that many candidates on a few short
-windows did worse than the combination alone (quarterly sMAPE 9.85 against 9.29; 9.70 when
-the combination was kept unless beaten by more than 10%).
+classical candidates only) the combination is the default (on seasonally adjusted data when
+a trend hides the season and that scores better): it is kept unless seasonal naive did
+better on the windows, and naive is no candidate (on M3 monthly it displaced the combination
+149 times, sMAPE 14.00 against 13.44). On M3, picking the lowest score among that many
+candidates on a few short windows did worse than the combination alone (quarterly sMAPE 9.85
+against 9.29; 9.70 when the combination was kept unless beaten by more than 10%).
 """
 
 from __future__ import annotations
