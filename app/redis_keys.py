@@ -14,6 +14,10 @@ PREFIX = "dia3:"
 # ---- the job store's, for app.jobs only ------------------------------------------------------
 #: what a job owns besides its hash: ``<job>:<part>``
 JOB_PARTS = ("params", "steps", "out", "memo", "usage", "events")
+#: a job's params (as stored, sealed or not) live in its hash while at most this long, else
+#: in ``<job>:params``: Redis keeps a hash compact (listpack) only while each value is at most
+#: ``hash-max-listpack-value`` (256 as DIA3 runs Redis), and a key of its own costs ~100 bytes
+INLINE_MAX = 256
 #: active (queued or running) jobs, scored by their last sign of life
 ACTIVE = f"{PREFIX}active"
 
@@ -33,13 +37,39 @@ def idempotency(tenant: str, key: str) -> str:
     return f"{PREFIX}idem:{tenant}:{key}"
 
 
-def index(tenant: str | None, state: str | None = None, workflow: str | None = None) -> str:
+def index(tenant: str | None, state: str, workflow: str | None = None) -> str:
     """A listing index (job ids by creation time) of one tenant, or of all (``None``), for
-    a state and/or a workflow, or of all their jobs."""
-    key = f"{PREFIX}idx:{tenant or '*'}"
-    key += f":s:{state}" if state else ""
-    key += f":w:{workflow}" if workflow else ""
-    return key if state or workflow else f"{key}:all"
+    a state, or a state and a workflow. A job is in exactly one state, so the jobs of every
+    state are the union of the five (:func:`indexes`): no index holds them all."""
+    key = f"{PREFIX}idx:{tenant or '*'}:s:{state}"
+    return key + (f":w:{workflow}" if workflow else "")
+
+
+#: every job state, as the listing indexes are kept (app.jobs.model names the same five)
+STATES = ("queued", "running", "succeeded", "failed", "cancelled")
+
+
+def indexes(tenant: str | None, state: str | None = None, workflow: str | None = None
+            ) -> list[str]:
+    """The indexes whose union lists a tenant's (``None``: every tenant's) jobs of ``state``
+    (``None``: of every state) and ``workflow`` (``None``: of every workflow)."""
+    return [index(tenant, one, workflow) for one in ((state,) if state else STATES)]
+
+
+def obsolete_index(key: str) -> bool:
+    """Whether ``key`` is a listing index of an older layout, which also kept a tenant's
+    jobs of every state (``idx:<tenant>:all``) and of each workflow (``idx:<tenant>:w:<wf>``);
+    nothing reads or writes those now (:meth:`app.jobs.store.JobStore.drop_obsolete_indexes`)."""
+    if not key.startswith(f"{PREFIX}idx:"):
+        return False
+    scope = key[len(f"{PREFIX}idx:"):]
+    return scope.endswith(":all") or (":w:" in scope and ":s:" not in scope)
+
+
+#: the keys that may be listing indexes (new or old)
+INDEX_PATTERN = f"{PREFIX}idx:*"
+#: set once the listing indexes of the older layout are gone
+OBSOLETE_INDEXES_DROPPED = f"{PREFIX}idx:obsolete-dropped"
 
 
 def id_index(tenant: str | None) -> str:
@@ -73,7 +103,8 @@ def parent_jobs(parent_id: str) -> str:
 
 
 #: The layout above for the job store's scripts, whose first argument is :data:`PREFIX`.
-LUA = "\nlocal JOB_PARTS = {" + ", ".join(f"'{part}'" for part in JOB_PARTS) + "}" + """
+LUA = ("\nlocal JOB_PARTS = {" + ", ".join(f"'{part}'" for part in JOB_PARTS) + "}"
+       + f"\nlocal INLINE_MAX = {INLINE_MAX}") + """
 local function job_key(p, id, part)
   if part then return p .. 'job:' .. id .. ':' .. part end
   return p .. 'job:' .. id
@@ -109,12 +140,11 @@ local function origin_index_keys(p, sid, pid)
   if pid and pid ~= '' then keys[#keys + 1] = parent_jobs_key(p, pid) end
   return keys
 end
--- Every index a job of this tenant, state and workflow is in.
+-- Every index a job of this tenant, state and workflow is in (of its state, and of its state
+-- and workflow, under its tenant and '*'; listings of every state read all five states').
 local function index_keys(p, tenant, state, wf)
   local keys = {}
   for _, scope in ipairs(index_scopes(p, tenant)) do
-    keys[#keys + 1] = scope .. ':all'
-    keys[#keys + 1] = scope .. ':w:' .. wf
     for _, key in ipairs(state_indexes(scope, state, wf)) do keys[#keys + 1] = key end
   end
   return keys

@@ -21,7 +21,8 @@ FLOAT_FIELDS = ("created_at", "updated_at", "started_at", "finished_at", "heartb
 
 @dataclass
 class Job:
-    """A job as stored in Redis; ``params`` live in their own key and load on demand."""
+    """A job as stored in Redis; ``params`` (sealed, in the hash or a key of their own, see
+    :data:`app.redis_keys.INLINE_MAX`) load on demand."""
 
     id: str
     workflow: str
@@ -54,7 +55,7 @@ class Job:
     def from_hash(cls, data: dict[str, str]) -> Job:
         values: dict[str, Any] = {}
         for name in cls.__dataclass_fields__:
-            if name not in data or data[name] == "":
+            if name == "params" or name not in data or data[name] == "":  # params: sealed
                 continue
             raw = data[name]
             if name in JSON_FIELDS:

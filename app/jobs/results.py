@@ -1,5 +1,9 @@
 """Durable job results: small ones in Redis, large ones as files in the data directory.
 
+A result kept in Redis (``kind`` ``redis``) is stored with the job's state change, by the job
+store's scripts: in the job's hash when at most :data:`app.redis_keys.INLINE_MAX` bytes (it
+goes with the job), else in a key of its own (:meth:`ResultStore.key`).
+
 Results never expire unless deleted with their job, so any API replica can read them at any
 time. File results are written atomically (temp file, fsync, rename) and carry a checksum
 (of the result's JSON). With encryption at rest on, both are stored sealed (the ref says
@@ -84,7 +88,11 @@ class ResultStore:
             except FileNotFoundError:
                 raise LookupError(f"result file of job {job_id} is missing") from None
         else:
-            stored = self.r.get(self.key(job_id))
+            pipe = self.r.pipeline(transaction=False)
+            pipe.hget(redis_keys.job(job_id), "result")
+            pipe.get(self.key(job_id))
+            inline, own = pipe.execute()
+            stored = inline or own
             if stored is None:
                 raise LookupError(f"result of job {job_id} is missing")
         return self.envelope.open(stored, f"result:{job_id}")

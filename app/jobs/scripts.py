@@ -71,6 +71,16 @@ local function move_state(p, id, jk, from, to)
   end
 end
 local FINAL = {succeeded = true, failed = true, cancelled = true}
+-- A result small enough to live in Redis (as stored, sealed or not): in the job's hash when at
+-- most INLINE_MAX bytes (see app.jobs.results), else a key of its own.
+local function put_result(p, id, jk, body)
+  if body == '' then return end
+  if #body <= INLINE_MAX then
+    redis.call('HSET', jk, 'result', body)
+  else
+    redis.call('SET', result_key(p, id), body)
+  end
+end
 -- The job's state if it is one of the comma-separated ``allowed``; else nil and why.
 local function state_in(jk, allowed)
   local cur = redis.call('HGET', jk, 'state')
@@ -84,6 +94,38 @@ end
 -- 'failed' (the one that failed, or every running one when ``failed_step`` is '*', e.g. their
 -- worker was lost) or 'stopped'; a planned step that never started (no record, or waiting to
 -- be retried) becomes 'not_run'. Done steps stay done.
+-- A finished job's step records move into its hash (fields 'step:<name>', each as it was):
+-- a hash of their own costs a finished job ~150 bytes more. Not for a job of more than
+-- FOLDED_STEPS steps or with a record over INLINE_MAX bytes (its hash would stop being
+-- compact). The few scripts that change a finished job's steps unfold them first.
+local FOLDED_STEPS = 32
+local STEP_FIELD = 'step:'
+local function fold_steps(p, id, jk)
+  local sk = job_key(p, id, 'steps')
+  local recs = redis.call('HGETALL', sk)
+  if #recs == 0 or #recs > 2 * FOLDED_STEPS then return end
+  local fields = {}
+  for i = 1, #recs, 2 do
+    if #recs[i + 1] > INLINE_MAX then return end
+    fields[#fields + 1] = STEP_FIELD .. recs[i]
+    fields[#fields + 1] = recs[i + 1]
+  end
+  redis.call('HSET', jk, unpack(fields))
+  redis.call('DEL', sk)
+end
+local function unfold_steps(p, id, jk)
+  local all, names, recs = redis.call('HGETALL', jk), {}, {}
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, #STEP_FIELD) == STEP_FIELD then
+      names[#names + 1] = all[i]
+      recs[#recs + 1] = string.sub(all[i], #STEP_FIELD + 1)
+      recs[#recs + 1] = all[i + 1]
+    end
+  end
+  if #names == 0 then return end
+  redis.call('HSET', job_key(p, id, 'steps'), unpack(recs))
+  redis.call('HDEL', jk, unpack(names))
+end
 local function end_steps(p, id, jk, to, now, failed_step)
   local sk = job_key(p, id, 'steps')
   local recs = redis.call('HGETALL', sk)
@@ -112,7 +154,8 @@ local function end_steps(p, id, jk, to, now, failed_step)
 end
 """
 
-# ARGV: prefix, id, tenant, workflow, created_at, idempotency key or '', params JSON,
+# ARGV: prefix, id, tenant, workflow, created_at, idempotency key or '', params JSON (as
+#       stored: in the job's hash when at most INLINE_MAX bytes, else a key of its own),
 #       then field/value pairs of the job hash.
 SUBMIT = _HELPERS + """
 local p, id, tenant, wf, score, idem, params = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5],
@@ -129,7 +172,11 @@ local fields = {}
 for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
 local jk = job_key(p, id)
 redis.call('HSET', jk, unpack(fields))
-redis.call('SET', job_key(p, id, 'params'), params)
+if #params <= INLINE_MAX then
+  redis.call('HSET', jk, 'params', params)
+else
+  redis.call('SET', job_key(p, id, 'params'), params)
+end
 for _, key in ipairs(index_keys(p, tenant, 'queued', wf)) do
   redis.call('ZADD', key, score, id)
 end
@@ -153,6 +200,7 @@ local p, id, to, now, allowed, failed_step = ARGV[1], ARGV[2], ARGV[3], ARGV[4],
 local jk = job_key(p, id)
 local cur, refused = state_in(jk, allowed)
 if not cur then return refused end
+if FINAL[cur] then unfold_steps(p, id, jk) end
 if cur ~= to then move_state(p, id, jk, cur, to) end
 redis.call('HSET', jk, 'state', to, 'updated_at', now)
 for i = 7, #ARGV, 2 do redis.call('HSET', jk, ARGV[i], ARGV[i + 1]) end
@@ -162,6 +210,7 @@ if FINAL[to] then
   if redis.call('HEXISTS', jk, 'finished_at') == 0 then
     redis.call('HSET', jk, 'finished_at', now)
   end
+  fold_steps(p, id, jk)
 end
 if cur ~= to then emit(p, id, jk, to) end
 return {'ok', cur, redis.call('HGET', jk, 'parent_id') or ''}
@@ -209,14 +258,16 @@ local jk = job_key(p, id)
 local st = redis.call('HGET', jk, 'state')
 if not st then return -1 end
 local sk = job_key(p, id, 'steps')
-local raw = redis.call('HGET', sk, step)
+local raw = redis.call('HGET', sk, step) or redis.call('HGET', jk, STEP_FIELD .. step)
 local rec = {}
 if raw then rec = cjson.decode(raw) end
 if rec.state == 'done' then return 0 end
 rec.state = 'done'
 rec.finished_at = tonumber(now)
 rec.runtime = tonumber(runtime)
+if FINAL[st] then unfold_steps(p, id, jk) end
 redis.call('HSET', sk, step, cjson.encode(rec))
+if FINAL[st] then fold_steps(p, id, jk) end
 if output ~= '' then redis.call('HSET', job_key(p, id, where), step, output) end
 redis.call('HINCRBY', jk, 'steps_done', 1)
 redis.call('HSET', jk, 'heartbeat_at', now, 'updated_at', now)
@@ -254,23 +305,26 @@ local job = redis.call('HMGET', jk, 'state', 'workflow', 'created_at')
 local st = job[1]
 if not st then return {0, '', '0', 'missing'} end
 local sk = job_key(p, id, 'steps')
-local raw = redis.call('HGET', sk, step)
+local raw = redis.call('HGET', sk, step) or redis.call('HGET', jk, STEP_FIELD .. step)
 local rec = {}
 if raw then rec = cjson.decode(raw) end
 if rec.state ~= 'done' then
   rec.state = 'done'
   rec.finished_at = tonumber(now)
   rec.runtime = tonumber(runtime)
+  if FINAL[st] then unfold_steps(p, id, jk) end
   redis.call('HSET', sk, step, cjson.encode(rec))
   redis.call('HINCRBY', jk, 'steps_done', 1)
+  if FINAL[st] then fold_steps(p, id, jk) end
 end
 if st ~= 'queued' and st ~= 'running' then return {0, job[2], job[3], st} end
 move_state(p, id, jk, st, 'succeeded')
-if body ~= '' then redis.call('SET', result_key(p, id), body) end
+put_result(p, id, jk, body)
 redis.call('HSET', jk, 'state', 'succeeded', 'updated_at', now, 'finished_at', now,
   'result_ref', ref)
 redis.call('ZREM', active_key(p), id)
 redis.call('DEL', job_key(p, id, 'out'), job_key(p, id, 'memo'))
+fold_steps(p, id, jk)
 emit(p, id, jk, 'succeeded', step, rec)
 return {1, job[2], job[3], st, redis.call('HGET', jk, 'parent_id') or ''}
 """
@@ -335,6 +389,7 @@ local p, id, now, allowed, tasks = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local jk = job_key(p, id)
 local cur, refused = state_in(jk, allowed)
 if not cur then return refused end
+if FINAL[cur] then unfold_steps(p, id, jk) end
 local sk = job_key(p, id, 'steps')
 local recs = redis.call('HGETALL', sk)
 for i = 1, #recs, 2 do
@@ -381,9 +436,12 @@ put_hash(jk, doc.hash)
 put_hash(job_key(p, id, 'steps'), doc.steps)
 put_hash(job_key(p, id, 'out'), doc.out)
 put_hash(job_key(p, id, 'memo'), doc.memo or {})
-if type(doc.params) == 'string' then redis.call('SET', job_key(p, id, 'params'), doc.params) end
+if type(doc.params) == 'string' then
+  if #doc.params <= INLINE_MAX then redis.call('HSET', jk, 'params', doc.params)
+  else redis.call('SET', job_key(p, id, 'params'), doc.params) end
+end
 for _, record in ipairs(doc.usage) do redis.call('RPUSH', job_key(p, id, 'usage'), record) end
-if type(doc.result) == 'string' then redis.call('SET', result_key(p, id), doc.result) end
+if type(doc.result) == 'string' then put_result(p, id, jk, doc.result) end
 local h = doc.hash
 for _, key in ipairs(index_keys(p, h.tenant, h.state, h.workflow)) do
   redis.call('ZADD', key, h.created_at, id)
@@ -398,6 +456,7 @@ end
 if h.idempotency_key and h.idempotency_key ~= '' then
   redis.call('SET', idem_key(p, h.tenant, h.idempotency_key), id)
 end
+if FINAL[h.state] then fold_steps(p, id, jk) end
 return 1
 """
 
@@ -415,4 +474,91 @@ for i = 2, #ARGV do
   end
 end
 return added
+"""
+
+# A page of a listing that is the union of several indexes (a tenant's jobs of every state
+# are in five; see app.redis_keys.indexes), read at once so that a job changing state
+# meanwhile is seen exactly once. KEYS: the indexes. ARGV: 'desc' (newest first) or 'asc',
+# the cursor's score ('+inf'/'-inf' from the start) and id ('' for none: the page starts at
+# the score, inclusive), how many. Returns {id, score, ...}: entries past the cursor in
+# (score, id) order, as ZREVRANGEBYSCORE orders one index (ZRANGEBYSCORE for 'asc').
+MERGED_PAGE = """
+local desc, bound, after, want = ARGV[1] == 'desc', ARGV[2], ARGV[3], tonumber(ARGV[4])
+local edge = tonumber(bound)
+-- Byte order, as Redis orders members of one score (Lua's '<' follows the locale).
+local function lt(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+local function past(member, score)
+  if after == '' or score ~= edge then return true end
+  if desc then return lt(member, after) end
+  return lt(after, member)
+end
+local found = {}
+for _, key in ipairs(KEYS) do
+  local kept, offset = 0, 0
+  while kept < want do
+    local batch
+    if desc then
+      batch = redis.call('ZREVRANGEBYSCORE', key, bound, '-inf', 'WITHSCORES', 'LIMIT',
+        offset, want + 16)
+    else
+      batch = redis.call('ZRANGEBYSCORE', key, bound, '+inf', 'WITHSCORES', 'LIMIT',
+        offset, want + 16)
+    end
+    if #batch == 0 then break end
+    offset = offset + #batch / 2
+    for i = 1, #batch, 2 do
+      local score = tonumber(batch[i + 1])
+      if past(batch[i], score) then
+        found[#found + 1] = {batch[i], score, batch[i + 1]}
+        kept = kept + 1
+        if kept == want then break end
+      end
+    end
+  end
+end
+table.sort(found, function(a, b)
+  if a[2] ~= b[2] then
+    if desc then return a[2] > b[2] end
+    return a[2] < b[2]
+  end
+  if desc then return lt(b[1], a[1]) end
+  return lt(a[1], b[1])
+end)
+local out = {}
+for i = 1, math.min(want, #found) do
+  out[#out + 1] = found[i][1]
+  out[#out + 1] = found[i][3]
+end
+return out
+"""
+
+# ARGV: prefix, then job ids. Returns each job's record as a JSON array of its hash's fields
+# and values ('' for a job that is gone), without what a listing never shows: params, result
+# and step records (JobStore.params, .result and .steps read those). One string per job, so
+# a page of 50 is 50 replies to parse, not some 2,000.
+LOAD = redis_keys.LUA + """
+local p, out = ARGV[1], {}
+for i = 2, #ARGV do
+  local flat = redis.call('HGETALL', job_key(p, ARGV[i]))
+  if #flat == 0 then
+    out[#out + 1] = ''
+  else
+    local kept = {}
+    for j = 1, #flat, 2 do
+      local field = flat[j]
+      if field ~= 'params' and field ~= 'result' and string.sub(field, 1, 5) ~= 'step:' then
+        kept[#kept + 1] = field
+        kept[#kept + 1] = flat[j + 1]
+      end
+    end
+    out[#out + 1] = cjson.encode(kept)
+  end
+end
+return out
 """

@@ -103,9 +103,24 @@ def _flat(fields: dict[str, Any]) -> list[str]:
     return out
 
 
+#: a finished job's step records in its hash: ``step:<name>`` fields
+STEP_FIELD = "step:"
+
+
+def _folded_steps(job: dict[str, str], pop: bool = False) -> dict[str, str]:
+    """The step records (by step) folded into a job's hash fields; with ``pop``, taken out."""
+    names = [name for name in job if name.startswith(STEP_FIELD)]
+    return {name[len(STEP_FIELD):]: job.pop(name) if pop else job[name] for name in names}
+
+
+def _job_of(flat: list[str]) -> Job:
+    """A job from its hash's fields and values, one after the other."""
+    return Job.from_hash(dict(zip(flat[::2], flat[1::2])))
+
+
 def _created(flat: list[str]) -> Job:
     """The job just created from its hash's fields (without reading it back)."""
-    return Job.from_hash(dict(zip(flat[::2], flat[1::2])))
+    return _job_of(flat)
 
 
 class JobStore:
@@ -143,6 +158,8 @@ class JobStore:
         self._redo = register(scripts.REDO)
         self._restore = register(scripts.RESTORE)
         self._index_ids = register(scripts.INDEX_IDS)
+        self._merged_page = client.register_script(scripts.MERGED_PAGE)
+        self._load = client.register_script(scripts.LOAD)
 
     # ---- creation and reading --------------------------------------------------------------
     def create(self, *, job_id: str, workflow: str, tenant: str, owner: str,
@@ -210,15 +227,30 @@ class JobStore:
             raise JobNotFound(job_id)
         job = Job.from_hash(data)
         if with_params:
-            job.params = self.params(job_id)
+            job.params = self._open_params(job_id, data.get("params")
+                                           or self.r.get(keys.job(job_id, "params")))
         return job
 
     def params(self, job_id: str) -> dict[str, Any]:
-        raw = self.r.get(keys.job(job_id, "params"))
+        """A job's params: in its hash when short (:data:`keys.INLINE_MAX`), else in a key
+        of their own; both are read, in one round trip."""
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hget(keys.job(job_id), "params")
+        pipe.get(keys.job(job_id, "params"))
+        inline, own = pipe.execute()
+        return self._open_params(job_id, inline or own)
+
+    def _open_params(self, job_id: str, raw: str | None) -> dict[str, Any]:
         return json.loads(self.envelope.open(raw, f"params:{job_id}")) if raw else {}
 
     def steps(self, job_id: str) -> dict[str, dict[str, Any]]:
-        raw = self.r.hgetall(keys.job(job_id, "steps"))
+        """A job's step records: in a hash of their own, or a finished job's in its hash
+        (``step:<name>`` fields, see the scripts' ``fold_steps``), read in one round trip."""
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hgetall(keys.job(job_id, "steps"))
+        pipe.hgetall(keys.job(job_id))
+        own, job = pipe.execute()
+        raw = _folded_steps(job) | own
         return {step: json.loads(value) for step, value in raw.items()}
 
     def list(self, tenant: str | None, *, state: str | None = None,
@@ -237,34 +269,26 @@ class JobStore:
         if parent_id:
             return self._list_origin(keys.parent_jobs(parent_id), tenant, state, workflow,
                                      limit, cursor)
-        key = keys.index(tenant, state, workflow)
-        max_score, after_id = ("+inf", None)
+        high, after = "+inf", ""
         if cursor:
-            score, after_id = decode_cursor(cursor)
-            max_score = repr(score)
-        ids: list[str] = []
-        last_score = None
-        offset = 0
-        while len(ids) < limit + 1:
-            batch = self.r.zrevrangebyscore(key, max_score, "-inf", start=offset,
-                                            num=limit + 1 + 16, withscores=True)
-            if not batch:
-                break
-            offset += len(batch)
-            for member, score in batch:
-                if after_id is not None and repr(score) == max_score and member >= after_id:
-                    continue
-                ids.append(member)
-                last_score = score
-                if len(ids) == limit + 1:
-                    break
-        jobs = self._load_many(ids[:limit])
+            score, after = decode_cursor(cursor)
+            high = repr(score)
+        entries = self._merged(keys.indexes(tenant, state, workflow), "desc", high, after,
+                               limit + 1)
+        scores = dict(entries)
+        jobs = self._load_many(job_id for job_id, _ in entries[:limit])
         next_cursor = None
-        if len(ids) > limit and jobs:
-            tail = jobs[-1]
-            next_cursor = encode_cursor(
-                self.r.zscore(key, tail.id) or last_score or tail.created_at, tail.id)
+        if len(entries) > limit and jobs:
+            next_cursor = encode_cursor(scores[jobs[-1].id], jobs[-1].id)
         return Page(items=jobs, next_cursor=next_cursor)
+
+    def _merged(self, index_keys: list[str], order: str, bound: str, after: str, count: int
+                ) -> list[tuple[str, float]]:
+        """Up to ``count`` (id, score) of the union of ``index_keys`` past the cursor
+        (``bound``, ``after``; see :data:`scripts.MERGED_PAGE`), newest first with ``desc``,
+        oldest first with ``asc``: one script, so one consistent read."""
+        flat = self._merged_page(keys=index_keys, args=[order, bound, after, count])
+        return [(job_id, float(score)) for job_id, score in zip(flat[::2], flat[1::2])]
 
     def _list_by_id(self, tenant: str | None, prefix: str, state: str | None,
                     workflow: str | None, limit: int, cursor: str | None) -> Page:
@@ -314,6 +338,20 @@ class JobStore:
                        if len(found) > limit else None)
         return Page(items=[job for job, _ in page], next_cursor=next_cursor)
 
+    def drop_obsolete_indexes(self, batch: int = 1000) -> int:
+        """Unlink the listing indexes of the older layout (:func:`keys.obsolete_index`:
+        every state's and every workflow's, now unions of the state indexes), once per
+        Redis; returns how many went. One ``SCAN`` over the index keys; ``UNLINK`` frees
+        each in the background, so Redis does not wait for a large one."""
+        if self.r.exists(keys.OBSOLETE_INDEXES_DROPPED):
+            return 0
+        dropped = 0
+        for key in self.r.scan_iter(match=keys.INDEX_PATTERN, count=batch):
+            if keys.obsolete_index(key):
+                dropped += int(self.r.unlink(key))
+        self.r.set(keys.OBSOLETE_INDEXES_DROPPED, "1")
+        return dropped
+
     def _ensure_id_index(self, batch: int = 500) -> None:
         """Add the jobs created before the id indexes existed to them, once per Redis."""
         if self.r.exists(keys.ID_INDEX_BUILT):
@@ -329,31 +367,29 @@ class JobStore:
         return [job for job in self._load_all(ids) if job is not None]
 
     def _load_all(self, ids: Iterable[str]) -> list[Job | None]:
-        """The job of each id (None for a missing one), in one round trip."""
-        pipe = self.r.pipeline(transaction=False)
-        for job_id in ids:
-            pipe.hgetall(keys.job(job_id))
-        return [Job.from_hash(data) if data else None for data in pipe.execute()]
+        """The job of each id (None for a missing one), in one round trip (one script: a
+        JSON string per job parses far faster than each field and value on its own)."""
+        ids = list(ids)
+        if not ids:
+            return []
+        found = self._load(args=[keys.PREFIX, *ids])
+        return [_job_of(json.loads(raw)) if raw else None for raw in found]
 
     def tenant_ids(self, tenant: str, page: int = 500) -> Iterable[str]:
-        """Every job id of one tenant, oldest first, read page by page (a job deleted
-        meanwhile shifts the pages, so each page starts after the last id seen)."""
-        low = "-inf"
-        seen: set[str] = set()
-        while True:
-            batch = self.r.zrangebyscore(keys.index(tenant), low, "+inf", start=0,
-                                         num=page, withscores=True)
-            fresh = [(job_id, score) for job_id, score in batch if job_id not in seen]
-            if not fresh:
-                return
-            for job_id, score in fresh:
-                seen.add(job_id)
-                low = repr(score)
-                yield job_id
+        """Every job id of one tenant, oldest first, read page by page (each page starts
+        after the last job seen, so a job deleted meanwhile shifts nothing)."""
+        low, after = "-inf", ""
+        while batch := self._merged(keys.indexes(tenant), "asc", low, after, page):
+            yield from (job_id for job_id, _ in batch)
+            after, score = batch[-1]
+            low = repr(score)
 
     def count(self, tenant: str | None, state: str | None = None) -> int:
         """Jobs of a tenant (``None``: of every tenant), in one state or in all."""
-        return int(self.r.zcard(keys.index(tenant, state)))
+        pipe = self.r.pipeline(transaction=False)
+        for key in keys.indexes(tenant, state):
+            pipe.zcard(key)
+        return sum(int(n) for n in pipe.execute())
 
     # ---- transitions -----------------------------------------------------------------------
     def transition(self, job_id: str, to: str, allowed: Iterable[str], failed_step: str = "",
@@ -433,7 +469,7 @@ class JobStore:
         if not deleted:
             return None
         ref = json.loads(ref) if ref else {}
-        if ref:
+        if ref.get("kind") == "file":  # one in Redis went with the job
             self.results.discard(job_id, ref)
         return ref
 
@@ -456,18 +492,8 @@ class JobStore:
                 ) -> list[tuple[str, float]]:
         """Every tenant's (job id, created_at), oldest first, the page after ``after``.
         Paging by score rather than position, so jobs deleted meanwhile shift nothing."""
-        low, skip = ("-inf", None) if after is None else (repr(after[0]), after)
-        page: list[tuple[str, float]] = []
-        offset = 0
-        while len(page) < limit:
-            batch = self.r.zrangebyscore(keys.index(None), low, "+inf", start=offset,
-                                         num=limit, withscores=True)
-            if not batch:
-                break
-            offset += len(batch)
-            page += [(job_id, score) for job_id, score in batch
-                     if skip is None or (score, job_id) > skip]
-        return page[:limit]
+        low, skip = ("-inf", "") if after is None else (repr(after[0]), after[1])
+        return self._merged(keys.indexes(None), "asc", low, skip, limit)
 
     def snapshot(self, job_id: str) -> dict[str, Any] | None:
         """A job with everything it owns, read in one transaction (so never half-changed);
@@ -482,6 +508,10 @@ class JobStore:
         job, params, steps, out, memo, usage, result = pipe.execute()
         if not job:
             return None
+        # as a backup holds them, wherever they are kept: apart from the job's record
+        params = job.pop("params", None) or params
+        result = job.pop("result", None) or result
+        steps = _folded_steps(job, pop=True) | steps
         return {"hash": job, "params": params, "steps": steps, "out": out, "memo": memo,
                 "usage": usage, "result": result}
 

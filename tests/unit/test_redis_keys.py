@@ -27,12 +27,26 @@ def test_the_scripts_name_the_same_keys_as_python():
     owned = [keys.job("j1"), *(keys.job("j1", part) for part in keys.JOB_PARTS),
              keys.result("j1")]
     indexes = [key for tenant in ("t1", None) for key in (
-        keys.index(tenant), keys.index(tenant, workflow="smoke"), keys.index(tenant, "queued"),
-        keys.index(tenant, "queued", "smoke"))]
+        keys.index(tenant, "queued"), keys.index(tenant, "queued", "smoke"))]
     assert from_lua == [keys.job("j1"), keys.job("j1", "steps"), keys.result("j1"),
                         keys.idempotency("t1", "k1"), keys.ACTIVE, *owned, *indexes]
-    assert indexes[4:] == ["dia3:idx:*:all", "dia3:idx:*:w:smoke", "dia3:idx:*:s:queued",
-                           "dia3:idx:*:s:queued:w:smoke"]
+    assert indexes[2:] == ["dia3:idx:*:s:queued", "dia3:idx:*:s:queued:w:smoke"]
+
+
+def test_a_listing_of_every_state_is_the_union_of_the_five_state_indexes():
+    assert keys.indexes("t1", workflow="smoke") == [
+        f"dia3:idx:t1:s:{state}:w:smoke" for state in keys.STATES]
+    assert keys.indexes(None, "failed") == ["dia3:idx:*:s:failed"]
+    from app.jobs.model import STATES
+    assert keys.STATES == STATES
+
+
+def test_the_indexes_of_the_older_layout_are_told_apart():
+    assert keys.obsolete_index("dia3:idx:t1:all") and keys.obsolete_index("dia3:idx:*:w:smoke")
+    assert not any(keys.obsolete_index(key) for key in (
+        *keys.indexes("t1"), *keys.indexes(None, workflow="smoke"), keys.id_index("t1"),
+        keys.id_index(None), keys.ID_INDEX_BUILT, keys.OBSOLETE_INDEXES_DROPPED,
+        keys.job("all")))
 
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -29,7 +29,8 @@ cluster. Each pass:
    second delivery count once.) A job found waiting is not looked for again for another
    timeout, so a deep backlog costs Redis little.
 
-The same thread applies job retention (:mod:`app.retention`).
+The same thread applies job retention (:mod:`app.retention`), and drops the listing indexes
+of an older layout once after an upgrade (:func:`drop_obsolete_indexes`).
 """
 
 from __future__ import annotations
@@ -278,6 +279,15 @@ def reap_once(now: float | None = None) -> dict[str, object] | None:
     return {"restored": restored, "resumed": resumed, "failed": failed}
 
 
+def drop_obsolete_indexes() -> int:
+    """The listing indexes an older version kept and this one does not, dropped on the first
+    pass after an upgrade (once per Redis; see ``JobStore.drop_obsolete_indexes``)."""
+    dropped = job_store().drop_obsolete_indexes()
+    if dropped:
+        log.info("listing indexes of the older layout dropped", extra={"keys": dropped})
+    return dropped
+
+
 class Reaper(threading.Thread):
     def __init__(self):
         super().__init__(name="dia3-reaper", daemon=True)
@@ -286,7 +296,8 @@ class Reaper(threading.Thread):
     def run(self) -> None:
         interval = get_settings().reaper_interval
         while not self.stopping.wait(interval):
-            for name, task in (("reaper", reap_once), ("retention", retention.expire_once)):
+            for name, task in (("reaper", reap_once), ("retention", retention.expire_once),
+                               ("index upgrade", drop_obsolete_indexes)):
                 try:
                     task()
                 except Exception:
