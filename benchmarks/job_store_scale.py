@@ -7,7 +7,7 @@ pagination latency, the submit rate, the purge rate and a reaper pass, at 10,000
 It runs its own embedded Redis (AOF on, ``hash-max-ziplist-value 256``, as ``dia3 up`` runs
 it) so that ``used_memory`` is this store's alone, and fills it through the job store's own
 code: jobs recorded in batches (``create_many``, as a bulk submission does) and finished one
-by one with a small inline result (``FILLERS`` batches at a time), spread over 10 tenants
+by one with a small inline result (by ``FILLERS`` processes at once), spread over 10 tenants
 and 3 workflows. Memory per job is the growth of Redis's ``used_memory`` over the jobs added
 (each with its params, step record and indexes), once their own event streams have expired
 (``DIA3_JOB_EVENTS_TTL``); "results aside" takes off what the results weigh. The breakdown
@@ -22,11 +22,11 @@ The load average is taken as each size starts filling.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks.report import percentile, print_table, save
@@ -35,7 +35,7 @@ TENANTS = [f"tenant-{i}" for i in range(10)]
 WORKFLOWS = ("smoke", "sentiment", "forecast")
 BATCH = 1000
 PAGE = 50
-FILLERS = 4
+FILLERS = 3
 #: jobs whose keys are weighed one by one (MEMORY USAGE) for the breakdown
 WEIGHED = 2000
 
@@ -55,15 +55,22 @@ def _fill_batch(start: int, count: int) -> None:
         store.finish(job.id, "finish", {"value": 1}, 0.001)
 
 
+def _fill_range(starts: list[tuple[int, int]]) -> None:
+    for start, count in starts:  # a forked filler makes its own clients (process-local)
+        _fill_batch(start, count)
+
+
 def fill(count: int, offset: int) -> None:
     """Record and finish ``count`` jobs (numbered from ``offset``): batches of ``BATCH``
-    recorded in one pipelined round trip each, then finished one by one (as workers do),
-    ``FILLERS`` batches at a time so that Redis, not the round trips, sets the pace."""
-    with ThreadPoolExecutor(FILLERS) as pool:
-        for done in pool.map(lambda start: _fill_batch(offset + start,
-                                                       min(BATCH, count - start)),
-                             range(0, count, BATCH)):
-            del done
+    recorded in one pipelined round trip each, then finished one by one (as workers do), by
+    ``FILLERS`` processes at once so that Redis, not one client, sets the pace."""
+    batches = [(offset + start, min(BATCH, count - start)) for start in range(0, count, BATCH)]
+    if len(batches) < FILLERS:
+        _fill_range(batches)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(FILLERS) as pool:
+        pool.map(_fill_range, [batches[i::FILLERS] for i in range(FILLERS)])
 
 
 def used_memory() -> int:
