@@ -153,7 +153,7 @@ def test_erasure_needs_its_token_and_leaves_nothing_of_the_tenant(two_tenants):
     asked = admin.post(f"/api/v1/tenants/{a}/erasure")
     assert asked.status_code == 201, asked.get_json()
     assert asked.get_json()["will_erase"] == {"jobs": 4, "keys": 2, "collections": 1,
-                                              "schedules": 1}
+                                              "schedules": 1, "webhooks": 1}
     token = asked.get_json()["confirm"]
     other_admin = ApiClient(admin.client.application,
                             key_store().create("admin", "elsewhere")[0])
