@@ -185,3 +185,15 @@ def test_a_finished_jobs_step_records_go_with_its_hash_and_come_back_for_a_retry
     store.delete(job.id)
     store.restore(job.id, done)
     assert set(store.steps(job.id)) == {"a", "b"}
+
+
+def test_the_reaper_drops_the_older_indexes_on_its_first_pass(tenant):
+    from workers.runtime import reaper
+    store = job_store()
+    job = create(tenant)
+    older_layout(store, job.id)
+    store.r.delete(keys.OBSOLETE_INDEXES_DROPPED)
+    assert reaper.drop_obsolete_indexes() >= 2
+    assert not store.r.exists(f"{keys.PREFIX}idx:{tenant}:all")
+    assert reaper.drop_obsolete_indexes() == 0
+    assert [j.id for j in store.list(tenant).items] == [job.id]
