@@ -478,13 +478,11 @@ return added
 
 # A page of a listing that is the union of several indexes (a tenant's jobs of every state
 # are in five; see app.redis_keys.indexes), read at once so that a job changing state
-# meanwhile is seen exactly once. KEYS: the indexes. ARGV: 'desc' (newest first) or 'asc',
-# the cursor's score ('+inf'/'-inf' from the start) and id ('' for none: the page starts at
-# the score, inclusive), how many. Returns {id, score, ...}: entries past the cursor in
-# (score, id) order, as ZREVRANGEBYSCORE orders one index (ZRANGEBYSCORE for 'asc').
-MERGED_PAGE = """
-local desc, bound, after, want = ARGV[1] == 'desc', ARGV[2], ARGV[3], tonumber(ARGV[4])
-local edge = tonumber(bound)
+# meanwhile is seen exactly once: ``merged_page(keys, desc, bound, after, want)`` gives up to
+# ``want`` entries {id, score, score as stored} past the cursor (score ``bound``, '+inf' or
+# '-inf' from the start; id ``after``, '' for none), in (score, id) order, newest first with
+# ``desc`` (as ZREVRANGEBYSCORE orders one index), else oldest first.
+_MERGE = """
 -- Byte order, as Redis orders members of one score (Lua's '<' follows the locale).
 local function lt(a, b)
   for i = 1, math.min(#a, #b) do
@@ -493,72 +491,99 @@ local function lt(a, b)
   end
   return #a < #b
 end
-local function past(member, score)
-  if after == '' or score ~= edge then return true end
-  if desc then return lt(member, after) end
-  return lt(after, member)
-end
-local found = {}
-for _, key in ipairs(KEYS) do
-  local kept, offset = 0, 0
-  while kept < want do
-    local batch
-    if desc then
-      batch = redis.call('ZREVRANGEBYSCORE', key, bound, '-inf', 'WITHSCORES', 'LIMIT',
-        offset, want + 16)
-    else
-      batch = redis.call('ZRANGEBYSCORE', key, bound, '+inf', 'WITHSCORES', 'LIMIT',
-        offset, want + 16)
-    end
-    if #batch == 0 then break end
-    offset = offset + #batch / 2
-    for i = 1, #batch, 2 do
-      local score = tonumber(batch[i + 1])
-      if past(batch[i], score) then
-        found[#found + 1] = {batch[i], score, batch[i + 1]}
-        kept = kept + 1
-        if kept == want then break end
+local function merged_page(keys, desc, bound, after, want)
+  local edge = tonumber(bound)
+  local function past(member, score)
+    if after == '' or score ~= edge then return true end
+    if desc then return lt(member, after) end
+    return lt(after, member)
+  end
+  local found = {}
+  for _, key in ipairs(keys) do
+    local kept, offset = 0, 0
+    while kept < want do
+      local batch
+      if desc then
+        batch = redis.call('ZREVRANGEBYSCORE', key, bound, '-inf', 'WITHSCORES', 'LIMIT',
+          offset, want + 16)
+      else
+        batch = redis.call('ZRANGEBYSCORE', key, bound, '+inf', 'WITHSCORES', 'LIMIT',
+          offset, want + 16)
+      end
+      if #batch == 0 then break end
+      offset = offset + #batch / 2
+      for i = 1, #batch, 2 do
+        local score = tonumber(batch[i + 1])
+        if past(batch[i], score) then
+          found[#found + 1] = {batch[i], score, batch[i + 1]}
+          kept = kept + 1
+          if kept == want then break end
+        end
       end
     end
   end
+  table.sort(found, function(a, b)
+    if a[2] ~= b[2] then
+      if desc then return a[2] > b[2] end
+      return a[2] < b[2]
+    end
+    if desc then return lt(b[1], a[1]) end
+    return lt(a[1], b[1])
+  end)
+  local page = {}
+  for i = 1, math.min(want, #found) do page[i] = found[i] end
+  return page
 end
-table.sort(found, function(a, b)
-  if a[2] ~= b[2] then
-    if desc then return a[2] > b[2] end
-    return a[2] < b[2]
+"""
+
+# A job's record as a JSON array of its hash's fields and values ('' for a job that is gone),
+# without what a listing never shows: params, result and step records (JobStore.params,
+# .result and .steps read those). One string per job, so a page of 50 is 50 replies to
+# parse, not some 2,000.
+_RECORD = redis_keys.LUA + """
+local function record(p, id)
+  local flat = redis.call('HGETALL', job_key(p, id))
+  if #flat == 0 then return '' end
+  local kept = {}
+  for j = 1, #flat, 2 do
+    local field = flat[j]
+    if field ~= 'params' and field ~= 'result' and string.sub(field, 1, 5) ~= 'step:' then
+      kept[#kept + 1] = field
+      kept[#kept + 1] = flat[j + 1]
+    end
   end
-  if desc then return lt(b[1], a[1]) end
-  return lt(a[1], b[1])
-end)
+  return cjson.encode(kept)
+end
+"""
+
+# KEYS: the indexes. ARGV: 'desc' or 'asc', the cursor's score and id (see _MERGE), how
+# many. Returns {id, score, ...}.
+MERGED_PAGE = _MERGE + """
 local out = {}
-for i = 1, math.min(want, #found) do
-  out[#out + 1] = found[i][1]
-  out[#out + 1] = found[i][3]
+for _, entry in ipairs(merged_page(KEYS, ARGV[1] == 'desc', ARGV[2], ARGV[3],
+    tonumber(ARGV[4]))) do
+  out[#out + 1] = entry[1]
+  out[#out + 1] = entry[3]
 end
 return out
 """
 
-# ARGV: prefix, then job ids. Returns each job's record as a JSON array of its hash's fields
-# and values ('' for a job that is gone), without what a listing never shows: params, result
-# and step records (JobStore.params, .result and .steps read those). One string per job, so
-# a page of 50 is 50 replies to parse, not some 2,000.
-LOAD = redis_keys.LUA + """
-local p, out = ARGV[1], {}
-for i = 2, #ARGV do
-  local flat = redis.call('HGETALL', job_key(p, ARGV[i]))
-  if #flat == 0 then
-    out[#out + 1] = ''
-  else
-    local kept = {}
-    for j = 1, #flat, 2 do
-      local field = flat[j]
-      if field ~= 'params' and field ~= 'result' and string.sub(field, 1, 5) ~= 'step:' then
-        kept[#kept + 1] = field
-        kept[#kept + 1] = flat[j + 1]
-      end
-    end
-    out[#out + 1] = cjson.encode(kept)
-  end
+# A page of a listing newest first, with its jobs' records, in one round trip. KEYS: the
+# indexes. ARGV: prefix, the cursor's score and id, how many entries, how many of them to
+# load. Returns {id, score, record ('' for an entry not loaded or a job gone), ...}.
+LIST_PAGE = _MERGE + _RECORD + """
+local out, load = {}, tonumber(ARGV[5])
+for i, entry in ipairs(merged_page(KEYS, true, ARGV[2], ARGV[3], tonumber(ARGV[4]))) do
+  out[#out + 1] = entry[1]
+  out[#out + 1] = entry[3]
+  out[#out + 1] = i <= load and record(ARGV[1], entry[1]) or ''
 end
+return out
+"""
+
+# ARGV: prefix, then job ids. Returns each job's record (see _RECORD), in order.
+LOAD = _RECORD + """
+local out = {}
+for i = 2, #ARGV do out[#out + 1] = record(ARGV[1], ARGV[i]) end
 return out
 """

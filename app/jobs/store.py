@@ -160,6 +160,7 @@ class JobStore:
         self._index_ids = register(scripts.INDEX_IDS)
         self._merged_page = client.register_script(scripts.MERGED_PAGE)
         self._load = client.register_script(scripts.LOAD)
+        self._list_page = client.register_script(scripts.LIST_PAGE)
 
     # ---- creation and reading --------------------------------------------------------------
     def create(self, *, job_id: str, workflow: str, tenant: str, owner: str,
@@ -273,13 +274,13 @@ class JobStore:
         if cursor:
             score, after = decode_cursor(cursor)
             high = repr(score)
-        entries = self._merged(keys.indexes(tenant, state, workflow), "desc", high, after,
-                               limit + 1)
-        scores = dict(entries)
-        jobs = self._load_many(job_id for job_id, _ in entries[:limit])
+        flat = self._list_page(keys=keys.indexes(tenant, state, workflow),
+                               args=[keys.PREFIX, high, after, limit + 1, limit])
+        scores = dict(zip(flat[::3], flat[1::3]))
+        jobs = [_job_of(json.loads(raw)) for raw in flat[2::3][:limit] if raw]
         next_cursor = None
-        if len(entries) > limit and jobs:
-            next_cursor = encode_cursor(scores[jobs[-1].id], jobs[-1].id)
+        if len(scores) > limit and jobs:
+            next_cursor = encode_cursor(float(scores[jobs[-1].id]), jobs[-1].id)
         return Page(items=jobs, next_cursor=next_cursor)
 
     def _merged(self, index_keys: list[str], order: str, bound: str, after: str, count: int
