@@ -3,9 +3,10 @@
 Candidates: the classical family of ``selection`` (ETS, Theta, ARIMA and their combination
 on classically adjusted data, plus the seasonally adjusted variants when a trend hides the
 season), seasonal naive, and for long or multiple seasons (``periods``) the STL/MSTL and
-Fourier families of ``candidates``. The winner (or the mean of the best three) is
-refitted on the whole series, its intervals calibrated on its validation errors
-(``intervals``), and its validation forecasts kept for the backtest of the same windows.
+Fourier families of ``candidates``. The winner (or the mean of the best three, or the
+combination's members weighted by their validation errors) is refitted on the whole
+series, its intervals calibrated on its validation errors (``intervals``), and its
+validation forecasts kept for the backtest of the same windows.
 With too little data for one window, ``auto`` uses the combination, as before.
 """
 
@@ -36,13 +37,18 @@ from workers.forecast.engine.selection import (
 LONG_SEASON_CLASSICAL = ("ets", "theta")  # ARIMA's search is slow on long series
 CLASSICAL = 1  # index of the classical family in ``families``
 DEFAULTS = ("combination", "seasonal combination")  # on short seasons, see ``cv``
+DEFAULT_MEMBERS = {
+    "combination": COMBINED,
+    "seasonal combination": tuple(f"seasonal {n}" for n in COMBINED),
+}
 
 
 def _classical_family(m: int, transform: str, members: tuple[str, ...] = COMBINED
                       ) -> Callable:  # fmt: skip
     def fit(y: np.ndarray) -> dict:
-        return {c.label: model
-                for c, model in _holdout_candidates(y, m, transform, members).items()}
+        return {
+            c.label: model for c, model in _holdout_candidates(y, m, transform, members).items()
+        }
 
     return fit
 
@@ -90,34 +96,41 @@ def fit_auto(y: np.ndarray, m: int, h: int, report: FitReport, transform: str,
              periods: tuple[float, ...]) -> tuple[object, str] | None:  # fmt: skip
     """The CV choice fitted to ``y`` and its name; None when no validation window fits."""
     fams = families(m, transform, periods)
-    origins = cv.budget_origins(y.size, len(fams))
     for seasons in (3, 2):  # prefixes of 3 seasons, where the seasonality test can run
         min_train = max(MIN_HOLDOUT_TRAIN, seasons * m)
         hv = _validation_horizon(y.size, h, min_train)
+        origins = cv.budget_origins(y.size, len(fams), cap=cv.max_origins(hv, periods))
         ws = cv.windows(y, hv, origins, min_train)
         if ws:
             break
     else:
         return None
     default = () if needs_long_season_models(periods) else DEFAULTS
-    result = cv.choose(y, cv.cross_validate(y, fams, hv, ws), m, benchmark_name(m), default)
+    result = cv.choose(
+        y, cv.cross_validate(y, fams, hv, ws), m, benchmark_name(m), default, DEFAULT_MEMBERS
+    )
     if result.choice is None:
         return None
     names = result.members if result.choice == cv.ENSEMBLE else (result.choice,)
 
     def refit(data: np.ndarray, notes: FitReport) -> object:
         models = _fit_named(names, data, fams, result.family_of, m, notes, transform)
-        return EnsembleModel(models, list(names)) if len(names) > 1 else models[0]
+        weights = result.weights if result.choice == cv.ENSEMBLE else None
+        return EnsembleModel(models, list(names), weights) if len(names) > 1 else models[0]
 
     model = calibrated(refit(y, report), cv.standardised_errors(result, result.choice))
     report.cv = result
     report.refit = lambda prefix: refit(prefix, FitReport())
     report.notes.append(
-        f"auto: rolling-origin validation, {len(ws)} windows of {hv} steps, mean MASE " +
-        ", ".join(f"{k}={v:.3f}" for k, v in sorted(result.scores.items(), key=lambda kv: kv[1]))
-        + f"; chose {result.choice}" +
-        (f" ({cv.COMBINE} of {', '.join(result.members)})" if result.choice == cv.ENSEMBLE
-         else ""))
+        f"auto: rolling-origin validation, {len(ws)} windows of {hv} steps, mean MASE "
+        + ", ".join(f"{k}={v:.3f}" for k, v in sorted(result.scores.items(), key=lambda kv: kv[1]))
+        + f"; chose {result.choice}"
+        + (
+            f" ({cv.COMBINE} of {', '.join(result.members)})"
+            if result.choice == cv.ENSEMBLE
+            else ""
+        )
+    )
     return model, result.choice
 
 
