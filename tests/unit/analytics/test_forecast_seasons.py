@@ -222,9 +222,8 @@ def test_backtest_of_auto_reuses_its_validation_windows():
         calls.append(prefix.size)
         return report.refit(prefix)
 
-    assert len(report.cv.windows) == 7  # a week of daily windows covers the longest period
-    out = rolling_origin(refit, y, 24, 8, 24, report.cv)
-    assert out["origins"] == 8 and calls == [y.size - 8 * 24]  # seven windows were known
+    out = rolling_origin(refit, y, 24, 4, 24, report.cv)
+    assert out["origins"] == 4 and calls == [y.size - 4 * 24]  # three windows were known
 
 
 def test_conformal_quantile_and_calibrated_widths():
@@ -284,15 +283,19 @@ def test_a_default_candidate_is_kept_unless_a_benchmark_did_better():
         choose(y, result(1.5, 3.0), 1, "seasonal_naive", ("combination",)).choice == "combination"
     )  # another candidate did better, but no benchmark
     assert (
-        choose(y, result(1.05, 1.02), 1, "seasonal_naive", ("combination",)).choice
+        choose(y, result(1.05, 1.02), 1, "seasonal_naive", ("combination",)).choice == "best"
+    )  # worse than naive (no season): not kept, the lowest score wins
+    assert (
+        choose(y, result(1.05, 1.02), 4, "seasonal_naive", ("combination",)).choice
         == "seasonal_naive"
     )  # worse than seasonal naive: not kept, and no other candidate takes its place
     assert choose(y, result(1.05, 1.02), 1, "seasonal_naive").choice == "best"  # no default
 
 
-def test_long_seasons_get_windows_enough_to_cover_the_longest_period():
+def test_long_seasons_get_windows_enough_to_cover_the_season():
     assert max_origins(13, (52.18,)) == 5  # weekly: five 13-week windows span a year
-    assert max_origins(48, (24.0, 168.0)) == 4  # hourly: four 48-hour windows span a week
+    assert max_origins(48, (24.0, 168.0)) == 3  # hourly: the day decides, not the week
+    assert max_origins(6, (24.0, 168.0)) == 4  # four 6-hour windows span a day
     assert max_origins(18, (12.0,)) == 3 and max_origins(8, ()) == 3  # short: as before
     assert max_origins(1, (365.25,)) == 8  # never more than SEASON_ORIGINS
     assert budget_origins(900, 4, cap=5) == 5 and budget_origins(3000, 4, cap=5) == 2
@@ -308,42 +311,18 @@ def test_auto_validates_a_weekly_series_on_a_full_year_of_windows():
 def test_where_seasonal_naive_beats_the_default_no_other_candidate_is_chosen():
     y = np.arange(40, dtype=float)
     ws = [Window(30, y[30:35]), Window(25, y[25:30])]
-    result = CvResult(
-        ws,
-        forecasts={
-            "seasonal_naive": [_wf(y[30:35] + 1), _wf(y[25:30] + 1)],
-            "combination": [_wf(y[30:35] + 3), _wf(y[25:30] + 3)],
-            "lucky": [_wf(y[30:35]), _wf(y[25:30] + 0.1)],  # best on these windows
-        },
-    )
-    chosen = choose(y, result, 1, "seasonal_naive", ("combination",))
-    assert chosen.choice == "seasonal_naive"  # their mean errs more than seasonal naive
 
+    def result() -> CvResult:
+        return CvResult(
+            ws,
+            forecasts={
+                "seasonal_naive": [_wf(y[30:35] + 1), _wf(y[25:30] + 1)],
+                "combination": [_wf(y[30:35] + 3), _wf(y[25:30] + 3)],
+                "lucky": [_wf(y[30:35]), _wf(y[25:30] + 0.1)],  # best on these windows
+            },
+        )
 
-def test_the_kept_combination_weighs_its_members_by_their_validation_errors():
-    y = np.arange(40, dtype=float)
-    ws = [Window(30, y[30:35]), Window(25, y[25:30])]
-    members = {"ets": 1.0, "theta": 2.0, "arima": 4.0}  # constant errors, by member
-    forecasts = {k: [_wf(y[30:35] + e), _wf(y[25:30] + e)] for k, e in members.items()}
-    forecasts["combination"] = [_wf(y[30:35] + 7 / 3), _wf(y[25:30] + 7 / 3)]
-    forecasts["seasonal_naive"] = [_wf(y[30:35] + 5), _wf(y[25:30] + 5)]
-    chosen = choose(y, CvResult(ws, forecasts=forecasts), 1, "seasonal_naive",
-                    ("combination",), {"combination": ("ets", "theta", "arima")})  # fmt: skip
-    assert chosen.choice == "ensemble" and chosen.members == ("ets", "theta", "arima")
-    assert np.allclose(chosen.weights, [4 / 7, 2 / 7, 1 / 7])
-    assert np.allclose(chosen.forecasts["ensemble"][0].point, y[30:35] + 12 / 7)
-    assert chosen.scores["ensemble"] < chosen.scores["combination"]
-
-
-def test_auto_refits_the_weighted_combination_with_its_weights():
-    rng = np.random.default_rng(7)
-    t = np.arange(120)
-    y = 200 + 0.8 * t + 15 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 4, t.size)
-    result = forecast_series({"values": y.tolist(), "horizon": 12, "season_length": 12,
-                              "backtest_origins": 0})  # fmt: skip
-    assert result["model"] == "ensemble"
-    params = result["model_detail"]["params"]
-    assert params["combine"] == "weighted mean"
-    weights = [m["weight"] for m in params["members"]]
-    assert {m["candidate"] for m in params["members"]} == {"ets", "theta", "arima"}
-    assert sum(weights) == pytest.approx(1) and len(set(weights)) == 3
+    # with a season: seasonal naive, as their mean errs more than it alone
+    assert choose(y, result(), 4, "seasonal_naive", ("combination",)).choice == "seasonal_naive"
+    # without one (the rival is naive) the best other candidate still wins
+    assert choose(y, result(), 1, "seasonal_naive", ("combination",)).choice == "lucky"

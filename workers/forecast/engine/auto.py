@@ -3,10 +3,9 @@
 Candidates: the classical family of ``selection`` (ETS, Theta, ARIMA and their combination
 on classically adjusted data, plus the seasonally adjusted variants when a trend hides the
 season), seasonal naive, and for long or multiple seasons (``periods``) the STL/MSTL and
-Fourier families of ``candidates``. The winner (or the mean of the best three, or the
-combination's members weighted by their validation errors) is refitted on the whole
-series, its intervals calibrated on its validation errors (``intervals``), and its
-validation forecasts kept for the backtest of the same windows.
+Fourier families of ``candidates``. The winner (or the mean of the best three) is
+refitted on the whole series, its intervals calibrated on its validation errors
+(``intervals``), and its validation forecasts kept for the backtest of the same windows.
 With too little data for one window, ``auto`` uses the combination, as before.
 """
 
@@ -37,10 +36,6 @@ from workers.forecast.engine.selection import (
 LONG_SEASON_CLASSICAL = ("ets", "theta")  # ARIMA's search is slow on long series
 CLASSICAL = 1  # index of the classical family in ``families``
 DEFAULTS = ("combination", "seasonal combination")  # on short seasons, see ``cv``
-DEFAULT_MEMBERS = {
-    "combination": COMBINED,
-    "seasonal combination": tuple(f"seasonal {n}" for n in COMBINED),
-}
 
 
 def _classical_family(m: int, transform: str, members: tuple[str, ...] = COMBINED
@@ -106,17 +101,14 @@ def fit_auto(y: np.ndarray, m: int, h: int, report: FitReport, transform: str,
     else:
         return None
     default = () if needs_long_season_models(periods) else DEFAULTS
-    result = cv.choose(
-        y, cv.cross_validate(y, fams, hv, ws), m, benchmark_name(m), default, DEFAULT_MEMBERS
-    )
+    result = cv.choose(y, cv.cross_validate(y, fams, hv, ws), m, benchmark_name(m), default)
     if result.choice is None:
         return None
     names = result.members if result.choice == cv.ENSEMBLE else (result.choice,)
 
     def refit(data: np.ndarray, notes: FitReport) -> object:
         models = _fit_named(names, data, fams, result.family_of, m, notes, transform)
-        weights = result.weights if result.choice == cv.ENSEMBLE else None
-        return EnsembleModel(models, list(names), weights) if len(names) > 1 else models[0]
+        return EnsembleModel(models, list(names)) if len(names) > 1 else models[0]
 
     model = calibrated(refit(y, report), cv.standardised_errors(result, result.choice))
     report.cv = result

@@ -3,10 +3,12 @@
 Windows: up to ``MAX_ORIGINS`` origins, the last one ``h`` steps before the end and each
 earlier one ``h`` steps before the next, so the validation windows do not overlap and each
 is as long as the job's horizon; an origin is used only when the data before it are at
-least ``min_train`` long. Where windows of ``h`` steps are shorter than the longest seasonal
-period, there are as many as cover that period once (``max_origins``, at most
+least ``min_train`` long. Where windows of ``h`` steps are shorter than the season (the
+shortest period), there are as many as cover it once (``max_origins``, at most
 ``SEASON_ORIGINS``): weekly data with a 13-week horizon get 5, not 3, so every phase of the
 year is validated (M4 Weekly tune part: MASE 2.32 to 2.23; 8 origins did no better, 2.23).
+Covering hourly data's second, weekly period too (4 windows of 48 hours) did worse on
+M4 Hourly (MASE 0.917 to 0.941), so the shorter period decides.
 Every candidate is fitted again on the data before each origin (parameters and all), and
 scored by MASE (its in-sample scale from that prefix, so windows of different levels weigh
 alike; see ``error_scale`` for series whose scale is zero).
@@ -22,15 +24,15 @@ did worse than it on its validation windows; where it wins, its mean with the de
 the best other candidate) is chosen instead if that mean did no worse. On short seasons (the
 classical candidates only) the combination is the default (on seasonally adjusted data when
 a trend hides the season and that scores better): it is kept unless seasonal naive did
-better on the windows, and then only seasonal naive or its mean with the combination is
-chosen, never another candidate; naive is no candidate (on M3 monthly it displaced the
-combination 149 times, sMAPE 14.00 against 13.44). On M3, picking the lowest score among
-that many candidates on a few short windows did worse than the combination alone (quarterly
-sMAPE 9.85 against 9.29; 9.70 when the combination was kept unless beaten by more than
-10%); letting the best other candidate win where seasonal naive beat the combination cost
-quarterly 0.10 (9.35 against 9.25). The kept combination's members (ETS, Theta, ARIMA) are
-weighted by 1 / their validation MASE (``_weighted_default``) instead of equally: the
-windows are too few to pick one member, but enough to lean towards the better ones.
+better on the windows, and then, on seasonal data, only seasonal naive or its mean with the
+combination is chosen, never another candidate (M3 quarterly sMAPE 9.35 to 9.25; on yearly
+data, where the rival is naive, the best other candidate did better, 16.12 against 16.16,
+and still wins there); naive is no candidate (on M3 monthly it displaced the combination
+149 times, sMAPE 14.00 against 13.44). On M3, picking the lowest score among that many
+candidates on a few short windows did worse than the combination alone (quarterly sMAPE
+9.85 against 9.29; 9.70 when the combination was kept unless beaten by more than 10%).
+Weighting the combination's members by 1 / validation MASE helped quarterly (9.25 to 9.22)
+but not yearly, monthly or other (all 3,003: 12.82), and is not used.
 """
 
 from __future__ import annotations
@@ -50,10 +52,7 @@ DEFAULT_MARGIN = float("inf")  # short seasons: only a benchmark displaces the d
 COMBINE = "mean"  # how the ensemble combines its members' point forecasts
 
 
-def combine(points: list[np.ndarray], weights: np.ndarray | None = None) -> np.ndarray:
-    """Mean (weighted when ``weights`` are given) or median of the members' forecasts."""
-    if weights is not None:
-        return np.tensordot(weights, np.asarray(points), axes=1)
+def combine(points: list[np.ndarray]) -> np.ndarray:
     return np.mean(points, axis=0) if COMBINE == "mean" else np.median(points, axis=0)
 
 
@@ -84,7 +83,6 @@ class CvResult:
     forecasts: dict[str, list[WindowForecast]] = field(default_factory=dict)
     scores: dict[str, float] = field(default_factory=dict)
     members: tuple[str, ...] = ()  # of the ensemble
-    weights: np.ndarray | None = None  # of the ensemble's members (None: equal)
     choice: str | None = None
     family_of: dict[str, int] = field(default_factory=dict)  # candidate -> family index
 
@@ -96,9 +94,9 @@ def windows(y: np.ndarray, h: int, origins: int, min_train: int) -> list[Window]
 
 
 def max_origins(h: int, periods: tuple[float, ...] = ()) -> int:
-    """``MAX_ORIGINS``, or as many windows of ``h`` steps as cover the longest period once
-    (at most ``SEASON_ORIGINS``), so that every phase of a long season is validated."""
-    cycle = int(np.ceil(max(periods, default=1.0) / max(h, 1)))
+    """``MAX_ORIGINS``, or as many windows of ``h`` steps as cover the season (the shortest
+    period) once, at most ``SEASON_ORIGINS``, so that every phase of it is validated."""
+    cycle = int(np.ceil(min(periods, default=1.0) / max(h, 1)))
     return int(np.clip(cycle, MAX_ORIGINS, max(MAX_ORIGINS, SEASON_ORIGINS)))
 
 
@@ -161,28 +159,23 @@ def score(y: np.ndarray, ws: list[Window], forecasts: list[WindowForecast], m: i
     return float(np.mean(values)) if len(values) == len(ws) else float("inf")
 
 
-def ensemble_forecasts(members: list[list[WindowForecast]], weights: np.ndarray | None = None
-                       ) -> list[WindowForecast]:  # fmt: skip
-    """The members' points combined; interval distances are the members' mean distances
-    (weighted alike)."""
+def ensemble_forecasts(members: list[list[WindowForecast]]) -> list[WindowForecast]:
+    """Mean of the members' points; interval distances are the members' mean distances."""
     out = []
-    w = np.full(len(members), 1 / len(members)) if weights is None else weights
     for per_window in zip(*members, strict=True):
-        point = combine([f.point for f in per_window], weights)
-        below = np.tensordot(w, np.array([f.point - f.lower for f in per_window]), axes=1)
-        above = np.tensordot(w, np.array([f.upper - f.point for f in per_window]), axes=1)
+        point = combine([f.point for f in per_window])
+        below = np.mean([f.point - f.lower for f in per_window], axis=0)
+        above = np.mean([f.upper - f.point for f in per_window], axis=0)
         out.append(WindowForecast(point, point - below, point + above))
     return out
 
 
 def choose(y: np.ndarray, result: CvResult, m: int, benchmark: str,
-           default: tuple[str, ...] = (),
-           default_members: dict[str, tuple[str, ...]] | None = None) -> CvResult:  # fmt: skip
+           default: tuple[str, ...] = ()) -> CvResult:  # fmt: skip
     """Score the candidates and the ensemble of the best; pick the lowest, ties to
     ``benchmark`` (seasonal naive). The best of the ``default`` candidates is kept unless the
-    benchmark did better (then the benchmark or its mean with the default), or another
-    candidate better by more than ``DEFAULT_MARGIN``; a kept default with members in
-    ``default_members`` becomes their mean weighted by 1 / validation MASE."""
+    benchmark did better (then, with a season, the benchmark or its mean with the default),
+    or another candidate better by more than ``DEFAULT_MARGIN``."""
     scores = {name: score(y, result.windows, f, m) for name, f in result.forecasts.items()}
     ranked = sorted((k for k in scores if k != benchmark and np.isfinite(scores[k])),
                     key=scores.get)  # fmt: skip
@@ -204,28 +197,12 @@ def choose(y: np.ndarray, result: CvResult, m: int, benchmark: str,
             and finite[kept] <= (1 + DEFAULT_MARGIN) * best
         ):
             result.choice = kept
-            if kept in (default_members or {}):
-                _weighted_default(y, result, m, default_members[kept])
-        elif kept is not None:
+        elif kept is not None and m > 1:
             result.choice = benchmark
             _blend_with_benchmark(y, result, m, benchmark, kept)
         elif result.choice == benchmark and (kept or ranked):
             _blend_with_benchmark(y, result, m, benchmark, kept or ranked[0])
     return result
-
-
-def _weighted_default(y: np.ndarray, result: CvResult, m: int, members: tuple[str, ...]
-                      ) -> None:  # fmt: skip
-    """The kept default's members weighted by 1 / validation MASE replace it (when every
-    member scored on every window)."""
-    if not all(np.isfinite(result.scores.get(k, float("inf"))) for k in members):
-        return
-    inverse = 1 / np.maximum([result.scores[k] for k in members], 1e-12)
-    weights = inverse / inverse.sum()
-    blend = ensemble_forecasts([result.forecasts[k] for k in members], weights)
-    result.forecasts[ENSEMBLE] = blend
-    result.scores[ENSEMBLE] = score(y, result.windows, blend, m)
-    result.members, result.weights, result.choice = members, weights, ENSEMBLE
 
 
 def _blend_with_benchmark(
@@ -239,7 +216,7 @@ def _blend_with_benchmark(
     blend_score = score(y, result.windows, blend, m)
     if blend_score <= result.scores[benchmark]:
         result.forecasts[ENSEMBLE], result.scores[ENSEMBLE] = blend, blend_score
-        result.members, result.weights, result.choice = members, None, ENSEMBLE
+        result.members, result.choice = members, ENSEMBLE
 
 
 def standardised_errors(result: CvResult, name: str) -> np.ndarray:

@@ -90,19 +90,14 @@ class EnsembleModel:
     the members' mean distances from their own points; paths are the first (best) member's,
     shifted to the ensemble's point forecast."""
 
-    def __init__(self, members: list[Any], names: list[str], weights: np.ndarray | None = None
-                 ) -> None:  # fmt: skip
-        self.members, self.names, self.weights = members, names, weights
-
-    def _weights(self) -> np.ndarray:
-        n = len(self.members)
-        return np.full(n, 1 / n) if self.weights is None else self.weights
+    def __init__(self, members: list[Any], names: list[str]) -> None:
+        self.members, self.names = members, names
 
     def point(self, h: int) -> np.ndarray:
-        return combine([m.point(h) for m in self.members], self.weights)
+        return combine([m.point(h) for m in self.members])
 
     def fitted(self) -> np.ndarray:
-        return np.tensordot(self._weights(), np.array([m.fitted() for m in self.members]), axes=1)
+        return np.mean([m.fitted() for m in self.members], axis=0)
 
     def interval(self, h: int, level: float) -> tuple[np.ndarray, np.ndarray]:
         centre = self.point(h)
@@ -112,11 +107,7 @@ class EnsembleModel:
             lower, upper = m.interval(h, level)
             below.append(point - lower)
             above.append(upper - point)
-        w = self._weights()
-        return (
-            centre - np.tensordot(w, np.array(below), axes=1),
-            centre + np.tensordot(w, np.array(above), axes=1),
-        )
+        return centre - np.mean(below, axis=0), centre + np.mean(above, axis=0)
 
     def simulate(self, h: int, n_paths: int, rng: np.random.Generator,
                  bootstrap: bool = True) -> np.ndarray:  # fmt: skip
@@ -124,7 +115,7 @@ class EnsembleModel:
         return best.simulate(h, n_paths, rng, bootstrap) + (self.point(h) - best.point(h))
 
     def refit(self, y: np.ndarray) -> EnsembleModel:
-        return EnsembleModel([m.refit(y) for m in self.members], self.names, self.weights)
+        return EnsembleModel([m.refit(y) for m in self.members], self.names)
 
     def describe(self) -> dict:
         """Members' details; transform and seasonal adjustment at the top when the members
@@ -132,15 +123,10 @@ class EnsembleModel:
         kind ``per member``)."""
         details = [m.describe() for m in self.members]
         shared = {}
-        for key, mixed in (
-            ("transform", "per member"),
-            ("seasonal_adjustment", {"kind": "per member"}),
-        ):
+        for key, mixed in (("transform", "per member"),
+                           ("seasonal_adjustment", {"kind": "per member"})):
             values = [d[key] for d in details]
             shared[key] = values[0] if all(v == values[0] for v in values) else mixed
-        weights = self._weights()
-        return {"name": "ensemble", "params": {
-            "combine": COMBINE if self.weights is None else "weighted mean", "members": [
-                {"candidate": n, "weight": float(w), **d}
-                for n, w, d in zip(self.names, weights, details, strict=True)]},
+        return {"name": "ensemble", "params": {"combine": COMBINE, "members": [
+            {"candidate": n, **d} for n, d in zip(self.names, details, strict=True)]},
                 **shared}  # fmt: skip
