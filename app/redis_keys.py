@@ -232,3 +232,9 @@ def webhook_chain(webhook_id: str, job_id: str) -> str:
     """The unfinished deliveries of one job's events to one webhook, oldest first: only the
     first is attempted, so a job's events arrive in order."""
     return f"{PREFIX}webhook-chain:{webhook_id}:{job_id}"
+
+
+def task_crashes(task_id: str) -> str:
+    """How often the pool process running a step message died (a poison-message count; it
+    expires on its own and names no job content)."""
+    return f"{PREFIX}task-crashes:{task_id}"

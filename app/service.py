@@ -298,12 +298,30 @@ def _cancel(job: Job) -> None:
 
 @audit.audits("job.delete", lambda job_id: f"job:{job_id}")
 def delete(principal: Principal, job_id: str) -> None:
+    """Delete a finished job and its result, and its child jobs with theirs (a pipeline's
+    stages), children first so that none is left without its parent."""
     require_write(principal)
     job = get(principal, job_id)
     if job.state in ACTIVE_STATES:
         raise InvalidTransition(job_id, job.state, "deleted (cancel it first)")
-    job_store().delete(job_id)
+    _delete_tree(job_id)
     log.info("job deleted", extra={"job": job_id})
+
+
+def _delete_tree(job_id: str) -> None:
+    descendants, pending = [], [job_id]
+    while pending:  # every descendant checked before anything is deleted
+        for child in children(pending.pop()):
+            if child.state in ACTIVE_STATES:  # a stage still running under an ended pipeline
+                raise InvalidTransition(child.id, child.state, "deleted (cancel it first)")
+            descendants.append(child.id)
+            pending.append(child.id)
+    for doomed in [*reversed(descendants), job_id]:
+        try:
+            job_store().delete(doomed)
+        except JobNotFound:  # a child deleted on its own meanwhile
+            if doomed == job_id:
+                raise
 
 
 __all__ = ["submit", "get", "wait", "result", "list_jobs", "cancel", "delete", "retry",

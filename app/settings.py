@@ -281,8 +281,11 @@ class Settings:
         3, "Re-dispatches of a job whose steps were lost before the reaper fails it", int)
     reaper_interval: float = setting(15.0, "Seconds between reaper passes", float)
     max_deliveries: int = setting(
-        5, "A step delivered more often than this without finishing fails its job "
-        "(poison message)", int)
+        5, "A step whose worker process died this many times while running it fails its job "
+        "(a poison message); deliveries lost with their whole worker do not count", int)
+    max_redeliveries: int = setting(
+        50, "A step delivered more often than this in all (its workers lost, its process "
+        "dead or its message returned) without finishing fails its job", int)
     diagnostic_faults: bool = setting(
         False, "Allow the smoke workflow's fault-injection params (fail_attempts, crash) to "
         "rehearse failure handling; keep off in production", parse_bool)

@@ -36,8 +36,9 @@ from benchmarks.report import print_table, save
 from benchmarks.stack import Stack, free_port
 
 # Settings that make loss detection fast enough for a run of minutes. The run kills a
-# worker every second or two, so a long step can honestly be interrupted more often than
-# the poison-message limit assumes (5 deliveries); that limit has its own test.
+# pool process or a worker every second or two, so a long step can honestly have its
+# process killed more often than the poison-message limit assumes (5 deaths); that limit has
+# its own test.
 FAST_RECOVERY = {"DIA3_HEARTBEAT_INTERVAL": "1", "DIA3_WORKER_LOST_AFTER": "5",
                  "DIA3_REAPER_INTERVAL": "1", "DIA3_JOB_HEARTBEAT_TIMEOUT": "30",
                  "DIA3_MAX_DELIVERIES": "25",

@@ -296,6 +296,7 @@ class AuditPageSchema(Schema):
 class TenantCountsSchema(Schema):
     jobs = fields.Integer()
     schedules = fields.Integer()
+    webhooks = fields.Integer()
     keys = fields.Integer()
     collections = fields.Integer(metadata={"description": "Knowledge-base collections"})
 

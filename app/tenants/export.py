@@ -1,6 +1,6 @@
 """A tenant's data as one archive: every job with its params and result, its schedules, its
-collections
-with their documents, its keys (metadata only) and the audit entries about it.
+webhooks with their deliveries (never a signing secret), its collections with their
+documents, its keys (metadata only) and the audit entries about it.
 
 The archive is the backup format's (a gzip tar of JSON-lines members whose checksums the
 manifest lists) with its own format name, so it is read with any tar and JSON tool and
@@ -24,12 +24,13 @@ from app.crypto.envelope import Envelope
 from app.jobs.store import JobStore
 from app.schedules.store import ScheduleNotFound, ScheduleStore
 from app.tenants import data
+from app.webhooks.store import WebhookStore
 from app.workflows.knowledge.store import SEALED_TEXT, chunk_text
 
 FORMAT = "dia3-tenant-export"
 VERSION = 1
 JOBS, COLLECTIONS, KEYS, AUDIT = "jobs.jsonl", "collections.jsonl", "keys.jsonl", "audit.jsonl"
-SCHEDULES = "schedules.jsonl"
+SCHEDULES, WEBHOOKS = "schedules.jsonl", "webhooks.jsonl"
 
 
 def _jobs(store: JobStore, tenant: str, counts: dict[str, int]) -> Iterator[dict[str, Any]]:
@@ -55,6 +56,19 @@ def _schedules(schedules: ScheduleStore, tenant: str) -> Iterator[dict[str, Any]
             yield schedules.get(schedule_id, tenant=tenant).to_dict()
         except ScheduleNotFound:
             continue  # deleted since it was listed
+
+
+def _webhooks(webhooks: WebhookStore, tenant: str) -> Iterator[dict[str, Any]]:
+    """Each webhook as the API shows it, with every delivery's record (newest first)."""
+    for hook in webhooks.of_tenant(tenant):
+        record, deliveries, cursor = hook.to_dict(), [], None
+        while True:
+            page = webhooks.deliveries(hook.id, limit=500, cursor=cursor)
+            deliveries.extend(delivery.to_dict() for delivery in page.items)
+            if not (cursor := page.next_cursor):
+                break
+        record["deliveries"] = deliveries
+        yield record
 
 
 def _collections(chroma: Any, tenant: str, envelope: Envelope) -> Iterator[dict[str, Any]]:
@@ -83,6 +97,8 @@ def export(path: Path, tenant: str, store: JobStore, client: redis.Redis, keys: 
         counts["jobs"] = writer.lines(JOBS, _jobs(store, tenant, counts))
         counts["schedules"] = writer.lines(SCHEDULES, _schedules(
             ScheduleStore(client, store.envelope), tenant))
+        counts["webhooks"] = writer.lines(WEBHOOKS, _webhooks(
+            WebhookStore(client, store.envelope), tenant))
         counts["keys"] = writer.lines(KEYS, data.keys_of(keys, tenant))
         counts["audit_entries"] = writer.lines(AUDIT, data.audit_entries(client, tenant))
         if chroma is not None:

@@ -20,7 +20,7 @@ from app import audit, redis_keys
 from app.auth.admin import require_admin
 from app.auth.keys import Principal
 from app.errors import Conflict, InputError
-from app.extensions import job_store, key_store, schedule_store
+from app.extensions import job_store, key_store, schedule_store, webhook_store
 from app.redis_client import get_redis
 from app.settings import get_settings
 from app.tenants import data
@@ -58,7 +58,8 @@ def export_tenant(principal: Principal, tenant: str, path: Path,
 def summary(tenant: str, chroma: Any | None) -> dict[str, Any]:
     """What an erasure of the tenant would remove, counted."""
     found = {"jobs": job_store().count(tenant), "keys": len(data.keys_of(key_store(), tenant)),
-             "schedules": schedule_store().count(tenant)}
+             "schedules": schedule_store().count(tenant),
+             "webhooks": len(webhook_store().of_tenant(tenant))}
     if chroma is not None:
         found["collections"] = sum(1 for c in data.collections_of(chroma, tenant)
                                    if (c.metadata or {}).get("kb_kind") == "chunks")

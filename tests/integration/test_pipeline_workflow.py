@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import pytest
 
@@ -174,3 +175,31 @@ def test_independent_stages_run_side_by_side_and_a_join_waits_for_both(analyst, 
     result = analyst.get(f"/api/v1/jobs/{job['id']}/result").get_json()["result"]
     assert result["results"] == {"left": {"value": 12}, "right": {"value": 22},
                                  "join": {"value": 14}}
+
+
+def test_deleting_a_pipeline_deletes_its_child_jobs(analyst, worker):
+    job = analyst.wait(analyst.submit("pipeline", chained({"start": 1}, {})).get_json()["id"])
+    assert job["state"] == "succeeded", job["error"]
+    stage_ids = [child["id"] for child in children(analyst, job["id"]).values()]
+    assert len(stage_ids) == 2
+    assert analyst.delete(f"/api/v1/jobs/{job['id']}").status_code == 204
+    for job_id in (job["id"], *stage_ids):
+        assert analyst.get(f"/api/v1/jobs/{job_id}").status_code == 404
+
+
+def test_a_pipeline_with_an_active_child_is_not_deleted_at_all(make_client):
+    store, tenant = job_store(), f"t{uuid.uuid4().hex[:10]}"
+    analyst = make_client("analyst", tenant)
+    parent, done, active = (uuid.uuid4().hex for _ in range(3))
+    store.create(job_id=parent, workflow="pipeline", tenant=tenant, owner="k",
+                 params={"stages": []}, steps_total=1, tasks={})
+    store.finish(parent, "only", {"results": {}}, 0.1)
+    for child in (done, active):
+        store.create(job_id=child, workflow="smoke", tenant=tenant, owner="k", params={},
+                     steps_total=1, tasks={}, parent_id=parent)
+    store.finish(done, "only", {"value": 1}, 0.1)
+    response = analyst.delete(f"/api/v1/jobs/{parent}")
+    assert response.status_code == 409, response.get_json()
+    assert active in json.dumps(response.get_json())
+    for job_id in (parent, done, active):  # nothing was deleted
+        assert analyst.get(f"/api/v1/jobs/{job_id}").status_code == 200

@@ -40,7 +40,8 @@ def test_a_step_that_kills_its_worker_every_time_fails_the_job_with_the_reason(
     job = analyst.wait(job_id, timeout=180)
     assert job["state"] == "failed"
     assert job["error"]["step"] == "second" and job["error"]["type"] == "PermanentError"
-    assert "was delivered 6 times without finishing" in job["error"]["message"]
+    assert "was delivered 6 times without finishing; its worker process died 5 times" in (
+        job["error"]["message"])
     assert worker.proc.poll() is None  # the worker survived its crashing pool processes
 
 

@@ -124,6 +124,11 @@ def test_export_holds_the_tenant_and_nothing_of_another(two_tenants):
     assert manifest["counts"]["schedules"] == 1
     [schedule] = [json.loads(line) for line in members["schedules.jsonl"].splitlines()]
     assert (schedule["name"], schedule["tenant"]) == (texts[a], a)
+    assert manifest["counts"]["webhooks"] == 1
+    [hook] = [json.loads(line) for line in members["webhooks.jsonl"].splitlines()]
+    assert (hook["description"], hook["tenant"]) == (texts[a], a)
+    assert "secret" not in hook and "previous_secret" not in hook
+    assert isinstance(hook["deliveries"], list)
     assert manifest["counts"]["keys"] == 2  # the analyst's and the viewer the admin made
     jobs = [json.loads(line) for line in members["jobs.jsonl"].splitlines()]
     assert {job["id"] for job in jobs} == planted[a]["jobs"]
@@ -148,7 +153,7 @@ def test_erasure_needs_its_token_and_leaves_nothing_of_the_tenant(two_tenants):
     asked = admin.post(f"/api/v1/tenants/{a}/erasure")
     assert asked.status_code == 201, asked.get_json()
     assert asked.get_json()["will_erase"] == {"jobs": 4, "keys": 2, "collections": 1,
-                                              "schedules": 1}
+                                              "schedules": 1, "webhooks": 1}
     token = asked.get_json()["confirm"]
     other_admin = ApiClient(admin.client.application,
                             key_store().create("admin", "elsewhere")[0])

@@ -28,7 +28,7 @@ from app.logs import job_id_var, request_id_var, task_id_var
 from app.settings import get_settings
 from app.workflows.steps import Step
 from app.workflows.task_reprs import repr_options
-from workers.runtime import heartbeat
+from workers.runtime import heartbeat, step_request
 from workers.runtime.errors import JobCancelled, PermanentError, TransientError
 
 log = logging.getLogger("dia3.engine")
@@ -85,6 +85,8 @@ class JobStep(Task):
     max_retries = 5
     #: job_id/step are added to every call, so Celery must not check arguments on send
     typing = False
+    #: counts the deaths of the pool process running a step (poison messages)
+    Request = step_request.StepRequest
 
     def __call__(self, *args, **kwargs):
         job_id = kwargs.pop("job_id")
@@ -121,10 +123,7 @@ class JobStep(Task):
             log.info("step skipped", extra={"step": step, "verdict": start.verdict})
             metrics.TASKS.labels(self.name, "skipped").inc()
             raise Ignore()
-        if start.starts - (request.retries or 0) > get_settings().max_deliveries:
-            record_failure(job_id, step, PermanentError(
-                f"step {step} was delivered {start.starts} times without finishing "
-                "(it may crash its worker)"), self.app)
+        if start.starts > 1 and self._poisoned(job_id, step, start.starts):
             raise Ignore()
         log.info("step started", extra={"step": step, "task": self.name,
                                          "delivery": start.starts})
@@ -145,6 +144,22 @@ class JobStep(Task):
             return self._record_done(job_id, step, out, runtime)
         except TRANSIENT as exc:  # Redis went away after the work: do it again later
             self._retry_transient(exc, job_id, step, kwargs)
+
+    def _poisoned(self, job_id: str, step: str, starts: int) -> bool:
+        """Fail the job of a step that keeps taking its pool process down (a poison
+        message), or that was delivered beyond any bound; True when it did."""
+        settings, request = get_settings(), self.request
+        died = step_request.crashes(request.id or "")
+        if died >= settings.max_deliveries:
+            reason = (f"step {step} was delivered {starts} times without finishing; its "
+                      f"worker process died {died} times (it may crash its worker)")
+        elif starts - (request.retries or 0) > settings.max_redeliveries:
+            reason = (f"step {step} was delivered {starts} times without finishing (its "
+                      "workers were lost each time)")
+        else:
+            return False
+        record_failure(job_id, step, PermanentError(reason), self.app)
+        return True
 
     def _record_done(self, job_id: str, step: str, out, runtime: float):
         store = job_store()

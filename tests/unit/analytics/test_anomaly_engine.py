@@ -7,15 +7,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workers.anomaly.engine import StreamingDetector, detect_series
+from workers.anomaly.engine import StreamConfig, StreamingDetector, detect_series
+from workers.anomaly.engine.alarms import DEFAULT_THRESHOLD
 from workers.anomaly.engine.changepoints import binary_segmentation
 from workers.anomaly.engine.robust import score_from_z, t_quantile, upper_tail_log10
 from workers.anomaly.engine.seasonal import detect_season
 
 
 def spec(values, mode="batch", season=None, sensitivity=0.5, timestamps=None) -> dict:
-    return {"values": list(map(float, values)), "timestamps": timestamps, "mode": mode,
-            "season_length": season, "sensitivity": sensitivity}
+    return {
+        "values": list(map(float, values)),
+        "timestamps": timestamps,
+        "mode": mode,
+        "season_length": season,
+        "sensitivity": sensitivity,
+    }
 
 
 def noise(n: int = 2000, seed: int = 1) -> np.ndarray:
@@ -74,8 +80,10 @@ def test_streaming_mode_raises_few_alarms_on_noise():
 
 def test_sensitivity_orders_the_number_of_anomalies():
     values = np.random.default_rng(2).standard_t(3, 3000)
-    counts = [len(detect_series(spec(values, "batch", sensitivity=s))["anomalies"])
-              for s in (0.0, 0.5, 1.0)]
+    counts = [
+        len(detect_series(spec(values, "batch", sensitivity=s))["anomalies"])
+        for s in (0.0, 0.5, 1.0)
+    ]
     assert counts[0] <= counts[1] <= counts[2] and counts[0] < counts[2]
 
 
@@ -91,11 +99,13 @@ def test_streaming_scores_use_past_points_only():
         assert np.array_equal(prefix, whole[:cut])
     future = values.copy()
     future[4000:] = 1e6  # a wild future changes nothing before it
-    assert np.array_equal(StreamingDetector(season_length=24).update(future).scores[:4000],
-                          whole[:4000])
+    assert np.array_equal(
+        StreamingDetector(season_length=24).update(future).scores[:4000], whole[:4000]
+    )
     detector = StreamingDetector(season_length=24)
-    chunks = [detector.update(values[a:b]) .scores
-              for a, b in ((0, 1), (1, 7), (7, 5000), (5000, 6000))]
+    chunks = [
+        detector.update(values[a:b]).scores for a, b in ((0, 1), (1, 7), (7, 5000), (5000, 6000))
+    ]
     assert np.allclose(np.concatenate(chunks), whole, atol=1e-12)
 
 
@@ -110,18 +120,29 @@ def test_streaming_alarms_use_past_points_only():
     assert len(whole) >= 3
     for cut in (1000, 2200, 2600, 3400):
         prefix = detect_series(spec(values[:cut], "streaming"))["anomalies"]
-        assert [(a["index"], a["score"]) for a in prefix] == \
-            [(a["index"], a["score"]) for a in whole if a["index"] < cut]
+        assert [(a["index"], a["score"]) for a in prefix] == [
+            (a["index"], a["score"]) for a in whole if a["index"] < cut
+        ]
 
 
 def test_streaming_memory_is_bounded():
     detector = StreamingDetector(season_length=48)
     detector.update(noise(20_000))
     config = detector.config
-    held = len(detector._residuals) + len(detector._values) + len(detector._raw) \
+    held = (
+        len(detector._residuals)
+        + len(detector._values)
+        + len(detector._raw)
         + len(detector._average)
-    assert held <= max(config.windows) + max(config.short, config.stats_every) + 3 * 48 \
-        + config.likelihood_long + config.likelihood_short
+    )
+    assert (
+        held
+        <= max(config.windows)
+        + max(config.short, config.stats_every)
+        + 3 * 48
+        + config.likelihood_long
+        + config.likelihood_short
+    )
 
 
 def test_missing_values_score_zero_and_timestamps_are_carried():
@@ -152,8 +173,7 @@ def test_season_detection():
 
 
 def test_tail_probabilities_match_known_values():
-    assert upper_tail_log10(np.array([1.959964]))[0] == pytest.approx(-np.log10(0.025),
-                                                                      rel=1e-5)
+    assert upper_tail_log10(np.array([1.959964]))[0] == pytest.approx(-np.log10(0.025), rel=1e-5)
     assert upper_tail_log10(np.array([8.0]))[0] == pytest.approx(15.2061, rel=1e-4)
     assert score_from_z(np.array([0.0, 100.0])).tolist() == [0.0, 1.0]
     assert t_quantile(0.975, 10) == pytest.approx(2.228, abs=2e-3)
@@ -184,3 +204,23 @@ def test_streaming_detects_a_strong_season_in_its_warm_up_whatever_the_chunks():
     plain = StreamingDetector()
     plain.update(noise(3000))
     assert plain.season_length is None
+
+
+def test_streaming_scores_a_burst_far_beyond_the_usual_ones_whatever_the_likelihood():
+    """In a series whose bursts are usual (so the likelihood scores them low), a burst with
+    a statistic twice any before it scores high although its value is inside the series'
+    range; the usual bursts stay below the threshold, chunked or not."""
+    rng = np.random.default_rng(3)
+    t = np.arange(4000)
+    values = 50 * np.sin(2 * np.pi * t / 50) + rng.normal(0, 1, 4000)
+    usual = np.arange(300, 4000, 37)
+    values[usual] += rng.choice([-1, 1], len(usual)) * rng.uniform(6, 9, len(usual))
+    at = 3000 + int(np.argmin(values[3000:3050]))  # a trough: the value stays in range
+    values[at] += 30
+    scores = StreamingDetector(season_length=50).update(values).scores
+    assert scores[at] >= 0.95 and scores[1000:at].max() < DEFAULT_THRESHOLD
+    without = StreamingDetector(season_length=50, config=StreamConfig(record_ratio=0.0))
+    assert without.update(values).scores[at] < DEFAULT_THRESHOLD
+    chunked = StreamingDetector(season_length=50)
+    parts = [chunked.update(values[a:b]).scores for a, b in ((0, 290), (290, 3001), (3001, 4000))]
+    assert np.allclose(np.concatenate(parts), scores, atol=1e-12)

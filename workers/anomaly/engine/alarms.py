@@ -8,7 +8,7 @@ import numpy as np
 #: score threshold at the default sensitivity 0.5 (tuned on NAB, benchmarks/anomaly_nab.py)
 DEFAULT_THRESHOLD = 0.45
 #: points after an alarm during which no other alarm is raised (streaming mode)
-DEFAULT_COOLDOWN = 150
+DEFAULT_COOLDOWN = 125
 DEFAULT_SENSITIVITY = 0.5
 
 

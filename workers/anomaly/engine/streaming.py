@@ -10,6 +10,9 @@ the last few points) and a variance statistic (their spread). The largest, as a 
 probability, is the raw score; like NAB's HTM detector, the point's final score is the
 *likelihood* of the recent mean raw score under the long-run distribution of raw scores,
 which turns "this series is always noisy" into low scores and "this is new" into high ones.
+Two rules catch what the likelihood smooths away in series that are always noisy: a value
+beyond the range of every value before it, and a statistic (the largest z) at least twice
+every statistic before it, score high whatever the likelihood says.
 
 Without a given season the detector looks for one once, in a bounded warm-up: the highest
 autocorrelation peak of the first ``season_warmup`` values, kept only when it is strong (a
@@ -59,6 +62,7 @@ class StreamConfig:
     extreme_tolerance: float = 0.1  # a new high or low beyond this share of the range
     extreme_warmup: int = 288  # values seen before new extremes count
     extreme_score: float = 0.95  # the score of a new extreme (below 1: sensitivity 0 skips it)
+    record_ratio: float = 2.0  # a z this many times every earlier z scores extreme_score (0: off)
     season_warmup: int = 750  # values the season is detected on when none is given (0: never)
     season_min_autocorrelation: float = 0.5  # a weaker cycle is not removed
 
@@ -74,8 +78,9 @@ class StreamOutput:
 @dataclass
 class StreamingDetector:
     """Scores one series chunk by chunk. Memory: the last ``max(windows) + short`` residuals,
-    ``seasons * season_length`` values and ``likelihood_long`` raw scores (and, until the
-    season is decided, the ``season_warmup`` first values)."""
+    ``seasons * season_length`` values, ``likelihood_long`` raw scores and the largest z
+    statistic so far (and, until the season is decided, the ``season_warmup`` first
+    values)."""
 
     season_length: int | None = None
     config: StreamConfig = field(default_factory=StreamConfig)
@@ -87,6 +92,7 @@ class StreamingDetector:
     _high: float = -np.inf
     _low: float = np.inf
     _observed: int = 0
+    _z_high: float = 0.0
     _warm: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     _detecting: bool = field(default=False, repr=False)
     seen: int = 0
@@ -97,12 +103,21 @@ class StreamingDetector:
     def update(self, values: Sequence[float] | np.ndarray) -> StreamOutput:
         """Scores of the next points (NaN for a missing value scores 0 and is skipped)."""
         values = np.asarray(values, dtype=float)
-        parts = [part for i in range(0, len(values), CHUNK)
-                 for part in self._pieces(values[i:i + CHUNK])]
+        parts = [
+            part
+            for i in range(0, len(values), CHUNK)
+            for part in self._pieces(values[i : i + CHUNK])
+        ]
         if not parts:
             return StreamOutput(np.empty(0), np.empty(0), np.empty(0), np.empty(0))
-        return StreamOutput(*(np.concatenate(arrays) for arrays in zip(
-            *((p.scores, p.raw, p.z, p.residuals) for p in parts), strict=True)))
+        return StreamOutput(
+            *(
+                np.concatenate(arrays)
+                for arrays in zip(
+                    *((p.scores, p.raw, p.z, p.residuals) for p in parts), strict=True
+                )
+            )
+        )
 
     # --- one chunk ---------------------------------------------------------------------------
 
@@ -129,14 +144,15 @@ class StreamingDetector:
         if season is None:
             return
         self.season_length = season
-        self._values = warm[-season * cfg.seasons:]
-        offsets = season * np.concatenate([np.arange(-cfg.seasons, 0),
-                                           np.arange(1, cfg.seasons + 1)])
+        self._values = warm[-season * cfg.seasons :]
+        offsets = season * np.concatenate(
+            [np.arange(-cfg.seasons, 0), np.arange(1, cfg.seasons + 1)]
+        )
         lags = np.arange(len(warm))[:, None] + offsets[None, :]
         inside = (lags >= 0) & (lags < len(warm))
         neighbours = np.where(inside, warm[np.clip(lags, 0, len(warm) - 1)], np.nan)
         residuals = warm - np.nanmedian(neighbours, axis=1)
-        self._residuals = residuals[len(warm) - len(self._residuals):]
+        self._residuals = residuals[len(warm) - len(self._residuals) :]
 
     def _chunk(self, values: np.ndarray) -> StreamOutput:
         n = len(values)
@@ -153,12 +169,31 @@ class StreamingDetector:
             raw[observed] = score_from_z(z, self.config.raw_cap)
             best[observed] = z
             residuals[observed] = residual
-        scores = self._likelihood(raw[observed]) if self.config.use_likelihood \
-            else raw[observed]
+        scores = self._likelihood(raw[observed]) if self.config.use_likelihood else raw[observed]
         final = np.zeros(n)
-        final[observed] = np.maximum(scores, self._new_extremes(values[observed]))
+        records = self._new_records(best[observed])  # before _new_extremes counts the values
+        final[observed] = np.maximum(
+            np.maximum(scores, records), self._new_extremes(values[observed])
+        )
         self.seen += n
         return StreamOutput(final, raw, best, residuals)
+
+    def _new_records(self, z: np.ndarray) -> np.ndarray:
+        """``extreme_score`` where the point's largest z statistic is at least
+        ``record_ratio`` times that of every point before it (after ``extreme_warmup``
+        values), else 0: the likelihood turns a series' usual bursts into low scores, and
+        with them a burst far beyond any of them; this rule keeps the latter."""
+        cfg = self.config
+        out = np.zeros(len(z))
+        if len(z) == 0 or cfg.record_ratio <= 0:
+            return out
+        high = np.maximum.accumulate(np.concatenate([[self._z_high], z]))[:-1]
+        self._z_high = max(self._z_high, float(z.max()))
+        seen = self._observed + np.arange(len(z))
+        out[(z >= cfg.record_ratio * high) & (high > 0) & (seen >= cfg.extreme_warmup)] = (
+            cfg.extreme_score
+        )
+        return out
 
     def _new_extremes(self, values: np.ndarray) -> np.ndarray:
         """``extreme_score`` where a value lies beyond the range of every value before it by
@@ -175,8 +210,7 @@ class StreamingDetector:
         margin = cfg.extreme_tolerance * (high - low)
         seen = self._observed + np.arange(len(values))
         self._observed += len(values)
-        novel = ((values > high + margin) | (values < low - margin)) \
-            & (seen >= cfg.extreme_warmup)
+        novel = ((values > high + margin) | (values < low - margin)) & (seen >= cfg.extreme_warmup)
         out[novel] = cfg.extreme_score
         return out
 
@@ -188,7 +222,7 @@ class StreamingDetector:
             return values
         buffer = np.concatenate([self._values, values])
         start = len(self._values)
-        self._values = buffer[-m * k:]
+        self._values = buffer[-m * k :]
         out = values.copy()
         positions = np.arange(start, len(buffer))
         lags = positions[:, None] - m * np.arange(1, k + 1)[None, :]
@@ -216,11 +250,15 @@ class StreamingDetector:
         short_mean, short_std = _short_stats(buffer, start, cfg.short)
         for window in cfg.windows:
             median, scale = _window_stats(buffer, start, base, window, cfg)
-            z = np.stack([
-                np.abs(buffer[start:] - median) / scale,
-                np.abs(short_mean - median) / scale * cfg.short ** cfg.level_gamma,
-                np.log(np.maximum(short_std / scale, 1.0)) * np.sqrt(2 * (cfg.short - 1))
-                * cfg.variance_weight])
+            z = np.stack(
+                [
+                    np.abs(buffer[start:] - median) / scale,
+                    np.abs(short_mean - median) / scale * cfg.short**cfg.level_gamma,
+                    np.log(np.maximum(short_std / scale, 1.0))
+                    * np.sqrt(2 * (cfg.short - 1))
+                    * cfg.variance_weight,
+                ]
+            )
             z[:, ~np.isfinite(median)] = 0.0
             z[~np.isfinite(z)] = 0.0
             best = np.maximum(best, z.max(axis=0))
@@ -236,11 +274,11 @@ class StreamingDetector:
         if n == 0:
             return raw
         raw_buffer = np.concatenate([self._raw, raw])
-        self._raw = raw_buffer[-cfg.likelihood_short:]
+        self._raw = raw_buffer[-cfg.likelihood_short :]
         average = _trailing_mean(raw_buffer, len(raw_buffer) - n, cfg.likelihood_short)
         history = len(self._average)
         buffer = np.concatenate([self._average, average])
-        self._average = buffer[-cfg.likelihood_long:]
+        self._average = buffer[-cfg.likelihood_long :]
         cumulative = np.concatenate([[0.0], np.cumsum(buffer)])
         squares = np.concatenate([[0.0], np.cumsum(buffer * buffer)])
         end = np.arange(history, history + n)  # the long window ends before each point
@@ -249,7 +287,7 @@ class StreamingDetector:
         safe = np.maximum(count, 1)
         mean = (cumulative[end] - cumulative[start]) / safe
         var = (squares[end] - squares[start]) / safe - mean * mean
-        std = np.sqrt(np.maximum(var, cfg.likelihood_min_std ** 2))
+        std = np.sqrt(np.maximum(var, cfg.likelihood_min_std**2))
         out = np.clip(upper_tail_log10((average - mean) / std) / cfg.likelihood_cap, 0.0, 1.0)
         out[count < cfg.min_history] = 0.0
         return out
@@ -267,12 +305,13 @@ def _short_stats(buffer: np.ndarray, start: int, short: int) -> tuple[np.ndarray
     """Mean and standard deviation of the last ``short`` residuals up to each new point."""
     padded = np.concatenate([np.full(max(short - 1 - start, 0), np.nan), buffer])
     offset = len(padded) - len(buffer)
-    views = sliding_window_view(padded[start + offset - short + 1:], short)
+    views = sliding_window_view(padded[start + offset - short + 1 :], short)
     return views.mean(axis=1), views.std(axis=1, ddof=1)
 
 
-def _window_stats(buffer: np.ndarray, start: int, base: int, window: int,
-                  cfg: StreamConfig) -> tuple[np.ndarray, np.ndarray]:
+def _window_stats(
+    buffer: np.ndarray, start: int, base: int, window: int, cfg: StreamConfig
+) -> tuple[np.ndarray, np.ndarray]:
     """Median and robust scale of the ``window`` residuals before each new point
     ``buffer[start:]`` (``base``: the series position of ``buffer[0]``). They are computed
     every ``stats_every`` positions of the series and hold until the next (a point at
@@ -287,7 +326,7 @@ def _window_stats(buffer: np.ndarray, start: int, base: int, window: int,
     scale = np.full(len(unique), np.nan)
     full = unique >= window
     for k in np.flatnonzero(~full & (unique >= cfg.min_history)):  # warm-up: base is 0
-        (median[k],), (scale[k],) = _stats(buffer[None, :unique[k]], cfg)
+        (median[k],), (scale[k],) = _stats(buffer[None, : unique[k]], cfg)
     if full.any():
         views = sliding_window_view(buffer, window)[unique[full] - window - base]
         median[full], scale[full] = _stats(views, cfg)
