@@ -143,7 +143,7 @@ def create_celery() -> Celery:
     process's one app)."""
     settings = get_settings()
     check_reliability(settings)
-    broker_transport.install()  # sentinel:// URLs: kombu's transport, fixed for failovers
+    broker_transport.install()  # kombu's Redis transports, one client each, fixed for failovers
     app = DIA3Celery("dia3")
     app.conf.update(celery_config(settings, redis_url()))
     # Control messages (revoke, inspect) carry task ids and commands, no user content: they
