@@ -153,10 +153,15 @@ def send(prepared: Prepared) -> None:
     """Send a recorded job's canvas. Nothing half-written: a job that could not be enqueued
     is removed again. Its messages (the first step and Celery's ``task-sent`` event) go in
     one pipelined round trip (:func:`app.broker.publishing`; inside a batch's, with the
-    batch's)."""
+    batch's), except from a step (a pipeline's stage): a worker's publishes keep Celery's
+    publish retries, which ride out a Redis restart, where a publish batch is sent once."""
+    app = get_celery()
     try:
-        with broker.publishing(get_celery()):
+        if app.current_worker_task is not None:
             prepared.canvas.apply_async()
+        else:
+            with broker.publishing(app):
+                prepared.canvas.apply_async()
     except Exception:
         job_store().delete(prepared.job_id)
         raise
