@@ -123,7 +123,13 @@ class DIA3Celery(Celery):
 def publishing(app: Celery) -> Iterator[Producer]:
     """Send every message of the block through one producer, buffered in a kombu publish
     batch (one pipelined Redis round trip) and flushed when the block ends: raises then if
-    they could not be sent, and which of them reached Redis is unknown."""
+    they could not be sent, and which of them reached Redis is unknown. Inside another such
+    block, the messages join the outer block's batch (an error in the inner block leaves
+    the outer batch usable)."""
+    outer = _PUBLISHING.get()
+    if outer is not None:
+        yield outer
+        return
     with app.producer_or_acquire() as producer, producer.batch(max_size=PUBLISH_BATCH_MAX):
         token = _PUBLISHING.set(producer)
         try:
@@ -137,7 +143,7 @@ def create_celery() -> Celery:
     process's one app)."""
     settings = get_settings()
     check_reliability(settings)
-    broker_transport.install()  # sentinel:// URLs: kombu's transport, fixed for failovers
+    broker_transport.install()  # kombu's Redis transports, one client each, fixed for failovers
     app = DIA3Celery("dia3")
     app.conf.update(celery_config(settings, redis_url()))
     # Control messages (revoke, inspect) carry task ids and commands, no user content: they

@@ -16,7 +16,7 @@ from typing import Any
 from celery.canvas import Signature
 from marshmallow import ValidationError
 
-from app import audit, backpressure, metrics, replication
+from app import audit, backpressure, broker, metrics, replication
 from app.auth.keys import Principal
 from app.errors import Forbidden
 from app.extensions import celery as get_celery
@@ -151,9 +151,17 @@ def prepare(principal: Principal, workflow_name: str, params: Any,
 
 def send(prepared: Prepared) -> None:
     """Send a recorded job's canvas. Nothing half-written: a job that could not be enqueued
-    is removed again."""
+    is removed again. Its messages (the first step and Celery's ``task-sent`` event) go in
+    one pipelined round trip (:func:`app.broker.publishing`; inside a batch's, with the
+    batch's), except from a step (a pipeline's stage): a worker's publishes keep Celery's
+    publish retries, which ride out a Redis restart, where a publish batch is sent once."""
+    app = get_celery()
     try:
-        prepared.canvas.apply_async()
+        if app.current_worker_task is not None:
+            prepared.canvas.apply_async()
+        else:
+            with broker.publishing(app):
+                prepared.canvas.apply_async()
     except Exception:
         job_store().delete(prepared.job_id)
         raise

@@ -94,7 +94,10 @@ class Stack:
 
     def start_dia3(self, *worker_args: str) -> None:
         self.start_worker(*(worker_args or ("-c", str(self.concurrency))))
-        self.spawn(sys.executable, "-m", "app.cli", "api")
+        # The worker starts the data directory's Chroma, which the API finds there. Were the
+        # API to start one too, the loser of the race exits with code 3 as gunicorn's child,
+        # which gunicorn's master takes for a worker that failed to boot, and stops.
+        self.spawn(sys.executable, "-m", "app.cli", "api", "--without-chroma")
         self._wait_ready()
 
     def start_worker(self, *worker_args: str) -> subprocess.Popen:

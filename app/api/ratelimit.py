@@ -12,6 +12,9 @@ The check runs after authentication (it needs the key), so a request with a miss
 key is answered 401 without being counted. If Redis cannot be reached the limiter fails open
 (it logs and lets the request through): authentication reads Redis too, so such a request
 gets the usual 503 there, and only the key-less public documents are served unlimited.
+
+Counting a request and reading what is left of its budget (the ``X-RateLimit-*`` headers) is
+one Redis round trip (:class:`OneTripSlidingWindow`).
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ import logging
 import math
 import time
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from limits import RateLimitItem
+from limits.strategies import STRATEGIES, SlidingWindowCounterRateLimiter
+from limits.util import WindowStats
 
 from app import metrics, redis_keys
 from app.api.client_address import client_address
@@ -44,6 +49,82 @@ KEY_PREFIX = redis_keys.RATE_LIMIT
 HEADER_LIMIT = "X-RateLimit-Limit"
 HEADER_REMAINING = "X-RateLimit-Remaining"
 HEADER_RESET = "X-RateLimit-Reset"
+
+
+#: the strategy: limits' sliding window counter, counted and read in one round trip
+STRATEGY = "dia3-sliding-window-counter"
+
+# KEYS: the previous and the current window. ARGV: limit, window seconds, cost. limits' own
+# sliding-window acquisition (acquire_sliding_window.lua), answering with the window it
+# leaves too: {1 if acquired else 0, previous count, its ms to live, current count, its ms}.
+ACQUIRE = """
+local limit = tonumber(ARGV[1])
+local expiry = tonumber(ARGV[2]) * 1000
+local amount = tonumber(ARGV[3])
+local function window(acquired)
+  return {acquired, tonumber(redis.call('get', KEYS[1])) or 0,
+    math.max(0, tonumber(redis.call('pttl', KEYS[1])) or 0),
+    tonumber(redis.call('get', KEYS[2])) or 0,
+    math.max(0, tonumber(redis.call('pttl', KEYS[2])) or 0)}
+end
+if amount > limit then return {0} end
+local current_ttl = tonumber(redis.call('pttl', KEYS[2]))
+if current_ttl > 0 and current_ttl < expiry then
+  redis.call('rename', KEYS[2], KEYS[1])
+  redis.call('set', KEYS[2], 0, 'PX', current_ttl + expiry)
+end
+local state = window(0)
+local weighted = math.floor(state[2] * state[3] / expiry) + state[4]
+if weighted + amount > limit then return state end
+if redis.call('exists', KEYS[2]) == 1 then
+  redis.call('incrby', KEYS[2], amount)
+else
+  redis.call('set', KEYS[2], amount, 'PX', expiry * 2)
+end
+return window(1)
+"""
+
+
+class OneTripSlidingWindow(SlidingWindowCounterRateLimiter):
+    """limits' sliding window counter whose hit also reads the window it leaves, kept for
+    the request, so its ``X-RateLimit-*`` headers cost no second round trip."""
+
+    def __init__(self, storage) -> None:
+        super().__init__(storage)
+        self._acquire = storage.get_connection().register_script(ACQUIRE)
+
+    def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        key, storage = item.key_for(*identifiers), self.storage
+        acquired, *window = self._acquire(keys=[
+            storage.prefixed_key(storage._previous_window_key(key)),  # type: ignore[attr-defined]
+            storage.prefixed_key(storage._current_window_key(key)),  # type: ignore[attr-defined]
+        ], args=[item.amount, item.get_expiry(), cost])
+        if window and has_request_context():
+            previous, previous_ms, current, current_ms = (int(value) for value in window)
+            g.setdefault("rate_windows", {})[key] = (previous, previous_ms / 1000, current,
+                                                     current_ms / 1000)
+        return bool(acquired)
+
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        """The window the request's hit left (read by it), else read now."""
+        key = item.key_for(*identifiers)
+        window = g.get("rate_windows", {}).pop(key, None) if has_request_context() else None
+        if window is None:
+            return super().get_window_stats(item, *identifiers)
+        previous, previous_expires_in, current, current_expires_in = window
+        # as limits computes it from the window it reads
+        remaining = max(0, item.amount - math.floor(
+            self._weighted_count(item, previous, previous_expires_in, current)))
+        now = time.time()
+        if not (previous or current):
+            return WindowStats(now, remaining)
+        expiry = item.get_expiry()
+        previous_reset_in = previous_expires_in % (expiry / previous) if previous else math.inf
+        current_reset_in = current_expires_in % expiry if current else math.inf
+        return WindowStats(now + min(previous_reset_in, current_reset_in), remaining)
+
+
+STRATEGIES.setdefault(STRATEGY, OneTripSlidingWindow)  # type: ignore[arg-type]
 
 
 def storage_uri(redis_url: str) -> str:
@@ -156,7 +237,7 @@ def install(app: Flask, redis_url: str) -> Limiter:
         application_limits=[ApplicationLimit(limit_provider=current_limit, exempt_when=exempt)],
         storage_uri=storage_uri(redis_url),
         storage_options=storage_options(redis_url),
-        strategy="sliding-window-counter",
+        strategy=STRATEGY,  # limits' sliding window counter, headers in the same round trip
         swallow_errors=True,  # fail open when Redis is unreachable (logged)
         headers_enabled=False,  # written below: Retry-After only on a 429
     )

@@ -7,7 +7,8 @@ itself, so they take effect on the next request on every API replica: nothing is
 
 Expiry is checked on every lookup. The last use is kept in its own hash by key id (so a
 concurrent revocation can never be undone by a late write) and written at most once a minute
-per key, guarded by a Redis ``SET NX EX``, to keep authentication a read on the hot path.
+per key, guarded by a Redis ``SET NX EX``. Authenticating a request is one round trip: the
+lookup, the expiry check and the guarded use record run as one script (:data:`AUTHENTICATE`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,26 @@ RETIRED = redis_keys.API_KEY_RETIRED
 USE_RESOLUTION_SECONDS = 60
 #: how long a revoked or replaced key is still recognised as such (then it is just unknown)
 RETIRED_SECONDS = 90 * 86400
+
+# KEYS: the key's hash. ARGV: the use guard's prefix, the last-use hash, now, the guard's
+# lifetime. Returns the hash's fields (flat; none for an unknown key) and, for a key that
+# has not expired, records its use at most once per guard lifetime.
+AUTHENTICATE = """
+local data = redis.call('HGETALL', KEYS[1])
+if #data == 0 then return data end
+local key_id, expires_at = nil, nil
+for i = 1, #data, 2 do
+  if data[i] == 'key_id' then key_id = data[i + 1] end
+  if data[i] == 'expires_at' then expires_at = data[i + 1] end
+end
+if expires_at and expires_at ~= '' and tonumber(expires_at) <= tonumber(ARGV[3]) then
+  return data
+end
+if key_id and redis.call('SET', ARGV[1] .. key_id, '1', 'NX', 'EX', ARGV[4]) then
+  redis.call('HSET', ARGV[2], key_id, ARGV[3])
+end
+return data
+"""
 
 
 class KeyRejected(Exception):
@@ -101,6 +122,7 @@ def _epoch(raw: str | None) -> float | None:
 class KeyStore:
     def __init__(self, client: redis.Redis):
         self.r = client
+        self._authenticate = client.register_script(AUTHENTICATE)
 
     def create(self, role: str, tenant: str, name: str = "", key: str | None = None,
                key_id: str | None = None,
@@ -134,13 +156,16 @@ class KeyStore:
         return self.create(role, tenant, name=name, key=key, key_id=key_id)[1]
 
     def _resolve(self, key: str) -> Principal:
-        data = self.r.hgetall(PREFIX + digest(key))
+        return self._usable(key, self.r.hgetall(PREFIX + digest(key)), time.time())
+
+    def _usable(self, key: str, data: dict, now: float) -> Principal:
+        """The principal of a key's hash ``data`` read at ``now``; raises KeyRejected."""
         if not data:
             retired = self.r.hgetall(RETIRED + digest(key))
             raise KeyRejected("invalid", retired.get("cause", "unknown"),
                               retired.get("key_id"))
         expires_at = _epoch(data.get("expires_at"))
-        if expires_at is not None and expires_at <= time.time():
+        if expires_at is not None and expires_at <= now:
             raise KeyRejected("expired", key_id=data["key_id"])
         return _principal(data)
 
@@ -152,10 +177,12 @@ class KeyStore:
             return None
 
     def authenticate(self, key: str) -> Principal:
-        """The principal of a usable key, recording its use; raises :class:`KeyRejected`."""
-        principal = self._resolve(key)
-        self.record_use(principal.key_id)
-        return principal
+        """The principal of a usable key, recording its use; raises :class:`KeyRejected`.
+        One round trip for a usable key (:data:`AUTHENTICATE`)."""
+        now = time.time()
+        flat = self._authenticate(keys=[PREFIX + digest(key)], args=[
+            USE_GUARD, LAST_USED, repr(now), USE_RESOLUTION_SECONDS])
+        return self._usable(key, dict(zip(flat[::2], flat[1::2])), now)
 
     def record_use(self, key_id: str) -> None:
         if self.r.set(USE_GUARD + key_id, "1", nx=True, ex=USE_RESOLUTION_SECONDS):

@@ -37,8 +37,8 @@ without_chroma = click.option("--without-chroma", is_flag=True, hidden=True,
 def api(host: str | None, port: int | None, without_chroma: bool) -> None:
     """Run the REST API (gunicorn)."""
     runtime.setup_logging()
-    from app.workflows.knowledge.service import embedder_problem
-    problem = embedder_problem()
+    from app.workflows.knowledge.service import embedder_problem_in_child
+    problem = embedder_problem_in_child()
     if problem:  # the API runs; creating a collection with this embedder answers 503
         logging.getLogger("dia3.api").warning("the default embedder cannot be used: %s",
                                               problem)

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.auth.durations import parse_duration
-from app.auth.keys import LAST_USED, PREFIX, digest
+from app.auth.keys import LAST_USED, PREFIX, USE_GUARD, KeyRejected, digest
 from app.extensions import key_store
 from app.redis_client import get_redis
 from tests.conftest import ApiClient
@@ -130,3 +130,23 @@ def test_rotation_and_revocation_take_effect_on_the_next_request_on_every_replic
         assert status(two, created["key"]) == 401 and status(two, rotated["key"]) == 200
         requests.delete(f"{two}/api/v1/keys/{created['key_id']}", headers=admin, timeout=30)
         assert status(one, rotated["key"]) == 401
+
+
+def test_authentication_is_one_round_trip_and_an_expired_key_records_no_use(monkeypatch):
+    store = key_store()
+    usable, principal = store.create("viewer", "rt")
+    expired, old = store.create("viewer", "rt", expires_at=time.time() - 1)
+    store.authenticate(usable)  # the script is loaded into Redis once
+    get_redis().hdel(LAST_USED, principal.key_id)
+    get_redis().delete(USE_GUARD + principal.key_id)
+    sent = []
+    execute = store.r.execute_command
+    monkeypatch.setattr(store.r, "execute_command",
+                        lambda *args, **kw: sent.append(args[0]) or execute(*args, **kw))
+    assert store.authenticate(usable) == principal
+    assert sent == ["EVALSHA"]  # lookup, expiry check and the guarded use record at once
+    assert get_redis().hget(LAST_USED, principal.key_id) is not None
+    with pytest.raises(KeyRejected) as refused:
+        store.authenticate(expired)
+    assert refused.value.reason == "expired"
+    assert get_redis().hget(LAST_USED, old.key_id) is None

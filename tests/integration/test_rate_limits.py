@@ -115,3 +115,19 @@ def test_the_spec_declares_the_headers_a_client_acts_on(flask_app):
         assert {"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining",
                 "X-RateLimit-Reset"} <= set(responses["429"]["headers"])
         assert "Retry-After" in responses["503"]["headers"]
+
+
+def test_a_request_is_counted_and_its_headers_read_in_one_round_trip(make_client, flask_app,
+                                                                    rate_limits, monkeypatch):
+    analyst = make_client("analyst")
+    limiter = next(iter(flask_app.extensions["limiter"]))
+    client = limiter.limiter.storage.get_connection()
+    spend(analyst, 1)  # the script is loaded into Redis once
+    sent = []
+    execute = client.execute_command
+    monkeypatch.setattr(client, "execute_command",
+                        lambda *args, **kw: sent.append(args[0]) or execute(*args, **kw))
+    [response] = spend(analyst, 1)
+    assert response.headers["X-RateLimit-Remaining"] == "3"
+    assert int(response.headers["X-RateLimit-Reset"]) > time.time()
+    assert sent == ["EVALSHA"]

@@ -12,6 +12,8 @@ processes, and DIA3 always runs several.
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,6 +74,24 @@ def embedder_problem() -> str | None:
     except Exception as exc:  # noqa: BLE001 - a diagnosis reports whatever went wrong
         return getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
     return None
+
+
+_CHECK = ("from app.workflows.knowledge.service import embedder_problem\n"
+          "print('\\n' + (embedder_problem() or ''), end='')")
+
+
+def embedder_problem_in_child(timeout: float = 300) -> str | None:
+    """:func:`embedder_problem`, asked of a short-lived child process. Making the embedder
+    loads its runtime, and ONNX Runtime starts threads: gunicorn's master, which forks the
+    API's workers afterwards, would hand them a runtime that aborts them as they boot."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _CHECK], capture_output=True, text=True,
+                              timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"the embedder check did not finish: {type(exc).__name__}"
+    if done.returncode:
+        return f"the embedder check failed: {done.stderr.strip()[-500:]}"
+    return done.stdout.rsplit("\n", 1)[-1] or None
 
 
 def kind_of(identity: str) -> str:

@@ -7,7 +7,15 @@ from workers.forecast.engine import ForecastInputError, forecast_series, validat
 from workers.forecast.engine.auto import fit_auto
 from workers.forecast.engine.backtest import rolling_origin
 from workers.forecast.engine.candidates import decomposed_model
-from workers.forecast.engine.cv import CvResult, Window, WindowForecast, choose, windows
+from workers.forecast.engine.cv import (
+    CvResult,
+    Window,
+    WindowForecast,
+    budget_origins,
+    choose,
+    max_origins,
+    windows,
+)
 from workers.forecast.engine.decomposition import fourier_components, stl_components
 from workers.forecast.engine.intervals import CalibratedModel, conformal_quantile
 from workers.forecast.engine.metrics import coverage, mase, msis
@@ -76,8 +84,15 @@ def test_fourier_terms_fit_a_non_integer_period():
 def test_forecast_series_takes_seasonal_periods_and_the_new_models():
     y = hourly(24 * 7 * 4, seed=2)
     for name in ("mstl", "mstl_theta", "fourier", "fourier_theta"):
-        result = forecast_series({"values": y.tolist(), "horizon": 24, "model": name,
-                                  "seasonal_periods": [24, 168], "backtest_origins": 1})
+        result = forecast_series(
+            {
+                "values": y.tolist(),
+                "horizon": 24,
+                "model": name,
+                "seasonal_periods": [24, 168],
+                "backtest_origins": 1,
+            }
+        )
         assert result["model"] == name and len(result["forecast"]) == 24
         assert result["model_detail"]["season_length"] == 24
         assert result["backtest"]["origins"] == 1
@@ -85,16 +100,19 @@ def test_forecast_series_takes_seasonal_periods_and_the_new_models():
     assert short["model"] != "mstl" and short["fallbacks"][0]["model"] == "mstl"
 
 
-@pytest.mark.parametrize(("periods", "field"), [
-    ("24", "s.seasonal_periods"),
-    ([], "s.seasonal_periods"),
-    ([24, 168, 12, 6, 3], "s.seasonal_periods"),
-    ([24, "x"], "s.seasonal_periods.1"),
-    ([24, 1], "s.seasonal_periods.1"),
-    ([24, 400], "s.seasonal_periods.1"),  # 672 values: at most 336
-    ([24, 24], "s.seasonal_periods"),
-    ([True], "s.seasonal_periods.0"),
-])
+@pytest.mark.parametrize(
+    ("periods", "field"),
+    [
+        ("24", "s.seasonal_periods"),
+        ([], "s.seasonal_periods"),
+        ([24, 168, 12, 6, 3], "s.seasonal_periods"),
+        ([24, "x"], "s.seasonal_periods.1"),
+        ([24, 1], "s.seasonal_periods.1"),
+        ([24, 400], "s.seasonal_periods.1"),  # 672 values: at most 336
+        ([24, 24], "s.seasonal_periods"),
+        ([True], "s.seasonal_periods.0"),
+    ],
+)
 def test_seasonal_periods_are_validated(periods, field):
     spec = {"values": hourly(672).tolist(), "horizon": 3, "seasonal_periods": periods}
     with pytest.raises(ForecastInputError) as err:
@@ -116,11 +134,14 @@ def _wf(point):
 def test_choice_never_beats_seasonal_naive_by_losing_to_it():
     y = np.arange(40, dtype=float)
     ws = [Window(30, y[30:35]), Window(25, y[25:30])]
-    result = CvResult(ws, forecasts={
-        "seasonal_naive": [_wf(y[30:35] + 1), _wf(y[25:30] + 1)],
-        "worse_a": [_wf(y[30:35] + 3), _wf(y[25:30] + 2)],
-        "worse_b": [_wf(y[30:35] + 2), _wf(y[25:30] + 4)],
-    })
+    result = CvResult(
+        ws,
+        forecasts={
+            "seasonal_naive": [_wf(y[30:35] + 1), _wf(y[25:30] + 1)],
+            "worse_a": [_wf(y[30:35] + 3), _wf(y[25:30] + 2)],
+            "worse_b": [_wf(y[30:35] + 2), _wf(y[25:30] + 4)],
+        },
+    )
     chosen = choose(y, result, 1, "seasonal_naive")
     # the ensemble of the two worse ones is not better either
     assert chosen.choice == "seasonal_naive"
@@ -137,11 +158,21 @@ def test_choice_never_beats_seasonal_naive_by_losing_to_it():
 def test_seasonal_naive_blends_with_the_default_only_when_that_does_no_worse():
     y = np.arange(40, dtype=float)
     ws = [Window(30, y[30:35]), Window(25, y[25:30])]
-    same_side = CvResult(ws, forecasts={"seasonal_naive": [_wf(y[30:35] + 1), _wf(y[25:30] + 1)],
-                                        "combination": [_wf(y[30:35] + 3), _wf(y[25:30] + 3)]})
+    same_side = CvResult(
+        ws,
+        forecasts={
+            "seasonal_naive": [_wf(y[30:35] + 1), _wf(y[25:30] + 1)],
+            "combination": [_wf(y[30:35] + 3), _wf(y[25:30] + 3)],
+        },
+    )
     assert choose(y, same_side, 1, "seasonal_naive", ("combination",)).choice == "seasonal_naive"
-    opposite = CvResult(ws, forecasts={"seasonal_naive": [_wf(y[30:35] + 1), _wf(y[25:30] + 1)],
-                                       "combination": [_wf(y[30:35] - 2), _wf(y[25:30] - 2)]})
+    opposite = CvResult(
+        ws,
+        forecasts={
+            "seasonal_naive": [_wf(y[30:35] + 1), _wf(y[25:30] + 1)],
+            "combination": [_wf(y[30:35] - 2), _wf(y[25:30] - 2)],
+        },
+    )
     chosen = choose(y, opposite, 1, "seasonal_naive", ("combination",))
     assert chosen.choice == "ensemble" and chosen.members == ("combination", "seasonal_naive")
     assert np.allclose(chosen.forecasts["ensemble"][0].point, y[30:35] - 0.5)
@@ -239,14 +270,35 @@ def test_a_default_candidate_is_kept_unless_a_benchmark_did_better():
     ws = [Window(30, y[30:35]), Window(25, y[25:30])]
 
     def result(default_error: float, naive_error: float) -> CvResult:
-        return CvResult(ws, forecasts={
-            "seasonal_naive": [_wf(y[30:35] + naive_error), _wf(y[25:30] + naive_error)],
-            "combination": [_wf(y[30:35] + default_error), _wf(y[25:30] + default_error)],
-            "best": [_wf(y[30:35] + 1.0), _wf(y[25:30] + 1.0)],
-        })
+        return CvResult(
+            ws,
+            forecasts={
+                "seasonal_naive": [_wf(y[30:35] + naive_error), _wf(y[25:30] + naive_error)],
+                "combination": [_wf(y[30:35] + default_error), _wf(y[25:30] + default_error)],
+                "best": [_wf(y[30:35] + 1.0), _wf(y[25:30] + 1.0)],
+            },
+        )
 
-    assert choose(y, result(1.5, 3.0), 1, "seasonal_naive", ("combination",)).choice == \
-        "combination"  # another candidate did better, but no benchmark
-    assert choose(y, result(1.05, 1.02), 1, "seasonal_naive", ("combination",)).choice == \
-        "best"  # worse than seasonal naive: not kept, the lowest score wins
+    assert (
+        choose(y, result(1.5, 3.0), 1, "seasonal_naive", ("combination",)).choice == "combination"
+    )  # another candidate did better, but no benchmark
+    assert (
+        choose(y, result(1.05, 1.02), 1, "seasonal_naive", ("combination",)).choice == "best"
+    )  # worse than seasonal naive: not kept, the lowest score wins
     assert choose(y, result(1.05, 1.02), 1, "seasonal_naive").choice == "best"  # no default
+
+
+def test_long_seasons_get_windows_enough_to_cover_the_season():
+    assert max_origins(13, (52.18,)) == 5  # weekly: five 13-week windows span a year
+    assert max_origins(48, (24.0, 168.0)) == 3  # hourly: the day decides, not the week
+    assert max_origins(6, (24.0, 168.0)) == 4  # four 6-hour windows span a day
+    assert max_origins(18, (12.0,)) == 3 and max_origins(8, ()) == 3  # short: as before
+    assert max_origins(1, (365.25,)) == 8  # never more than SEASON_ORIGINS
+    assert budget_origins(900, 4, cap=5) == 5 and budget_origins(3000, 4, cap=5) == 2
+
+
+def test_auto_validates_a_weekly_series_on_a_full_year_of_windows():
+    y = weekly(600, seed=3)
+    report = FitReport()
+    fit_auto(y, 52, 13, report, "auto", seasonal_periods(52, y.size))
+    assert [w.start for w in report.cv.windows] == [y.size - 13 * k for k in range(1, 6)]

@@ -41,8 +41,9 @@ DEFAULTS = ("combination", "seasonal combination")  # on short seasons, see ``cv
 def _classical_family(m: int, transform: str, members: tuple[str, ...] = COMBINED
                       ) -> Callable:  # fmt: skip
     def fit(y: np.ndarray) -> dict:
-        return {c.label: model
-                for c, model in _holdout_candidates(y, m, transform, members).items()}
+        return {
+            c.label: model for c, model in _holdout_candidates(y, m, transform, members).items()
+        }
 
     return fit
 
@@ -90,10 +91,10 @@ def fit_auto(y: np.ndarray, m: int, h: int, report: FitReport, transform: str,
              periods: tuple[float, ...]) -> tuple[object, str] | None:  # fmt: skip
     """The CV choice fitted to ``y`` and its name; None when no validation window fits."""
     fams = families(m, transform, periods)
-    origins = cv.budget_origins(y.size, len(fams))
     for seasons in (3, 2):  # prefixes of 3 seasons, where the seasonality test can run
         min_train = max(MIN_HOLDOUT_TRAIN, seasons * m)
         hv = _validation_horizon(y.size, h, min_train)
+        origins = cv.budget_origins(y.size, len(fams), cap=cv.max_origins(hv, periods))
         ws = cv.windows(y, hv, origins, min_train)
         if ws:
             break
@@ -113,11 +114,15 @@ def fit_auto(y: np.ndarray, m: int, h: int, report: FitReport, transform: str,
     report.cv = result
     report.refit = lambda prefix: refit(prefix, FitReport())
     report.notes.append(
-        f"auto: rolling-origin validation, {len(ws)} windows of {hv} steps, mean MASE " +
-        ", ".join(f"{k}={v:.3f}" for k, v in sorted(result.scores.items(), key=lambda kv: kv[1]))
-        + f"; chose {result.choice}" +
-        (f" ({cv.COMBINE} of {', '.join(result.members)})" if result.choice == cv.ENSEMBLE
-         else ""))
+        f"auto: rolling-origin validation, {len(ws)} windows of {hv} steps, mean MASE "
+        + ", ".join(f"{k}={v:.3f}" for k, v in sorted(result.scores.items(), key=lambda kv: kv[1]))
+        + f"; chose {result.choice}"
+        + (
+            f" ({cv.COMBINE} of {', '.join(result.members)})"
+            if result.choice == cv.ENSEMBLE
+            else ""
+        )
+    )
     return model, result.choice
 
 
