@@ -2,7 +2,8 @@
 
 All state changes are single Lua scripts (see :mod:`app.jobs.scripts`), so a job's state,
 its listing indexes and its step bookkeeping always change together, and a redelivered step
-can be recognised and ignored. Listing reads sorted-set indexes; nothing here uses ``SCAN``.
+can be recognised and ignored. Listing reads sorted-set indexes and never uses ``SCAN``
+(only the one-time drop of an older layout's indexes does, :meth:`JobStore.drop_obsolete_indexes`).
 """
 
 from __future__ import annotations
