@@ -67,9 +67,11 @@ def test_strategic_analysis_on_the_embedded_model(analyst, worker, llm_server):
     assert result["citation_problems"] == []  # the schemas let the model cite nothing else
     assert "## Executive summary" in result["markdown"]
     server_counted(result["usage"])
-    # three agent calls, and any a redelivered or retried step made again (all counted)
+    # three agent calls, and any a redelivered or retried step made again (all counted);
+    # a call made again with the same prompt may be answered by the response cache
     usage = result["usage"]
-    assert usage["calls"] >= 3 and usage["upstream_requests"] >= usage["calls"], usage
+    assert usage["calls"] >= 3, usage
+    assert usage["upstream_requests"] + usage["cache_hits"] >= usage["calls"], usage
 
 
 def test_summarize_and_llm_sentiment_on_the_embedded_model(analyst, worker, llm_server):
